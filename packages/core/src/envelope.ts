@@ -1,0 +1,85 @@
+import { AJAX_CB_MARKER, CHSK, NIL_UID, PONG } from './ids.js';
+import { Keyword, keywordName } from './keyword.js';
+import type { WireEvent } from './event.js';
+
+/**
+ * Sente 1.21's envelope: every payload, both directions, both transports, is
+ * `[content, cbId | null]`.
+ */
+export type Envelope = readonly [content: unknown, cbId: unknown];
+
+/** A decoded envelope. `cbId` is `null` when no reply is wanted. */
+export interface DecodedEnvelope {
+  readonly content: unknown;
+  /** A WebSocket cb-id, {@link AJAX_CB_MARKER} for an Ajax reply, or `null`. */
+  readonly cbId: string | null;
+}
+
+const K_HANDSHAKE = Keyword.for(CHSK.handshake);
+const K_PING = Keyword.for(CHSK.wsPing);
+const K_PONG = Keyword.for(CHSK.wsPong);
+const K_TIMEOUT = Keyword.for(CHSK.timeout);
+const K_DUMMY = Keyword.for(CHSK.dummyCb200);
+const K_AJAX = Keyword.for(AJAX_CB_MARKER);
+const K_NIL_UID = Keyword.for(NIL_UID);
+
+/** The envelopes whose content never changes, ready to be packed once. */
+export const envelopes = {
+  /** Server → client keep-alive ping. */
+  wsPing: [K_PING, null] as Envelope,
+  /** Client → server answer to a server ping. */
+  wsPong: [[K_PONG], null] as Envelope,
+  /** Answer to a long-poll that timed out, and to a POST whose reply timed out. */
+  timeout: [K_TIMEOUT, null] as Envelope,
+  /** Answer to a POST that wants no reply. */
+  dummyCb200: [K_DUMMY, null] as Envelope,
+} as const;
+
+/** The handshake envelope: `[[chsk/handshake [uid nil handshakeData]] nil]`. */
+export function handshakeEnvelope(uid: string, handshakeData: unknown): Envelope {
+  // The second slot once carried the CSRF token (the CVE-2019-1000022 leak): it stays null.
+  const wireUid = uid === NIL_UID ? K_NIL_UID : uid;
+  return [[K_HANDSHAKE, [wireUid, null, handshakeData ?? null]], null];
+}
+
+/** A push batch: `[[ev1 ev2 …] nil]`, always a vector even for one event. */
+export function batchEnvelope(events: readonly WireEvent[]): Envelope {
+  return [events, null];
+}
+
+/** A reply: `[value cbId]` on WebSocket, `[value nil]` as an Ajax POST response. */
+export function replyEnvelope(value: unknown, cbId: string | null): Envelope {
+  return [value === undefined ? null : value, cbId];
+}
+
+/** The server's answer to a client ping: `["pong" cbId]`. */
+export function pongEnvelope(cbId: string): Envelope {
+  return [PONG, cbId];
+}
+
+/** A client event, `[event cbId|nil]`; Ajax requests for a reply use the `:ajax` marker. */
+export function eventEnvelope(event: WireEvent, cbId: string | null): Envelope {
+  return [event, cbId === AJAX_CB_MARKER ? K_AJAX : cbId];
+}
+
+/**
+ * Reads an unpacked payload as an envelope; `undefined` when it is not one.
+ * Tolerant of every Sente version since 1.18: a 1-element form reads as no
+ * cb-id, and any truthy cb slot (`:ajax`, `"ajax"`, 1.18's `0`) means a reply is
+ * wanted.
+ */
+export function decodeEnvelope(v: unknown): DecodedEnvelope | undefined {
+  if (!Array.isArray(v) || v.length < 1 || v.length > 2) return undefined;
+  const slot: unknown = v[1];
+  let cbId: string | null;
+  if (slot === undefined || slot === null || slot === false) cbId = null;
+  else if (slot === 0 || slot === K_AJAX) cbId = AJAX_CB_MARKER;
+  else if (typeof slot === 'string' && slot.length > 0 && slot.length <= 64) cbId = slot;
+  else return undefined;
+  return { content: v[0], cbId };
+}
+
+/** True when `content` is the keyword (or, from keyword-less packers, the string) `name`. */
+export function isKeywordContent(content: unknown, name: string): boolean {
+  return keywordName(content) === name;
+}

@@ -1,0 +1,53 @@
+/**
+ * The reserved event ids and values of Sente's protocol (sente-protocol §3.11),
+ * as strings. On the wire they are keywords; see {@link Keyword}.
+ */
+export const CHSK = {
+  handshake: 'chsk/handshake',
+  state: 'chsk/state',
+  recv: 'chsk/recv',
+  wsPing: 'chsk/ws-ping',
+  wsPong: 'chsk/ws-pong',
+  uidportOpen: 'chsk/uidport-open',
+  uidportClose: 'chsk/uidport-close',
+  badEvent: 'chsk/bad-event',
+  timeout: 'chsk/timeout',
+  closed: 'chsk/closed',
+  error: 'chsk/error',
+  dummyCb200: 'chsk/dummy-cb-200',
+  close: 'chsk/close',
+} as const;
+
+/** The uid of a connection whose user-id function gave none. */
+export const NIL_UID = 'sente/nil-uid';
+/** The `send` target that reaches every connection with {@link NIL_UID}. */
+export const ALL_USERS_WITHOUT_UID = 'sente/all-users-without-uid';
+/** Returned by a `csrfToken` function to skip the CSRF check for a request. */
+export const SKIP_CSRF_CHECK = 'sente/skip-CSRF-check';
+/** The reply content of a server's answer to a client ping. */
+export const PONG = 'pong';
+/** The cb-id slot of an Ajax POST that wants a reply (Sente 1.21+). */
+export const AJAX_CB_MARKER = 'ajax';
+
+/** The callback outcomes that mean "no reply": see {@link isCbError}. */
+export type CbErrorValue = typeof CHSK.closed | typeof CHSK.timeout | typeof CHSK.error;
+
+/**
+ * WebSocket close codes used by Sente. 1xxx are RFC 6455's; 4xxx are Sente's own.
+ */
+export const CLOSE_CODES = {
+  /** A deliberate close (client disconnect, superseded socket). */
+  normal: 1000,
+  /** The server is shutting down. */
+  goingAway: 1001,
+  /** A frame that the packer could not unpack, or not a Sente envelope. */
+  badPackage: 1007,
+  /** A frame larger than `maxPayloadBytes`. */
+  tooBig: 1009,
+  /** No answer to a keep-alive ping within the ping timeout. */
+  keepAliveTimeout: 4000,
+  /** The server closed the user's connections (`closeUser`, `chsk/close`). */
+  closedByServer: 4001,
+  /** The client's `breakConnection()` default (Sente's `CLOSE_ABNORMAL`). */
+  abnormal: 3000,
+} as const;

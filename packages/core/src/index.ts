@@ -1,0 +1,34 @@
+export { Keyword, kw, isKeyword, keywordName } from './keyword.js';
+export { SenteError, isSenteError } from './errors.js';
+export type { SenteErrorCode, SenteErrorOptions } from './errors.js';
+export { CHSK, NIL_UID, ALL_USERS_WITHOUT_UID, SKIP_CSRF_CHECK, PONG, AJAX_CB_MARKER, CLOSE_CODES } from './ids.js';
+export type { CbErrorValue } from './ids.js';
+export { isNamespacedId, isEvent, validateEvent, asEvent, assertEvent, toWireEvent, fromWireEvent } from './event.js';
+export type { EventId, SenteEvent, EventMap, EventOf, WireEvent } from './event.js';
+export {
+  envelopes,
+  handshakeEnvelope,
+  batchEnvelope,
+  replyEnvelope,
+  pongEnvelope,
+  eventEnvelope,
+  decodeEnvelope,
+  isKeywordContent,
+} from './envelope.js';
+export type { Envelope, DecodedEnvelope } from './envelope.js';
+export type { Packer, Packed } from './packer.js';
+export { systemClock, randomId } from './clock.js';
+export type { Clock, TimerHandle } from './clock.js';
+export { collectBody, payloadTooLarge } from './body.js';
+export { parseQuery, headerValue, textResponse, payloadHeaders } from './request.js';
+export type { SenteRequest, SenteResponse, SenteHeaders, SenteBody } from './request.js';
+export type { ServerChannel, ChannelListener, ServerChannelAdapter } from './server-channel.js';
+export {
+  allowOrigin,
+  validCsrfToken,
+  requestCsrfToken,
+  sessionCsrfToken,
+  checkRequest,
+} from './security.js';
+export type { SecurityOptions } from './security.js';
+export { timingSafeEqual } from './timing-safe.js';

@@ -1,0 +1,68 @@
+/** Request headers with lower-case names, as Node's `IncomingHttpHeaders`. */
+export type SenteHeaders = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/**
+ * A request body as the adapter has it: raw bytes or text, or the fields of a
+ * form that the app's own body parser already read.
+ */
+export type SenteBody = Uint8Array | string | Readonly<Record<string, unknown>>;
+
+/**
+ * The framework-neutral view of a request to the Sente path that every
+ * adapter builds and every hook (`userId`, `csrfToken`, `authorized`, …)
+ * receives. `raw` is the framework's own request (Express `req`, Koa `ctx`,
+ * fastify `request`, uWS's copied request data).
+ */
+export interface SenteRequest<Raw = unknown> {
+  /** Upper-case HTTP method: `'GET'` or `'POST'` (anything else is answered 405). */
+  readonly method: string;
+  /** True for a WebSocket upgrade request. */
+  readonly websocket: boolean;
+  /** Query parameters, first value of each, decoded (`handshake%3F` reads as `handshake?`). */
+  readonly query: Readonly<Record<string, string>>;
+  /** Request headers, lower-case names. */
+  readonly headers: SenteHeaders;
+  /** The session, when the app uses a session middleware (`req.session`, `ctx.session`, …). */
+  readonly session?: unknown;
+  /**
+   * Reads the POST body, at most `limit` bytes; throws a `ERR_SENTE_PAYLOAD_TOO_LARGE`
+   * error past it (see `collectBody`). Absent on GET.
+   */
+  readonly readBody?: (limit: number) => Promise<SenteBody>;
+  /** The framework's own request object. */
+  readonly raw: Raw;
+}
+
+/** A plain HTTP response: rejections, and Ajax answers. */
+export interface SenteResponse {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body: string | Uint8Array;
+}
+
+/** Parses a query string (with or without the leading `?`): the first value of each key. */
+export function parseQuery(search: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (search.length === 0) return out;
+  for (const [k, v] of new URLSearchParams(search)) if (!(k in out)) out[k] = v;
+  return out;
+}
+
+/** The first value of a header, or `undefined`. */
+export function headerValue(headers: SenteHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return typeof v === 'string' ? v : v?.[0];
+}
+
+/** A text response with the given status. */
+export function textResponse(status: number, body: string): SenteResponse {
+  return { status, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, body };
+}
+
+/** The headers of an Ajax answer carrying a packed payload. */
+export function payloadHeaders(payload: string | Uint8Array): Readonly<Record<string, string>> {
+  return typeof payload === 'string' ? TEXT_HEADERS : BINARY_HEADERS;
+}
+
+const TEXT_HEADERS = Object.freeze({ 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+const BINARY_HEADERS = Object.freeze({ 'content-type': 'application/octet-stream', 'cache-control': 'no-store' });
