@@ -1,0 +1,56 @@
+import { SenteError } from '@sente/core';
+import type { Packed, Packer } from '@sente/core';
+
+/** Options of {@link jsonPacker}. */
+export interface JsonPackerOptions {
+  /** Passed to `JSON.stringify` for app values the default encoding does not cover. @default undefined */
+  replacer?: ((this: unknown, key: string, value: unknown) => unknown) | undefined;
+  /** Passed to `JSON.parse`, e.g. to revive dates. @default undefined */
+  reviver?: ((this: unknown, key: string, value: unknown) => unknown) | undefined;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The default packer: JSON text. Keywords are written as their bare names
+ * (`"chsk/handshake"`), so JSON speaks to Sente for TypeScript peers only; use
+ * the transit, edn or msgpack packers to talk to Clojure Sente.
+ *
+ * @example
+ * ```ts
+ * import { jsonPacker } from '@sente/packer-json';
+ * const packer = jsonPacker();
+ * packer.unpack(packer.pack([['chat/msg', { text: 'hi' }], null]));
+ * ```
+ */
+export function jsonPacker(options: JsonPackerOptions = {}): Packer {
+  const { replacer, reviver } = options;
+  return {
+    name: 'json',
+    binary: false,
+    pack(value: unknown): string {
+      try {
+        const text: string | undefined =
+          replacer === undefined ? JSON.stringify(value) : JSON.stringify(value, replacer);
+        return text ?? 'null';
+      } catch (cause) {
+        throw new SenteError('ERR_SENTE_PACK_FAILED', `JSON packer cannot pack this value: ${(cause as Error).message}`, { cause });
+      }
+    },
+    unpack(data: Packed): unknown {
+      try {
+        const text = typeof data === 'string' ? data : decoder.decode(data);
+        return reviver === undefined ? JSON.parse(text) : JSON.parse(text, reviver);
+      } catch (cause) {
+        throw new SenteError('ERR_SENTE_BAD_PACKAGE', 'JSON packer cannot unpack this payload: not valid JSON text.', {
+          cause,
+          status: 400,
+          closeCode: 1007,
+        });
+      }
+    },
+  };
+}
+
+/** A shared default instance of {@link jsonPacker}. */
+export const json: Packer = jsonPacker();
