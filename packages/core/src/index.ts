@@ -32,3 +32,4 @@ export {
 } from './security.js';
 export type { SecurityOptions } from './security.js';
 export { timingSafeEqual } from './timing-safe.js';
+export { isCbError, isCbSuccess } from './cb.js';

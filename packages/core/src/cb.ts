@@ -1,0 +1,17 @@
+import { CHSK } from './ids.js';
+import { keywordName } from './keyword.js';
+import type { CbErrorValue } from './ids.js';
+
+/**
+ * True when a reply callback got one of Sente's failure outcomes instead of a
+ * reply: `chsk/closed`, `chsk/timeout` or `chsk/error` (as a string or keyword).
+ */
+export function isCbError(reply: unknown): reply is CbErrorValue {
+  const n = keywordName(reply);
+  return n === CHSK.closed || n === CHSK.timeout || n === CHSK.error;
+}
+
+/** True when a reply callback got a real reply (see {@link isCbError}). */
+export function isCbSuccess(reply: unknown): boolean {
+  return !isCbError(reply);
+}
