@@ -33,3 +33,11 @@ export {
 export type { SecurityOptions } from './security.js';
 export { timingSafeEqual } from './timing-safe.js';
 export { isCbError, isCbSuccess } from './cb.js';
+export { SenteServer, createSenteServer } from './server.js';
+export type { ServerEventMsg, SendOptions, ServerStats } from './server.js';
+export type { SenteServerOptions, ErrorContext } from './options.js';
+export type { ConnectedUids, ConnectedUidsChange, ConnectedUidsListener } from './connected-uids.js';
+export type { EventHandler, Router, RouterOptions } from './router.js';
+export { Routers } from './router.js';
+export { Timers } from './timers.js';
+export type { Timer } from './timers.js';

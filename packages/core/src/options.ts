@@ -1,0 +1,144 @@
+import { SenteError } from './errors.js';
+import { systemClock } from './clock.js';
+import type { Clock } from './clock.js';
+import type { Packer } from './packer.js';
+import type { SenteRequest } from './request.js';
+import type { SecurityOptions } from './security.js';
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** Options of {@link createSenteServer}: Sente's server options, in camelCase, with Sente's defaults. */
+export interface SenteServerOptions<Raw = unknown> extends SecurityOptions<Raw> {
+  /** Packs every payload; must match the clients' packer. */
+  packer: Packer;
+  /**
+   * The uid of a request's user: every client of a uid receives what is sent to
+   * it. Nothing (null/undefined/'') means no user: the uid is `sente/nil-uid`.
+   * @default reads `session.uid`
+   */
+  userId?: ((req: SenteRequest<Raw>, clientId: string) => MaybePromise<string | number | null | undefined>) | undefined;
+  /**
+   * Data sent to the client in the handshake (never the CSRF token).
+   * @default undefined (nil)
+   */
+  handshakeData?: ((req: SenteRequest<Raw>) => MaybePromise<unknown>) | undefined;
+  /**
+   * WebSocket keep-alive: after half of this with no traffic on a socket the
+   * server pings it (Sente halves it too). `null` turns keep-alive off.
+   * @default 25000
+   */
+  wsKaliveMs?: number | null | undefined;
+  /**
+   * How long a pinged socket may stay silent before it is closed (code 4000).
+   * `null`: ping, but never close.
+   * @default 10000
+   */
+  wsPingTimeoutMs?: number | null | undefined;
+  /**
+   * A parked long-poll is answered with `chsk/timeout` after this; it is also
+   * the deadline of an Ajax reply. Must be under the client's 60 s Ajax timeout.
+   * @default 20000
+   */
+  lpTimeoutMs?: number | undefined;
+  /** The batching window of pushes to WebSocket clients. @default 30 */
+  sendBufMsWs?: number | undefined;
+  /** The batching window of pushes to Ajax clients. @default 100 */
+  sendBufMsAjax?: number | undefined;
+  /** How long a closed WebSocket client may take to come back before it counts as gone. @default 2500 */
+  msAllowReconnectBeforeCloseWs?: number | undefined;
+  /** How long an Ajax client may go without a poll before it counts as gone. @default 5000 */
+  msAllowReconnectBeforeCloseAjax?: number | undefined;
+  /**
+   * The largest payload accepted from a client, in bytes: a bigger WebSocket
+   * frame closes the socket with 1009, a bigger POST body is answered 413.
+   * @default 1048576 (1 MiB)
+   */
+  maxPayloadBytes?: number | undefined;
+  /**
+   * How many push batches may wait for one client (between polls, or while it
+   * reconnects) before the oldest are dropped.
+   * @default 1000
+   */
+  maxQueuedBatches?: number | undefined;
+  /** How long `close()` waits for handlers to answer pending Ajax replies. @default 5000 */
+  closeTimeoutMs?: number | undefined;
+  /**
+   * Hears about bad input, hook failures and dropped pushes (each a
+   * {@link SenteError} with a stable code). The server carries on regardless.
+   * @default undefined (ignored)
+   */
+  onError?: ((error: SenteError, context: ErrorContext) => void) | undefined;
+  /** Time and timers. @default the system clock */
+  clock?: Clock | undefined;
+  /** Randomness in [0, 1). @default Math.random */
+  random?: (() => number) | undefined;
+}
+
+/** Where an error reported to `onError` happened. */
+export interface ErrorContext {
+  readonly uid?: string;
+  readonly clientId?: string;
+  readonly transport?: 'ws' | 'ajax';
+}
+
+/** Options with defaults applied. */
+export type ResolvedOptions<Raw> = SenteServerOptions<Raw> & {
+  readonly wsKaliveMs: number | null;
+  readonly wsPingTimeoutMs: number | null;
+  readonly lpTimeoutMs: number;
+  readonly sendBufMsWs: number;
+  readonly sendBufMsAjax: number;
+  readonly msAllowReconnectBeforeCloseWs: number;
+  readonly msAllowReconnectBeforeCloseAjax: number;
+  readonly maxPayloadBytes: number;
+  readonly maxQueuedBatches: number;
+  readonly closeTimeoutMs: number;
+  readonly clock: Clock;
+  readonly random: () => number;
+};
+
+/** The client's hard-coded Ajax timeout in Sente; the long-poll must end before it. */
+export const CLIENT_AJAX_TIMEOUT_MS = 60_000;
+
+function bad(message: string): SenteError {
+  return new SenteError('ERR_SENTE_BAD_OPTION', message);
+}
+
+function positive(name: string, v: number | null | undefined, dflt: number | null, nullable = false): number | null {
+  if (v === undefined) return dflt;
+  if (v === null) {
+    if (nullable) return null;
+    throw bad(`Option "${name}" must be a positive number.`);
+  }
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw bad(`Option "${name}" must be a positive number.`);
+  return v;
+}
+
+/** Applies defaults and validates, throwing `ERR_SENTE_BAD_OPTION` with an exact message. */
+export function resolveOptions<Raw>(o: SenteServerOptions<Raw>): ResolvedOptions<Raw> {
+  if (o === null || typeof o !== 'object') throw bad('Options must be an object.');
+  const p = o.packer as Partial<typeof o.packer> | undefined;
+  if (!p || typeof p.pack !== 'function' || typeof p.unpack !== 'function' || typeof p.binary !== 'boolean')
+    throw bad('Option "packer" must be a Packer (name, binary, pack, unpack).');
+  const lpTimeoutMs = positive('lpTimeoutMs', o.lpTimeoutMs, 20_000) as number;
+  if (lpTimeoutMs >= CLIENT_AJAX_TIMEOUT_MS) throw bad(`Option "lpTimeoutMs" must be less than ${CLIENT_AJAX_TIMEOUT_MS}.`);
+  const ao = o.allowedOrigins;
+  if (ao !== undefined && ao !== 'all' && !(Array.isArray(ao) && ao.every((x) => typeof x === 'string')))
+    throw bad('Option "allowedOrigins" must be "all" or an array of origins.');
+  const maxQueuedBatches = positive('maxQueuedBatches', o.maxQueuedBatches, 1000) as number;
+  return {
+    ...o,
+    wsKaliveMs: positive('wsKaliveMs', o.wsKaliveMs, 25_000, true),
+    wsPingTimeoutMs: positive('wsPingTimeoutMs', o.wsPingTimeoutMs, 10_000, true),
+    lpTimeoutMs,
+    sendBufMsWs: positive('sendBufMsWs', o.sendBufMsWs, 30) as number,
+    sendBufMsAjax: positive('sendBufMsAjax', o.sendBufMsAjax, 100) as number,
+    msAllowReconnectBeforeCloseWs: positive('msAllowReconnectBeforeCloseWs', o.msAllowReconnectBeforeCloseWs, 2500) as number,
+    msAllowReconnectBeforeCloseAjax: positive('msAllowReconnectBeforeCloseAjax', o.msAllowReconnectBeforeCloseAjax, 5000) as number,
+    maxPayloadBytes: positive('maxPayloadBytes', o.maxPayloadBytes, 1024 * 1024) as number,
+    maxQueuedBatches: Math.floor(maxQueuedBatches),
+    closeTimeoutMs: positive('closeTimeoutMs', o.closeTimeoutMs, 5000) as number,
+    clock: o.clock ?? systemClock,
+    random: o.random ?? Math.random,
+  };
+}

@@ -1,0 +1,63 @@
+/** A handler of event messages; may return a promise. */
+export type EventHandler<M> = (msg: M) => void | Promise<void>;
+
+/** Options of a router. */
+export interface RouterOptions<M> {
+  /**
+   * Called with every error a handler throws or rejects with. Without one,
+   * errors go to the owner's error reporter. A router never dies of a handler error.
+   * @default undefined
+   */
+  errorHandler?: ((error: unknown, msg: M) => void) | undefined;
+}
+
+/** A started router. */
+export interface Router {
+  /** Stops delivering events to this router's handler. Idempotent. */
+  stop(): void;
+}
+
+/**
+ * The routers of a server or client: every event message goes to each
+ * started router's handler, and no handler error escapes.
+ */
+export class Routers<M> {
+  private readonly routers = new Set<{ handler: EventHandler<M>; options: RouterOptions<M> }>();
+
+  constructor(private readonly onUnhandled: (error: unknown, msg: M) => void) {}
+
+  /** Starts a router: `handler` gets every event message until `stop()`. */
+  start(handler: EventHandler<M>, options: RouterOptions<M> = {}): Router {
+    const entry = { handler, options };
+    this.routers.add(entry);
+    return { stop: () => void this.routers.delete(entry) };
+  }
+
+  /** Number of started routers. */
+  get size(): number {
+    return this.routers.size;
+  }
+
+  /** Delivers `msg` to every router. */
+  dispatch(msg: M): void {
+    for (const r of this.routers) {
+      try {
+        const p = r.handler(msg);
+        if (p !== undefined && typeof (p as Promise<void>).then === 'function') {
+          (p as Promise<void>).then(undefined, (e: unknown) => this.fail(r.options, e, msg));
+        }
+      } catch (e) {
+        this.fail(r.options, e, msg);
+      }
+    }
+  }
+
+  private fail(options: RouterOptions<M>, error: unknown, msg: M): void {
+    if (!options.errorHandler) return this.onUnhandled(error, msg);
+    try {
+      options.errorHandler(error, msg);
+    } catch (e) {
+      this.onUnhandled(e, msg);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import type { WireEvent } from './event.js';
+import type { Transport } from './conn.js';
+import type { Timer, Timers } from './timers.js';
+
+/**
+ * The pushes buffered for one uid on one transport during a batching window.
+ * `only[i]` is the client id event `i` is for (sends to one client), or
+ * undefined for all of the uid's clients; `only` stays undefined until a
+ * send to one client needs it, so the common case allocates nothing more.
+ */
+export interface Batch {
+  readonly events: WireEvent[];
+  only: (string | undefined)[] | undefined;
+  readonly timer: Timer;
+}
+
+/**
+ * Server-push batching (Sente's send buffers): per uid and transport, the
+ * first push opens a window of `windowMs` and every push to that uid until
+ * it closes joins the same batch. A batch is flushed whole, in push order.
+ */
+export class SendBuffers {
+  private readonly batches = { ws: new Map<string, Batch>(), ajax: new Map<string, Batch>() };
+
+  constructor(
+    private readonly timers: Timers,
+    private readonly windowMs: Readonly<Record<Transport, number>>,
+    private readonly flush: (transport: Transport, uid: string, batch: Batch) => void,
+  ) {}
+
+  /** Buffers `event` for `uid` (for one client when `clientId` is given). */
+  push(transport: Transport, uid: string, event: WireEvent, clientId: string | undefined): void {
+    let b = this.batches[transport].get(uid);
+    if (b === undefined) {
+      b = { events: [], only: undefined, timer: this.timers.set(() => this.take(transport, uid), this.windowMs[transport]) };
+      this.batches[transport].set(uid, b);
+    }
+    if (clientId !== undefined && b.only === undefined) b.only = new Array<string | undefined>(b.events.length).fill(undefined);
+    b.events.push(event);
+    b.only?.push(clientId);
+  }
+
+  /** Flushes `uid`'s batch on `transport` now, if there is one. */
+  take(transport: Transport, uid: string): void {
+    const b = this.batches[transport].get(uid);
+    if (b === undefined) return;
+    this.batches[transport].delete(uid);
+    b.timer.cancel();
+    this.flush(transport, uid, b);
+  }
+
+  /** Drops `uid`'s batch on `transport` unsent (its last client is gone). */
+  drop(transport: Transport, uid: string): void {
+    const b = this.batches[transport].get(uid);
+    if (b === undefined) return;
+    this.batches[transport].delete(uid);
+    b.timer.cancel();
+  }
+
+  /** Flushes every batch now. */
+  takeAll(): void {
+    for (const t of ['ws', 'ajax'] as const) for (const uid of [...this.batches[t].keys()]) this.take(t, uid);
+  }
+
+  /** Number of batches waiting. */
+  get size(): number {
+    return this.batches.ws.size + this.batches.ajax.size;
+  }
+}

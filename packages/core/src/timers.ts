@@ -1,0 +1,42 @@
+import type { Clock, TimerHandle } from './clock.js';
+
+/** A pending timer; `cancel()` is idempotent. */
+export interface Timer {
+  cancel(): void;
+}
+
+/**
+ * Timers on an injected {@link Clock} that keep count of how many are live,
+ * so tests (and `server.stats()`) can prove that nothing is left behind.
+ */
+export class Timers {
+  private liveCount = 0;
+
+  constructor(private readonly clock: Clock) {}
+
+  /** Number of timers set and neither fired nor cancelled. */
+  get live(): number {
+    return this.liveCount;
+  }
+
+  /** Calls `fn` once after `ms`. */
+  set(fn: () => void, ms: number): Timer {
+    let handle: TimerHandle;
+    let live = true;
+    this.liveCount++;
+    handle = this.clock.setTimeout(() => {
+      if (!live) return;
+      live = false;
+      this.liveCount--;
+      fn();
+    }, ms);
+    return {
+      cancel: () => {
+        if (!live) return;
+        live = false;
+        this.liveCount--;
+        this.clock.clearTimeout(handle);
+      },
+    };
+  }
+}
