@@ -1,0 +1,91 @@
+/**
+ * Sente for Express. For authors of other adapters: this file only
+ * translates — Express requests to Sente requests through @sente/node, and
+ * the upgrade on the same path through `ws`. Every protocol rule is in @sente/core.
+ */
+import { ServerResponse } from 'node:http';
+import { attachUpgrade, createNodeServer, handleAjax } from '@sente/node';
+import type { NodeSenteOptions, UpgradeHandle } from '@sente/node';
+import type { SenteServer } from '@sente/core';
+import type { Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+
+/** Options of {@link senteExpress}: every `createSenteServer` option, plus mounting. */
+export type SenteExpressOptions = NodeSenteOptions<Request> & {
+  /**
+   * Express middleware to run on WebSocket upgrade requests before Sente's
+   * checks, since upgrades bypass the Express stack: typically
+   * `[cookieParser(), sessionMiddleware]`, so that `req.session` and cookies
+   * reach `userId`, `csrfToken` and the other hooks.
+   * @default []
+   */
+  upgradeMiddleware?: readonly RequestHandler[] | undefined;
+};
+
+/** Sente mounted on an Express app. */
+export interface SenteExpress {
+  /** The channel socket server: `send`, `sendToClient`, `connectedUids`, `startRouter`, … */
+  readonly server: SenteServer<Request>;
+  /** The middleware serving Sente's Ajax GET and POST on its path; `app.use(sente.middleware)`. */
+  readonly middleware: RequestHandler;
+  /** Handles WebSocket upgrades to Sente's path on the app's `http.Server` (what `app.listen()` returns). */
+  attach(httpServer: HttpServer): UpgradeHandle;
+  /** Closes gracefully: flushes pushes, answers pending requests, closes sockets. */
+  close(): Promise<void>;
+}
+
+/**
+ * Sente as Express middleware: the Ajax GET and POST and the WebSocket upgrade
+ * on one path (default `/chsk`).
+ *
+ * @example
+ * ```ts
+ * const sente = senteExpress({ upgradeMiddleware: [sessionMiddleware] });
+ * app.use(sessionMiddleware, sente.middleware);
+ * sente.attach(app.listen(3000));
+ * sente.server.startRouter((msg) => { if (msg.id === 'app/ping') msg.reply?.('pong!'); });
+ * ```
+ */
+export function senteExpress(options: SenteExpressOptions = {}): SenteExpress {
+  const { upgradeMiddleware = [], ...rest } = options;
+  const { server, path } = createNodeServer<Request>(rest);
+  const handles: UpgradeHandle[] = [];
+  return {
+    server,
+    middleware(req, res, next) {
+      const served = handleAjax(server, path, req, res, req, (req as { session?: unknown }).session);
+      if (served === false) next();
+    },
+    attach(httpServer) {
+      const h = attachUpgrade<Request>(httpServer, server, {
+        path,
+        wsOptions: rest.wsOptions,
+        prepare: async (req) => {
+          await runMiddleware(upgradeMiddleware, req);
+          return { raw: req as Request, session: (req as { session?: unknown }).session };
+        },
+      });
+      handles.push(h);
+      return h;
+    },
+    async close() {
+      await server.close();
+      for (const h of handles.splice(0)) h.detach();
+    },
+  };
+}
+
+/** Runs Express middleware on an upgrade request, with a response that goes nowhere. */
+async function runMiddleware(stack: readonly RequestHandler[], req: IncomingMessage): Promise<void> {
+  const res = new ServerResponse(req) as unknown as Response;
+  for (const mw of stack) {
+    await new Promise<void>((resolve, reject) => {
+      const next = (err?: unknown): void => (err ? reject(err) : resolve());
+      try {
+        void mw(req as Request, res, next);
+      } catch (e) {
+        reject(e);
+      }
+    });
+  }
+}

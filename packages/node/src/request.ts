@@ -1,0 +1,50 @@
+import { collectBody, parseQuery } from '@sente/core';
+import type { SenteBody, SenteRequest } from '@sente/core';
+import type { IncomingMessage } from 'node:http';
+
+/** What an app's own middleware may have put on a Node request. */
+interface Decorated {
+  session?: unknown;
+  body?: unknown;
+  _body?: boolean;
+  originalUrl?: string;
+}
+
+/** The path and query of a Node request's URL. */
+export function splitUrl(url: string | undefined): { pathname: string; search: string } {
+  const u = url ?? '/';
+  const q = u.indexOf('?');
+  return q < 0 ? { pathname: u, search: '' } : { pathname: u.slice(0, q), search: u.slice(q + 1) };
+}
+
+/**
+ * The {@link SenteRequest} view of a Node `IncomingMessage` (Express, Koa and
+ * bare `http` requests alike). The session is taken from `session` when the
+ * app's session middleware set one; a body that the app's body parser already
+ * read is used as is, otherwise the raw body is read up to the core's limit.
+ */
+export function nodeRequest<Raw>(req: IncomingMessage, raw: Raw, websocket: boolean, session?: unknown): SenteRequest<Raw> {
+  const d = req as IncomingMessage & Decorated;
+  const { search } = splitUrl(d.originalUrl ?? req.url);
+  const sess = session ?? d.session;
+  return {
+    method: req.method ?? 'GET',
+    websocket,
+    query: parseQuery(search),
+    headers: req.headers,
+    ...(sess === undefined ? {} : { session: sess }),
+    ...(req.method === 'POST' ? { readBody: (limit: number) => readNodeBody(d, limit) } : {}),
+    raw,
+  };
+}
+
+async function readNodeBody(req: IncomingMessage & Decorated, limit: number): Promise<SenteBody> {
+  // A body parser ran before us (express.urlencoded, @koa/bodyparser): the stream is spent.
+  if (req._body === true || req.readableEnded) {
+    const b = req.body;
+    if (typeof b === 'string' || b instanceof Uint8Array) return b;
+    if (typeof b === 'object' && b !== null) return b as Readonly<Record<string, unknown>>;
+    return new Uint8Array(0);
+  }
+  return collectBody(req, limit);
+}

@@ -1,0 +1,111 @@
+import { STATUS_CODES } from 'node:http';
+import { WebSocketServer } from 'ws';
+import type { ChannelListener, SenteResponse, SenteServer, ServerChannel } from '@sente/core';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ServerOptions as WsServerOptions, WebSocket } from 'ws';
+import { nodeRequest, splitUrl } from './request.js';
+
+/** Options of {@link attachUpgrade}. */
+export interface AttachUpgradeOptions<Raw> {
+  /** The Sente path: only upgrades to it are handled; others are left to other listeners. */
+  path: string;
+  /**
+   * Runs before the security checks of an upgrade request, e.g. the app's
+   * session middleware; resolves to the session (if any) and the raw request
+   * that hooks receive as `req.raw`.
+   */
+  prepare?: ((req: IncomingMessage) => Promise<{ raw: Raw; session?: unknown }>) | undefined;
+  /** Options for `ws`'s server (`noServer` and `maxPayload` are set by Sente). @default {} */
+  wsOptions?: Omit<WsServerOptions, 'noServer' | 'server' | 'port' | 'maxPayload'> | undefined;
+}
+
+/** Detaches an upgrade handler and closes its sockets. */
+export interface UpgradeHandle {
+  readonly wss: WebSocketServer;
+  detach(): void;
+}
+
+/**
+ * Handles WebSocket upgrades to Sente's path on a Node `http.Server` with
+ * `ws`: every upgrade request goes through `server.handle`, so a rejected one
+ * is answered with its HTTP status and never upgraded.
+ */
+export function attachUpgrade<Raw>(httpServer: HttpServer, server: SenteServer<Raw>, options: AttachUpgradeOptions<Raw>): UpgradeHandle {
+  // ws enforces the frame limit itself (closing with 1009) before buffering a too-big frame.
+  const wss = new WebSocketServer({ ...options.wsOptions, noServer: true, maxPayload: server.maxPayloadBytes });
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (splitUrl(req.url).pathname !== options.path) return;
+    socket.on('error', ignore);
+    void handleUpgrade(server, wss, options, req, socket, head);
+  };
+  httpServer.on('upgrade', onUpgrade);
+  return {
+    wss,
+    detach() {
+      httpServer.off('upgrade', onUpgrade);
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+    },
+  };
+}
+
+async function handleUpgrade<Raw>(
+  server: SenteServer<Raw>,
+  wss: WebSocketServer,
+  options: AttachUpgradeOptions<Raw>,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<void> {
+  let prepared: { raw: Raw; session?: unknown };
+  try {
+    prepared = options.prepare ? await options.prepare(req) : { raw: req as Raw };
+  } catch {
+    return rejectUpgrade(socket, { status: 500, body: 'Internal error' });
+  }
+  await server.handle(nodeRequest(req, prepared.raw, true, prepared.session), {
+    respond: (r) => rejectUpgrade(socket, r),
+    acceptAjax: () => rejectUpgrade(socket, { status: 400, body: 'Bad request' }),
+    acceptWebSocket: (open) => {
+      if (socket.destroyed) return;
+      wss.handleUpgrade(req, socket, head, (ws) => wireSocket(ws, open));
+    },
+  });
+}
+
+function wireSocket(ws: WebSocket, open: (ch: ServerChannel) => ChannelListener): void {
+  const ch: ServerChannel = {
+    isOpen: () => ws.readyState === ws.OPEN,
+    send(payload) {
+      if (ws.readyState !== ws.OPEN) return false;
+      ws.send(payload);
+      return true;
+    },
+    close(code, reason) {
+      if (ws.readyState !== ws.OPEN && ws.readyState !== ws.CONNECTING) return false;
+      ws.close(code, reason);
+      return true;
+    },
+  };
+  const listener = open(ch);
+  ws.on('message', (data, isBinary) => {
+    const buf = data as Buffer;
+    listener.onMessage(isBinary ? buf : buf.toString('utf8'));
+  });
+  ws.on('close', (code, reason) => listener.onClose(code, reason.toString('utf8')));
+  // 'close' always follows 'error'; an unhandled 'error' would crash the process.
+  ws.on('error', ignore);
+}
+
+/** Answers an upgrade request with a plain HTTP response instead of upgrading. */
+function rejectUpgrade(socket: Duplex, r: SenteResponse): void {
+  if (socket.destroyed) return;
+  const body = typeof r.body === 'string' ? Buffer.from(r.body) : r.body;
+  const headers = { 'content-type': 'text/plain; charset=utf-8', ...r.headers, connection: 'close', 'content-length': String(body.byteLength) };
+  const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
+  socket.write(`HTTP/1.1 ${r.status} ${STATUS_CODES[r.status] ?? ''}\r\n${lines.join('\r\n')}\r\n\r\n`);
+  socket.end(body);
+}
+
+function ignore(): void {}
