@@ -30,7 +30,7 @@ export {
   sessionCsrfToken,
   checkRequest,
 } from './security.js';
-export type { SecurityOptions } from './security.js';
+export type { SecurityOptions, Rejection } from './security.js';
 export { timingSafeEqual } from './timing-safe.js';
 export { isCbError, isCbSuccess } from './cb.js';
 export { SenteServer, createSenteServer } from './server.js';

@@ -90,22 +90,34 @@ export const defaultBadCsrf = (): SenteResponse => textResponse(403, 'Bad CSRF t
 export const defaultBadOrigin = (): SenteResponse => textResponse(403, 'Unauthorized origin');
 export const defaultUnauthorized = (): SenteResponse => textResponse(401, 'Unauthorized request');
 
+/** A request the security pipeline turned away: why, and the response. */
+export interface Rejection {
+  readonly code: 'ERR_SENTE_REJECTED' | 'ERR_SENTE_BAD_CSRF' | 'ERR_SENTE_BAD_ORIGIN' | 'ERR_SENTE_UNAUTHORIZED';
+  readonly response: SenteResponse;
+}
+
 /**
  * Runs the security pipeline in Sente's order (reject hook, CSRF, origin,
  * authorized hook); resolves to the rejection, or `undefined` to accept.
  */
-export async function checkRequest<Raw>(opts: SecurityOptions<Raw>, req: SenteRequest<Raw>): Promise<SenteResponse | undefined> {
+export async function checkRequest<Raw>(opts: SecurityOptions<Raw>, req: SenteRequest<Raw>): Promise<Rejection | undefined> {
   if (opts.reject) {
     const r = await opts.reject(req);
-    if (r) return r;
+    if (r) return { code: 'ERR_SENTE_REJECTED', response: r };
   }
   if (opts.validateCsrf) {
-    if (!(await opts.validateCsrf(req, requestCsrfToken(req)))) return (opts.badCsrf ?? defaultBadCsrf)(req);
+    if (!(await opts.validateCsrf(req, requestCsrfToken(req)))) {
+      return { code: 'ERR_SENTE_BAD_CSRF', response: (opts.badCsrf ?? defaultBadCsrf)(req) };
+    }
   } else if (opts.csrfToken !== null) {
     const expected = await (opts.csrfToken ?? sessionCsrfToken)(req);
-    if (!validCsrfToken(expected, req)) return (opts.badCsrf ?? defaultBadCsrf)(req);
+    if (!validCsrfToken(expected, req)) return { code: 'ERR_SENTE_BAD_CSRF', response: (opts.badCsrf ?? defaultBadCsrf)(req) };
   }
-  if (!allowOrigin(opts.allowedOrigins ?? 'all', req)) return (opts.badOrigin ?? defaultBadOrigin)(req);
-  if (opts.authorized && !(await opts.authorized(req))) return (opts.unauthorized ?? defaultUnauthorized)(req);
+  if (!allowOrigin(opts.allowedOrigins ?? 'all', req)) {
+    return { code: 'ERR_SENTE_BAD_ORIGIN', response: (opts.badOrigin ?? defaultBadOrigin)(req) };
+  }
+  if (opts.authorized && !(await opts.authorized(req))) {
+    return { code: 'ERR_SENTE_UNAUTHORIZED', response: (opts.unauthorized ?? defaultUnauthorized)(req) };
+  }
   return undefined;
 }

@@ -298,7 +298,11 @@ export class SenteServer<Raw = unknown> {
       return adapter.respond(errorResponse(err));
     }
     const rejection = await checkRequest(this.opts, req);
-    if (rejection) return adapter.respond(rejection);
+    if (rejection) {
+      const { code, response } = rejection;
+      this.report(new SenteError(code, `Request rejected (${response.status})`, { status: response.status }), { clientId });
+      return adapter.respond(response);
+    }
     if (this.closing) return adapter.respond(errorResponse(new SenteError('ERR_SENTE_SERVER_CLOSED', 'Server closing', { status: 503 })));
     const uid = normalizeUid(await (this.opts.userId ?? sessionUid)(req, clientId));
 
