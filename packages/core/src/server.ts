@@ -276,7 +276,7 @@ export class SenteServer<Raw = unknown> {
   // ------------------------------------------------------------ request flow
 
   private async route(req: SenteRequest<Raw>, adapter: ServerChannelAdapter): Promise<void> {
-    if (this.closing) return adapter.respond(errorResponse(new SenteError('ERR_SENTE_SERVER_CLOSED', 'Server closing', { status: 503 })));
+    if (this.closing) return adapter.respond(closingResponse());
     const method = req.method.toUpperCase();
     if (method !== 'GET' && (method !== 'POST' || req.websocket)) {
       return adapter.respond({ ...textResponse(405, 'Method not allowed'), headers: { allow: 'GET, POST', 'content-type': 'text/plain; charset=utf-8' } });
@@ -303,20 +303,16 @@ export class SenteServer<Raw = unknown> {
       this.report(new SenteError(code, `Request rejected (${response.status})`, { status: response.status }), { clientId });
       return adapter.respond(response);
     }
-    if (this.closing) return adapter.respond(errorResponse(new SenteError('ERR_SENTE_SERVER_CLOSED', 'Server closing', { status: 503 })));
     const uid = normalizeUid(await (this.opts.userId ?? sessionUid)(req, clientId));
+    const handshake =
+      req.websocket || (!post && (req.query['handshake?'] !== undefined || this.conns.get('ajax', uid, clientId) === undefined));
+    const hsData: unknown = handshake ? await this.opts.handshakeData?.(req) : undefined;
+    // Hooks are async: the server may have started closing meanwhile.
+    if (this.closing) return adapter.respond(closingResponse());
 
     if (post) return this.handlePost(req, adapter, uid, clientId, post.payload);
-    if (req.websocket) {
-      const hsData = await this.opts.handshakeData?.(req);
-      if (this.closing) return adapter.respond(errorResponse(new SenteError('ERR_SENTE_SERVER_CLOSED', 'Server closing', { status: 503 })));
-      return adapter.acceptWebSocket((ch) => this.openWs(req, uid, clientId, hsData, ch));
-    }
-    const existing = this.conns.get('ajax', uid, clientId);
-    if (req.query['handshake?'] !== undefined || existing === undefined) {
-      const hsData = await this.opts.handshakeData?.(req);
-      return adapter.acceptAjax((ch) => this.ajaxHandshake(req, uid, clientId, hsData, ch));
-    }
+    if (req.websocket) return adapter.acceptWebSocket((ch) => this.openWs(req, uid, clientId, hsData, ch));
+    if (handshake) return adapter.acceptAjax((ch) => this.ajaxHandshake(req, uid, clientId, hsData, ch));
     return adapter.acceptAjax((ch) => this.ajaxPoll(req, uid, clientId, ch));
   }
 
@@ -404,6 +400,7 @@ export class SenteServer<Raw = unknown> {
   }
 
   private ajaxHandshake(req: SenteRequest, uid: string, clientId: string, hsData: unknown, ch: ServerChannel): ChannelListener {
+    if (this.closing) return this.refuseAjax(ch);
     const conn = this.claim('ajax', req, uid, clientId);
     ch.send(this.packer.pack(handshakeEnvelope(uid, hsData)));
     // No uidport-open for the handshake itself (Sente #260): the client counts once it polls.
@@ -412,6 +409,7 @@ export class SenteServer<Raw = unknown> {
   }
 
   private ajaxPoll(req: SenteRequest, uid: string, clientId: string, ch: ServerChannel): ChannelListener {
+    if (this.closing) return this.refuseAjax(ch);
     const conn = this.claim('ajax', req, uid, clientId);
     conn.channel = ch;
     conn.activity++;
@@ -425,6 +423,12 @@ export class SenteServer<Raw = unknown> {
       }, this.opts.lpTimeoutMs);
     }
     return { onMessage: ignoreMessage, onClose: () => this.channelClosed(conn, ch) };
+  }
+
+  /** An Ajax channel opened while the server closes: answered like a poll timeout, nothing recorded. */
+  private refuseAjax(ch: ServerChannel): ChannelListener {
+    ch.send(this.packedTimeout);
+    return NOOP_LISTENER;
   }
 
   /** Answers the parked poll (one payload per response) and starts the wait for the next. */
@@ -716,6 +720,10 @@ function wrap(e: unknown, code: SenteError['code'], message: string, closeCode?:
     status: code === 'ERR_SENTE_BAD_PACKAGE' ? 400 : 500,
     ...(closeCode === undefined ? {} : { closeCode }),
   });
+}
+
+function closingResponse(): SenteResponse {
+  return errorResponse(new SenteError('ERR_SENTE_SERVER_CLOSED', 'Server closing', { status: 503 }));
 }
 
 function errorResponse(err: SenteError): SenteResponse {
