@@ -1,0 +1,240 @@
+import { AJAX_CB_MARKER, CHSK, SenteError, decodeEnvelope, eventEnvelope, isKeywordContent, isKeyword, isCbError } from '@sente/core';
+import type { Packed, TimerHandle, WireEvent } from '@sente/core';
+import { isHandshake } from './handshake.js';
+import { asSendable } from './platform.js';
+import type { FetchInit, FetchLike, ResponseLike } from './platform.js';
+import { createReconnector } from './reconnector.js';
+import { callSafely } from './reply-callbacks.js';
+import type { ReplyCallback } from './reply-callbacks.js';
+import type { CloseReason } from './state.js';
+import type { Transport, TransportContext } from './transport.js';
+import { appParamsQuery, appendParam, withQuery } from './urls.js';
+
+/** Ajax options of {@link createAjaxTransport}. */
+export interface AjaxTransportOptions {
+  readonly url: string;
+  readonly fetch: FetchLike;
+  /** The client-side timeout of polls and of POSTs without their own. */
+  readonly timeoutMs: number;
+  readonly withCredentials: boolean;
+  readonly headers: () => Readonly<Record<string, string>> | undefined;
+}
+
+/** One request in flight. */
+interface InFlight {
+  readonly controller: AbortController;
+  timer: TimerHandle;
+  /** Set when our own timeout aborted it. */
+  timedOut: boolean;
+}
+
+interface Post extends InFlight {
+  readonly cb: ReplyCallback | undefined;
+}
+
+const GET_RESERVED = ['udt', 'client-id', 'handshake?'] as const;
+const POST_RESERVED = ['udt', 'client-id', 'binary?', 'ppstr'] as const;
+const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded;charset=UTF-8';
+
+/** The body of a 2xx response; a rejected promise for any other status. */
+async function readBody(res: ResponseLike, binary: boolean): Promise<Packed> {
+  if (!res.ok) {
+    void res.body?.cancel().catch(() => {});
+    throw new SenteError('ERR_SENTE_TRANSPORT', `The server answered ${res.status}.`, { status: res.status });
+  }
+  return binary ? new Uint8Array(await res.arrayBuffer()) : await res.text();
+}
+
+/**
+ * The Ajax channel socket (sente-protocol §3.6): a long-poll GET for pushes,
+ * repolled as soon as it answers, and one POST per send whose response is the
+ * reply.
+ */
+export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOptions): Transport {
+  const { clock, state, packer } = ctx;
+  let active = false;
+  let poll: InFlight | null = null;
+  const posts = new Set<Post>();
+
+  const reconnector = createReconnector(ctx, () => {
+    if (active) startPoll();
+  });
+
+  const headers = (contentType: string | undefined): Record<string, string> => {
+    const h: Record<string, string> = { ...opts.headers() };
+    const token = ctx.csrfToken();
+    if (token !== undefined) h['X-CSRF-Token'] = token;
+    if (contentType !== undefined) h['Content-Type'] = contentType;
+    return h;
+  };
+
+  /** Tags `extra` as a request in flight, aborted after `timeoutMs`. */
+  const inFlight = <T extends object>(extra: T, timeoutMs: number): T & InFlight => {
+    const controller = new AbortController();
+    const req: T & InFlight = Object.assign(extra, { controller, timer: undefined as TimerHandle, timedOut: false });
+    req.timer = clock.setTimeout(() => {
+      req.timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    return req;
+  };
+
+  const request = (url: string, init: FetchInit): Promise<Packed> => {
+    let res: Promise<ResponseLike>;
+    try {
+      res = opts.fetch(url, opts.withCredentials ? { ...init, credentials: 'include' } : init);
+    } catch (error) {
+      res = Promise.reject(error);
+    }
+    return res.then((r) => readBody(r, packer.binary));
+  };
+
+  const unpack = (packed: Packed): unknown => {
+    const env = decodeEnvelope(packer.unpack(packed));
+    if (env === undefined) throw new SenteError('ERR_SENTE_BAD_PACKAGE', 'The Ajax response is not a Sente envelope.');
+    return env.content;
+  };
+
+  const pollFailed = (): void => {
+    state.close('unexpected');
+    reconnector.retry();
+  };
+
+  const startPoll = (): void => {
+    let q = appParamsQuery(ctx.params(), GET_RESERVED);
+    q = appendParam(q, 'udt', String(clock.now()));
+    q = appendParam(q, 'client-id', ctx.clientId);
+    if (!state.current.open) q = appendParam(q, 'handshake?', '1');
+    const req = inFlight({}, opts.timeoutMs);
+    poll = req;
+    request(withQuery(opts.url, q), { method: 'GET', headers: headers(undefined), signal: req.controller.signal, cache: 'no-store' }).then(
+        (body) => {
+          if (poll !== req) return;
+          clock.clearTimeout(req.timer);
+          poll = null;
+          let content: unknown;
+          try {
+            content = unpack(body);
+          } catch (error) {
+            ctx.onError(error);
+            pollFailed();
+            return;
+          }
+          reconnector.reset();
+          if (isHandshake(content)) ctx.handshake('ajax', content);
+          else {
+            state.update({ open: true });
+            if (!isKeywordContent(content, CHSK.timeout)) ctx.receiveBatch(content);
+          }
+          // Handlers may have disconnected meanwhile.
+          if (active && poll === null) startPoll();
+        },
+        () => {
+          if (poll !== req) return;
+          clock.clearTimeout(req.timer);
+          poll = null;
+          // Our own timeout is no failure: the server simply had nothing to say.
+          if (req.timedOut) startPoll();
+          else pollFailed();
+        },
+      );
+  };
+
+  const finish = (post: Post): boolean => {
+    if (!posts.delete(post)) return false;
+    clock.clearTimeout(post.timer);
+    return true;
+  };
+
+  const send = (event: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined): boolean => {
+    const packed = ctx.pack(eventEnvelope(event, cb === undefined ? null : AJAX_CB_MARKER));
+    let q = appParamsQuery(ctx.params(), POST_RESERVED);
+    let body: string | Uint8Array<ArrayBuffer>;
+    let contentType: string;
+    if (typeof packed === 'string') {
+      body = 'udt=' + String(clock.now()) + '&client-id=' + encodeURIComponent(ctx.clientId) + '&ppstr=' + encodeURIComponent(packed);
+      contentType = FORM_CONTENT_TYPE;
+    } else {
+      q = appendParam(q, 'udt', String(clock.now()));
+      q = appendParam(q, 'client-id', ctx.clientId);
+      q = appendParam(q, 'binary?', 'true');
+      body = asSendable(packed) as Uint8Array<ArrayBuffer>;
+      contentType = 'application/octet-stream';
+    }
+    const post: Post = inFlight({ cb }, timeoutMs ?? opts.timeoutMs);
+    posts.add(post);
+    request(withQuery(opts.url, q), { method: 'POST', headers: headers(contentType), body, signal: post.controller.signal, cache: 'no-store' }).then(
+        (resBody) => {
+          if (!finish(post)) return;
+          let reply: unknown;
+          try {
+            reply = unpack(resBody);
+          } catch (error) {
+            ctx.onError(error);
+            if (cb !== undefined) callSafely(cb, CHSK.error, ctx.onError);
+            return;
+          }
+          // Keyword packers give the server's `:chsk/timeout` as a keyword: callbacks always see strings.
+          if (isKeyword(reply) && isCbError(reply)) reply = reply.name;
+          if (cb !== undefined) callSafely(cb, reply, ctx.onError);
+          if (!active) return;
+          state.update({ open: true });
+          // The server answers again: do not wait out a backoff to resume the poll.
+          if (poll === null && reconnector.waiting) {
+            reconnector.cancel();
+            reconnector.reset();
+            startPoll();
+          }
+        },
+        () => {
+          if (!finish(post)) return;
+          if (post.timedOut) {
+            if (cb !== undefined) callSafely(cb, CHSK.timeout, ctx.onError);
+            return;
+          }
+          state.close('unexpected');
+          if (cb !== undefined) callSafely(cb, CHSK.error, ctx.onError);
+        },
+      );
+    return true;
+  };
+
+  return {
+    kind: 'ajax',
+    connect() {
+      if (active) return;
+      active = true;
+      reconnector.reset();
+      startPoll();
+    },
+    disconnect(reason: CloseReason, recordClose = false) {
+      active = false;
+      reconnector.cancel();
+      const p = poll;
+      poll = null;
+      if (p !== null) {
+        clock.clearTimeout(p.timer);
+        p.controller.abort();
+      }
+      state.close(reason, undefined, recordClose);
+      const pending = [...posts];
+      posts.clear();
+      for (const post of pending) {
+        clock.clearTimeout(post.timer);
+        post.controller.abort();
+        if (post.cb !== undefined) callSafely(post.cb, CHSK.error, ctx.onError);
+      }
+    },
+    send,
+    breakConnection() {
+      poll?.controller.abort();
+    },
+    kick() {
+      if (!active || poll !== null || state.current.open) return;
+      reconnector.cancel();
+      reconnector.reset();
+      startPoll();
+    },
+    checkHealth() {},
+  };
+}

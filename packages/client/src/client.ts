@@ -1,0 +1,336 @@
+import { CHSK, SenteError, assertEvent, fromWireEvent, isCbError, toWireEvent } from '@sente/core';
+import type { Envelope, Packed, SenteEvent } from '@sente/core';
+import { createAjaxTransport } from './ajax-transport.js';
+import { createEmitter } from './emitter.js';
+import { readHandshake } from './handshake.js';
+import { resolveOptions } from './options.js';
+import type { SenteClientOptions } from './options.js';
+import { watchPage } from './page-hooks.js';
+import { exceedsBytes } from './payload-size.js';
+import { callSafely } from './reply-callbacks.js';
+import type { ReplyCallback } from './reply-callbacks.js';
+import { guardHandler } from './router.js';
+import type { ClientEventHandler, ClientEventMsg, Router, RouterOptions } from './router.js';
+import { createStateStore } from './state.js';
+import type { ClientState, StateChange } from './state.js';
+import type { Transport, TransportContext } from './transport.js';
+import { chskUrls } from './urls.js';
+import { createWsTransport } from './ws-transport.js';
+
+/** The CSRF token argument: a token, a function called before each request, or `null` for none. */
+export type CsrfTokenSource = string | (() => string | null | undefined) | null | undefined;
+
+/** A handshake, as `on('handshake')` listeners receive it. */
+export interface HandshakeInfo {
+  /** The uid the server gave this connection (`'sente/nil-uid'` for no user). */
+  readonly uid: string;
+  /** The server's handshake data, or `null`. */
+  readonly handshakeData: unknown;
+  /** True for the first handshake of this client. */
+  readonly firstHandshake: boolean;
+}
+
+/** The flags that `chsk/state` router messages add to the new state (Sente's transient keys). */
+export interface OpenFlags {
+  readonly openChanged: boolean;
+  readonly opened: boolean;
+  readonly closed: boolean;
+  readonly firstOpen: boolean;
+}
+
+/** The data of a `chsk/state` router message: `[old, new, openChanged]`. */
+export type StateEventData = readonly [old: ClientState, new: ClientState & OpenFlags, openChanged: boolean];
+
+/** The data of a `chsk/handshake` router message: `[uid, null, handshakeData, firstHandshake]`. */
+export type HandshakeEventData = readonly [uid: string, csrfToken: null, handshakeData: unknown, firstHandshake: boolean];
+
+/** What `on` listens to. */
+export interface ClientEvents {
+  /** Every state change. */
+  state: StateChange;
+  /** Every handshake. */
+  handshake: HandshakeInfo;
+  /** Every event the server pushed, in arrival order (never wrapped in `chsk/recv`). */
+  event: SenteEvent;
+}
+
+/** Options of `send`. */
+export interface SendOptions {
+  /** How long `cb` waits for the reply; required with `cb`. On Ajax, also the POST's timeout. */
+  timeoutMs?: number | undefined;
+  /** Gets the reply, or `'chsk/closed'`, `'chsk/timeout'` or `'chsk/error'`. */
+  cb?: ReplyCallback | undefined;
+  /** Accepted for Sente compatibility; client sends are never buffered. */
+  flush?: boolean | undefined;
+}
+
+/** Options of `breakConnection`. */
+export interface BreakConnectionOptions {
+  /**
+   * Close the WebSocket, as a network failure would (the client notices and
+   * reconnects). `false` leaves a socket that neither sends nor receives,
+   * like a dropped network, for the keep-alive to find.
+   * @default true
+   */
+  closeWs?: boolean | undefined;
+  /** The close code when `closeWs`. @default 3000 */
+  wsCode?: number | undefined;
+}
+
+/** A Sente channel socket client. */
+export interface SenteClient {
+  /** This client's id. */
+  readonly clientId: string;
+  /** The current state snapshot. */
+  readonly state: ClientState;
+  /** Listens to state changes, handshakes or pushed events; returns the remover. */
+  on<K extends keyof ClientEvents>(kind: K, listener: (payload: ClientEvents[K]) => void): () => void;
+  /**
+   * Calls `handler` with each `chsk/state`, `chsk/handshake` and pushed event
+   * (Sente's client router). Handler errors go to `errorHandler` and never stop it.
+   */
+  startRouter(handler: ClientEventHandler, options?: RouterOptions): Router;
+  /**
+   * Sends an event; `cb` gets the reply or `'chsk/closed'`, `'chsk/timeout'`,
+   * `'chsk/error'`. Returns false when the event was not handed to the
+   * transport (the client is not open). Throws `ERR_SENTE_BAD_EVENT` for an
+   * invalid or `chsk/*` event and `ERR_SENTE_PAYLOAD_TOO_LARGE` past `maxPayloadBytes`.
+   */
+  send(event: SenteEvent, options?: SendOptions): boolean;
+  /** Sends an event whose reply `cb` waits for, at most `timeoutMs`. */
+  send(event: SenteEvent, timeoutMs: number, cb?: ReplyCallback): boolean;
+  /**
+   * Sends an event and resolves with the reply. Rejects with a `SenteError`:
+   * `ERR_SENTE_CLOSED` (not open), `ERR_SENTE_TIMEOUT`, `ERR_SENTE_TRANSPORT`
+   * (the connection failed or ended first), or the `send` errors.
+   */
+  request(event: SenteEvent, timeoutMs: number): Promise<unknown>;
+  /** Connects (once; `createSenteClient` does it unless `autoConnect: false`). */
+  connect(): void;
+  /**
+   * Closes for good: WebSocket closed with 1000 "CLOSE_NORMAL", poll aborted,
+   * no retries, no timers, waiting callbacks get `'chsk/error'`. Returns true
+   * when the client was open.
+   */
+  disconnect(): boolean;
+  /** Disconnects and connects again at once, e.g. after login so the server reads the new session; `'auto'` starts over with WebSocket. */
+  reconnect(): void;
+  /** Breaks the connection as a network failure would, to test how the app copes. */
+  breakConnection(options?: BreakConnectionOptions): void;
+}
+
+const errorForOutcome = (outcome: string, timeoutMs: number): SenteError => {
+  if (outcome === CHSK.closed) return new SenteError('ERR_SENTE_CLOSED', 'Not sent: the client is not open.');
+  if (outcome === CHSK.timeout) return new SenteError('ERR_SENTE_TIMEOUT', `No reply within ${timeoutMs} ms.`);
+  return new SenteError('ERR_SENTE_TRANSPORT', 'The connection failed or closed before the reply arrived.');
+};
+
+/**
+ * Creates a Sente client for the channel socket at `path` and connects it.
+ *
+ * @param path `'/chsk'` (resolved against the page), or a full URL such as `'http://127.0.0.1:3000/chsk'`.
+ * @param csrfToken the token the server checks, a function returning it, or `null`.
+ * @example
+ * ```ts
+ * import { createSenteClient } from '@sente/client';
+ * const client = createSenteClient('/chsk', () => document.querySelector<HTMLMetaElement>('meta[name=csrf-token]')?.content);
+ * client.on('handshake', ({ uid }) => console.log('connected as', uid));
+ * client.on('event', ([id, data]) => console.log('pushed', id, data));
+ * const reply = await client.request(['chat/hello', { text: 'hi' }], 5000);
+ * ```
+ */
+export function createSenteClient(path: string, csrfToken: CsrfTokenSource, options: SenteClientOptions = {}): SenteClient {
+  const opts = resolveOptions(options);
+  const { clock, packer, onError, WebSocket, fetch } = opts;
+  const location = (globalThis as { location?: { href?: string } }).location;
+  const urls = chskUrls(path, typeof location?.href === 'string' ? location.href : undefined);
+
+  const emitter = createEmitter<ClientEvents>(onError);
+  const store = createStateStore(opts.type, clock, (change) => emitter.emit('state', change));
+  let transport: Transport | null = null;
+  let everHandshaken = false;
+  let unloading = false;
+  let unwatchPage: (() => void) | null = null;
+
+  const ctx: TransportContext = {
+    clock,
+    packer,
+    state: store,
+    clientId: opts.clientId,
+    backoffMs: opts.backoffMs,
+    maxBackoffMs: opts.maxBackoffMs,
+    unloading: () => unloading,
+    csrfToken() {
+      const t = typeof csrfToken === 'function' ? csrfToken() : csrfToken;
+      return typeof t === 'string' && t.trim() !== '' ? t : undefined;
+    },
+    params: opts.params,
+    pack(envelope: Envelope): Packed {
+      const packed = packer.pack(envelope);
+      if (exceedsBytes(packed, opts.maxPayloadBytes)) {
+        throw new SenteError('ERR_SENTE_PAYLOAD_TOO_LARGE', `Not sent: the packed event is over maxPayloadBytes (${opts.maxPayloadBytes} bytes).`);
+      }
+      return packed;
+    },
+    handshake(kind, content) {
+      const { uid, handshakeData } = readHandshake(content);
+      const firstHandshake = !everHandshaken;
+      everHandshaken = true;
+      store.update({ type: kind, open: true, everOpened: true, uid, handshakeData, udtNextReconnect: null });
+      emitter.emit('handshake', { uid, handshakeData, firstHandshake });
+    },
+    receiveBatch(content) {
+      if (!Array.isArray(content)) {
+        onError(new SenteError('ERR_SENTE_BAD_PACKAGE', 'Dropped a push that is not a batch of events.'));
+        return;
+      }
+      for (const item of content) {
+        const ev = fromWireEvent(item);
+        if (ev === undefined || ev[0].startsWith('chsk/')) {
+          onError(new SenteError('ERR_SENTE_BAD_EVENT', 'Dropped a pushed event that is not a valid app event.'));
+          continue;
+        }
+        emitter.emit('event', ev);
+      }
+    },
+    onError,
+  };
+
+  const ajax = (): Transport => {
+    if (fetch === undefined) throw new SenteError('ERR_SENTE_BAD_OPTION', 'Ajax needs fetch: pass options.fetch.');
+    return createAjaxTransport(ctx, {
+      url: urls.ajax,
+      fetch,
+      timeoutMs: opts.ajaxTimeoutMs,
+      withCredentials: opts.withCredentials,
+      headers: opts.headers,
+    });
+  };
+
+  // Sente's :auto rule: a WebSocket that fails before its first handshake is
+  // given up for Ajax, once per connect(); one that has worked is retried.
+  const downgrade = (ws: Transport): boolean => {
+    if (transport !== ws) return false;
+    ws.disconnect('downgrading-ws-to-ajax', true);
+    transport = ajax();
+    transport.connect();
+    return true;
+  };
+
+  const ws = (Ctor: NonNullable<typeof WebSocket>): Transport => {
+    const base = { url: urls.ws, WebSocket: Ctor, kaliveMs: opts.kaliveMs, pingTimeoutMs: opts.wsPingTimeoutMs };
+    if (opts.type !== 'auto' || fetch === undefined) return createWsTransport(ctx, base);
+    const t: Transport = createWsTransport(ctx, { ...base, onFailureBeforeHandshake: () => downgrade(t) });
+    return t;
+  };
+
+  const connect = (): void => {
+    if (transport !== null) return;
+    unwatchPage = watchPage({
+      setUnloading(u) {
+        unloading = u;
+      },
+      wake() {
+        transport?.kick();
+        transport?.checkHealth();
+      },
+    });
+    transport = opts.type === 'ajax' || WebSocket === undefined ? ajax() : ws(WebSocket);
+    transport.connect();
+  };
+
+  const stop = (reason: 'requested-disconnect' | 'requested-reconnect'): boolean => {
+    const t = transport;
+    if (t === null) return false;
+    transport = null;
+    unwatchPage?.();
+    unwatchPage = null;
+    const wasOpen = store.current.open;
+    t.disconnect(reason);
+    return wasOpen;
+  };
+
+  const send = (event: SenteEvent, a?: number | SendOptions, b?: ReplyCallback): boolean => {
+    let timeoutMs: number | undefined;
+    let cb: ReplyCallback | undefined;
+    if (typeof a === 'object' && a !== null) {
+      timeoutMs = a.timeoutMs;
+      cb = a.cb;
+    } else {
+      timeoutMs = a;
+      cb = b;
+    }
+    assertEvent(event);
+    if (event[0].startsWith('chsk/')) {
+      throw new SenteError('ERR_SENTE_BAD_EVENT', `Bad event: "${event[0]}" is reserved; apps may not send chsk/* events.`);
+    }
+    if (cb !== undefined && typeof cb !== 'function') throw new SenteError('ERR_SENTE_BAD_OPTION', 'The reply callback must be a function.');
+    if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0 && timeoutMs !== Infinity)) {
+      throw new SenteError('ERR_SENTE_BAD_OPTION', `timeoutMs must be a finite number >= 0, not ${String(timeoutMs)}.`);
+    }
+    if (cb !== undefined && timeoutMs === undefined) {
+      throw new SenteError('ERR_SENTE_BAD_OPTION', 'A reply callback needs a timeoutMs, so that it is always called.');
+    }
+    if (transport === null || !store.current.open) {
+      if (cb !== undefined) callSafely(cb, CHSK.closed, onError);
+      return false;
+    }
+    return transport.send(toWireEvent(event), cb, timeoutMs);
+  };
+
+  const client: SenteClient = {
+    clientId: opts.clientId,
+    get state() {
+      return store.current;
+    },
+    on: (kind, listener) => emitter.on(kind, listener),
+    startRouter(handler, routerOptions = {}) {
+      const run = guardHandler(handler, routerOptions.errorHandler, onError);
+      const msg = (id: string, data: unknown): ClientEventMsg => ({ id, data, event: [id, data], client });
+      const offs = [
+        emitter.on('state', (c) => {
+          const flags: OpenFlags = { openChanged: c.openChanged, opened: c.opened, closed: c.closed, firstOpen: c.firstOpen };
+          const data: StateEventData = [c.old, { ...c.new, ...flags }, c.openChanged];
+          run(msg(CHSK.state, data));
+        }),
+        emitter.on('handshake', (h) => {
+          const data: HandshakeEventData = [h.uid, null, h.handshakeData, h.firstHandshake];
+          run(msg(CHSK.handshake, data));
+        }),
+        emitter.on('event', (ev) => {
+          run(opts.wrapRecvEvs ? msg(CHSK.recv, ev) : { id: ev[0], data: ev[1], event: ev, client });
+        }),
+      ];
+      return {
+        stop() {
+          for (const off of offs) off();
+        },
+      };
+    },
+    send,
+    request(event, timeoutMs) {
+      return new Promise((resolve, reject) => {
+        send(event, timeoutMs, (reply) => {
+          if (isCbError(reply)) reject(errorForOutcome(reply, timeoutMs));
+          else resolve(reply);
+        });
+      });
+    },
+    connect,
+    disconnect: () => stop('requested-disconnect'),
+    reconnect() {
+      stop('requested-reconnect');
+      connect();
+    },
+    breakConnection(breakOptions = {}) {
+      const { closeWs = true, wsCode = 3000 } = breakOptions;
+      if (!(wsCode === 1000 || (Number.isInteger(wsCode) && wsCode >= 3000 && wsCode <= 4999))) {
+        throw new SenteError('ERR_SENTE_BAD_OPTION', `wsCode must be 1000 or in 3000-4999, not ${String(wsCode)}.`);
+      }
+      transport?.breakConnection(closeWs, wsCode);
+    },
+  };
+
+  if (opts.autoConnect) connect();
+  return client;
+}

@@ -1,0 +1,30 @@
+export { createSenteClient } from './client.js';
+export type {
+  SenteClient,
+  CsrfTokenSource,
+  HandshakeInfo,
+  OpenFlags,
+  StateEventData,
+  HandshakeEventData,
+  ClientEvents,
+  SendOptions,
+  BreakConnectionOptions,
+} from './client.js';
+export type { SenteClientOptions } from './options.js';
+export type { ClientState, ClientType, CloseReason, StateChange, WsErrorInfo, WsCloseInfo, CloseInfo } from './state.js';
+export type { ClientEventMsg, ClientEventHandler, RouterOptions, Router } from './router.js';
+export type { ReplyCallback } from './reply-callbacks.js';
+export type { QueryParams } from './urls.js';
+export type {
+  WebSocketLike,
+  WebSocketConstructor,
+  WsMessageEventLike,
+  WsCloseEventLike,
+  FetchLike,
+  FetchInit,
+  ResponseLike,
+} from './platform.js';
+export { exponentialBackoff, senteBackoff } from './backoff.js';
+export type { ExponentialBackoffOptions } from './backoff.js';
+export { SenteError, isSenteError, isCbSuccess, isCbError } from '@sente/core';
+export type { SenteEvent, SenteErrorCode } from '@sente/core';

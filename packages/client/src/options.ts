@@ -1,0 +1,159 @@
+import { SenteError, systemClock } from '@sente/core';
+import type { Clock, Packer } from '@sente/core';
+import { json } from '@sente/packer-json';
+import { exponentialBackoff } from './backoff.js';
+import { randomUuid } from './client-id.js';
+import type { FetchLike, WebSocketConstructor } from './platform.js';
+import type { ClientType } from './state.js';
+import type { QueryParams } from './urls.js';
+
+/** Options of `createSenteClient`. Every one is optional. */
+export interface SenteClientOptions {
+  /**
+   * The transport: `'ws'`, `'ajax'`, or `'auto'` (WebSocket, downgraded once to
+   * Ajax when the WebSocket fails before its first handshake).
+   * @default 'auto'
+   */
+  type?: ClientType | undefined;
+  /** Packs and unpacks every payload; must match the server's. @default json (from `@sente/packer-json`) */
+  packer?: Packer | undefined;
+  /** This client's id, sent on every request. One per tab is usual. @default a random UUID */
+  clientId?: string | undefined;
+  /**
+   * Extra query parameters for the WebSocket URL, the Ajax polls and the Ajax
+   * POSTs; a function is called for each request. Keys the client uses itself
+   * (`client-id`, `csrf-token`, `udt`, …) are left out.
+   * @default undefined
+   */
+  params?: QueryParams | (() => QueryParams | undefined) | undefined;
+  /**
+   * Extra headers for Ajax requests; a function is called for each request.
+   * Browsers cannot set WebSocket headers.
+   * @default undefined
+   */
+  headers?: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>> | undefined) | undefined;
+  /**
+   * The WebSocket constructor. Node 20 has none: pass the `ws` package's
+   * `WebSocket`. Without one, `'auto'` uses Ajax.
+   * @default globalThis.WebSocket
+   */
+  WebSocket?: WebSocketConstructor | undefined;
+  /** The `fetch` used by the Ajax transport. @default globalThis.fetch */
+  fetch?: FetchLike | undefined;
+  /** Sends cookies on cross-origin Ajax requests (`credentials: 'include'`). @default false */
+  withCredentials?: boolean | undefined;
+  /**
+   * The WebSocket keep-alive, Sente's `ws-kalive-ms`: an idle socket is
+   * checked every `wsKaliveMs / 2` (halved as Sente does, sente#455) and
+   * pinged when nothing was sent or received since the last check. `0` or
+   * `null` turns it off.
+   * @default 20000
+   */
+  wsKaliveMs?: number | null | undefined;
+  /** How long a keep-alive ping waits for the server's "pong" before the client reconnects. @default 5000 */
+  wsPingTimeoutMs?: number | undefined;
+  /**
+   * The wait in ms before reconnect attempt `attempt` (2, 3, …; attempt 1 is
+   * immediate). Sente's default grows without bound; this one is capped.
+   * @default exponentialBackoff({ baseMs: 500, maxMs: maxBackoffMs }): full jitter in [0, min(maxBackoffMs, 500 * 2^attempt))
+   */
+  backoffMs?: ((attempt: number) => number) | undefined;
+  /** The cap of the default `backoffMs`. @default 30000 */
+  maxBackoffMs?: number | undefined;
+  /** The client-side timeout of Ajax polls, and of POSTs sent without a `timeoutMs`. Keep it above the server's long-poll timeout. @default 60000 */
+  ajaxTimeoutMs?: number | undefined;
+  /** Routers get pushed events wrapped as `['chsk/recv', event]`, as in Sente before 1.18. @default false */
+  wrapRecvEvs?: boolean | undefined;
+  /** The largest packed send, in bytes; a bigger one throws `ERR_SENTE_PAYLOAD_TOO_LARGE`. @default 1048576 */
+  maxPayloadBytes?: number | undefined;
+  /** The time source and timers, for tests with fake time. @default systemClock */
+  clock?: Clock | undefined;
+  /** Connects at once; otherwise call `connect()`. @default true */
+  autoConnect?: boolean | undefined;
+  /**
+   * Gets errors nobody else can take: a listener or callback that threw, a
+   * message from the server that cannot be read.
+   * @default logs them with console.error
+   */
+  onError?: ((error: unknown) => void) | undefined;
+}
+
+/** The options with their defaults applied and checked. */
+export interface ResolvedOptions {
+  readonly type: ClientType;
+  readonly packer: Packer;
+  readonly clientId: string;
+  readonly params: () => QueryParams | undefined;
+  readonly headers: () => Readonly<Record<string, string>> | undefined;
+  readonly WebSocket: WebSocketConstructor | undefined;
+  readonly fetch: FetchLike | undefined;
+  readonly withCredentials: boolean;
+  /** The keep-alive check interval, already halved; 0 for none. */
+  readonly kaliveMs: number;
+  readonly wsPingTimeoutMs: number;
+  readonly backoffMs: (attempt: number) => number;
+  readonly maxBackoffMs: number;
+  readonly ajaxTimeoutMs: number;
+  readonly wrapRecvEvs: boolean;
+  readonly maxPayloadBytes: number;
+  readonly clock: Clock;
+  readonly autoConnect: boolean;
+  readonly onError: (error: unknown) => void;
+}
+
+const bad = (message: string): SenteError => new SenteError('ERR_SENTE_BAD_OPTION', message);
+
+function ms(name: string, v: number | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !(v >= 0) || v === Infinity) throw bad(`Option ${name} must be a finite number >= 0, not ${String(v)}.`);
+  return v;
+}
+
+function asFn<T>(v: T | (() => T) | undefined): () => T | undefined {
+  if (typeof v === 'function') return v as () => T;
+  return () => v;
+}
+
+const logError = (error: unknown): void => {
+  console.error('[sente] client error:', error);
+};
+
+/** Applies the defaults to `options` and checks them; throws `ERR_SENTE_BAD_OPTION`. */
+export function resolveOptions(options: SenteClientOptions): ResolvedOptions {
+  const type = options.type ?? 'auto';
+  if (type !== 'auto' && type !== 'ws' && type !== 'ajax') throw bad(`Option type must be 'auto', 'ws' or 'ajax', not ${String(type)}.`);
+  const clientId = options.clientId ?? randomUuid();
+  if (typeof clientId !== 'string' || clientId.trim() === '') throw bad('Option clientId must be a non-blank string.');
+  const g = globalThis as { WebSocket?: WebSocketConstructor; fetch?: FetchLike };
+  const WebSocket = options.WebSocket ?? g.WebSocket;
+  const fetch = options.fetch ?? (typeof g.fetch === 'function' ? g.fetch.bind(globalThis) : undefined);
+  if (type === 'ws' && WebSocket === undefined) {
+    throw bad("type 'ws' needs a WebSocket constructor: pass options.WebSocket (on Node, the ws package's WebSocket).");
+  }
+  if (type !== 'ws' && fetch === undefined && (type === 'ajax' || WebSocket === undefined)) {
+    throw bad(`type '${type}' needs fetch here: pass options.fetch.`);
+  }
+  const maxBackoffMs = ms('maxBackoffMs', options.maxBackoffMs, 30_000);
+  const kalive = options.wsKaliveMs === null ? 0 : ms('wsKaliveMs', options.wsKaliveMs, 20_000);
+  const maxPayloadBytes = ms('maxPayloadBytes', options.maxPayloadBytes, 1024 * 1024);
+  return {
+    type,
+    packer: options.packer ?? json,
+    clientId,
+    params: asFn(options.params),
+    headers: asFn(options.headers),
+    WebSocket,
+    fetch,
+    withCredentials: options.withCredentials ?? false,
+    kaliveMs: Math.floor(kalive / 2),
+    wsPingTimeoutMs: ms('wsPingTimeoutMs', options.wsPingTimeoutMs, 5000),
+    backoffMs: options.backoffMs ?? exponentialBackoff({ baseMs: 500, maxMs: maxBackoffMs }),
+    maxBackoffMs,
+    ajaxTimeoutMs: ms('ajaxTimeoutMs', options.ajaxTimeoutMs, 60_000),
+    wrapRecvEvs: options.wrapRecvEvs ?? false,
+    maxPayloadBytes,
+    clock: options.clock ?? systemClock,
+    autoConnect: options.autoConnect ?? true,
+    onError: options.onError ?? logError,
+  };
+}

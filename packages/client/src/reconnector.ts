@@ -1,0 +1,64 @@
+import type { Clock, TimerHandle } from '@sente/core';
+import { safeDelay } from './backoff.js';
+import type { StateStore } from './state.js';
+
+/** What a {@link Reconnector} needs from its client. */
+export interface ReconnectorContext {
+  readonly clock: Clock;
+  readonly state: StateStore;
+  /** The wait before attempt `n` (n ≥ 2). */
+  backoffMs(attempt: number): number;
+  /** The fallback for a backoff that returned Infinity. */
+  readonly maxBackoffMs: number;
+  /** True while the page unloads: no retries then. */
+  unloading(): boolean;
+}
+
+/** The retry schedule of one transport (sente-protocol §3.9). */
+export interface Reconnector {
+  /** Counts a failed attempt and schedules the next: attempt 1 at once, attempt n after `backoffMs(n)`. */
+  retry(): void;
+  /** Forgets the failed attempts (after a handshake, or an explicit connect). */
+  reset(): void;
+  /** Cancels a scheduled attempt. */
+  cancel(): void;
+  /** True while an attempt is scheduled. */
+  readonly waiting: boolean;
+}
+
+/** Creates the retry schedule that runs `attempt` for each try. */
+export function createReconnector(ctx: ReconnectorContext, attempt: () => void): Reconnector {
+  let attempts = 0;
+  let timer: TimerHandle | undefined;
+
+  const cancel = (): void => {
+    if (timer !== undefined) ctx.clock.clearTimeout(timer);
+    timer = undefined;
+  };
+
+  return {
+    retry() {
+      cancel();
+      // Firefox closes sockets while a page unloads; reconnecting then only costs the server.
+      if (ctx.unloading()) return;
+      attempts++;
+      if (attempts === 1) {
+        attempt();
+        return;
+      }
+      const ms = safeDelay(ctx.backoffMs(attempts), ctx.maxBackoffMs);
+      timer = ctx.clock.setTimeout(() => {
+        timer = undefined;
+        attempt();
+      }, ms);
+      ctx.state.update({ udtNextReconnect: ctx.clock.now() + ms });
+    },
+    reset() {
+      attempts = 0;
+    },
+    cancel,
+    get waiting() {
+      return timer !== undefined;
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import type { SenteEvent } from '@sente/core';
+import type { SenteClient } from './client.js';
+
+/**
+ * What a router handler receives (Sente's client event-msg): `chsk/state`,
+ * `chsk/handshake`, and each event the server pushed.
+ */
+export interface ClientEventMsg {
+  /** The event id, e.g. `'chsk/handshake'` or `'chat/message'`. */
+  readonly id: string;
+  /** The event data (`undefined` for a one-element event). */
+  readonly data: unknown;
+  /** The whole event, `[id, data]`. */
+  readonly event: SenteEvent;
+  /** The client it came from, to reply with `send` or read `state`. */
+  readonly client: SenteClient;
+}
+
+/** A router's handler; a returned promise's rejection counts as a handler error. */
+export type ClientEventHandler = (msg: ClientEventMsg) => unknown;
+
+/** Options of `startRouter`. */
+export interface RouterOptions {
+  /**
+   * Gets what the handler throws or rejects with, and the message it was
+   * handling. The router keeps running either way.
+   * @default the client's `onError`
+   */
+  errorHandler?: (error: unknown, msg: ClientEventMsg) => void;
+}
+
+/** A running router. */
+export interface Router {
+  /** Stops delivering messages to the handler. */
+  stop(): void;
+}
+
+/**
+ * Wraps `handler` so that nothing it does (throw, reject) escapes: errors go to
+ * `errorHandler`, and an error thrown by that goes to `onError`.
+ */
+export function guardHandler(
+  handler: ClientEventHandler,
+  errorHandler: ((error: unknown, msg: ClientEventMsg) => void) | undefined,
+  onError: (error: unknown) => void,
+): (msg: ClientEventMsg) => void {
+  const fail = (error: unknown, msg: ClientEventMsg): void => {
+    if (errorHandler === undefined) {
+      onError(error);
+      return;
+    }
+    try {
+      errorHandler(error, msg);
+    } catch (error2) {
+      onError(error2);
+    }
+  };
+  return (msg) => {
+    let result: unknown;
+    try {
+      result = handler(msg);
+    } catch (error) {
+      fail(error, msg);
+      return;
+    }
+    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+      (result as PromiseLike<unknown>).then(undefined, (error: unknown) => fail(error, msg));
+    }
+  };
+}

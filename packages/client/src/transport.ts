@@ -1,0 +1,50 @@
+import type { Clock, Envelope, Packed, Packer, WireEvent } from '@sente/core';
+import type { ReconnectorContext } from './reconnector.js';
+import type { ReplyCallback } from './reply-callbacks.js';
+import type { CloseReason, StateStore } from './state.js';
+import type { QueryParams } from './urls.js';
+
+/** What the client shares with its transports. */
+export interface TransportContext extends ReconnectorContext {
+  readonly clock: Clock;
+  readonly packer: Packer;
+  readonly state: StateStore;
+  readonly clientId: string;
+  /** The CSRF token for the next request, or `undefined` for none. */
+  csrfToken(): string | undefined;
+  /** The app's query params for the next request. */
+  params(): QueryParams | undefined;
+  /** Packs an outgoing envelope; throws when it is over `maxPayloadBytes`. */
+  pack(envelope: Envelope): Packed;
+  /** Processes a handshake received on `transport`. */
+  handshake(transport: 'ws' | 'ajax', content: readonly [unknown, unknown]): void;
+  /** Delivers a batch of pushed events. */
+  receiveBatch(content: unknown): void;
+  /** Reports an error nobody else can take. */
+  onError(error: unknown): void;
+}
+
+/** A channel socket implementation: WebSocket or Ajax long-polling. */
+export interface Transport {
+  readonly kind: 'ws' | 'ajax';
+  /** Starts connecting (a no-op while connected). */
+  connect(): void;
+  /** Stops for good: closes, cancels every timer, fails waiting callbacks with `chsk/error`. */
+  disconnect(reason: CloseReason, recordClose?: boolean): void;
+  /** Sends a validated event; `cb` (with `timeoutMs`) gets the outcome. False when not handed over. */
+  send(event: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined): boolean;
+  /** Breaks the connection as a network failure would. */
+  breakConnection(closeWs: boolean, wsCode: number): void;
+  /** Connects at once when closed and waiting to retry (the network came back). */
+  kick(): void;
+  /** Checks that an open connection still works (WebSocket: pings now). */
+  checkHealth(): void;
+}
+
+/** Reads a WebSocket frame or Ajax body as a packer's input; `undefined` when it is neither text nor bytes. */
+export function asPacked(data: unknown): Packed | undefined {
+  if (typeof data === 'string') return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return undefined;
+}
