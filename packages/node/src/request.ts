@@ -22,8 +22,16 @@ export function splitUrl(url: string | undefined): { pathname: string; search: s
  * bare `http` requests alike). The session is taken from `session` when the
  * app's session middleware set one; a body that the app's body parser already
  * read is used as is, otherwise the raw body is read up to the core's limit.
+ * `parsedBody` is that body when the framework keeps it elsewhere than
+ * `req.body` (Koa's `ctx.request.body`).
  */
-export function nodeRequest<Raw>(req: IncomingMessage, raw: Raw, websocket: boolean, session?: unknown): SenteRequest<Raw> {
+export function nodeRequest<Raw>(
+  req: IncomingMessage,
+  raw: Raw,
+  websocket: boolean,
+  session?: unknown,
+  parsedBody?: unknown,
+): SenteRequest<Raw> {
   const d = req as IncomingMessage & Decorated;
   const { search } = splitUrl(d.originalUrl ?? req.url);
   const sess = session ?? d.session;
@@ -33,15 +41,16 @@ export function nodeRequest<Raw>(req: IncomingMessage, raw: Raw, websocket: bool
     query: parseQuery(search),
     headers: req.headers,
     ...(sess === undefined ? {} : { session: sess }),
-    ...(req.method === 'POST' ? { readBody: (limit: number) => readNodeBody(d, limit) } : {}),
+    ...(req.method === 'POST' ? { readBody: (limit: number) => readNodeBody(d, limit, parsedBody) } : {}),
     raw,
   };
 }
 
-async function readNodeBody(req: IncomingMessage & Decorated, limit: number): Promise<SenteBody> {
+async function readNodeBody(req: IncomingMessage & Decorated, limit: number, parsedBody: unknown): Promise<SenteBody> {
   // A body parser ran before us (express.urlencoded, @koa/bodyparser): the stream is spent.
+  // (A parser that skipped the body's type, as @koa/bodyparser does for bytes, left it unread.)
   if (req._body === true || req.readableEnded) {
-    const b = req.body;
+    const b = parsedBody ?? req.body;
     if (typeof b === 'string' || b instanceof Uint8Array) return b;
     if (typeof b === 'object' && b !== null) return b as Readonly<Record<string, unknown>>;
     return new Uint8Array(0);

@@ -69,12 +69,17 @@ async function handleUpgrade<Raw>(
     acceptAjax: () => rejectUpgrade(socket, { status: 400, body: 'Bad request' }),
     acceptWebSocket: (open) => {
       if (socket.destroyed) return;
-      wss.handleUpgrade(req, socket, head, (ws) => wireSocket(ws, open));
+      wss.handleUpgrade(req, socket, head, (ws) => openWebSocketChannel(ws, open));
     },
   });
 }
 
-function wireSocket(ws: WebSocket, open: (ch: ServerChannel) => ChannelListener): void {
+/**
+ * Opens the channel of an upgraded `ws` socket: calls `open` at once (the
+ * socket can send) and wires its messages and close to the core's listener.
+ * For adapters whose framework does the upgrade itself (@fastify/websocket).
+ */
+export function openWebSocketChannel(ws: WebSocket, open: (ch: ServerChannel) => ChannelListener): void {
   const ch: ServerChannel = {
     isOpen: () => ws.readyState === ws.OPEN,
     send(payload) {
