@@ -4,7 +4,8 @@
  * the upgrade on the same path through `ws`. Every protocol rule is in @sente/core.
  */
 import { ServerResponse } from 'node:http';
-import { attachUpgrade, createNodeServer, handleAjax } from '@sente/node';
+import { attachUpgrade, createNodeServer, handleAjax, splitUrl } from '@sente/node';
+import { parseQuery } from '@sente/core';
 import type { NodeSenteOptions, UpgradeHandle } from '@sente/node';
 import type { SenteServer } from '@sente/core';
 import type { Request, RequestHandler, Response } from 'express';
@@ -61,6 +62,9 @@ export function senteExpress(options: SenteExpressOptions = {}): SenteExpress {
         path,
         wsOptions: rest.wsOptions,
         prepare: async (req) => {
+          // Hooks (and libraries such as csrf-csrf) read `req.query` the Express way on upgrades too.
+          const r = req as IncomingMessage & { query?: unknown };
+          r.query ??= parseQuery(splitUrl(req.url).search);
           await runMiddleware(upgradeMiddleware, req);
           return { raw: req as Request, session: (req as { session?: unknown }).session };
         },

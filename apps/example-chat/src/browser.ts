@@ -1,6 +1,6 @@
 import { createSenteClient } from '@sente/client';
 import { isCbSuccess } from '@sente/core';
-import { packer } from './packer.js';
+import { packer } from '#packer';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 let csrfToken = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? '';
