@@ -1,0 +1,71 @@
+import { isSenteError } from '@sente/core';
+import { describe, expect, it } from 'vitest';
+import { harness } from './support/clients.js';
+import { FakeWebSocket } from './support/fake-web-socket.js';
+
+const codeOf = (fn: () => unknown): string | undefined => {
+  try {
+    fn();
+  } catch (e) {
+    return isSenteError(e) ? e.code : 'not a SenteError';
+  }
+  return undefined;
+};
+
+describe('send checks', () => {
+  it('throws ERR_SENTE_BAD_EVENT for invalid events and reserved chsk/* ids, open or not', () => {
+    const { client } = harness({ type: 'ws' });
+    expect(codeOf(() => client.send(['no-namespace']))).toBe('ERR_SENTE_BAD_EVENT');
+    expect(codeOf(() => client.send('chat/x' as never))).toBe('ERR_SENTE_BAD_EVENT');
+    FakeWebSocket.last.handshake();
+    expect(codeOf(() => client.send(['chsk/ws-ping']))).toBe('ERR_SENTE_BAD_EVENT');
+    expect(codeOf(() => client.send(['chat/x', 1, 2] as never))).toBe('ERR_SENTE_BAD_EVENT');
+    expect(FakeWebSocket.last.sent).toEqual([]);
+  });
+
+  it('throws ERR_SENTE_BAD_OPTION for a callback without a timeout or a bad timeout', () => {
+    const { client } = harness({ type: 'ws' });
+    FakeWebSocket.last.handshake();
+    expect(codeOf(() => client.send(['chat/x'], { cb: () => {} }))).toBe('ERR_SENTE_BAD_OPTION');
+    expect(codeOf(() => client.send(['chat/x'], -1, () => {}))).toBe('ERR_SENTE_BAD_OPTION');
+    expect(codeOf(() => client.send(['chat/x'], Number.NaN, () => {}))).toBe('ERR_SENTE_BAD_OPTION');
+  });
+
+  it('throws ERR_SENTE_PAYLOAD_TOO_LARGE past maxPayloadBytes, counting UTF-8 bytes, and sends nothing', () => {
+    const { client } = harness({ type: 'ws', maxPayloadBytes: 100 });
+    FakeWebSocket.last.handshake();
+    // ["chat/x","…"] + ,null] wrapping: 20 bytes of overhead around the text.
+    expect(client.send(['chat/x', 'a'.repeat(70)])).toBe(true);
+    expect(codeOf(() => client.send(['chat/x', 'é'.repeat(70)]))).toBe('ERR_SENTE_PAYLOAD_TOO_LARGE');
+    expect(codeOf(() => client.send(['chat/x', 'a'.repeat(200)]))).toBe('ERR_SENTE_PAYLOAD_TOO_LARGE');
+    expect(FakeWebSocket.last.sent).toHaveLength(1);
+  });
+});
+
+describe('request', () => {
+  it('resolves with the reply', async () => {
+    const { client } = harness({ type: 'ws' });
+    FakeWebSocket.last.handshake();
+    const p = client.request(['chat/q', 1], 1000);
+    const cbId = (FakeWebSocket.last.frames[0] as [unknown, string])[1];
+    FakeWebSocket.last.serverSend([{ answer: 42 }, cbId]);
+    await expect(p).resolves.toEqual({ answer: 42 });
+  });
+
+  it('rejects with ERR_SENTE_CLOSED, ERR_SENTE_TIMEOUT and ERR_SENTE_TRANSPORT', async () => {
+    const { client, clock } = harness({ type: 'ws' });
+    await expect(client.request(['chat/q'], 1000)).rejects.toMatchObject({ code: 'ERR_SENTE_CLOSED' });
+    FakeWebSocket.last.handshake();
+    const timedOut = client.request(['chat/q'], 1000);
+    clock.advance(1000);
+    await expect(timedOut).rejects.toMatchObject({ code: 'ERR_SENTE_TIMEOUT', message: 'No reply within 1000 ms.' });
+    const dropped = client.request(['chat/q'], 1000);
+    FakeWebSocket.last.serverClose();
+    await expect(dropped).rejects.toMatchObject({ code: 'ERR_SENTE_TRANSPORT' });
+  });
+
+  it('rejects, rather than throws, for a bad event', async () => {
+    const { client } = harness({ type: 'ws' });
+    await expect(client.request(['bad'], 1000)).rejects.toMatchObject({ code: 'ERR_SENTE_BAD_EVENT' });
+  });
+});
