@@ -1,0 +1,135 @@
+/**
+ * Sente for fastify. For authors of other adapters: this file only translates
+ * — fastify requests to Sente requests, parked polls and sockets to channels
+ * through @sente/node. Every protocol rule is in @sente/core.
+ */
+import fp from 'fastify-plugin';
+import { createNodeServer, openAjaxChannel, openWebSocketChannel } from '@sente/node';
+import type { ChannelListener, SenteResponse, SenteServer, ServerChannel } from '@sente/core';
+import type { NodeSenteOptions } from '@sente/node';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
+import type {} from '@fastify/websocket';
+import { fastifyRequest } from './request.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The Sente channel socket server: `send`, `sendToClient`, `broadcast`, `connectedUids`, `startRouter`, … */
+    sente: SenteServer<FastifyRequest>;
+  }
+}
+
+/** Options of {@link senteFastify}: every `createSenteServer` option, plus the route. */
+export type SenteFastifyOptions = Omit<NodeSenteOptions<FastifyRequest>, 'wsOptions'> & {
+  /**
+   * `onRequest` hooks of the Sente route, run on the Ajax GET and POST and
+   * before the WebSocket upgrade: e.g. `fastify.csrfProtection`.
+   * @default []
+   */
+  onRequest?: onRequestHookHandler | onRequestHookHandler[] | undefined;
+  /**
+   * `preHandler` hooks of the Sente route, run before Sente's own checks (and
+   * before the upgrade), e.g. an auth hook.
+   * @default []
+   */
+  preHandler?: preHandlerHookHandler | preHandlerHookHandler[] | undefined;
+};
+
+type Open = (ch: ServerChannel) => ChannelListener;
+
+const BAD_REQUEST: SenteResponse = { status: 400, body: 'Bad request' };
+
+const plugin: FastifyPluginAsync<SenteFastifyOptions> = async (fastify, options) => {
+  const { onRequest = [], preHandler = [], ...rest } = options;
+  const { server, path } = createNodeServer<FastifyRequest>(rest);
+  // Upgrade requests accepted by Sente's checks, waiting for @fastify/websocket to upgrade them.
+  const accepted = new WeakMap<FastifyRequest, Open>();
+
+  fastify.decorate('sente', server);
+  // preClose, not onClose: fastify's onClose waits for the HTTP server to close,
+  // which a parked poll would hold open until its long-poll timeout.
+  fastify.addHook('preClose', async () => server.close());
+
+  // @fastify/websocket runs a WebSocket route's handler only after the
+  // upgrade, so Sente's checks run in the route's last preHandler: a rejected
+  // upgrade request is answered with its status and never upgraded.
+  const checkUpgrade = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+    if (!request.ws) return undefined;
+    await server.handle(fastifyRequest(request), {
+      respond: (r) => sendResponse(reply, r),
+      acceptAjax: () => sendResponse(reply, BAD_REQUEST),
+      acceptWebSocket: (open) => accepted.set(request, open),
+    });
+    return accepted.has(request) ? undefined : reply;
+  };
+
+  const ajax = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    await server.handle(fastifyRequest(request), {
+      respond: (r) => sendResponse(reply, r),
+      acceptWebSocket: () => sendResponse(reply, BAD_REQUEST),
+      acceptAjax: (open) => {
+        // Headers that hooks set on the reply (CORS, …) would be lost with the hijack.
+        for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value);
+        reply.hijack();
+        openAjaxChannel(reply.raw, open);
+      },
+    });
+    return reply;
+  };
+
+  // A child scope, so that Sente's body parsing stays on Sente's route.
+  await fastify.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    // Raw bytes of any type (a form, or a binary packer's payload): the core reads them.
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: server.maxPayloadBytes }, (_req, body, done) => done(null, body));
+    const hooks = { onRequest: toArray(onRequest), preHandler: [...toArray(preHandler), checkUpgrade] };
+    // @fastify/websocket allows a wsHandler on GET routes only: the POST is a route of its own.
+    scope.route({
+      method: 'GET',
+      url: path,
+      ...hooks,
+      handler: ajax,
+      wsHandler: (socket, request) => {
+        const open = accepted.get(request);
+        accepted.delete(request);
+        if (open === undefined) return socket.terminate();
+        // Sente closes its own sockets on close (1001, after the last pushes);
+        // @fastify/websocket's preClose, which runs first, would close them bare.
+        fastify.websocketServer.clients.delete(socket);
+        openWebSocketChannel(socket, open);
+      },
+    });
+    scope.route({ method: 'POST', url: path, ...hooks, handler: ajax });
+  });
+};
+
+function sendResponse(reply: FastifyReply, r: SenteResponse): void {
+  const body = typeof r.body === 'string' ? r.body : Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
+  void reply.code(r.status).headers(r.headers ?? {}).send(body);
+}
+
+function toArray<T>(v: T | T[]): T[] {
+  return Array.isArray(v) ? v : [v];
+}
+
+/**
+ * Sente as a fastify plugin: the Ajax GET and POST and the WebSocket upgrade
+ * on one path (default `/chsk`), with `fastify.sente` the channel socket
+ * server. Register `@fastify/websocket` first; Sente closes with the instance.
+ *
+ * @example
+ * ```ts
+ * import Fastify from 'fastify';
+ * import websocket from '@fastify/websocket';
+ * import { senteFastify } from '@sente/fastify';
+ * const app = Fastify();
+ * await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+ * await app.register(senteFastify, { csrfToken: null, userId: (req) => req.query['user'] });
+ * app.sente.startRouter((msg) => { if (msg.id === 'app/ping') msg.reply?.('pong!'); });
+ * await app.listen({ port: 3000 });
+ * ```
+ */
+export const senteFastify = fp(plugin, {
+  name: '@sente/fastify',
+  fastify: '5.x',
+  dependencies: ['@fastify/websocket'],
+});
