@@ -160,7 +160,7 @@ export class SenteServer<Raw = unknown> {
    */
   send(uid: string, event: SenteEvent, options?: SendOptions): void {
     const target = checkUid(uid);
-    if (event[0] === CHSK.close && Array.isArray(event)) {
+    if (Array.isArray(event) && event[0] === CHSK.close) {
       if (options?.flush) this.flushUid(target);
       this.closeUser(target);
       return;

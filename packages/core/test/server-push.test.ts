@@ -201,6 +201,21 @@ describe('push validation', () => {
   });
 
   it.each([
+    ['null', null],
+    ['undefined', undefined],
+    ['a number', 42],
+  ])('throws ERR_SENTE_BAD_EVENT, not a TypeError, for %s as the event', async (_name, event) => {
+    const h = new Harness();
+    await h.ws('a1', { uid: 'alice' });
+    const ev = event as unknown as readonly [string];
+    for (const push of [() => h.server.send('alice', ev), () => h.server.sendToClient('a1', ev), () => h.server.broadcast(ev)]) {
+      expect(push).toThrowError(
+        expect.objectContaining({ code: 'ERR_SENTE_BAD_EVENT', message: 'Bad event: an event must be an array [id, data?].' }),
+      );
+    }
+  });
+
+  it.each([
     ['an empty uid', ''],
     ['an object', {}],
     ['null', null],
