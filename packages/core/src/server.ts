@@ -292,8 +292,10 @@ export class SenteServer<Raw = unknown> {
       }
     }
     const clientId = post ? post.clientId : req.query['client-id'];
-    if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > MAX_CLIENT_ID_LENGTH) {
-      const err = new SenteError('ERR_SENTE_NO_CLIENT_ID', clientId ? 'Bad client id' : 'Missing client id', { status: 400 });
+    // Sente rejects a blank client id (`str/blank?`), whitespace included.
+    const blank = typeof clientId !== 'string' || clientId.trim().length === 0;
+    if (blank || clientId.length > MAX_CLIENT_ID_LENGTH) {
+      const err = new SenteError('ERR_SENTE_NO_CLIENT_ID', blank ? 'Missing client id' : 'Bad client id', { status: 400 });
       this.report(err, {});
       return adapter.respond(errorResponse(err));
     }

@@ -198,6 +198,7 @@ describe('Ajax POST', () => {
   it.each([
     ['a missing', undefined],
     ['an empty', ''],
+    ['a blank', '  \t '],
   ])('answers 400 with ERR_SENTE_NO_CLIENT_ID to a POST with %s client id', async (_name, clientId) => {
     const h = new Harness();
     const r = await h.post(clientId, [['chat/msg', 1], null], { uid: 'alice' });
@@ -215,6 +216,16 @@ describe('Ajax POST', () => {
     const ws = await h.handle({ websocket: true, query: { 'client-id': '' } });
     expect(ws.response?.status).toBe(400);
     expect(ws.channel).toBeUndefined();
+  });
+
+  it('answers 400 to a GET or WebSocket upgrade with a blank client id', async () => {
+    const h = new Harness();
+    const get = await h.handle({ query: { 'client-id': '   ' } });
+    expect(get.response).toMatchObject({ status: 400, body: 'Missing client id' });
+    const ws = await h.handle({ websocket: true, query: { 'client-id': ' ' } });
+    expect(ws.response?.status).toBe(400);
+    expect(h.server.stats()).toMatchObject({ wsClients: 0, ajaxClients: 0 });
+    expect(h.errorCodes()).toEqual(['ERR_SENTE_NO_CLIENT_ID', 'ERR_SENTE_NO_CLIENT_ID']);
   });
 
   it('answers 400 to a client id longer than 128 characters', async () => {
