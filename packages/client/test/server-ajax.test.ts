@@ -1,0 +1,99 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSenteClient } from '../src/index.js';
+import type { SenteClient, SenteClientOptions, SenteEvent } from '../src/index.js';
+import { startServer, waitFor } from './support/server.js';
+import type { TestServer } from './support/server.js';
+import { TrackingClock } from './support/tracking-clock.js';
+
+let server: TestServer | undefined;
+const clients: SenteClient[] = [];
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.disconnect();
+  await server?.close();
+  server = undefined;
+});
+
+const connect = (url: string, uid: string, options: SenteClientOptions = {}): SenteClient => {
+  const c = createSenteClient(url, null, { type: 'ajax', params: { uid }, ...options });
+  clients.push(c);
+  return c;
+};
+
+describe('Ajax client against an Express server', () => {
+  it('handshakes with a GET, then parks a long-poll that makes the uid connected', async () => {
+    server = await startServer();
+    const c = connect(server.url, 'ann');
+    await waitFor(() => c.state.open, 'open');
+    expect(c.state).toMatchObject({ type: 'ajax', uid: 'ann', handshakeData: { hello: 'ann' } });
+    await waitFor(() => server?.sente.server.connectedUids.ajax.has('ann') === true, 'uid connected over ajax');
+  });
+
+  it('gets replies over POST, with the app params on the POST too', async () => {
+    server = await startServer();
+    server.sente.server.startRouter((msg) => {
+      if (msg.id === 'test/echo') msg.reply?.({ echo: msg.data, uid: msg.uid });
+    });
+    const c = connect(server.url, 'bo');
+    await waitFor(() => c.state.open, 'open');
+    // The server takes the uid from the query: the reply proves the POST carried the params.
+    await expect(c.request(['test/echo', { deep: [1, 2] }], 2000)).resolves.toEqual({ echo: { deep: [1, 2] }, uid: 'bo' });
+  });
+
+  it('gives chsk/timeout when the server does not reply in time', async () => {
+    server = await startServer();
+    const c = connect(server.url, 'cy');
+    await waitFor(() => c.state.open, 'open');
+    await expect(c.request(['test/never'], 150)).rejects.toMatchObject({ code: 'ERR_SENTE_TIMEOUT' });
+    expect(c.state.open).toBe(true);
+  });
+
+  it('receives pushes in send order, across several polls', async () => {
+    server = await startServer({ sendBufMsAjax: 5 });
+    const c = connect(server.url, 'di');
+    const got: SenteEvent[] = [];
+    c.on('event', (e) => got.push(e));
+    await waitFor(() => server?.sente.server.connectedUids.ajax.has('di') === true, 'poll parked');
+    for (let i = 0; i < 30; i++) {
+      server.sente.server.send('di', ['test/n', i]);
+      if (i % 10 === 9) await new Promise((r) => setTimeout(r, 20));
+    }
+    await waitFor(() => got.length === 30, '30 pushes');
+    expect(got.map((e) => e[1])).toEqual([...Array(30).keys()]);
+  });
+
+  it('repolls after the server ends an idle long-poll, and still gets pushes', async () => {
+    server = await startServer({ lpTimeoutMs: 200 });
+    const c = connect(server.url, 'ed');
+    const got: SenteEvent[] = [];
+    c.on('event', (e) => got.push(e));
+    await waitFor(() => c.state.open, 'open');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(c.state.open).toBe(true);
+    server.sente.server.send('ed', ['test/late', 1]);
+    await waitFor(() => got.length === 1, 'push after idle polls');
+  });
+
+  it('comes back when the server restarts on the same port', async () => {
+    server = await startServer();
+    const port = Number(new URL(server.url).port);
+    const c = connect(server.url, 'fa', { backoffMs: () => 50 });
+    await waitFor(() => c.state.open, 'open');
+    await server.close();
+    await waitFor(() => !c.state.open, 'closed');
+    server = await startServer({}, { port });
+    await waitFor(() => c.state.open, 'reopened', 10_000);
+    await waitFor(() => server?.sente.server.connectedUids.ajax.has('fa') === true, 'uid connected again');
+  });
+
+  it('disconnect() ends the poll and leaves no timer running', async () => {
+    server = await startServer({ msAllowReconnectBeforeCloseAjax: 100 });
+    const clock = new TrackingClock();
+    const c = connect(server.url, 'gi', { clock });
+    await waitFor(() => server?.sente.server.connectedUids.ajax.has('gi') === true, 'poll parked');
+    c.disconnect();
+    expect(clock.pending).toBe(0);
+    await waitFor(() => server?.sente.server.connectedUids.ajax.has('gi') === false, 'server to drop the uid');
+    expect(clock.pending).toBe(0);
+  });
+});

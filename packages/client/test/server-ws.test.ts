@@ -1,0 +1,126 @@
+import WebSocket from 'ws';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSenteClient } from '../src/index.js';
+import type { HandshakeInfo, SenteClient, SenteClientOptions, SenteEvent } from '../src/index.js';
+import { startServer, waitFor } from './support/server.js';
+import type { TestServer } from './support/server.js';
+import { TrackingClock } from './support/tracking-clock.js';
+
+let server: TestServer | undefined;
+const clients: SenteClient[] = [];
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.disconnect();
+  await server?.close();
+  server = undefined;
+});
+
+const connect = (url: string, uid: string, options: SenteClientOptions = {}): SenteClient => {
+  const c = createSenteClient(url, null, { type: 'ws', WebSocket, params: { uid }, ...options });
+  clients.push(c);
+  return c;
+};
+
+describe('WebSocket client against an Express server', () => {
+  it('handshakes with the uid and handshake data the server gives', async () => {
+    server = await startServer();
+    const c = connect(server.url, 'ann');
+    const handshakes: HandshakeInfo[] = [];
+    c.on('handshake', (h) => handshakes.push(h));
+    await waitFor(() => c.state.open, 'open');
+    expect(c.state).toMatchObject({ type: 'ws', uid: 'ann', handshakeData: { hello: 'ann' }, everOpened: true });
+    expect(handshakes).toEqual([{ uid: 'ann', handshakeData: { hello: 'ann' }, firstHandshake: true }]);
+    expect([...server.sente.server.connectedUids.ws]).toEqual(['ann']);
+  });
+
+  it('gets a reply within the timeout, and chsk/timeout when the server does not reply in time', async () => {
+    server = await startServer();
+    server.sente.server.startRouter((msg) => {
+      if (msg.id === 'test/echo') msg.reply?.({ echo: msg.data, uid: msg.uid });
+      if (msg.id === 'test/late') setTimeout(() => msg.reply?.('too late'), 300);
+    });
+    const c = connect(server.url, 'bo');
+    await waitFor(() => c.state.open, 'open');
+    await expect(c.request(['test/echo', [1, 'two']], 2000)).resolves.toEqual({ echo: [1, 'two'], uid: 'bo' });
+    const outcomes: unknown[] = [];
+    c.send(['test/late'], 100, (r) => outcomes.push(r));
+    await waitFor(() => outcomes.length > 0, 'timeout');
+    expect(outcomes).toEqual(['chsk/timeout']);
+    // The late reply arrives and is dropped; the connection carries on.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(outcomes).toEqual(['chsk/timeout']);
+    await expect(c.request(['test/echo', 3], 2000)).resolves.toEqual({ echo: 3, uid: 'bo' });
+  });
+
+  it('receives pushes in the order the server sent them', async () => {
+    server = await startServer();
+    const c = connect(server.url, 'cy');
+    const got: SenteEvent[] = [];
+    c.on('event', (e) => got.push(e));
+    await waitFor(() => c.state.open, 'open');
+    for (let i = 0; i < 50; i++) server.sente.server.send('cy', ['test/n', i], { flush: i % 7 === 0 });
+    await waitFor(() => got.length === 50, '50 pushes');
+    expect(got.map((e) => e[1])).toEqual([...Array(50).keys()]);
+  });
+
+  it('reconnects after the server closes the socket, and resumes replies and pushes', async () => {
+    server = await startServer();
+    server.sente.server.startRouter((msg) => msg.reply?.('ok'));
+    const c = connect(server.url, 'di');
+    const handshakes: HandshakeInfo[] = [];
+    c.on('handshake', (h) => handshakes.push(h));
+    await waitFor(() => c.state.open, 'open');
+    server.sente.server.closeUser('di');
+    await waitFor(() => handshakes.length === 2, 'second handshake');
+    expect(c.state.lastWsClose).toMatchObject({ code: 4001 });
+    expect(handshakes[1]?.firstHandshake).toBe(false);
+    await expect(c.request(['test/after'], 2000)).resolves.toBe('ok');
+    const got: SenteEvent[] = [];
+    c.on('event', (e) => got.push(e));
+    server.sente.server.send('di', ['test/push', 1]);
+    await waitFor(() => got.length === 1, 'push after reconnect');
+  });
+
+  it('comes back when the server restarts on the same port', async () => {
+    server = await startServer();
+    const port = Number(new URL(server.url).port);
+    const c = connect(server.url, 'ed', { backoffMs: () => 50 });
+    await waitFor(() => c.state.open, 'open');
+    await server.close();
+    await waitFor(() => !c.state.open, 'closed');
+    // A graceful shutdown closes the socket cleanly; the retries after it fail until the server is back.
+    expect(c.state.lastClose?.reason).toBe('clean');
+    server = await startServer({}, { port });
+    await waitFor(() => c.state.open, 'reopened', 10_000);
+    expect([...server.sente.server.connectedUids.ws]).toEqual(['ed']);
+  });
+
+  it('breakConnection() drops the socket; the client reconnects by itself', async () => {
+    server = await startServer();
+    const c = connect(server.url, 'fa');
+    let opens = 0;
+    c.on('state', (s) => {
+      if (s.opened) opens++;
+    });
+    await waitFor(() => c.state.open, 'open');
+    c.breakConnection();
+    await waitFor(() => opens === 2, 'reopened');
+    expect(c.state.lastWsClose?.code).toBe(3000);
+    expect(c.state.lastClose?.reason).toBe('unexpected');
+  });
+
+  it('disconnect() closes the socket on the server and leaves no timer running', async () => {
+    server = await startServer({ msAllowReconnectBeforeCloseWs: 50 });
+    const clock = new TrackingClock();
+    const c = connect(server.url, 'gi', { clock, wsKaliveMs: 1000 });
+    await waitFor(() => c.state.open, 'open');
+    c.send(['test/pending'], 60_000, () => {});
+    expect(clock.pending).toBeGreaterThan(0);
+    c.disconnect();
+    expect(clock.pending).toBe(0);
+    await waitFor(() => server?.sente.server.stats().wsClients === 0, 'server to see the close');
+    await new Promise((r) => setTimeout(r, 700));
+    expect(c.state.open).toBe(false);
+    expect(clock.pending).toBe(0);
+  });
+});
