@@ -370,7 +370,7 @@ export class SenteServer<Raw = unknown> {
     try {
       env = decodeEnvelope(this.packer.unpack(data));
     } catch (e) {
-      return this.dropWs(conn, ch, wrap(e, 'ERR_SENTE_BAD_PACKAGE', 'Bad package', 1007));
+      return this.dropWs(conn, ch, badPackage(e));
     }
     if (env === undefined) {
       return this.dropWs(conn, ch, new SenteError('ERR_SENTE_BAD_PACKAGE', 'Bad package: not a Sente envelope', { closeCode: 1007 }));
@@ -446,7 +446,7 @@ export class SenteServer<Raw = unknown> {
     try {
       env = decodeEnvelope(this.packer.unpack(payload));
     } catch (e) {
-      const err = wrap(e, 'ERR_SENTE_BAD_PACKAGE', 'Bad package', 1007);
+      const err = badPackage(e);
       this.report(err, { uid, clientId, transport: 'ajax' });
       return adapter.respond(errorResponse(err));
     }
@@ -726,6 +726,16 @@ function wrap(e: unknown, code: SenteError['code'], message: string, closeCode?:
 
 function closingResponse(): SenteResponse {
   return errorResponse(new SenteError('ERR_SENTE_SERVER_CLOSED', 'Server closing', { status: 503 }));
+}
+
+/**
+ * A payload the packer could not unpack, as the protocol answers it whatever
+ * the packer threw: `ERR_SENTE_BAD_PACKAGE`, 400 on Ajax, 1007 on WebSocket.
+ */
+function badPackage(e: unknown): SenteError {
+  if (isSenteError(e) && e.code === 'ERR_SENTE_BAD_PACKAGE' && e.status === 400 && e.closeCode === CLOSE_CODES.badPackage) return e;
+  const message = isSenteError(e) && e.code === 'ERR_SENTE_BAD_PACKAGE' ? e.message : 'Bad package';
+  return new SenteError('ERR_SENTE_BAD_PACKAGE', message, { status: 400, closeCode: CLOSE_CODES.badPackage, cause: e });
 }
 
 function errorResponse(err: SenteError): SenteResponse {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { kw } from '../src/index.js';
+import { SenteError, kw } from '../src/index.js';
 import { Harness } from './support/harness.js';
-import { binaryPacker, keywordPacker } from './support/packers.js';
+import { binaryPacker, jsonPacker, keywordPacker } from './support/packers.js';
 
 describe('Ajax handshake and long-poll', () => {
   it('answers a handshake GET with the handshake at once, without uidport-open', async () => {
@@ -243,6 +243,26 @@ describe('Ajax POST', () => {
     expect(r.adapter.calls).toBe(1);
     expect(h.errors[0]!.error.code).toBe('ERR_SENTE_BAD_PACKAGE');
     expect(h.errors[0]!.context).toEqual({ uid: 'alice', clientId: 'c1', transport: 'ajax' });
+  });
+
+  it.each([
+    ['a SenteError without a status', new SenteError('ERR_SENTE_BAD_PACKAGE', 'unreadable')],
+    ['a SenteError with another code', new SenteError('ERR_SENTE_PACK_FAILED', 'unreadable', { status: 500 })],
+    ['a plain error', new RangeError('unreadable')],
+  ])('answers 400 with ERR_SENTE_BAD_PACKAGE whatever the packer throws on unpack: %s', async (_name, thrown) => {
+    const h = new Harness({
+      packer: {
+        ...jsonPacker,
+        unpack: () => {
+          throw thrown;
+        },
+      },
+    });
+    const r = await h.post('c1', [['chat/msg', 1], null], { uid: 'alice' });
+    expect(r.adapter.response?.status).toBe(400);
+    expect(h.errors).toHaveLength(1);
+    expect(h.errors[0]!.error.code).toBe('ERR_SENTE_BAD_PACKAGE');
+    expect(h.errors[0]!.error === thrown || h.errors[0]!.error.cause === thrown).toBe(true);
   });
 
   it('answers 400 to a POST whose payload is not an envelope', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { kw } from '../src/index.js';
+import { SenteError, kw } from '../src/index.js';
 import { Harness } from './support/harness.js';
-import { keywordPacker } from './support/packers.js';
+import { jsonPacker, keywordPacker } from './support/packers.js';
 
 describe('WebSocket handshake', () => {
   it('sends [[chsk/handshake [uid nil data]] nil] as the first frame', async () => {
@@ -199,6 +199,26 @@ describe('WebSocket events from clients', () => {
     expect(h.errors[0]!.error.code).toBe('ERR_SENTE_BAD_PACKAGE');
     expect(h.errors[0]!.context).toEqual({ uid: 'alice', clientId: 'c1', transport: 'ws' });
     expect(h.events.length).toBe(before);
+  });
+
+  it.each([
+    ['a SenteError without a close code', new SenteError('ERR_SENTE_BAD_PACKAGE', 'unreadable')],
+    ['a SenteError with another code', new SenteError('ERR_SENTE_PACK_FAILED', 'unreadable', { closeCode: 1011 })],
+    ['a plain error', new RangeError('unreadable')],
+  ])('closes with 1007 and reports ERR_SENTE_BAD_PACKAGE whatever the packer throws on unpack: %s', async (_name, thrown) => {
+    const h = new Harness({
+      packer: {
+        ...jsonPacker,
+        unpack: () => {
+          throw thrown;
+        },
+      },
+    });
+    const c = await h.ws('c1', { uid: 'alice' });
+    c.send(['chat/msg', 1]);
+    expect(c.closed?.code).toBe(1007);
+    expect(h.errorCodes()).toEqual(['ERR_SENTE_BAD_PACKAGE']);
+    expect(h.errors[0]!.error === thrown || h.errors[0]!.error.cause === thrown).toBe(true);
   });
 
   it.each([
