@@ -21,7 +21,6 @@ import { SendBuffers } from './send-buffer.js';
 import type { Conn, Transport } from './conn.js';
 import type { Batch } from './send-buffer.js';
 import type { SenteEvent, WireEvent } from './event.js';
-import type { Envelope } from './envelope.js';
 import type { Packed, Packer } from './packer.js';
 import type { SenteRequest, SenteResponse } from './request.js';
 import type { ChannelListener, ServerChannel, ServerChannelAdapter } from './server-channel.js';
@@ -78,7 +77,7 @@ const RESERVED_NS = ['chsk/', 'sente/'];
 const MAX_CLIENT_ID_LENGTH = 128;
 
 interface PendingReply {
-  answer(envelope: Envelope): void;
+  answer(payload: Packed): void;
 }
 
 /**
@@ -387,9 +386,14 @@ export class SenteServer<Raw = unknown> {
       let done = false;
       reply = (value) => {
         if (done) return false;
+        if (conn.channel !== ch) {
+          done = true;
+          return false;
+        }
+        // Packed first: a value the packer rejects throws to the handler and leaves the reply open.
+        const payload = this.packer.pack(replyEnvelope(value, cbId));
         done = true;
-        if (conn.channel !== ch) return false;
-        return ch.send(this.packer.pack(replyEnvelope(value, cbId)));
+        return ch.send(payload);
       };
     }
     this.deliver(clientEvent(ev, env.content), conn, reply);
@@ -465,20 +469,22 @@ export class SenteServer<Raw = unknown> {
       }
       let done = false;
       const pending: PendingReply = {
-        answer: (envelope) => {
+        answer: (payload) => {
           if (done) return;
           done = true;
           timer.cancel();
           this.forget(pending);
-          ch.send(envelope === envelopes.timeout ? this.packedTimeout : this.packer.pack(envelope));
+          ch.send(payload);
         },
       };
       // Sente answers within lpTimeoutMs whatever the client's own timeout.
-      const timer = this.timers.set(() => pending.answer(envelopes.timeout), this.opts.lpTimeoutMs);
+      const timer = this.timers.set(() => pending.answer(this.packedTimeout), this.opts.lpTimeoutMs);
       this.pendingReplies.add(pending);
       const reply = (value: unknown): boolean => {
         if (done || !ch.isOpen()) return false;
-        pending.answer(replyEnvelope(value, null));
+        // Packed first: a value the packer rejects throws to the handler and leaves the
+        // request pending (a later reply, or the deadline, still answers it).
+        pending.answer(this.packer.pack(replyEnvelope(value, null)));
         return true;
       };
       this.deliver(clientEvent(ev, content), { uid, clientId, transport: 'ajax', request: req }, reply);
@@ -663,7 +669,7 @@ export class SenteServer<Raw = unknown> {
         };
       });
     }
-    for (const p of [...this.pendingReplies]) p.answer(envelopes.timeout);
+    for (const p of [...this.pendingReplies]) p.answer(this.packedTimeout);
     this.buffers.takeAll();
     for (const conn of [...this.conns.all()]) {
       const ch = conn.channel;

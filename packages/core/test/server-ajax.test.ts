@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SenteError, kw } from '../src/index.js';
 import { Harness } from './support/harness.js';
-import { binaryPacker, jsonPacker, keywordPacker } from './support/packers.js';
+import { binaryPacker, failingOn, jsonPacker, keywordPacker } from './support/packers.js';
 
 describe('Ajax handshake and long-poll', () => {
   it('answers a handshake GET with the handshake at once, without uidport-open', async () => {
@@ -146,6 +146,22 @@ describe('Ajax POST', () => {
     expect(r.body()).toEqual(['chsk/timeout', null]);
     expect(h.eventsOf('q/ask')[0]!.reply!('too late')).toBe(false);
     expect(r.channel.sent).toHaveLength(1);
+    expect(h.server.stats()).toMatchObject({ pendingReplies: 0, timers: 0 });
+  });
+
+  it('throws to the handler a reply value that cannot be packed, and still answers the POST', async () => {
+    const poison = Symbol('unpackable');
+    const h = new Harness({ packer: failingOn(jsonPacker, poison), lpTimeoutMs: 5000 });
+    const r1 = await h.post('c1', [['q/ask', 1], 'ajax'], { uid: 'alice' });
+    const r2 = await h.post('c1', [['q/ask', 2], 'ajax'], { uid: 'alice' });
+    const [m1, m2] = h.eventsOf('q/ask');
+    expect(() => m1!.reply!({ bad: poison })).toThrow('cannot pack this value');
+    expect(m1!.reply!('fixed')).toBe(true);
+    expect(r1.body()).toEqual(['fixed', null]);
+    expect(() => m2!.reply!(poison)).toThrow();
+    expect(h.server.stats().pendingReplies).toBe(1);
+    await h.advance(5000);
+    expect(r2.body()).toEqual(['chsk/timeout', null]);
     expect(h.server.stats()).toMatchObject({ pendingReplies: 0, timers: 0 });
   });
 

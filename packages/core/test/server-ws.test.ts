@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SenteError, kw } from '../src/index.js';
 import { Harness } from './support/harness.js';
-import { jsonPacker, keywordPacker } from './support/packers.js';
+import { failingOn, jsonPacker, keywordPacker } from './support/packers.js';
 
 describe('WebSocket handshake', () => {
   it('sends [[chsk/handshake [uid nil data]] nil] as the first frame', async () => {
@@ -99,6 +99,17 @@ describe('WebSocket events from clients', () => {
     expect(m.reply!({ answer: 42 })).toBe(true);
     expect(m.reply!({ answer: 43 })).toBe(false);
     expect(c.pushes()).toEqual([[{ answer: 42 }, 'k3f9a1']]);
+  });
+
+  it('throws to the handler a reply value that cannot be packed, and lets it reply again', async () => {
+    const poison = Symbol('unpackable');
+    const h = new Harness({ packer: failingOn(jsonPacker, poison) });
+    const c = await h.ws('c1', { uid: 'alice' });
+    c.send(['q/ask'], 'cb1');
+    const m = h.eventsOf('q/ask')[0]!;
+    expect(() => m.reply!([poison])).toThrow('cannot pack this value');
+    expect(m.reply!('fixed')).toBe(true);
+    expect(c.pushes()).toEqual([['fixed', 'cb1']]);
   });
 
   it('sends an undefined reply value as nil', async () => {
