@@ -18,7 +18,9 @@ afterEach(async () => {
 /** Starts a server, connects an auto client, and checks it works end to end. */
 async function connectsAndWorks(options: SenteExpressOptions, start: StartOptions = {}): Promise<SenteClient> {
   server = await startServer(options, start);
-  server.sente.server.startRouter((msg) => msg.reply?.({ via: msg.transport }));
+  server.sente.server.startRouter((msg) => {
+    msg.reply?.({ via: msg.transport });
+  });
   const c = createSenteClient(server.url, null, { WebSocket, params: { uid: 'au' } });
   clients.push(c);
   const got: SenteEvent[] = [];

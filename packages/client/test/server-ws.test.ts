@@ -65,7 +65,9 @@ describe('WebSocket client against an Express server', () => {
 
   it('reconnects after the server closes the socket, and resumes replies and pushes', async () => {
     server = await startServer();
-    server.sente.server.startRouter((msg) => msg.reply?.('ok'));
+    server.sente.server.startRouter((msg) => {
+      msg.reply?.('ok');
+    });
     const c = connect(server.url, 'di');
     const handshakes: HandshakeInfo[] = [];
     c.on('handshake', (h) => handshakes.push(h));
