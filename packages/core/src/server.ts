@@ -307,13 +307,14 @@ export class SenteServer<Raw = unknown> {
     const uid = normalizeUid(await (this.opts.userId ?? sessionUid)(req, clientId));
     const handshake =
       req.websocket || (!post && (req.query['handshake?'] !== undefined || this.conns.get('ajax', uid, clientId) === undefined));
-    const hsData: unknown = handshake ? await this.opts.handshakeData?.(req) : undefined;
+    // Packed before accepting: handshake data the packer rejects is answered 500, not a half-open socket.
+    const hs = handshake ? this.packer.pack(handshakeEnvelope(uid, await this.opts.handshakeData?.(req))) : undefined;
     // Hooks are async: the server may have started closing meanwhile.
     if (this.closing) return adapter.respond(closingResponse());
 
     if (post) return this.handlePost(req, adapter, uid, clientId, post.payload);
-    if (req.websocket) return adapter.acceptWebSocket((ch) => this.openWs(req, uid, clientId, hsData, ch));
-    if (handshake) return adapter.acceptAjax((ch) => this.ajaxHandshake(req, uid, clientId, hsData, ch));
+    if (req.websocket) return adapter.acceptWebSocket((ch) => this.openWs(req, uid, clientId, hs as Packed, ch));
+    if (hs !== undefined) return adapter.acceptAjax((ch) => this.ajaxHandshake(req, uid, clientId, hs, ch));
     return adapter.acceptAjax((ch) => this.ajaxPoll(req, uid, clientId, ch));
   }
 
@@ -339,14 +340,14 @@ export class SenteServer<Raw = unknown> {
     return conn;
   }
 
-  private openWs(req: SenteRequest, uid: string, clientId: string, hsData: unknown, ch: ServerChannel): ChannelListener {
+  private openWs(req: SenteRequest, uid: string, clientId: string, handshake: Packed, ch: ServerChannel): ChannelListener {
     if (this.closing) {
       ch.close(CLOSE_CODES.goingAway, 'Server closing');
       return NOOP_LISTENER;
     }
     const conn = this.claim('ws', req, uid, clientId);
     conn.channel = ch;
-    ch.send(this.packer.pack(handshakeEnvelope(uid, hsData)));
+    ch.send(handshake);
     this.markConnected(conn);
     this.startKeepAlive(conn, ch);
     // Pushes sent while this client was reconnecting, in order.
@@ -405,10 +406,10 @@ export class SenteServer<Raw = unknown> {
     ch.close(err.closeCode ?? CLOSE_CODES.badPackage, err.message.slice(0, 120));
   }
 
-  private ajaxHandshake(req: SenteRequest, uid: string, clientId: string, hsData: unknown, ch: ServerChannel): ChannelListener {
+  private ajaxHandshake(req: SenteRequest, uid: string, clientId: string, handshake: Packed, ch: ServerChannel): ChannelListener {
     if (this.closing) return this.refuseAjax(ch);
     const conn = this.claim('ajax', req, uid, clientId);
-    ch.send(this.packer.pack(handshakeEnvelope(uid, hsData)));
+    ch.send(handshake);
     // No uidport-open for the handshake itself (Sente #260): the client counts once it polls.
     this.startGrace(conn);
     return NOOP_LISTENER;

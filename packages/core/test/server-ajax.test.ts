@@ -35,6 +35,16 @@ describe('Ajax handshake and long-poll', () => {
     expect(hs.body()).toEqual([[kw('chsk/handshake'), [kw('sente/nil-uid'), null, null]], null]);
   });
 
+  it('answers 500 to the handshake GET when the handshake data cannot be packed, recording nothing', async () => {
+    const poison = Symbol('unpackable');
+    const h = new Harness({ packer: failingOn(jsonPacker, poison), handshakeData: () => [poison] });
+    const r = await h.handle({ query: { 'client-id': 'c1', uid: 'alice', 'handshake?': '1' } });
+    expect(r.response?.status).toBe(500);
+    expect(r.channel).toBeUndefined();
+    expect(h.errors).toHaveLength(1);
+    expect(h.server.stats()).toMatchObject({ ajaxClients: 0, timers: 0 });
+  });
+
   it('parks a poll and counts the client as connected, with one uidport-open', async () => {
     const h = new Harness();
     const poll = await h.ajaxClient('c1', { uid: 'alice' });

@@ -52,6 +52,17 @@ describe('WebSocket handshake', () => {
     expect(seen).toEqual(['tab-7']);
   });
 
+  it('answers 500 without upgrading when the handshake data cannot be packed', async () => {
+    const poison = Symbol('unpackable');
+    const h = new Harness({ packer: failingOn(jsonPacker, poison), handshakeData: () => ({ bad: poison }) });
+    const r = await h.handle({ websocket: true, query: { 'client-id': 'c1', uid: 'alice' } });
+    expect(r.response?.status).toBe(500);
+    expect(r.channel).toBeUndefined();
+    expect(h.errors).toHaveLength(1);
+    expect(h.server.stats()).toMatchObject({ wsClients: 0, timers: 0 });
+    expect(h.server.connectedUids.any.size).toBe(0);
+  });
+
   it('never puts the CSRF token in the handshake', async () => {
     const h = new Harness({ csrfToken: () => 'secret-token', handshakeData: () => ({ x: 1 }) });
     const c = await h.ws('c1', { uid: 'alice', query: { 'csrf-token': 'secret-token' } });
