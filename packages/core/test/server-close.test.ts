@@ -54,6 +54,31 @@ describe('close()', () => {
     expect(h.server.stats()).toEqual(EMPTY);
   });
 
+  it.each(['userId', 'handshakeData'] as const)(
+    'answers 503 and records nothing when close() begins while the %s hook runs',
+    async (hook) => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const slow = async (): Promise<undefined> => {
+        await gate;
+        return undefined;
+      };
+      const h = new Harness(hook === 'userId' ? { userId: slow } : { handshakeData: slow });
+      const ws = h.ws('w1', { uid: 'alice' });
+      const get = h.ajaxGet('a1', { uid: 'alice' });
+      const post = hook === 'userId' ? h.post('p1', [['q/ask'], 'ajax'], { uid: 'alice' }) : undefined;
+      await settle();
+      await h.server.close();
+      release();
+      expect((await ws).adapter.response?.status).toBe(503);
+      expect((await get).adapter.response?.status).toBe(503);
+      if (post) expect((await post).adapter.response?.status).toBe(503);
+      expect(h.server.stats()).toEqual(EMPTY);
+      expect(h.server.connectedUids.any.size).toBe(0);
+      expect(h.events).toEqual([]);
+    },
+  );
+
   it('flushes buffered pushes before closing WebSockets with 1001', async () => {
     const h = new Harness();
     const c = await h.ws('c1', { uid: 'alice' });
