@@ -1,0 +1,2 @@
+export { senteKoa } from './koa.js';
+export type { SenteKoa, SenteKoaOptions } from './koa.js';
