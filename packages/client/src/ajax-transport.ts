@@ -100,6 +100,37 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     reconnector.retry();
   };
 
+  const pollAnswered = (req: InFlight, body: Packed): void => {
+    if (poll !== req) return;
+    clock.clearTimeout(req.timer);
+    poll = null;
+    let content: unknown;
+    try {
+      content = unpack(body);
+    } catch (error) {
+      ctx.onError(error);
+      pollFailed();
+      return;
+    }
+    reconnector.reset();
+    if (isHandshake(content)) ctx.handshake('ajax', content);
+    else {
+      state.update({ open: true });
+      if (!isKeywordContent(content, CHSK.timeout)) ctx.receiveBatch(content);
+    }
+    // Handlers may have disconnected (or reconnected) meanwhile.
+    if (active && poll === null) startPoll();
+  };
+
+  const pollRejected = (req: InFlight): void => {
+    if (poll !== req) return;
+    clock.clearTimeout(req.timer);
+    poll = null;
+    // Our own timeout is no failure: the server simply had nothing to say.
+    if (req.timedOut) startPoll();
+    else pollFailed();
+  };
+
   const startPoll = (): void => {
     let q = appParamsQuery(ctx.params(), GET_RESERVED);
     q = appendParam(q, 'udt', String(clock.now()));
@@ -107,43 +138,52 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     if (!state.current.open) q = appendParam(q, 'handshake?', '1');
     const req = inFlight({}, opts.timeoutMs);
     poll = req;
-    request(withQuery(opts.url, q), { method: 'GET', headers: headers(undefined), signal: req.controller.signal, cache: 'no-store' }).then(
-        (body) => {
-          if (poll !== req) return;
-          clock.clearTimeout(req.timer);
-          poll = null;
-          let content: unknown;
-          try {
-            content = unpack(body);
-          } catch (error) {
-            ctx.onError(error);
-            pollFailed();
-            return;
-          }
-          reconnector.reset();
-          if (isHandshake(content)) ctx.handshake('ajax', content);
-          else {
-            state.update({ open: true });
-            if (!isKeywordContent(content, CHSK.timeout)) ctx.receiveBatch(content);
-          }
-          // Handlers may have disconnected meanwhile.
-          if (active && poll === null) startPoll();
-        },
-        () => {
-          if (poll !== req) return;
-          clock.clearTimeout(req.timer);
-          poll = null;
-          // Our own timeout is no failure: the server simply had nothing to say.
-          if (req.timedOut) startPoll();
-          else pollFailed();
-        },
-      );
+    const init: FetchInit = { method: 'GET', headers: headers(undefined), signal: req.controller.signal, cache: 'no-store' };
+    request(withQuery(opts.url, q), init).then(
+      (body) => pollAnswered(req, body),
+      () => pollRejected(req),
+    );
   };
 
   const finish = (post: Post): boolean => {
     if (!posts.delete(post)) return false;
     clock.clearTimeout(post.timer);
     return true;
+  };
+
+  const postAnswered = (post: Post, body: Packed): void => {
+    if (!finish(post)) return;
+    const { cb } = post;
+    let reply: unknown;
+    try {
+      reply = unpack(body);
+    } catch (error) {
+      ctx.onError(error);
+      if (cb !== undefined) callSafely(cb, CHSK.error, ctx.onError);
+      return;
+    }
+    // Keyword packers give the server's `:chsk/timeout` as a keyword: callbacks always see strings.
+    if (isKeyword(reply) && isCbError(reply)) reply = reply.name;
+    if (cb !== undefined) callSafely(cb, reply, ctx.onError);
+    if (!active) return;
+    state.update({ open: true });
+    // The server answers again: do not wait out a backoff to resume the poll.
+    if (poll === null && reconnector.waiting) {
+      reconnector.cancel();
+      reconnector.reset();
+      startPoll();
+    }
+  };
+
+  const postRejected = (post: Post): void => {
+    if (!finish(post)) return;
+    const { cb } = post;
+    if (post.timedOut) {
+      if (cb !== undefined) callSafely(cb, CHSK.timeout, ctx.onError);
+      return;
+    }
+    state.close('unexpected');
+    if (cb !== undefined) callSafely(cb, CHSK.error, ctx.onError);
   };
 
   const send = (event: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined): boolean => {
@@ -163,39 +203,11 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     }
     const post: Post = inFlight({ cb }, timeoutMs ?? opts.timeoutMs);
     posts.add(post);
-    request(withQuery(opts.url, q), { method: 'POST', headers: headers(contentType), body, signal: post.controller.signal, cache: 'no-store' }).then(
-        (resBody) => {
-          if (!finish(post)) return;
-          let reply: unknown;
-          try {
-            reply = unpack(resBody);
-          } catch (error) {
-            ctx.onError(error);
-            if (cb !== undefined) callSafely(cb, CHSK.error, ctx.onError);
-            return;
-          }
-          // Keyword packers give the server's `:chsk/timeout` as a keyword: callbacks always see strings.
-          if (isKeyword(reply) && isCbError(reply)) reply = reply.name;
-          if (cb !== undefined) callSafely(cb, reply, ctx.onError);
-          if (!active) return;
-          state.update({ open: true });
-          // The server answers again: do not wait out a backoff to resume the poll.
-          if (poll === null && reconnector.waiting) {
-            reconnector.cancel();
-            reconnector.reset();
-            startPoll();
-          }
-        },
-        () => {
-          if (!finish(post)) return;
-          if (post.timedOut) {
-            if (cb !== undefined) callSafely(cb, CHSK.timeout, ctx.onError);
-            return;
-          }
-          state.close('unexpected');
-          if (cb !== undefined) callSafely(cb, CHSK.error, ctx.onError);
-        },
-      );
+    const init: FetchInit = { method: 'POST', headers: headers(contentType), body, signal: post.controller.signal, cache: 'no-store' };
+    request(withQuery(opts.url, q), init).then(
+      (resBody) => postAnswered(post, resBody),
+      () => postRejected(post),
+    );
     return true;
   };
 

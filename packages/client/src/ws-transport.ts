@@ -139,7 +139,10 @@ export function createWsTransport(ctx: TransportContext, opts: WsTransportOption
     const lastWsClose = { udt: clock.now(), code: ev.code, reason: ev.reason, clean: ev.wasClean };
     const wasBroken = broken === s;
     broken = null;
-    if (failedBeforeHandshake()) return;
+    if (!everHandshaken && opts.onFailureBeforeHandshake !== undefined) {
+      state.update({ lastWsClose });
+      if (opts.onFailureBeforeHandshake()) return;
+    }
     // Pending replies can no longer arrive on this socket: fail them now rather than at their timeouts.
     state.close(ev.wasClean && !wasBroken ? 'clean' : 'unexpected', { lastWsClose });
     callbacks.failAll(CHSK.error);
