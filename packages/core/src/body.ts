@@ -30,3 +30,23 @@ export function payloadTooLarge(limit: number): SenteError {
     closeCode: 1009,
   });
 }
+
+/** True when a payload is over `limit` bytes; text counts in UTF-8 bytes, as it goes on the wire. */
+export function overLimit(data: string | Uint8Array, limit: number): boolean {
+  if (typeof data !== 'string') return data.byteLength > limit;
+  // A UTF-16 code unit is 1 to 3 UTF-8 bytes: only text near the limit needs counting.
+  if (data.length > limit) return true;
+  if (data.length * 3 <= limit) return false;
+  let bytes = 0;
+  for (let i = 0; i < data.length; i++) {
+    const c = data.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < data.length && (data.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+    if (bytes > limit) return true;
+  }
+  return false;
+}

@@ -11,7 +11,7 @@ import {
 } from './envelope.js';
 import { checkRequest } from './security.js';
 import { parseQuery, textResponse } from './request.js';
-import { payloadTooLarge } from './body.js';
+import { overLimit, payloadTooLarge } from './body.js';
 import { resolveOptions } from './options.js';
 import { Timers } from './timers.js';
 import { Routers } from './router.js';
@@ -363,8 +363,7 @@ export class SenteServer<Raw = unknown> {
 
   private wsMessage(conn: Conn, ch: ServerChannel, data: Packed): void {
     if (conn.channel !== ch) return;
-    const size = typeof data === 'string' ? data.length : data.byteLength;
-    if (size > this.maxPayloadBytes) return this.dropWs(conn, ch, payloadTooLarge(this.maxPayloadBytes));
+    if (overLimit(data, this.maxPayloadBytes)) return this.dropWs(conn, ch, payloadTooLarge(this.maxPayloadBytes));
     conn.activity++;
     let env;
     try {
@@ -817,7 +816,7 @@ async function readPost(req: SenteRequest, limit: number): Promise<RawPost> {
   } else fields = body;
   const ppstr = fields['ppstr'];
   if (typeof ppstr !== 'string') throw new SenteError('ERR_SENTE_BAD_PACKAGE', 'Bad package: no ppstr', { status: 400 });
-  if (ppstr.length > limit) throw payloadTooLarge(limit);
+  if (overLimit(ppstr, limit)) throw payloadTooLarge(limit);
   const cid = fields['client-id'];
   return { clientId: typeof cid === 'string' ? cid : req.query['client-id'], payload: ppstr };
 }

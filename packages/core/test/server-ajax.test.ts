@@ -358,6 +358,14 @@ describe('Ajax POST', () => {
     expect(r.response?.status).toBe(413);
   });
 
+  it('measures a pre-parsed ppstr in UTF-8 bytes', async () => {
+    const h = new Harness({ maxPayloadBytes: 100 });
+    const ppstr = JSON.stringify([['a/b', 'é'.repeat(45)], null]);
+    expect(ppstr.length).toBeLessThanOrEqual(100);
+    const r = await h.handle({ method: 'POST', body: { 'client-id': 'c1', ppstr } });
+    expect(r.response?.status).toBe(413);
+  });
+
   it.each(['PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH'])('answers 405 to %s', async (method) => {
     const h = new Harness();
     const r = await h.handle({ method, query: { 'client-id': 'c1' } });

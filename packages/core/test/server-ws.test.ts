@@ -269,6 +269,25 @@ describe('WebSocket events from clients', () => {
     expect(h.eventsOf('chat/msg')).toHaveLength(0);
   });
 
+  it('measures a text frame in UTF-8 bytes, not characters', async () => {
+    const h = new Harness({ maxPayloadBytes: 1000 });
+    const c = await h.ws('c1', { uid: 'alice' });
+    const frame = JSON.stringify([['chat/msg', '€'.repeat(400)], null]);
+    expect(frame.length).toBeLessThan(1000);
+    c.sendRaw(frame);
+    expect(c.closed?.code).toBe(1009);
+    expect(h.eventsOf('chat/msg')).toHaveLength(0);
+  });
+
+  it('accepts a multi-byte text frame of exactly maxPayloadBytes', async () => {
+    const frame = JSON.stringify([['chat/msg', '€🎉é'], null]);
+    const h = new Harness({ maxPayloadBytes: new TextEncoder().encode(frame).byteLength });
+    const c = await h.ws('c1', { uid: 'alice' });
+    c.sendRaw(frame);
+    expect(c.closed).toBeUndefined();
+    expect(h.eventsOf('chat/msg')[0]!.data).toBe('€🎉é');
+  });
+
   it('accepts a frame of exactly maxPayloadBytes', async () => {
     const frame = JSON.stringify([['chat/msg', 'x'], null]);
     const h = new Harness({ maxPayloadBytes: frame.length });
