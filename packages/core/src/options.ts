@@ -125,7 +125,10 @@ export function resolveOptions<Raw>(o: SenteServerOptions<Raw>): ResolvedOptions
   const ao = o.allowedOrigins;
   if (ao !== undefined && ao !== 'all' && !(Array.isArray(ao) && ao.every((x) => typeof x === 'string')))
     throw bad('Option "allowedOrigins" must be "all" or an array of origins.');
-  const maxQueuedBatches = positive('maxQueuedBatches', o.maxQueuedBatches, 1000) as number;
+  const maxQueuedBatches = o.maxQueuedBatches === undefined ? 1000 : o.maxQueuedBatches;
+  // A count: a fraction would floor to 0 and report an overflow on every batch.
+  if (typeof maxQueuedBatches !== 'number' || !Number.isInteger(maxQueuedBatches) || maxQueuedBatches <= 0)
+    throw bad('Option "maxQueuedBatches" must be a positive integer.');
   return {
     ...o,
     wsKaliveMs: positive('wsKaliveMs', o.wsKaliveMs, 25_000, true),
@@ -136,7 +139,7 @@ export function resolveOptions<Raw>(o: SenteServerOptions<Raw>): ResolvedOptions
     msAllowReconnectBeforeCloseWs: positive('msAllowReconnectBeforeCloseWs', o.msAllowReconnectBeforeCloseWs, 2500) as number,
     msAllowReconnectBeforeCloseAjax: positive('msAllowReconnectBeforeCloseAjax', o.msAllowReconnectBeforeCloseAjax, 5000) as number,
     maxPayloadBytes: positive('maxPayloadBytes', o.maxPayloadBytes, 1024 * 1024) as number,
-    maxQueuedBatches: Math.floor(maxQueuedBatches),
+    maxQueuedBatches,
     closeTimeoutMs: positive('closeTimeoutMs', o.closeTimeoutMs, 5000) as number,
     clock: o.clock ?? systemClock,
     random: o.random ?? Math.random,

@@ -45,13 +45,20 @@ describe('options validation', () => {
     'msAllowReconnectBeforeCloseWs',
     'msAllowReconnectBeforeCloseAjax',
     'maxPayloadBytes',
-    'maxQueuedBatches',
     'closeTimeoutMs',
     'wsKaliveMs',
     'wsPingTimeoutMs',
   ])('requires %s to be a positive finite number', (name) => {
     const message = `Option "${name}" must be a positive number.`;
     for (const v of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '100']) badOption({ packer: jsonPacker, [name]: v }, message);
+  });
+
+  it('requires maxQueuedBatches to be a positive integer', () => {
+    const message = 'Option "maxQueuedBatches" must be a positive integer.';
+    for (const v of [0, -1, 0.5, 2.5, Number.NaN, Number.POSITIVE_INFINITY, null, '10']) {
+      badOption({ packer: jsonPacker, maxQueuedBatches: v }, message);
+    }
+    expect(() => createSenteServer({ packer: jsonPacker, maxQueuedBatches: 1 })).not.toThrow();
   });
 
   it.each(['lpTimeoutMs', 'sendBufMsWs', 'sendBufMsAjax', 'msAllowReconnectBeforeCloseWs', 'maxPayloadBytes', 'closeTimeoutMs'])(
