@@ -570,6 +570,8 @@ export class SenteServer<Raw = unknown> {
     const tick = (): void => {
       conn.kaTimer = undefined;
       if (conn.channel !== ch) return;
+      // Sente's "force close": a socket whose close was never reported must not count forever.
+      if (!ch.isOpen()) return this.channelClosed(conn, ch);
       if (conn.activity !== conn.kaSeen) {
         conn.kaSeen = conn.activity;
         conn.awaitingPong = false;

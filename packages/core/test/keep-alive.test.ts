@@ -109,6 +109,17 @@ describe('WebSocket keep-alive', () => {
     expect(h.server.stats().timers).toBe(0);
   });
 
+  it('treats a socket found closed at a keep-alive check as closed, even if its close was never reported', async () => {
+    const h = new Harness({ wsKaliveMs: 1000, wsPingTimeoutMs: null });
+    const c = await h.ws('c1', { uid: 'alice' });
+    c.channel.vanish();
+    await h.advance(500);
+    expect(h.server.stats().timers).toBe(1);
+    await h.advance(2500);
+    expect(h.eventsOf('chsk/uidport-close').map((m) => m.data)).toEqual(['alice']);
+    expect(h.server.stats()).toMatchObject({ wsClients: 0, timers: 0 });
+  });
+
   it('restarts the keep-alive on the new socket after a reconnect', async () => {
     const h = new Harness({ wsKaliveMs: 1000, wsPingTimeoutMs: 500 });
     const c1 = await h.ws('c1', { uid: 'alice' });

@@ -51,6 +51,12 @@ export class FakeChannel implements ServerChannel {
     this.end(code, reason);
   }
 
+  /** The channel dies without the adapter ever reporting it (a lost close event). */
+  vanish(): void {
+    this.open = false;
+    this.closeReported = true;
+  }
+
   /** A WebSocket message from the client. */
   receive(data: Packed): void {
     if (!this.open) throw new Error('fake channel: receive on a closed channel');
