@@ -40,6 +40,23 @@ describe('Ajax client against an Express server', () => {
     await expect(c.request(['test/echo', { deep: [1, 2] }], 2000)).resolves.toEqual({ echo: { deep: [1, 2] }, uid: 'bo' });
   });
 
+  it('delivers a send without a callback; the server\'s dummy answer raises nothing', async () => {
+    server = await startServer();
+    const seen: unknown[] = [];
+    server.sente.server.startRouter((msg) => {
+      if (msg.id === 'test/fire') seen.push([msg.data, msg.uid, msg.reply === undefined]);
+    });
+    const errors: unknown[] = [];
+    const c = connect(server.url, 'bz', { onError: (e) => errors.push(e) });
+    await waitFor(() => c.state.open, 'open');
+    expect(c.send(['test/fire', 'and forget'])).toBe(true);
+    await waitFor(() => seen.length === 1, 'event on the server');
+    expect(seen).toEqual([['and forget', 'bz', true]]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(errors).toEqual([]);
+    expect(c.state.open).toBe(true);
+  });
+
   it('gives chsk/timeout when the server does not reply in time', async () => {
     server = await startServer();
     const c = connect(server.url, 'cy');

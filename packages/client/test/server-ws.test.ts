@@ -111,6 +111,34 @@ describe('WebSocket client against an Express server', () => {
     expect(c.state.lastClose?.reason).toBe('unexpected');
   });
 
+  it('answers the server keep-alive pings, so an idle connection stays up', async () => {
+    server = await startServer({ wsKaliveMs: 100, wsPingTimeoutMs: 100 });
+    const c = connect(server.url, 'ka', { wsKaliveMs: null });
+    let closes = 0;
+    c.on('state', (s) => {
+      if (s.closed) closes++;
+    });
+    await waitFor(() => c.state.open, 'open');
+    await new Promise((r) => setTimeout(r, 800));
+    expect(closes).toBe(0);
+    expect(c.state.open).toBe(true);
+  });
+
+  it('keeps an idle connection with its own pings, answered by "pong"', async () => {
+    server = await startServer({ wsKaliveMs: null });
+    const c = connect(server.url, 'kb', { wsKaliveMs: 100, wsPingTimeoutMs: 300 });
+    let closes = 0;
+    c.on('state', (s) => {
+      if (s.closed) closes++;
+    });
+    await waitFor(() => c.state.open, 'open');
+    const frames: string[] = [];
+    for (const ws of server.upgrade?.wss.clients ?? []) ws.on('message', (m) => frames.push(String(m)));
+    await waitFor(() => frames.length >= 3, 'three client pings');
+    expect(JSON.parse(frames[0] ?? '')).toEqual([['chsk/ws-ping'], expect.stringMatching(/^[a-z0-9]{6}$/)]);
+    expect(closes).toBe(0);
+  });
+
   it('disconnect() closes the socket on the server and leaves no timer running', async () => {
     server = await startServer({ msAllowReconnectBeforeCloseWs: 50 });
     const clock = new TrackingClock();

@@ -9,6 +9,8 @@ export interface TestServer {
   readonly sente: SenteExpress;
   readonly http: HttpServer;
   readonly app: express.Express;
+  /** The upgrade handler's `ws` server, when WebSocket is on. */
+  readonly upgrade: ReturnType<SenteExpress['attach']> | undefined;
   /** `http://127.0.0.1:<port>`. */
   readonly origin: string;
   /** `http://127.0.0.1:<port>/chsk`. */
@@ -44,12 +46,13 @@ export async function startServer(options: SenteExpressOptions = {}, start: Star
   const http = await new Promise<HttpServer>((resolve) => {
     const s = app.listen(port, '127.0.0.1', () => resolve(s));
   });
-  if (webSocket) sente.attach(http);
+  const upgrade = webSocket ? sente.attach(http) : undefined;
   const origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   return {
     sente,
     http,
     app,
+    upgrade,
     origin,
     url: `${origin}/chsk`,
     async close() {
