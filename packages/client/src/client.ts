@@ -32,9 +32,13 @@ export interface HandshakeInfo {
 
 /** The flags that `chsk/state` router messages add to the new state (Sente's transient keys). */
 export interface OpenFlags {
+  /** True when `open` flipped. */
   readonly openChanged: boolean;
+  /** True when the client just opened. */
   readonly opened: boolean;
+  /** True when the client just closed. */
   readonly closed: boolean;
+  /** True when the client opened for the first time. */
   readonly firstOpen: boolean;
 }
 

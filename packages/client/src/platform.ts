@@ -13,8 +13,11 @@ export interface WsMessageEventLike {
 
 /** What the client reads off a WebSocket `close` event. */
 export interface WsCloseEventLike {
+  /** The close code; 1006 when the connection dropped or never opened. */
   readonly code: number;
+  /** The close reason the peer gave, often empty. */
   readonly reason: string;
+  /** True when the closing handshake completed. */
   readonly wasClean: boolean;
 }
 
@@ -23,13 +26,19 @@ export interface WsCloseEventLike {
  * the `ws` package's class and React Native's all fit.
  */
 export interface WebSocketLike {
+  /** Set to `'arraybuffer'`, so binary frames arrive as `ArrayBuffer`s. */
   binaryType: string;
-  readonly readyState: number;
+  /** Sends a text or binary frame. */
   send(data: string | Uint8Array<ArrayBuffer>): void;
+  /** Starts the closing handshake. */
   close(code?: number, reason?: string): void;
+  /** The socket opened. */
   onopen: Handler<unknown> | null;
+  /** A frame arrived. */
   onmessage: Handler<WsMessageEventLike> | null;
+  /** The socket failed; a close follows. */
   onerror: Handler<unknown> | null;
+  /** The socket closed. */
   onclose: Handler<WsCloseEventLike> | null;
 }
 
@@ -38,20 +47,31 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
 /** What the client reads off a `fetch` response. */
 export interface ResponseLike {
+  /** True for a 2xx status. */
   readonly ok: boolean;
+  /** The HTTP status. */
   readonly status: number;
+  /** The body as text (text packers). */
   text(): Promise<string>;
+  /** The body as bytes (binary packers). */
   arrayBuffer(): Promise<ArrayBuffer>;
+  /** The body stream, cancelled when an error status makes the body useless. */
   readonly body?: { cancel(): Promise<void> } | null;
 }
 
 /** What the client passes to `fetch`. */
 export interface FetchInit {
+  /** `GET` for polls, `POST` for sends. */
   method: 'GET' | 'POST';
+  /** `X-CSRF-Token`, `Content-Type` and the app's `headers`. */
   headers: Record<string, string>;
+  /** A form (text packers) or the packed bytes (binary packers); POST only. */
   body?: string | Uint8Array<ArrayBuffer>;
+  /** Set with `withCredentials`. */
   credentials?: 'include';
+  /** Aborts on timeout, `disconnect()` and `breakConnection()`. */
   signal: AbortSignal;
+  /** Long-polls must never be answered from a cache. */
   cache: 'no-store';
 }
 

@@ -1,0 +1,42 @@
+import WebSocket from 'ws';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSenteClient } from '../src/index.js';
+import type { ClientType, SenteClient } from '../src/index.js';
+import { startServer, waitFor } from './support/server.js';
+import type { TestServer } from './support/server.js';
+
+let server: TestServer | undefined;
+const clients: SenteClient[] = [];
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.disconnect();
+  await server?.close();
+  server = undefined;
+});
+
+describe('CSRF token against an Express server that checks it', () => {
+  for (const type of ['ws', 'ajax'] as ClientType[]) {
+    it(`is accepted over ${type}, on the handshake and on sends`, async () => {
+      server = await startServer({ csrfToken: () => 'secret-token' });
+      server.sente.server.startRouter((msg) => {
+        msg.reply?.('ok');
+      });
+      let calls = 0;
+      const c = createSenteClient(server.url, () => (calls++, 'secret-token'), { type, WebSocket, params: { uid: 'cs' } });
+      clients.push(c);
+      await waitFor(() => c.state.open, 'open');
+      await expect(c.request(['test/checked'], 2000)).resolves.toBe('ok');
+      // The token function is asked for each request, so a rotated token is picked up.
+      expect(calls).toBeGreaterThanOrEqual(type === 'ws' ? 1 : 3);
+    });
+  }
+
+  it('a wrong token never opens, over WebSocket or the Ajax fallback', async () => {
+    server = await startServer({ csrfToken: () => 'secret-token' });
+    const c = createSenteClient(server.url, 'wrong', { WebSocket, params: { uid: 'cs' }, backoffMs: () => 20 });
+    clients.push(c);
+    await waitFor(() => c.state.lastClose?.reason === 'downgrading-ws-to-ajax', 'downgrade');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(c.state.everOpened).toBe(false);
+  });
+});
