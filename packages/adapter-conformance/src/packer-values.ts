@@ -16,6 +16,15 @@ export interface PackerValueKinds {
   nonFinite?: boolean;
   /** Keywords round-trip as {@link Keyword}s (`'native'`) or come back as their names (`'names'`). */
   keywords: 'native' | 'names';
+  /**
+   * Which maps read back as plain objects: those whose keys are all strings
+   * (`'string'`) or all keywords (`'keyword'`); a `Map` of such keys is
+   * expected back as an object.
+   * @default 'string'
+   */
+  objectKeys?: 'string' | 'keyword';
+  /** An object with an own `__proto__` key round-trips (else the corpus leaves it out). @default true */
+  protoKey?: boolean;
 }
 
 /** One value of the round-trip corpus: `expected` is what `unpack(pack(value))` must equal. */
@@ -49,6 +58,34 @@ export function keywordsAsNames(v: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) {
       Object.defineProperty(out, k, { value: keywordsAsNames(x), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  return v;
+}
+
+/**
+ * `v` as a packer reads it back: every `Map` whose keys are all strings
+ * (`objectKeys` `'string'`) or all keywords (`'keyword'`) becomes a plain
+ * object, since that is how such maps read.
+ */
+export function mapsAsRead(v: unknown, objectKeys: 'string' | 'keyword'): unknown {
+  if (Array.isArray(v)) return v.map((x) => mapsAsRead(x, objectKeys));
+  if (v instanceof Set) return new Set([...v].map((x) => mapsAsRead(x, objectKeys)));
+  if (v instanceof Map) {
+    const entries = [...v].map(([k, x]) => [mapsAsRead(k, objectKeys), mapsAsRead(x, objectKeys)] as const);
+    const isKey = objectKeys === 'string' ? (k: unknown) => typeof k === 'string' : (k: unknown) => k instanceof Keyword;
+    if (!entries.every(([k]) => isKey(k))) return new Map(entries);
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of entries) {
+      Object.defineProperty(out, k instanceof Keyword ? k.name : (k as string), { value: x, enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      Object.defineProperty(out, k, { value: mapsAsRead(x, objectKeys), enumerable: true, writable: true, configurable: true });
     }
     return out;
   }
@@ -131,7 +168,6 @@ export function packerCorpus(kinds: PackerValueKinds): CorpusEntry[] {
     entry('nested objects and arrays', { a: 1, b: { c: [1, 2, { d: null, e: [[], {}] }] }, 'f-g': 'h' }),
     entry('unicode object keys', { ключ: 1, 日本: 2, '😀': 3 }),
     entry('object keys that need escaping', { '': 0, 'with space': 1, 'quote"d': 2, '~tilde': 3, '^caret': 4, 'a/b': 5 }),
-    entry('an own __proto__ key', JSON.parse('{"__proto__": {"polluted": true}, "x": 1}')),
     entry('object with 15 keys', manyKeys(15, 'k')),
     entry('object with 16 keys', manyKeys(16, 'k')),
     entry('repeated keys across 300 objects', Array.from({ length: 300 }, (_, i) => ({ id: i, name: `n${i}`, tags: [] }))),
@@ -145,6 +181,9 @@ export function packerCorpus(kinds: PackerValueKinds): CorpusEntry[] {
     entry('keyword values in data', { k: kw('my/kw'), plain: kw('plain'), list: [kw('a'), kw('b/c')] }),
   );
 
+  if (kinds.protoKey ?? true) {
+    out.push(entry('an own __proto__ key', JSON.parse('{"__proto__": {"polluted": true}, "x": 1}')));
+  }
   if (kinds.dates) {
     out.push(
       entry('epoch date', new Date(0)),
@@ -194,6 +233,9 @@ export function packerCorpus(kinds: PackerValueKinds): CorpusEntry[] {
     out.push(entry('non-finite numbers', [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]));
   }
 
-  if (kinds.keywords === 'native') return out;
-  return out.map((e) => ({ ...e, expected: keywordsAsNames(e.expected) }));
+  const objectKeys = kinds.objectKeys ?? 'string';
+  return out.map((e) => {
+    const expected = kinds.maps ? mapsAsRead(e.expected, objectKeys) : e.expected;
+    return { ...e, expected: kinds.keywords === 'native' ? expected : keywordsAsNames(expected) };
+  });
 }

@@ -4,7 +4,7 @@
  */
 export { runPackerConformance, runPackerWireVectors, fixturePayloads } from './packer-suite.js';
 export type { PackerConformanceOptions, WireVectorOptions, WireFixtureFile, MalformedPayload, UnsupportedValue } from './packer-suite.js';
-export { packerCorpus, keywordsAsNames, nestedArrays, seededRandom } from './packer-values.js';
+export { packerCorpus, keywordsAsNames, mapsAsRead, nestedArrays, seededRandom } from './packer-values.js';
 export type { PackerValueKinds, CorpusEntry } from './packer-values.js';
 export { senteWireVectors } from './packer-vectors.js';
 export type { WireVector, VectorMode } from './packer-vectors.js';
