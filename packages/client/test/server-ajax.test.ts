@@ -101,7 +101,7 @@ describe('Ajax client against an Express server', () => {
     server = await startServer({}, { port });
     await waitFor(() => c.state.open, 'reopened', 10_000);
     await waitFor(() => server?.sente.server.connectedUids.ajax.has('fa') === true, 'uid connected again');
-  });
+  }, 20_000);
 
   it('disconnect() ends the poll and leaves no timer running', async () => {
     server = await startServer({ msAllowReconnectBeforeCloseAjax: 100 });

@@ -95,7 +95,7 @@ describe('WebSocket client against an Express server', () => {
     server = await startServer({}, { port });
     await waitFor(() => c.state.open, 'reopened', 10_000);
     expect([...server.sente.server.connectedUids.ws]).toEqual(['ed']);
-  });
+  }, 20_000);
 
   it('breakConnection() drops the socket; the client reconnects by itself', async () => {
     server = await startServer();
@@ -112,21 +112,22 @@ describe('WebSocket client against an Express server', () => {
   });
 
   it('answers the server keep-alive pings, so an idle connection stays up', async () => {
-    server = await startServer({ wsKaliveMs: 100, wsPingTimeoutMs: 100 });
+    // Without the client's pongs, the server would close this socket after about 1.4 s.
+    server = await startServer({ wsKaliveMs: 400, wsPingTimeoutMs: 1000 });
     const c = connect(server.url, 'ka', { wsKaliveMs: null });
     let closes = 0;
     c.on('state', (s) => {
       if (s.closed) closes++;
     });
     await waitFor(() => c.state.open, 'open');
-    await new Promise((r) => setTimeout(r, 800));
+    await new Promise((r) => setTimeout(r, 1800));
     expect(closes).toBe(0);
     expect(c.state.open).toBe(true);
-  });
+  }, 10_000);
 
   it('keeps an idle connection with its own pings, answered by "pong"', async () => {
     server = await startServer({ wsKaliveMs: null });
-    const c = connect(server.url, 'kb', { wsKaliveMs: 100, wsPingTimeoutMs: 300 });
+    const c = connect(server.url, 'kb', { wsKaliveMs: 200, wsPingTimeoutMs: 1000 });
     let closes = 0;
     c.on('state', (s) => {
       if (s.closed) closes++;
