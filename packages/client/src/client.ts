@@ -98,7 +98,7 @@ export interface SenteClient {
    * Sends an event; `cb` gets the reply or `'chsk/closed'`, `'chsk/timeout'`,
    * `'chsk/error'`. Returns false when the event was not handed to the
    * transport (the client is not open). Throws `ERR_SENTE_BAD_EVENT` for an
-   * invalid or `chsk/*` event and `ERR_SENTE_PAYLOAD_TOO_LARGE` past `maxPayloadBytes`.
+   * invalid, `chsk/*` or `sente/*` event and `ERR_SENTE_PAYLOAD_TOO_LARGE` past `maxPayloadBytes`.
    */
   send(event: SenteEvent, options?: SendOptions): boolean;
   /** Sends an event whose reply `cb` waits for, at most `timeoutMs`. */
@@ -122,6 +122,13 @@ export interface SenteClient {
   /** Breaks the connection as a network failure would, to test how the app copes. */
   breakConnection(options?: BreakConnectionOptions): void;
 }
+
+/**
+ * Ids in Sente's own namespaces: the server refuses to push them and turns
+ * client events with them into `chsk/bad-event`, so the client neither sends
+ * nor accepts them.
+ */
+const isReservedId = (id: string): boolean => id.startsWith('chsk/') || id.startsWith('sente/');
 
 const errorForOutcome = (outcome: string, timeoutMs: number): SenteError => {
   if (outcome === CHSK.closed) return new SenteError('ERR_SENTE_CLOSED', 'Not sent: the client is not open.');
@@ -190,7 +197,7 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
       }
       for (const item of content) {
         const ev = fromWireEvent(item);
-        if (ev === undefined || ev[0].startsWith('chsk/')) {
+        if (ev === undefined || isReservedId(ev[0])) {
           onError(new SenteError('ERR_SENTE_BAD_EVENT', 'Dropped a pushed event that is not a valid app event.'));
           continue;
         }
@@ -265,8 +272,8 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
       cb = b;
     }
     assertEvent(event);
-    if (event[0].startsWith('chsk/')) {
-      throw new SenteError('ERR_SENTE_BAD_EVENT', `Bad event: "${event[0]}" is reserved; apps may not send chsk/* events.`);
+    if (isReservedId(event[0])) {
+      throw new SenteError('ERR_SENTE_BAD_EVENT', `Bad event: "${event[0]}" is reserved by Sente (chsk/*, sente/*).`);
     }
     if (cb !== undefined && typeof cb !== 'function') throw new SenteError('ERR_SENTE_BAD_OPTION', 'The reply callback must be a function.');
     if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0 && timeoutMs !== Infinity)) {

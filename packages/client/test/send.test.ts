@@ -13,12 +13,13 @@ const codeOf = (fn: () => unknown): string | undefined => {
 };
 
 describe('send checks', () => {
-  it('throws ERR_SENTE_BAD_EVENT for invalid events and reserved chsk/* ids, open or not', () => {
+  it('throws ERR_SENTE_BAD_EVENT for invalid events and reserved chsk/* and sente/* ids, open or not', () => {
     const { client } = harness({ type: 'ws' });
     expect(codeOf(() => client.send(['no-namespace']))).toBe('ERR_SENTE_BAD_EVENT');
     expect(codeOf(() => client.send('chat/x' as never))).toBe('ERR_SENTE_BAD_EVENT');
     FakeWebSocket.last.handshake();
     expect(codeOf(() => client.send(['chsk/ws-ping']))).toBe('ERR_SENTE_BAD_EVENT');
+    expect(codeOf(() => client.send(['sente/nil-uid']))).toBe('ERR_SENTE_BAD_EVENT');
     expect(codeOf(() => client.send(['chat/x', 1, 2] as never))).toBe('ERR_SENTE_BAD_EVENT');
     expect(FakeWebSocket.last.sent).toEqual([]);
   });

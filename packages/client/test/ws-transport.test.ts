@@ -91,16 +91,17 @@ describe('WebSocket messages', () => {
     expect(events).toEqual([['chat/msg', 1], ['chat/msg', 2], ['chat/ping']]);
   });
 
-  it('drops chsk/* and malformed pushed events, and unreadable frames, reporting them', () => {
+  it('drops chsk/*, sente/* and malformed pushed events, and unreadable frames, reporting them', () => {
     const { client, errors } = harness({ type: 'ws' });
     const events: SenteEvent[] = [];
     client.on('event', (e) => events.push(e));
     FakeWebSocket.last.handshake();
-    FakeWebSocket.last.serverSend([[['chsk/state', 1], ['no-namespace'], ['ok/one', 1]], null]);
+    FakeWebSocket.last.serverSend([[['chsk/state', 1], ['sente/x'], ['no-namespace'], ['ok/one', 1]], null]);
     FakeWebSocket.last.serverSendRaw('{not json');
     FakeWebSocket.last.serverSendRaw(42);
     expect(events).toEqual([['ok/one', 1]]);
     expect(errors.map((e) => (e as { code: string }).code)).toEqual([
+      'ERR_SENTE_BAD_EVENT',
       'ERR_SENTE_BAD_EVENT',
       'ERR_SENTE_BAD_EVENT',
       'ERR_SENTE_BAD_PACKAGE',
