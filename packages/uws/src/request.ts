@@ -1,0 +1,91 @@
+import { SenteError, parseQuery, payloadTooLarge } from '@sente/core';
+import type { SenteBody, SenteRequest } from '@sente/core';
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+
+/**
+ * What Sente keeps of a uWS request, copied while uWS's `HttpRequest` is
+ * valid (only synchronously, in the handler). Hooks receive it as `req.raw`.
+ */
+export interface UwsRequest {
+  /** Upper-case HTTP method. */
+  readonly method: string;
+  /** The path, without the query string. */
+  readonly url: string;
+  /** The raw query string, without `?`. */
+  readonly query: string;
+  /** Request headers, lower-case names (repeated headers joined as Node joins them). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The peer's IP address, as text. */
+  readonly remoteAddress: string;
+}
+
+/** Copies what Sente needs of a uWS request; call it before anything async. */
+export function copyRequest(req: HttpRequest, res: HttpResponse): UwsRequest {
+  const headers: Record<string, string> = {};
+  req.forEach((name, value) => {
+    const prev = headers[name];
+    headers[name] = prev === undefined ? value : `${prev}${name === 'cookie' ? '; ' : ', '}${value}`;
+  });
+  return {
+    method: req.getMethod().toUpperCase(),
+    url: req.getUrl(),
+    query: req.getQuery() ?? '',
+    headers,
+    remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString('utf8'),
+  };
+}
+
+/** The {@link SenteRequest} view of a copied uWS request. */
+export function uwsRequest(raw: UwsRequest, websocket: boolean, session: unknown, body: Promise<Uint8Array> | undefined): SenteRequest<UwsRequest> {
+  return {
+    method: raw.method,
+    websocket,
+    query: parseQuery(raw.query),
+    headers: raw.headers,
+    ...(session === undefined ? {} : { session }),
+    ...(body === undefined ? {} : { readBody: (): Promise<SenteBody> => body }),
+    raw,
+  };
+}
+
+/** A request body being read. */
+export interface BodyReader {
+  readonly body: Promise<Uint8Array>;
+  /** True once the whole body arrived. */
+  complete(): boolean;
+  /** The request was aborted: the body never will arrive. */
+  abort(): void;
+}
+
+/**
+ * Starts reading a request body at once (uWS hands it only to an `onData`
+ * handler registered in the request handler), keeping at most `limit` bytes:
+ * past it the body rejects with the core's 413 error.
+ */
+export function readBody(res: HttpResponse, limit: number): BodyReader {
+  let complete = false;
+  let fail: (e: unknown) => void = () => {};
+  const body = new Promise<Uint8Array>((resolve, reject) => {
+    fail = reject;
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    res.onData((chunk, isLast) => {
+      if (size > limit) return;
+      size += chunk.byteLength;
+      if (size > limit) return reject(payloadTooLarge(limit));
+      // uWS neuters the chunk once this callback returns.
+      parts.push(new Uint8Array(chunk.slice(0)));
+      if (isLast) {
+        complete = true;
+        resolve(Buffer.concat(parts));
+      }
+    });
+  });
+  // The core may answer without reading the body (e.g. 503 while closing).
+  body.catch(() => {});
+  return {
+    body,
+    complete: () => complete,
+    abort: () => fail(new SenteError('ERR_SENTE_TRANSPORT', 'Request aborted', { status: 400 })),
+  };
+}

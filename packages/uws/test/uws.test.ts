@@ -1,0 +1,210 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import uWS from 'uWebSockets.js';
+import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import { attachSente } from '../src/index.js';
+import type { SenteUws, SenteUwsOptions } from '../src/index.js';
+import { ajaxGet, ajaxPost, connectWs, handshake, refusedStatus, until } from './support/wire.js';
+import type { WsPeer } from './support/wire.js';
+
+interface Started {
+  app: TemplatedApp;
+  sente: SenteUws;
+  token: us_listen_socket;
+  http: string;
+  ws: string;
+}
+
+const running: Started[] = [];
+const peers: WsPeer[] = [];
+
+afterEach(async () => {
+  for (const p of peers.splice(0)) p.ws.terminate();
+  for (const s of running.splice(0)) {
+    await s.sente.close();
+    uWS.us_listen_socket_close(s.token);
+    s.app.close();
+  }
+});
+
+async function start(options: SenteUwsOptions): Promise<Started> {
+  const app = uWS.App();
+  const sente = attachSente(app, options);
+  sente.server.startRouter((msg) => {
+    if (msg.id === 'app/echo') msg.reply?.({ echo: msg.data, uid: msg.uid });
+  });
+  const token = await new Promise<us_listen_socket>((resolve, reject) =>
+    app.listen('127.0.0.1', 0, (t) => (t ? resolve(t) : reject(new Error('Cannot listen')))),
+  );
+  const port = uWS.us_socket_local_port(token);
+  const started = { app, sente, token, http: `http://127.0.0.1:${port}/chsk`, ws: `ws://127.0.0.1:${port}/chsk` };
+  running.push(started);
+  return started;
+}
+
+async function ws(url: string, headers?: Record<string, string>): Promise<WsPeer> {
+  const peer = await connectWs(url, headers);
+  peers.push(peer);
+  return peer;
+}
+
+const BIG = 'x'.repeat(64 * 1024);
+
+/** Runs `fn` while the client reads nothing, so that the kernel's buffers, then uWS's, fill up. */
+function pause(peer: WsPeer, fn: () => void): void {
+  const socket = (peer.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+  socket.pause();
+  fn();
+  socket.resume();
+}
+
+/** The `n` of each push in a batch. */
+function numbers(envelope: unknown): number[] {
+  return ((envelope as [[string, { n: number }][]])[0]).map((ev) => ev[1].n);
+}
+
+const byQuery: SenteUwsOptions = { csrfToken: null, userId: (req) => req.query['user'] };
+
+describe('@sente/uws', () => {
+  it('handshakes over WebSocket, answers a request with its reply, and delivers a push', async () => {
+    const { sente, ws: url } = await start(byQuery);
+    const peer = await ws(`${url}?client-id=c1&user=alice`);
+    expect(await peer.next()).toEqual(handshake('alice'));
+
+    peer.send([['app/echo', { n: 1 }], 'cb1']);
+    expect(await peer.next()).toEqual([{ echo: { n: 1 }, uid: 'alice' }, 'cb1']);
+    peer.ws.send(Buffer.from(JSON.stringify([['app/echo', 'binary'], 'cb2'])), { binary: true });
+    expect(await peer.next()).toEqual([{ echo: 'binary', uid: 'alice' }, 'cb2']);
+
+    sente.server.send('alice', ['app/news', 'hello'], { flush: true });
+    expect(await peer.next()).toEqual([[['app/news', 'hello']], null]);
+  });
+
+  it('handshakes over Ajax, answers a POST with its reply, and answers a parked poll with a push', async () => {
+    const { sente, http } = await start(byQuery);
+    const hs = await ajaxGet(`${http}?client-id=c2&user=bob&handshake%3F=1`);
+    expect(hs).toMatchObject({ status: 200, contentType: 'text/plain; charset=utf-8', body: handshake('bob') });
+
+    const posted = await ajaxPost(`${http}?user=bob`, 'c2', [['app/echo', 'hi'], 'ajax']);
+    expect(posted).toMatchObject({ status: 200, body: [{ echo: 'hi', uid: 'bob' }, null] });
+
+    const poll = ajaxGet(`${http}?client-id=c2&user=bob`);
+    await until(() => sente.server.connectedUids.ajax.has('bob'), 'the poll to park');
+    sente.server.send('bob', ['app/news', 2], { flush: true });
+    expect((await poll).body).toEqual([[['app/news', 2]], null]);
+  });
+
+  it('survives a client abandoning a parked poll, and queues the push for its next poll', async () => {
+    const { sente, http } = await start(byQuery);
+    await ajaxGet(`${http}?client-id=c2&user=bob&handshake%3F=1`);
+    const abort = new AbortController();
+    const abandoned = fetch(`${http}?client-id=c2&user=bob`, { signal: abort.signal }).catch(() => 'aborted');
+    await until(() => sente.server.connectedUids.ajax.has('bob'), 'the poll to park');
+    abort.abort();
+    expect(await abandoned).toBe('aborted');
+    await new Promise((r) => setTimeout(r, 50));
+
+    sente.server.send('bob', ['app/news', 'queued'], { flush: true });
+    expect((await ajaxGet(`${http}?client-id=c2&user=bob`)).body).toEqual([[['app/news', 'queued']], null]);
+  });
+
+  it('answers a refused upgrade with the status of the failed check instead of upgrading', async () => {
+    const { sente, ws: url } = await start({ ...byQuery, authorized: (req) => req.query['user'] !== 'mallory' });
+    expect(await refusedStatus(`${url}?client-id=c1&user=mallory`)).toBe(401);
+    expect(await refusedStatus(`${url}?user=alice`)).toBe(400);
+    expect(sente.server.stats().wsClients).toBe(0);
+  });
+
+  it('answers 413 to a POST over maxPayloadBytes, and drops a socket sending a bigger frame', async () => {
+    const { http, ws: url } = await start({ ...byQuery, maxPayloadBytes: 1024 });
+    const res = await ajaxPost(`${http}?user=bob`, 'c2', [['app/echo', 'x'.repeat(2000)], 'ajax']);
+    expect(res.status).toBe(413);
+    const peer = await ws(`${url}?client-id=c1&user=alice`);
+    await peer.next();
+    peer.send([['app/echo', 'x'.repeat(2000)], 'cb1']);
+    // uWS drops the connection at maxPayloadLength without a close frame: the client sees 1006.
+    expect((await peer.closed).code).toBe(1006);
+  });
+
+  it('answers 400 to a POST with an empty body', async () => {
+    const { http } = await start(byQuery);
+    const res = await fetch(`${http}?client-id=c1`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toBe('Bad package: no ppstr');
+  });
+
+  it('answers 405 to other methods on its path', async () => {
+    const { http } = await start(byQuery);
+    const res = await fetch(`${http}?client-id=c1`, { method: 'PUT', body: 'x' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, POST');
+  });
+
+  it('buffers for a client that reads slowly: every push arrives, in order', async () => {
+    const { sente, ws: url } = await start(byQuery);
+    const peer = await ws(`${url}?client-id=c1&user=alice`);
+    await peer.next();
+    pause(peer, () => {
+      for (let n = 0; n < 200; n++) sente.server.send('alice', ['app/news', { n, big: BIG }], { flush: true });
+    });
+    const seen: number[] = [];
+    while (seen.length < 200) seen.push(...numbers(await peer.next()));
+    expect(seen).toEqual(Array.from({ length: 200 }, (_, n) => n));
+  });
+
+  it('with maxBackpressure, closes a slow consumer with 1013 and loses no push across its reconnects', async () => {
+    const { sente, ws: url } = await start({ ...byQuery, wsOptions: { maxBackpressure: 64 * 1024 } });
+    const first = await ws(`${url}?client-id=c1&user=alice`);
+    await first.next();
+    pause(first, () => {
+      for (let n = 0; n < 200; n++) sente.server.send('alice', ['app/news', { n, big: BIG }], { flush: true });
+    });
+    const seen: number[] = [];
+    const closes: number[] = [];
+    let peer = first;
+    // As Sente's client does: reconnect after each close until everything came.
+    for (;;) {
+      for (;;) {
+        const next = await Promise.race([peer.next(), peer.closed]);
+        if (!Array.isArray(next)) break;
+        if ((next[0] as unknown[])[0] !== 'chsk/handshake') seen.push(...numbers(next));
+        if (seen.length === 200) break;
+      }
+      if (seen.length === 200) break;
+      closes.push((await peer.closed).code);
+      peer = await ws(`${url}?client-id=c1&user=alice`);
+    }
+    expect(closes[0]).toBe(1013);
+    expect(seen).toEqual(Array.from({ length: 200 }, (_, n) => n));
+  });
+
+  it('takes the session from the session option, for the uid and the CSRF check', async () => {
+    const sessions = new Map([['s1', { uid: 'dana', csrfToken: 'token-of-dana' }]]);
+    const { http, ws: url } = await start({
+      session: (req) => sessions.get(/(?:^|;\s*)sid=([^;]+)/.exec(req.headers['cookie'] ?? '')?.[1] ?? ''),
+    });
+    const cookie = 'theme=dark; sid=s1';
+    const peer = await ws(`${url}?client-id=c1&csrf-token=token-of-dana`, { cookie });
+    expect(await peer.next()).toEqual(handshake('dana'));
+    expect(await refusedStatus(`${url}?client-id=c1&csrf-token=forged`, { cookie })).toBe(403);
+    expect(await refusedStatus(`${url}?client-id=c1&csrf-token=token-of-dana`)).toBe(403);
+
+    const ok = await ajaxPost(http, 'c2', [['app/echo', 1], 'ajax'], { cookie, 'x-csrf-token': 'token-of-dana' });
+    expect(ok.body).toEqual([{ echo: 1, uid: 'dana' }, null]);
+    expect((await ajaxPost(http, 'c2', [['app/echo', 1], 'ajax'], { cookie })).status).toBe(403);
+  });
+
+  it('closes gracefully: sockets closed, polls answered, nothing left behind', async () => {
+    const { sente, http, ws: url } = await start(byQuery);
+    const peer = await ws(`${url}?client-id=c1&user=alice`);
+    await peer.next();
+    await ajaxGet(`${http}?client-id=c2&user=bob&handshake%3F=1`);
+    const poll = ajaxGet(`${http}?client-id=c2&user=bob`);
+    await until(() => sente.server.connectedUids.ajax.has('bob'), 'the poll to park');
+
+    await sente.close();
+    expect((await poll).body).toEqual(['chsk/timeout', null]);
+    expect(await peer.closed).toEqual({ code: 1001, reason: 'Server closing' });
+    expect(sente.server.stats()).toEqual({ wsClients: 0, ajaxClients: 0, timers: 0, bufferedBatches: 0, queuedBatches: 0, pendingReplies: 0 });
+    expect((await ajaxGet(`${http}?client-id=c3&handshake%3F=1`)).status).toBe(503);
+  });
+});
