@@ -16,10 +16,10 @@ import type { SocketData } from './websocket.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
-/** The uWS WebSocket settings Sente lets through (the payload limit is `maxPayloadBytes`). */
+/** The uWS WebSocket settings Sente lets through. */
 export type UwsSocketOptions = Pick<
   WebSocketBehavior<SocketData>,
-  'compression' | 'maxBackpressure' | 'idleTimeout' | 'maxLifetime' | 'sendPingsAutomatically'
+  'compression' | 'maxBackpressure' | 'idleTimeout' | 'maxLifetime' | 'sendPingsAutomatically' | 'maxPayloadLength'
 >;
 
 /** Options of {@link attachSente}: every `createSenteServer` option, plus mounting. */
@@ -44,6 +44,11 @@ export type SenteUwsOptions = Omit<SenteServerOptions<UwsRequest>, 'packer'> & {
    * once uWS has flushed it; its client reconnects and gets the pushes it
    * missed, in order. Keep it well above a burst of queued pushes, which a
    * reconnect replays at once.
+   *
+   * A frame over `maxPayloadBytes` closes its socket with 1009, as on the other
+   * adapters. uWS itself drops a connection whose frame passes
+   * `maxPayloadLength`, without a close frame (the client sees 1006), so that
+   * hard bound defaults to twice `maxPayloadBytes` (at least 64 KiB).
    * @default {}
    */
   wsOptions?: UwsSocketOptions | undefined;
@@ -124,7 +129,7 @@ export function attachSente(app: TemplatedApp, options: SenteUwsOptions = {}): S
     ...wsOptions,
     idleTimeout: wsOptions?.idleTimeout ?? 0,
     sendPingsAutomatically: wsOptions?.sendPingsAutomatically ?? false,
-    maxPayloadLength: server.maxPayloadBytes,
+    maxPayloadLength: wsOptions?.maxPayloadLength ?? Math.max(2 * server.maxPayloadBytes, 64 * 1024),
     upgrade(res, req, context) {
       const raw = copyRequest(req, res);
       const key = req.getHeader('sec-websocket-key');

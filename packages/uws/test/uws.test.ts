@@ -114,14 +114,21 @@ describe('@sente/uws', () => {
     expect(sente.server.stats().wsClients).toBe(0);
   });
 
-  it('answers 413 to a POST over maxPayloadBytes, and drops a socket sending a bigger frame', async () => {
+  it('answers 413 to a POST over maxPayloadBytes, and closes with 1009 a socket sending a bigger frame', async () => {
     const { http, ws: url } = await start({ ...byQuery, maxPayloadBytes: 1024 });
     const res = await ajaxPost(`${http}?user=bob`, 'c2', [['app/echo', 'x'.repeat(2000)], 'ajax']);
     expect(res.status).toBe(413);
     const peer = await ws(`${url}?client-id=c1&user=alice`);
     await peer.next();
-    peer.send([['app/echo', 'x'.repeat(2000)], 'cb1']);
-    // uWS drops the connection at maxPayloadLength without a close frame: the client sees 1006.
+    peer.send([['app/echo', 'x'.repeat(4000)], 'cb1']);
+    expect((await peer.closed).code).toBe(1009);
+  });
+
+  it('lets uWS drop a socket whose frame passes maxPayloadLength, the hard bound', async () => {
+    const { ws: url } = await start({ ...byQuery, maxPayloadBytes: 1024, wsOptions: { maxPayloadLength: 2048 } });
+    const peer = await ws(`${url}?client-id=c1&user=alice`);
+    await peer.next();
+    peer.send([['app/echo', 'x'.repeat(4000)], 'cb1']);
     expect((await peer.closed).code).toBe(1006);
   });
 
