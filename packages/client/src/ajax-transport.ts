@@ -1,4 +1,4 @@
-import { AJAX_CB_MARKER, CHSK, SenteError, decodeEnvelope, eventEnvelope, isKeywordContent, isKeyword, isCbError } from '@sente/core';
+import { AJAX_CB_MARKER, CHSK, SenteError, decodeEnvelope, eventEnvelope, isCbError, isKeyword, isKeywordContent, isSenteError } from '@sente/core';
 import type { Packed, TimerHandle, WireEvent } from '@sente/core';
 import { isHandshake } from './handshake.js';
 import { asSendable } from './platform.js';
@@ -40,7 +40,7 @@ const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded;charset=UTF-8';
 async function readBody(res: ResponseLike, binary: boolean): Promise<Packed> {
   if (!res.ok) {
     void res.body?.cancel().catch(() => {});
-    throw new SenteError('ERR_SENTE_TRANSPORT', `The server answered ${res.status}.`, { status: res.status });
+    throw new SenteError('ERR_SENTE_TRANSPORT', `The server answered ${res.status} to an Ajax request.`, { status: res.status });
   }
   return binary ? new Uint8Array(await res.arrayBuffer()) : await res.text();
 }
@@ -175,14 +175,17 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     }
   };
 
-  const postRejected = (post: Post): void => {
+  const postRejected = (post: Post, error: unknown): void => {
     if (!finish(post)) return;
     const { cb } = post;
     if (post.timedOut) {
       if (cb !== undefined) callSafely(cb, CHSK.timeout, ctx.onError);
       return;
     }
-    state.close('unexpected');
+    // An error status (413, 403, 500…) proves the server reachable: the send
+    // failed, not the connection, so unlike Sente the client stays open.
+    if (isSenteError(error) && error.status !== undefined) ctx.onError(error);
+    else state.close('unexpected');
     if (cb !== undefined) callSafely(cb, CHSK.error, ctx.onError);
   };
 
@@ -206,7 +209,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     const init: FetchInit = { method: 'POST', headers: headers(contentType), body, signal: post.controller.signal, cache: 'no-store' };
     request(withQuery(opts.url, q), init).then(
       (resBody) => postAnswered(post, resBody),
-      () => postRejected(post),
+      (error: unknown) => postRejected(post, error),
     );
     return true;
   };

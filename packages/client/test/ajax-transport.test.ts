@@ -147,6 +147,20 @@ describe('Ajax sends', () => {
     expect(client.state.lastClose?.reason).toBe('unexpected');
   });
 
+  it('a POST answered with an error status gives chsk/error and reports it, but the client stays open', async () => {
+    const { client, fetch, errors } = harness({ type: 'ajax' });
+    fetch.last.respond(handshake());
+    await flush();
+    const replies: unknown[] = [];
+    client.send(['chat/huge'], 5000, (r) => replies.push(r));
+    fetch.open('POST')[0]?.respond('Payload too large', 413);
+    await flush();
+    expect(replies).toEqual(['chsk/error']);
+    expect(errors).toMatchObject([{ code: 'ERR_SENTE_TRANSPORT', status: 413 }]);
+    expect(client.state.open).toBe(true);
+    expect(client.send(['chat/small'])).toBe(true);
+  });
+
   it('with a binary packer POSTs raw bytes with udt, client-id and binary?=true in the query and reads bytes back', async () => {
     const { client, fetch, clock } = harness({ type: 'ajax', packer: bytesPacker, params: { room: 'r1' } });
     fetch.last.respond(bytesPacker.pack([[K('chsk/handshake'), ['u1', null, null]], null]) as Uint8Array);
