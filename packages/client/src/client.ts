@@ -223,6 +223,8 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
   const downgrade = (ws: Transport): boolean => {
     if (transport !== ws) return false;
     ws.disconnect('downgrading-ws-to-ajax', true);
+    // A state listener may have called disconnect() or reconnect() meanwhile.
+    if (transport !== ws) return true;
     transport = ajax();
     transport.connect();
     return true;

@@ -42,6 +42,15 @@ describe("type 'auto'", () => {
     expect(fetch.requests).toHaveLength(1);
   });
 
+  it('does not start Ajax when a state listener disconnects during the downgrade', () => {
+    const { client, fetch } = harness();
+    client.on('state', (c) => {
+      if (c.new.lastClose?.reason === 'downgrading-ws-to-ajax') client.disconnect();
+    });
+    FakeWebSocket.last.serverError();
+    expect(fetch.requests).toHaveLength(0);
+  });
+
   it('keeps retrying WebSocket once a WebSocket handshake worked', () => {
     const { client, fetch } = harness();
     FakeWebSocket.last.handshake();
