@@ -1,0 +1,89 @@
+import { expect, it } from 'vitest';
+import { headerValue } from '@sente/core';
+import { CASE_TIMEOUT_MS } from './context.js';
+import { EMPTY_STATS } from '../harness.js';
+import type { CaseContext } from './context.js';
+import type { TestServer } from '../harness.js';
+import type { Transport } from '../peer.js';
+
+/** How a client presents itself: its CSRF token (WS query param, Ajax header) and extra headers. */
+interface Credentials {
+  csrfToken?: string;
+  headers?: Record<string, string>;
+}
+
+/** A refused request: which one, its status and its body. */
+interface Refusal {
+  request: string;
+  status: number;
+  body: string;
+}
+
+/** Tries every request kind of `transport` with `creds`; gives how each was refused (or accepted). */
+async function attempt(t: TestServer, transport: Transport, creds: Credentials): Promise<Refusal[]> {
+  if (transport === 'ws') {
+    try {
+      await t.ws({ ...creds, params: { uid: 'alice' } });
+      return [{ request: 'upgrade', status: 101, body: '' }];
+    } catch (e) {
+      const r = e as { status?: number; body?: string };
+      if (r.status === undefined) throw e;
+      return [{ request: 'upgrade', status: r.status, body: r.body ?? '' }];
+    }
+  }
+  const c = t.ajax({ ...creds, params: { uid: 'alice' } });
+  const get = await c.get({ handshake: true });
+  const post = await c.post(['test/note', 'hello']);
+  return [
+    { request: 'GET', status: get.status, body: get.status === 200 ? '' : get.text },
+    { request: 'POST', status: post.status, body: post.status === 200 ? '' : post.text },
+  ];
+}
+
+/** The requests of `transport`, all with the same answer. */
+function all(transport: Transport, status: number, body: string): Refusal[] {
+  return (transport === 'ws' ? ['upgrade'] : ['GET', 'POST']).map((request) => ({ request, status, body }));
+}
+
+/** The security pipeline, on the WebSocket upgrade and on Ajax GET and POST alike (protocol §6). */
+export function securityCases({ harness }: CaseContext, transport: Transport): void {
+  /** A refused request leaves nothing behind and reaches no handler. */
+  function expectNothingLeft(t: TestServer): void {
+    expect(t.received).toEqual([]);
+    expect(t.stats()).toEqual(EMPTY_STATS);
+    expect(t.server.connectedUids.any.size).toBe(0);
+  }
+
+  it('answers with the reject hook’s response when it returns one', async () => {
+    const t = await harness.start({
+      reject: (req) => (headerValue(req.headers, 'x-test-reject') ? { status: 418, body: 'No teapots here' } : undefined),
+    });
+    expect(await attempt(t, transport, { headers: { 'x-test-reject': 'yes' } })).toEqual(all(transport, 418, 'No teapots here'));
+    expectNothingLeft(t);
+    expect(await attempt(t, transport, {})).toEqual(all(transport, transport === 'ws' ? 101 : 200, ''));
+  }, CASE_TIMEOUT_MS);
+
+  it('refuses a wrong or missing CSRF token with 403 "Bad CSRF token", and accepts the right one', async () => {
+    const t = await harness.start({ csrfToken: () => 'csrf-secret' });
+    expect(await attempt(t, transport, { csrfToken: 'csrf-guess' })).toEqual(all(transport, 403, 'Bad CSRF token'));
+    expect(await attempt(t, transport, {})).toEqual(all(transport, 403, 'Bad CSRF token'));
+    expectNothingLeft(t);
+    expect(await attempt(t, transport, { csrfToken: 'csrf-secret' })).toEqual(all(transport, transport === 'ws' ? 101 : 200, ''));
+  }, CASE_TIMEOUT_MS);
+
+  it('refuses an origin not in allowedOrigins with 403 "Unauthorized origin"', async () => {
+    const t = await harness.start({ allowedOrigins: ['http://app.example'] });
+    expect(await attempt(t, transport, { headers: { origin: 'http://evil.example' } })).toEqual(all(transport, 403, 'Unauthorized origin'));
+    expectNothingLeft(t);
+    expect(await attempt(t, transport, { headers: { origin: 'http://app.example' } })).toEqual(
+      all(transport, transport === 'ws' ? 101 : 200, ''),
+    );
+  }, CASE_TIMEOUT_MS);
+
+  it('refuses a request the authorized hook denies with 401 "Unauthorized request"', async () => {
+    const t = await harness.start({ authorized: (req) => headerValue(req.headers, 'x-test-user') === 'trusted' });
+    expect(await attempt(t, transport, { headers: { 'x-test-user': 'stranger' } })).toEqual(all(transport, 401, 'Unauthorized request'));
+    expectNothingLeft(t);
+    expect(await attempt(t, transport, { headers: { 'x-test-user': 'trusted' } })).toEqual(all(transport, transport === 'ws' ? 101 : 200, ''));
+  }, CASE_TIMEOUT_MS);
+}

@@ -1,0 +1,4 @@
+export { runAdapterConformance } from './conformance.js';
+export type { AdapterConformanceOptions } from './conformance.js';
+export type { ConformanceFactory, ConformanceServer, ConformanceServerOptions } from './harness.js';
+export { runPackerConformance } from './packers.js';
