@@ -22,7 +22,7 @@ afterEach(async () => {
 });
 
 async function start(options: SenteFastifyOptions, setup?: (app: FastifyInstance) => Promise<void>): Promise<Started> {
-  const app = Fastify();
+  const app = Fastify({ forceCloseConnections: true });
   apps.push(app);
   await app.register(websocket);
   await setup?.(app);

@@ -23,7 +23,7 @@ const peers: WsPeer[] = [];
 // The wiring the fastify guide shows: @fastify/session, and @fastify/csrf-protection's
 // hook on Sente's route, reading the token where Sente's client sends it.
 beforeEach(async () => {
-  app = Fastify();
+  app = Fastify({ forceCloseConnections: true });
   await app.register(cookie);
   await app.register(session, { secret: 'a secret with at least 32 characters!', cookie: { secure: false } });
   await app.register(csrfProtection, {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import Koa from 'koa';
+import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import type { Server } from 'node:http';
 import { senteKoa } from '../src/index.js';
@@ -151,6 +152,20 @@ describe('@sente/koa', () => {
     const { http } = await start({ ...byQuery, maxPayloadBytes: 1024 });
     const res = await ajaxPost(`${http}?user=bob`, 'c2', [['app/echo', 'x'.repeat(2000)], 'ajax']);
     expect(res.status).toBe(413);
+  });
+
+  it('reads a form that @koa/bodyparser parsed, and bytes that it left unread', async () => {
+    const { http } = await start(byQuery, (app) => {
+      app.use(bodyParser());
+    });
+    const form = await ajaxPost(`${http}?user=bob`, 'c2', [['app/echo', 'form'], 'ajax']);
+    expect(form.body).toEqual([{ echo: 'form', uid: 'bob' }, null]);
+    const res = await fetch(`${http}?user=bob&client-id=c2&binary%3F=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: new TextEncoder().encode(JSON.stringify([['app/echo', 'bytes'], 'ajax'])),
+    });
+    expect(await res.json()).toEqual([{ echo: 'bytes', uid: 'bob' }, null]);
   });
 
   it('leaves other paths to the next middleware', async () => {
