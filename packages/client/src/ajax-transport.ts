@@ -97,7 +97,8 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
 
   const pollFailed = (): void => {
     state.close('unexpected');
-    reconnector.retry();
+    // A state listener may have disconnected us.
+    if (active) reconnector.retry();
   };
 
   const pollAnswered = (req: InFlight, body: Packed): void => {

@@ -90,9 +90,13 @@ export function createWsTransport(ctx: TransportContext, opts: WsTransportOption
     }
   };
 
+  /** Counts disconnects, to tell whether a listener stopped us while we reconnect. */
+  let stops = 0;
+
   const reconnect = (reason: CloseReason): void => {
+    const before = stops;
     disconnect(reason);
-    connect();
+    if (stops === before + 1) connect();
   };
 
   const failedBeforeHandshake = (): boolean => !everHandshaken && opts.onFailureBeforeHandshake !== undefined && opts.onFailureBeforeHandshake();
@@ -203,6 +207,7 @@ export function createWsTransport(ctx: TransportContext, opts: WsTransportOption
   };
 
   const disconnect = (reason: CloseReason, recordClose = false): void => {
+    stops++;
     active = false;
     reconnector.cancel();
     keepAlive?.stop();

@@ -250,6 +250,17 @@ describe('WebSocket keep-alive', () => {
     expect(FakeWebSocket.instances).toHaveLength(2);
   });
 
+  it('stays disconnected when a state listener disconnects on a ping timeout', () => {
+    const { client, clock } = harness({ type: 'ws', wsKaliveMs: 20_000, wsPingTimeoutMs: 5000 });
+    client.on('state', (c) => {
+      if (c.closed && c.new.lastClose?.reason === 'ws-ping-timeout') client.disconnect();
+    });
+    FakeWebSocket.last.handshake();
+    clock.advance(15_000);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(clock.pending).toBe(0);
+  });
+
   it('stays connected when the server answers "pong", and does not ping a busy socket', () => {
     const { clock } = harness({ type: 'ws', wsKaliveMs: 20_000 });
     const s = FakeWebSocket.last;
