@@ -118,6 +118,15 @@ export class EdnPrinter {
       }
     }
     if (v instanceof Keyword) return this.keyword(v.name);
+    if (isUuid(v)) {
+      out.push('#uuid "', v.value, '"');
+      return;
+    }
+    if (isSym(v)) {
+      if (!isValidSymbolName(v.name)) this.fail(`${v.name} is not a readable edn symbol`);
+      out.push(v.name);
+      return;
+    }
     if (Array.isArray(v)) {
       this.enter(depth + 1);
       out.push('[');
@@ -175,15 +184,6 @@ export class EdnPrinter {
       const inst = formatInst(v);
       if (inst === undefined) this.fail('#inst can only carry valid dates in years 0000–9999');
       out.push('#inst "', inst, '"');
-      return;
-    }
-    if (isUuid(v)) {
-      out.push('#uuid "', v.value, '"');
-      return;
-    }
-    if (isSym(v)) {
-      if (!isValidSymbolName(v.name)) this.fail(`${v.name} is not a readable edn symbol`);
-      out.push(v.name);
       return;
     }
     if (v instanceof TaggedValue) {

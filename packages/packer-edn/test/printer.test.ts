@@ -66,6 +66,14 @@ describe('writing as pr-str prints', () => {
   });
 });
 
+describe("other Sente packers' value types", () => {
+  it('writes the Sym and Uuid of any Sente packer, by their shared brand', () => {
+    const sym = { [Symbol.for('sente.sym')]: true, name: 'a/b' };
+    const uuid = { [Symbol.for('sente.uuid')]: true, value: '8a1c3b5e-0f2d-4a6b-9c7d-1e2f3a4b5c6d' };
+    expect(write([sym, uuid])).toBe('[a/b #uuid "8a1c3b5e-0f2d-4a6b-9c7d-1e2f3a4b5c6d"]');
+  });
+});
+
 describe('writers for app types', () => {
   const pointWriter: EdnWriter<Point> = { type: Point, tag: 'app/point', rep: (p) => [p.x, p.y] };
 

@@ -151,6 +151,8 @@ export class SenteEncoder {
 
   private object(v: object, depth: number): void {
     if (v instanceof Keyword) return this.ext(EXT.keyword, utf8.encode(v.name));
+    if (isSym(v)) return this.ext(EXT.symbol, utf8.encode(v.name));
+    if (isUuid(v)) return this.ext(EXT.uuid, utf8.encode(v.value));
     if (Array.isArray(v)) {
       this.enter(depth + 1);
       this.arrayHeader(v.length);
@@ -200,8 +202,6 @@ export class SenteEncoder {
     if (v instanceof Int32Array) return this.ext(EXT.int32Array, bigEndian(v, 4, (d, i, x) => d.setInt32(i, x)));
     if (v instanceof Float32Array) return this.ext(EXT.float32Array, bigEndian(v, 4, (d, i, x) => d.setFloat32(i, x)));
     if (v instanceof Float64Array) return this.ext(EXT.float64Array, bigEndian(v, 8, (d, i, x) => d.setFloat64(i, x)));
-    if (isSym(v)) return this.ext(EXT.symbol, utf8.encode(v.name));
-    if (isUuid(v)) return this.ext(EXT.uuid, utf8.encode(v.value));
     if (ArrayBuffer.isView(v)) this.fail(`Sente's MessagePack has no type for ${v.constructor.name}`);
     this.fail(`Sente's MessagePack cannot pack ${v.constructor?.name ?? 'this object'}`);
   }

@@ -122,6 +122,13 @@ describe("Sente 1.21's MessagePack dialect", () => {
     expect(hex(kp.pack({ 'has space': 1 }))).toBe(`81c70900${hex(new TextEncoder().encode('has space'))}01`);
   });
 
+  it('writes the Sym and Uuid of any Sente packer, by their shared brand', () => {
+    const sym = { [Symbol.for('sente.sym')]: true, name: 'my.ns/f' };
+    expect(hex(packer.pack(sym))).toBe(`c70701${hex(new TextEncoder().encode('my.ns/f'))}`);
+    const uuid = { [Symbol.for('sente.uuid')]: true, value: '8a1c3b5e-0f2d-4a6b-9c7d-1e2f3a4b5c6d' };
+    expect(packer.unpack(packer.pack(uuid))).toStrictEqual(new Uuid(uuid.value));
+  });
+
   it('ignores the zero padding the JS client posts after a message', () => {
     const padded = new Uint8Array(1024);
     padded.set(bytes('92a4706f6e67a66b3366396131'));

@@ -81,6 +81,8 @@ export function writeTransform(objectKeys: ObjectKeys, verbose: boolean): (v: un
     if (v === undefined) return null;
     if (typeof v === 'bigint') return t.bigInt(v.toString());
     if (typeof v !== 'object' || v === null) return v;
+    if (!(v instanceof Sym) && isSym(v)) return t.symbol(v.name);
+    if (!(v instanceof Uuid) && isUuid(v)) return t.uuid(v.value);
     if (isPlainObject(v)) {
       const m = new Map<unknown, unknown>();
       for (const key of Object.keys(v)) {
@@ -100,8 +102,6 @@ export function writeTransform(objectKeys: ObjectKeys, verbose: boolean): (v: un
       return v;
     }
     if (v instanceof Date && Number.isNaN(v.getTime())) throw new TransitWriteError('cannot write an invalid Date');
-    if (!(v instanceof Sym) && isSym(v)) return t.symbol(v.name);
-    if (!(v instanceof Uuid) && isUuid(v)) return t.uuid(v.value);
     return v;
   };
 }

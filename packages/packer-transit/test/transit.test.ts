@@ -158,6 +158,12 @@ describe('reading what Clojure writes', () => {
     });
   });
 
+  it('writes the Sym and Uuid of any Sente packer, by their shared brand', () => {
+    const sym = { [Symbol.for('sente.sym')]: true, name: 'a/b' };
+    const uuid = { [Symbol.for('sente.uuid')]: true, value: '8a1c3b5e-0f2d-4a6b-9c7d-1e2f3a4b5c6d' };
+    expect(transitPacker().pack([sym, uuid])).toBe('["~$a/b","~u8a1c3b5e-0f2d-4a6b-9c7d-1e2f3a4b5c6d"]');
+  });
+
   it('reads maps with non-stringable keys (cmap) as Maps', () => {
     expect(packer.unpack('["~#cmap",[[1,2],"pair",["^ ","~:a",1],"map"]]')).toStrictEqual(
       new Map<unknown, unknown>([[[1, 2], 'pair'], [{ a: 1 }, 'map']]),
