@@ -82,9 +82,13 @@ describe('connected uids', () => {
     const a = await h.ws('a1', { uid: 'alice' });
     a.drop(1006);
     await h.advance(2000);
-    await h.ws('a1', { uid: 'alice' });
+    const again = await h.ws('a1', { uid: 'alice' });
     await h.advance(10_000);
     expect(h.ids().filter((id) => id.startsWith('chsk/uidport'))).toEqual(['chsk/uidport-open']);
+    again.drop();
+    await h.advance(2500);
+    expect(h.ids().filter((id) => id.startsWith('chsk/uidport'))).toEqual(['chsk/uidport-open', 'chsk/uidport-close']);
+    expect(sets(h)).toEqual({ ws: [], ajax: [], any: [] });
   });
 
   it('a page reload (new client id, same uid) within the grace period produces no close/open pair', async () => {

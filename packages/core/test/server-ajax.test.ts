@@ -175,6 +175,14 @@ describe('Ajax POST', () => {
     expect(h.server.stats()).toMatchObject({ pendingReplies: 0, timers: 0 });
   });
 
+  it('does not answer a POST whose connection closed before the close was reported', async () => {
+    const h = new Harness();
+    const r = await h.post('c1', [['q/ask', 1], 'ajax'], { uid: 'alice' });
+    r.channel.vanish();
+    expect(h.eventsOf('q/ask')[0]!.reply!('x')).toBe(false);
+    expect(r.channel.sent).toEqual([]);
+  });
+
   it('forgets a pending reply when the client aborts the POST', async () => {
     const h = new Harness();
     const r = await h.post('c1', [['q/ask', 1], 'ajax'], { uid: 'alice' });

@@ -51,6 +51,9 @@ describe('close()', () => {
     expect((await h.handle({ query: { 'client-id': 'c1' } })).response).toMatchObject({ status: 503, body: 'Server closing' });
     expect((await h.handle({ websocket: true, query: { 'client-id': 'c1' } })).response?.status).toBe(503);
     expect((await h.post('c1', [['a/b'], null])).adapter.response?.status).toBe(503);
+    expect((await h.handle({ query: {} })).response?.status).toBe(503);
+    expect((await h.handle({ method: 'POST', body: 'garbage' })).response?.status).toBe(503);
+    expect(h.errors).toEqual([]);
     expect(h.server.stats()).toEqual(EMPTY);
   });
 
@@ -128,6 +131,18 @@ describe('close()', () => {
     expect(r.body()).toEqual(['chsk/timeout', null]);
     expect(h.eventsOf('q/ask')[0]!.reply!('late')).toBe(false);
     expect(h.server.stats()).toEqual(EMPTY);
+  });
+
+  it('flushes buffered pushes as soon as it begins, even while it waits for replies', async () => {
+    const h = new Harness();
+    const c = await h.ws('c1', { uid: 'alice' });
+    await h.post('p1', [['q/ask'], 'ajax'], { uid: 'alice' });
+    h.server.send('alice', ['chat/now']);
+    const closing = h.server.close();
+    expect(c.pushes()).toEqual([[[['chat/now']], null]]);
+    expect(c.closed).toBeUndefined();
+    h.eventsOf('q/ask')[0]!.reply!('ok');
+    await closing;
   });
 
   it('delivers pushes made by handlers while it waits', async () => {

@@ -115,6 +115,20 @@ describe('who gets a push', () => {
     expect(a2.pushes()).toEqual([[[['chat/1'], ['chat/2'], ['chat/3']], null]]);
   });
 
+  it('sendToClient pushes to two clients in one window reach each its own client only', async () => {
+    const h = new Harness();
+    const a1 = await h.ws('a1', { uid: 'alice' });
+    const a2 = await h.ws('a2', { uid: 'alice' });
+    const a3 = await h.ws('a3', { uid: 'alice' });
+    h.server.sendToClient('a1', ['chat/for-a1']);
+    h.server.send('alice', ['chat/all']);
+    h.server.sendToClient('a2', ['chat/for-a2']);
+    await h.advance(30);
+    expect(a1.pushedEvents()).toEqual([['chat/for-a1'], ['chat/all']]);
+    expect(a2.pushedEvents()).toEqual([['chat/all'], ['chat/for-a2']]);
+    expect(a3.pushedEvents()).toEqual([['chat/all']]);
+  });
+
   it('sendToClient reaches an Ajax client on its next poll', async () => {
     const h = new Harness();
     const p = await h.ajaxClient('c1', { uid: 'alice' });
@@ -176,9 +190,10 @@ describe('who gets a push', () => {
     await h.ws('a1', { uid: 'alice' });
     const before = h.server.stats();
     h.server.send('nobody', ['chat/a']);
+    expect(h.server.stats()).toEqual(before);
     h.server.send('nobody', ['chat/b'], { flush: true });
     expect(h.server.stats()).toEqual(before);
-    expect(h.server.stats().bufferedBatches).toBe(0);
+    expect(h.clock.pending).toBe(before.timers);
   });
 });
 
