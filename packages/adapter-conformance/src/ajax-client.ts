@@ -22,6 +22,8 @@ export interface HttpAnswer {
   readonly body: Packed;
   /** The body as text. */
   readonly text: string;
+  /** The response headers. */
+  readonly headers: Headers;
 }
 
 /** What a POST sends: a packed payload in Sente's form (text) or raw-body (binary) layout, or anything else. */
@@ -167,7 +169,7 @@ export class RawAjaxClient {
       });
       const bytes = new Uint8Array(await res.arrayBuffer());
       const text = new TextDecoder().decode(bytes);
-      return { status: res.status, body: res.status === 200 && this.wire.packer.binary ? bytes : text, text };
+      return { status: res.status, body: res.status === 200 && this.wire.packer.binary ? bytes : text, text, headers: res.headers };
     } finally {
       this.inFlight.delete(controller);
     }

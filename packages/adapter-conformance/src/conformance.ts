@@ -9,10 +9,11 @@ import { ajaxReplyCases, wsReplyCases } from './cases/replies.js';
 import { mixedPushCases, pushCases } from './cases/push.js';
 import { keepAliveCases } from './cases/keep-alive.js';
 import { longPollCases } from './cases/long-poll.js';
-import { uidportCases } from './cases/uidport.js';
+import { closeUserCases, uidportCases } from './cases/uidport.js';
 import { securityCases } from './cases/security.js';
 import { ajaxBadInputCases, clientIdCases, wsBadInputCases } from './cases/bad-input.js';
 import { lifecycleCases } from './cases/lifecycle.js';
+import { clientCases } from './cases/client.js';
 import type { ConformanceFactory } from './harness.js';
 import type { CaseContext } from './cases/context.js';
 import type { Transport } from './peer.js';
@@ -52,6 +53,7 @@ export function runAdapterConformance(adapterName: string, factory: ConformanceF
           describe(TRANSPORT_NAMES[transport], () => transportCases(ctx, transport));
         }
         describe('both transports', () => mixedPushCases(ctx));
+        describe('@sente/client', () => clientCases(ctx));
       });
     }
   });
@@ -63,7 +65,10 @@ function transportCases(ctx: CaseContext, transport: Transport): void {
   describe('server push', () => pushCases(ctx, transport));
   if (transport === 'ws') describe('keep-alive', () => keepAliveCases(ctx));
   else describe('long-poll', () => longPollCases(ctx));
-  describe('connected uids', () => uidportCases(ctx, transport));
+  describe('connected uids', () => {
+    uidportCases(ctx, transport);
+    closeUserCases(ctx, transport);
+  });
   describe('security', () => securityCases(ctx, transport));
   describe('bad input', () => {
     if (transport === 'ws') wsBadInputCases(ctx);

@@ -1,3 +1,6 @@
+import { WebSocket } from 'ws';
+import { createSenteClient } from '@sente/client';
+import type { SenteClient, SenteClientOptions } from '@sente/client';
 import type { Packer, SenteError, SenteServer, SenteServerOptions, ServerEventMsg, ServerStats } from '@sente/core';
 import { RawAjaxClient } from './ajax-client.js';
 import { RawWsClient } from './ws-client.js';
@@ -49,6 +52,9 @@ export class TestServer {
   readonly received: Received[] = [];
   private readonly wsClients: RawWsClient[] = [];
   private readonly ajaxClients: RawAjaxClient[] = [];
+  private readonly clients: SenteClient[] = [];
+  /** Errors the real clients reported. */
+  readonly clientErrors: unknown[] = [];
   /** The app's event handler; tests set it. */
   handler: (msg: ServerEventMsg<any>) => void = () => {};
 
@@ -108,8 +114,21 @@ export class TestServer {
     return c;
   }
 
+  /** A real `@sente/client` (on `ws` and `fetch`) with the suite's packer; disconnected after the test. */
+  client(options: SenteClientOptions = {}): SenteClient {
+    const c = createSenteClient(this.url, null, {
+      WebSocket,
+      packer: this.wire.packer,
+      onError: (e) => this.clientErrors.push(e),
+      ...options,
+    });
+    this.clients.push(c);
+    return c;
+  }
+
   /** Drops every client the test opened. */
   async disconnectAll(): Promise<void> {
+    for (const c of this.clients) c.disconnect();
     await Promise.all([...this.wsClients.map((c) => c.terminate()), ...this.ajaxClients.map((c) => c.stopPolling())]);
   }
 }

@@ -37,6 +37,8 @@ export class UpgradeRejected extends Error {
   constructor(
     readonly status: number,
     readonly body: string,
+    /** The response headers, lower-case names. */
+    readonly headers: IncomingMessage['headers'],
   ) {
     super(`WebSocket upgrade rejected: ${status} ${body}`);
   }
@@ -108,7 +110,7 @@ export class RawWsClient {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
-            reject(new UpgradeRejected(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
+            reject(new UpgradeRejected(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), res.headers));
             req.destroy();
           });
           res.on('error', reject);

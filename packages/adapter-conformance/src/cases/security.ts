@@ -12,12 +12,15 @@ interface Credentials {
   headers?: Record<string, string>;
 }
 
-/** A refused request: which one, its status and its body. */
+/** A refused request: which one, its status, its body, and the `x-test-why` header the reject hook sets. */
 interface Refusal {
   request: string;
   status: number;
   body: string;
+  why?: string | undefined;
 }
+
+const why = (h: string | string[] | null | undefined): { why?: string } => (typeof h === 'string' ? { why: h } : {});
 
 /** Tries every request kind of `transport` with `creds`; gives how each was refused (or accepted). */
 async function attempt(t: TestServer, transport: Transport, creds: Credentials): Promise<Refusal[]> {
@@ -26,23 +29,28 @@ async function attempt(t: TestServer, transport: Transport, creds: Credentials):
       await t.ws({ ...creds, params: { uid: 'alice' } });
       return [{ request: 'upgrade', status: 101, body: '' }];
     } catch (e) {
-      const r = e as { status?: number; body?: string };
+      const r = e as { status?: number; body?: string; headers?: Record<string, string | string[] | undefined> };
       if (r.status === undefined) throw e;
-      return [{ request: 'upgrade', status: r.status, body: r.body ?? '' }];
+      return [{ request: 'upgrade', status: r.status, body: r.body ?? '', ...why(r.headers?.['x-test-why']) }];
     }
   }
   const c = t.ajax({ ...creds, params: { uid: 'alice' } });
   const get = await c.get({ handshake: true });
   const post = await c.post(['test/note', 'hello']);
   return [
-    { request: 'GET', status: get.status, body: get.status === 200 ? '' : get.text },
-    { request: 'POST', status: post.status, body: post.status === 200 ? '' : post.text },
+    { request: 'GET', status: get.status, body: get.status === 200 ? '' : get.text, ...why(get.headers.get('x-test-why')) },
+    { request: 'POST', status: post.status, body: post.status === 200 ? '' : post.text, ...why(post.headers.get('x-test-why')) },
   ];
 }
 
 /** The requests of `transport`, all with the same answer. */
-function all(transport: Transport, status: number, body: string): Refusal[] {
-  return (transport === 'ws' ? ['upgrade'] : ['GET', 'POST']).map((request) => ({ request, status, body }));
+function all(transport: Transport, status: number, body: string, extra: Partial<Refusal> = {}): Refusal[] {
+  return (transport === 'ws' ? ['upgrade'] : ['GET', 'POST']).map((request) => ({ request, status, body, ...extra }));
+}
+
+/** The requests of `transport`, all accepted. */
+function accepted(transport: Transport): Refusal[] {
+  return all(transport, transport === 'ws' ? 101 : 200, '');
 }
 
 /** The security pipeline, on the WebSocket upgrade and on Ajax GET and POST alike (protocol §6). */
@@ -54,13 +62,18 @@ export function securityCases({ harness }: CaseContext, transport: Transport): v
     expect(t.server.connectedUids.any.size).toBe(0);
   }
 
-  it('answers with the reject hook’s response when it returns one', async () => {
+  it('answers with the reject hook’s response, status, headers and body, when it returns one', async () => {
     const t = await harness.start({
-      reject: (req) => (headerValue(req.headers, 'x-test-reject') ? { status: 418, body: 'No teapots here' } : undefined),
+      reject: (req) =>
+        headerValue(req.headers, 'x-test-reject')
+          ? { status: 418, headers: { 'x-test-why': 'teapot' }, body: 'No teapots here' }
+          : undefined,
     });
-    expect(await attempt(t, transport, { headers: { 'x-test-reject': 'yes' } })).toEqual(all(transport, 418, 'No teapots here'));
+    expect(await attempt(t, transport, { headers: { 'x-test-reject': 'yes' } })).toEqual(
+      all(transport, 418, 'No teapots here', { why: 'teapot' }),
+    );
     expectNothingLeft(t);
-    expect(await attempt(t, transport, {})).toEqual(all(transport, transport === 'ws' ? 101 : 200, ''));
+    expect(await attempt(t, transport, {})).toEqual(accepted(transport));
   }, CASE_TIMEOUT_MS);
 
   it('refuses a wrong or missing CSRF token with 403 "Bad CSRF token", and accepts the right one', async () => {
@@ -68,22 +81,26 @@ export function securityCases({ harness }: CaseContext, transport: Transport): v
     expect(await attempt(t, transport, { csrfToken: 'csrf-guess' })).toEqual(all(transport, 403, 'Bad CSRF token'));
     expect(await attempt(t, transport, {})).toEqual(all(transport, 403, 'Bad CSRF token'));
     expectNothingLeft(t);
-    expect(await attempt(t, transport, { csrfToken: 'csrf-secret' })).toEqual(all(transport, transport === 'ws' ? 101 : 200, ''));
+    expect(await attempt(t, transport, { csrfToken: 'csrf-secret' })).toEqual(accepted(transport));
   }, CASE_TIMEOUT_MS);
 
   it('refuses an origin not in allowedOrigins with 403 "Unauthorized origin"', async () => {
     const t = await harness.start({ allowedOrigins: ['http://app.example'] });
-    expect(await attempt(t, transport, { headers: { origin: 'http://evil.example' } })).toEqual(all(transport, 403, 'Unauthorized origin'));
+    const refused = all(transport, 403, 'Unauthorized origin');
+    expect(await attempt(t, transport, { headers: { origin: 'http://evil.example' } })).toEqual(refused);
+    expect(await attempt(t, transport, { headers: { origin: 'http://evil.example', referer: 'http://app.example/page' } })).toEqual(refused);
+    // Without an Origin header, Sente checks the Referer.
+    expect(await attempt(t, transport, { headers: { referer: 'http://evil.example/page' } })).toEqual(refused);
+    expect(await attempt(t, transport, {})).toEqual(refused);
     expectNothingLeft(t);
-    expect(await attempt(t, transport, { headers: { origin: 'http://app.example' } })).toEqual(
-      all(transport, transport === 'ws' ? 101 : 200, ''),
-    );
+    expect(await attempt(t, transport, { headers: { origin: 'http://app.example' } })).toEqual(accepted(transport));
+    expect(await attempt(t, transport, { headers: { referer: 'http://app.example/page' } })).toEqual(accepted(transport));
   }, CASE_TIMEOUT_MS);
 
   it('refuses a request the authorized hook denies with 401 "Unauthorized request"', async () => {
     const t = await harness.start({ authorized: (req) => headerValue(req.headers, 'x-test-user') === 'trusted' });
     expect(await attempt(t, transport, { headers: { 'x-test-user': 'stranger' } })).toEqual(all(transport, 401, 'Unauthorized request'));
     expectNothingLeft(t);
-    expect(await attempt(t, transport, { headers: { 'x-test-user': 'trusted' } })).toEqual(all(transport, transport === 'ws' ? 101 : 200, ''));
+    expect(await attempt(t, transport, { headers: { 'x-test-user': 'trusted' } })).toEqual(accepted(transport));
   }, CASE_TIMEOUT_MS);
 }

@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { CASE_TIMEOUT_MS } from './context.js';
 import { TIMING } from '../harness.js';
 import { connect } from '../peer.js';
+import { within } from '../wait.js';
 import type { CaseContext } from './context.js';
 import type { Transport } from '../peer.js';
 
@@ -60,4 +61,33 @@ export function uidportCases({ harness }: CaseContext, transport: Transport): vo
       expect(t.server.connectedUids.ajax.has('alice')).toBe(true);
     }, CASE_TIMEOUT_MS);
   }
+}
+
+/** Closing a user's connections from the server: `closeUser`, or Sente's `['chsk/close']` push (protocol §1.4). */
+export function closeUserCases({ harness }: CaseContext, transport: Transport): void {
+  it("closes every connection of a uid on send(uid, ['chsk/close']), and only that uid's", async () => {
+    const t = await harness.start();
+    const other = await connect(t, transport, { uid: 'bob' });
+    if (transport === 'ws') {
+      const a = await t.ws({ params: { uid: 'alice' } });
+      const b = await t.ws({ params: { uid: 'alice' } });
+      t.server.send('alice', ['chsk/close']);
+      expect((await within(a.closed, 'the close')).code).toBe(4001);
+      expect((await within(b.closed, 'the close')).code).toBe(4001);
+    } else {
+      const a = t.ajax({ params: { uid: 'alice' } });
+      await a.handshake();
+      const parked = a.get();
+      await t.uidport('open', 'alice');
+      t.server.send('alice', ['chsk/close']);
+      // An Ajax channel closes by ending its response with no body.
+      const ended = await parked;
+      expect(ended.status).toBeLessThan(300);
+      expect(ended.text).toBe('');
+    }
+    await t.uidport('close', 'alice');
+    t.server.send('bob', ['test/push', 1]);
+    expect(await other.nextPush()).toHaveLength(1);
+    expect(t.eventsOf('chsk/uidport-close', 'bob')).toEqual([]);
+  }, CASE_TIMEOUT_MS);
 }
