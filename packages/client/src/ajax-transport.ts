@@ -1,6 +1,5 @@
-import { AJAX_CB_MARKER, CHSK, SenteError, decodeEnvelope, eventEnvelope, isCbError, isKeyword, isKeywordContent, isSenteError } from '@sente/core';
+import { AJAX_CB_MARKER, CHSK, SenteError, WIRE, decodeEnvelope, isHandshake, eventEnvelope, isCbError, isKeyword, isKeywordContent, isSenteError } from '@sente/core';
 import type { Packed, TimerHandle, WireEvent } from '@sente/core';
-import { isHandshake } from './handshake.js';
 import { asSendable } from './platform.js';
 import type { FetchInit, FetchLike, ResponseLike } from './platform.js';
 import { createReconnector } from './reconnector.js';
@@ -32,9 +31,8 @@ interface Post extends InFlight {
   readonly cb: ReplyCallback | undefined;
 }
 
-const GET_RESERVED = ['udt', 'client-id', 'handshake?'] as const;
-const POST_RESERVED = ['udt', 'client-id', 'binary?', 'ppstr'] as const;
-const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded;charset=UTF-8';
+const GET_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.handshake] as const;
+const POST_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.binary, WIRE.ppstr] as const;
 
 /** The body of a 2xx response; a rejected promise for any other status. */
 async function readBody(res: ResponseLike, binary: boolean): Promise<Packed> {
@@ -63,7 +61,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
   const headers = (contentType: string | undefined): Record<string, string> => {
     const h: Record<string, string> = { ...opts.headers() };
     const token = ctx.csrfToken();
-    if (token !== undefined) h['X-CSRF-Token'] = token;
+    if (token !== undefined) h[WIRE.csrfHeader] = token;
     if (contentType !== undefined) h['Content-Type'] = contentType;
     return h;
   };
@@ -134,9 +132,9 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
 
   const startPoll = (): void => {
     let q = appParamsQuery(ctx.params(), GET_RESERVED);
-    q = appendParam(q, 'udt', String(clock.now()));
-    q = appendParam(q, 'client-id', ctx.clientId);
-    if (!state.current.open) q = appendParam(q, 'handshake?', '1');
+    q = appendParam(q, WIRE.udt, String(clock.now()));
+    q = appendParam(q, WIRE.clientId, ctx.clientId);
+    if (!state.current.open) q = appendParam(q, WIRE.handshake, '1');
     const req = inFlight({}, opts.timeoutMs);
     poll = req;
     const init: FetchInit = { method: 'GET', headers: headers(undefined), signal: req.controller.signal, cache: 'no-store' };
@@ -196,14 +194,14 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     let body: string | Uint8Array<ArrayBuffer>;
     let contentType: string;
     if (typeof packed === 'string') {
-      body = 'udt=' + String(clock.now()) + '&client-id=' + encodeURIComponent(ctx.clientId) + '&ppstr=' + encodeURIComponent(packed);
-      contentType = FORM_CONTENT_TYPE;
+      body = `${WIRE.udt}=${clock.now()}&${WIRE.clientId}=${encodeURIComponent(ctx.clientId)}&${WIRE.ppstr}=${encodeURIComponent(packed)}`;
+      contentType = WIRE.formContentType;
     } else {
-      q = appendParam(q, 'udt', String(clock.now()));
-      q = appendParam(q, 'client-id', ctx.clientId);
-      q = appendParam(q, 'binary?', 'true');
+      q = appendParam(q, WIRE.udt, String(clock.now()));
+      q = appendParam(q, WIRE.clientId, ctx.clientId);
+      q = appendParam(q, WIRE.binary, 'true');
       body = asSendable(packed) as Uint8Array<ArrayBuffer>;
-      contentType = 'application/octet-stream';
+      contentType = WIRE.binaryContentType;
     }
     const post: Post = inFlight({ cb }, timeoutMs ?? opts.timeoutMs);
     posts.add(post);

@@ -1,8 +1,7 @@
-import { CHSK, SenteError, assertEvent, fromWireEvent, isCbError, toWireEvent } from '@sente/core';
+import { CHSK, SenteError, assertEvent, fromWireEvent, isCbError, isReservedId, readHandshake, toWireEvent } from '@sente/core';
 import type { Envelope, Packed, SenteEvent } from '@sente/core';
 import { createAjaxTransport } from './ajax-transport.js';
 import { createEmitter } from './emitter.js';
-import { readHandshake } from './handshake.js';
 import { resolveOptions } from './options.js';
 import type { SenteClientOptions } from './options.js';
 import { watchPage } from './page-hooks.js';
@@ -128,7 +127,6 @@ export interface SenteClient {
  * client events with them into `chsk/bad-event`, so the client neither sends
  * nor accepts them.
  */
-const isReservedId = (id: string): boolean => id.startsWith('chsk/') || id.startsWith('sente/');
 
 const errorForOutcome = (outcome: string, timeoutMs: number): SenteError => {
   if (outcome === CHSK.closed) return new SenteError('ERR_SENTE_CLOSED', 'Not sent: the client is not open.');

@@ -1,6 +1,5 @@
-import { CHSK, CLOSE_CODES, PONG, SenteError, decodeEnvelope, envelopes, eventEnvelope, isKeywordContent, kw } from '@sente/core';
+import { CHSK, CLOSE_CODES, PONG, SenteError, WIRE, decodeEnvelope, envelopes, eventEnvelope, isHandshake, isKeywordContent, kw } from '@sente/core';
 import type { Packed, WireEvent } from '@sente/core';
-import { isHandshake } from './handshake.js';
 import { createKeepAlive } from './keep-alive.js';
 import type { KeepAlive } from './keep-alive.js';
 import { asSendable } from './platform.js';
@@ -27,7 +26,7 @@ export interface WsTransportOptions {
   readonly onFailureBeforeHandshake?: () => boolean;
 }
 
-const RESERVED = ['client-id', 'csrf-token'] as const;
+const RESERVED = [WIRE.clientId, WIRE.csrfToken] as const;
 const PING_EVENT: WireEvent = [kw(CHSK.wsPing)];
 const noop = (): void => {};
 
@@ -57,9 +56,9 @@ export function createWsTransport(ctx: TransportContext, opts: WsTransportOption
 
   const url = (): string => {
     let q = appParamsQuery(ctx.params(), RESERVED);
-    q = appendParam(q, 'client-id', ctx.clientId);
+    q = appendParam(q, WIRE.clientId, ctx.clientId);
     const token = ctx.csrfToken();
-    if (token !== undefined) q = appendParam(q, 'csrf-token', token);
+    if (token !== undefined) q = appendParam(q, WIRE.csrfToken, token);
     return withQuery(opts.url, q);
   };
 

@@ -21,6 +21,14 @@ export function isNamespacedId(id: unknown): id is EventId {
   return i > 0 && i < id.length - 1;
 }
 
+/** The namespaces Sente keeps for itself: apps may neither push nor send their ids. */
+const RESERVED_NAMESPACES = ['chsk/', 'sente/'] as const;
+
+/** True for an id in Sente's own namespaces (`chsk/*`, `sente/*`). */
+export function isReservedId(id: string): boolean {
+  return id.startsWith(RESERVED_NAMESPACES[0]) || id.startsWith(RESERVED_NAMESPACES[1]);
+}
+
 /** True when `v` is a valid event: a 1- or 2-element array with a namespaced id. */
 export function isEvent(v: unknown): v is SenteEvent {
   return Array.isArray(v) && (v.length === 1 || v.length === 2) && isNamespacedId(v[0]);

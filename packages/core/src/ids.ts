@@ -29,6 +29,28 @@ export const PONG = 'pong';
 /** The cb-id slot of an Ajax POST that wants a reply (Sente 1.21+). */
 export const AJAX_CB_MARKER = 'ajax';
 
+/** The names Sente's requests carry on the wire (sente-protocol §3.2). */
+export const WIRE = {
+  /** Query (WebSocket, Ajax GET, binary POST) or form field (text POST): the client id. */
+  clientId: 'client-id',
+  /** Query parameter with the CSRF token (the WebSocket upgrade). */
+  csrfToken: 'csrf-token',
+  /** Header with the CSRF token (Ajax). */
+  csrfHeader: 'X-CSRF-Token',
+  /** Cache-buster: the client's time in ms. */
+  udt: 'udt',
+  /** Query parameter of an Ajax GET that asks for a handshake. */
+  handshake: 'handshake?',
+  /** Query parameter of a POST whose body is the raw packed bytes. */
+  binary: 'binary?',
+  /** Form field of a text POST with the packed payload. */
+  ppstr: 'ppstr',
+  /** Content type of a text POST. */
+  formContentType: 'application/x-www-form-urlencoded;charset=UTF-8',
+  /** Content type of a binary POST. */
+  binaryContentType: 'application/octet-stream',
+} as const;
+
 /** The callback outcomes that mean "no reply": see {@link isCbError}. */
 export type CbErrorValue = typeof CHSK.closed | typeof CHSK.timeout | typeof CHSK.error;
 

@@ -1,9 +1,9 @@
 export { Keyword, kw, isKeyword, keywordName } from './keyword.js';
 export { SenteError, isSenteError } from './errors.js';
 export type { SenteErrorCode, SenteErrorOptions } from './errors.js';
-export { CHSK, NIL_UID, ALL_USERS_WITHOUT_UID, SKIP_CSRF_CHECK, PONG, AJAX_CB_MARKER, CLOSE_CODES } from './ids.js';
+export { CHSK, NIL_UID, ALL_USERS_WITHOUT_UID, SKIP_CSRF_CHECK, PONG, AJAX_CB_MARKER, CLOSE_CODES, WIRE } from './ids.js';
 export type { CbErrorValue } from './ids.js';
-export { isNamespacedId, isEvent, validateEvent, asEvent, assertEvent, toWireEvent, fromWireEvent } from './event.js';
+export { isReservedId, isNamespacedId, isEvent, validateEvent, asEvent, assertEvent, toWireEvent, fromWireEvent } from './event.js';
 export type { EventId, SenteEvent, EventMap, EventOf, WireEvent } from './event.js';
 export {
   envelopes,
@@ -11,6 +11,7 @@ export {
   batchEnvelope,
   replyEnvelope,
   pongEnvelope,
+  wsPingEnvelope,
   eventEnvelope,
   decodeEnvelope,
   isKeywordContent,
@@ -41,3 +42,5 @@ export type { EventHandler, Router, RouterOptions } from './router.js';
 export { Routers } from './router.js';
 export { Timers } from './timers.js';
 export type { Timer } from './timers.js';
+export { isHandshake, readHandshake } from './handshake.js';
+export type { Handshake } from './handshake.js';

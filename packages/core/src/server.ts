@@ -1,6 +1,6 @@
-import { CHSK, CLOSE_CODES, ALL_USERS_WITHOUT_UID, NIL_UID } from './ids.js';
+import { CHSK, CLOSE_CODES, ALL_USERS_WITHOUT_UID, NIL_UID, WIRE } from './ids.js';
 import { SenteError, isSenteError } from './errors.js';
-import { fromWireEvent, toWireEvent, validateEvent } from './event.js';
+import { fromWireEvent, isReservedId, toWireEvent, validateEvent } from './event.js';
 import {
   batchEnvelope,
   decodeEnvelope,
@@ -73,7 +73,6 @@ export interface ServerStats {
   readonly pendingReplies: number;
 }
 
-const RESERVED_NS = ['chsk/', 'sente/'];
 const MAX_CLIENT_ID_LENGTH = 128;
 
 interface PendingReply {
@@ -290,7 +289,7 @@ export class SenteServer<Raw = unknown> {
         return adapter.respond(errorResponse(err));
       }
     }
-    const clientId = post ? post.clientId : req.query['client-id'];
+    const clientId = post ? post.clientId : req.query[WIRE.clientId];
     // Sente rejects a blank client id (`str/blank?`), whitespace included.
     const blank = typeof clientId !== 'string' || clientId.trim().length === 0;
     if (blank || clientId.length > MAX_CLIENT_ID_LENGTH) {
@@ -306,7 +305,7 @@ export class SenteServer<Raw = unknown> {
     }
     const uid = normalizeUid(await (this.opts.userId ?? sessionUid)(req, clientId));
     const handshake =
-      req.websocket || (!post && (req.query['handshake?'] !== undefined || this.conns.get('ajax', uid, clientId) === undefined));
+      req.websocket || (!post && (req.query[WIRE.handshake] !== undefined || this.conns.get('ajax', uid, clientId) === undefined));
     // Packed before accepting: handshake data the packer rejects is answered 500, not a half-open socket.
     const hs = handshake ? this.packer.pack(handshakeEnvelope(uid, await this.opts.handshakeData?.(req))) : undefined;
     // Hooks are async: the server may have started closing meanwhile.
@@ -778,7 +777,7 @@ function checkUid(uid: unknown): string {
 function checkPush(event: SenteEvent): WireEvent {
   const why = validateEvent(event);
   if (why !== undefined) throw new SenteError('ERR_SENTE_BAD_EVENT', `Bad event: ${why}.`);
-  if (RESERVED_NS.some((ns) => event[0].startsWith(ns))) {
+  if (isReservedId(event[0])) {
     throw new SenteError('ERR_SENTE_BAD_EVENT', `Bad event: "${event[0]}" is reserved by Sente.`);
   }
   return toWireEvent(event);
@@ -786,7 +785,7 @@ function checkPush(event: SenteEvent): WireEvent {
 
 /** A client's event as the router sees it: reserved or invalid ones become `chsk/bad-event`. */
 function clientEvent(ev: SenteEvent | undefined, raw: unknown): SenteEvent {
-  if (ev === undefined || RESERVED_NS.some((ns) => ev[0].startsWith(ns))) return [CHSK.badEvent, raw];
+  if (ev === undefined || isReservedId(ev[0])) return [CHSK.badEvent, raw];
   return ev;
 }
 
@@ -800,12 +799,19 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** Reads a POST: a form with `client-id` and `ppstr` (text packers), or raw bytes with `binary?` (binary ones). */
 async function readPost(req: SenteRequest, limit: number): Promise<RawPost> {
   if (req.readBody === undefined) throw new SenteError('ERR_SENTE_BAD_PACKAGE', 'Bad package: no body', { status: 400 });
-  const body = await req.readBody(limit);
-  if (req.query['binary?'] !== undefined) {
+  const binary = req.query[WIRE.binary] !== undefined;
+  let body;
+  try {
+    // The limit is on the payload: a form's URL-encoding takes up to 3 bytes per payload byte.
+    body = await req.readBody(binary ? limit : limit * 3 + 1024);
+  } catch (e) {
+    throw isSenteError(e) && e.code === 'ERR_SENTE_PAYLOAD_TOO_LARGE' ? payloadTooLarge(limit) : e;
+  }
+  if (binary) {
     if (typeof body === 'object' && !(body instanceof Uint8Array)) {
       throw new SenteError('ERR_SENTE_BAD_PACKAGE', 'Bad package: a binary POST needs a raw body', { status: 400 });
     }
-    return { clientId: req.query['client-id'], payload: typeof body === 'string' ? new TextEncoder().encode(body) : body };
+    return { clientId: req.query[WIRE.clientId], payload: typeof body === 'string' ? new TextEncoder().encode(body) : body };
   }
   let fields: Readonly<Record<string, unknown>>;
   if (typeof body === 'string') fields = parseQuery(body);
@@ -816,10 +822,10 @@ async function readPost(req: SenteRequest, limit: number): Promise<RawPost> {
       throw new SenteError('ERR_SENTE_BAD_PACKAGE', 'Bad package: the form is not UTF-8', { status: 400, cause });
     }
   } else fields = body;
-  const ppstr = fields['ppstr'];
+  const ppstr = fields[WIRE.ppstr];
   if (typeof ppstr !== 'string') throw new SenteError('ERR_SENTE_BAD_PACKAGE', 'Bad package: no ppstr', { status: 400 });
   if (overLimit(ppstr, limit)) throw payloadTooLarge(limit);
-  const cid = fields['client-id'];
-  return { clientId: typeof cid === 'string' ? cid : req.query['client-id'], payload: ppstr };
+  const cid = fields[WIRE.clientId];
+  return { clientId: typeof cid === 'string' ? cid : req.query[WIRE.clientId], payload: ppstr };
 }
 

@@ -348,16 +348,26 @@ describe('Ajax POST', () => {
     expect(h.eventsOf('chsk/uidport-close')).toHaveLength(0);
   });
 
-  it('answers 413 to a body over maxPayloadBytes, and accepts one of exactly that size', async () => {
-    const packed = JSON.stringify([['chat/msg', 'x'.repeat(50)], null]);
+  it('limits the payload, not its URL-encoding: a ppstr of exactly maxPayloadBytes is accepted, one byte more is 413', async () => {
+    // Quotes and brackets take 3 bytes each once form-encoded: the body is far longer than the payload.
+    const packed = JSON.stringify([['chat/msg', '"'.repeat(50)], null]);
     const body = new URLSearchParams({ 'client-id': 'c1', ppstr: packed }).toString();
-    const h = new Harness({ maxPayloadBytes: body.length - 1 });
+    expect(body.length).toBeGreaterThan(packed.length * 2);
+    const h = new Harness({ maxPayloadBytes: packed.length });
     const r = await h.handle({ method: 'POST', body });
-    expect(r.response?.status).toBe(413);
-    expect(h.errorCodes()).toEqual(['ERR_SENTE_PAYLOAD_TOO_LARGE']);
-    const h2 = new Harness({ maxPayloadBytes: body.length });
+    expect(r.channel?.sent).toHaveLength(1);
+    const h2 = new Harness({ maxPayloadBytes: packed.length - 1 });
     const r2 = await h2.handle({ method: 'POST', body });
-    expect(r2.channel?.sent).toHaveLength(1);
+    expect(r2.response?.status).toBe(413);
+    expect(r2.response?.body).toBe(`Payload too large: the limit is ${packed.length - 1} bytes.`);
+    expect(h2.errorCodes()).toEqual(['ERR_SENTE_PAYLOAD_TOO_LARGE']);
+  });
+
+  it('stops reading a form body past three times maxPayloadBytes (plus slack) with 413', async () => {
+    const h = new Harness({ maxPayloadBytes: 100 });
+    const r = await h.handle({ method: 'POST', body: `client-id=c1&ppstr=${'%22'.repeat(600)}` });
+    expect(r.response?.status).toBe(413);
+    expect(r.response?.body).toBe('Payload too large: the limit is 100 bytes.');
   });
 
   it('answers 413 to a pre-parsed form whose ppstr is over maxPayloadBytes', async () => {
