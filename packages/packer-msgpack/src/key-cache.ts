@@ -10,19 +10,19 @@ import { KEY_CACHE_SIZE } from './ext-types.js';
 /** The packing side of the key cache: one per `pack` call. */
 export class PackKeyCache {
   private readonly strings = new Map<string, number>();
-  private readonly keywords = new Map<Keyword, number>();
+  private readonly keywords = new Map<string, number>();
   private size = 0;
 
   /**
-   * The index of a key already in the cache, or `undefined` after adding it
-   * (while there is room): the caller then writes the key literally.
+   * The index of a string key, or of a keyword key given its name, already in
+   * the cache; `undefined` after adding it (while there is room): the caller
+   * then writes the key literally.
    */
-  indexOf(key: unknown): number | undefined {
-    const table = typeof key === 'string' ? this.strings : key instanceof Keyword ? this.keywords : undefined;
-    if (table === undefined) return undefined;
-    const found = (table as Map<unknown, number>).get(key);
+  indexOf(key: string, isKeyword: boolean): number | undefined {
+    const table = isKeyword ? this.keywords : this.strings;
+    const found = table.get(key);
     if (found !== undefined) return found;
-    if (this.size < KEY_CACHE_SIZE) (table as Map<unknown, number>).set(key, this.size++);
+    if (this.size < KEY_CACHE_SIZE) table.set(key, this.size++);
     return undefined;
   }
 }

@@ -144,8 +144,16 @@ export class SenteEncoder {
   }
 
   private mapKey(k: unknown, depth: number): void {
-    const index = this.cache.indexOf(k);
+    const keyword = k instanceof Keyword;
+    const index = keyword ? this.cache.indexOf(k.name, true) : typeof k === 'string' ? this.cache.indexOf(k, false) : undefined;
     if (index === undefined) this.value(k, depth);
+    else this.out.u8(0xd4).u8(EXT.cachedKey).u8(index);
+  }
+
+  /** A plain object's key as a keyword, written from its name: app data keys must not grow the intern table. */
+  private keywordKey(name: string): void {
+    const index = this.cache.indexOf(name, true);
+    if (index === undefined) this.ext(EXT.keyword, utf8.encode(name));
     else this.out.u8(0xd4).u8(EXT.cachedKey).u8(index);
   }
 
@@ -165,7 +173,8 @@ export class SenteEncoder {
       this.mapHeader(keys.length);
       const asKeywords = this.options.objectKeys === 'keyword';
       for (const key of keys) {
-        this.mapKey(asKeywords ? Keyword.for(key) : key, depth + 1);
+        if (asKeywords) this.keywordKey(key);
+        else this.mapKey(key, depth + 1);
         this.value(v[key], depth + 1);
       }
       return;

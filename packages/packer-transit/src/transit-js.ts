@@ -57,6 +57,7 @@ export interface TransitJs {
   isTaggedValue(x: unknown): boolean;
   tagged(tag: string, rep: unknown): TransitTaggedValue;
   bigInt(s: string): TransitTaggedValue;
+  keyword(name: string): unknown;
   symbol(name: string): unknown;
   uuid(value: string): unknown;
 }

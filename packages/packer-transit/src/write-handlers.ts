@@ -89,7 +89,8 @@ export function writeTransform(objectKeys: ObjectKeys, verbose: boolean): (v: un
         if (v[key] === undefined) continue;
         // transit-js writes json-verbose maps into a JS object, where "__proto__" would set the prototype.
         if (verbose && key === '__proto__') throw new TransitWriteError('json-verbose cannot write a "__proto__" key');
-        m.set(objectKeys === 'keyword' ? Keyword.for(key) : key, v[key]);
+        // transit-js's own keyword, not Keyword.for: app data keys must not grow the intern table.
+        m.set(objectKeys === 'keyword' ? t.keyword(key) : key, v[key]);
       }
       return m;
     }
