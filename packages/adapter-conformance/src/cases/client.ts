@@ -6,7 +6,7 @@ import { until } from '../wait.js';
 import type { CaseContext } from './context.js';
 import type { SenteEvent } from '@sente/core';
 
-const DATA = { text: 'hi', list: [1, 'two'] };
+const DATA = { text: 'a+b & c=d ☃ 🎉', list: [1, 'two'] };
 
 /** The server with the real `@sente/client`, end to end. */
 export function clientCases({ harness, wire }: CaseContext): void {

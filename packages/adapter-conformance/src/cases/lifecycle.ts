@@ -19,14 +19,15 @@ export function lifecycleCases({ harness, wire }: CaseContext, transport: Transp
     t.server.send('alice', ['test/push', 1]);
     t.server.send('sente/all-users-without-uid', ['test/push', 2]);
     await Promise.all([alice.nextPush(), anon.nextPush()]);
-    const c = transport === 'ws' ? await t.ws({ params: { uid: 'bob' } }) : undefined;
-    await c?.request(['test/echo', 1]);
+    const bob = transport === 'ws' ? await t.ws({ params: { uid: 'bob' } }) : undefined;
+    await bob?.request(['test/echo', 1]);
     if (transport === 'ajax') {
       await t.ajax().post(['test/echo', 1], { reply: true });
       await t.ajax().post(['test/ignored', 1], { reply: true }); // answered chsk/timeout
     }
     // Polls end by timing out, not by aborts: fetch keeps a spare socket open for a while after an abort.
-    await Promise.all([alice.leave({ abort: false }), anon.leave({ abort: false }), c?.close()]);
+    // bob's connection drops without a close frame.
+    await Promise.all([alice.leave({ abort: false }), anon.leave({ abort: false }), bob?.terminate()]);
     // A push to a user in its grace period waits for it, then goes with it.
     t.server.send('alice', ['test/push', 3]);
     await until(() => t.eventsOf('chsk/uidport-close').length === (transport === 'ws' ? 3 : 2), 'every uidport-close');
@@ -36,6 +37,24 @@ export function lifecycleCases({ harness, wire }: CaseContext, transport: Transp
     expect([...t.server.connectedUids.ajax]).toEqual([]);
     await until(() => openSockets() <= baseline, `the sockets to close (${openSockets()} open, ${baseline} before)`);
   }, CASE_TIMEOUT_MS);
+
+  if (transport === 'ajax') {
+    it('forgets a pending reply when the client aborts its POST', async () => {
+      const t = await harness.start({ lpTimeoutMs: 30_000 });
+      let reply: ((v: unknown) => boolean) | undefined;
+      t.handler = (msg) => {
+        if (msg.id === 'test/slow') reply = msg.reply;
+      };
+      const c = t.ajax();
+      const post = c.post(['test/slow', 1], { reply: true });
+      await until(() => t.stats().pendingReplies === 1, 'the pending reply');
+      c.abort();
+      await expect(post).rejects.toThrow();
+      await until(() => t.stats().pendingReplies === 0, 'the pending reply to be dropped');
+      expect(t.stats()).toEqual(EMPTY_STATS);
+      expect(reply?.('too late')).toBe(false);
+    }, CASE_TIMEOUT_MS);
+  }
 
   if (transport === 'ws') {
     it('closes gracefully: buffered pushes first, then close code 1001, then 503 to new requests', async () => {

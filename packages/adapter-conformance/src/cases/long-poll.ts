@@ -26,6 +26,14 @@ export function longPollCases({ harness, wire }: CaseContext): void {
     }
   }, CASE_TIMEOUT_MS);
 
+  it('answers a poll from a client it does not know yet with the handshake', async () => {
+    const t = await harness.start();
+    const c = t.ajax({ params: { uid: 'alice' } });
+    expect(wire.packer.unpack((await c.poll()).body)).toEqual(wire.handshake('alice'));
+    // Known now: the next poll parks.
+    expect(wire.packer.unpack((await c.poll()).body)).toEqual(wire.keyword('chsk/timeout'));
+  }, CASE_TIMEOUT_MS);
+
   it('answers a parked poll with the first push batch', async () => {
     const t = await harness.start();
     const c = t.ajax({ params: { uid: 'alice' } });

@@ -5,7 +5,8 @@ import { until } from '../wait.js';
 import type { CaseContext } from './context.js';
 import type { ServerEventMsg } from '@sente/core';
 
-const DATA = { text: 'hi', n: 42, list: [1, 'two'] };
+// Text that form encoding, UTF-8 and JSON escaping can each get wrong.
+const DATA = { text: 'hi a+b & c=d %20 ☃ héllo 🎉 "q" \\', n: 42, list: [1, 'two', null, true] };
 
 /** Replies `['echoed', data]` to `test/echo` and returns what `reply` returned each time. */
 function echo(log: boolean[]): (msg: ServerEventMsg<any>) => void {

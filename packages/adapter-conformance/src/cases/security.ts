@@ -103,4 +103,26 @@ export function securityCases({ harness }: CaseContext, transport: Transport): v
     expectNothingLeft(t);
     expect(await attempt(t, transport, { headers: { 'x-test-user': 'trusted' } })).toEqual(accepted(transport));
   }, CASE_TIMEOUT_MS);
+
+  it('answers 500 "Internal error" when a hook throws, and keeps serving', async () => {
+    const t = await harness.start({
+      userId: (req) => {
+        if (req.query['uid'] === 'boom') throw new Error('hook failure');
+        return req.query['uid'];
+      },
+    });
+    const boom = await (async () => {
+      if (transport === 'ws') {
+        const r = await t.wsRejected({ params: { uid: 'boom' } });
+        return [{ status: r.status, body: r.body }];
+      }
+      const c = t.ajax({ params: { uid: 'boom' } });
+      const answers = [await c.get({ handshake: true }), await c.get()];
+      return answers.map((a) => ({ status: a.status, body: a.text }));
+    })();
+    expect(boom).toEqual(Array(boom.length).fill({ status: 500, body: 'Internal error' }));
+    expect(t.errors.map((e) => e.code)).toEqual(boom.map(() => 'ERR_SENTE_HOOK_FAILED'));
+    expect(t.stats()).toEqual(EMPTY_STATS);
+    expect(await attempt(t, transport, {})).toEqual(accepted(transport));
+  }, CASE_TIMEOUT_MS);
 }
