@@ -39,4 +39,18 @@ export function keepAliveCases({ harness, wire }: CaseContext): void {
     expect(c.pings).toHaveLength(0);
     expect(c.isOpen).toBe(true);
   }, CASE_TIMEOUT_MS);
+
+  it('counts every push delivered to a socket as activity: no ping while the server talks', async () => {
+    const t = await harness.start();
+    const c = await t.ws({ params: { uid: 'alice' }, answerPings: false });
+    const silent = await t.ws({ answerPings: false });
+    const chatter = setInterval(() => t.server.send('alice', ['test/chatter']), 50);
+    try {
+      await within(silent.closed, 'the silent socket to be closed');
+    } finally {
+      clearInterval(chatter);
+    }
+    expect(c.pings).toHaveLength(0);
+    expect(c.isOpen).toBe(true);
+  }, CASE_TIMEOUT_MS);
 }

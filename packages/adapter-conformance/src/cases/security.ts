@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { headerValue } from '@sente/core';
+import { SKIP_CSRF_CHECK, headerValue } from '@sente/core';
 import { CASE_TIMEOUT_MS } from './context.js';
 import { EMPTY_STATS } from '../harness.js';
 import type { CaseContext } from './context.js';
@@ -82,6 +82,40 @@ export function securityCases({ harness }: CaseContext, transport: Transport): v
     expect(await attempt(t, transport, {})).toEqual(all(transport, 403, 'Bad CSRF token'));
     expectNothingLeft(t);
     expect(await attempt(t, transport, { csrfToken: 'csrf-secret' })).toEqual(accepted(transport));
+  }, CASE_TIMEOUT_MS);
+
+  it('skips the CSRF check when csrfToken returns sente/skip-CSRF-check, and fails closed when it returns nothing', async () => {
+    const t = await harness.start({
+      csrfToken: (req) => {
+        const mode = headerValue(req.headers, 'x-test-csrf');
+        return mode === 'skip' ? SKIP_CSRF_CHECK : mode === 'none' ? undefined : 'csrf-secret';
+      },
+    });
+    expect(await attempt(t, transport, { headers: { 'x-test-csrf': 'skip' } })).toEqual(accepted(transport));
+    expect(await attempt(t, transport, { csrfToken: '', headers: { 'x-test-csrf': 'none' } })).toEqual(all(transport, 403, 'Bad CSRF token'));
+    expect(await attempt(t, transport, { csrfToken: 'csrf-secret', headers: { 'x-test-csrf': 'none' } })).toEqual(
+      all(transport, 403, 'Bad CSRF token'),
+    );
+  }, CASE_TIMEOUT_MS);
+
+  it("runs the checks in Sente's order: client id, reject hook, CSRF, origin, authorized hook", async () => {
+    const t = await harness.start({
+      reject: (req) => (headerValue(req.headers, 'x-test-reject') ? { status: 418, body: 'No teapots here' } : undefined),
+      csrfToken: () => 'csrf-secret',
+      allowedOrigins: ['http://app.example'],
+      authorized: (req) => headerValue(req.headers, 'x-test-user') === 'trusted',
+    });
+    const evil = { origin: 'http://evil.example' };
+    expect(await attempt(t, transport, { headers: { ...evil, 'x-test-reject': 'yes' } })).toEqual(all(transport, 418, 'No teapots here'));
+    expect(await attempt(t, transport, { headers: evil })).toEqual(all(transport, 403, 'Bad CSRF token'));
+    expect(await attempt(t, transport, { csrfToken: 'csrf-secret', headers: evil })).toEqual(all(transport, 403, 'Unauthorized origin'));
+    expect(await attempt(t, transport, { csrfToken: 'csrf-secret', headers: { origin: 'http://app.example' } })).toEqual(
+      all(transport, 401, 'Unauthorized request'),
+    );
+    const noClientId = transport === 'ws' ? await t.wsRejected({ clientId: null, headers: { ...evil, 'x-test-reject': 'yes' } }) : undefined;
+    const noClientIdAjax = transport === 'ajax' ? await t.ajax({ clientId: null, headers: { ...evil, 'x-test-reject': 'yes' } }).get() : undefined;
+    expect(noClientId?.status ?? noClientIdAjax?.status).toBe(400);
+    expectNothingLeft(t);
   }, CASE_TIMEOUT_MS);
 
   it('refuses an origin not in allowedOrigins with 403 "Unauthorized origin"', async () => {
