@@ -30,6 +30,18 @@ describe('cleanup', () => {
     expect(h.server.connectedUids).toEqual({ ws: new Set(), ajax: new Set(), any: new Set() });
   });
 
+  it('drops the open batch of a uid, and its timer, as soon as its last client is gone', async () => {
+    const h = new Harness();
+    const c = await h.ws('c1', { uid: 'alice' });
+    c.drop();
+    await h.advance(2490);
+    h.server.send('alice', ['chat/late']);
+    expect(h.server.stats().bufferedBatches).toBe(1);
+    await h.advance(10);
+    expect(h.server.stats()).toEqual(EMPTY);
+    expect(h.clock.pending).toBe(0);
+  });
+
   it('leaves nothing behind after bad input', async () => {
     const h = new Harness();
     const c = await h.ws('c1', { uid: 'alice' });
