@@ -44,3 +44,7 @@ export { Timers } from './timers.js';
 export type { Timer } from './timers.js';
 export { isHandshake, readHandshake } from './handshake.js';
 export type { Handshake } from './handshake.js';
+export { Sym, isSym } from './sym.js';
+export { Uuid, isUuid } from './uuid.js';
+export { isPlainObject, setOwn, buildMap, keyIdentity } from './maps.js';
+export type { ObjectKeys } from './maps.js';

@@ -7,16 +7,28 @@
  * name, which is why {@link keywordName} accepts strings too.
  */
 export class Keyword {
-  private static readonly interned = new Map<string, Keyword>();
+  // Weakly interned: keywords read off the network must not pile up for the
+  // life of the process (a memory exhaustion vector). A keyword is shared
+  // while anything holds it, so `===` still works; once nothing does, nothing
+  // can compare with it either, and its entry goes.
+  private static readonly interned = new Map<string, WeakRef<Keyword>>();
+  private static readonly registry = new FinalizationRegistry<string>((name) => {
+    if (Keyword.interned.get(name)?.deref() === undefined) Keyword.interned.delete(name);
+  });
 
   /** The interned keyword with this name (`'ns/name'` or `'name'`). */
   static for(name: string): Keyword {
-    let k = Keyword.interned.get(name);
-    if (k === undefined) {
-      k = new Keyword(name);
-      Keyword.interned.set(name, k);
-    }
+    const found = Keyword.interned.get(name)?.deref();
+    if (found !== undefined) return found;
+    const k = new Keyword(name);
+    Keyword.interned.set(name, new WeakRef(k));
+    Keyword.registry.register(k, name);
     return k;
+  }
+
+  /** How many keywords are interned now (a diagnostic). */
+  static get internedCount(): number {
+    return Keyword.interned.size;
   }
 
   private constructor(readonly name: string) {}

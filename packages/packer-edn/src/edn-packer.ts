@@ -1,10 +1,10 @@
 import { SenteError } from '@sente/core';
 import type { Packed, Packer } from '@sente/core';
-import type { ObjectKeys } from './maps.js';
 import { isValidTag } from './names.js';
 import { EdnPrinter } from './printer.js';
 import type { EdnWriter } from './printer.js';
 import { EdnReader } from './reader.js';
+import type { ObjectKeys } from '@sente/core';
 
 /** Options of {@link ednPacker}. */
 export interface EdnPackerOptions {

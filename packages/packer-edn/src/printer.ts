@@ -1,11 +1,9 @@
 import { Keyword } from '@sente/core';
 import { formatInst } from './inst.js';
-import { isPlainObject } from './maps.js';
-import type { ObjectKeys } from './maps.js';
 import { isValidKeywordName, isValidSymbolName, isValidTag } from './names.js';
-import { isSym } from './sym.js';
 import { TaggedValue } from './tagged-value.js';
-import { isUuid } from './uuid.js';
+import { isPlainObject, isSym, isUuid } from '@sente/core';
+import type { ObjectKeys } from '@sente/core';
 
 /**
  * Writes instances of an app type as an edn tagged literal, `#tag rep`: the

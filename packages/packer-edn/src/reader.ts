@@ -1,10 +1,8 @@
 import { Keyword } from '@sente/core';
 import { parseInst } from './inst.js';
 import { isConstituent, isValidKeywordName, isValidSymbolName, isValidTag } from './names.js';
-import { Sym } from './sym.js';
-import { Uuid } from './uuid.js';
-import { buildMap, keyIdentity } from './maps.js';
-import type { ObjectKeys } from './maps.js';
+import { Sym, Uuid, buildMap, keyIdentity } from '@sente/core';
+import type { ObjectKeys } from '@sente/core';
 
 /** What the reader needs from the packer's options. */
 export interface ReadOptions {

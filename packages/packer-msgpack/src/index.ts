@@ -1,6 +1,6 @@
 export { msgpackPacker, msgpack } from './msgpack-packer.js';
 export type { MsgpackPackerOptions } from './msgpack-packer.js';
-export type { ObjectKeys } from './maps.js';
 export { EXT } from './ext-types.js';
-export { Sym, isSym } from './sym.js';
-export { Uuid, isUuid } from './uuid.js';
+export type { ObjectKeys } from '@sente/core';
+export { Sym, isSym } from '@sente/core';
+export { Uuid, isUuid } from '@sente/core';

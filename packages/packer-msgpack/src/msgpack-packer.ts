@@ -1,9 +1,9 @@
 import { SenteError } from '@sente/core';
 import type { Packed, Packer } from '@sente/core';
-import type { ObjectKeys } from './maps.js';
 import { PlainCodec } from './plain-codec.js';
 import { SenteDecoder } from './sente-decoder.js';
 import { SenteEncoder } from './sente-encoder.js';
+import type { ObjectKeys } from '@sente/core';
 
 /** Options of {@link msgpackPacker}. */
 export interface MsgpackPackerOptions {

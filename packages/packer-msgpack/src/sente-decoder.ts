@@ -1,10 +1,8 @@
 import { Keyword } from '@sente/core';
 import { EXT } from './ext-types.js';
 import { UnpackKeyCache } from './key-cache.js';
-import { buildMap, keyIdentity } from './maps.js';
-import type { ObjectKeys } from './maps.js';
-import { Sym } from './sym.js';
-import { Uuid } from './uuid.js';
+import { Sym, Uuid, buildMap, keyIdentity } from '@sente/core';
+import type { ObjectKeys } from '@sente/core';
 
 /** What the decoder needs from the packer's options. */
 export interface DecodeOptions {

@@ -2,10 +2,8 @@ import { Keyword } from '@sente/core';
 import { ByteWriter } from './byte-writer.js';
 import { EXT } from './ext-types.js';
 import { PackKeyCache } from './key-cache.js';
-import { isPlainObject } from './maps.js';
-import type { ObjectKeys } from './maps.js';
-import { isSym } from './sym.js';
-import { isUuid } from './uuid.js';
+import { isPlainObject, isSym, isUuid } from '@sente/core';
+import type { ObjectKeys } from '@sente/core';
 
 /** What the encoder needs from the packer's options. */
 export interface EncodeOptions {

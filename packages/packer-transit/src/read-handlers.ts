@@ -1,11 +1,9 @@
 import { Keyword } from '@sente/core';
 import { TransitSyntaxError } from './json-check.js';
-import { buildMap, keyIdentity } from './maps.js';
-import type { ObjectKeys } from './maps.js';
-import { Sym } from './sym.js';
 import { t } from './transit-js.js';
 import type { TransitDecoderOptions } from './transit-js.js';
-import { Uuid } from './uuid.js';
+import { Sym, Uuid, buildMap, keyIdentity } from '@sente/core';
+import type { ObjectKeys } from '@sente/core';
 
 /** Reads a transit tag's representation into a value: the analogue of a transit-clj read handler. */
 export type TransitReadHandler = (rep: unknown) => unknown;

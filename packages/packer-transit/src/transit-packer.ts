@@ -2,7 +2,6 @@ import { SenteError } from '@sente/core';
 import type { Packed, Packer } from '@sente/core';
 import { TransitReadCache, TransitWriteCache } from './caches.js';
 import { checkTransitJson, TransitSyntaxError } from './json-check.js';
-import type { ObjectKeys } from './maps.js';
 import { decoderOptions, normalizer } from './read-handlers.js';
 import type { TransitReadHandler } from './read-handlers.js';
 import { t } from './transit-js.js';
@@ -10,6 +9,7 @@ import type { TransitWriterOptions } from './transit-js.js';
 import { exceedsDepth } from './value-depth.js';
 import { builtInWriteHandlers, TransitWriteError, writeTransform } from './write-handlers.js';
 import type { TransitWriteHandlerEntry } from './write-handlers.js';
+import type { ObjectKeys } from '@sente/core';
 
 /** Options of {@link transitPacker}. */
 export interface TransitPackerOptions {

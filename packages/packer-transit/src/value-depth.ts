@@ -1,4 +1,4 @@
-import { isPlainObject } from './maps.js';
+import { isPlainObject } from '@sente/core';
 
 /**
  * True when collections (arrays, `Map`s, `Set`s, plain objects) nest deeper

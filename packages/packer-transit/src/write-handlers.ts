@@ -1,10 +1,8 @@
 import { Keyword } from '@sente/core';
 import type { WriteHandler } from 'transit-js';
-import { isPlainObject } from './maps.js';
-import type { ObjectKeys } from './maps.js';
-import { isSym, Sym } from './sym.js';
 import { t } from './transit-js.js';
-import { isUuid, Uuid } from './uuid.js';
+import { Sym, Uuid, isPlainObject, isSym, isUuid } from '@sente/core';
+import type { ObjectKeys } from '@sente/core';
 
 /**
  * Writes instances of an app type as a transit tagged value: the analogue

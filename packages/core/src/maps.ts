@@ -1,8 +1,11 @@
-import { Keyword } from '@sente/core';
+import { Keyword } from './keyword.js';
 import { isSym } from './sym.js';
 import { isUuid } from './uuid.js';
 
 /**
+ * Helpers for packers whose format has maps with keys of any type (edn,
+ * transit, msgpack).
+ *
  * What the keys of plain JS objects are on the wire:
  * - `'string'`: `{ a: 1 }` ↔ `{"a" 1}`; maps whose keys are all strings read
  *   as plain objects, every other map as a `Map`.
@@ -20,7 +23,7 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Sets `o[key]`, as an own property even for `__proto__`. */
-function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
+export function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
   if (key === '__proto__') Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
   else o[key] = value;
 }

@@ -4,8 +4,7 @@ const CANONICAL = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 /**
  * A UUID, Clojure's `#uuid "…"` (`java.util.UUID`, cljs `UUID`), held as its
  * canonical lower-case string. A value: compare with {@link Uuid.equals} or
- * by `value`. Every Sente packer writes any packer's `Uuid`, since they share
- * a brand.
+ * by `value`. Every Sente packer with a UUID type reads and writes it.
  *
  * @example
  * ```ts
@@ -37,7 +36,7 @@ export class Uuid {
   }
 }
 
-/** True when `v` is a {@link Uuid} of this or another Sente packer. */
+/** True when `v` is a {@link Uuid}, even one from another copy of `@sente/core`. */
 export function isUuid(v: unknown): v is Uuid {
   return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[UUID] === true && typeof (v as Uuid).value === 'string';
 }

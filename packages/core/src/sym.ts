@@ -3,8 +3,8 @@ const SYM = Symbol.for('sente.sym');
 /**
  * A Clojure symbol, e.g. `my.ns/foo`. Symbols are rare in Sente payloads;
  * they are values, not interned: compare them with {@link Sym.equals} or by
- * `name`. Every Sente packer (edn, transit, msgpack) writes any packer's
- * `Sym`, since they share a brand.
+ * `name`. Every Sente packer with a symbol type (edn, transit, msgpack)
+ * reads and writes it.
  *
  * @example
  * ```ts
@@ -37,7 +37,7 @@ export class Sym {
   }
 }
 
-/** True when `v` is a {@link Sym} of this or another Sente packer. */
+/** True when `v` is a {@link Sym}, even one from another copy of `@sente/core`. */
 export function isSym(v: unknown): v is Sym {
   return typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[SYM] === true && typeof (v as Sym).name === 'string';
 }
