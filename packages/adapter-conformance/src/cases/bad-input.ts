@@ -19,27 +19,35 @@ const BAD_EVENTS: readonly (readonly [string, unknown])[] = [
 
 /** Bad input on the WebSocket: close codes, never a crash (protocol §6.3). */
 export function wsBadInputCases({ harness, wire }: CaseContext): void {
+  /** The socket is dropped like any other: its client leaves after the grace period, with nothing left behind. */
+  async function expectDropped(t: TestServer): Promise<void> {
+    await t.uidport('close', 'alice');
+    expect(t.received.map((r) => r.msg.id)).toEqual(['chsk/uidport-open', 'chsk/uidport-close']);
+    expect(t.stats()).toEqual(EMPTY_STATS);
+  }
+
   it('closes with 1007 on a frame the packer cannot unpack', async () => {
     const t = await harness.start();
-    const c = await t.ws();
+    const c = await t.ws({ params: { uid: 'alice' } });
     c.send(wire.malformed());
     expect((await within(c.closed, 'the close')).code).toBe(1007);
-    expect(t.received.filter((r) => !r.msg.id.startsWith('chsk/uidport'))).toEqual([]);
+    await expectDropped(t);
   }, CASE_TIMEOUT_MS);
 
   it('closes with 1007 on a frame that is not a Sente envelope', async () => {
     const t = await harness.start();
-    const c = await t.ws();
+    const c = await t.ws({ params: { uid: 'alice' } });
     c.send(wire.packer.pack([kw('test/a'), 'b', 'c']));
     expect((await within(c.closed, 'the close')).code).toBe(1007);
+    await expectDropped(t);
   }, CASE_TIMEOUT_MS);
 
   it('closes with 1009 on a frame over maxPayloadBytes', async () => {
     const t = await harness.start({ maxPayloadBytes: 1024 });
-    const c = await t.ws();
+    const c = await t.ws({ params: { uid: 'alice' } });
     c.sendEvent(['test/big', 'x'.repeat(4096)]);
     expect((await within(c.closed, 'the close')).code).toBe(1009);
-    expect(t.eventsOf('test/big')).toEqual([]);
+    await expectDropped(t);
   }, CASE_TIMEOUT_MS);
 
   it('hands bad and reserved event ids to the router as chsk/bad-event and keeps the socket', async () => {

@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
 import { CASE_TIMEOUT_MS } from './context.js';
+import { EMPTY_STATS } from '../harness.js';
 import { until, within } from '../wait.js';
 import type { CaseContext } from './context.js';
 
@@ -14,6 +15,7 @@ export function keepAliveCases({ harness, wire }: CaseContext): void {
     expect(wire.packer.unpack(c.pings[0]!.raw)).toEqual(wire.keyword('chsk/ws-ping'));
     // Closed by keep-alive: the client leaves after the grace period like any other.
     await t.uidport('close', 'alice');
+    expect(t.stats()).toEqual(EMPTY_STATS);
   }, CASE_TIMEOUT_MS);
 
   it('keeps a WebSocket that answers pings with pongs open', async () => {
