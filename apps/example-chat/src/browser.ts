@@ -56,8 +56,8 @@ $('login-form').addEventListener('submit', (e) => {
   const user = $<HTMLInputElement>('user').value;
   void fetch('/login', {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-csrf-token': csrfToken },
-    body: new URLSearchParams({ user }),
+    headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken },
+    body: JSON.stringify({ user }),
   })
     .then((r) => r.json() as Promise<{ uid: string | null; csrfToken: string }>)
     .then((r) => {

@@ -59,7 +59,7 @@ export async function startExample(options: { port?: number; host?: string } = {
     res.type('html').send(page.html(csrf.generateCsrfToken(req, res, { overwrite: true })));
   });
   app.get('/browser.js', (_req, res) => void res.type('js').send(page.script));
-  app.post('/login', express.urlencoded({ extended: false }), csrf.doubleCsrfProtection, (req, res, next) => {
+  app.post('/login', express.json(), csrf.doubleCsrfProtection, (req, res, next) => {
     const user = typeof req.body?.user === 'string' ? req.body.user.trim().slice(0, 32) : '';
     // A new session on login (no fixation); the client reconnects so that Sente reads the new uid.
     req.session.regenerate((err) => {

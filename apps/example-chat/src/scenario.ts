@@ -1,0 +1,81 @@
+import { expect } from 'vitest';
+import { chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+
+/**
+ * The chat as a person uses it, in Debian's Chromium: every example app runs
+ * it against itself. The apps share the page, so they share the scenario; each
+ * wires its own framework, session and CSRF.
+ */
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** Launches headless Chromium. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+}
+
+async function open(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await expect.poll(() => page.textContent('#status'), { timeout: 10_000 }).toBe('open');
+}
+
+async function login(page: Page, user: string): Promise<void> {
+  await page.fill('#user', user);
+  await page.click('#login-form button');
+  await expect.poll(() => page.textContent('#uid'), { timeout: 10_000 }).toBe(user);
+}
+
+const logLines = (page: Page): Promise<string[]> => page.$$eval('#log div', (ds) => ds.map((d) => d.textContent ?? ''));
+
+/**
+ * Alice logs in on a WebSocket tab and opens a second tab; a push to her uid
+ * reaches both tabs in order; Bob logs in over Ajax in another session; the
+ * connected users show both by transport; Bob's message reaches everyone.
+ */
+export async function chatScenario(browser: Browser, baseUrl: string): Promise<void> {
+  const alice = await browser.newContext();
+  const bobContext = await browser.newContext();
+  try {
+    const tab1 = await alice.newPage();
+    await open(tab1, baseUrl);
+    expect(await tab1.textContent('#transport')).toBe('ws');
+    await login(tab1, 'alice');
+
+    // A second tab of the same browser shares the session cookie: the same uid.
+    const tab2 = await alice.newPage();
+    await open(tab2, baseUrl);
+    expect(await tab2.textContent('#uid')).toBe('alice');
+
+    await tab1.click('#push-me');
+    for (const tab of [tab1, tab2]) {
+      await expect
+        .poll(async () => (await logLines(tab)).filter((l) => l.startsWith('push #')), { timeout: 10_000 })
+        .toEqual(['push #1 to all my tabs', 'push #2 to all my tabs', 'push #3 to all my tabs']);
+    }
+
+    const bob = await bobContext.newPage();
+    await open(bob, `${baseUrl}?type=ajax`);
+    expect(await bob.textContent('#transport')).toBe('ajax');
+    await login(bob, 'bob');
+    // The anonymous connections from before the logins leave after their grace periods (2.5 s WS, 5 s Ajax).
+    await expect.poll(() => tab1.textContent('#users-ws'), { timeout: 15_000 }).toBe('alice');
+    await expect.poll(() => tab1.textContent('#users-ajax'), { timeout: 15_000 }).toBe('bob');
+
+    await bob.fill('#text', 'hello alice');
+    await bob.click('#say-form button');
+    for (const tab of [tab1, tab2, bob]) {
+      await expect.poll(async () => (await logLines(tab)).includes('bob: hello alice'), { timeout: 10_000 }).toBe(true);
+    }
+  } finally {
+    await bobContext.close();
+    await alice.close();
+  }
+}
+
+/** A Sente request without the page's CSRF token is refused with 403. */
+export async function expectCsrfRefused(baseUrl: string): Promise<void> {
+  const res = await fetch(`${baseUrl}chsk?client-id=x1&handshake%3F=1`);
+  expect(res.status).toBe(403);
+}
