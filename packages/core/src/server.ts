@@ -637,7 +637,15 @@ export class SenteServer<Raw = unknown> {
           return false;
         }
       });
-      return ok.length === 0 ? null : this.packer.pack(batchEnvelope(ok));
+      if (ok.length === 0) return null;
+      try {
+        return this.packer.pack(batchEnvelope(ok));
+      } catch (e) {
+        // Every event packs alone but not together (a packer with a size limit): this runs
+        // in a timer, so a throw would escape to the host; the batch is dropped and reported.
+        this.report(wrap(e, 'ERR_SENTE_PACK_FAILED', `Cannot pack a batch of ${ok.length} events: dropped`), ctx(conn));
+        return null;
+      }
     }
   }
 

@@ -393,6 +393,33 @@ describe('push order across batches, polls and reconnects', () => {
     expect(h.errors[0]!.error.message).toContain('n/bad');
   });
 
+  it('drops and reports a batch the packer rejects as a whole, without throwing from the flush', async () => {
+    // A packer with a size limit: every event fits, two together do not.
+    const isBigBatch = (v: unknown): boolean =>
+      Array.isArray(v) && Array.isArray(v[0]) && v[0].length >= 2 && v[0].every((e: unknown) => Array.isArray(e));
+    const h = new Harness({
+      packer: {
+        ...jsonPacker,
+        pack: (v) => {
+          if (isBigBatch(v)) throw new RangeError('payload too big');
+          return jsonPacker.pack(v);
+        },
+      },
+    });
+    const c = await h.ws('c1', { uid: 'alice' });
+    h.server.send('alice', ['n/a', 1]);
+    h.server.send('alice', ['n/b', 2]);
+    await expect(h.advance(30)).resolves.toBeUndefined();
+    expect(() => {
+      h.server.send('alice', ['n/c', 3]);
+      h.server.send('alice', ['n/d', 4], { flush: true });
+    }).not.toThrow();
+    expect(h.errorCodes()).toEqual(['ERR_SENTE_PACK_FAILED', 'ERR_SENTE_PACK_FAILED']);
+    h.server.send('alice', ['n/e', 5], { flush: true });
+    expect(c.pushes()).toEqual([[[['n/e', 5]], null]]);
+    expect(h.server.stats()).toMatchObject({ bufferedBatches: 0, queuedBatches: 0 });
+  });
+
   it('sends nothing when no event of a batch can be packed', async () => {
     const poison = Symbol('unpackable');
     const h = new Harness({ packer: failingOn(jsonPacker, poison) });
