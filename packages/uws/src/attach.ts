@@ -6,7 +6,7 @@
 import { createSenteServer } from '@sente/core';
 import { json } from '@sente/packer-json';
 import type { Packer, SenteResponse, SenteServer, SenteServerOptions } from '@sente/core';
-import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, WebSocketBehavior } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, TemplatedApp, WebSocketBehavior } from 'uWebSockets.js';
 import { copyRequest, readBody, uwsRequest } from './request.js';
 import type { BodyReader, UwsRequest } from './request.js';
 import { openAjaxChannel, trackResponse } from './response.js';
@@ -87,7 +87,6 @@ export function attachSente(app: TemplatedApp, options: SenteUwsOptions = {}): S
   const { path = '/chsk', packer = json, session, wsOptions, ...rest } = options;
   if (typeof path !== 'string' || !path.startsWith('/')) throw new TypeError('Option "path" must start with "/".');
   const server = createSenteServer<UwsRequest>({ ...rest, packer });
-  const sockets = new Set<WebSocket<SocketData>>();
 
   // Everything the handlers need is copied from uWS's request before the first await.
   const prepare = async (raw: UwsRequest, res: TrackedResponse, websocket: boolean, body?: BodyReader) => {
@@ -139,16 +138,12 @@ export function attachSente(app: TemplatedApp, options: SenteUwsOptions = {}): S
       const tracked = trackResponse(res);
       void serveUpgrade(raw, tracked, (data) => res.cork(() => res.upgrade(data, key, protocol, extensions, context)));
     },
-    open(ws) {
-      sockets.add(ws);
-      openSocketChannel(ws);
-    },
+    open: openSocketChannel,
     drain: drainSocket,
     message(ws, message, isBinary) {
       ws.getUserData().listener?.onMessage(copyMessage(message, isBinary));
     },
     close(ws, code, message) {
-      sockets.delete(ws);
       const data = ws.getUserData();
       data.closed = true;
       data.listener?.onClose(code, Buffer.from(message).toString('utf8'));
@@ -165,10 +160,7 @@ export function attachSente(app: TemplatedApp, options: SenteUwsOptions = {}): S
 
   return {
     server,
-    async close() {
-      await server.close();
-      // Sockets upgraded while the close ran.
-      for (const ws of [...sockets]) ws.end(1001, 'Server closing');
-    },
+    // A socket upgraded while the close runs is closed by the core as it opens.
+    close: () => server.close(),
   };
 }
