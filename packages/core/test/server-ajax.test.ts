@@ -134,6 +134,16 @@ describe('Ajax POST', () => {
     expect(h.server.stats()).toMatchObject({ pendingReplies: 0, timers: 0 });
   });
 
+  it('answers a handler that replies synchronously, while the POST is being accepted', async () => {
+    const h = new Harness();
+    h.server.startRouter((m) => {
+      if (m.id === 'q/ask') m.reply?.({ echo: m.data });
+    });
+    const r = await h.post('c1', [['q/ask', 7], 'ajax'], { uid: 'alice' });
+    expect(r.body()).toEqual([{ echo: 7 }, null]);
+    expect(h.server.stats()).toMatchObject({ pendingReplies: 0, timers: 0 });
+  });
+
   it('answers an async handler reply', async () => {
     const h = new Harness();
     h.server.startRouter(async (m) => {

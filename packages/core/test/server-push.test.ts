@@ -309,6 +309,30 @@ describe('push order across batches, polls and reconnects', () => {
     expect(p.answered).toBe(false);
   });
 
+  it('delivers pushes made between the Ajax handshake and the first poll on that poll', async () => {
+    const h = new Harness();
+    await h.ajaxGet('c1', { uid: 'alice', handshake: true });
+    h.server.send('alice', ['n/i', 1]);
+    await h.advance(100);
+    const first = await h.ajaxGet('c1', { uid: 'alice' });
+    expect(first.body()).toEqual([[['n/i', 1]], null]);
+  });
+
+  it('delivers a push made by a uidport-open handler after the handshake', async () => {
+    const h = new Harness();
+    h.server.startRouter((m) => {
+      if (m.id === 'chsk/uidport-open') m.server.send(m.uid, ['app/welcome', m.clientId], { flush: true });
+    });
+    const c = await h.ws('c1', { uid: 'alice' });
+    expect(c.frames()).toEqual([
+      [['chsk/handshake', ['alice', null, null]], null],
+      [[['app/welcome', 'c1']], null],
+    ]);
+    const p = await h.ajaxClient('a1', { uid: 'bob' });
+    expect(p.body()).toEqual([[['app/welcome', 'a1']], null]);
+    expect(h.server.stats().ajaxClients).toBe(1);
+  });
+
   it('delivers pushes made between polls on the next poll, in order', async () => {
     const h = new Harness();
     const p1 = await h.ajaxClient('c1', { uid: 'alice' });
