@@ -94,7 +94,7 @@ const plugin: FastifyPluginAsync<SenteFastifyOptions> = async (fastify, options)
         if (open === undefined) return socket.terminate();
         // Sente closes its own sockets on close (1001, after the last pushes);
         // @fastify/websocket's preClose, which runs first, would close them bare.
-        fastify.websocketServer.clients.delete(socket);
+        fastify.websocketServer.clients?.delete(socket);
         openWebSocketChannel(socket, open);
       },
     });
