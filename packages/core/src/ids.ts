@@ -66,6 +66,8 @@ export const CLOSE_CODES = {
   badPackage: 1007,
   /** A frame larger than `maxPayloadBytes`. */
   tooBig: 1009,
+  /** A client that reads too slowly for the server's send buffer (uWS `maxBackpressure`); it reconnects and catches up. */
+  slowConsumer: 1013,
   /** No answer to a keep-alive ping within the ping timeout. */
   keepAliveTimeout: 4000,
   /** The server closed the user's connections (`closeUser`, `chsk/close`). */

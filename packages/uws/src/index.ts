@@ -1,4 +1,3 @@
 export { attachSente } from './attach.js';
 export type { SenteUws, SenteUwsOptions, UwsSocketOptions } from './attach.js';
 export type { UwsRequest } from './request.js';
-export { SLOW_CONSUMER_CLOSE } from './websocket.js';

@@ -1,3 +1,4 @@
+import { CLOSE_CODES } from '@sente/core';
 import type { ChannelListener, ServerChannel } from '@sente/core';
 import type { WebSocket } from 'uWebSockets.js';
 
@@ -15,13 +16,6 @@ export interface SocketData {
 /** uWS's `send` result when the message was dropped: the socket buffers more than `maxBackpressure`. */
 const DROPPED = 2;
 
-/**
- * The close code for a slow consumer: a socket whose unsent data passed
- * `maxBackpressure` (1013, "try again later"). Sends to it stop at once (the
- * core keeps the pushes); it closes once uWS has flushed what it holds, and its
- * client reconnects and gets the rest, in order.
- */
-export const SLOW_CONSUMER_CLOSE = 1013;
 
 /** The channel of an open uWS socket. */
 export function openSocketChannel(ws: WebSocket<SocketData>): void {
@@ -52,10 +46,15 @@ export function openSocketChannel(ws: WebSocket<SocketData>): void {
   if (data.closed) data.listener.onClose();
 }
 
-/** uWS flushed some of a socket's buffer: a slow consumer closes once all of it is out. */
+/**
+ * uWS flushed some of a socket's buffer: a slow consumer (a socket whose
+ * unsent data passed `maxBackpressure`) closes with 1013 once all of it is out.
+ * Sends to it stopped at once, the core keeping the pushes; its client
+ * reconnects and gets the rest, in order.
+ */
 export function drainSocket(ws: WebSocket<SocketData>): void {
   const data = ws.getUserData();
-  if (data.slow && !data.closed && ws.getBufferedAmount() === 0) ws.end(SLOW_CONSUMER_CLOSE, 'Slow consumer');
+  if (data.slow && !data.closed && ws.getBufferedAmount() === 0) ws.end(CLOSE_CODES.slowConsumer, 'Slow consumer');
 }
 
 /** A message, copied: uWS neuters its ArrayBuffer once the callback returns. */
