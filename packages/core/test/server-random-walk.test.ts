@@ -100,4 +100,58 @@ describe('random walks', () => {
       expect(h.errorCodes().filter((c) => c !== 'ERR_SENTE_BAD_PACKAGE' && c !== 'ERR_SENTE_KEEPALIVE_TIMEOUT' && c !== 'ERR_SENTE_QUEUE_OVERFLOW')).toEqual([]);
     },
   );
+
+  it.each([11, 12, 13, 14, 15])(
+    'seed %i: every client gets the pushes in send order, without duplicates, across reconnects and polls',
+    async (seed) => {
+      const rnd = prng(seed);
+      const h = new Harness({ lpTimeoutMs: 2000 });
+      const received = new Map<string, number[]>();
+      const sockets = new Map<string, WsClient>();
+      const polls = new Map<string, AjaxRequest>();
+      const take = (clientId: string, batch: unknown): void => {
+        if (!Array.isArray(batch) || !Array.isArray(batch[0])) return;
+        for (const ev of batch[0] as unknown[]) {
+          const [id, n] = ev as [string, number];
+          if (id === 'app/n') received.set(clientId, [...(received.get(clientId) ?? []), n]);
+        }
+      };
+      const harvestWs = (clientId: string, s: WsClient): void => {
+        for (const f of s.pushes()) take(clientId, f);
+      };
+      let seq = 0;
+      for (let step = 0; step < 400; step++) {
+        const ws = `w${Math.floor(rnd() * 2)}`;
+        const ajax = `a${Math.floor(rnd() * 2)}`;
+        const r = rnd();
+        if (r < 0.35) {
+          h.server.send('alice', ['app/n', seq++], rnd() < 0.2 ? { flush: true } : undefined);
+        } else if (r < 0.4) {
+          h.server.sendToClient(rnd() < 0.5 ? ws : ajax, ['app/n', seq++]);
+        } else if (r < 0.45) {
+          const s = sockets.get(ws);
+          if (s?.channel.isOpen()) s.drop(1006);
+        } else if (r < 0.5) {
+          const old = sockets.get(ws);
+          if (old) harvestWs(ws, old);
+          sockets.set(ws, await h.ws(ws, { uid: 'alice' }));
+        } else if (r < 0.6) {
+          const old = polls.get(ajax);
+          if (old?.answered) take(ajax, old.body());
+          polls.set(ajax, await h.ajaxGet(ajax, { uid: 'alice' }));
+        } else {
+          await h.advance(Math.floor(rnd() * 400));
+        }
+      }
+      await h.advance(200);
+      for (const [id, s] of sockets) harvestWs(id, s);
+      for (const [id, p] of polls) if (p.answered) take(id, p.body());
+      let total = 0;
+      for (const [clientId, ns] of received) {
+        total += ns.length;
+        for (let i = 1; i < ns.length; i++) expect(ns[i], `${clientId} after ${ns[i - 1]}`).toBeGreaterThan(ns[i - 1]!);
+      }
+      expect(total).toBeGreaterThan(50);
+    },
+  );
 });
