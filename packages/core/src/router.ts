@@ -40,7 +40,10 @@ export class Routers<M> {
 
   /** Delivers `msg` to every router. */
   dispatch(msg: M): void {
-    for (const r of this.routers) {
+    // A snapshot: a router a handler starts now gets the next event, not this one;
+    // one a handler stops now gets nothing more.
+    for (const r of [...this.routers]) {
+      if (!this.routers.has(r)) continue;
       try {
         const p = r.handler(msg);
         if (p !== undefined && typeof (p as Promise<void>).then === 'function') {

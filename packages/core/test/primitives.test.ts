@@ -210,6 +210,30 @@ describe('Routers', () => {
     expect(unhandled).not.toHaveBeenCalled();
   });
 
+  it('does not deliver the event being dispatched to a router started by a handler meanwhile', () => {
+    const routers = new Routers<string>(vi.fn());
+    const late: string[] = [];
+    routers.start((m) => {
+      if (m === 'start') routers.start((x) => void late.push(x));
+    });
+    routers.dispatch('start');
+    routers.dispatch('next');
+    expect(late).toEqual(['next']);
+  });
+
+  it('does not deliver the event being dispatched to a router stopped by a handler meanwhile', () => {
+    const routers = new Routers<string>(vi.fn());
+    const got: string[] = [];
+    let second: { stop(): void } | undefined;
+    routers.start((m) => {
+      if (m === 'stop') second?.stop();
+    });
+    second = routers.start((m) => void got.push(m));
+    routers.dispatch('a');
+    routers.dispatch('stop');
+    expect(got).toEqual(['a']);
+  });
+
   it('sends sync throws and async rejections to the errorHandler, and keeps going', async () => {
     const unhandled = vi.fn();
     const routers = new Routers<string>(unhandled);
