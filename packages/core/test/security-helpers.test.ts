@@ -97,6 +97,14 @@ describe('timingSafeEqual', () => {
     expect(timingSafeEqual('é', 'e')).toBe(false);
   });
 
+  it('reads every character even when the first ones differ (no early exit)', () => {
+    const reads: number[] = [];
+    const spy = (text: string): string =>
+      ({ length: text.length, charCodeAt: (i: number) => (reads.push(i), text.charCodeAt(i)) }) as unknown as string;
+    expect(timingSafeEqual(spy('xbcdef'), 'abcdef')).toBe(false);
+    expect(reads).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
   it('is not fooled by a prefix whose missing characters would compare as 0', () => {
     expect(timingSafeEqual('a\u0000', 'a')).toBe(false);
   });
