@@ -70,8 +70,6 @@ export interface SenteServerOptions<Raw = unknown> extends SecurityOptions<Raw> 
   onError?: ((error: SenteError, context: ErrorContext) => void) | undefined;
   /** Time and timers. @default the system clock */
   clock?: Clock | undefined;
-  /** Randomness in [0, 1). @default Math.random */
-  random?: (() => number) | undefined;
 }
 
 /** Where an error reported to `onError` happened. */
@@ -94,7 +92,6 @@ export type ResolvedOptions<Raw> = SenteServerOptions<Raw> & {
   readonly maxQueuedBatches: number;
   readonly closeTimeoutMs: number;
   readonly clock: Clock;
-  readonly random: () => number;
 };
 
 /** The client's hard-coded Ajax timeout in Sente; the long-poll must end before it. */
@@ -142,6 +139,5 @@ export function resolveOptions<Raw>(o: SenteServerOptions<Raw>): ResolvedOptions
     maxQueuedBatches,
     closeTimeoutMs: positive('closeTimeoutMs', o.closeTimeoutMs, 5000) as number,
     clock: o.clock ?? systemClock,
-    random: o.random ?? Math.random,
   };
 }

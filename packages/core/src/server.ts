@@ -279,6 +279,16 @@ export class SenteServer<Raw = unknown> {
     if (method !== 'GET' && (method !== 'POST' || req.websocket)) {
       return adapter.respond({ ...textResponse(405, 'Method not allowed'), headers: { allow: 'GET, POST', 'content-type': 'text/plain; charset=utf-8' } });
     }
+    // A GET names its client up front, and Sente checks it first. A POST names it
+    // in its body, which is read only once the request has passed the checks.
+    if (method === 'GET' && this.refuseClientId(req.query[WIRE.clientId], adapter)) return;
+    const rejection = await checkRequest(this.opts, req);
+    if (rejection) {
+      const { code, response } = rejection;
+      const context = method === 'GET' ? { clientId: req.query[WIRE.clientId] as string } : {};
+      this.report(new SenteError(code, `Request rejected (${response.status})`, { status: response.status }), context);
+      return adapter.respond(response);
+    }
     let post: RawPost | undefined;
     if (method === 'POST') {
       try {
@@ -288,21 +298,9 @@ export class SenteServer<Raw = unknown> {
         this.report(err, { transport: 'ajax' });
         return adapter.respond(errorResponse(err));
       }
+      if (this.refuseClientId(post.clientId, adapter)) return;
     }
-    const clientId = post ? post.clientId : req.query[WIRE.clientId];
-    // Sente rejects a blank client id (`str/blank?`), whitespace included.
-    const blank = typeof clientId !== 'string' || clientId.trim().length === 0;
-    if (blank || clientId.length > MAX_CLIENT_ID_LENGTH) {
-      const err = new SenteError('ERR_SENTE_NO_CLIENT_ID', blank ? 'Missing client id' : 'Bad client id', { status: 400 });
-      this.report(err, {});
-      return adapter.respond(errorResponse(err));
-    }
-    const rejection = await checkRequest(this.opts, req);
-    if (rejection) {
-      const { code, response } = rejection;
-      this.report(new SenteError(code, `Request rejected (${response.status})`, { status: response.status }), { clientId });
-      return adapter.respond(response);
-    }
+    const clientId = (post ? post.clientId : req.query[WIRE.clientId]) as string;
     const uid = normalizeUid(await (this.opts.userId ?? sessionUid)(req, clientId));
     const handshake =
       req.websocket || (!post && (req.query[WIRE.handshake] !== undefined || this.conns.get('ajax', uid, clientId) === undefined));
@@ -315,6 +313,17 @@ export class SenteServer<Raw = unknown> {
     if (req.websocket) return adapter.acceptWebSocket((ch) => this.openWs(req, uid, clientId, hs as Packed, ch));
     if (hs !== undefined) return adapter.acceptAjax((ch) => this.ajaxHandshake(req, uid, clientId, hs, ch));
     return adapter.acceptAjax((ch) => this.ajaxPoll(req, uid, clientId, ch));
+  }
+
+  /** Answers 400 when `clientId` is missing, blank or too long; true when it did. */
+  private refuseClientId(clientId: string | undefined, adapter: ServerChannelAdapter): boolean {
+    // Sente rejects a blank client id (`str/blank?`), whitespace included.
+    const blank = typeof clientId !== 'string' || clientId.trim().length === 0;
+    if (!blank && clientId.length <= MAX_CLIENT_ID_LENGTH) return false;
+    const err = new SenteError('ERR_SENTE_NO_CLIENT_ID', blank ? 'Missing client id' : 'Bad client id', { status: 400 });
+    this.report(err, {});
+    adapter.respond(errorResponse(err));
+    return true;
   }
 
   /** A client's record on `transport`, created if new; a superseded channel is retired. */
@@ -550,7 +559,12 @@ export class SenteServer<Raw = unknown> {
 
   private removeConn(conn: Conn): void {
     cancelTimers(conn);
-    conn.outbox.length = 0;
+    if (conn.outbox.length > 0) {
+      // At most once: a client gone for its whole grace period loses what waited for it.
+      const n = conn.outbox.length;
+      conn.outbox.length = 0;
+      this.report(new SenteError('ERR_SENTE_UNDELIVERED', `${n} push batch(es) dropped: the client did not come back`), ctx(conn));
+    }
     if (this.conns.remove(conn)) this.buffers.drop(conn.transport, conn.uid);
     if (conn.counted && this.uids.remove(conn.transport, conn.uid)) {
       this.deliver([CHSK.uidportClose, conn.uid], conn, undefined);

@@ -371,7 +371,7 @@ describe('push order across batches, polls and reconnects', () => {
     expect(h.server.stats().queuedBatches).toBe(0);
   });
 
-  it('drops what was queued for a client whose grace period ran out', async () => {
+  it('drops what was queued for a client whose grace period ran out, and reports it as ERR_SENTE_UNDELIVERED', async () => {
     const h = new Harness();
     const c1 = await h.ws('c1', { uid: 'alice' });
     c1.drop();
@@ -379,6 +379,8 @@ describe('push order across batches, polls and reconnects', () => {
     expect(h.server.stats().queuedBatches).toBe(1);
     await h.advance(2500);
     expect(h.server.stats()).toMatchObject({ queuedBatches: 0, wsClients: 0 });
+    expect(h.errorCodes()).toEqual(['ERR_SENTE_UNDELIVERED']);
+    expect(h.errors[0]!.context).toEqual({ uid: 'alice', clientId: 'c1', transport: 'ws' });
     const c2 = await h.ws('c1', { uid: 'alice' });
     expect(c2.pushes()).toEqual([]);
   });

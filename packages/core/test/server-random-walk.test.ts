@@ -97,7 +97,9 @@ describe('random walks', () => {
         port.forEach((id, i) => expect(id).toBe(i % 2 === 0 ? 'chsk/uidport-open' : 'chsk/uidport-close'));
         expect(port.length % 2).toBe(0);
       }
-      expect(h.errorCodes().filter((c) => c !== 'ERR_SENTE_BAD_PACKAGE' && c !== 'ERR_SENTE_KEEPALIVE_TIMEOUT' && c !== 'ERR_SENTE_QUEUE_OVERFLOW')).toEqual([]);
+      // Only the reports the walk provokes: bad frames, silent sockets, full queues, pushes to clients that left.
+      const expected = ['ERR_SENTE_BAD_PACKAGE', 'ERR_SENTE_KEEPALIVE_TIMEOUT', 'ERR_SENTE_QUEUE_OVERFLOW', 'ERR_SENTE_UNDELIVERED'];
+      expect(h.errorCodes().filter((c) => !expected.includes(c))).toEqual([]);
     },
   );
 

@@ -165,3 +165,18 @@ describe('security pipeline on the server', () => {
     expect(r.response?.status).toBe(403);
   });
 });
+
+describe('the order of the checks on a POST', () => {
+  it('runs the security checks before reading the body: a forbidden POST is 403 whatever its body, and its body is never read', async () => {
+    let read = false;
+    const h = new Harness({ csrfToken: () => 'expected-token' });
+    const r = await h.handle({
+      method: 'POST',
+      query: {},
+      body: 'not a form at all',
+      onReadBody: () => (read = true),
+    });
+    expect(r.response?.status).toBe(403);
+    expect(read).toBe(false);
+  });
+});

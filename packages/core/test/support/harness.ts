@@ -24,6 +24,8 @@ export interface RequestInit {
   session?: unknown;
   /** The POST body; its byte size is held to the limit as `collectBody` does. */
   body?: SenteBody;
+  /** Called when the server reads the body. */
+  onReadBody?: () => void;
 }
 
 /** A {@link SenteRequest} as an adapter would build it. */
@@ -39,6 +41,7 @@ export function request(init: RequestInit = {}): SenteRequest<string> {
       ? {}
       : {
           readBody: async (limit: number): Promise<SenteBody> => {
+            init.onReadBody?.();
             if (typeof body === 'string' || body instanceof Uint8Array) {
               const read = await collectBody(oneChunk(body), limit);
               return typeof body === 'string' ? new TextDecoder().decode(read) : read;
