@@ -3,6 +3,10 @@ import express from 'express';
 import { runAdapterConformance } from '@sente/adapter-conformance';
 import type { ConformanceFactory } from '@sente/adapter-conformance';
 import type { AddressInfo } from 'node:net';
+import { json } from '@sente/packer-json';
+import { msgpack } from '@sente/packer-msgpack';
+import { transit } from '@sente/packer-transit';
+import { edn } from '@sente/packer-edn';
 import { senteExpress } from '../src/index.js';
 
 const factory: ConformanceFactory = async (options) => {
@@ -24,4 +28,6 @@ const factory: ConformanceFactory = async (options) => {
   };
 };
 
-runAdapterConformance('express', factory);
+// Express is the reference adapter: it runs the suite with every packer, so each
+// packer is proven end to end on both transports (binary frames and POSTs included).
+runAdapterConformance('express', factory, { packers: [json, msgpack, transit, edn] });
