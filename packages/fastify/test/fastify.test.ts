@@ -4,8 +4,8 @@ import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import { senteFastify } from '../src/index.js';
 import type { SenteFastifyOptions } from '../src/index.js';
-import { ajaxGet, ajaxPost, connectWs, handshake, refusedStatus, until } from './support/wire.js';
-import type { WsPeer } from './support/wire.js';
+import { ajaxGet, ajaxPost, connectWs, handshake, refusedStatus, until } from '@sente/adapter-conformance/json-peer';
+import type { WsPeer } from '@sente/adapter-conformance/json-peer';
 
 interface Started {
   app: FastifyInstance;

@@ -6,8 +6,8 @@ import session from '@fastify/session';
 import csrfProtection from '@fastify/csrf-protection';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { senteFastify } from '../src/index.js';
-import { ajaxGet, ajaxPost, connectWs, handshake, refusedStatus } from './support/wire.js';
-import type { WsPeer } from './support/wire.js';
+import { ajaxGet, ajaxPost, connectWs, handshake, refusedStatus } from '@sente/adapter-conformance/json-peer';
+import type { WsPeer } from '@sente/adapter-conformance/json-peer';
 
 declare module 'fastify' {
   interface Session {

@@ -5,8 +5,8 @@ import type { Context } from 'koa';
 import type { Server } from 'node:http';
 import { senteKoa } from '../src/index.js';
 import type { SenteKoa, SenteKoaOptions } from '../src/index.js';
-import { ajaxGet, ajaxPost, connectWs, handshake, refusedStatus, until } from './support/wire.js';
-import type { WsPeer } from './support/wire.js';
+import { ajaxGet, ajaxPost, connectWs, handshake, refusedStatus, until } from '@sente/adapter-conformance/json-peer';
+import type { WsPeer } from '@sente/adapter-conformance/json-peer';
 
 interface Started {
   app: Koa;

@@ -9,8 +9,8 @@ import type { Context } from 'koa';
 import type { Server } from 'node:http';
 import { senteKoa } from '../src/index.js';
 import type { SenteKoa } from '../src/index.js';
-import { ajaxGet, ajaxPost, connectWs, handshake, refusedStatus } from './support/wire.js';
-import type { WsPeer } from './support/wire.js';
+import { ajaxGet, ajaxPost, connectWs, handshake, refusedStatus } from '@sente/adapter-conformance/json-peer';
+import type { WsPeer } from '@sente/adapter-conformance/json-peer';
 
 interface AppSession {
   uid?: string;

@@ -3,8 +3,8 @@ import uWS from 'uWebSockets.js';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { attachSente } from '../src/index.js';
 import type { SenteUws, SenteUwsOptions } from '../src/index.js';
-import { ajaxGet, ajaxPost, connectWs, handshake, refusedStatus, until } from './support/wire.js';
-import type { WsPeer } from './support/wire.js';
+import { ajaxGet, ajaxPost, connectWs, handshake, refusedStatus, until } from '@sente/adapter-conformance/json-peer';
+import type { WsPeer } from '@sente/adapter-conformance/json-peer';
 
 interface Started {
   app: TemplatedApp;

@@ -1,6 +1,8 @@
 /**
  * A bare Sente peer speaking the wire protocol with the JSON packer over real
- * `ws` and `fetch`, so that these tests prove what goes over the wire.
+ * `ws` and `fetch`, for the adapters' own tests (fastify, Koa, uWS): they
+ * prove what goes over the wire. The conformance suite has richer raw clients
+ * (`RawWsClient`, `RawAjaxClient`) for every packer.
  */
 import WebSocket from 'ws';
 
