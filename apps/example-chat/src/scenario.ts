@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 
@@ -78,4 +78,40 @@ export async function chatScenario(browser: Browser, baseUrl: string): Promise<v
 export async function expectCsrfRefused(baseUrl: string): Promise<void> {
   const res = await fetch(`${baseUrl}chsk?client-id=x1&handshake%3F=1`);
   expect(res.status).toBe(403);
+}
+
+/** A started example app. */
+export interface StartedExample {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The example apps' whole browser test: starts the app on port 0, runs the
+ * chat scenario in Chromium, and checks that Sente refuses a request without
+ * the page's CSRF token.
+ */
+export function describeExampleInChromium(name: string, start: (o: { port: number }) => Promise<StartedExample>): void {
+  describe(`the ${name} example chat in a real browser`, () => {
+    let example: StartedExample | undefined;
+    let browser: Browser | undefined;
+
+    beforeAll(async () => {
+      example = await start({ port: 0 });
+      browser = await launchChromium();
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+      await example?.close();
+    });
+
+    it('pushes to all of a user’s tabs in order, broadcasts, and lists connected users by transport', async () => {
+      await chatScenario(browser as Browser, (example as StartedExample).url);
+    });
+
+    it('refuses Sente requests without the page’s CSRF token', async () => {
+      await expectCsrfRefused((example as StartedExample).url);
+    });
+  });
 }
