@@ -18,6 +18,7 @@ export {
 } from './envelope.js';
 export type { Envelope, DecodedEnvelope } from './envelope.js';
 export type { Packer, Packed } from './packer.js';
+export { payloadText } from './packer.js';
 export { systemClock, randomId } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';
 export { collectBody, payloadTooLarge } from './body.js';

@@ -25,3 +25,20 @@ export interface Packer {
   /** Unpacks a payload. Must throw, never hang or return garbage, on malformed input. */
   unpack(data: Packed): unknown;
 }
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The text of a payload, for text packers: a string as is, bytes decoded as
+ * UTF-8. Returns `undefined` for bytes that are not valid UTF-8 or a value
+ * that is neither, so the packer can answer with its own bad-package error.
+ */
+export function payloadText(data: Packed): string | undefined {
+  if (typeof data === 'string') return data;
+  if (!(data instanceof Uint8Array)) return undefined;
+  try {
+    return utf8.decode(data);
+  } catch {
+    return undefined;
+  }
+}

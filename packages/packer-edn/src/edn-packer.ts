@@ -1,10 +1,9 @@
-import { SenteError } from '@sente/core';
-import type { Packed, Packer } from '@sente/core';
+import { SenteError, payloadText } from '@sente/core';
+import type { ObjectKeys, Packed, Packer } from '@sente/core';
 import { isValidTag } from './names.js';
 import { EdnPrinter } from './printer.js';
 import type { EdnWriter } from './printer.js';
 import { EdnReader } from './reader.js';
-import type { ObjectKeys } from '@sente/core';
 
 /** Options of {@link ednPacker}. */
 export interface EdnPackerOptions {
@@ -47,7 +46,6 @@ export interface EdnPackerOptions {
   maxDepth?: number;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function badPackage(reason: string, cause: unknown): SenteError {
   return new SenteError('ERR_SENTE_BAD_PACKAGE', `edn packer cannot unpack this payload: ${reason}`, {
@@ -106,15 +104,8 @@ export function ednPacker(options: EdnPackerOptions = {}): Packer {
       }
     },
     unpack(data: Packed): unknown {
-      let text: string;
-      if (typeof data === 'string') text = data;
-      else if (data instanceof Uint8Array) {
-        try {
-          text = utf8.decode(data);
-        } catch (cause) {
-          throw badPackage('not valid UTF-8 text.', cause);
-        }
-      } else throw badPackage('not text or bytes.', undefined);
+      const text = payloadText(data);
+      if (text === undefined) throw badPackage('not UTF-8 text.', undefined);
       try {
         return new EdnReader(text, readOptions).readAll();
       } catch (cause) {

@@ -1,4 +1,4 @@
-import { SenteError } from '@sente/core';
+import { SenteError, payloadText } from '@sente/core';
 import type { Packed, Packer } from '@sente/core';
 
 /** Options of {@link jsonPacker}. */
@@ -8,8 +8,6 @@ export interface JsonPackerOptions {
   /** Passed to `JSON.parse`, e.g. to revive dates. @default undefined */
   reviver?: ((this: unknown, key: string, value: unknown) => unknown) | undefined;
 }
-
-const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The default packer: JSON text. Keywords are written as their bare names
@@ -39,7 +37,8 @@ export function jsonPacker(options: JsonPackerOptions = {}): Packer {
     },
     unpack(data: Packed): unknown {
       try {
-        const text = typeof data === 'string' ? data : decoder.decode(data);
+        const text = payloadText(data);
+        if (text === undefined) throw new TypeError('not UTF-8 text');
         return reviver === undefined ? JSON.parse(text) : JSON.parse(text, reviver);
       } catch (cause) {
         throw new SenteError('ERR_SENTE_BAD_PACKAGE', 'JSON packer cannot unpack this payload: not valid JSON text.', {

@@ -1,5 +1,5 @@
-import { SenteError } from '@sente/core';
-import type { Packed, Packer } from '@sente/core';
+import { SenteError, payloadText } from '@sente/core';
+import type { ObjectKeys, Packed, Packer } from '@sente/core';
 import { TransitReadCache, TransitWriteCache } from './caches.js';
 import { checkTransitJson, TransitSyntaxError } from './json-check.js';
 import { decoderOptions, normalizer } from './read-handlers.js';
@@ -9,7 +9,6 @@ import type { TransitWriterOptions } from './transit-js.js';
 import { exceedsDepth } from './value-depth.js';
 import { builtInWriteHandlers, TransitWriteError, writeTransform } from './write-handlers.js';
 import type { TransitWriteHandlerEntry } from './write-handlers.js';
-import type { ObjectKeys } from '@sente/core';
 
 /** Options of {@link transitPacker}. */
 export interface TransitPackerOptions {
@@ -53,7 +52,6 @@ export interface TransitPackerOptions {
   maxDepth?: number;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function badOption(message: string, cause?: unknown): SenteError {
   return new SenteError('ERR_SENTE_BAD_OPTION', `transitPacker: ${message}`, { cause });
@@ -115,15 +113,8 @@ export function transitPacker(options: TransitPackerOptions = {}): Packer {
       }
     },
     unpack(data: Packed): unknown {
-      let text: string;
-      if (typeof data === 'string') text = data;
-      else if (data instanceof Uint8Array) {
-        try {
-          text = utf8.decode(data);
-        } catch (cause) {
-          throw badPackage('not valid UTF-8 text.', cause);
-        }
-      } else throw badPackage('not text or bytes.', undefined);
+      const text = payloadText(data);
+      if (text === undefined) throw badPackage('not UTF-8 text.', undefined);
       let json: unknown;
       try {
         json = JSON.parse(text);
