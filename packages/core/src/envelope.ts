@@ -57,11 +57,6 @@ export function pongEnvelope(cbId: string): Envelope {
   return [PONG, cbId];
 }
 
-/** The client's keep-alive ping, `[[chsk/ws-ping] cbId]`; the server answers `["pong" cbId]`. */
-export function wsPingEnvelope(cbId: string): Envelope {
-  return [[K_PING], cbId];
-}
-
 /** A client event, `[event cbId|nil]`; Ajax requests for a reply use the `:ajax` marker. */
 export function eventEnvelope(event: WireEvent, cbId: string | null): Envelope {
   return [event, cbId === AJAX_CB_MARKER ? K_AJAX : cbId];

@@ -11,7 +11,6 @@ export {
   batchEnvelope,
   replyEnvelope,
   pongEnvelope,
-  wsPingEnvelope,
   eventEnvelope,
   decodeEnvelope,
   isKeywordContent,

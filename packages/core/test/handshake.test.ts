@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NIL_UID, WIRE, handshakeEnvelope, isHandshake, isReservedId, kw, readHandshake, wsPingEnvelope } from '../src/index.js';
+import { NIL_UID, WIRE, handshakeEnvelope, isHandshake, isReservedId, kw, readHandshake } from '../src/index.js';
 import { jsonPacker, keywordPacker } from './support/packers.js';
 
 describe('reading a handshake (client side)', () => {
@@ -45,10 +45,6 @@ describe('other protocol names', () => {
     expect(isReservedId('chsky/x')).toBe(false);
     expect(isReservedId('app/chsk')).toBe(false);
     expect(isReservedId('my-app/ev')).toBe(false);
-  });
-
-  it('the client ping is [[chsk/ws-ping] cbId]', () => {
-    expect(wsPingEnvelope('p1')).toEqual([[kw('chsk/ws-ping')], 'p1']);
   });
 
   it('names the request parameters as Sente does', () => {
