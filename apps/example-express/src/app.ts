@@ -5,8 +5,8 @@ import session from 'express-session';
 import cookieParser from 'cookie-parser';
 import { doubleCsrf } from 'csrf-csrf';
 import { senteExpress } from '@sente/express';
-import { buildChatPage, installChat } from '@sente/example-chat';
-import type { Server } from 'node:http';
+import { buildChatPage, installChat, listenWithSente } from '@sente/example-chat';
+import type { NodeExample } from '@sente/example-chat';
 import { packer } from './packer.js';
 
 declare module 'express-session' {
@@ -16,11 +16,7 @@ declare module 'express-session' {
 }
 
 /** A running example app. */
-export interface Example {
-  readonly url: string;
-  readonly httpServer: Server;
-  close(): Promise<void>;
-}
+export type Example = NodeExample;
 
 /**
  * Starts the chat on Express, wired the way Express apps are: express-session
@@ -70,21 +66,5 @@ export async function startExample(options: { port?: number; host?: string } = {
   });
   app.use(sente.middleware);
 
-  const host = options.host ?? '127.0.0.1';
-  const httpServer = app.listen(options.port ?? 3000, host);
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('listening', resolve);
-    httpServer.once('error', reject);
-  });
-  sente.attach(httpServer);
-  const { port } = httpServer.address() as { port: number };
-  return {
-    url: `http://${host}:${port}/`,
-    httpServer,
-    async close() {
-      await sente.close();
-      httpServer.closeAllConnections();
-      await new Promise<void>((r) => httpServer.close(() => r()));
-    },
-  };
+  return listenWithSente(app, sente, options.host ?? '127.0.0.1', options.port ?? 3000);
 }

@@ -7,16 +7,12 @@ import { bodyParser } from '@koa/bodyparser';
 import CSRF from 'koa-csrf';
 import Tokens from 'csrf';
 import { senteKoa } from '@sente/koa';
-import { buildChatPage, installChat } from '@sente/example-chat';
-import type { Server } from 'node:http';
+import { buildChatPage, installChat, listenWithSente } from '@sente/example-chat';
+import type { NodeExample } from '@sente/example-chat';
 import { packer } from './packer.js';
 
 /** A running example app. */
-export interface Example {
-  readonly url: string;
-  readonly httpServer: Server;
-  close(): Promise<void>;
-}
+export type Example = NodeExample;
 
 interface ChatSession {
   uid?: string;
@@ -76,21 +72,5 @@ export async function startExample(options: { port?: number; host?: string } = {
     .use(router.routes())
     .use(sente.middleware);
 
-  const host = options.host ?? '127.0.0.1';
-  const httpServer = app.listen(options.port ?? 3002, host);
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('listening', resolve);
-    httpServer.once('error', reject);
-  });
-  sente.attach(httpServer);
-  const { port } = httpServer.address() as { port: number };
-  return {
-    url: `http://${host}:${port}/`,
-    httpServer,
-    async close() {
-      await sente.close();
-      httpServer.closeAllConnections();
-      await new Promise<void>((r) => httpServer.close(() => r()));
-    },
-  };
+  return listenWithSente(app.callback(), sente, options.host ?? '127.0.0.1', options.port ?? 3002);
 }

@@ -1,10 +1,9 @@
-import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import express from 'express';
 import { WebSocket } from 'ws';
 import { createSenteClient } from '@sente/client';
+import { serveNodeHttp } from '@sente/adapter-conformance';
 import type { SenteClient } from '@sente/client';
-import type { Server } from 'node:http';
 import { senteExpress } from '../src/index.js';
 import type { SenteExpressOptions } from '../src/index.js';
 
@@ -19,18 +18,12 @@ async function startServer(extra: SenteExpressOptions = {}) {
   const app = express();
   const sente = senteExpress({ csrfToken: null, userId: (req) => req.query['user'], ...extra });
   app.use(sente.middleware);
-  const http: Server = app.listen(0, '127.0.0.1');
-  await once(http, 'listening');
-  sente.attach(http);
   sente.server.startRouter((msg) => {
     if (msg.id === 'chat/hello') msg.reply?.({ hi: msg.uid });
   });
-  cleanups.push(async () => {
-    await sente.close();
-    http.closeAllConnections();
-    await new Promise((r) => http.close(r));
-  });
-  return { sente, url: `http://127.0.0.1:${(http.address() as { port: number }).port}/chsk` };
+  const served = await serveNodeHttp(app, sente);
+  cleanups.push(served.close);
+  return { sente, url: served.url };
 }
 
 function connect(url: string, user: string, type: 'auto' | 'ws' | 'ajax' = 'auto'): SenteClient {

@@ -1,25 +1,10 @@
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import { runAdapterConformance } from '@sente/adapter-conformance';
+import { runAdapterConformance, serveNodeHttp } from '@sente/adapter-conformance';
 import type { ConformanceFactory } from '@sente/adapter-conformance';
-import type { AddressInfo } from 'node:net';
 import { senteHttp } from '../src/index.js';
 
 const factory: ConformanceFactory = async (options) => {
   const sente = senteHttp({ ...options });
-  const http = createServer(sente.listener).listen(0, '127.0.0.1');
-  await once(http, 'listening');
-  sente.attach(http);
-  const { port } = http.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/chsk`,
-    server: sente.server,
-    close: async () => {
-      await sente.close();
-      http.closeAllConnections();
-      await new Promise((resolve) => http.close(resolve));
-    },
-  };
+  return serveNodeHttp(sente.listener, sente);
 };
 
 runAdapterConformance('node', factory);
