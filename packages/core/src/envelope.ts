@@ -35,11 +35,15 @@ export const envelopes = {
   dummyCb200: [K_DUMMY, null] as Envelope,
 } as const;
 
-/** The handshake envelope: `[[chsk/handshake [uid nil handshakeData]] nil]`. */
-export function handshakeEnvelope(uid: string, handshakeData: unknown): Envelope {
+/**
+ * The handshake envelope: `[[chsk/handshake [uid nil handshakeData]] nil]`, with
+ * this library's extensions as a 4th element for a client that asked for them.
+ */
+export function handshakeEnvelope(uid: string, handshakeData: unknown, ext?: Readonly<Record<string, unknown>>): Envelope {
   // The second slot once carried the CSRF token (the CVE-2019-1000022 leak): it stays null.
   const wireUid = uid === NIL_UID ? K_NIL_UID : uid;
-  return [[K_HANDSHAKE, [wireUid, null, handshakeData ?? null]], null];
+  const body = ext === undefined ? [wireUid, null, handshakeData ?? null] : [wireUid, null, handshakeData ?? null, ext];
+  return [[K_HANDSHAKE, body], null];
 }
 
 /** A push batch: `[[ev1 ev2 …] nil]`, always a vector even for one event. */

@@ -1,5 +1,6 @@
 import { CHSK, NIL_UID } from './ids.js';
 import { keywordName } from './keyword.js';
+import { isPlainObject } from './maps.js';
 
 /** A handshake as a client reads it. */
 export interface Handshake {
@@ -7,6 +8,25 @@ export interface Handshake {
   readonly uid: string;
   /** The server's handshake data (`null` when none). */
   readonly handshakeData: unknown;
+  /**
+   * This library's extensions, present only when the client asked for them
+   * (query parameter `sente-ext`) and the server speaks them.
+   */
+  readonly ext?: HandshakeExt | undefined;
+}
+
+/**
+ * What a server that speaks this library's extensions adds to the handshake,
+ * as a 4th element: `[uid nil handshakeData ext]`. Clojure Sente clients never
+ * ask for it, so they never see it.
+ */
+export interface HandshakeExt {
+  /** The extension version the server speaks. */
+  readonly v: number;
+  /** The largest payload the server accepts from a client, in bytes. */
+  readonly maxPayloadBytes?: number | undefined;
+  /** Further fields, by name (read as they came). */
+  readonly [field: string]: unknown;
 }
 
 /** True when an envelope's content is a handshake, `[chsk/handshake, …]`. */
@@ -25,5 +45,21 @@ export function readHandshake(content: readonly [unknown, unknown]): Handshake {
   const parts: readonly unknown[] = Array.isArray(body) ? body : [];
   const rawUid = parts[0];
   const uid = keywordName(rawUid) ?? (rawUid === null || rawUid === undefined ? NIL_UID : String(rawUid));
-  return { uid, handshakeData: parts[2] === undefined ? null : parts[2] };
+  const ext = readExt(parts[3]);
+  return { uid, handshakeData: parts[2] === undefined ? null : parts[2], ...(ext === undefined ? {} : { ext }) };
+}
+
+function readExt(v: unknown): HandshakeExt | undefined {
+  let o: Record<string, unknown> | undefined;
+  if (isPlainObject(v)) o = v;
+  else if (v instanceof Map) {
+    o = {};
+    for (const [k, x] of v) {
+      const name = keywordName(k) ?? (typeof k === 'string' ? k : undefined);
+      if (name !== undefined) o[name] = x;
+    }
+  }
+  if (o === undefined || typeof o['v'] !== 'number') return undefined;
+  const max = o['maxPayloadBytes'];
+  return { ...o, v: o['v'], maxPayloadBytes: typeof max === 'number' && max > 0 ? max : undefined };
 }

@@ -49,7 +49,16 @@ export const WIRE = {
   formContentType: 'application/x-www-form-urlencoded;charset=UTF-8',
   /** Content type of a binary POST. */
   binaryContentType: 'application/octet-stream',
+  /**
+   * Query parameter by which a client asks for this library's extensions to
+   * Sente's protocol (value: {@link EXT_VERSION}). A client that does not send it
+   * (every Clojure Sente client) gets Sente's wire, unchanged.
+   */
+  ext: 'sente-ext',
 } as const;
+
+/** The version of the extensions a client asks for with {@link WIRE.ext}. */
+export const EXT_VERSION = 1;
 
 /** The callback outcomes that mean "no reply": see {@link isCbError}. */
 export type CbErrorValue = typeof CHSK.closed | typeof CHSK.timeout | typeof CHSK.error;
@@ -66,7 +75,13 @@ export const CLOSE_CODES = {
   badPackage: 1007,
   /** A frame larger than `maxPayloadBytes`. */
   tooBig: 1009,
-  /** A client that reads too slowly for the server's send buffer (uWS `maxBackpressure`); it reconnects and catches up. */
+  /** The server is restarting or draining (RFC 6455 "Service Restart"): reconnect, after the reason's retry hint. */
+  serviceRestart: 1012,
+  /**
+   * "Try again later" (RFC 6455): a client that reads too slowly for its send
+   * buffer, or a server over a connection limit. The client reconnects (after
+   * the reason's retry hint, if any) and catches up.
+   */
   slowConsumer: 1013,
   /** No answer to a keep-alive ping within the ping timeout. */
   keepAliveTimeout: 4000,
@@ -74,4 +89,8 @@ export const CLOSE_CODES = {
   closedByServer: 4001,
   /** The client's `breakConnection()` default (Sente's `CLOSE_ABNORMAL`). */
   abnormal: 3000,
+  /** The connection's credentials were refused or expired: terminal, the client does not retry blindly. */
+  unauthorized: 4401,
+  /** Over a hard rate limit. */
+  rateLimited: 4429,
 } as const;

@@ -51,3 +51,21 @@ describe('other protocol names', () => {
     expect(WIRE).toMatchObject({ clientId: 'client-id', csrfToken: 'csrf-token', handshake: 'handshake?', binary: 'binary?', ppstr: 'ppstr', udt: 'udt' });
   });
 });
+
+describe('the handshake extensions (sente-ext)', () => {
+  it('round-trip through every packer as a 4th element, and are absent otherwise', () => {
+    for (const packer of [jsonPacker, keywordPacker]) {
+      const [content] = packer.unpack(packer.pack(handshakeEnvelope('alice', null, { v: 1, maxPayloadBytes: 1000 }))) as [unknown, unknown];
+      expect(readHandshake(content as readonly [unknown, unknown]).ext).toEqual({ v: 1, maxPayloadBytes: 1000 });
+      const [plain] = packer.unpack(packer.pack(handshakeEnvelope('alice', null))) as [unknown, unknown];
+      expect(readHandshake(plain as readonly [unknown, unknown]).ext).toBeUndefined();
+    }
+  });
+
+  it('reads a Map with keyword keys, and ignores an extension without a version', () => {
+    const m = new Map<unknown, unknown>([[kw('v'), 1], [kw('maxPayloadBytes'), 5]]);
+    expect(readHandshake([kw('chsk/handshake'), ['u', null, null, m]]).ext).toEqual({ v: 1, maxPayloadBytes: 5 });
+    expect(readHandshake([kw('chsk/handshake'), ['u', null, null, { maxPayloadBytes: 5 }]]).ext).toBeUndefined();
+    expect(readHandshake([kw('chsk/handshake'), ['u', null, null, { v: 1, maxPayloadBytes: -1 }]]).ext?.maxPayloadBytes).toBeUndefined();
+  });
+});
