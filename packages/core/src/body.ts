@@ -1,4 +1,5 @@
-import { SenteError } from './errors.js';
+import { senteError } from './errors.js';
+import type { SenteError } from './errors.js';
 
 /**
  * Collects a request body of at most `limit` bytes. Stops reading and throws a
@@ -25,10 +26,7 @@ export async function collectBody(chunks: AsyncIterable<Uint8Array | string>, li
 
 /** The error for a payload over `limit` bytes. */
 export function payloadTooLarge(limit: number): SenteError {
-  return new SenteError('ERR_SENTE_PAYLOAD_TOO_LARGE', `Payload too large: the limit is ${limit} bytes.`, {
-    status: 413,
-    closeCode: 1009,
-  });
+  return senteError('ERR_SENTE_PAYLOAD_TOO_LARGE', `Payload too large: the limit is ${limit} bytes.`);
 }
 
 /** True when a payload is over `limit` bytes; text counts in UTF-8 bytes, as it goes on the wire. */

@@ -1,32 +1,45 @@
+/**
+ * Every error Sente raises or answers with, in one table: its stable code, the
+ * HTTP status it answers a request with, the WebSocket close code it closes a
+ * socket with, and the public message a peer sees. Throw sites name a code
+ * (and, at most, a detail for logs); nothing else picks a status or a close
+ * code. `docs/reference/protocol.md` holds the same table, checked by a test.
+ */
+export const ERRORS = {
+  ERR_SENTE_BAD_OPTION: { status: undefined, closeCode: undefined, message: 'Bad option' },
+  ERR_SENTE_NO_CLIENT_ID: { status: 400, closeCode: undefined, message: 'Missing client id' },
+  ERR_SENTE_BAD_METHOD: { status: 405, closeCode: undefined, message: 'Method not allowed' },
+  ERR_SENTE_BAD_CSRF: { status: 403, closeCode: undefined, message: 'Bad CSRF token' },
+  ERR_SENTE_BAD_ORIGIN: { status: 403, closeCode: undefined, message: 'Unauthorized origin' },
+  ERR_SENTE_UNAUTHORIZED: { status: 401, closeCode: 4401, message: 'Unauthorized request' },
+  ERR_SENTE_REJECTED: { status: undefined, closeCode: undefined, message: 'Rejected' },
+  ERR_SENTE_HOOK_FAILED: { status: 500, closeCode: 1011, message: 'Internal error' },
+  ERR_SENTE_BAD_PACKAGE: { status: 400, closeCode: 1007, message: 'Bad package' },
+  ERR_SENTE_PAYLOAD_TOO_LARGE: { status: 413, closeCode: 1009, message: 'Payload too large' },
+  ERR_SENTE_ABORTED: { status: 400, closeCode: undefined, message: 'Request aborted' },
+  ERR_SENTE_BAD_EVENT: { status: undefined, closeCode: undefined, message: 'Bad event' },
+  ERR_SENTE_BAD_UID: { status: 500, closeCode: undefined, message: 'Bad uid' },
+  ERR_SENTE_CLIENT_ID_CLASH: { status: undefined, closeCode: undefined, message: 'Client id held by another uid' },
+  ERR_SENTE_PACK_FAILED: { status: 500, closeCode: undefined, message: 'Cannot pack' },
+  ERR_SENTE_QUEUE_OVERFLOW: { status: undefined, closeCode: 1013, message: 'Slow consumer' },
+  ERR_SENTE_UNDELIVERED: { status: undefined, closeCode: undefined, message: 'Undelivered' },
+  ERR_SENTE_KEEPALIVE_TIMEOUT: { status: undefined, closeCode: 4000, message: 'Keep-alive timeout' },
+  ERR_SENTE_SERVER_CLOSED: { status: 503, closeCode: 1001, message: 'Server closing' },
+  ERR_SENTE_NOT_FOUND: { status: 404, closeCode: undefined, message: 'Not found' },
+  ERR_SENTE_CLOSED: { status: undefined, closeCode: undefined, message: 'Closed' },
+  ERR_SENTE_TIMEOUT: { status: undefined, closeCode: undefined, message: 'Timeout' },
+  ERR_SENTE_TRANSPORT: { status: undefined, closeCode: undefined, message: 'Transport error' },
+} as const satisfies Record<string, { status: number | undefined; closeCode: number | undefined; message: string }>;
+
 /** The stable codes of every error Sente raises or answers with. */
-export type SenteErrorCode =
-  | 'ERR_SENTE_BAD_OPTION'
-  | 'ERR_SENTE_NO_CLIENT_ID'
-  | 'ERR_SENTE_BAD_METHOD'
-  | 'ERR_SENTE_BAD_CSRF'
-  | 'ERR_SENTE_BAD_ORIGIN'
-  | 'ERR_SENTE_UNAUTHORIZED'
-  | 'ERR_SENTE_REJECTED'
-  | 'ERR_SENTE_HOOK_FAILED'
-  | 'ERR_SENTE_BAD_PACKAGE'
-  | 'ERR_SENTE_PAYLOAD_TOO_LARGE'
-  | 'ERR_SENTE_BAD_EVENT'
-  | 'ERR_SENTE_BAD_UID'
-  | 'ERR_SENTE_PACK_FAILED'
-  | 'ERR_SENTE_QUEUE_OVERFLOW'
-  | 'ERR_SENTE_UNDELIVERED'
-  | 'ERR_SENTE_KEEPALIVE_TIMEOUT'
-  | 'ERR_SENTE_SERVER_CLOSED'
-  | 'ERR_SENTE_CLOSED'
-  | 'ERR_SENTE_TIMEOUT'
-  | 'ERR_SENTE_TRANSPORT';
+export type SenteErrorCode = keyof typeof ERRORS;
 
 /** Options of {@link SenteError}. */
 export interface SenteErrorOptions {
-  /** The HTTP status this error answers a request with. */
-  status?: number;
-  /** The WebSocket close code this error closes a socket with. */
-  closeCode?: number;
+  /** Overrides the table's HTTP status (a client-side error that carries the status it saw). */
+  status?: number | undefined;
+  /** Overrides the table's close code (a client-side error that carries the code it saw). */
+  closeCode?: number | undefined;
   /** The underlying error. */
   cause?: unknown;
 }
@@ -35,12 +48,15 @@ const BRAND = Symbol.for('sente.error');
 
 /**
  * The one error class of Sente: a stable string `code`, plus the HTTP status or
- * WebSocket close code it is answered with, and the `cause`.
+ * WebSocket close code it is answered with (from {@link ERRORS}), and the `cause`.
  *
  * @example
  * ```ts
+ * import { isSenteError, createSenteServer } from '@sente/core';
+ * import { json } from '@sente/packer-json';
+ * const server = createSenteServer({ packer: json });
  * try { server.send('u1', ['bad id']); }
- * catch (e) { if (isSenteError(e) && e.code === 'ERR_SENTE_BAD_EVENT') … }
+ * catch (e) { if (isSenteError(e) && e.code === 'ERR_SENTE_BAD_EVENT') console.log(e.message); }
  * ```
  */
 export class SenteError extends Error {
@@ -50,15 +66,31 @@ export class SenteError extends Error {
   readonly closeCode: number | undefined;
   readonly [BRAND] = true;
 
-  constructor(code: SenteErrorCode, message: string, options: SenteErrorOptions = {}) {
+  /** @param message The detail, for logs; peers see the table's public message. */
+  constructor(code: SenteErrorCode, message: string = ERRORS[code].message, options: SenteErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.status = options.status;
-    this.closeCode = options.closeCode;
+    this.status = options.status ?? ERRORS[code].status;
+    this.closeCode = options.closeCode ?? ERRORS[code].closeCode;
   }
+
+  /** What a peer is told: the table's message (a detail may name internals). */
+  get publicMessage(): string {
+    return ERRORS[this.code].message;
+  }
+}
+
+/** The error for `code`, with `detail` for logs and the `cause`. */
+export function senteError(code: SenteErrorCode, detail?: string, cause?: unknown): SenteError {
+  return new SenteError(code, detail ?? ERRORS[code].message, cause === undefined ? {} : { cause });
 }
 
 /** True for a {@link SenteError}, even one from another copy of `@sente/core`. */
 export function isSenteError(e: unknown): e is SenteError {
   return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/** `e` when it is a {@link SenteError}, else a `code` error caused by it. */
+export function asSenteError(e: unknown, code: SenteErrorCode, detail?: string): SenteError {
+  return isSenteError(e) ? e : senteError(code, detail, e);
 }

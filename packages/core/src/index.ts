@@ -1,5 +1,5 @@
 export { Keyword, kw, isKeyword, keywordName } from './keyword.js';
-export { SenteError, isSenteError } from './errors.js';
+export { SenteError, isSenteError, senteError, asSenteError } from './errors.js';
 export type { SenteErrorCode, SenteErrorOptions } from './errors.js';
 export { CHSK, NIL_UID, ALL_USERS_WITHOUT_UID, SKIP_CSRF_CHECK, PONG, AJAX_CB_MARKER, CLOSE_CODES, WIRE, EXT_VERSION } from './ids.js';
 export { formatRetryHint, parseRetryHint, parseRetryAfter, retryDelay } from './retry-hint.js';
@@ -23,27 +23,22 @@ export { payloadText } from './packer.js';
 export { systemClock, randomId } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';
 export { collectBody, payloadTooLarge } from './body.js';
-export { parseQuery, headerValue, textResponse, payloadHeaders } from './request.js';
+export { parseQuery, headerValue } from './request.js';
 export type { SenteRequest, SenteResponse, SenteHeaders, SenteBody } from './request.js';
-export type { ServerChannel, ChannelListener, ServerChannelAdapter } from './server-channel.js';
-export {
-  allowOrigin,
-  validCsrfToken,
-  requestCsrfToken,
-  sessionCsrfToken,
-  checkRequest,
-} from './security.js';
-export type { SecurityOptions, Rejection } from './security.js';
+export { textResponse, payloadHeaders, payloadResponse, errorResponse, NO_CONTENT } from './responses.js';
+export type { HttpExchange, UpgradeExchange, SocketChannel, SocketListener } from './adapter.js';
+export { mountSente, requestPath, requestSearch } from './mount.js';
+export type { Mount, MountOptions } from './mount.js';
+export { allowOrigin, validCsrfToken, requestCsrfToken, sessionCsrfToken } from './security.js';
+export type { SecurityOptions } from './security.js';
 export { timingSafeEqual } from './timing-safe.js';
 export { isCbError, isCbSuccess } from './cb.js';
 export { SenteServer, createSenteServer } from './server.js';
-export type { ServerEventMsg, SendOptions, ServerStats } from './server.js';
+export type { ServerEventMsg, SendOptions, ServerStats, ClientAddress, Transport } from './server.js';
+export type { Delivery } from './delivery.js';
 export type { SenteServerOptions, ErrorContext } from './options.js';
 export type { ConnectedUids, ConnectedUidsChange, ConnectedUidsListener } from './connected-uids.js';
 export type { EventHandler, Router, RouterOptions } from './router.js';
-export { Routers } from './router.js';
-export { Timers } from './timers.js';
-export type { Timer } from './timers.js';
 export { isHandshake, readHandshake } from './handshake.js';
 export type { Handshake, HandshakeExt } from './handshake.js';
 export { Sym, isSym } from './sym.js';

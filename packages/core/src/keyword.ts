@@ -6,29 +6,29 @@
  * and write them as keywords; text formats without one (JSON) write the bare
  * name, which is why {@link keywordName} accepts strings too.
  */
-export class Keyword {
+class KeywordClass {
   // Weakly interned: keywords read off the network must not pile up for the
   // life of the process (a memory exhaustion vector). A keyword is shared
   // while anything holds it, so `===` still works; once nothing does, nothing
   // can compare with it either, and its entry goes.
-  private static readonly interned = new Map<string, WeakRef<Keyword>>();
+  private static readonly interned = new Map<string, WeakRef<KeywordClass>>();
   private static readonly registry = new FinalizationRegistry<string>((name) => {
-    if (Keyword.interned.get(name)?.deref() === undefined) Keyword.interned.delete(name);
+    if (KeywordClass.interned.get(name)?.deref() === undefined) KeywordClass.interned.delete(name);
   });
 
   /** The interned keyword with this name (`'ns/name'` or `'name'`). */
-  static for(name: string): Keyword {
-    const found = Keyword.interned.get(name)?.deref();
+  static for(name: string): KeywordClass {
+    const found = KeywordClass.interned.get(name)?.deref();
     if (found !== undefined) return found;
-    const k = new Keyword(name);
-    Keyword.interned.set(name, new WeakRef(k));
-    Keyword.registry.register(k, name);
+    const k = new KeywordClass(name);
+    KeywordClass.interned.set(name, new WeakRef(k));
+    KeywordClass.registry.register(k, name);
     return k;
   }
 
   /** How many keywords are interned now (a diagnostic). */
   static get internedCount(): number {
-    return Keyword.interned.size;
+    return KeywordClass.interned.size;
   }
 
   private constructor(readonly name: string) {}
@@ -48,6 +48,18 @@ export class Keyword {
     return this.name;
   }
 }
+
+const SHARED = Symbol.for('sente.keyword');
+
+/**
+ * The one {@link Keyword} class of the process. An app may load two copies of
+ * this package (its ESM and CommonJS builds, or two versions): the first copy
+ * to load publishes its class, and every later copy uses it, so keywords stay
+ * interned (`===`) and `instanceof Keyword` holds across copies.
+ */
+export const Keyword: typeof KeywordClass = ((globalThis as Record<symbol, unknown>)[SHARED] ??= KeywordClass) as typeof KeywordClass;
+/** A Clojure keyword: see {@link Keyword}. */
+export type Keyword = KeywordClass;
 
 /** Shorthand for {@link Keyword.for}. */
 export const kw = (name: string): Keyword => Keyword.for(name);

@@ -1,4 +1,5 @@
-import { SenteError } from './errors.js';
+import { senteError } from './errors.js';
+import type { SenteError } from './errors.js';
 import { systemClock } from './clock.js';
 import type { Clock } from './clock.js';
 import type { Packer } from './packer.js';
@@ -60,6 +61,21 @@ export interface SenteServerOptions<Raw = unknown> extends SecurityOptions<Raw> 
    * @default 1000
    */
   maxQueuedBatches?: number | undefined;
+  /**
+   * How many bytes of push batches may wait for one client before the oldest
+   * are dropped (reported as `ERR_SENTE_QUEUE_OVERFLOW`); a WebSocket whose
+   * queue passes it reads too slowly and is closed with 1013. One batch is
+   * always allowed, however big.
+   * @default 4194304 (4 MiB)
+   */
+  maxQueuedBytes?: number | undefined;
+  /**
+   * A WebSocket's own send buffer (bytes sent but not yet on the network)
+   * above which the server stops writing to it and queues instead, in order:
+   * a reader that never reads costs at most this plus `maxQueuedBytes`.
+   * @default 1048576 (1 MiB)
+   */
+  maxBufferedBytes?: number | undefined;
   /** How long `close()` waits for handlers to answer pending Ajax replies. @default 5000 */
   closeTimeoutMs?: number | undefined;
   /**
@@ -90,6 +106,8 @@ export type ResolvedOptions<Raw> = SenteServerOptions<Raw> & {
   readonly msAllowReconnectBeforeCloseAjax: number;
   readonly maxPayloadBytes: number;
   readonly maxQueuedBatches: number;
+  readonly maxQueuedBytes: number;
+  readonly maxBufferedBytes: number;
   readonly closeTimeoutMs: number;
   readonly clock: Clock;
 };
@@ -98,7 +116,7 @@ export type ResolvedOptions<Raw> = SenteServerOptions<Raw> & {
 export const CLIENT_AJAX_TIMEOUT_MS = 60_000;
 
 function bad(message: string): SenteError {
-  return new SenteError('ERR_SENTE_BAD_OPTION', message);
+  return senteError('ERR_SENTE_BAD_OPTION', message);
 }
 
 function positive(name: string, v: number | null | undefined, dflt: number | null, nullable = false): number | null {
@@ -137,6 +155,8 @@ export function resolveOptions<Raw>(o: SenteServerOptions<Raw>): ResolvedOptions
     msAllowReconnectBeforeCloseAjax: positive('msAllowReconnectBeforeCloseAjax', o.msAllowReconnectBeforeCloseAjax, 5000) as number,
     maxPayloadBytes: positive('maxPayloadBytes', o.maxPayloadBytes, 1024 * 1024) as number,
     maxQueuedBatches,
+    maxQueuedBytes: positive('maxQueuedBytes', o.maxQueuedBytes, 4 * 1024 * 1024) as number,
+    maxBufferedBytes: positive('maxBufferedBytes', o.maxBufferedBytes, 1024 * 1024) as number,
     closeTimeoutMs: positive('closeTimeoutMs', o.closeTimeoutMs, 5000) as number,
     clock: o.clock ?? systemClock,
   };

@@ -14,9 +14,9 @@ export type SenteBody = Uint8Array | string | Readonly<Record<string, unknown>>;
  * fastify `request`, uWS's copied request data).
  */
 export interface SenteRequest<Raw = unknown> {
-  /** Upper-case HTTP method: `'GET'` or `'POST'` (anything else is answered 405). */
+  /** The HTTP method as sent: `'GET'` or `'POST'` (anything else, lower case included, is answered 405). */
   readonly method: string;
-  /** True for a WebSocket upgrade request. */
+  /** True for a WebSocket upgrade request (given to `server.handleUpgrade`). */
   readonly websocket: boolean;
   /** Query parameters, first value of each, decoded (`handshake%3F` reads as `handshake?`). */
   readonly query: Readonly<Record<string, string>>;
@@ -53,16 +53,3 @@ export function headerValue(headers: SenteHeaders, name: string): string | undef
   const v = headers[name];
   return typeof v === 'string' ? v : v?.[0];
 }
-
-/** A text response with the given status. */
-export function textResponse(status: number, body: string): SenteResponse {
-  return { status, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }, body };
-}
-
-/** The headers of an Ajax answer carrying a packed payload. */
-export function payloadHeaders(payload: string | Uint8Array): Readonly<Record<string, string>> {
-  return typeof payload === 'string' ? TEXT_HEADERS : BINARY_HEADERS;
-}
-
-const TEXT_HEADERS = Object.freeze({ 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-const BINARY_HEADERS = Object.freeze({ 'content-type': 'application/octet-stream', 'cache-control': 'no-store' });

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from './timing-safe.js';
 import { SKIP_CSRF_CHECK } from './ids.js';
-import { headerValue, textResponse } from './request.js';
+import { headerValue } from './request.js';
+import { textResponse } from './responses.js';
 import type { SenteRequest, SenteResponse } from './request.js';
 
 type MaybePromise<T> = T | Promise<T>;

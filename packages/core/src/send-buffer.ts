@@ -1,5 +1,5 @@
 import type { WireEvent } from './event.js';
-import type { Transport } from './conn.js';
+import type { Transport } from './client-conn.js';
 import type { Timer, Timers } from './timers.js';
 
 /**

@@ -1,32 +1,33 @@
-import { CHSK, CLOSE_CODES, ALL_USERS_WITHOUT_UID, NIL_UID, WIRE } from './ids.js';
-import { SenteError, isSenteError } from './errors.js';
-import { fromWireEvent, isReservedId, toWireEvent, validateEvent } from './event.js';
-import {
-  batchEnvelope,
-  decodeEnvelope,
-  envelopes,
-  handshakeEnvelope,
-  pongEnvelope,
-  replyEnvelope,
-} from './envelope.js';
+import { CHSK, CLOSE_CODES, ALL_USERS_WITHOUT_UID, EXT_VERSION, NIL_UID, WIRE } from './ids.js';
+import { SenteError, asSenteError, senteError } from './errors.js';
+import { isReservedId, toWireEvent, validateEvent } from './event.js';
+import { badPackage, clientEvent } from './inbound.js';
+import { decodeEnvelope, envelopes, handshakeEnvelope } from './envelope.js';
+import { fromWireEvent } from './event.js';
 import { checkRequest } from './security.js';
-import { parseQuery, textResponse } from './request.js';
-import { overLimit, payloadTooLarge } from './body.js';
+import { errorResponse, payloadResponse } from './responses.js';
 import { resolveOptions } from './options.js';
+import { readPost } from './post.js';
 import { Timers } from './timers.js';
 import { Routers } from './router.js';
 import { ConnectedUidsStore } from './connected-uids.js';
-import { ConnTable, cancelTimers, newConn } from './conn.js';
-import { SendBuffers } from './send-buffer.js';
-import type { Conn, Transport } from './conn.js';
-import type { Batch } from './send-buffer.js';
+import { ClientConn, ClientTable } from './client-conn.js';
+import { LocalDelivery } from './delivery.js';
+import { WsSession } from './ws-session.js';
+import { PollSession } from './long-poll.js';
+import { AjaxReplies } from './ajax-replies.js';
+import type { Transport } from './client-conn.js';
+import type { Delivery } from './delivery.js';
 import type { SenteEvent, WireEvent } from './event.js';
 import type { Packed, Packer } from './packer.js';
 import type { SenteRequest, SenteResponse } from './request.js';
-import type { ChannelListener, ServerChannel, ServerChannelAdapter } from './server-channel.js';
+import type { HttpExchange, SocketListener, UpgradeExchange } from './adapter.js';
 import type { ErrorContext, ResolvedOptions, SenteServerOptions } from './options.js';
 import type { EventHandler, Router, RouterOptions } from './router.js';
 import type { ConnectedUids, ConnectedUidsListener } from './connected-uids.js';
+import type { Hub, PackedConstants } from './hub.js';
+
+export type { Transport } from './client-conn.js';
 
 /** An event as a server router receives it (Sente's server event-msg). */
 export interface ServerEventMsg<Raw = unknown> {
@@ -59,6 +60,12 @@ export interface SendOptions {
   flush?: boolean | undefined;
 }
 
+/** One client of one uid: the target of {@link SenteServer.sendToClient}. */
+export interface ClientAddress {
+  readonly uid: string;
+  readonly clientId: string;
+}
+
 /** Counts of what a server holds, to observe load and prove that nothing leaks. */
 export interface ServerStats {
   readonly wsClients: number;
@@ -67,23 +74,23 @@ export interface ServerStats {
   readonly timers: number;
   /** Push batches in their batching window. */
   readonly bufferedBatches: number;
-  /** Push batches queued for clients that are between polls or reconnecting. */
+  /** Push batches queued for clients that are between polls, reconnecting, or reading slowly. */
   readonly queuedBatches: number;
+  /** The bytes of those queued batches. */
+  readonly queuedBytes: number;
   /** Ajax requests waiting for a handler's reply. */
   readonly pendingReplies: number;
 }
 
 const MAX_CLIENT_ID_LENGTH = 128;
 
-interface PendingReply {
-  answer(payload: Packed): void;
-}
+const IGNORE: SocketListener = { onMessage: () => {}, onDrain: () => {}, onClose: () => {} };
 
 /**
  * Sente's channel socket server (`make-channel-socket-server!`), sans I/O: it
  * owns the protocol — handshakes, long-polls, batching, replies, keep-alive,
- * connected uids, the security pipeline — and does its I/O only through the
- * {@link ServerChannelAdapter} each request comes with.
+ * backpressure, connected uids, the security pipeline — and does its I/O only
+ * through the exchanges adapters hand to {@link handleHttp} and {@link handleUpgrade}.
  */
 export class SenteServer<Raw = unknown> {
   /** The packer every payload goes through. */
@@ -92,17 +99,14 @@ export class SenteServer<Raw = unknown> {
   readonly maxPayloadBytes: number;
 
   private readonly opts: ResolvedOptions<Raw>;
+  private readonly hub: Hub;
   private readonly timers: Timers;
   private readonly routers: Routers<ServerEventMsg<Raw>>;
   private readonly uids: ConnectedUidsStore;
-  private readonly conns = new ConnTable();
-  private readonly buffers: SendBuffers;
-  private readonly pendingReplies = new Set<PendingReply>();
-  private readonly packedPing: Packed;
-  private readonly packedTimeout: Packed;
-  private readonly packedDummy: Packed;
+  private readonly clients = new ClientTable();
+  private readonly delivery: Delivery;
+  private readonly replies: AjaxReplies;
   private closing: Promise<void> | undefined;
-  private repliesDrained: (() => void) | undefined;
 
   constructor(options: SenteServerOptions<Raw>) {
     this.opts = resolveOptions(options);
@@ -110,19 +114,28 @@ export class SenteServer<Raw = unknown> {
     this.maxPayloadBytes = this.opts.maxPayloadBytes;
     this.timers = new Timers(this.opts.clock);
     this.routers = new Routers((e, msg) =>
-      this.report(wrap(e, 'ERR_SENTE_HOOK_FAILED', 'An event handler failed.'), { uid: msg.uid, clientId: msg.clientId }),
+      this.report(asSenteError(e, 'ERR_SENTE_HOOK_FAILED', 'An event handler failed.'), { uid: msg.uid, clientId: msg.clientId }),
     );
-    this.uids = new ConnectedUidsStore((e) => this.report(wrap(e, 'ERR_SENTE_HOOK_FAILED', 'A connected-uids listener failed.'), {}));
-    this.buffers = new SendBuffers(this.timers, { ws: this.opts.sendBufMsWs, ajax: this.opts.sendBufMsAjax }, (t, uid, b) =>
-      this.flushBatch(t, uid, b),
-    );
+    this.uids = new ConnectedUidsStore((e) => this.report(asSenteError(e, 'ERR_SENTE_HOOK_FAILED', 'A connected-uids listener failed.'), {}));
     // The constant envelopes are packed once, not per send.
-    this.packedPing = this.packer.pack(envelopes.wsPing);
-    this.packedTimeout = this.packer.pack(envelopes.timeout);
-    this.packedDummy = this.packer.pack(envelopes.dummyCb200);
+    const packed: PackedConstants = {
+      ping: this.packer.pack(envelopes.wsPing),
+      timeout: this.packer.pack(envelopes.timeout),
+      dummy: this.packer.pack(envelopes.dummyCb200),
+    };
+    this.hub = {
+      opts: this.opts as ResolvedOptions<unknown>,
+      packer: this.packer,
+      timers: this.timers,
+      packed,
+      dispatch: (event, from, reply) => this.emit(event, from, reply),
+      connected: (client) => this.connected(client),
+      expired: (client) => this.expired(client),
+      report: (error, context) => this.report(error, context),
+    };
+    this.delivery = new LocalDelivery(this.hub, this.clients);
+    this.replies = new AjaxReplies(this.hub);
   }
-
-  // ---------------------------------------------------------------- public API
 
   /** The uids with at least one connected client, by transport: a live, read-only view. */
   get connectedUids(): ConnectedUids {
@@ -159,68 +172,67 @@ export class SenteServer<Raw = unknown> {
   send(uid: string, event: SenteEvent, options?: SendOptions): void {
     const target = checkUid(uid);
     if (Array.isArray(event) && event[0] === CHSK.close) {
-      if (options?.flush) this.flushUid(target);
+      if (options?.flush) this.delivery.flush(target);
       this.closeUser(target);
       return;
     }
-    const wire = checkPush(event);
-    this.buffer(target, wire, undefined);
-    if (options?.flush) this.flushUid(target);
+    this.delivery.push(target, checkPush(event));
+    if (options?.flush) this.delivery.flush(target);
   }
 
   /**
    * Pushes `event` to one client (every tab has its own client id), on
    * whichever transport it is connected, ordered with the pushes to its uid.
+   * Address it as `{ uid, clientId }` (e.g. the `uid` and `clientId` of a
+   * router message). A client id alone reaches the client only while a single
+   * uid holds that id: a client id that two uids claim (a forged id, a login
+   * in progress) gets nothing, so a push never crosses to another user.
    * A client that is not connected gets nothing.
    * @throws {SenteError} `ERR_SENTE_BAD_EVENT` for an invalid or reserved event.
    */
-  sendToClient(clientId: string, event: SenteEvent, options?: SendOptions): void {
+  sendToClient(client: string | ClientAddress, event: SenteEvent, options?: SendOptions): void {
     const wire = checkPush(event);
-    const records = this.conns.byClientId(clientId);
-    if (records === undefined) return;
-    const uids = new Set<string>();
-    for (const c of records) {
-      this.buffers.push(c.transport, c.uid, wire, clientId);
-      uids.add(c.uid);
-    }
-    if (options?.flush) for (const uid of uids) this.flushUid(uid);
+    const uid = this.uidOf(client);
+    if (uid === undefined) return;
+    const clientId = typeof client === 'string' ? client : client.clientId;
+    this.delivery.push(uid, wire, clientId);
+    if (options?.flush) this.delivery.flush(uid);
   }
 
   /** Pushes `event` to every connected uid. */
   broadcast(event: SenteEvent, options?: SendOptions): void {
     const wire = checkPush(event);
     for (const uid of this.uids.view.any) {
-      this.buffer(uid, wire, undefined);
-      if (options?.flush) this.flushUid(uid);
+      this.delivery.push(uid, wire);
+      if (options?.flush) this.delivery.flush(uid);
     }
   }
 
-  /** Closes every connection of `uid` (WebSockets with code 4001; parked polls end). */
+  /** Closes every connection of `uid` (WebSockets with code 4001; parked polls end with 204). */
   closeUser(uid: string): void {
     const target = checkUid(uid);
     for (const t of ['ws', 'ajax'] as const) {
-      const clients = this.conns.clientsOf(t, target);
-      if (clients === undefined) continue;
-      for (const c of [...clients.values()]) {
-        const ch = c.channel;
-        if (ch === null) continue;
-        this.channelClosed(c, ch);
-        ch.close(CLOSE_CODES.closedByServer, 'Closed by server');
-      }
+      const clients = this.clients.clientsOf(t, target);
+      if (clients !== undefined) for (const c of [...clients.values()]) c.end(CLOSE_CODES.closedByServer, 'Closed by server');
     }
   }
 
   /** Counts of what the server holds right now. */
   stats(): ServerStats {
-    let queued = 0;
-    for (const c of this.conns.all()) queued += c.outbox.length;
+    let queuedBatches = 0;
+    let queuedBytes = 0;
+    for (const c of this.clients.all()) {
+      queuedBatches += c.outbox.length;
+      queuedBytes += c.outbox.bytes;
+    }
     return {
-      wsClients: this.conns.count('ws'),
-      ajaxClients: this.conns.count('ajax'),
+      wsClients: this.clients.count('ws'),
+      ajaxClients: this.clients.count('ajax'),
       timers: this.timers.live,
-      bufferedBatches: this.buffers.size,
-      queuedBatches: queued,
-      pendingReplies: this.pendingReplies.size,
+      bufferedBatches: this.delivery.bufferedBatches,
+      queuedBatches,
+      queuedBytes,
+      pendingReplies: this.replies.size,
     };
   }
 
@@ -241,279 +253,161 @@ export class SenteServer<Raw = unknown> {
   }
 
   /**
-   * Handles one request to the Sente path: the WebSocket upgrade, the Ajax
-   * handshake or long-poll GET, or an Ajax POST. Calls exactly one method of
-   * `adapter`, once. Never rejects: every failure is answered (see the
-   * protocol reference for statuses) and reported to `onError`.
+   * Handles an Ajax request to the Sente path: the handshake or long-poll GET,
+   * or a POST. Never rejects: every failure is answered (see the protocol
+   * reference for statuses) and reported to `onError`.
    */
-  async handle(req: SenteRequest<Raw>, adapter: ServerChannelAdapter): Promise<void> {
+  handleHttp(req: SenteRequest<Raw>, exchange: HttpExchange): Promise<void> {
+    return this.handle(req, exchange, undefined);
+  }
+
+  /**
+   * Handles a WebSocket upgrade request to the Sente path: accepted (and the
+   * handshake sent first on the socket), or refused with its HTTP status and
+   * never upgraded. Never rejects.
+   */
+  handleUpgrade(req: SenteRequest<Raw>, exchange: UpgradeExchange): Promise<void> {
+    return this.handle(req, undefined, exchange);
+  }
+
+  private async handle(req: SenteRequest<Raw>, http: HttpExchange | undefined, upgrade: UpgradeExchange | undefined): Promise<void> {
     let answered = false;
-    const once: ServerChannelAdapter = {
-      respond: (r) => {
-        answered = true;
-        adapter.respond(r);
-      },
-      acceptWebSocket: (open) => {
-        answered = true;
-        adapter.acceptWebSocket(open);
-      },
-      acceptAjax: (open) => {
-        answered = true;
-        adapter.acceptAjax(open);
-      },
+    const respond = (r: SenteResponse): void => {
+      answered = true;
+      if (http) http.respond(r);
+      else upgrade?.reject(r);
     };
     try {
-      await this.route(req, once);
+      await this.route(req, http, upgrade, respond, () => (answered = true));
     } catch (e) {
-      const err = wrap(e, 'ERR_SENTE_HOOK_FAILED', 'A server hook failed.');
+      const err = asSenteError(e, 'ERR_SENTE_HOOK_FAILED', 'A server hook failed.');
       this.report(err, {});
-      if (!answered) once.respond(errorResponse(err));
+      if (!answered) respond(errorResponse(err));
     }
   }
 
-  // ------------------------------------------------------------ request flow
-
-  private async route(req: SenteRequest<Raw>, adapter: ServerChannelAdapter): Promise<void> {
-    if (this.closing) return adapter.respond(closingResponse());
-    const method = req.method.toUpperCase();
-    if (method !== 'GET' && (method !== 'POST' || req.websocket)) {
-      return adapter.respond({ ...textResponse(405, 'Method not allowed'), headers: { allow: 'GET, POST', 'content-type': 'text/plain; charset=utf-8' } });
-    }
+  /** One request, start to end: each step either answers it or hands it on. */
+  private async route(
+    req: SenteRequest<Raw>,
+    http: HttpExchange | undefined,
+    upgrade: UpgradeExchange | undefined,
+    respond: (r: SenteResponse) => void,
+    accepted: () => void,
+  ): Promise<void> {
+    const refuse = (err: SenteError, context: ErrorContext = {}): void => {
+      this.report(err, context);
+      respond(errorResponse(err));
+    };
+    if (this.closing) return respond(errorResponse(senteError('ERR_SENTE_SERVER_CLOSED')));
+    // Methods are case-sensitive (RFC 9110): `get` is not GET.
+    const post = req.method === 'POST' && upgrade === undefined;
+    if (req.method !== 'GET' && !post) return refuse(senteError('ERR_SENTE_BAD_METHOD', 'Method not allowed'));
     // A GET names its client up front, and Sente checks it first. A POST names it
     // in its body, which is read only once the request has passed the checks.
-    if (method === 'GET' && this.refuseClientId(req.query[WIRE.clientId], adapter)) return;
+    if (!post) {
+      const bad = badClientId(req.query[WIRE.clientId]);
+      if (bad) return refuse(bad);
+    }
     const rejection = await checkRequest(this.opts, req);
     if (rejection) {
       const { code, response } = rejection;
-      const context = method === 'GET' ? { clientId: req.query[WIRE.clientId] as string } : {};
-      this.report(new SenteError(code, `Request rejected (${response.status})`, { status: response.status }), context);
-      return adapter.respond(response);
+      this.report(new SenteError(code, `Request rejected (${response.status})`, { status: response.status }), post ? {} : { clientId: req.query[WIRE.clientId] as string });
+      return respond(response);
     }
-    let post: RawPost | undefined;
-    if (method === 'POST') {
+    let body: Packed | undefined;
+    let clientId = req.query[WIRE.clientId] as string;
+    if (post) {
+      let p;
       try {
-        post = await readPost(req, this.maxPayloadBytes);
+        p = await readPost(req, this.maxPayloadBytes);
       } catch (e) {
-        const err = wrap(e, 'ERR_SENTE_BAD_PACKAGE', 'Bad package');
-        this.report(err, { transport: 'ajax' });
-        return adapter.respond(errorResponse(err));
+        return refuse(asSenteError(e, 'ERR_SENTE_BAD_PACKAGE'), { transport: 'ajax' });
       }
-      if (this.refuseClientId(post.clientId, adapter)) return;
+      const bad = badClientId(p.clientId);
+      if (bad) return refuse(bad);
+      clientId = p.clientId as string;
+      body = p.payload;
     }
-    const clientId = (post ? post.clientId : req.query[WIRE.clientId]) as string;
     const uid = normalizeUid(await (this.opts.userId ?? sessionUid)(req, clientId));
-    const handshake =
-      req.websocket || (!post && (req.query[WIRE.handshake] !== undefined || this.conns.get('ajax', uid, clientId) === undefined));
-    // Packed before accepting: handshake data the packer rejects is answered 500, not a half-open socket.
-    const hs = handshake ? this.packer.pack(handshakeEnvelope(uid, await this.opts.handshakeData?.(req))) : undefined;
     // Hooks are async: the server may have started closing meanwhile.
-    if (this.closing) return adapter.respond(closingResponse());
+    if (this.closing) return respond(errorResponse(senteError('ERR_SENTE_SERVER_CLOSED')));
+    if (body !== undefined && http !== undefined) return this.post(req, http, uid, clientId, body);
 
-    if (post) return this.handlePost(req, adapter, uid, clientId, post.payload);
-    if (req.websocket) return adapter.acceptWebSocket((ch) => this.openWs(req, uid, clientId, hs as Packed, ch));
-    if (hs !== undefined) return adapter.acceptAjax((ch) => this.ajaxHandshake(req, uid, clientId, hs, ch));
-    return adapter.acceptAjax((ch) => this.ajaxPoll(req, uid, clientId, ch));
-  }
-
-  /** Answers 400 when `clientId` is missing, blank or too long; true when it did. */
-  private refuseClientId(clientId: string | undefined, adapter: ServerChannelAdapter): boolean {
-    // Sente rejects a blank client id (`str/blank?`), whitespace included.
-    const blank = typeof clientId !== 'string' || clientId.trim().length === 0;
-    if (!blank && clientId.length <= MAX_CLIENT_ID_LENGTH) return false;
-    const err = new SenteError('ERR_SENTE_NO_CLIENT_ID', blank ? 'Missing client id' : 'Bad client id', { status: 400 });
-    this.report(err, {});
-    adapter.respond(errorResponse(err));
-    return true;
-  }
-
-  /** A client's record on `transport`, created if new; a superseded channel is retired. */
-  private claim(transport: Transport, req: SenteRequest, uid: string, clientId: string): Conn {
-    let conn = this.conns.get(transport, uid, clientId);
-    if (conn === undefined) {
-      conn = newConn(transport, uid, clientId, req);
-      this.conns.add(conn);
-    } else {
-      const old = conn.channel;
-      cancelTimers(conn);
-      conn.channel = null;
-      // A client id opened a new socket or poll while its old one lives on:
-      // the old one is stale; end it so it does not linger until its own timeout.
-      if (old !== null) {
-        if (transport === 'ws') old.close(CLOSE_CODES.normal, 'Superseded');
-        else old.send(this.packedTimeout);
-      }
+    const handshake = upgrade !== undefined || req.query[WIRE.handshake] !== undefined || this.clients.get('ajax', uid, clientId) === undefined;
+    // Packed before accepting: handshake data the packer rejects is answered 500, not a half-open socket.
+    const hs = handshake ? this.packer.pack(handshakeEnvelope(uid, await this.opts.handshakeData?.(req), this.ext(req))) : undefined;
+    // Hooks are async: the server may have started closing meanwhile.
+    if (this.closing) return respond(errorResponse(senteError('ERR_SENTE_SERVER_CLOSED')));
+    accepted();
+    if (upgrade !== undefined) {
+      return upgrade.accept((socket) => {
+        // A socket opened while the server closes is closed at once, nothing recorded.
+        if (this.closing) {
+          socket.close(CLOSE_CODES.goingAway, 'Server closing');
+          return IGNORE;
+        }
+        const session = new WsSession(this.hub, this.claim('ws', req, uid, clientId), socket);
+        session.start(hs as Packed);
+        return session;
+      });
     }
-    conn.connId++;
-    conn.request = req;
-    return conn;
-  }
-
-  private openWs(req: SenteRequest, uid: string, clientId: string, handshake: Packed, ch: ServerChannel): ChannelListener {
-    if (this.closing) {
-      ch.close(CLOSE_CODES.goingAway, 'Server closing');
-      return NOOP_LISTENER;
-    }
-    const conn = this.claim('ws', req, uid, clientId);
-    conn.channel = ch;
-    ch.send(handshake);
-    this.markConnected(conn);
-    this.startKeepAlive(conn, ch);
-    // Pushes sent while this client was reconnecting, in order.
-    while (conn.outbox.length > 0 && conn.channel === ch && ch.send(conn.outbox[0] as Packed)) {
-      conn.outbox.shift();
-      conn.activity++;
-    }
-    return {
-      onMessage: (data) => this.wsMessage(conn, ch, data),
-      onClose: () => this.channelClosed(conn, ch),
-    };
-  }
-
-  private wsMessage(conn: Conn, ch: ServerChannel, data: Packed): void {
-    if (conn.channel !== ch) return;
-    if (overLimit(data, this.maxPayloadBytes)) return this.dropWs(conn, ch, payloadTooLarge(this.maxPayloadBytes));
-    conn.activity++;
-    let env;
-    try {
-      env = decodeEnvelope(this.packer.unpack(data));
-    } catch (e) {
-      return this.dropWs(conn, ch, badPackage(e));
-    }
-    if (env === undefined) {
-      return this.dropWs(conn, ch, new SenteError('ERR_SENTE_BAD_PACKAGE', 'Bad package: not a Sente envelope', { closeCode: 1007 }));
-    }
-    const ev = fromWireEvent(env.content);
-    const cbId = env.cbId;
-    if (ev !== undefined && ev[0] === CHSK.wsPing) {
-      if (cbId !== null) ch.send(this.packer.pack(pongEnvelope(cbId)));
+    const exchange = http as HttpExchange;
+    const client = this.claim('ajax', req, uid, clientId);
+    if (hs !== undefined) {
+      exchange.respond(payloadResponse(hs));
+      // No uidport-open for the handshake itself (Sente #260): the client counts once it polls.
+      if (client.session === null) client.startGrace();
       return;
     }
-    if (ev !== undefined && ev[0] === CHSK.wsPong) return;
-    let reply: ((value: unknown) => boolean) | undefined;
-    if (cbId !== null) {
-      let done = false;
-      reply = (value) => {
-        if (done) return false;
-        if (conn.channel !== ch) {
-          done = true;
-          return false;
-        }
-        // Packed first: a value the packer rejects throws to the handler and leaves the reply open.
-        const payload = this.packer.pack(replyEnvelope(value, cbId));
-        done = true;
-        return ch.send(payload);
-      };
+    new PollSession(this.hub, client, exchange).start();
+  }
+
+  /** This library's handshake extensions, for a client that asked for them. */
+  private ext(req: SenteRequest<Raw>): Readonly<Record<string, unknown>> | undefined {
+    if (req.query[WIRE.ext] === undefined) return undefined;
+    return { v: EXT_VERSION, maxPayloadBytes: this.maxPayloadBytes };
+  }
+
+  /** The client's record on `transport`, created when new. */
+  private claim(transport: Transport, req: SenteRequest, uid: string, clientId: string): ClientConn {
+    let client = this.clients.get(transport, uid, clientId);
+    if (client === undefined) {
+      client = new ClientConn(transport, uid, clientId, req, this.hub);
+      this.clients.add(client);
     }
-    this.deliver(clientEvent(ev, env.content), conn, reply);
+    client.request = req;
+    return client;
   }
 
-  private dropWs(conn: Conn, ch: ServerChannel, err: SenteError): void {
-    this.report(err, ctx(conn));
-    this.channelClosed(conn, ch);
-    ch.close(err.closeCode ?? CLOSE_CODES.badPackage, err.message.slice(0, 120));
-  }
-
-  private ajaxHandshake(req: SenteRequest, uid: string, clientId: string, handshake: Packed, ch: ServerChannel): ChannelListener {
-    if (this.closing) return this.refuseAjax(ch);
-    const conn = this.claim('ajax', req, uid, clientId);
-    ch.send(handshake);
-    // No uidport-open for the handshake itself (Sente #260): the client counts once it polls.
-    this.startGrace(conn);
-    return NOOP_LISTENER;
-  }
-
-  private ajaxPoll(req: SenteRequest, uid: string, clientId: string, ch: ServerChannel): ChannelListener {
-    if (this.closing) return this.refuseAjax(ch);
-    const conn = this.claim('ajax', req, uid, clientId);
-    conn.channel = ch;
-    conn.activity++;
-    this.markConnected(conn);
-    if (conn.outbox.length > 0) {
-      this.answerPoll(conn, conn.outbox.shift() as Packed);
-    } else {
-      conn.lpTimer = this.timers.set(() => {
-        conn.lpTimer = undefined;
-        if (conn.channel === ch) this.answerPoll(conn, this.packedTimeout);
-      }, this.opts.lpTimeoutMs);
-    }
-    return { onMessage: ignoreMessage, onClose: () => this.channelClosed(conn, ch) };
-  }
-
-  /** An Ajax channel opened while the server closes: answered like a poll timeout, nothing recorded. */
-  private refuseAjax(ch: ServerChannel): ChannelListener {
-    ch.send(this.packedTimeout);
-    return NOOP_LISTENER;
-  }
-
-  /** Answers the parked poll (one payload per response) and starts the wait for the next. */
-  private answerPoll(conn: Conn, payload: Packed): void {
-    const ch = conn.channel;
-    if (ch === null) return;
-    this.channelClosed(conn, ch);
-    ch.send(payload);
-  }
-
-  private handlePost(req: SenteRequest, adapter: ServerChannelAdapter, uid: string, clientId: string, payload: Packed): void {
+  private post(req: SenteRequest<Raw>, exchange: HttpExchange, uid: string, clientId: string, body: Packed): void {
+    const context = { uid, clientId, transport: 'ajax' as const };
     let env;
     try {
-      env = decodeEnvelope(this.packer.unpack(payload));
+      env = decodeEnvelope(this.packer.unpack(body));
     } catch (e) {
       const err = badPackage(e);
-      this.report(err, { uid, clientId, transport: 'ajax' });
-      return adapter.respond(errorResponse(err));
+      this.report(err, context);
+      exchange.respond(errorResponse(err));
+      return;
     }
     if (env === undefined) {
-      const err = new SenteError('ERR_SENTE_BAD_PACKAGE', 'Bad package: not a Sente envelope', { status: 400 });
-      this.report(err, { uid, clientId, transport: 'ajax' });
-      return adapter.respond(errorResponse(err));
+      const err = senteError('ERR_SENTE_BAD_PACKAGE', 'Bad package: not a Sente envelope');
+      this.report(err, context);
+      exchange.respond(errorResponse(err));
+      return;
     }
-    const { content, cbId } = env;
-    adapter.acceptAjax((ch) => {
-      const ev = fromWireEvent(content);
-      if (cbId === null) {
-        ch.send(this.packedDummy);
-        this.deliver(clientEvent(ev, content), { uid, clientId, transport: 'ajax', request: req }, undefined);
-        return NOOP_LISTENER;
-      }
-      let done = false;
-      const pending: PendingReply = {
-        answer: (payload) => {
-          if (done) return;
-          done = true;
-          timer.cancel();
-          this.forget(pending);
-          ch.send(payload);
-        },
-      };
-      // Sente answers within lpTimeoutMs whatever the client's own timeout.
-      const timer = this.timers.set(() => pending.answer(this.packedTimeout), this.opts.lpTimeoutMs);
-      this.pendingReplies.add(pending);
-      const reply = (value: unknown): boolean => {
-        if (done || !ch.isOpen()) return false;
-        // Packed first: a value the packer rejects throws to the handler and leaves the
-        // request pending (a later reply, or the deadline, still answers it).
-        pending.answer(this.packer.pack(replyEnvelope(value, null)));
-        return true;
-      };
-      this.deliver(clientEvent(ev, content), { uid, clientId, transport: 'ajax', request: req }, reply);
-      return {
-        onMessage: ignoreMessage,
-        onClose: () => {
-          if (done) return;
-          // The client went away before the reply: nothing to answer.
-          done = true;
-          timer.cancel();
-          this.forget(pending);
-        },
-      };
-    });
+    const from = { uid, clientId, transport: 'ajax' as const, request: req };
+    const event = clientEvent(fromWireEvent(env.content), env.content);
+    if (env.cbId === null) {
+      exchange.respond(payloadResponse(this.hub.packed.dummy));
+      return this.emit(event, from, undefined);
+    }
+    this.emit(event, from, this.replies.open(exchange));
   }
 
-  // --------------------------------------------------------- events to routers
-
-  private deliver(
+  private emit(
     event: SenteEvent,
-    from: Pick<Conn, 'uid' | 'clientId' | 'transport' | 'request'>,
+    from: { readonly uid: string; readonly clientId: string; readonly transport: Transport; readonly request: SenteRequest },
     reply: ((value: unknown) => boolean) | undefined,
   ): void {
     this.routers.dispatch({
@@ -529,185 +423,42 @@ export class SenteServer<Raw = unknown> {
     });
   }
 
-  // ------------------------------------------------ connection lifecycle rules
-
-  private markConnected(conn: Conn): void {
-    if (conn.counted) return;
-    conn.counted = true;
-    if (this.uids.add(conn.transport, conn.uid)) this.deliver([CHSK.uidportOpen, conn.uid], conn, undefined);
+  private connected(client: ClientConn): void {
+    if (client.counted) return;
+    client.counted = true;
+    if (this.uids.add(client.transport, client.uid)) this.emit([CHSK.uidportOpen, client.uid], client, undefined);
   }
 
-  /** The channel `ch` of `conn` closed: if it is still the current one, the grace period starts. */
-  private channelClosed(conn: Conn, ch: ServerChannel): void {
-    if (conn.channel !== ch) return;
-    conn.channel = null;
-    conn.kaTimer?.cancel();
-    conn.lpTimer?.cancel();
-    conn.kaTimer = conn.lpTimer = undefined;
-    this.startGrace(conn);
+  private expired(client: ClientConn): void {
+    client.dispose();
+    if (this.clients.remove(client)) this.delivery.forget(client.uid, client.transport);
+    if (client.counted && this.uids.remove(client.transport, client.uid)) this.emit([CHSK.uidportClose, client.uid], client, undefined);
   }
 
-  private startGrace(conn: Conn): void {
-    conn.graceTimer?.cancel();
-    const connId = conn.connId;
-    const ms = conn.transport === 'ws' ? this.opts.msAllowReconnectBeforeCloseWs : this.opts.msAllowReconnectBeforeCloseAjax;
-    conn.graceTimer = this.timers.set(() => {
-      conn.graceTimer = undefined;
-      if (conn.connId === connId && conn.channel === null) this.removeConn(conn);
-    }, ms);
-  }
-
-  private removeConn(conn: Conn): void {
-    cancelTimers(conn);
-    if (conn.outbox.length > 0) {
-      // At most once: a client gone for its whole grace period loses what waited for it.
-      const n = conn.outbox.length;
-      conn.outbox.length = 0;
-      this.report(new SenteError('ERR_SENTE_UNDELIVERED', `${n} push batch(es) dropped: the client did not come back`), ctx(conn));
-    }
-    if (this.conns.remove(conn)) this.buffers.drop(conn.transport, conn.uid);
-    if (conn.counted && this.uids.remove(conn.transport, conn.uid)) {
-      this.deliver([CHSK.uidportClose, conn.uid], conn, undefined);
-    }
-  }
-
-  // ----------------------------------------------------------------- keep-alive
-
-  private startKeepAlive(conn: Conn, ch: ServerChannel): void {
-    const kalive = this.opts.wsKaliveMs;
-    if (kalive === null) return;
-    // Sente checks every half period (#455): a fixed window otherwise lets idle time reach 2x.
-    const half = kalive / 2;
-    conn.kaSeen = conn.activity;
-    conn.awaitingPong = false;
-    const tick = (): void => {
-      conn.kaTimer = undefined;
-      if (conn.channel !== ch) return;
-      // Sente's "force close": a socket whose close was never reported must not count forever.
-      if (!ch.isOpen()) return this.channelClosed(conn, ch);
-      if (conn.activity !== conn.kaSeen) {
-        conn.kaSeen = conn.activity;
-        conn.awaitingPong = false;
-        conn.kaTimer = this.timers.set(tick, half);
-      } else if (!conn.awaitingPong) {
-        ch.send(this.packedPing);
-        const timeout = this.opts.wsPingTimeoutMs;
-        conn.awaitingPong = timeout !== null;
-        conn.kaTimer = this.timers.set(tick, timeout ?? half);
-      } else {
-        this.dropWs(conn, ch, new SenteError('ERR_SENTE_KEEPALIVE_TIMEOUT', 'Keep-alive timeout', { closeCode: CLOSE_CODES.keepAliveTimeout }));
-      }
-    };
-    conn.kaTimer = this.timers.set(tick, half);
-  }
-
-  // ------------------------------------------------------------- server push
-
-  private buffer(uid: string, wire: WireEvent, clientId: string | undefined): void {
-    // Only transports the uid has clients on get a batch: no timer for an offline user.
-    if (this.conns.clientsOf('ws', uid)) this.buffers.push('ws', uid, wire, clientId);
-    if (this.conns.clientsOf('ajax', uid)) this.buffers.push('ajax', uid, wire, clientId);
-  }
-
-  private flushUid(uid: string): void {
-    this.buffers.take('ws', uid);
-    this.buffers.take('ajax', uid);
-  }
-
-  private flushBatch(transport: Transport, uid: string, batch: Batch): void {
-    const clients = this.conns.clientsOf(transport, uid);
-    if (clients === undefined) return;
-    const only = batch.only;
-    let common: Packed | null | undefined;
-    for (const conn of clients.values()) {
-      let payload: Packed | null;
-      if (only === undefined || !only.includes(conn.clientId)) {
-        if (common === undefined) {
-          common = this.packBatch(only === undefined ? batch.events : batch.events.filter((_, i) => only[i] === undefined), conn);
-        }
-        payload = common;
-      } else {
-        payload = this.packBatch(
-          batch.events.filter((_, i) => only[i] === undefined || only[i] === conn.clientId),
-          conn,
-        );
-      }
-      if (payload !== null) this.enqueue(conn, payload);
-    }
-  }
-
-  /** Packs a batch once; events that cannot be packed are dropped and reported, the rest go. */
-  private packBatch(events: readonly WireEvent[], conn: Conn): Packed | null {
-    if (events.length === 0) return null;
-    try {
-      return this.packer.pack(batchEnvelope(events));
-    } catch {
-      const ok = events.filter((ev) => {
-        try {
-          this.packer.pack(ev);
-          return true;
-        } catch (e) {
-          this.report(wrap(e, 'ERR_SENTE_PACK_FAILED', `Cannot pack event ${String(ev[0])}: dropped`), ctx(conn));
-          return false;
-        }
-      });
-      if (ok.length === 0) return null;
-      try {
-        return this.packer.pack(batchEnvelope(ok));
-      } catch (e) {
-        // Every event packs alone but not together (a packer with a size limit): this runs
-        // in a timer, so a throw would escape to the host; the batch is dropped and reported.
-        this.report(wrap(e, 'ERR_SENTE_PACK_FAILED', `Cannot pack a batch of ${ok.length} events: dropped`), ctx(conn));
-        return null;
+  /** The one uid a push addressed to `client` may reach. */
+  private uidOf(client: string | ClientAddress): string | undefined {
+    if (typeof client !== 'string') return client.uid;
+    const records = this.clients.recordsOf(client);
+    if (records === undefined) return undefined;
+    let uid: string | undefined;
+    for (const r of records) {
+      if (uid === undefined) uid = r.uid;
+      else if (r.uid !== uid) {
+        this.report(senteError('ERR_SENTE_CLIENT_ID_CLASH', 'A push to a client id that two uids hold was not sent: address it with { uid, clientId }'), { clientId: client });
+        return undefined;
       }
     }
+    return uid;
   }
-
-  /** Hands a packed batch to a client, behind whatever is already queued for it. */
-  private enqueue(conn: Conn, payload: Packed): void {
-    const ch = conn.channel;
-    if (conn.transport === 'ws' && ch !== null && conn.outbox.length === 0 && ch.send(payload)) {
-      conn.activity++;
-      return;
-    }
-    if (conn.outbox.length >= this.opts.maxQueuedBatches) {
-      conn.outbox.shift();
-      this.report(new SenteError('ERR_SENTE_QUEUE_OVERFLOW', 'Push queue full: oldest batch dropped'), ctx(conn));
-    }
-    conn.outbox.push(payload);
-    if (conn.transport === 'ajax' && ch !== null) this.answerPoll(conn, conn.outbox.shift() as Packed);
-  }
-
-  // ------------------------------------------------------------------ shutdown
 
   private async shutdown(): Promise<void> {
-    this.buffers.takeAll();
-    if (this.pendingReplies.size > 0) {
-      await new Promise<void>((resolve) => {
-        const deadline = this.timers.set(() => this.repliesDrained?.(), this.opts.closeTimeoutMs);
-        this.repliesDrained = () => {
-          this.repliesDrained = undefined;
-          deadline.cancel();
-          resolve();
-        };
-      });
+    this.delivery.flush();
+    await this.replies.settle(this.opts.closeTimeoutMs);
+    this.delivery.flush();
+    for (const client of [...this.clients.all()]) {
+      client.end(CLOSE_CODES.goingAway, 'Server closing');
+      this.expired(client);
     }
-    for (const p of [...this.pendingReplies]) p.answer(this.packedTimeout);
-    this.buffers.takeAll();
-    for (const conn of [...this.conns.all()]) {
-      const ch = conn.channel;
-      if (ch !== null) {
-        this.channelClosed(conn, ch);
-        if (conn.transport === 'ws') ch.close(CLOSE_CODES.goingAway, 'Server closing');
-        else ch.send(this.packedTimeout);
-      }
-      this.removeConn(conn);
-    }
-  }
-
-  private forget(pending: PendingReply): void {
-    this.pendingReplies.delete(pending);
-    if (this.pendingReplies.size === 0) this.repliesDrained?.();
   }
 
   private report(error: SenteError, context: ErrorContext): void {
@@ -735,41 +486,12 @@ export function createSenteServer<Raw = unknown>(options: SenteServerOptions<Raw
   return new SenteServer(options);
 }
 
-// ---------------------------------------------------------------- helpers
-
-const NOOP_LISTENER: ChannelListener = { onMessage: () => {}, onClose: () => {} };
-const ignoreMessage = (): void => {};
-
-function ctx(conn: Conn): ErrorContext {
-  return { uid: conn.uid, clientId: conn.clientId, transport: conn.transport };
-}
-
-function wrap(e: unknown, code: SenteError['code'], message: string, closeCode?: number): SenteError {
-  if (isSenteError(e)) return e;
-  return new SenteError(code, message, {
-    cause: e,
-    status: code === 'ERR_SENTE_BAD_PACKAGE' ? 400 : 500,
-    ...(closeCode === undefined ? {} : { closeCode }),
-  });
-}
-
-function closingResponse(): SenteResponse {
-  return errorResponse(new SenteError('ERR_SENTE_SERVER_CLOSED', 'Server closing', { status: 503 }));
-}
-
-/**
- * A payload the packer could not unpack, as the protocol answers it whatever
- * the packer threw: `ERR_SENTE_BAD_PACKAGE`, 400 on Ajax, 1007 on WebSocket.
- */
-function badPackage(e: unknown): SenteError {
-  if (isSenteError(e) && e.code === 'ERR_SENTE_BAD_PACKAGE' && e.status === 400 && e.closeCode === CLOSE_CODES.badPackage) return e;
-  const message = isSenteError(e) && e.code === 'ERR_SENTE_BAD_PACKAGE' ? e.message : 'Bad package';
-  return new SenteError('ERR_SENTE_BAD_PACKAGE', message, { status: 400, closeCode: CLOSE_CODES.badPackage, cause: e });
-}
-
-function errorResponse(err: SenteError): SenteResponse {
-  const status = err.status ?? 500;
-  return textResponse(status, status >= 500 && err.code === 'ERR_SENTE_HOOK_FAILED' ? 'Internal error' : err.message);
+/** The refusal of a missing, blank or overlong client id; undefined for a good one. */
+function badClientId(clientId: string | undefined): SenteError | undefined {
+  // Sente rejects a blank client id (`str/blank?`), whitespace included.
+  const blank = typeof clientId !== 'string' || clientId.trim().length === 0;
+  if (!blank && clientId.length <= MAX_CLIENT_ID_LENGTH) return undefined;
+  return senteError('ERR_SENTE_NO_CLIENT_ID', blank ? 'Missing client id' : 'Bad client id');
 }
 
 /** The default uid: the session's `uid`. */
@@ -783,14 +505,14 @@ function normalizeUid(v: unknown): string {
   if (v === null || v === undefined || v === '') return NIL_UID;
   if (typeof v === 'string') return v;
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  throw new SenteError('ERR_SENTE_BAD_UID', 'userId must return a string, a number, null or undefined', { status: 500 });
+  throw senteError('ERR_SENTE_BAD_UID', 'userId must return a string, a number, null or undefined');
 }
 
 function checkUid(uid: unknown): string {
   if (uid === ALL_USERS_WITHOUT_UID) return NIL_UID;
   if (typeof uid === 'number' && Number.isFinite(uid)) return String(uid);
   if (typeof uid !== 'string' || uid.length === 0) {
-    throw new SenteError('ERR_SENTE_BAD_UID', `Bad uid: expected a non-empty string, got ${uid === '' ? '""' : typeof uid}.`);
+    throw senteError('ERR_SENTE_BAD_UID', `Bad uid: expected a non-empty string, got ${uid === '' ? '""' : typeof uid}.`);
   }
   return uid;
 }
@@ -798,56 +520,7 @@ function checkUid(uid: unknown): string {
 /** Validates a server push and gives its wire form. */
 function checkPush(event: SenteEvent): WireEvent {
   const why = validateEvent(event);
-  if (why !== undefined) throw new SenteError('ERR_SENTE_BAD_EVENT', `Bad event: ${why}.`);
-  if (isReservedId(event[0])) {
-    throw new SenteError('ERR_SENTE_BAD_EVENT', `Bad event: "${event[0]}" is reserved by Sente.`);
-  }
+  if (why !== undefined) throw senteError('ERR_SENTE_BAD_EVENT', `Bad event: ${why}.`);
+  if (isReservedId(event[0])) throw senteError('ERR_SENTE_BAD_EVENT', `Bad event: "${event[0]}" is reserved by Sente.`);
   return toWireEvent(event);
 }
-
-/** A client's event as the router sees it: reserved or invalid ones become `chsk/bad-event`. */
-function clientEvent(ev: SenteEvent | undefined, raw: unknown): SenteEvent {
-  if (ev === undefined || isReservedId(ev[0])) return [CHSK.badEvent, raw];
-  return ev;
-}
-
-interface RawPost {
-  clientId: string | undefined;
-  payload: Packed;
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Reads a POST: a form with `client-id` and `ppstr` (text packers), or raw bytes with `binary?` (binary ones). */
-async function readPost(req: SenteRequest, limit: number): Promise<RawPost> {
-  if (req.readBody === undefined) throw new SenteError('ERR_SENTE_BAD_PACKAGE', 'Bad package: no body', { status: 400 });
-  const binary = req.query[WIRE.binary] !== undefined;
-  let body;
-  try {
-    // The limit is on the payload: a form's URL-encoding takes up to 3 bytes per payload byte.
-    body = await req.readBody(binary ? limit : limit * 3 + 1024);
-  } catch (e) {
-    throw isSenteError(e) && e.code === 'ERR_SENTE_PAYLOAD_TOO_LARGE' ? payloadTooLarge(limit) : e;
-  }
-  if (binary) {
-    if (typeof body === 'object' && !(body instanceof Uint8Array)) {
-      throw new SenteError('ERR_SENTE_BAD_PACKAGE', 'Bad package: a binary POST needs a raw body', { status: 400 });
-    }
-    return { clientId: req.query[WIRE.clientId], payload: typeof body === 'string' ? new TextEncoder().encode(body) : body };
-  }
-  let fields: Readonly<Record<string, unknown>>;
-  if (typeof body === 'string') fields = parseQuery(body);
-  else if (body instanceof Uint8Array) {
-    try {
-      fields = parseQuery(utf8.decode(body));
-    } catch (cause) {
-      throw new SenteError('ERR_SENTE_BAD_PACKAGE', 'Bad package: the form is not UTF-8', { status: 400, cause });
-    }
-  } else fields = body;
-  const ppstr = fields[WIRE.ppstr];
-  if (typeof ppstr !== 'string') throw new SenteError('ERR_SENTE_BAD_PACKAGE', 'Bad package: no ppstr', { status: 400 });
-  if (overLimit(ppstr, limit)) throw payloadTooLarge(limit);
-  const cid = fields[WIRE.clientId];
-  return { clientId: typeof cid === 'string' ? cid : req.query[WIRE.clientId], payload: ppstr };
-}
-

@@ -109,12 +109,14 @@ describe('WebSocket keep-alive', () => {
     expect(h.server.stats().timers).toBe(0);
   });
 
-  it('treats a socket found closed at a keep-alive check as closed, even if its close was never reported', async () => {
-    const h = new Harness({ wsKaliveMs: 1000, wsPingTimeoutMs: null });
+  it('drops a socket whose close was never reported once its ping goes unanswered', async () => {
+    const h = new Harness({ wsKaliveMs: 1000, wsPingTimeoutMs: 500 });
     const c = await h.ws('c1', { uid: 'alice' });
     c.channel.vanish();
     await h.advance(500);
-    expect(h.server.stats().timers).toBe(1);
+    expect(h.server.stats()).toMatchObject({ wsClients: 1, timers: 1 });
+    await h.advance(500);
+    expect(h.errorCodes()).toEqual(['ERR_SENTE_KEEPALIVE_TIMEOUT']);
     await h.advance(2500);
     expect(h.eventsOf('chsk/uidport-close').map((m) => m.data)).toEqual(['alice']);
     expect(h.server.stats()).toMatchObject({ wsClients: 0, timers: 0 });

@@ -6,9 +6,7 @@ import {
   CLOSE_CODES,
   NIL_UID,
   PONG,
-  Routers,
   SenteError,
-  Timers,
   collectBody,
   headerValue,
   isCbError,
@@ -23,7 +21,7 @@ import {
   textResponse,
 } from '../src/index.js';
 import { overLimit } from '../src/body.js';
-import { FakeClock } from './support/fake-clock.js';
+import { FakeClock, Routers, Timers } from '../src/internal.js';
 
 describe('reserved ids and codes', () => {
   it('match Sente', () => {

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   SKIP_CSRF_CHECK,
   allowOrigin,
-  checkRequest,
   requestCsrfToken,
   sessionCsrfToken,
   textResponse,
   timingSafeEqual,
   validCsrfToken,
 } from '../src/index.js';
+import { checkRequest } from '../src/internal.js';
 import { request } from './support/harness.js';
 
 describe('allowOrigin', () => {

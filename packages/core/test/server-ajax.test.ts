@@ -332,10 +332,10 @@ describe('Ajax POST', () => {
     expect(h.errorCodes()).toEqual(['ERR_SENTE_BAD_PACKAGE']);
   });
 
-  it('answers 400 when reading the body fails', async () => {
+  it('answers 400 and reports ERR_SENTE_ABORTED when reading the body fails', async () => {
     const h = new Harness();
-    const adapter = new (await import('./support/fake-adapter.js')).FakeAdapter();
-    await h.server.handle(
+    const adapter = new (await import('./support/fake-adapter.js')).FakeAdapter(false);
+    await h.server.handleHttp(
       {
         method: 'POST',
         websocket: false,
@@ -347,7 +347,7 @@ describe('Ajax POST', () => {
       adapter,
     );
     expect(adapter.response?.status).toBe(400);
-    expect(h.errors[0]!.error).toMatchObject({ code: 'ERR_SENTE_BAD_PACKAGE' });
+    expect(h.errors[0]!.error).toMatchObject({ code: 'ERR_SENTE_ABORTED' });
   });
 
   it('delivers a reserved or invalid POSTed event as chsk/bad-event', async () => {
@@ -407,9 +407,12 @@ describe('Ajax POST', () => {
     expect(r.response?.status).toBe(405);
   });
 
-  it('accepts a lower-case method', async () => {
+  it('refuses a lower-case method (methods are case-sensitive) with 405 and ERR_SENTE_BAD_METHOD', async () => {
     const h = new Harness();
     const r = await h.handle({ method: 'get', query: { 'client-id': 'c1' } });
-    expect(r.channel?.sent).toHaveLength(1);
+    expect(r.response?.status).toBe(405);
+    expect(r.response?.headers?.['allow']).toBe('GET, POST');
+    expect(h.errorCodes()).toEqual(['ERR_SENTE_BAD_METHOD']);
+    expect(h.server.stats()).toMatchObject({ ajaxClients: 0, timers: 0 });
   });
 });

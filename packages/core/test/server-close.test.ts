@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerStats } from '../src/index.js';
 import { Harness } from './support/harness.js';
-import { settle } from './support/fake-clock.js';
+import { settle } from '../src/internal.js';
 
-const EMPTY: ServerStats = { wsClients: 0, ajaxClients: 0, timers: 0, bufferedBatches: 0, queuedBatches: 0, pendingReplies: 0 };
+const EMPTY: ServerStats = { wsClients: 0, ajaxClients: 0, timers: 0, bufferedBatches: 0, queuedBatches: 0, queuedBytes: 0, pendingReplies: 0 };
 
 describe('cleanup', () => {
   it('leaves nothing behind once every client left and the grace periods passed', async () => {
@@ -199,14 +199,14 @@ describe('close()', () => {
     const h = new Harness();
     const { FakeAdapter, FakeChannel } = await import('./support/fake-adapter.js');
     let open: ((ch: InstanceType<typeof FakeChannel>) => unknown) | undefined;
-    const adapter = new FakeAdapter();
-    adapter.acceptWebSocket = (o) => {
+    const adapter = new FakeAdapter(true);
+    adapter.accept = (o) => {
       open = o as typeof open;
     };
-    await h.server.handle({ method: 'GET', websocket: true, query: { 'client-id': 'c1', uid: 'alice' }, headers: {}, raw: 'r' }, adapter);
+    await h.server.handleUpgrade({ method: 'GET', websocket: true, query: { 'client-id': 'c1', uid: 'alice' }, headers: {}, raw: 'r' }, adapter);
     await h.server.close();
     const ch = new FakeChannel('ws');
-    open!(ch);
+    ch.attach(open!(ch) as Parameters<typeof ch.attach>[0]);
     expect(ch.closed?.code).toBe(1001);
     expect(ch.sent).toEqual([]);
     expect(h.server.stats()).toEqual(EMPTY);

@@ -1,4 +1,4 @@
-import { SenteError, payloadText } from '@sente/core';
+import { SenteError, payloadText, senteError } from '@sente/core';
 import type { ObjectKeys, Packed, Packer } from '@sente/core';
 import { isValidTag } from './names.js';
 import { EdnPrinter } from './printer.js';
@@ -48,11 +48,7 @@ export interface EdnPackerOptions {
 
 
 function badPackage(reason: string, cause: unknown): SenteError {
-  return new SenteError('ERR_SENTE_BAD_PACKAGE', `edn packer cannot unpack this payload: ${reason}`, {
-    status: 400,
-    closeCode: 1007,
-    cause,
-  });
+  return senteError('ERR_SENTE_BAD_PACKAGE', `edn packer cannot unpack this payload: ${reason}`, cause);
 }
 
 function badOption(message: string): SenteError {

@@ -1,7 +1,7 @@
 import { Keyword } from '@sente/core';
 import { parseInst } from './inst.js';
 import { isConstituent, isValidKeywordName, isValidSymbolName, isValidTag } from './names.js';
-import { Sym, Uuid, buildMap, keyIdentity } from '@sente/core';
+import { Sym, Uuid, buildMap, isSym, keyIdentity } from '@sente/core';
 import type { ObjectKeys } from '@sente/core';
 
 /** What the reader needs from the packer's options. */
@@ -379,8 +379,8 @@ export class EdnReader {
 function qualify(key: unknown, ns: string): unknown {
   if (key instanceof Keyword && !key.name.includes('/')) return Keyword.for(`${ns}/${key.name}`);
   if (key instanceof Keyword && key.name.startsWith('_/')) return Keyword.for(key.name.slice(2));
-  if (key instanceof Sym && key.namespace === undefined) return new Sym(`${ns}/${key.name}`);
-  if (key instanceof Sym && key.name.startsWith('_/')) return new Sym(key.name.slice(2));
+  if (isSym(key) && key.namespace === undefined) return new Sym(`${ns}/${key.name}`);
+  if (isSym(key) && key.name.startsWith('_/')) return new Sym(key.name.slice(2));
   return key;
 }
 

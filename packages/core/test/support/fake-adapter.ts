@@ -1,10 +1,4 @@
-import type {
-  ChannelListener,
-  Packed,
-  ServerChannel,
-  ServerChannelAdapter,
-  SenteResponse,
-} from '../../src/index.js';
+import type { HttpExchange, Packed, SenteResponse, SocketChannel, SocketListener, UpgradeExchange } from '../../src/index.js';
 
 /** How a fake channel ended. */
 export interface Closed {
@@ -14,15 +8,18 @@ export interface Closed {
 
 /**
  * An in-memory channel. A WebSocket channel records every frame sent and its
- * close; an Ajax channel is one response: its first `send` answers and ends it.
- * Ending a channel reports it to the core's listener, as adapters do.
+ * close; an Ajax channel is one response: the payload of its 200 (or the end
+ * of a 204). Ending a channel reports it to the core, as adapters do.
  */
-export class FakeChannel implements ServerChannel {
+export class FakeChannel implements SocketChannel {
   readonly sent: Packed[] = [];
   closed: Closed | undefined;
-  listener: ChannelListener | undefined;
+  listener: SocketListener | undefined;
+  /** What the socket holds unsent; a test sets it to play a slow reader. */
+  bufferedAmount = 0;
   private open = true;
   private closeReported = false;
+  readonly abortListeners: (() => void)[] = [];
 
   constructor(readonly kind: 'ws' | 'ajax') {}
 
@@ -30,18 +27,15 @@ export class FakeChannel implements ServerChannel {
     return this.open;
   }
 
-  send(payload: Packed): boolean {
-    if (!this.open) return false;
+  send(payload: Packed): void {
+    if (!this.open) return;
     this.sent.push(payload);
-    if (this.kind === 'ajax') this.end(undefined, undefined);
-    return true;
   }
 
-  close(code?: number, reason?: string): boolean {
-    if (!this.open) return false;
+  close(code: number, reason: string): void {
+    if (!this.open) return;
     this.closed = { code, reason };
     this.end(code, reason);
-    return true;
   }
 
   /** The peer went away (a WebSocket closed by the client, an aborted request). */
@@ -49,6 +43,7 @@ export class FakeChannel implements ServerChannel {
     if (!this.open) return;
     this.closed = { code, reason };
     this.end(code, reason);
+    for (const fn of this.abortListeners.splice(0)) fn();
   }
 
   /** The channel dies without the adapter ever reporting it (a lost close event). */
@@ -63,10 +58,23 @@ export class FakeChannel implements ServerChannel {
     this.listener?.onMessage(data);
   }
 
+  /** The socket's buffer went out. */
+  drained(): void {
+    this.bufferedAmount = 0;
+    this.listener?.onDrain();
+  }
+
   /** Wires the listener the core returned from `open`; reports an end that happened during `open`. */
-  attach(listener: ChannelListener): void {
+  attach(listener: SocketListener): void {
     this.listener = listener;
     if (!this.open) this.reportClose(this.closed?.code, this.closed?.reason);
+  }
+
+  /** An Ajax answer: the channel ends with it. */
+  answer(r: SenteResponse): void {
+    if (r.status === 200) this.sent.push(r.body);
+    else this.closed = { code: undefined, reason: undefined };
+    this.open = false;
   }
 
   private end(code: number | undefined, reason: string | undefined): void {
@@ -81,30 +89,55 @@ export class FakeChannel implements ServerChannel {
   }
 }
 
-/** An adapter for one request: records the response, or opens a {@link FakeChannel}. */
-export class FakeAdapter implements ServerChannelAdapter {
+/**
+ * An exchange for one request, HTTP or upgrade: records a refusal as
+ * `response`, and an accepted request's traffic on a {@link FakeChannel}
+ * (an Ajax answer — 200 with a payload, or 204 — or an open socket).
+ */
+export class FakeAdapter implements HttpExchange, UpgradeExchange {
   response: SenteResponse | undefined;
-  channel: FakeChannel | undefined;
-  /** How many of the three methods the core called (must be exactly one). */
+  private ajax: FakeChannel | undefined;
+  private socket: FakeChannel | undefined;
+  /** How many times the core answered, accepted or refused (must be exactly one). */
   calls = 0;
 
-  respond(response: SenteResponse): void {
+  constructor(private readonly websocket: boolean) {
+    if (!websocket) this.ajax = new FakeChannel('ajax');
+  }
+
+  /** The socket, or an Ajax request that was answered with a payload or is parked. */
+  get channel(): FakeChannel | undefined {
+    if (this.websocket) return this.socket;
+    return this.response === undefined ? this.ajax : undefined;
+  }
+
+  respond(r: SenteResponse): boolean {
+    const ch = this.ajax as FakeChannel;
+    if (!ch.isOpen()) return false;
     this.calls++;
-    this.response = response;
+    if (r.status === 200 || r.status === 204) ch.answer(r);
+    else {
+      this.response = r;
+      ch.answer(r);
+    }
+    return true;
   }
 
-  acceptWebSocket(open: (channel: ServerChannel) => ChannelListener): void {
-    this.accept('ws', open);
+  onAbort(fn: () => void): void {
+    const ch = this.ajax as FakeChannel;
+    if (ch.isOpen()) ch.abortListeners.push(fn);
+    else if (ch.closed !== undefined && ch.sent.length === 0 && this.calls === 0) fn();
   }
 
-  acceptAjax(open: (channel: ServerChannel) => ChannelListener): void {
-    this.accept('ajax', open);
-  }
-
-  private accept(kind: 'ws' | 'ajax', open: (channel: ServerChannel) => ChannelListener): void {
+  reject(r: SenteResponse): void {
     this.calls++;
-    const ch = new FakeChannel(kind);
-    this.channel = ch;
+    this.response = r;
+  }
+
+  accept(open: (socket: SocketChannel) => SocketListener): void {
+    this.calls++;
+    const ch = new FakeChannel('ws');
+    this.socket = ch;
     ch.attach(open(ch));
   }
 }

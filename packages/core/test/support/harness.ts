@@ -12,7 +12,7 @@ import type {
 } from '../../src/index.js';
 import { FakeAdapter } from './fake-adapter.js';
 import type { FakeChannel } from './fake-adapter.js';
-import { FakeClock, settle } from './fake-clock.js';
+import { FakeClock, settle } from '../../src/internal.js';
 import { jsonPacker } from './packers.js';
 
 /** What a test request is made of; everything optional. */
@@ -104,8 +104,9 @@ export class Harness {
 
   /** Runs one request through the server. */
   async handle(init: RequestInit): Promise<FakeAdapter> {
-    const adapter = new FakeAdapter();
-    await this.server.handle(request(init), adapter);
+    const req = request(init);
+    const adapter = new FakeAdapter(req.websocket);
+    await (req.websocket ? this.server.handleUpgrade(req, adapter) : this.server.handleHttp(req, adapter));
     return adapter;
   }
 

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../src/index.js';
+import type { Clock, TimerHandle } from './clock.js';
 
 interface Scheduled {
   readonly at: number;
@@ -37,6 +37,11 @@ export class FakeClock implements Clock {
   /** Timers set and neither fired nor cleared. */
   get pending(): number {
     return this.scheduled.size;
+  }
+
+  /** The delays of the pending timers, from now, shortest first. */
+  get delays(): number[] {
+    return [...this.scheduled.values()].map((t) => t.at - this.time).sort((a, b) => a - b);
   }
 
   /** Moves time forward by `ms`, firing every timer due on the way. */

@@ -1,0 +1,169 @@
+import { CLOSE_CODES } from './ids.js';
+import { senteError } from './errors.js';
+import { Outbox } from './outbox.js';
+import type { ErrorContext } from './options.js';
+import type { Packed } from './packer.js';
+import type { SenteRequest } from './request.js';
+import type { Timer } from './timers.js';
+import type { Hub } from './hub.js';
+import type { Session } from './session.js';
+
+/** A transport of Sente. */
+export type Transport = 'ws' | 'ajax';
+
+/**
+ * One client (a client id of a uid) on one transport, from its first request
+ * until its reconnect grace period runs out. It owns its queue of pushes and
+ * its grace timer; its current channel is a {@link Session}.
+ */
+export class ClientConn {
+  /** The live channel: an open WebSocket or a parked poll; null between them. */
+  session: Session | null = null;
+  /** True once this client counts in the connected uids. */
+  counted = false;
+  readonly outbox: Outbox;
+  private grace: Timer | undefined;
+
+  constructor(
+    readonly transport: Transport,
+    readonly uid: string,
+    readonly clientId: string,
+    /** The request of the latest channel (for WebSocket, the upgrade request). */
+    public request: SenteRequest,
+    private readonly hub: Hub,
+  ) {
+    this.outbox = new Outbox(hub.opts.maxQueuedBatches, hub.opts.maxQueuedBytes);
+  }
+
+  get context(): ErrorContext {
+    return { uid: this.uid, clientId: this.clientId, transport: this.transport };
+  }
+
+  /** `session` is this client's channel now; an older one is superseded. */
+  attach(session: Session): void {
+    this.cancelGrace();
+    const old = this.session;
+    this.session = session;
+    // A client id opened a new socket or poll while its old one lives on: the
+    // old one is stale; end it so that it does not linger until its own timeout.
+    old?.end(CLOSE_CODES.normal, 'Superseded');
+    this.hub.connected(this);
+    this.drain();
+  }
+
+  /** `session` ended; if it was the current one, the grace period starts. */
+  detach(session: Session): void {
+    if (this.session !== session) return;
+    this.session = null;
+    this.startGrace();
+  }
+
+  /** The client has no channel (a handshake, or a channel gone): it has the grace period to come back. */
+  startGrace(): void {
+    this.cancelGrace();
+    const ms = this.transport === 'ws' ? this.hub.opts.msAllowReconnectBeforeCloseWs : this.hub.opts.msAllowReconnectBeforeCloseAjax;
+    this.grace = this.hub.timers.set(() => {
+      this.grace = undefined;
+      this.hub.expired(this);
+    }, ms);
+  }
+
+  /** Hands a packed batch to the client, behind whatever is already queued for it. */
+  push(payload: Packed): void {
+    if (this.outbox.length === 0 && this.session?.write(payload)) return;
+    this.outbox.push(payload);
+    if (this.outbox.overBound) return this.overflow();
+    this.drain();
+  }
+
+  /** Writes what is queued, in order, while the session takes it. */
+  drain(): void {
+    let next: Packed | undefined;
+    while (this.session !== null && (next = this.outbox.peek()) !== undefined && this.session.write(next)) this.outbox.shift();
+  }
+
+  /** Ends the channel from the server's side; the grace period starts. */
+  end(code: number, reason: string): void {
+    this.session?.end(code, reason);
+  }
+
+  /** Lets go of everything: timers, the channel, the queue (reported when not empty). */
+  dispose(): void {
+    this.cancelGrace();
+    const dropped = this.outbox.clear();
+    if (dropped > 0) {
+      // At most once: a client gone for its whole grace period loses what waited for it.
+      this.hub.report(senteError('ERR_SENTE_UNDELIVERED', `${dropped} push batch(es) dropped: the client did not come back`), this.context);
+    }
+  }
+
+  /** Over the queue's bound: the oldest batches go; a socket that cannot keep up is closed (1013). */
+  private overflow(): void {
+    const dropped = this.outbox.trim();
+    this.hub.report(senteError('ERR_SENTE_QUEUE_OVERFLOW', `Push queue full: ${dropped} oldest batch(es) dropped`), this.context);
+    if (this.transport === 'ws') this.end(CLOSE_CODES.slowConsumer, 'Slow consumer');
+  }
+
+  private cancelGrace(): void {
+    this.grace?.cancel();
+    this.grace = undefined;
+  }
+}
+
+/**
+ * The clients of a server, by transport, uid and client id, and by client id
+ * alone. Two uids may hold the same client id (a forged id, or a login in
+ * progress): their records stay apart, and a push addressed by client id alone
+ * reaches a client id only while one uid holds it.
+ */
+export class ClientTable {
+  private readonly byUid = { ws: new Map<string, Map<string, ClientConn>>(), ajax: new Map<string, Map<string, ClientConn>>() };
+  private readonly byClientId = new Map<string, Set<ClientConn>>();
+
+  get(transport: Transport, uid: string, clientId: string): ClientConn | undefined {
+    return this.byUid[transport].get(uid)?.get(clientId);
+  }
+
+  /** The clients of `uid` on `transport`. */
+  clientsOf(transport: Transport, uid: string): ReadonlyMap<string, ClientConn> | undefined {
+    return this.byUid[transport].get(uid);
+  }
+
+  /** Every record of a client id (one per transport and uid it used). */
+  recordsOf(clientId: string): ReadonlySet<ClientConn> | undefined {
+    return this.byClientId.get(clientId);
+  }
+
+  add(client: ClientConn): void {
+    let m = this.byUid[client.transport].get(client.uid);
+    if (m === undefined) this.byUid[client.transport].set(client.uid, (m = new Map()));
+    m.set(client.clientId, client);
+    let s = this.byClientId.get(client.clientId);
+    if (s === undefined) this.byClientId.set(client.clientId, (s = new Set()));
+    s.add(client);
+  }
+
+  /** Removes `client`; true when it was the uid's last client on its transport. */
+  remove(client: ClientConn): boolean {
+    const m = this.byUid[client.transport].get(client.uid);
+    if (m?.get(client.clientId) !== client) return false;
+    m.delete(client.clientId);
+    const s = this.byClientId.get(client.clientId);
+    s?.delete(client);
+    if (s?.size === 0) this.byClientId.delete(client.clientId);
+    if (m.size > 0) return false;
+    this.byUid[client.transport].delete(client.uid);
+    return true;
+  }
+
+  /** Every record, both transports. */
+  *all(): IterableIterator<ClientConn> {
+    for (const t of ['ws', 'ajax'] as const) for (const m of this.byUid[t].values()) yield* m.values();
+  }
+
+  count(transport: Transport): number {
+    let n = 0;
+    for (const m of this.byUid[transport].values()) n += m.size;
+    return n;
+  }
+}

@@ -1,0 +1,32 @@
+import type { SenteError } from './errors.js';
+import type { SenteEvent } from './event.js';
+import type { ErrorContext, ResolvedOptions } from './options.js';
+import type { Packed, Packer } from './packer.js';
+import type { Timers } from './timers.js';
+import type { ClientConn } from './client-conn.js';
+
+/** The constant payloads, packed once per server. */
+export interface PackedConstants {
+  readonly ping: Packed;
+  readonly timeout: Packed;
+  readonly dummy: Packed;
+}
+
+/**
+ * What the server lends its clients and sessions: options, packer, timers,
+ * and the few calls back into it. Direct calls, no events.
+ */
+export interface Hub {
+  readonly opts: ResolvedOptions<unknown>;
+  readonly packer: Packer;
+  readonly timers: Timers;
+  readonly packed: PackedConstants;
+  /** Hands an event to the routers. */
+  dispatch(event: SenteEvent, from: ClientConn, reply: ((value: unknown) => boolean) | undefined): void;
+  /** A client opened a channel: it counts in the connected uids from now on. */
+  connected(client: ClientConn): void;
+  /** A client's grace period ran out: it is gone. */
+  expired(client: ClientConn): void;
+  /** Reports to `onError`. */
+  report(error: SenteError, context: ErrorContext): void;
+}

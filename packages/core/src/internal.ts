@@ -1,0 +1,14 @@
+/**
+ * `@sente/core/internal`: the pieces the adapters, the client and the tests of
+ * this repository share. Not public API: anything here may change in any release.
+ */
+export { Routers } from './router.js';
+export { Timers } from './timers.js';
+export type { Timer } from './timers.js';
+export { createKeepAlive } from './keep-alive.js';
+export type { KeepAlive, KeepAliveOptions } from './keep-alive.js';
+export { checkRequest } from './security.js';
+export type { Rejection } from './security.js';
+export { FakeClock, settle } from './fake-clock.js';
+export { Outbox } from './outbox.js';
+export { ERRORS } from './errors.js';

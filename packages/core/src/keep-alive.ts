@@ -1,0 +1,78 @@
+import type { Timer, Timers } from './timers.js';
+
+/** A WebSocket's keep-alive (sente-protocol §3.8), the same on client and server. */
+export interface KeepAlive {
+  /** Records traffic: the socket is alive. One integer increment. */
+  touch(): void;
+  /** Starts checking. */
+  start(): void;
+  /** Stops checking; no timer is left. */
+  stop(): void;
+}
+
+/** Options of {@link createKeepAlive}. */
+export interface KeepAliveOptions {
+  /** How often to check for traffic. */
+  readonly intervalMs: number;
+  /**
+   * After a ping, how long the socket may stay silent before `dead` is called;
+   * `null`: ping on every idle check and never call `dead` (the caller judges
+   * the ping's answer itself).
+   */
+  readonly pingTimeoutMs: number | null;
+  /** The socket was idle for a whole interval: send a ping. */
+  ping(): void;
+  /** No traffic within `pingTimeoutMs` of a ping. */
+  dead(): void;
+}
+
+/**
+ * Checks every `intervalMs` whether the socket sent or received anything
+ * since the previous check; pings when it did not, and gives up when a ping
+ * gets no traffic back in time. Activity is a counter rather than a
+ * timestamp, so two messages in the same millisecond, or a frozen test clock,
+ * still count.
+ */
+export function createKeepAlive(timers: Timers, o: KeepAliveOptions): KeepAlive {
+  let activity = 0;
+  let seen = 0;
+  let awaitingPong = false;
+  let timer: Timer | undefined;
+
+  const tick = (): void => {
+    timer = undefined;
+    if (activity !== seen) {
+      seen = activity;
+      awaitingPong = false;
+    } else if (awaitingPong) {
+      return o.dead();
+    } else {
+      o.ping();
+      // ping() may have stopped us (e.g. it found the socket gone).
+      if (timer !== undefined || stopped) return;
+      awaitingPong = o.pingTimeoutMs !== null;
+      timer = timers.set(tick, o.pingTimeoutMs ?? o.intervalMs);
+      return;
+    }
+    timer = timers.set(tick, o.intervalMs);
+  };
+  let stopped = true;
+
+  return {
+    touch() {
+      activity++;
+    },
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      seen = activity;
+      awaitingPong = false;
+      timer = timers.set(tick, o.intervalMs);
+    },
+    stop() {
+      stopped = true;
+      timer?.cancel();
+      timer = undefined;
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { WIRE } from './ids.js';
+import { asSenteError, senteError } from './errors.js';
+import { overLimit, payloadTooLarge } from './body.js';
+import { parseQuery } from './request.js';
+import type { Packed } from './packer.js';
+import type { SenteRequest } from './request.js';
+
+/** What an Ajax POST carries. */
+export interface Post {
+  readonly clientId: string | undefined;
+  readonly payload: Packed;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Reads a POST: a form with `client-id` and `ppstr` (text packers), or raw
+ * bytes with `binary?` (binary ones). Throws `ERR_SENTE_BAD_PACKAGE`,
+ * `ERR_SENTE_PAYLOAD_TOO_LARGE`, or `ERR_SENTE_ABORTED` when the client left
+ * while the body was read.
+ */
+export async function readPost(req: SenteRequest, limit: number): Promise<Post> {
+  if (req.readBody === undefined) throw senteError('ERR_SENTE_BAD_PACKAGE', 'Bad package: no body');
+  const binary = req.query[WIRE.binary] !== undefined;
+  let body;
+  try {
+    // The limit is on the payload: a form's URL-encoding takes up to 3 bytes per payload byte.
+    body = await req.readBody(binary ? limit : limit * 3 + 1024);
+  } catch (e) {
+    const err = asSenteError(e, 'ERR_SENTE_ABORTED');
+    throw err.code === 'ERR_SENTE_PAYLOAD_TOO_LARGE' ? payloadTooLarge(limit) : err;
+  }
+  if (binary) {
+    if (typeof body === 'object' && !(body instanceof Uint8Array)) {
+      throw senteError('ERR_SENTE_BAD_PACKAGE', 'Bad package: a binary POST needs a raw body');
+    }
+    return { clientId: req.query[WIRE.clientId], payload: typeof body === 'string' ? new TextEncoder().encode(body) : body };
+  }
+  let fields: Readonly<Record<string, unknown>>;
+  if (typeof body === 'string') fields = parseQuery(body);
+  else if (body instanceof Uint8Array) {
+    try {
+      fields = parseQuery(utf8.decode(body));
+    } catch (cause) {
+      throw senteError('ERR_SENTE_BAD_PACKAGE', 'Bad package: the form is not UTF-8', cause);
+    }
+  } else fields = body;
+  const ppstr = fields[WIRE.ppstr];
+  if (typeof ppstr !== 'string') throw senteError('ERR_SENTE_BAD_PACKAGE', 'Bad package: no ppstr');
+  if (overLimit(ppstr, limit)) throw payloadTooLarge(limit);
+  const cid = fields[WIRE.clientId];
+  return { clientId: typeof cid === 'string' ? cid : req.query[WIRE.clientId], payload: ppstr };
+}

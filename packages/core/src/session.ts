@@ -1,0 +1,19 @@
+import type { Packed } from './packer.js';
+
+/**
+ * One channel of a client: a WebSocket, or a parked long-poll. A session owns
+ * its timers, which die with it; the client it belongs to hears of its end.
+ */
+export interface Session {
+  /**
+   * Sends a packed batch; false when the session cannot take it now (ended,
+   * or its socket's buffer is full): the client keeps it, in order.
+   * A long-poll's write answers the poll and ends the session.
+   */
+  write(payload: Packed): boolean;
+  /**
+   * Ends the session from the server's side: a WebSocket closes with `code`;
+   * a parked poll is answered (empty for `closeUser`, `chsk/timeout` otherwise).
+   */
+  end(code: number, reason: string): void;
+}

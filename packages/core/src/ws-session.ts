@@ -1,0 +1,131 @@
+import { CHSK, CLOSE_CODES } from './ids.js';
+import { senteError } from './errors.js';
+import { decodeEnvelope, pongEnvelope, replyEnvelope } from './envelope.js';
+import { overLimit, payloadTooLarge } from './body.js';
+import { createKeepAlive } from './keep-alive.js';
+import { badPackage, clientEvent } from './inbound.js';
+import { fromWireEvent } from './event.js';
+import type { SenteError } from './errors.js';
+import type { KeepAlive } from './keep-alive.js';
+import type { Packed } from './packer.js';
+import type { SocketChannel, SocketListener } from './adapter.js';
+import type { Timer } from './timers.js';
+import type { Hub } from './hub.js';
+import type { ClientConn } from './client-conn.js';
+import type { Session } from './session.js';
+
+/** How often a paused socket's buffer is checked when its adapter reports no drains. */
+const DRAIN_CHECK_MS = 50;
+
+/**
+ * A client's WebSocket: the frames it receives, its keep-alive, and the
+ * backpressure of its sends. It is the socket's listener; its timers die with it.
+ */
+export class WsSession implements Session, SocketListener {
+  private closed = false;
+  private readonly keepAlive: KeepAlive | undefined;
+  private drainCheck: Timer | undefined;
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly client: ClientConn,
+    private readonly socket: SocketChannel,
+  ) {
+    const { wsKaliveMs, wsPingTimeoutMs } = hub.opts;
+    // Sente checks every half period (#455): a fixed window otherwise lets idle time reach 2x.
+    this.keepAlive =
+      wsKaliveMs === null
+        ? undefined
+        : createKeepAlive(hub.timers, {
+            intervalMs: wsKaliveMs / 2,
+            pingTimeoutMs: wsPingTimeoutMs,
+            ping: () => this.socket.send(this.hub.packed.ping),
+            dead: () => this.fail(senteError('ERR_SENTE_KEEPALIVE_TIMEOUT')),
+          });
+  }
+
+  /** Sends the handshake, then what was queued for the client while it was away. */
+  start(handshake: Packed): void {
+    this.socket.send(handshake);
+    this.keepAlive?.start();
+    this.client.attach(this);
+  }
+
+  write(payload: Packed): boolean {
+    if (this.closed) return false;
+    if (this.socket.bufferedAmount > this.hub.opts.maxBufferedBytes) {
+      // The reader is slow: stop here, in order; the client's queue takes the rest.
+      this.drainCheck ??= this.hub.timers.set(() => this.onDrain(), DRAIN_CHECK_MS);
+      return false;
+    }
+    this.socket.send(payload);
+    this.keepAlive?.touch();
+    return true;
+  }
+
+  end(code: number, reason: string): void {
+    if (this.closed) return;
+    this.socket.close(code, reason);
+    // Sente's "force close": do not wait for the adapter's report, which a dead peer may never cause.
+    this.onClose();
+  }
+
+  onDrain(): void {
+    this.drainCheck?.cancel();
+    this.drainCheck = undefined;
+    if (!this.closed) this.client.drain();
+  }
+
+  onClose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.keepAlive?.stop();
+    this.drainCheck?.cancel();
+    this.drainCheck = undefined;
+    this.client.detach(this);
+  }
+
+  onMessage(data: Packed): void {
+    if (this.closed) return;
+    const max = this.hub.opts.maxPayloadBytes;
+    if (overLimit(data, max)) return this.fail(payloadTooLarge(max));
+    this.keepAlive?.touch();
+    let env;
+    try {
+      env = decodeEnvelope(this.hub.packer.unpack(data));
+    } catch (e) {
+      return this.fail(badPackage(e));
+    }
+    if (env === undefined) return this.fail(senteError('ERR_SENTE_BAD_PACKAGE', 'Bad package: not a Sente envelope'));
+    const ev = fromWireEvent(env.content);
+    const cbId = env.cbId;
+    if (ev !== undefined && ev[0] === CHSK.wsPing) {
+      if (cbId !== null) this.socket.send(this.hub.packer.pack(pongEnvelope(cbId)));
+      return;
+    }
+    if (ev !== undefined && ev[0] === CHSK.wsPong) return;
+    this.hub.dispatch(clientEvent(ev, env.content), this.client, cbId === null ? undefined : this.replier(cbId));
+  }
+
+  private replier(cbId: string): (value: unknown) => boolean {
+    let done = false;
+    return (value) => {
+      if (done) return false;
+      if (this.closed) {
+        done = true;
+        return false;
+      }
+      // Packed first: a value the packer rejects throws to the handler and leaves the reply open.
+      const payload = this.hub.packer.pack(replyEnvelope(value, cbId));
+      done = true;
+      this.socket.send(payload);
+      this.keepAlive?.touch();
+      return true;
+    };
+  }
+
+  private fail(error: SenteError): void {
+    this.hub.report(error, this.client.context);
+    this.end(error.closeCode ?? CLOSE_CODES.badPackage, error.message.slice(0, 120));
+  }
+}
