@@ -4,8 +4,8 @@
  * the upgrade on the same path through `ws`. Every protocol rule is in @sente/core.
  */
 import { ServerResponse } from 'node:http';
-import { attachUpgrade, createNodeServer, handleAjax, splitUrl } from '@sente/node';
-import { parseQuery } from '@sente/core';
+import { attachUpgrade, mountNode, serveAjax } from '@sente/node';
+import { parseQuery, requestSearch } from '@sente/core';
 import type { NodeSenteOptions, UpgradeHandle } from '@sente/node';
 import type { SenteServer } from '@sente/core';
 import type { Request, RequestHandler, Response } from 'express';
@@ -49,33 +49,30 @@ export interface SenteExpress {
  */
 export function senteExpress(options: SenteExpressOptions = {}): SenteExpress {
   const { upgradeMiddleware = [], ...rest } = options;
-  const { server, path } = createNodeServer<Request>(rest);
-  const handles: UpgradeHandle[] = [];
+  const mount = mountNode<Request>(rest);
+  const { server } = mount;
   return {
     server,
     middleware(req, res, next) {
-      const served = handleAjax(server, path, req, res, req, (req as { session?: unknown }).session);
-      if (served === false) next();
+      if (!mount.matches(req.originalUrl)) return next();
+      void serveAjax(server, req, res, req, (req as { session?: unknown }).session);
     },
     attach(httpServer) {
       const h = attachUpgrade<Request>(httpServer, server, {
-        path,
+        path: mount.path,
         wsOptions: rest.wsOptions,
         prepare: async (req) => {
           // Hooks (and libraries such as csrf-csrf) read `req.query` the Express way on upgrades too.
           const r = req as IncomingMessage & { query?: unknown };
-          r.query ??= parseQuery(splitUrl(req.url).search);
+          r.query ??= parseQuery(requestSearch(req.url));
           await runMiddleware(upgradeMiddleware, req);
           return { raw: req as Request, session: (req as { session?: unknown }).session };
         },
       });
-      handles.push(h);
+      mount.onClose(() => h.detach());
       return h;
     },
-    async close() {
-      await server.close();
-      for (const h of handles.splice(0)) h.detach();
-    },
+    close: () => mount.close(),
   };
 }
 

@@ -4,8 +4,8 @@
  * through @sente/node. Every protocol rule is in @sente/core.
  */
 import fp from 'fastify-plugin';
-import { createNodeServer, openAjaxChannel, openWebSocketChannel } from '@sente/node';
-import type { ChannelListener, SenteResponse, SenteServer, ServerChannel } from '@sente/core';
+import { answerHttp, mountNode, openWebSocketChannel } from '@sente/node';
+import type { SenteResponse, SenteServer, SocketChannel, SocketListener } from '@sente/core';
 import type { NodeSenteOptions } from '@sente/node';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
 import type {} from '@fastify/websocket';
@@ -34,13 +34,14 @@ export type SenteFastifyOptions = Omit<NodeSenteOptions<FastifyRequest>, 'wsOpti
   preHandler?: preHandlerHookHandler | preHandlerHookHandler[] | undefined;
 };
 
-type Open = (ch: ServerChannel) => ChannelListener;
+type Open = (socket: SocketChannel) => SocketListener;
 
-const BAD_REQUEST: SenteResponse = { status: 400, body: 'Bad request' };
+/** Methods other than GET (and its HEAD) and POST: routed too, so that the core answers them 405. */
+const OTHER_METHODS = ['DELETE', 'OPTIONS', 'PATCH', 'PUT'] as const;
 
 const plugin: FastifyPluginAsync<SenteFastifyOptions> = async (fastify, options) => {
   const { onRequest = [], preHandler = [], ...rest } = options;
-  const { server, path } = createNodeServer<FastifyRequest>(rest);
+  const { server, path } = mountNode<FastifyRequest>(rest);
   // Upgrade requests accepted by Sente's checks, waiting for @fastify/websocket to upgrade them.
   const accepted = new WeakMap<FastifyRequest, Open>();
 
@@ -54,25 +55,18 @@ const plugin: FastifyPluginAsync<SenteFastifyOptions> = async (fastify, options)
   // upgrade request is answered with its status and never upgraded.
   const checkUpgrade = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     if (!request.ws) return undefined;
-    await server.handle(fastifyRequest(request), {
-      respond: (r) => sendResponse(reply, r),
-      acceptAjax: () => sendResponse(reply, BAD_REQUEST),
-      acceptWebSocket: (open) => accepted.set(request, open),
+    await server.handleUpgrade(fastifyRequest(request), {
+      reject: (r) => sendResponse(reply, r),
+      accept: (open) => accepted.set(request, open),
     });
     return accepted.has(request) ? undefined : reply;
   };
 
+  // fastify's way: await the answer, even a poll parked for seconds, then send it.
   const ajax = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    await server.handle(fastifyRequest(request), {
-      respond: (r) => sendResponse(reply, r),
-      acceptWebSocket: () => sendResponse(reply, BAD_REQUEST),
-      acceptAjax: (open) => {
-        // Headers that hooks set on the reply (CORS, …) would be lost with the hijack.
-        for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value);
-        reply.hijack();
-        openAjaxChannel(reply.raw, open);
-      },
-    });
+    const r = await answerHttp(server, fastifyRequest(request), reply.raw);
+    if (r === undefined) reply.hijack();
+    else sendResponse(reply, r);
     return reply;
   };
 
@@ -99,6 +93,7 @@ const plugin: FastifyPluginAsync<SenteFastifyOptions> = async (fastify, options)
       },
     });
     scope.route({ method: 'POST', url: path, ...hooks, handler: ajax });
+    scope.route({ method: [...OTHER_METHODS], url: path, ...hooks, handler: ajax });
   });
 };
 

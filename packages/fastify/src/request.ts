@@ -1,5 +1,4 @@
-import { parseQuery, payloadTooLarge } from '@sente/core';
-import { splitUrl } from '@sente/node';
+import { parseQuery, payloadTooLarge, requestSearch } from '@sente/core';
 import type { SenteBody, SenteRequest } from '@sente/core';
 import type { FastifyRequest } from 'fastify';
 
@@ -13,7 +12,7 @@ export function fastifyRequest(request: FastifyRequest): SenteRequest<FastifyReq
   return {
     method: request.method,
     websocket: request.ws,
-    query: parseQuery(splitUrl(request.url).search),
+    query: parseQuery(requestSearch(request.url)),
     headers: request.headers,
     ...(session === undefined ? {} : { session }),
     ...(request.method === 'POST' ? { readBody: async (limit: number) => bodyOf(request.body, limit) } : {}),

@@ -4,13 +4,13 @@
  * same path through `ws`. Every protocol rule is in @sente/core.
  */
 import { ServerResponse } from 'node:http';
-import { attachUpgrade, createNodeServer, nodeRequest } from '@sente/node';
+import { answerHttp, attachUpgrade, mountNode, nodeRequest } from '@sente/node';
+import { senteError } from '@sente/core';
 import type { NodeSenteOptions, UpgradeHandle } from '@sente/node';
 import type { SenteServer } from '@sente/core';
 import type Koa from 'koa';
 import type { Context, Middleware, Next } from 'koa';
 import type { Server as HttpServer } from 'node:http';
-import { answerAjax } from './ajax.js';
 
 /** Options of {@link senteKoa}: every `createSenteServer` option, plus mounting. */
 export type SenteKoaOptions = NodeSenteOptions<Context> & {
@@ -63,11 +63,11 @@ interface Decorated {
 export function senteKoa(options: SenteKoaOptions): SenteKoa {
   const { app, upgradeMiddleware = [], ...rest } = options;
   if (app === null || typeof app !== 'object' || typeof app.createContext !== 'function') {
-    throw new TypeError('Option "app" must be the Koa app.');
+    throw senteError('ERR_SENTE_BAD_OPTION', 'Option "app" must be the Koa app.');
   }
-  const { server, path } = createNodeServer<Context>(rest);
+  const mount = mountNode<Context>(rest);
+  const { server, path } = mount;
   const runUpgradeMiddleware = compose(upgradeMiddleware);
-  const handles: UpgradeHandle[] = [];
 
   // Koa's way: await the answer, even a poll parked for seconds, then set the body.
   async function sente(ctx: Context, next: Next): Promise<void> {
@@ -75,7 +75,7 @@ export function senteKoa(options: SenteKoaOptions): SenteKoa {
     const d = ctx as Context & Decorated;
     // The form as the client sent it (@koa/bodyparser keeps it in rawBody): the core reads it.
     const body = typeof d.request.rawBody === 'string' ? d.request.rawBody : d.request.body;
-    const r = await answerAjax(server, nodeRequest(ctx.req, ctx, false, d.session, body), ctx.res);
+    const r = await answerHttp(server, nodeRequest(ctx.req, ctx, false, d.session, body), ctx.res);
     if (r === undefined) return;
     ctx.status = r.status;
     ctx.set({ ...r.headers });
@@ -95,13 +95,10 @@ export function senteKoa(options: SenteKoaOptions): SenteKoa {
           return { raw: ctx, session: (ctx as Context & Decorated).session };
         },
       });
-      handles.push(h);
+      mount.onClose(() => h.detach());
       return h;
     },
-    async close() {
-      await server.close();
-      for (const h of handles.splice(0)) h.detach();
-    },
+    close: () => mount.close(),
   };
 }
 

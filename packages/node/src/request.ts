@@ -1,4 +1,4 @@
-import { collectBody, parseQuery } from '@sente/core';
+import { collectBody, parseQuery, requestSearch, senteError } from '@sente/core';
 import type { SenteBody, SenteRequest } from '@sente/core';
 import type { IncomingMessage } from 'node:http';
 
@@ -8,13 +8,6 @@ interface Decorated {
   body?: unknown;
   _body?: boolean;
   originalUrl?: string;
-}
-
-/** The path and query of a Node request's URL. */
-export function splitUrl(url: string | undefined): { pathname: string; search: string } {
-  const u = url ?? '/';
-  const q = u.indexOf('?');
-  return q < 0 ? { pathname: u, search: '' } : { pathname: u.slice(0, q), search: u.slice(q + 1) };
 }
 
 /**
@@ -33,12 +26,11 @@ export function nodeRequest<Raw>(
   parsedBody?: unknown,
 ): SenteRequest<Raw> {
   const d = req as IncomingMessage & Decorated;
-  const { search } = splitUrl(d.originalUrl ?? req.url);
   const sess = session ?? d.session;
   return {
     method: req.method ?? 'GET',
     websocket,
-    query: parseQuery(search),
+    query: parseQuery(requestSearch(d.originalUrl ?? req.url)),
     headers: req.headers,
     ...(sess === undefined ? {} : { session: sess }),
     ...(req.method === 'POST' ? { readBody: (limit: number) => readNodeBody(d, limit, parsedBody) } : {}),
@@ -55,5 +47,11 @@ async function readNodeBody(req: IncomingMessage & Decorated, limit: number, par
     if (typeof b === 'object' && b !== null) return b as Readonly<Record<string, unknown>>;
     return new Uint8Array(0);
   }
-  return collectBody(req, limit);
+  try {
+    return await collectBody(req, limit);
+  } catch (e) {
+    // The stream broke off ('aborted', ECONNRESET): the client left mid-body.
+    if (e instanceof Error && !('code' in e && typeof e.code === 'string' && e.code.startsWith('ERR_SENTE'))) throw senteError('ERR_SENTE_ABORTED', 'Request aborted', e);
+    throw e;
+  }
 }

@@ -1,47 +1,27 @@
-import { createSenteServer } from '@sente/core';
+import { errorResponse, mountSente, senteError } from '@sente/core';
 import { json } from '@sente/packer-json';
-import type { Packer, SenteServer, SenteServerOptions } from '@sente/core';
+import type { Mount, MountOptions, SenteServer } from '@sente/core';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
-import { nodeRequest, splitUrl } from './request.js';
-import { openAjaxChannel, writeResponse } from './ajax.js';
+import { nodeRequest } from './request.js';
+import { httpExchange, writeResponse } from './exchange.js';
 import { attachUpgrade } from './upgrade.js';
 import type { AttachUpgradeOptions, UpgradeHandle } from './upgrade.js';
 
 /** Options shared by the Node adapters: the server's, plus where and how to mount it. */
-export type NodeSenteOptions<Raw> = Omit<SenteServerOptions<Raw>, 'packer'> & {
-  /** Must match the clients' packer. @default json (from @sente/packer-json) */
-  packer?: Packer | undefined;
-  /** The one path of the Ajax GET/POST and the WebSocket upgrade. @default '/chsk' */
-  path?: string | undefined;
+export type NodeSenteOptions<Raw> = MountOptions<Raw> & {
   /** Options for `ws`'s server, e.g. `perMessageDeflate`. @default {} */
   wsOptions?: AttachUpgradeOptions<Raw>['wsOptions'];
 };
 
-/** Creates the server of a Node adapter from its options. */
-export function createNodeServer<Raw>(options: NodeSenteOptions<Raw>): { server: SenteServer<Raw>; path: string } {
-  const { path = '/chsk', wsOptions: _ws, packer = json, ...rest } = options;
-  if (typeof path !== 'string' || !path.startsWith('/')) throw new TypeError('Option "path" must start with "/".');
-  return { server: createSenteServer<Raw>({ ...rest, packer }), path };
+/** Mounts the server of a Node adapter from its options (JSON by default). */
+export function mountNode<Raw>(options: NodeSenteOptions<Raw>): Mount<Raw> {
+  const { wsOptions: _ws, ...rest } = options;
+  return mountSente<Raw>(rest, json);
 }
 
-/**
- * Serves one Ajax request (GET or POST) on a Node response; false when the
- * request is not for `path`.
- */
-export function handleAjax<Raw>(
-  server: SenteServer<Raw>,
-  path: string,
-  req: IncomingMessage,
-  res: ServerResponse,
-  raw: Raw,
-  session?: unknown,
-): Promise<void> | false {
-  if (splitUrl((req as { originalUrl?: string }).originalUrl ?? req.url).pathname !== path) return false;
-  return server.handle(nodeRequest(req, raw, false, session), {
-    respond: (r) => writeResponse(res, r),
-    acceptAjax: (open) => openAjaxChannel(res, open),
-    acceptWebSocket: () => writeResponse(res, { status: 400, body: 'Bad request' }),
-  });
+/** Serves one Ajax request (GET or POST) on a Node response. */
+export function serveAjax<Raw>(server: SenteServer<Raw>, req: IncomingMessage, res: ServerResponse, raw: Raw, session?: unknown): Promise<void> {
+  return server.handleHttp(nodeRequest(req, raw, false, session), httpExchange(res));
 }
 
 /** Sente on a bare Node `http.Server`. */
@@ -70,23 +50,19 @@ export interface SenteHttp {
  * ```
  */
 export function senteHttp(options: NodeSenteOptions<IncomingMessage> = {}): SenteHttp {
-  const { server, path } = createNodeServer(options);
-  const handles: UpgradeHandle[] = [];
+  const mount = mountNode(options);
   return {
-    server,
+    server: mount.server,
     listener(req, res, next) {
-      if (handleAjax(server, path, req, res, req) !== false) return;
+      if (mount.matches(req.url)) return void serveAjax(mount.server, req, res, req);
       if (next) return next();
-      writeResponse(res, { status: 404, body: 'Not found' });
+      writeResponse(res, errorResponse(senteError('ERR_SENTE_NOT_FOUND')));
     },
     attach(httpServer) {
-      const h = attachUpgrade(httpServer, server, { path, wsOptions: options.wsOptions });
-      handles.push(h);
+      const h = attachUpgrade(httpServer, mount.server, { path: mount.path, wsOptions: options.wsOptions });
+      mount.onClose(() => h.detach());
       return h;
     },
-    async close() {
-      await server.close();
-      for (const h of handles.splice(0)) h.detach();
-    },
+    close: () => mount.close(),
   };
 }

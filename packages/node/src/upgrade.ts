@@ -1,10 +1,11 @@
 import { STATUS_CODES } from 'node:http';
 import { WebSocketServer } from 'ws';
-import type { ChannelListener, SenteResponse, SenteServer, ServerChannel } from '@sente/core';
+import { requestPath, senteError, errorResponse } from '@sente/core';
+import type { SenteResponse, SenteServer, SocketChannel, SocketListener } from '@sente/core';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ServerOptions as WsServerOptions, WebSocket } from 'ws';
-import { nodeRequest, splitUrl } from './request.js';
+import { nodeRequest } from './request.js';
 
 /** Options of {@link attachUpgrade}. */
 export interface AttachUpgradeOptions<Raw> {
@@ -28,16 +29,18 @@ export interface UpgradeHandle {
 
 /**
  * Handles WebSocket upgrades to Sente's path on a Node `http.Server` with
- * `ws`: every upgrade request goes through `server.handle`, so a rejected one
- * is answered with its HTTP status and never upgraded.
+ * `ws`: every upgrade request goes through `server.handleUpgrade`, so a
+ * refused one is answered with its HTTP status and never upgraded. An upgrade
+ * to another path that no other listener handles is answered 404, so that
+ * neither its client nor the server's close waits on it.
  */
 export function attachUpgrade<Raw>(httpServer: HttpServer, server: SenteServer<Raw>, options: AttachUpgradeOptions<Raw>): UpgradeHandle {
   // ws enforces the frame limit itself (closing with 1009) before buffering a too-big frame.
   const wss = new WebSocketServer({ ...options.wsOptions, noServer: true, maxPayload: server.maxPayloadBytes });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    if (splitUrl(req.url).pathname !== options.path) return;
     socket.on('error', ignore);
-    void handleUpgrade(server, wss, options, req, socket, head);
+    if (requestPath(req.url) === options.path) void handleUpgrade(server, wss, options, req, socket, head);
+    else if (httpServer.listenerCount('upgrade') === 1) rejectUpgrade(socket, errorResponse(senteError('ERR_SENTE_NOT_FOUND')));
   };
   httpServer.on('upgrade', onUpgrade);
   return {
@@ -62,12 +65,11 @@ async function handleUpgrade<Raw>(
   try {
     prepared = options.prepare ? await options.prepare(req) : { raw: req as Raw };
   } catch {
-    return rejectUpgrade(socket, { status: 500, body: 'Internal error' });
+    return rejectUpgrade(socket, errorResponse(senteError('ERR_SENTE_HOOK_FAILED')));
   }
-  await server.handle(nodeRequest(req, prepared.raw, true, prepared.session), {
-    respond: (r) => rejectUpgrade(socket, r),
-    acceptAjax: () => rejectUpgrade(socket, { status: 400, body: 'Bad request' }),
-    acceptWebSocket: (open) => {
+  await server.handleUpgrade(nodeRequest(req, prepared.raw, true, prepared.session), {
+    reject: (r) => rejectUpgrade(socket, r),
+    accept: (open) => {
       if (socket.destroyed) return;
       wss.handleUpgrade(req, socket, head, (ws) => openWebSocketChannel(ws, open));
     },
@@ -79,21 +81,19 @@ async function handleUpgrade<Raw>(
  * socket can send) and wires its messages and close to the core's listener.
  * For adapters whose framework does the upgrade itself (@fastify/websocket).
  */
-export function openWebSocketChannel(ws: WebSocket, open: (ch: ServerChannel) => ChannelListener): void {
-  const ch: ServerChannel = {
-    isOpen: () => ws.readyState === ws.OPEN,
+export function openWebSocketChannel(ws: WebSocket, open: (socket: SocketChannel) => SocketListener): void {
+  const socket: SocketChannel = {
     send(payload) {
-      if (ws.readyState !== ws.OPEN) return false;
-      ws.send(payload);
-      return true;
+      if (ws.readyState === ws.OPEN) ws.send(payload);
     },
     close(code, reason) {
-      if (ws.readyState !== ws.OPEN && ws.readyState !== ws.CONNECTING) return false;
-      ws.close(code, reason);
-      return true;
+      if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
+    },
+    get bufferedAmount() {
+      return ws.bufferedAmount;
     },
   };
-  const listener = open(ch);
+  const listener = open(socket);
   ws.on('message', (data, isBinary) => {
     const buf = data as Buffer;
     listener.onMessage(isBinary ? buf : buf.toString('utf8'));

@@ -1,17 +1,17 @@
 /**
  * Sente for uWebSockets.js. For authors of other adapters: this file only
  * translates — uWS requests (copied while valid) to Sente requests, responses
- * and sockets to channels. Every protocol rule is in @sente/core.
+ * and sockets to exchanges and channels. Every protocol rule is in @sente/core.
  */
-import { createSenteServer } from '@sente/core';
+import { errorResponse, mountSente, senteError } from '@sente/core';
 import { json } from '@sente/packer-json';
-import type { Packer, SenteResponse, SenteServer, SenteServerOptions } from '@sente/core';
+import type { MountOptions, SenteServer } from '@sente/core';
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocketBehavior } from 'uWebSockets.js';
 import { copyRequest, readBody, uwsRequest } from './request.js';
 import type { BodyReader, UwsRequest } from './request.js';
-import { openAjaxChannel, trackResponse } from './response.js';
-import type { TrackedResponse } from './response.js';
-import { copyMessage, drainSocket, openSocketChannel } from './websocket.js';
+import { uwsExchange } from './response.js';
+import type { UwsExchange } from './response.js';
+import { copyMessage, openSocketChannel } from './websocket.js';
 import type { SocketData } from './websocket.js';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -19,15 +19,11 @@ type MaybePromise<T> = T | Promise<T>;
 /** The uWS WebSocket settings Sente lets through. */
 export type UwsSocketOptions = Pick<
   WebSocketBehavior<SocketData>,
-  'compression' | 'maxBackpressure' | 'idleTimeout' | 'maxLifetime' | 'sendPingsAutomatically' | 'maxPayloadLength'
+  'compression' | 'idleTimeout' | 'maxLifetime' | 'sendPingsAutomatically' | 'maxPayloadLength'
 >;
 
 /** Options of {@link attachSente}: every `createSenteServer` option, plus mounting. */
-export type SenteUwsOptions = Omit<SenteServerOptions<UwsRequest>, 'packer'> & {
-  /** Must match the clients' packer. @default json (from @sente/packer-json) */
-  packer?: Packer | undefined;
-  /** The one path of the Ajax GET/POST and the WebSocket upgrade. @default '/chsk' */
-  path?: string | undefined;
+export type SenteUwsOptions = MountOptions<UwsRequest> & {
   /**
    * The session of a request, for the hooks and the defaults that read
    * `req.session` (uid, CSRF token): uWS has no session middleware, so look it
@@ -37,13 +33,9 @@ export type SenteUwsOptions = Omit<SenteServerOptions<UwsRequest>, 'packer'> & {
   session?: ((req: UwsRequest) => MaybePromise<unknown>) | undefined;
   /**
    * uWS WebSocket settings. Sente sets `idleTimeout: 0` and
-   * `sendPingsAutomatically: false` (its own keep-alive pings the sockets), and
-   * `maxBackpressure: 0`: uWS buffers whatever a slow client has not read yet,
-   * as `ws` does in the other adapters. With a `maxBackpressure`, a socket
-   * buffering more gets no more sends and is closed as a slow consumer (1013)
-   * once uWS has flushed it; its client reconnects and gets the pushes it
-   * missed, in order. Keep it well above a burst of queued pushes, which a
-   * reconnect replays at once.
+   * `sendPingsAutomatically: false` (its own keep-alive pings the sockets).
+   * Backpressure is Sente's, the same on every adapter (`maxBufferedBytes`,
+   * `maxQueuedBytes`): uWS itself never drops a send (`maxBackpressure: 0`).
    *
    * A frame over `maxPayloadBytes` closes its socket with 1009, as on the other
    * adapters. uWS itself drops a connection whose frame passes
@@ -61,13 +53,11 @@ export interface SenteUws {
   /**
    * Closes gracefully: flushes pushes, answers pending requests, closes
    * sockets. The routes stay (uWS cannot remove them) and answer 503; close
-   * the listen socket with `us_listen_socket_close`.
+   * the app (`app.close()`) or its listen socket (`us_listen_socket_close`)
+   * to let the process exit.
    */
   close(): Promise<void>;
 }
-
-const BAD_REQUEST: SenteResponse = { status: 400, body: 'Bad request' };
-const INTERNAL_ERROR: SenteResponse = { status: 500, body: 'Internal error' };
 
 /**
  * Attaches Sente to a uWebSockets.js app: the Ajax GET and POST and the
@@ -84,48 +74,23 @@ const INTERNAL_ERROR: SenteResponse = { status: 500, body: 'Internal error' };
  * ```
  */
 export function attachSente(app: TemplatedApp, options: SenteUwsOptions = {}): SenteUws {
-  const { path = '/chsk', packer = json, session, wsOptions, ...rest } = options;
-  if (typeof path !== 'string' || !path.startsWith('/')) throw new TypeError('Option "path" must start with "/".');
-  const server = createSenteServer<UwsRequest>({ ...rest, packer });
+  const { session, wsOptions, ...rest } = options;
+  const { server, path } = mountSente<UwsRequest>(rest, json);
 
   // Everything the handlers need is copied from uWS's request before the first await.
-  const prepare = async (raw: UwsRequest, res: TrackedResponse, websocket: boolean, body?: BodyReader) => {
+  const prepare = async (raw: UwsRequest, exchange: UwsExchange, websocket: boolean, body?: BodyReader) => {
     try {
       return uwsRequest(raw, websocket, await session?.(raw), body?.body);
-    } catch {
-      res.write(INTERNAL_ERROR, body !== undefined && !body.complete());
+    } catch (e) {
+      exchange.respond(errorResponse(senteError('ERR_SENTE_HOOK_FAILED', 'The session hook failed', e)));
       return undefined;
     }
   };
 
-  const serveAjax = async (raw: UwsRequest, res: TrackedResponse, body: BodyReader | undefined): Promise<void> => {
-    const req = await prepare(raw, res, false, body);
-    if (req === undefined) return;
-    await server.handle(req, {
-      // A body still arriving (413) cannot be left on the connection.
-      respond: (r) => res.write(r, body !== undefined && !body.complete()),
-      acceptWebSocket: () => res.write(BAD_REQUEST),
-      acceptAjax: (open) => openAjaxChannel(res, open),
-    });
-  };
-
-  const serveUpgrade = async (raw: UwsRequest, res: TrackedResponse, upgrade: (data: SocketData) => void): Promise<void> => {
-    const req = await prepare(raw, res, true);
-    if (req === undefined) return;
-    // A refused upgrade is answered with its HTTP status and never upgraded.
-    await server.handle(req, {
-      respond: (r) => res.write(r, true),
-      acceptAjax: () => res.write(BAD_REQUEST, true),
-      acceptWebSocket: (open) => {
-        if (res.usable()) upgrade({ open, listener: undefined, closed: false, slow: false });
-      },
-    });
-  };
-
   app.ws<SocketData>(path, {
-    // uWS's own default (64 KiB) silently drops sends past it, which would break the order of pushes.
-    maxBackpressure: 0,
     ...wsOptions,
+    // uWS's own bound silently drops sends past it, which would break the order of pushes: the core bounds instead.
+    maxBackpressure: 0,
     idleTimeout: wsOptions?.idleTimeout ?? 0,
     sendPingsAutomatically: wsOptions?.sendPingsAutomatically ?? false,
     maxPayloadLength: wsOptions?.maxPayloadLength ?? Math.max(2 * server.maxPayloadBytes, 64 * 1024),
@@ -135,11 +100,23 @@ export function attachSente(app: TemplatedApp, options: SenteUwsOptions = {}): S
       // Sente's clients ask for no subprotocol; echo the first one asked for, as `ws` does.
       const protocol = req.getHeader('sec-websocket-protocol').split(',')[0]?.trim() ?? '';
       const extensions = req.getHeader('sec-websocket-extensions');
-      const tracked = trackResponse(res);
-      void serveUpgrade(raw, tracked, (data) => res.cork(() => res.upgrade(data, key, protocol, extensions, context)));
+      // A refused upgrade is answered with its HTTP status and never upgraded.
+      const exchange = uwsExchange(res, () => true);
+      void prepare(raw, exchange, true).then(
+        (r) =>
+          r &&
+          server.handleUpgrade(r, {
+            reject: (response) => void exchange.respond(response),
+            accept: (open) => {
+              if (exchange.usable()) res.cork(() => res.upgrade<SocketData>({ open, listener: undefined, closed: false }, key, protocol, extensions, context));
+            },
+          }),
+      );
     },
     open: openSocketChannel,
-    drain: drainSocket,
+    drain(ws) {
+      ws.getUserData().listener?.onDrain();
+    },
     message(ws, message, isBinary) {
       ws.getUserData().listener?.onMessage(copyMessage(message, isBinary));
     },
@@ -152,10 +129,11 @@ export function attachSente(app: TemplatedApp, options: SenteUwsOptions = {}): S
 
   app.any(path, (res: HttpResponse, req: HttpRequest) => {
     const raw = copyRequest(req, res);
-    const tracked = trackResponse(res);
     const body = raw.method === 'POST' ? readBody(res, server.maxPayloadBytes) : undefined;
-    if (body) tracked.onAbort(body.abort);
-    void serveAjax(raw, tracked, body);
+    // A body still arriving (413) cannot be left on the connection.
+    const exchange = uwsExchange(res, () => body !== undefined && !body.complete());
+    if (body) exchange.onAbort(body.abort);
+    void prepare(raw, exchange, false, body).then((r) => r && server.handleHttp(r, exchange));
   });
 
   return {

@@ -1,4 +1,4 @@
-import { SenteError, parseQuery, payloadTooLarge } from '@sente/core';
+import { parseQuery, payloadTooLarge, senteError } from '@sente/core';
 import type { SenteBody, SenteRequest } from '@sente/core';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 
@@ -7,7 +7,7 @@ import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
  * valid (only synchronously, in the handler). Hooks receive it as `req.raw`.
  */
 export interface UwsRequest {
-  /** Upper-case HTTP method. */
+  /** The HTTP method as sent (methods are case-sensitive). */
   readonly method: string;
   /** The path, without the query string. */
   readonly url: string;
@@ -27,7 +27,7 @@ export function copyRequest(req: HttpRequest, res: HttpResponse): UwsRequest {
     headers[name] = prev === undefined ? value : `${prev}${name === 'cookie' ? '; ' : ', '}${value}`;
   });
   return {
-    method: req.getMethod().toUpperCase(),
+    method: req.getCaseSensitiveMethod(),
     url: req.getUrl(),
     query: req.getQuery() ?? '',
     headers,
@@ -86,6 +86,6 @@ export function readBody(res: HttpResponse, limit: number): BodyReader {
   return {
     body,
     complete: () => complete,
-    abort: () => fail(new SenteError('ERR_SENTE_TRANSPORT', 'Request aborted', { status: 400 })),
+    abort: () => fail(senteError('ERR_SENTE_ABORTED', 'Request aborted')),
   };
 }

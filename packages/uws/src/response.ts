@@ -1,23 +1,20 @@
 import { STATUS_CODES } from 'node:http';
-import { payloadHeaders } from '@sente/core';
-import type { ChannelListener, SenteResponse, ServerChannel } from '@sente/core';
+import type { HttpExchange, SenteResponse } from '@sente/core';
 import type { HttpResponse } from 'uWebSockets.js';
 
-/**
- * A uWS response and what became of it: uWS forbids touching a response after
- * it was aborted or ended, so every write goes through here.
- */
-export interface TrackedResponse {
+/** The exchange of a uWS response, and whether it can still be written. */
+export interface UwsExchange extends HttpExchange {
   /** True until the response was aborted or ended. */
   usable(): boolean;
-  /** Writes a whole response (corked); false when no longer usable. */
-  write(r: SenteResponse, closeConnection?: boolean): boolean;
-  /** Calls `fn` when the client aborts (at most once). */
-  onAbort(fn: () => void): void;
 }
 
-/** Tracks a uWS response; registers `onAborted`, so call it before going async. */
-export function trackResponse(res: HttpResponse): TrackedResponse {
+/**
+ * The exchange of a uWS request: uWS forbids touching a response after it
+ * was aborted or ended, so every write goes through here. Registers
+ * `onAborted`, so call it before going async. `closeConnection()` tells
+ * whether a response must also close the connection (a body still arriving).
+ */
+export function uwsExchange(res: HttpResponse, closeConnection: () => boolean = () => false): UwsExchange {
   let aborted = false;
   let ended = false;
   const abortListeners: (() => void)[] = [];
@@ -28,54 +25,19 @@ export function trackResponse(res: HttpResponse): TrackedResponse {
   const usable = (): boolean => !aborted && !ended;
   return {
     usable,
-    write(r, closeConnection = false) {
+    respond(r: SenteResponse) {
       if (!usable()) return false;
       ended = true;
       res.cork(() => {
         res.writeStatus(`${r.status} ${STATUS_CODES[r.status] ?? ''}`);
         for (const [name, value] of Object.entries(r.headers ?? {})) res.writeHeader(name, value);
-        res.end(r.body, closeConnection);
+        res.end(r.body, closeConnection());
       });
       return true;
     },
     onAbort(fn) {
       if (aborted) fn();
-      else abortListeners.push(fn);
+      else if (!ended) abortListeners.push(fn);
     },
   };
-}
-
-/**
- * Opens an Ajax channel on a uWS response: `send` answers the request with the
- * payload, `close` ends it empty (204); either, or a client abort, reaches the
- * core's `onClose`.
- */
-export function openAjaxChannel(res: TrackedResponse, open: (ch: ServerChannel) => ChannelListener): void {
-  let listener: ChannelListener | undefined;
-  let done = false;
-  const finish = (): void => {
-    if (done) return;
-    done = true;
-    listener?.onClose();
-  };
-  const ch: ServerChannel = {
-    isOpen: res.usable,
-    send(payload) {
-      if (!res.write({ status: 200, headers: payloadHeaders(payload), body: payload })) return false;
-      finish();
-      return true;
-    },
-    close() {
-      if (!res.write({ status: 204, headers: { 'cache-control': 'no-store' }, body: '' })) return false;
-      finish();
-      return true;
-    },
-  };
-  res.onAbort(finish);
-  listener = open(ch);
-  // Answered (the handshake) or aborted while the core was opening the channel.
-  if (done || !res.usable()) {
-    done = true;
-    listener.onClose();
-  }
 }
