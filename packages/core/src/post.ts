@@ -2,6 +2,15 @@ import { WIRE } from './ids.js';
 import { asSenteError, senteError } from './errors.js';
 import { overLimit, payloadTooLarge } from './body.js';
 import { parseQuery } from './request.js';
+import { decodeEnvelope } from './envelope.js';
+import { fromWireEvent } from './event.js';
+import { errorResponse, payloadResponse } from './responses.js';
+import { badPackage, clientEvent } from './inbound.js';
+import type { HttpExchange } from './adapter.js';
+import type { AjaxReplies } from './ajax-replies.js';
+import type { SenteEvent } from './event.js';
+import type { Hub } from './hub.js';
+import type { ErrorContext } from './options.js';
 import type { Packed } from './packer.js';
 import type { SenteRequest } from './request.js';
 
@@ -50,4 +59,35 @@ export async function readPost(req: SenteRequest, limit: number): Promise<Post> 
   if (overLimit(ppstr, limit)) throw payloadTooLarge(limit);
   const cid = fields[WIRE.clientId];
   return { clientId: typeof cid === 'string' ? cid : req.query[WIRE.clientId], payload: ppstr };
+}
+
+/**
+ * Answers a POST's payload: a bad one 400; an event that wants no reply at
+ * once (`chsk/dummy-cb-200`), then hands it to `dispatch`; one that wants a
+ * reply waits for it (see {@link AjaxReplies}).
+ */
+export function answerPost(
+  hub: Hub,
+  replies: AjaxReplies,
+  exchange: HttpExchange,
+  body: Packed,
+  dispatch: (event: SenteEvent, reply: ((value: unknown) => boolean) | undefined) => void,
+  context: ErrorContext,
+): void {
+  let env;
+  try {
+    env = decodeEnvelope(hub.packer.unpack(body));
+  } catch (e) {
+    env = badPackage(e);
+  }
+  if (env === undefined) env = senteError('ERR_SENTE_BAD_PACKAGE', 'Bad package: not a Sente envelope');
+  if (env instanceof Error) {
+    hub.report(env, context);
+    exchange.respond(errorResponse(env));
+    return;
+  }
+  const event = clientEvent(fromWireEvent(env.content), env.content);
+  if (env.cbId !== null) return dispatch(event, replies.open(exchange));
+  exchange.respond(payloadResponse(hub.packed.dummy));
+  dispatch(event, undefined);
 }

@@ -1,13 +1,11 @@
-import { CHSK, CLOSE_CODES, ALL_USERS_WITHOUT_UID, EXT_VERSION, NIL_UID, WIRE } from './ids.js';
+import { CHSK, CLOSE_CODES, EXT_VERSION, WIRE } from './ids.js';
 import { SenteError, asSenteError, senteError } from './errors.js';
-import { isReservedId, toWireEvent, validateEvent } from './event.js';
-import { badPackage, clientEvent } from './inbound.js';
-import { decodeEnvelope, envelopes, handshakeEnvelope } from './envelope.js';
-import { fromWireEvent } from './event.js';
+import { badClientId, checkPush, checkUid, normalizeUid, sessionUid } from './inbound.js';
+import { envelopes, handshakeEnvelope } from './envelope.js';
 import { checkRequest } from './security.js';
 import { errorResponse, payloadResponse } from './responses.js';
 import { resolveOptions } from './options.js';
-import { readPost } from './post.js';
+import { answerPost, readPost } from './post.js';
 import { Timers } from './timers.js';
 import { Routers } from './router.js';
 import { ConnectedUidsStore } from './connected-uids.js';
@@ -18,7 +16,7 @@ import { PollSession } from './long-poll.js';
 import { AjaxReplies } from './ajax-replies.js';
 import type { Transport } from './client-conn.js';
 import type { Delivery } from './delivery.js';
-import type { SenteEvent, WireEvent } from './event.js';
+import type { SenteEvent } from './event.js';
 import type { Packed, Packer } from './packer.js';
 import type { SenteRequest, SenteResponse } from './request.js';
 import type { HttpExchange, SocketListener, UpgradeExchange } from './adapter.js';
@@ -26,63 +24,10 @@ import type { ErrorContext, ResolvedOptions, SenteServerOptions } from './option
 import type { EventHandler, Router, RouterOptions } from './router.js';
 import type { ConnectedUids, ConnectedUidsListener } from './connected-uids.js';
 import type { Hub, PackedConstants } from './hub.js';
+import type { ClientAddress, SendOptions, ServerEventMsg, ServerStats } from './server-types.js';
 
 export type { Transport } from './client-conn.js';
-
-/** An event as a server router receives it (Sente's server event-msg). */
-export interface ServerEventMsg<Raw = unknown> {
-  /** The event id, e.g. `'chat/send'`, or a `chsk/*` id (`chsk/uidport-open`, `chsk/bad-event`). */
-  readonly id: string;
-  /** The event's data. */
-  readonly data: unknown;
-  /** The whole event `[id, data]`. */
-  readonly event: SenteEvent;
-  /** The sender's uid (`sente/nil-uid` when it has none). */
-  readonly uid: string;
-  /** The sender's client id. */
-  readonly clientId: string;
-  /** The transport the event came on. */
-  readonly transport: Transport;
-  /** The request: for WebSocket, the upgrade request, frozen for the socket's life. */
-  readonly request: SenteRequest<Raw>;
-  /**
-   * Present only when the client asked for a reply. Sends the reply at most
-   * once, on either transport; later calls do nothing. Returns whether it was sent.
-   */
-  readonly reply?: ((value: unknown) => boolean) | undefined;
-  /** The server, for sending from a handler. */
-  readonly server: SenteServer<Raw>;
-}
-
-/** Options of a push. */
-export interface SendOptions {
-  /** Skip the batching window: send everything buffered for the uid now. @default false */
-  flush?: boolean | undefined;
-}
-
-/** One client of one uid: the target of {@link SenteServer.sendToClient}. */
-export interface ClientAddress {
-  readonly uid: string;
-  readonly clientId: string;
-}
-
-/** Counts of what a server holds, to observe load and prove that nothing leaks. */
-export interface ServerStats {
-  readonly wsClients: number;
-  readonly ajaxClients: number;
-  /** Live timers: keep-alives, long-polls, grace periods, batching windows, reply deadlines. */
-  readonly timers: number;
-  /** Push batches in their batching window. */
-  readonly bufferedBatches: number;
-  /** Push batches queued for clients that are between polls, reconnecting, or reading slowly. */
-  readonly queuedBatches: number;
-  /** The bytes of those queued batches. */
-  readonly queuedBytes: number;
-  /** Ajax requests waiting for a handler's reply. */
-  readonly pendingReplies: number;
-}
-
-const MAX_CLIENT_ID_LENGTH = 128;
+export type { ServerEventMsg, SendOptions, ClientAddress, ServerStats } from './server-types.js';
 
 const IGNORE: SocketListener = { onMessage: () => {}, onDrain: () => {}, onClose: () => {} };
 
@@ -331,7 +276,10 @@ export class SenteServer<Raw = unknown> {
     const uid = normalizeUid(await (this.opts.userId ?? sessionUid)(req, clientId));
     // Hooks are async: the server may have started closing meanwhile.
     if (this.closing) return respond(errorResponse(senteError('ERR_SENTE_SERVER_CLOSED')));
-    if (body !== undefined && http !== undefined) return this.post(req, http, uid, clientId, body);
+    if (body !== undefined) {
+      const from = { uid, clientId, transport: 'ajax' as const, request: req };
+      return answerPost(this.hub, this.replies, http as HttpExchange, body, (event, reply) => this.emit(event, from, reply), from);
+    }
 
     const handshake = upgrade !== undefined || req.query[WIRE.handshake] !== undefined || this.clients.get('ajax', uid, clientId) === undefined;
     // Packed before accepting: handshake data the packer rejects is answered 500, not a half-open socket.
@@ -354,9 +302,11 @@ export class SenteServer<Raw = unknown> {
     const exchange = http as HttpExchange;
     const client = this.claim('ajax', req, uid, clientId);
     if (hs !== undefined) {
+      // A poll this client parked before its new handshake is stale.
+      client.end(CLOSE_CODES.normal, 'Superseded');
       exchange.respond(payloadResponse(hs));
       // No uidport-open for the handshake itself (Sente #260): the client counts once it polls.
-      if (client.session === null) client.startGrace();
+      client.startGrace();
       return;
     }
     new PollSession(this.hub, client, exchange).start();
@@ -377,32 +327,6 @@ export class SenteServer<Raw = unknown> {
     }
     client.request = req;
     return client;
-  }
-
-  private post(req: SenteRequest<Raw>, exchange: HttpExchange, uid: string, clientId: string, body: Packed): void {
-    const context = { uid, clientId, transport: 'ajax' as const };
-    let env;
-    try {
-      env = decodeEnvelope(this.packer.unpack(body));
-    } catch (e) {
-      const err = badPackage(e);
-      this.report(err, context);
-      exchange.respond(errorResponse(err));
-      return;
-    }
-    if (env === undefined) {
-      const err = senteError('ERR_SENTE_BAD_PACKAGE', 'Bad package: not a Sente envelope');
-      this.report(err, context);
-      exchange.respond(errorResponse(err));
-      return;
-    }
-    const from = { uid, clientId, transport: 'ajax' as const, request: req };
-    const event = clientEvent(fromWireEvent(env.content), env.content);
-    if (env.cbId === null) {
-      exchange.respond(payloadResponse(this.hub.packed.dummy));
-      return this.emit(event, from, undefined);
-    }
-    this.emit(event, from, this.replies.open(exchange));
   }
 
   private emit(
@@ -484,43 +408,4 @@ export class SenteServer<Raw = unknown> {
  */
 export function createSenteServer<Raw = unknown>(options: SenteServerOptions<Raw>): SenteServer<Raw> {
   return new SenteServer(options);
-}
-
-/** The refusal of a missing, blank or overlong client id; undefined for a good one. */
-function badClientId(clientId: string | undefined): SenteError | undefined {
-  // Sente rejects a blank client id (`str/blank?`), whitespace included.
-  const blank = typeof clientId !== 'string' || clientId.trim().length === 0;
-  if (!blank && clientId.length <= MAX_CLIENT_ID_LENGTH) return undefined;
-  return senteError('ERR_SENTE_NO_CLIENT_ID', blank ? 'Missing client id' : 'Bad client id');
-}
-
-/** The default uid: the session's `uid`. */
-function sessionUid(req: SenteRequest): string | number | null | undefined {
-  const s = req.session as Record<string, unknown> | null | undefined;
-  const uid = typeof s === 'object' && s !== null ? s['uid'] : undefined;
-  return typeof uid === 'string' || typeof uid === 'number' ? uid : undefined;
-}
-
-function normalizeUid(v: unknown): string {
-  if (v === null || v === undefined || v === '') return NIL_UID;
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  throw senteError('ERR_SENTE_BAD_UID', 'userId must return a string, a number, null or undefined');
-}
-
-function checkUid(uid: unknown): string {
-  if (uid === ALL_USERS_WITHOUT_UID) return NIL_UID;
-  if (typeof uid === 'number' && Number.isFinite(uid)) return String(uid);
-  if (typeof uid !== 'string' || uid.length === 0) {
-    throw senteError('ERR_SENTE_BAD_UID', `Bad uid: expected a non-empty string, got ${uid === '' ? '""' : typeof uid}.`);
-  }
-  return uid;
-}
-
-/** Validates a server push and gives its wire form. */
-function checkPush(event: SenteEvent): WireEvent {
-  const why = validateEvent(event);
-  if (why !== undefined) throw senteError('ERR_SENTE_BAD_EVENT', `Bad event: ${why}.`);
-  if (isReservedId(event[0])) throw senteError('ERR_SENTE_BAD_EVENT', `Bad event: "${event[0]}" is reserved by Sente.`);
-  return toWireEvent(event);
 }
