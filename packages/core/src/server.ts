@@ -277,8 +277,8 @@ export class SenteServer<Raw = unknown> {
     // Hooks are async: the server may have started closing meanwhile.
     if (this.closing) return respond(errorResponse(senteError('ERR_SENTE_SERVER_CLOSED')));
     if (body !== undefined) {
-      const from = { uid, clientId, transport: 'ajax' as const, request: req };
-      return answerPost(this.hub, this.replies, http as HttpExchange, body, (event, reply) => this.emit(event, from, reply), from);
+      const from = { uid, clientId, transport: 'ajax' as const };
+      return answerPost(this.hub, this.replies, http as HttpExchange, body, (event, reply) => this.emit(event, { ...from, request: req }, reply), from);
     }
 
     const handshake = upgrade !== undefined || req.query[WIRE.handshake] !== undefined || this.clients.get('ajax', uid, clientId) === undefined;
