@@ -8,7 +8,7 @@ import { watchPage } from './page-hooks.js';
 import { exceedsBytes } from './payload-size.js';
 import { callSafely } from './reply-callbacks.js';
 import type { ReplyCallback } from './reply-callbacks.js';
-import { guardHandler } from './router.js';
+import { Routers } from '@sente/core/internal';
 import type { ClientEventHandler, ClientEventMsg, Router, RouterOptions } from './router.js';
 import { createStateStore } from './state.js';
 import type { ClientState, StateChange } from './state.js';
@@ -155,6 +155,7 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
   const urls = chskUrls(path, typeof location?.href === 'string' ? location.href : undefined);
 
   const emitter = createEmitter<ClientEvents>(onError);
+  const routers = new Routers<ClientEventMsg>((error) => onError(error));
   const store = createStateStore(opts.type, clock, (change) => emitter.emit('state', change));
   let transport: Transport | null = null;
   let everHandshaken = false;
@@ -296,27 +297,7 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
     },
     on: (kind, listener) => emitter.on(kind, listener),
     startRouter(handler, routerOptions = {}) {
-      const run = guardHandler(handler, routerOptions.errorHandler, onError);
-      const msg = (id: string, data: unknown): ClientEventMsg => ({ id, data, event: [id, data], client });
-      const offs = [
-        emitter.on('state', (c) => {
-          const flags: OpenFlags = { openChanged: c.openChanged, opened: c.opened, closed: c.closed, firstOpen: c.firstOpen };
-          const data: StateEventData = [c.old, { ...c.new, ...flags }, c.openChanged];
-          run(msg(CHSK.state, data));
-        }),
-        emitter.on('handshake', (h) => {
-          const data: HandshakeEventData = [h.uid, null, h.handshakeData, h.firstHandshake];
-          run(msg(CHSK.handshake, data));
-        }),
-        emitter.on('event', (ev) => {
-          run(opts.wrapRecvEvs ? msg(CHSK.recv, ev) : { id: ev[0], data: ev[1], event: ev, client });
-        }),
-      ];
-      return {
-        stop() {
-          for (const off of offs) off();
-        },
-      };
+      return routers.start(handler, routerOptions);
     },
     send,
     request(event, timeoutMs) {
@@ -343,5 +324,21 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
   };
 
   if (opts.autoConnect) connect();
+  // Every router gets the same message, built once per event.
+  const msg = (id: string, data: unknown): ClientEventMsg => ({ id, data, event: [id, data], client });
+  emitter.on('state', (c) => {
+    if (routers.size === 0) return;
+    const flags: OpenFlags = { openChanged: c.openChanged, opened: c.opened, closed: c.closed, firstOpen: c.firstOpen };
+    const data: StateEventData = [c.old, { ...c.new, ...flags }, c.openChanged];
+    routers.dispatch(msg(CHSK.state, data));
+  });
+  emitter.on('handshake', (h) => {
+    if (routers.size === 0) return;
+    const data: HandshakeEventData = [h.uid, null, h.handshakeData, h.firstHandshake];
+    routers.dispatch(msg(CHSK.handshake, data));
+  });
+  emitter.on('event', (ev) => {
+    if (routers.size > 0) routers.dispatch(opts.wrapRecvEvs ? msg(CHSK.recv, ev) : { id: ev[0], data: ev[1], event: ev, client });
+  });
   return client;
 }

@@ -34,37 +34,3 @@ export interface Router {
   /** Stops delivering messages to the handler. */
   stop(): void;
 }
-
-/**
- * Wraps `handler` so that nothing it does (throw, reject) escapes: errors go to
- * `errorHandler`, and an error thrown by that goes to `onError`.
- */
-export function guardHandler(
-  handler: ClientEventHandler,
-  errorHandler: ((error: unknown, msg: ClientEventMsg) => void) | undefined,
-  onError: (error: unknown) => void,
-): (msg: ClientEventMsg) => void {
-  const fail = (error: unknown, msg: ClientEventMsg): void => {
-    if (errorHandler === undefined) {
-      onError(error);
-      return;
-    }
-    try {
-      errorHandler(error, msg);
-    } catch (error2) {
-      onError(error2);
-    }
-  };
-  return (msg) => {
-    let result: unknown;
-    try {
-      result = handler(msg);
-    } catch (error) {
-      fail(error, msg);
-      return;
-    }
-    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
-      (result as PromiseLike<unknown>).then(undefined, (error: unknown) => fail(error, msg));
-    }
-  };
-}

@@ -1,7 +1,7 @@
 import { CHSK, CLOSE_CODES, PONG, SenteError, WIRE, decodeEnvelope, envelopes, eventEnvelope, isHandshake, isKeywordContent, kw } from '@sente/core';
 import type { Packed, WireEvent } from '@sente/core';
-import { createKeepAlive } from './keep-alive.js';
-import type { KeepAlive } from './keep-alive.js';
+import { Timers, createKeepAlive } from '@sente/core/internal';
+import type { KeepAlive } from '@sente/core/internal';
 import { asSendable } from './platform.js';
 import type { WebSocketConstructor, WebSocketLike, WsCloseEventLike, WsMessageEventLike } from './platform.js';
 import { createReconnector } from './reconnector.js';
@@ -52,7 +52,9 @@ export function createWsTransport(ctx: TransportContext, opts: WsTransportOption
     if (active) open();
   });
 
-  const keepAlive: KeepAlive | undefined = opts.kaliveMs > 0 ? createKeepAlive(clock, opts.kaliveMs, () => ping()) : undefined;
+  // The client judges a ping by its "pong" reply (wsPingTimeoutMs), not by traffic after it.
+  const keepAlive: KeepAlive | undefined =
+    opts.kaliveMs > 0 ? createKeepAlive(new Timers(clock), { intervalMs: opts.kaliveMs, pingTimeoutMs: null, ping: () => ping(), dead: noop }) : undefined;
 
   const url = (): string => {
     let q = appParamsQuery(ctx.params(), RESERVED);

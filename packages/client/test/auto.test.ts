@@ -3,7 +3,7 @@ import { json } from '@sente/packer-json';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSenteClient } from '../src/index.js';
 import { harness } from './support/clients.js';
-import { FakeClock } from './support/fake-clock.js';
+import { FakeClock } from '@sente/core/internal';
 import { FakeFetch, flush } from './support/fake-fetch.js';
 import { FakeWebSocket } from './support/fake-web-socket.js';
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSenteClient } from '../src/index.js';
 import type { HandshakeInfo, SenteEvent } from '../src/index.js';
 import { harness } from './support/clients.js';
-import { FakeClock } from './support/fake-clock.js';
+import { FakeClock } from '@sente/core/internal';
 import { FakeWebSocket } from './support/fake-web-socket.js';
 
 const K = (n: string) => Keyword.for(n);

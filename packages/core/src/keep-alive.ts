@@ -48,8 +48,9 @@ export function createKeepAlive(timers: Timers, o: KeepAliveOptions): KeepAlive 
       return o.dead();
     } else {
       o.ping();
-      // ping() may have stopped us (e.g. it found the socket gone).
+      // ping() may have stopped us (e.g. it found the socket gone); the ping's own traffic is not the peer's.
       if (timer !== undefined || stopped) return;
+      seen = activity;
       awaitingPong = o.pingTimeoutMs !== null;
       timer = timers.set(tick, o.pingTimeoutMs ?? o.intervalMs);
       return;

@@ -1,5 +1,5 @@
-/** A handler of event messages; may return a promise. */
-export type EventHandler<M> = (msg: M) => void | Promise<void>;
+/** A handler of event messages; a returned promise's rejection counts as a handler error. */
+export type EventHandler<M> = (msg: M) => unknown;
 
 /** Options of a router. */
 export interface RouterOptions<M> {
@@ -18,8 +18,9 @@ export interface Router {
 }
 
 /**
- * The routers of a server or client: every event message goes to each
- * started router's handler, and no handler error escapes.
+ * The routers of a server or client (the one implementation both use): every
+ * event message goes to each started router's handler, and no handler error
+ * escapes.
  */
 export class Routers<M> {
   private readonly routers = new Set<{ handler: EventHandler<M>; options: RouterOptions<M> }>();
@@ -46,8 +47,8 @@ export class Routers<M> {
       if (!this.routers.has(r)) continue;
       try {
         const p = r.handler(msg);
-        if (p !== undefined && typeof (p as Promise<void>).then === 'function') {
-          (p as Promise<void>).then(undefined, (e: unknown) => this.fail(r.options, e, msg));
+        if (p !== null && typeof p === 'object' && typeof (p as PromiseLike<unknown>).then === 'function') {
+          (p as PromiseLike<unknown>).then(undefined, (e: unknown) => this.fail(r.options, e, msg));
         }
       } catch (e) {
         this.fail(r.options, e, msg);

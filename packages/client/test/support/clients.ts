@@ -1,6 +1,6 @@
 import { createSenteClient } from '../../src/index.js';
 import type { SenteClient, SenteClientOptions, StateChange } from '../../src/index.js';
-import { FakeClock } from './fake-clock.js';
+import { FakeClock } from '@sente/core/internal';
 import { FakeFetch } from './fake-fetch.js';
 import { FakeWebSocket } from './fake-web-socket.js';
 
