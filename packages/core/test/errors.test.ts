@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { SenteError, asSenteError, errorResponse, isSenteError, senteError } from '../src/index.js';
-import { ERRORS } from '../src/internal.js';
+import { describe, expect, it, vi } from 'vitest';
+import { AJAX_CB_MARKER, ALL_USERS_WITHOUT_UID, asSenteError, CHSK, CLOSE_CODES, collectBody, errorResponse, headerValue, isCbError, isCbSuccess, isSenteError, kw, NIL_UID, parseQuery, payloadHeaders, payloadTooLarge, PONG, randomId, SenteError, senteError, systemClock, textResponse } from '../src/index.js';
+import { ERRORS, FakeClock, Routers, Timers } from '../src/internal.js';
 import type { SenteErrorCode } from '../src/index.js';
+import { overLimit } from '../src/body.js';
 
 /** The table between the markers of docs/reference/protocol.md, as code → [status, close code, message]. */
 function docsTable(): Record<string, [string, string, string]> {
@@ -48,5 +49,26 @@ describe('the error table', () => {
     expect(wrapped).toMatchObject({ code: 'ERR_SENTE_HOOK_FAILED', status: 500, message: 'A hook failed.' });
     expect((wrapped.cause as Error).message).toBe('boom');
     expect(isSenteError(wrapped)).toBe(true);
+  });
+});
+
+describe('SenteError', () => {
+  it('carries a code, status, close code and cause', () => {
+    const cause = new Error('root');
+    const e = new SenteError('ERR_SENTE_BAD_CSRF', 'Bad CSRF token', { status: 403, closeCode: 4003, cause });
+    expect(e).toBeInstanceOf(Error);
+    expect(e.name).toBe('SenteError');
+    expect(e.code).toBe('ERR_SENTE_BAD_CSRF');
+    expect(e.status).toBe(403);
+    expect(e.closeCode).toBe(4003);
+    expect(e.cause).toBe(cause);
+    expect(new SenteError('ERR_SENTE_TIMEOUT', 'x').cause).toBeUndefined();
+  });
+
+  it('is recognised by its brand, even across copies of the package', () => {
+    expect(isSenteError(new SenteError('ERR_SENTE_TIMEOUT', 'x'))).toBe(true);
+    expect(isSenteError({ [Symbol.for('sente.error')]: true })).toBe(true);
+    expect(isSenteError(new Error('x'))).toBe(false);
+    expect(isSenteError(null)).toBe(false);
   });
 });

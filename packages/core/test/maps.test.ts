@@ -1,52 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Sym, Uuid, buildMap, isPlainObject, isSym, isUuid, keyIdentity, kw, setOwn } from '../src/index.js';
 
-describe('Sym', () => {
-  it('is a value with a name and a namespace, compared by name', () => {
-    const s = new Sym('my.ns/foo');
-    expect(s.name).toBe('my.ns/foo');
-    expect(s.namespace).toBe('my.ns');
-    expect(new Sym('foo').namespace).toBeUndefined();
-    expect(s.equals(new Sym('my.ns/foo'))).toBe(true);
-    expect(s.equals(new Sym('my.ns/bar'))).toBe(false);
-    expect(s.equals('my.ns/foo')).toBe(false);
-    expect(String(s)).toBe('my.ns/foo');
-    expect(JSON.stringify([s])).toBe('["my.ns/foo"]');
-  });
-
-  it('is recognised by its brand, not by its class', () => {
-    expect(isSym(new Sym('a'))).toBe(true);
-    expect(isSym({ [Symbol.for('sente.sym')]: true, name: 'a' })).toBe(true);
-    expect(isSym({ name: 'a' })).toBe(false);
-    expect(isSym(kw('a'))).toBe(false);
-    expect(isSym(null)).toBe(false);
-  });
-});
-
-describe('Uuid', () => {
-  const text = '8A3C6F1E-1234-4ABC-9DEF-0123456789AB';
-
-  it('holds the canonical lower-case form and compares by value', () => {
-    const u = new Uuid(text);
-    expect(u.value).toBe(text.toLowerCase());
-    expect(u.equals(new Uuid(text.toLowerCase()))).toBe(true);
-    expect(u.equals(text.toLowerCase())).toBe(false);
-    expect(String(u)).toBe(text.toLowerCase());
-    expect(JSON.stringify(u)).toBe(`"${text.toLowerCase()}"`);
-  });
-
-  it('rejects what is not a canonical UUID', () => {
-    for (const bad of ['', 'not-a-uuid', text.replace(/-/g, ''), `${text}0`, `{${text}}`]) {
-      expect(() => new Uuid(bad)).toThrow(TypeError);
-    }
-  });
-
-  it('is recognised by its brand', () => {
-    expect(isUuid(new Uuid(text))).toBe(true);
-    expect(isUuid({ value: text })).toBe(false);
-  });
-});
-
 describe('map helpers', () => {
   it('isPlainObject is true for literals and null-prototype objects only', () => {
     expect(isPlainObject({})).toBe(true);

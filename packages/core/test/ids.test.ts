@@ -1,0 +1,37 @@
+import { describe, expect, it, vi } from 'vitest';
+import {
+  AJAX_CB_MARKER,
+  ALL_USERS_WITHOUT_UID,
+  CHSK,
+  CLOSE_CODES,
+  NIL_UID,
+  PONG,
+  SenteError,
+  collectBody,
+  headerValue,
+  isCbError,
+  isCbSuccess,
+  isSenteError,
+  kw,
+  parseQuery,
+  payloadHeaders,
+  payloadTooLarge,
+  randomId,
+  systemClock,
+  textResponse,
+} from '../src/index.js';
+import { overLimit } from '../src/body.js';
+import { FakeClock, Routers, Timers } from '../src/internal.js';
+
+describe('reserved ids and codes', () => {
+  it('match Sente', () => {
+    expect(CHSK.handshake).toBe('chsk/handshake');
+    expect(CHSK.uidportOpen).toBe('chsk/uidport-open');
+    expect(CHSK.dummyCb200).toBe('chsk/dummy-cb-200');
+    expect(NIL_UID).toBe('sente/nil-uid');
+    expect(ALL_USERS_WITHOUT_UID).toBe('sente/all-users-without-uid');
+    expect(PONG).toBe('pong');
+    expect(AJAX_CB_MARKER).toBe('ajax');
+    expect(CLOSE_CODES).toMatchObject({ normal: 1000, goingAway: 1001, badPackage: 1007, tooBig: 1009, keepAliveTimeout: 4000, closedByServer: 4001 });
+  });
+});
