@@ -23,6 +23,8 @@ export interface SpawnOptions {
   readonly args?: Readonly<Record<string, string>>;
   /** Extra Node flags (e.g. `--expose-gc`). */
   readonly nodeFlags?: readonly string[];
+  /** Load the `@sente/*` packages from their TypeScript source instead of their build (`dist`). @default false */
+  readonly fromSource?: boolean;
 }
 
 /**
@@ -61,12 +63,12 @@ export class BenchChild {
   }
 
   /**
-   * Starts `script` (relative to apps/bench). A 5000-connection scenario needs
+   * Starts `script` (relative to apps/bench), itself through tsx. A 5000-connection scenario needs
    * more file descriptors than some shells allow by default, so the child is
    * started through `sh` with its soft limit raised to the hard one.
    */
   static spawn(name: string, script: string, options: SpawnOptions): BenchChild {
-    const flags = ['--conditions=@sente/source', '--import', 'tsx', ...(options.nodeFlags ?? [])];
+    const flags = [...(options.fromSource === true ? ['--conditions=@sente/source'] : []), '--import', 'tsx', ...(options.nodeFlags ?? [])];
     const args = Object.entries({ ...options.args, lifetime: String(options.lifetimeMs) }).map(([k, v]) => `--${k}=${v}`);
     const proc = spawn('/bin/sh', ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', 'sh', process.execPath, ...flags, script, ...args], {
       cwd: BENCH_DIR,

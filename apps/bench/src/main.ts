@@ -7,6 +7,7 @@
  *   --target=x,y            only these targets (ws, uws, socketio, socketio-uws, sente-express, sente-uws)
  *   --out=FILE              the JSON results                          default results/<sizes>.json
  *   --readme / --no-readme  write the tables into README.md           default: only for a full, unfiltered run
+ *   --source                load @sente/* from TypeScript source, not from their build
  *   --profile=DIR           V8 CPU profiles of every server and load process into DIR
  *                           (read them with `node --import tsx src/profile-summary.ts DIR/*.cpuprofile`)
  */
@@ -25,7 +26,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 
 const argv = process.argv.slice(2).filter((a) => a !== '--');
 const opt = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const known = ['--quick', '--readme', '--no-readme', '--runs=', '--scenario=', '--target=', '--out=', '--profile='];
+const known = ['--quick', '--readme', '--no-readme', '--runs=', '--scenario=', '--target=', '--out=', '--profile=', '--source'];
 for (const a of argv) if (!known.some((k) => (k.endsWith('=') ? a.startsWith(k) : a === k))) throw new Error(`Unknown argument ${a}; known: ${known.join(' ')}`);
 
 const base = argv.includes('--quick') ? QUICK : FULL;
@@ -41,6 +42,7 @@ const report = await runBench({
   scenarios,
   targets,
   out: opt('out'),
+  load: argv.includes('--source') ? 'source' : 'dist',
   profileDir: opt('profile') === undefined ? undefined : resolve(opt('profile') as string),
   readme,
   log: (line) => console.error(line),

@@ -52,6 +52,14 @@ export interface Plan {
   readonly parallel?: number | undefined;
   /** A folder for V8 CPU profiles of every server and load process (`--cpu-prof`). @default none */
   readonly profileDir?: string | undefined;
+  /**
+   * Where the `@sente/*` packages are loaded from: `dist`, the build users
+   * install, or `source` through tsx (no build needed, but tsx's esbuild adds a
+   * `__name()` call to every closure it creates, which a profile shows as a
+   * few % of Sente's time: fine for a smoke test, not for figures).
+   * @default 'dist'
+   */
+  readonly load?: 'dist' | 'source' | undefined;
 }
 
 interface Cpu {
@@ -84,16 +92,19 @@ function cellBudgetMs(s: Sizes): number {
   return s.warmupMs + s.steadyMs + 120_000;
 }
 
+/** One folder per process: tsx's loader thread writes a profile of its own, and the main thread's is the one named `CPU.*.<pid>.0.*`. */
 function profileFlags(dir: string | undefined, name: string): string[] {
-  return dir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${name}.cpuprofile`];
+  return dir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}/${name}`];
 }
 
-async function startPair(target: Target, label: string, lifetimeMs: number, profileDir: string | undefined): Promise<Pair> {
+async function startPair(target: Target, label: string, lifetimeMs: number, plan: Plan): Promise<Pair> {
+  const fromSource = plan.load === 'source';
   const server = BenchChild.spawn(`${target} server`, 'src/server/main.ts', {
     lifetimeMs,
-    nodeFlags: ['--expose-gc', ...profileFlags(profileDir, `${label}-server`)],
+    fromSource,
+    nodeFlags: ['--expose-gc', ...profileFlags(plan.profileDir, `${label}-server`)],
   });
-  const load = BenchChild.spawn(`${target} load`, 'src/load/main.ts', { lifetimeMs, nodeFlags: profileFlags(profileDir, `${label}-load`) });
+  const load = BenchChild.spawn(`${target} load`, 'src/load/main.ts', { lifetimeMs, fromSource, nodeFlags: profileFlags(plan.profileDir, `${label}-load`) });
   try {
     const { port } = await server.request<{ port: number }>('start', { target }, 60_000);
     return { server, load, port };
@@ -233,7 +244,7 @@ async function runGroup(g: Group, plan: Plan): Promise<CellResult[]> {
   let pair: Pair | undefined;
   try {
     for (const sc of g.scenarios) {
-      const started = pair ?? (await startPair(g.target, label, cellBudgetMs(s) * g.scenarios.length, plan.profileDir).catch((e: unknown) => e as Error));
+      const started = pair ?? (await startPair(g.target, label, cellBudgetMs(s) * g.scenarios.length, plan).catch((e: unknown) => e as Error));
       if (started instanceof Error) {
         results.push({ run: g.run, scenario: sc.name, target: g.target, conns: connsOf(sc, s), error: firstLine(started) });
         continue;

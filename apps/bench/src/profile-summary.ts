@@ -1,12 +1,16 @@
 /**
  * Reads V8 CPU profiles (`--cpu-prof`, as `npm run bench -- --profile=DIR`
  * writes them) and prints where the time went: self time by function and by
- * package, as shares of the profile's samples.
+ * package, as shares of the samples where the thread was busy (idle samples
+ * left out).
  *
- *   node --import tsx src/profile-summary.ts [--top=N] FILE.cpuprofile...
+ *   node --import tsx src/profile-summary.ts [--top=N] FILE.cpuprofile|DIR...
+ *
+ * A folder stands for the main thread's profile in it (thread id 0 in the
+ * file name): the orchestrator writes one folder per process.
  */
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 
 interface ProfileNode {
   readonly id: number;
@@ -36,17 +40,20 @@ export function selfTime(profile: CpuProfile): { byFunction: [string, number][];
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const fn = new Map<string, number>();
   const pkg = new Map<string, number>();
+  let busy = 0;
   for (const id of profile.samples) {
     const n = nodes.get(id);
     if (n === undefined) continue;
     const { functionName, url, lineNumber } = n.callFrame;
+    if (functionName === '(idle)') continue;
+    busy++;
     const where = url === '' ? '' : ` ${url.replace(/^.*\/(node_modules|packages|apps)\//, '$1/')}:${lineNumber + 1}`;
     const key = `${functionName || '(anonymous)'}${where}`;
     fn.set(key, (fn.get(key) ?? 0) + 1);
     const p = packageOf(url);
     pkg.set(p, (pkg.get(p) ?? 0) + 1);
   }
-  const total = profile.samples.length || 1;
+  const total = busy || 1;
   const sorted = (m: Map<string, number>): [string, number][] => [...m].map(([k, v]): [string, number] => [k, (100 * v) / total]).sort((a, b) => b[1] - a[1]);
   return { byFunction: sorted(fn), byPackage: sorted(pkg) };
 }
@@ -54,9 +61,10 @@ export function selfTime(profile: CpuProfile): { byFunction: [string, number][];
 const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(basename(process.argv[1]));
 if (isMain) {
   const top = Number(process.argv.find((a) => a.startsWith('--top='))?.slice(6) ?? 25);
-  for (const file of process.argv.slice(2).filter((a) => !a.startsWith('--'))) {
+  for (const arg of process.argv.slice(2).filter((a) => !a.startsWith('--'))) {
+    const file = statSync(arg).isDirectory() ? join(arg, readdirSync(arg).find((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f)) ?? '') : arg;
     const { byFunction, byPackage } = selfTime(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
-    console.log(`\n## ${basename(file)}\n\nby package: ${byPackage.slice(0, 12).map(([k, v]) => `${k} ${v.toFixed(1)}%`).join(', ')}\n`);
+    console.log(`\n## ${basename(arg)}\n\nby package: ${byPackage.slice(0, 12).map(([k, v]) => `${k} ${v.toFixed(1)}%`).join(', ')}\n`);
     for (const [k, v] of byFunction.slice(0, top)) console.log(`${v.toFixed(1).padStart(5)}%  ${k}`);
   }
 }
