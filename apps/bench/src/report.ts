@@ -157,7 +157,13 @@ export function detailTable(sum: readonly CellSummary[]): string {
 }
 
 /** The whole report: what ran, where, how noisy, and the tables. */
-export function markdownReport(sum: readonly CellSummary[], results: readonly CellResult[], sizes: Sizes, machine: MachineInfo, startedAt: Date, minutes: number): string {
+export function markdownReport(
+  sum: readonly CellSummary[],
+  results: readonly CellResult[],
+  sizes: Sizes,
+  machine: MachineInfo,
+  run: { readonly startedAt: Date; readonly minutes: number; readonly load: 'dist' | 'source' },
+): string {
   const idles = results.map((r) => r.hostIdlePct).filter((x): x is number => typeof x === 'number');
   const errors = [
     ...sum.flatMap((c) => c.errors.map((e) => `- ${c.scenario} on ${TARGET_INFO[c.target].label}: ${e}`)),
@@ -168,7 +174,7 @@ export function markdownReport(sum: readonly CellSummary[], results: readonly Ce
       ? 'no window was measured'
       : `host CPU left idle during the measured windows: median ${idles.length ? median(idles).toFixed(0) : 'n/a'} %, lowest ${Math.min(...idles).toFixed(0)} %, highest ${Math.max(...idles).toFixed(0)} %`;
   return [
-    `Run of ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${minutes.toFixed(0)} min, sizes "${sizes.name}", median of ${sizes.runs} run(s) per cell; warm-up ${sizes.warmupMs} ms, measured window ${sizes.steadyMs} ms.`,
+    `Run of ${run.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${run.minutes.toFixed(0)} min, sizes "${sizes.name}", median of ${sizes.runs} run(s) per cell; warm-up ${sizes.warmupMs} ms, measured window ${sizes.steadyMs} ms; @sente/* loaded from ${run.load === 'dist' ? 'their build' : 'TypeScript source'}.`,
     '',
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, file descriptors ${machine.fdLimit}; load average at the start ${machine.loadAverage.join(' / ')}. Noise: ${noise}.`,
     '',

@@ -37,10 +37,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const results = await runMatrix(options);
   const minutes = (performance.now() - t0) / 60_000;
   const summary = summarize(results);
-  const markdown = markdownReport(summary, results, options.sizes, machine, startedAt, minutes);
+  const load = options.load ?? 'dist';
+  const markdown = markdownReport(summary, results, options.sizes, machine, { startedAt, minutes, load });
   const jsonPath = resolve(BENCH_DIR, options.out ?? `results/${options.sizes.name}.json`);
   mkdirSync(dirname(jsonPath), { recursive: true });
-  writeFileSync(jsonPath, `${JSON.stringify({ startedAt, minutes, machine, sizes: options.sizes, summary, results }, null, 2)}\n`);
+  writeFileSync(jsonPath, `${JSON.stringify({ startedAt, minutes, load, machine, sizes: options.sizes, summary, results }, null, 2)}\n`);
   if (options.readme === true) {
     const path = resolve(BENCH_DIR, 'README.md');
     const text = readFileSync(path, 'utf8');
