@@ -134,6 +134,10 @@ export interface SenteClient {
  * nor accepts them.
  */
 
+/** True when two packed payloads are the same text or the same bytes. */
+const samePacked = (a: Packed, b: Packed): boolean =>
+  typeof a === 'string' || typeof b === 'string' ? a === b : a.length === b.length && a.every((x, i) => x === b[i]);
+
 const errorForOutcome = (outcome: string, timeoutMs: number): SenteError => {
   if (outcome === CHSK.closed) return new SenteError('ERR_SENTE_CLOSED', 'Not sent: the client is not open.');
   if (outcome === CHSK.timeout) return new SenteError('ERR_SENTE_TIMEOUT', `No reply within ${timeoutMs} ms.`);
@@ -171,6 +175,13 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
   let serverMaxPayloadBytes: number | undefined;
   /** The codes reported since the last handshake: each problem is reported once per outage. */
   const reported = new Set<string>();
+  /**
+   * Re-upgrade without a push twice: while on Ajax after a fallback, the
+   * pushes Ajax delivered (packed, the latest 1000); after the switch, those
+   * WebSocket may bring again.
+   */
+  let recent: Packed[] | null = null;
+  let switched = false;
 
   const ctx: TransportContext = {
     clock,
@@ -217,6 +228,7 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
           onError(new SenteError('ERR_SENTE_BAD_EVENT', 'Dropped a pushed event that is not a valid app event.'));
           continue;
         }
+        if (recent !== null && seenBefore(recent, packer.pack(item))) continue;
         emitter.emit('event', ev);
       }
     },
@@ -234,6 +246,23 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
     },
     random: opts.random,
     hidden: pageHidden,
+  };
+
+  /**
+   * A server sends each push to both transports in the same order, so the
+   * WebSocket stream repeats the tail of what Ajax delivered (a server may also
+   * replay what an earlier socket missed): skip a WebSocket push found there
+   * (and everything logged before it), and stop filtering at the first new one.
+   */
+  const seenBefore = (log: Packed[], key: Packed): boolean => {
+    if (!switched) {
+      if (log.push(key) > 1000) log.shift();
+      return false;
+    }
+    const i = log.findIndex((k) => samePacked(k, key));
+    if (i < 0) recent = null;
+    else log.splice(0, i + 1);
+    return i >= 0;
   };
 
   const ajax = (): Transport => {
@@ -256,7 +285,11 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
     if (transport !== ws) return true;
     transport = ajax();
     transport.connect();
-    upgrader?.start();
+    if (upgrader !== null) {
+      recent = [];
+      switched = false;
+      upgrader.start();
+    }
     return true;
   };
 
@@ -279,14 +312,21 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
    * flight, so that sends reach the server in order; then the poll ends
    * without touching the state (the client stays open) and WebSocket goes on.
    */
-  const switchToWs = (Ctor: NonNullable<typeof WebSocket>, socket: Parameters<WsTransport['adopt']>[0], hs: readonly [unknown, unknown]): boolean => {
+  const switchToWs = (
+    Ctor: NonNullable<typeof WebSocket>,
+    socket: Parameters<WsTransport['adopt']>[0],
+    hs: readonly [unknown, unknown],
+    pushes: readonly unknown[],
+  ): boolean => {
     const from = transport;
     if (from === null || from.kind !== 'ajax') return true;
     if (from.busy) return false;
     const to = ws(Ctor);
     transport = to;
     from.disconnect(null);
+    switched = true;
     to.adopt(socket, hs);
+    for (const batch of pushes) ctx.receiveBatch(batch);
     return true;
   };
 
@@ -312,7 +352,7 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
         connectTimeoutMs: opts.wsConnectTimeoutMs,
         surviveMs: opts.wsEarlyDeathMs,
         backoffMs: probeMs,
-        ready: (socket, hs) => switchToWs(Ctor, socket, hs),
+        ready: (socket, hs, pushes) => switchToWs(Ctor, socket, hs, pushes),
       });
     }
     transport = opts.type === 'ajax' || Ctor === undefined ? ajax() : ws(Ctor);
@@ -323,6 +363,7 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
     const t = transport;
     if (t === null) return false;
     transport = null;
+    recent = null;
     upgrader?.stop();
     upgrader = null;
     unwatchPage?.();

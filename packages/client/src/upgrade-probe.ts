@@ -20,10 +20,11 @@ export interface UpgraderOptions {
   /** The wait before probe `attempt` (1, 2, …). */
   backoffMs(attempt: number): number;
   /**
-   * Offers a probe that handshook and lived `surviveMs`: true when the client
-   * took the socket over; false to be asked again shortly (sends in flight).
+   * Offers a probe that handshook and lived `surviveMs`, with the push batches
+   * it received meanwhile: true when the client took the socket over; false to
+   * be asked again shortly (sends in flight).
    */
-  ready(socket: WebSocketLike, handshake: readonly [unknown, unknown]): boolean;
+  ready(socket: WebSocketLike, handshake: readonly [unknown, unknown], pushes: readonly unknown[]): boolean;
 }
 
 /** Background WebSocket probes while `type: 'auto'` runs on Ajax. */
@@ -40,8 +41,9 @@ const OFFER_AGAIN_MS = 50;
 /**
  * Re-upgrade (sente#201): probes a WebSocket in the background, with growing
  * jittered waits, and offers it once it has handshaken and lived a while. The
- * probe delivers nothing: pushes it receives are also on their way over Ajax,
- * which keeps delivering until the switch. The attempt count survives a
+ * probe delivers nothing itself: a server sends each push to both transports,
+ * so Ajax keeps delivering until the switch, and the client then takes from
+ * the probe's pushes only those Ajax has not delivered. The attempt count survives a
  * successful switch, so a WebSocket that keeps failing soon after is probed
  * less and less often rather than flapping.
  */
@@ -91,9 +93,10 @@ export function createUpgrader(o: UpgraderOptions): Upgrader {
     probe = s;
     s.binaryType = 'arraybuffer';
     let handshake: readonly [unknown, unknown] | undefined;
+    const pushes: unknown[] = [];
     const offer = (): void => {
       if (probe !== s || handshake === undefined) return;
-      if (!o.ready(s, handshake)) {
+      if (!o.ready(s, handshake, pushes)) {
         later(offer, OFFER_AGAIN_MS);
         return;
       }
@@ -119,6 +122,8 @@ export function createUpgrader(o: UpgraderOptions): Upgrader {
         }
         handshake = content;
         later(offer, o.surviveMs);
+      } else if (Array.isArray(content) && !isHandshake(content)) {
+        pushes.push(content);
       } else if (isKeywordContent(content, CHSK.wsPing)) {
         try {
           s.send(asSendable(o.packer.pack(envelopes.wsPong)));

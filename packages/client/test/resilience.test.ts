@@ -303,6 +303,43 @@ describe('re-upgrade (type auto)', () => {
     expect(fetch.open('POST')).toHaveLength(0);
   });
 
+  it('loses no push and delivers none twice when WebSocket runs ahead of Ajax, or behind it', async () => {
+    const push = (n: number) => [['chat/n', n]];
+    const ahead = await onAjax();
+    const gotAhead: unknown[] = [];
+    ahead.client.on('event', ([, n]) => gotAhead.push(n));
+    ahead.clock.advance(1000);
+    FakeWebSocket.last.handshake();
+    FakeWebSocket.last.serverSend([[...push(1), ...push(2)], null]);
+    FakeWebSocket.last.serverSend([push(3), null]);
+    ahead.fetch.last.respond(json.pack([push(1), null]) as string);
+    await flush();
+    ahead.clock.advance(2000);
+    expect(ahead.client.state.type).toBe('ws');
+    // 2 and 3 reached only the probe before the switch: delivered from it.
+    FakeWebSocket.last.serverSend([push(4), null]);
+    expect(gotAhead).toEqual([1, 2, 3, 4]);
+    ahead.client.disconnect();
+
+    const behind = await onAjax();
+    const gotBehind: unknown[] = [];
+    behind.client.on('event', ([, n]) => gotBehind.push(n));
+    behind.clock.advance(1000);
+    const probe = FakeWebSocket.last;
+    probe.handshake();
+    probe.serverSend([push(1), null]);
+    behind.fetch.last.respond(json.pack([[...push(1), ...push(2)], null]) as string);
+    await flush();
+    behind.fetch.last.respond(json.pack([push(3), null]) as string);
+    await flush();
+    behind.clock.advance(2000);
+    expect(behind.client.state.type).toBe('ws');
+    // 2 and 3 came over Ajax first: skipped when WebSocket brings them.
+    probe.serverSend([[...push(2), ...push(3)], null]);
+    probe.serverSend([[...push(4), ...push(1)], null]);
+    expect(gotBehind).toEqual([1, 2, 3, 4, 1]);
+  });
+
   it('keeps sends in order across the switch: it waits for Ajax POSTs in flight', async () => {
     const { client, clock, fetch } = await onAjax();
     clock.advance(1000);
