@@ -5,6 +5,9 @@
  * operation, so the channel costs the measured processes nothing that counts.
  */
 
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+
 /** A request from the orchestrator. */
 export interface IpcRequest {
   readonly id: number;
@@ -39,7 +42,7 @@ export function serveOrchestrator(commands: Commands, lifetimeMs: number): void 
       send({ id: m.id, ok: true, value: null } satisfies IpcAnswer, () => process.exit(0));
       return;
     }
-    const run = commands[m.cmd];
+    const run = commands[m.cmd] ?? (PROFILING as Commands)[m.cmd];
     if (run === undefined) {
       send({ id: m.id, ok: false, error: `unknown command ${m.cmd}` } satisfies IpcAnswer);
       return;
@@ -52,6 +55,29 @@ export function serveOrchestrator(commands: Commands, lifetimeMs: number): void 
       );
   });
 }
+
+let profiler: Session | undefined;
+
+function post<T>(session: Session, method: string): Promise<T> {
+  return new Promise((resolve, reject) => session.post(method, (err, result) => (err ? reject(err) : resolve(result as T))));
+}
+
+/** Every child can profile itself (V8's sampling profiler, in process) over the measured window only. */
+const PROFILING = {
+  async profileStart() {
+    profiler = new Session();
+    profiler.connect();
+    await post(profiler, 'Profiler.enable');
+    await post(profiler, 'Profiler.start');
+  },
+  async profileStop(args: { file: string }) {
+    if (profiler === undefined) throw new Error('no profile started');
+    const { profile } = await post<{ profile: unknown }>(profiler, 'Profiler.stop');
+    profiler.disconnect();
+    profiler = undefined;
+    writeFileSync(args.file, JSON.stringify(profile));
+  },
+};
 
 /** Reads `--name=value` from a child's argv. */
 export function argValue(name: string): string {

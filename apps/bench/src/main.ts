@@ -8,7 +8,7 @@
  *   --out=FILE              the JSON results                          default results/<sizes>.json
  *   --readme / --no-readme  write the tables into README.md           default: only for a full, unfiltered run
  *   --source                load @sente/* from TypeScript source, not from their build
- *   --profile=DIR           V8 CPU profiles of every server and load process into DIR
+ *   --profile=DIR           V8 CPU profiles of the server and the load process over each measured window, into DIR
  *                           (read them with `node --import tsx src/profile-summary.ts DIR/*.cpuprofile`)
  */
 import { resolve } from 'node:path';

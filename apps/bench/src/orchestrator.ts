@@ -4,6 +4,8 @@
  * whatever happens. CPU time is read from each process over the steady
  * window only, after a warm-up.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BenchChild } from './child.js';
 import { hostTimes, idlePercent } from './host.js';
@@ -50,7 +52,7 @@ export interface Plan {
   readonly log?: ((line: string) => void) | undefined;
   /** Server/load pairs running at once: 1 for measurements; more only to check the harness quickly. @default 1 */
   readonly parallel?: number | undefined;
-  /** A folder for V8 CPU profiles of every server and load process (`--cpu-prof`). @default none */
+  /** A folder for V8 CPU profiles of the server and the load generator over each measured window. @default none */
   readonly profileDir?: string | undefined;
   /**
    * Where the `@sente/*` packages are loaded from: `dist`, the build users
@@ -92,19 +94,14 @@ function cellBudgetMs(s: Sizes): number {
   return s.warmupMs + s.steadyMs + 120_000;
 }
 
-/** One folder per process: tsx's loader thread writes a profile of its own, and the main thread's is the one named `CPU.*.<pid>.0.*`. */
-function profileFlags(dir: string | undefined, name: string): string[] {
-  return dir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}/${name}`];
-}
-
-async function startPair(target: Target, label: string, lifetimeMs: number, plan: Plan): Promise<Pair> {
+async function startPair(target: Target, lifetimeMs: number, plan: Plan): Promise<Pair> {
   const fromSource = plan.load === 'source';
   const server = BenchChild.spawn(`${target} server`, 'src/server/main.ts', {
     lifetimeMs,
     fromSource,
-    nodeFlags: ['--expose-gc', ...profileFlags(plan.profileDir, `${label}-server`)],
+    nodeFlags: ['--expose-gc'],
   });
-  const load = BenchChild.spawn(`${target} load`, 'src/load/main.ts', { lifetimeMs, fromSource, nodeFlags: profileFlags(plan.profileDir, `${label}-load`) });
+  const load = BenchChild.spawn(`${target} load`, 'src/load/main.ts', { lifetimeMs, fromSource });
   try {
     const { port } = await server.request<{ port: number }>('start', { target }, 60_000);
     return { server, load, port };
@@ -171,7 +168,22 @@ function windowFigures(a: Snapshot, b: Snapshot): Partial<CellResult> {
   };
 }
 
-async function measureCell(sc: Scenario, target: Target, p: Pair, s: Sizes): Promise<Partial<CellResult>> {
+/** Profiles both processes over `window` when asked: `<dir>/<scenario>-<target>-run<N>-{server,load}.cpuprofile`. */
+async function profiled<T>(p: Pair, plan: Plan, name: string, window: () => Promise<T>): Promise<T> {
+  const dir = plan.profileDir;
+  if (dir === undefined) return window();
+  mkdirSync(dir, { recursive: true });
+  await Promise.all([p.server.request('profileStart', null, IPC_MS), p.load.request('profileStart', null, IPC_MS)]);
+  const out = await window();
+  await Promise.all([
+    p.server.request('profileStop', { file: join(dir, `${name}-server.cpuprofile`) }, IPC_MS),
+    p.load.request('profileStop', { file: join(dir, `${name}-load.cpuprofile`) }, IPC_MS),
+  ]);
+  return out;
+}
+
+async function measureCell(sc: Scenario, target: Target, p: Pair, plan: Plan, run: number): Promise<Partial<CellResult>> {
+  const s = plan.sizes;
   const args = openArgs(sc, target, p, s);
   const openMs = 60_000 + args.conns * 20;
   if (sc.kind === 'memory') {
@@ -193,23 +205,26 @@ async function measureCell(sc: Scenario, target: Target, p: Pair, s: Sizes): Pro
     await p.load.request('start', { inflight: sc.inflight ?? 1 }, IPC_MS);
   }
   await sleep(s.warmupMs);
-  const a = await snapshot(p);
-  await sleep(s.steadyMs);
-  const b = await snapshot(p);
+  const [a, b] = await profiled(p, plan, `${sc.name}-${target}-run${run}`, async () => {
+    const first = await snapshot(p);
+    await sleep(s.steadyMs);
+    return [first, await snapshot(p)] as const;
+  });
   if (sc.kind === 'fanout') await p.server.request('fanoutStop', null, IPC_MS);
   await p.load.request('stop', null, IPC_MS);
   return windowFigures(a, b);
 }
 
 /** One cell on a pair: its figures, or the error that ended it. */
-async function runCell(run: number, sc: Scenario, target: Target, p: Pair, s: Sizes): Promise<CellResult> {
+async function runCell(run: number, sc: Scenario, target: Target, p: Pair, plan: Plan): Promise<CellResult> {
+  const s = plan.sizes;
   const base = { run, scenario: sc.name, target, conns: connsOf(sc, s) };
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`not finished within ${cellBudgetMs(s)} ms`)), cellBudgetMs(s));
   });
   try {
-    return { ...base, ...(await Promise.race([measureCell(sc, target, p, s), deadline])) };
+    return { ...base, ...(await Promise.race([measureCell(sc, target, p, plan, run), deadline])) };
   } catch (e) {
     return { ...base, error: firstLine(e) };
   } finally {
@@ -236,28 +251,34 @@ interface Group {
   readonly scenarios: readonly Scenario[];
 }
 
-/** Runs a group's scenarios on one pair (a fresh pair after a failure); every child is gone when it returns. */
+/**
+ * Runs a group's scenarios on one pair; every child is gone when it returns.
+ * A cell that fails is tried once more on a fresh pair: on a shared checkout a
+ * package's build can vanish for a moment while someone rebuilds it.
+ */
 async function runGroup(g: Group, plan: Plan): Promise<CellResult[]> {
   const { sizes: s, log = () => {} } = plan;
   const results: CellResult[] = [];
-  const label = `${g.scenarios.length === 1 ? g.scenarios[0]?.name : 'all'}-${g.target}-run${g.run}`;
   let pair: Pair | undefined;
   try {
     for (const sc of g.scenarios) {
-      const started = pair ?? (await startPair(g.target, label, cellBudgetMs(s) * g.scenarios.length, plan).catch((e: unknown) => e as Error));
-      if (started instanceof Error) {
-        results.push({ run: g.run, scenario: sc.name, target: g.target, conns: connsOf(sc, s), error: firstLine(started) });
-        continue;
+      let r: CellResult | undefined;
+      for (let attempt = 1; attempt <= 2 && (r === undefined || r.error !== undefined); attempt++) {
+        const started = pair ?? (await startPair(g.target, cellBudgetMs(s) * g.scenarios.length, plan).catch((e: unknown) => e as Error));
+        if (started instanceof Error) {
+          r = { run: g.run, scenario: sc.name, target: g.target, conns: connsOf(sc, s), error: firstLine(started) };
+        } else {
+          pair = started;
+          r = await runCell(g.run, sc, g.target, pair, plan);
+          if (r.error !== undefined) {
+            // A failed cell may leave its processes in any state: what runs next gets fresh ones.
+            await stopPair(pair);
+            pair = undefined;
+          }
+        }
+        log(`run ${g.run}/${s.runs} ${sc.name.padEnd(14)} ${g.target.padEnd(13)} ${describe(r)}${r.error !== undefined && attempt === 1 ? ' (trying again)' : ''}`);
       }
-      pair = started;
-      const r = await runCell(g.run, sc, g.target, pair, s);
-      results.push(r);
-      log(`run ${g.run}/${s.runs} ${sc.name.padEnd(14)} ${g.target.padEnd(13)} ${describe(r)}`);
-      if (r.error !== undefined) {
-        // A failed cell may leave its processes in any state: the next scenario gets fresh ones.
-        await stopPair(pair);
-        pair = undefined;
-      }
+      if (r !== undefined) results.push(r);
     }
   } finally {
     if (pair !== undefined) await stopPair(pair);

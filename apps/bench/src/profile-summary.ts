@@ -4,13 +4,10 @@
  * package, as shares of the samples where the thread was busy (idle samples
  * left out).
  *
- *   node --import tsx src/profile-summary.ts [--top=N] FILE.cpuprofile|DIR...
- *
- * A folder stands for the main thread's profile in it (thread id 0 in the
- * file name): the orchestrator writes one folder per process.
+ *   node --import tsx src/profile-summary.ts [--top=N] FILE.cpuprofile...
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 
 interface ProfileNode {
   readonly id: number;
@@ -61,10 +58,9 @@ export function selfTime(profile: CpuProfile): { byFunction: [string, number][];
 const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(basename(process.argv[1]));
 if (isMain) {
   const top = Number(process.argv.find((a) => a.startsWith('--top='))?.slice(6) ?? 25);
-  for (const arg of process.argv.slice(2).filter((a) => !a.startsWith('--'))) {
-    const file = statSync(arg).isDirectory() ? join(arg, readdirSync(arg).find((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f)) ?? '') : arg;
+  for (const file of process.argv.slice(2).filter((a) => !a.startsWith('--'))) {
     const { byFunction, byPackage } = selfTime(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
-    console.log(`\n## ${basename(arg)}\n\nby package: ${byPackage.slice(0, 12).map(([k, v]) => `${k} ${v.toFixed(1)}%`).join(', ')}\n`);
+    console.log(`\n## ${basename(file)}\n\nby package: ${byPackage.slice(0, 12).map(([k, v]) => `${k} ${v.toFixed(1)}%`).join(', ')}\n`);
     for (const [k, v] of byFunction.slice(0, top)) console.log(`${v.toFixed(1).padStart(5)}%  ${k}`);
   }
 }

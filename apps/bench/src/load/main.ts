@@ -8,7 +8,6 @@ import { argValue, serveOrchestrator } from '../ipc.js';
 import type { Family } from '../targets.js';
 import { now } from '../wire.js';
 import { openAjaxPeer } from './ajax-peers.js';
-import { openClient } from './clients.js';
 import { Recorder } from './recorder.js';
 import { openWsPeer } from './ws-peers.js';
 import type { OnPush, Peer } from './ws-peers.js';
@@ -37,10 +36,11 @@ function openOne(a: OpenArgs, i: number, onPush: OnPush): Promise<Peer> {
       return openWsPeer(a.family, a.port, i, onPush);
     case 'ajax':
       return openAjaxPeer(a.family, a.port, i, a.inflight, onPush);
+    // Imported only where used: a process that measures a server need not load the clients' code.
     case 'client-ws':
-      return openClient(a.family, 'ws', a.port, i);
+      return import('./clients.js').then((m) => m.openClient(a.family, 'ws', a.port, i));
     case 'client-ajax':
-      return openClient(a.family, 'ajax', a.port, i);
+      return import('./clients.js').then((m) => m.openClient(a.family, 'ajax', a.port, i));
   }
 }
 

@@ -1,13 +1,9 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import express from 'express';
-import { WebSocketServer } from 'ws';
-import { Server as IoServer } from 'socket.io';
 import uWS from 'uWebSockets.js';
-import { senteExpress } from '@sente/express';
-import { attachSente } from '@sente/uws';
 import type { Server as HttpServer } from 'node:http';
 import type { SenteServer } from '@sente/core';
+import type { Server as IoServer } from 'socket.io';
 import type { Target } from '../targets.js';
 import { ECHO_ID, PUSH_ID, pushData } from '../wire.js';
 
@@ -59,7 +55,10 @@ function listenUws(app: uWS.TemplatedApp): Promise<{ port: number; close: () => 
   });
 }
 
+// Each target imports only its own libraries: a server process loads nothing it does not measure.
+
 async function rawWs(): Promise<BenchServer> {
+  const { WebSocketServer } = await import('ws');
   const http = createServer();
   const wss = new WebSocketServer({ server: http });
   wss.on('connection', (ws) => {
@@ -106,8 +105,9 @@ function onIoConnection(io: IoServer): void {
 }
 
 async function socketIo(): Promise<BenchServer> {
+  const { Server } = await import('socket.io');
   const http = createServer();
-  const io = new IoServer(http, { serveClient: false });
+  const io = new Server(http, { serveClient: false });
   onIoConnection(io);
   const port = await listenHttp(http);
   return {
@@ -121,8 +121,9 @@ async function socketIo(): Promise<BenchServer> {
 }
 
 async function socketIoUws(): Promise<BenchServer> {
+  const { Server } = await import('socket.io');
   const app = uWS.App();
-  const io = new IoServer({ serveClient: false });
+  const io = new Server({ serveClient: false });
   io.attachApp(app);
   onIoConnection(io);
   const listening = await listenUws(app);
@@ -143,6 +144,7 @@ function senteRouter<Raw>(server: SenteServer<Raw>): void {
 }
 
 async function senteOnExpress(): Promise<BenchServer> {
+  const [{ default: express }, { senteExpress }] = await Promise.all([import('express'), import('@sente/express')]);
   const app = express();
   const sente = senteExpress({ csrfToken: null, userId: (req) => req.query['uid'] as string });
   app.use(sente.middleware);
@@ -161,6 +163,7 @@ async function senteOnExpress(): Promise<BenchServer> {
 }
 
 async function senteOnUws(): Promise<BenchServer> {
+  const { attachSente } = await import('@sente/uws');
   const app = uWS.App();
   const sente = attachSente(app, { csrfToken: null, userId: (req) => req.query['uid'] as string });
   senteRouter(sente.server);
