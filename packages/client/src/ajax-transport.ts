@@ -132,7 +132,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     } catch (error) {
       // Before the handshake, an answer that is not one means another packer (or a proxy's page).
       if (!state.current.open) {
-        if (ctx.report(connectionError('ERR_SENTE_PACKER_MISMATCH', 'Ajax', undefined, error))) return;
+        if (ctx.report(connectionError('ERR_SENTE_PACKER_MISMATCH', undefined, error))) return;
       } else ctx.onError(error);
       pollFailed();
       return;
@@ -159,7 +159,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     const status = isSenteError(error) ? error.status : undefined;
     // fetch rejects with a TypeError when nothing answers (refused, offline, DNS, CORS).
     const diagnosed =
-      status === undefined ? (error instanceof TypeError ? connectionError('ERR_SENTE_UNREACHABLE', 'Ajax', undefined, error) : undefined) : errorForStatus(status, 'Ajax');
+      status === undefined ? (error instanceof TypeError ? connectionError('ERR_SENTE_UNREACHABLE', undefined, error) : undefined) : errorForStatus(status);
     if (diagnosed !== undefined && ctx.report(diagnosed)) return;
     // An overloaded or draining server says when to come back (503 + Retry-After).
     const hint = parseRetryAfter((error as HttpError | undefined)?.retryAfter);

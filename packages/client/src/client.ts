@@ -294,16 +294,8 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
   };
 
   const ws = (Ctor: NonNullable<typeof WebSocket>): WsTransport => {
-    const base = {
-      url: urls.ws,
-      WebSocket: Ctor,
-      kaliveMs: opts.kaliveMs,
-      pingTimeoutMs: opts.wsPingTimeoutMs,
-      connectTimeoutMs: opts.wsConnectTimeoutMs,
-      earlyDeathMs: opts.wsEarlyDeathMs,
-    };
-    if (opts.type !== 'auto' || fetch === undefined) return createWsTransport(ctx, base);
-    const t: WsTransport = createWsTransport(ctx, { ...base, onFailureBeforeHandshake: () => downgrade(t) });
+    if (opts.type !== 'auto' || fetch === undefined) return createWsTransport(ctx, opts, urls.ws, Ctor);
+    const t: WsTransport = createWsTransport(ctx, opts, urls.ws, Ctor, () => downgrade(t));
     return t;
   };
 
@@ -344,16 +336,7 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
     const Ctor = WebSocket;
     const probeMs = opts.upgradeBackoffMs;
     if (opts.type === 'auto' && Ctor !== undefined && fetch !== undefined && probeMs !== null) {
-      upgrader = createUpgrader({
-        clock,
-        packer,
-        WebSocket: Ctor,
-        url: () => wsUrl(ctx, urls.ws),
-        connectTimeoutMs: opts.wsConnectTimeoutMs,
-        surviveMs: opts.wsEarlyDeathMs,
-        backoffMs: probeMs,
-        ready: (socket, hs, pushes) => switchToWs(Ctor, socket, hs, pushes),
-      });
+      upgrader = createUpgrader(opts, Ctor, () => wsUrl(ctx, urls.ws), probeMs, (socket, hs, pushes) => switchToWs(Ctor, socket, hs, pushes));
     }
     transport = opts.type === 'ajax' || Ctor === undefined ? ajax() : ws(Ctor);
     transport.connect();

@@ -21,28 +21,28 @@ export type ConnectionErrorCode =
   | 'ERR_SENTE_UNREACHABLE';
 
 const HINTS: Readonly<Record<ConnectionErrorCode, string>> = {
-  ERR_SENTE_PACKER_MISMATCH: 'the answer is not a handshake this packer reads: do the client and server use the same packer?',
-  ERR_SENTE_NOT_FOUND: '404: is this the path the server serves Sente on?',
-  ERR_SENTE_CONNECT_TIMEOUT: 'no handshake within wsConnectTimeoutMs: a wrong path, or a proxy that drops WebSocket upgrades?',
-  ERR_SENTE_FORBIDDEN: '403: is the CSRF token the one the server expects, and the origin allowed? Not retrying.',
-  ERR_SENTE_UNAUTHORIZED: 'credentials refused (401 or close 4401): sign in, then reconnect(). Not retrying.',
-  ERR_SENTE_UNREACHABLE: 'cannot reach the server (refused, offline, DNS or CORS): is it running at this address?',
+  ERR_SENTE_PACKER_MISMATCH: 'Not a handshake: do the client and server use the same packer?',
+  ERR_SENTE_NOT_FOUND: '404: is the path right?',
+  ERR_SENTE_CONNECT_TIMEOUT: 'No WebSocket handshake in wsConnectTimeoutMs: a wrong path, or a proxy dropping upgrades?',
+  ERR_SENTE_FORBIDDEN: '403: a wrong CSRF token, or an origin not allowed? Not retrying.',
+  ERR_SENTE_UNAUTHORIZED: '401/4401: sign in, then reconnect(). Not retrying.',
+  ERR_SENTE_UNREACHABLE: 'Cannot connect: is the server running at this address?',
 };
 
 /** True for the codes after which retrying cannot help: the client stops. */
 export const isTerminal = (code: string): boolean => code === 'ERR_SENTE_FORBIDDEN' || code === 'ERR_SENTE_UNAUTHORIZED';
 
 /** A {@link SenteError} with `code`, its hint as the message, and `status` when an HTTP answer said it. */
-export function connectionError(code: ConnectionErrorCode, via: 'WebSocket' | 'Ajax', status?: number, cause?: unknown): SenteError {
+export function connectionError(code: ConnectionErrorCode, status?: number, cause?: unknown): SenteError {
   // The codes are the client's own; @sente/core's SenteErrorCode does not list them yet.
-  return new SenteError(code as SenteErrorCode, `${via}: ${HINTS[code]}`, { ...(status === undefined ? {} : { status }), cause });
+  return new SenteError(code as SenteErrorCode, HINTS[code], { ...(status === undefined ? {} : { status }), cause });
 }
 
 /** The connection error an HTTP status (of an Ajax answer, or of a refused upgrade) means, if any. */
-export function errorForStatus(status: number, via: 'WebSocket' | 'Ajax'): SenteError | undefined {
+export function errorForStatus(status: number): SenteError | undefined {
   const code: ConnectionErrorCode | undefined =
     status === 404 ? 'ERR_SENTE_NOT_FOUND' : status === 403 ? 'ERR_SENTE_FORBIDDEN' : status === 401 ? 'ERR_SENTE_UNAUTHORIZED' : undefined;
-  return code === undefined ? undefined : connectionError(code, via, status);
+  return code === undefined ? undefined : connectionError(code, status);
 }
 
 /**
@@ -53,6 +53,6 @@ export function errorOfWsEvent(event: unknown): SenteError | undefined {
   const message = (event as { message?: unknown } | null)?.message;
   if (typeof message !== 'string') return undefined;
   const status = /response: (\d{3})/.exec(message);
-  if (status !== null) return errorForStatus(Number(status[1]), 'WebSocket');
-  return /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ENETUNREACH/.test(message) ? connectionError('ERR_SENTE_UNREACHABLE', 'WebSocket', undefined, event) : undefined;
+  if (status !== null) return errorForStatus(Number(status[1]));
+  return /ECONNREFUSED|ENOTFOUND|UNREACH/.test(message) ? connectionError('ERR_SENTE_UNREACHABLE', undefined, event) : undefined;
 }

@@ -1,31 +1,26 @@
-import { CHSK, CLOSE_CODES, decodeEnvelope, envelopes, isHandshake, isKeywordContent } from '@sente/core';
+import { CLOSE_CODES, decodeEnvelope, isHandshake } from '@sente/core';
 import type { Clock, Packer, TimerHandle } from '@sente/core';
 import { safeDelay } from './backoff.js';
-import { asSendable } from './platform.js';
 import type { WebSocketConstructor, WebSocketLike, WsMessageEventLike } from './platform.js';
 import { asPacked } from './transport.js';
 import { detach } from './ws-transport.js';
 
-/** What {@link createUpgrader} needs. */
-export interface UpgraderOptions {
+/** The options {@link createUpgrader} reads (the client's resolved options). */
+export interface UpgraderTimings {
   readonly clock: Clock;
   readonly packer: Packer;
-  readonly WebSocket: WebSocketConstructor;
-  /** The WebSocket URL, asked before each probe. */
-  url(): string;
   /** A probe that has not handshaken in this time failed; 0 for no limit. */
-  readonly connectTimeoutMs: number;
+  readonly wsConnectTimeoutMs: number;
   /** How long a probe must live after its handshake before it is offered. */
-  readonly surviveMs: number;
-  /** The wait before probe `attempt` (1, 2, …). */
-  backoffMs(attempt: number): number;
-  /**
-   * Offers a probe that handshook and lived `surviveMs`, with the push batches
-   * it received meanwhile: true when the client took the socket over; false to
-   * be asked again shortly (sends in flight).
-   */
-  ready(socket: WebSocketLike, handshake: readonly [unknown, unknown], pushes: readonly unknown[]): boolean;
+  readonly wsEarlyDeathMs: number;
 }
+
+/**
+ * Offers a probe that handshook and lived `wsEarlyDeathMs`, with the push
+ * batches it received meanwhile: true when the client took the socket over;
+ * false to be asked again shortly (sends in flight).
+ */
+export type ProbeReady = (socket: WebSocketLike, handshake: readonly [unknown, unknown], pushes: readonly unknown[]) => boolean;
 
 /** Background WebSocket probes while `type: 'auto'` runs on Ajax. */
 export interface Upgrader {
@@ -47,7 +42,13 @@ const OFFER_AGAIN_MS = 50;
  * successful switch, so a WebSocket that keeps failing soon after is probed
  * less and less often rather than flapping.
  */
-export function createUpgrader(o: UpgraderOptions): Upgrader {
+export function createUpgrader(
+  o: UpgraderTimings,
+  WebSocket: WebSocketConstructor,
+  url: () => string,
+  backoffMs: (attempt: number) => number,
+  ready: ProbeReady,
+): Upgrader {
   let attempts = 0;
   let running = false;
   let timer: TimerHandle | undefined;
@@ -79,13 +80,13 @@ export function createUpgrader(o: UpgraderOptions): Upgrader {
     end();
     if (!running) return;
     attempts++;
-    later(dial, safeDelay(o.backoffMs(attempts), 300_000));
+    later(dial, safeDelay(backoffMs(attempts), 300_000));
   };
 
   const dial = (): void => {
     let s: WebSocketLike;
     try {
-      s = new o.WebSocket(o.url());
+      s = new WebSocket(url());
     } catch {
       schedule();
       return;
@@ -96,7 +97,7 @@ export function createUpgrader(o: UpgraderOptions): Upgrader {
     const pushes: unknown[] = [];
     const offer = (): void => {
       if (probe !== s || handshake === undefined) return;
-      if (!o.ready(s, handshake, pushes)) {
+      if (!ready(s, handshake, pushes)) {
         later(offer, OFFER_AGAIN_MS);
         return;
       }
@@ -121,20 +122,13 @@ export function createUpgrader(o: UpgraderOptions): Upgrader {
           return;
         }
         handshake = content;
-        later(offer, o.surviveMs);
-      } else if (Array.isArray(content) && !isHandshake(content)) {
-        pushes.push(content);
-      } else if (isKeywordContent(content, CHSK.wsPing)) {
-        try {
-          s.send(asSendable(o.packer.pack(envelopes.wsPong)));
-        } catch {
-          fail();
-        }
-      }
+        later(offer, o.wsEarlyDeathMs);
+      } else if (Array.isArray(content)) pushes.push(content);
+      // Server pings go unanswered: a probe lives seconds, a server pings an idle socket after many.
     };
     s.onerror = fail;
     s.onclose = fail;
-    if (o.connectTimeoutMs > 0) later(fail, o.connectTimeoutMs);
+    if (o.wsConnectTimeoutMs > 0) later(fail, o.wsConnectTimeoutMs);
   };
 
   return {

@@ -28,22 +28,15 @@ import { asPacked } from './transport.js';
 import type { Transport, TransportContext } from './transport.js';
 import { appParamsQuery, appendParam, withQuery } from './urls.js';
 
-/** WebSocket options of {@link createWsTransport}. */
-export interface WsTransportOptions {
-  readonly url: string;
-  readonly WebSocket: WebSocketConstructor;
+/** The options {@link createWsTransport} reads (the client's resolved options). */
+export interface WsTimings {
   /** The keep-alive check interval (already halved), or 0 for none. */
   readonly kaliveMs: number;
-  readonly pingTimeoutMs: number;
+  readonly wsPingTimeoutMs: number;
   /** How long a socket may take to handshake before it counts as failed; 0 for no limit. */
-  readonly connectTimeoutMs: number;
+  readonly wsConnectTimeoutMs: number;
   /** A socket that closes uncleanly this soon after its handshake counts as failed; 0 for never. */
-  readonly earlyDeathMs: number;
-  /**
-   * Called when this transport's socket failed before any handshake, or died
-   * early; returns true when the client took over (`type: 'auto'` falling back to Ajax).
-   */
-  readonly onFailureBeforeHandshake?: () => boolean;
+  readonly wsEarlyDeathMs: number;
 }
 
 /** The WebSocket channel socket, which can also take over a socket a re-upgrade probe opened. */
@@ -77,11 +70,20 @@ export function detach(s: WebSocketLike): void {
 }
 
 /**
- * The WebSocket channel socket (sente-protocol §3.5): one socket at a time,
- * replies matched by cb-id, server pings answered, a keep-alive that pings an
- * idle socket, a connect timeout, and reconnects with backoff.
+ * The WebSocket channel socket (sente-protocol §3.5) at `url`: one socket at a
+ * time, replies matched by cb-id, server pings answered, a keep-alive that
+ * pings an idle socket, a connect timeout, and reconnects with backoff.
+ * `onFailureBeforeHandshake` is called when a socket failed before any
+ * handshake, or died early; it returns true when the client took over
+ * (`type: 'auto'` falling back to Ajax).
  */
-export function createWsTransport(ctx: TransportContext, opts: WsTransportOptions): WsTransport {
+export function createWsTransport(
+  ctx: TransportContext,
+  opts: WsTimings,
+  url: string,
+  WebSocket: WebSocketConstructor,
+  onFailureBeforeHandshake?: () => boolean,
+): WsTransport {
   const { clock, state } = ctx;
   const callbacks = createReplyCallbacks(clock, ctx.onError);
   let active = false;
@@ -145,7 +147,7 @@ export function createWsTransport(ctx: TransportContext, opts: WsTransportOption
     if (stops === before + 1) connect();
   };
 
-  const failedBeforeHandshake = (): boolean => !everHandshaken && opts.onFailureBeforeHandshake !== undefined && opts.onFailureBeforeHandshake();
+  const failedBeforeHandshake = (): boolean => !everHandshaken && onFailureBeforeHandshake !== undefined && onFailureBeforeHandshake();
 
   /** Gives up on a socket that did not handshake in time, or whose first frame is no handshake. */
   const giveUp = (s: WebSocketLike, error: SenteError): void => {
@@ -173,7 +175,7 @@ export function createWsTransport(ctx: TransportContext, opts: WsTransportOption
       everHandshaken = true;
       // The retry count restarts only once the socket has lived a while: one
       // that dies at once (a middlebox) keeps the backoff growing.
-      if (opts.earlyDeathMs > 0) timer = clock.setTimeout(survive, opts.earlyDeathMs);
+      if (opts.wsEarlyDeathMs > 0) timer = clock.setTimeout(survive, opts.wsEarlyDeathMs);
       else survive();
     }
     ctx.handshake('ws', content);
@@ -194,7 +196,7 @@ export function createWsTransport(ctx: TransportContext, opts: WsTransportOption
     if (!handshaken) {
       // A Sente server's first frame is its handshake: anything else means another packer.
       if (env !== undefined && isHandshake(env.content)) onHandshake(env.content);
-      else giveUp(s, connectionError('ERR_SENTE_PACKER_MISMATCH', 'WebSocket', undefined, cause));
+      else giveUp(s, connectionError('ERR_SENTE_PACKER_MISMATCH', undefined, cause));
       return;
     }
     if (env === undefined) {
@@ -230,11 +232,11 @@ export function createWsTransport(ctx: TransportContext, opts: WsTransportOption
     const earlyDeath = handshaken && !survived && !ev.wasClean && !wasBroken;
     if (ev.code === CLOSE_CODES.unauthorized) {
       state.update({ lastWsClose });
-      if (ctx.report(connectionError('ERR_SENTE_UNAUTHORIZED', 'WebSocket'))) return;
+      if (ctx.report(connectionError('ERR_SENTE_UNAUTHORIZED'))) return;
     }
-    if ((!everHandshaken || earlyDeath) && opts.onFailureBeforeHandshake !== undefined) {
+    if ((!everHandshaken || earlyDeath) && onFailureBeforeHandshake !== undefined) {
       state.update({ lastWsClose });
-      if (opts.onFailureBeforeHandshake()) return;
+      if (onFailureBeforeHandshake()) return;
     }
     // Pending replies can no longer arrive on this socket: fail them now rather than at their timeouts.
     state.close(ev.wasClean && !wasBroken ? 'clean' : 'unexpected', { lastWsClose });
@@ -266,18 +268,18 @@ export function createWsTransport(ctx: TransportContext, opts: WsTransportOption
     handshaken = survived = false;
     let s: WebSocketLike;
     try {
-      s = new opts.WebSocket(wsUrl(ctx, opts.url));
+      s = new WebSocket(wsUrl(ctx, url));
     } catch (error) {
       state.update({ lastWsError: { udt: clock.now(), event: error } });
       if (!failedBeforeHandshake() && active) reconnector.retry();
       return;
     }
     attach(s);
-    if (opts.connectTimeoutMs > 0) {
+    if (opts.wsConnectTimeoutMs > 0) {
       timer = clock.setTimeout(() => {
         timer = undefined;
-        if (socket === s) giveUp(s, connectionError('ERR_SENTE_CONNECT_TIMEOUT', 'WebSocket'));
-      }, opts.connectTimeoutMs);
+        if (socket === s) giveUp(s, connectionError('ERR_SENTE_CONNECT_TIMEOUT'));
+      }, opts.wsConnectTimeoutMs);
     }
   };
 
@@ -289,7 +291,7 @@ export function createWsTransport(ctx: TransportContext, opts: WsTransportOption
       if (socket !== s) return;
       pinging = false;
       if (reply !== PONG && active) reconnect('ws-ping-timeout');
-    }, opts.pingTimeoutMs);
+    }, opts.wsPingTimeoutMs);
   };
 
   const send = (event: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined): boolean => {
