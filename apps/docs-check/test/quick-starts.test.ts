@@ -155,6 +155,30 @@ describe('the adapter guides’ session and CSRF examples', () => {
       await expectBothTransportsConnect(page, seen);
     });
   }
+
+  it('docs/guides/fastify.md#2: its login sets the uid, and the new token it returns opens Sente as that user', async () => {
+    const port = await startServer('docs/guides/fastify.md#2');
+    const page = await newPage();
+    const seen = recordConsole(page);
+    await serveClientScript(page);
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await expectBothTransportsConnect(page, seen);
+    const login = await page.evaluate(async () => {
+      const token = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? '';
+      const res = await fetch('/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': token },
+        body: JSON.stringify({ user: 'alice' }),
+      });
+      return (await res.json()) as { uid: string; csrfToken: string };
+    });
+    expect(login.uid).toBe('alice');
+    await page.evaluate((token) => (globalThis as unknown as { senteProbe(t: string): void }).senteProbe(token), login.csrfToken);
+    await expect.poll(() => seen.lines.filter((l) => l.endsWith(' alice')).sort(), { timeout: 15_000 }).toEqual([
+      'handshake ajax ajax alice',
+      'handshake ws ws alice',
+    ]);
+  });
 });
 
 describe('the packages’ READMEs', () => {
