@@ -279,7 +279,8 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
   // Sente's :auto rule: a WebSocket that fails before its first handshake is
   // given up for Ajax, once per connect(); one that has worked is retried.
   const downgrade = (ws: Transport): boolean => {
-    if (transport !== ws) return false;
+    // A page on its way out starts nothing new (its sockets close as it goes).
+    if (transport !== ws || unloading) return false;
     ws.disconnect('downgrading-ws-to-ajax', true);
     // A state listener may have called disconnect() or reconnect() meanwhile.
     if (transport !== ws) return true;
