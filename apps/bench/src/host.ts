@@ -23,6 +23,17 @@ export function idlePercent(a: HostTimes, b: HostTimes): number | null {
   return total > 0 ? (100 * (b.idle - a.idle)) / total : null;
 }
 
+/**
+ * The share of all cores' time spent by processes other than the measured
+ * pair between two samples, in percent: the neighbours' noise.
+ */
+export function othersPercent(a: HostTimes, b: HostTimes, pairCpuUs: number): number | null {
+  const total = b.total - a.total;
+  if (total <= 0) return null;
+  const busy = total - (b.idle - a.idle);
+  return Math.max(0, (100 * (busy - pairCpuUs / 1000)) / total);
+}
+
 /** What the machine is, for the README. */
 export interface MachineInfo {
   readonly cpu: string;

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BenchChild } from './child.js';
-import { hostTimes, idlePercent } from './host.js';
+import { hostTimes, idlePercent, othersPercent } from './host.js';
 import type { HostTimes } from './host.js';
 import type { OpenArgs } from './load/main.js';
 import type { Scenario, Sizes } from './scenarios.js';
@@ -32,6 +32,8 @@ export interface CellResult {
   readonly p99Ms?: number;
   /** Share of the host's CPU left idle during the window, %. */
   readonly hostIdlePct?: number;
+  /** Share of the host's CPU used by other processes than the server and the load generator during the window, %. */
+  readonly othersPct?: number;
   /** Server RSS growth per idle connection after GC, KiB. */
   readonly rssKiBPerConn?: number;
   /** Server V8 heap growth per idle connection after GC, KiB. */
@@ -156,6 +158,7 @@ function windowFigures(a: Snapshot, b: Snapshot): Partial<CellResult> {
   const ops = b.load.ops;
   const windowMs = b.t - a.t;
   const idle = idlePercent(a.host, b.host);
+  const others = othersPercent(a.host, b.host, cpuUs(a.serverCpu, b.serverCpu) + cpuUs(a.load.cpu, b.load.cpu));
   return {
     ops,
     windowMs,
@@ -164,6 +167,7 @@ function windowFigures(a: Snapshot, b: Snapshot): Partial<CellResult> {
     ...(b.load.p50 === null ? {} : { p50Ms: b.load.p50 }),
     ...(b.load.p99 === null ? {} : { p99Ms: b.load.p99 }),
     ...(idle === null ? {} : { hostIdlePct: idle }),
+    ...(others === null ? {} : { othersPct: others }),
     ...(b.load.errors > 0 ? { failedRequests: b.load.errors, firstFailure: b.load.firstError ?? '' } : {}),
   };
 }
@@ -241,7 +245,7 @@ function describe(r: CellResult): string {
   if (r.error !== undefined) return `ERROR ${r.error}`;
   if (r.rssKiBPerConn !== undefined) return `${f(r.rssKiBPerConn, 2)} KiB RSS/conn, ${f(r.heapKiBPerConn, 2)} KiB heap/conn`;
   const failed = r.failedRequests ? `, ${r.failedRequests} failed requests (${r.firstFailure ?? ''})` : '';
-  return `server ${f(r.serverUsPerOp)} µs/op, client ${f(r.clientUsPerOp)} µs/op, ${f(r.opsPerSec, 0)} ops/s, p50 ${f(r.p50Ms, 2)} p99 ${f(r.p99Ms, 2)} ms, host idle ${f(r.hostIdlePct, 0)}%${failed}`;
+  return `server ${f(r.serverUsPerOp)} µs/op, client ${f(r.clientUsPerOp)} µs/op, ${f(r.opsPerSec, 0)} ops/s, p50 ${f(r.p50Ms, 2)} p99 ${f(r.p99Ms, 2)} ms, host idle ${f(r.hostIdlePct, 0)}%, others ${f(r.othersPct, 0)}%${failed}`;
 }
 
 /** The scenarios one server/load pair runs, in order. */

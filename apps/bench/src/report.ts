@@ -5,8 +5,8 @@ import type { Scenario, Sizes } from './scenarios.js';
 import { TARGETS, TARGET_INFO } from './targets.js';
 import type { Target } from './targets.js';
 
-type Metric = 'serverUsPerOp' | 'clientUsPerOp' | 'opsPerSec' | 'p50Ms' | 'p99Ms' | 'hostIdlePct' | 'rssKiBPerConn' | 'heapKiBPerConn';
-const METRICS: readonly Metric[] = ['serverUsPerOp', 'clientUsPerOp', 'opsPerSec', 'p50Ms', 'p99Ms', 'hostIdlePct', 'rssKiBPerConn', 'heapKiBPerConn'];
+type Metric = 'serverUsPerOp' | 'clientUsPerOp' | 'opsPerSec' | 'p50Ms' | 'p99Ms' | 'hostIdlePct' | 'othersPct' | 'rssKiBPerConn' | 'heapKiBPerConn';
+const METRICS: readonly Metric[] = ['serverUsPerOp', 'clientUsPerOp', 'opsPerSec', 'p50Ms', 'p99Ms', 'hostIdlePct', 'othersPct', 'rssKiBPerConn', 'heapKiBPerConn'];
 
 /** One cell over all its runs: the median of each figure, the spread of the headline, the failures. */
 export interface CellSummary {
@@ -130,6 +130,7 @@ export function clientTable(sum: readonly CellSummary[], sizes: Sizes): string {
     const of = (f: string): number | undefined => cells.find((c) => TARGET_INFO[c.target].family === f)?.median.clientUsPerOp;
     const vals = families.map((f) => {
       const x = of(f);
+      if (f === 'raw' && sc.transport === 'ajax') return '—';
       if (f !== 'sente' || x === undefined) return fmt(x);
       const parts = [ratio(x, of('raw')) && `${ratio(x, of('raw'))} bare`, ratio(x, of('socketio')) && `${ratio(x, of('socketio'))} socket.io-client`].filter(Boolean);
       return parts.length > 0 ? `${fmt(x)} (${parts.join(', ')})` : fmt(x);
@@ -142,15 +143,18 @@ export function clientTable(sum: readonly CellSummary[], sizes: Sizes): string {
 /** Every cell with every figure. */
 export function detailTable(sum: readonly CellSummary[]): string {
   const lines = [
-    '| scenario | target | server µs/op (min–max) | client µs/op | ops/s | p50 ms | p99 ms | host idle % | RSS / heap KiB per conn | runs (failed) | failed requests |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| scenario | target | server µs/op (min–max) | client µs/op | ops/s | p50 ms | p99 ms | host idle % | others % | RSS / heap KiB per conn | runs (failed) | failed requests |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const c of sum) {
     const m = c.median;
     const kind = scenarioOf(c.scenario).kind;
     const spread = c.spread && kind !== 'memory' && kind !== 'client' ? ` (${fmt(c.spread[0])}–${fmt(c.spread[1])})` : '';
     const mem = m.rssKiBPerConn === undefined ? '' : `${fmt(m.rssKiBPerConn)} / ${fmt(m.heapKiBPerConn)}${c.spread ? ` (RSS ${fmt(c.spread[0])}–${fmt(c.spread[1])})` : ''}`;
-    const cells = kind === 'memory' ? ['', '', '', '', '', ''] : [`${fmt(m.serverUsPerOp)}${spread}`, fmt(m.clientUsPerOp), fmt(m.opsPerSec), fmt(m.p50Ms), fmt(m.p99Ms), fmt(m.hostIdlePct)];
+    const cells =
+      kind === 'memory'
+        ? ['', '', '', '', '', '', '']
+        : [`${fmt(m.serverUsPerOp)}${spread}`, fmt(m.clientUsPerOp), fmt(m.opsPerSec), fmt(m.p50Ms), fmt(m.p99Ms), fmt(m.hostIdlePct), fmt(m.othersPct)];
     lines.push(`| ${c.scenario} | ${TARGET_INFO[c.target].label} | ${cells.join(' | ')} | ${mem} | ${c.runs}${c.errors.length > 0 ? ` (${c.errors.length})` : ''} | ${c.failedRequests} |`);
   }
   return lines.join('\n');
@@ -165,6 +169,7 @@ export function markdownReport(
   run: { readonly startedAt: Date; readonly minutes: number; readonly load: 'dist' | 'source' },
 ): string {
   const idles = results.map((r) => r.hostIdlePct).filter((x): x is number => typeof x === 'number');
+  const others = results.map((r) => r.othersPct).filter((x): x is number => typeof x === 'number');
   const errors = [
     ...sum.flatMap((c) => c.errors.map((e) => `- ${c.scenario} on ${TARGET_INFO[c.target].label}: ${e}`)),
     ...results.flatMap((r) => (r.failedRequests ? [`- ${r.scenario} on ${TARGET_INFO[r.target].label}, run ${r.run}: ${r.failedRequests} failed requests (${r.firstFailure ?? ''})`] : [])),
@@ -172,7 +177,8 @@ export function markdownReport(
   const noise =
     idles.length === 0
       ? 'no window was measured'
-      : `host CPU left idle during the measured windows: median ${idles.length ? median(idles).toFixed(0) : 'n/a'} %, lowest ${Math.min(...idles).toFixed(0)} %, highest ${Math.max(...idles).toFixed(0)} %`;
+      : `host CPU left idle during the measured windows: median ${median(idles).toFixed(0)} %, lowest ${Math.min(...idles).toFixed(0)} %, highest ${Math.max(...idles).toFixed(0)} %; ` +
+        `used by other processes than the measured pair: median ${median(others).toFixed(0)} %, highest ${Math.max(...others).toFixed(0)} % of the ${machine.cores} cores`;
   return [
     `Run of ${run.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${run.minutes.toFixed(0)} min, sizes "${sizes.name}", median of ${sizes.runs} run(s) per cell; warm-up ${sizes.warmupMs} ms, measured window ${sizes.steadyMs} ms; @sente/* loaded from ${run.load === 'dist' ? 'their build' : 'TypeScript source'}.`,
     '',
