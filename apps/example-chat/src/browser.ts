@@ -1,5 +1,5 @@
 import { createSenteClient } from '@sente/client';
-import { isCbSuccess } from '@sente/core';
+import { NIL_UID, isCbSuccess } from '@sente/core';
 import { packer } from '#packer';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -9,41 +9,74 @@ let csrfToken = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]
 const type = (new URLSearchParams(location.search).get('type') ?? 'auto') as 'auto' | 'ws' | 'ajax';
 const client = createSenteClient('/chsk', () => csrfToken, { type, packer });
 
-function log(text: string, cls = ''): void {
+/** Users who have not logged in have Sente's nil uid: the page calls them anonymous. */
+const isAnonymous = (uid: string | null | undefined): boolean => uid === NIL_UID || uid == null;
+
+/** A uid as the page shows it: the name, or "anonymous" in grey. */
+function userBadge(uid: string | null | undefined): HTMLElement {
+  const span = document.createElement('span');
+  span.className = isAnonymous(uid) ? 'user anon' : 'user';
+  span.textContent = isAnonymous(uid) ? 'anonymous' : String(uid);
+  return span;
+}
+
+function log(parts: (string | HTMLElement)[], cls = ''): void {
   const line = document.createElement('div');
-  line.textContent = text;
+  line.append(...parts);
   if (cls) line.className = cls;
   $('log').append(line);
   $('log').scrollTop = $('log').scrollHeight;
 }
 
 function showUsers(users: { ws: string[]; ajax: string[] }): void {
-  $('users-ws').textContent = users.ws.join(', ') || '—';
-  $('users-ajax').textContent = users.ajax.join(', ') || '—';
+  for (const [id, uids] of [['users-ws', users.ws], ['users-ajax', users.ajax]] as const) {
+    const parts = uids.flatMap((uid, i) => (i === 0 ? [userBadge(uid)] : [', ', userBadge(uid)]));
+    $(id).replaceChildren(...(parts.length ? parts : ['—']));
+  }
 }
+
+const elapsed = (since: number): string => `${Math.round(performance.now() - since)} ms`;
 
 client.on('state', ({ new: s }) => {
   $('status').textContent = s.open ? 'open' : 'closed';
   $('status').className = `pill ${s.open ? 'open' : 'closed'}`;
   $('transport').textContent = s.type;
-  $('uid').textContent = s.uid ?? '?';
+  if (!s.open) $('rtt').textContent = '—';
+  $('uid').replaceChildren(s.uid === null ? '?' : userBadge(s.uid));
+  // Logged in: offer the log-out; anonymous: the login form.
+  const loggedIn = s.uid !== null && !isAnonymous(s.uid);
+  $('login-form').hidden = loggedIn;
+  $('logout').hidden = !loggedIn;
 });
+
+// The round trip, live: a small request every 2 s while open, timed from send to reply.
+function measureRoundTrip(): void {
+  if (!client.state.open) return;
+  const sent = performance.now();
+  client.send(['example/ping', null], 5000, (reply) => {
+    $('rtt').textContent = isCbSuccess(reply) ? elapsed(sent) : '—';
+  });
+}
+setInterval(measureRoundTrip, 2000);
 
 client.startRouter((msg) => {
   switch (msg.id) {
-    case 'chsk/handshake':
-      log(`handshake: uid ${String((msg.data as unknown[])[0])}`, 'sys');
+    case 'chsk/handshake': {
+      const uid = (msg.data as unknown[])[0] as string;
+      log(['connected as ', userBadge(uid), ` over ${client.state.type}`], 'sys');
       client.send(['example/users', null], 5000, (users) => {
         if (isCbSuccess(users)) showUsers(users as { ws: string[]; ajax: string[] });
       });
+      measureRoundTrip();
       return;
+    }
     case 'chat/said': {
       const m = msg.data as { from: string; text: string };
-      log(`${m.from}: ${m.text}`);
+      log([userBadge(m.from), `: ${m.text}`]);
       return;
     }
     case 'example/pushed':
-      log(`push #${(msg.data as { n: number }).n} to all my tabs`, 'sys');
+      log([`push #${(msg.data as { n: number }).n} to all my tabs`], 'sys');
       return;
     case 'example/users':
       showUsers(msg.data as { ws: string[]; ajax: string[] });
@@ -51,34 +84,55 @@ client.startRouter((msg) => {
   }
 });
 
-$('login-form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  const user = $<HTMLInputElement>('user').value;
-  void fetch('/login', {
+/** Logs in as `user`, or out with `''`: a new session, then a reconnect so that Sente reads the new uid. */
+async function setUser(user: string): Promise<void> {
+  const res = await fetch('/login', {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken },
     body: JSON.stringify({ user }),
-  })
-    .then((r) => r.json() as Promise<{ uid: string | null; csrfToken: string }>)
-    .then((r) => {
-      csrfToken = r.csrfToken;
-      log(r.uid ? `logged in as ${r.uid}` : 'logged out', 'sys');
-      // The session changed: reconnect so that Sente reads the new uid.
-      client.reconnect();
-    });
+  });
+  if (!res.ok) return log([`login failed: ${res.status} ${res.statusText}`], 'err');
+  const r = (await res.json()) as { uid: string | null; csrfToken: string };
+  csrfToken = r.csrfToken;
+  log(r.uid ? ['logged in as ', userBadge(r.uid)] : ['logged out'], 'sys');
+  client.reconnect();
+}
+
+$('login-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const input = $<HTMLInputElement>('user');
+  const user = input.value.trim();
+  if (!user) return;
+  input.value = '';
+  void setUser(user);
 });
+$('logout').addEventListener('click', () => void setUser(''));
 
 $('say-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const input = $<HTMLInputElement>('text');
-  client.send(['chat/say', { text: input.value }], 5000, (reply) => {
-    if (!isCbSuccess(reply)) log(`not sent: ${String(reply)}`, 'sys');
+  const text = input.value.trim();
+  if (!text) return;
+  const sent = performance.now();
+  client.send(['chat/say', { text }], 5000, (reply) => {
+    if (isCbSuccess(reply)) log([`✓ delivered to everyone (reply in ${elapsed(sent)})`], 'reply');
+    else log([`✗ not delivered: ${String(reply)}`], 'err');
   });
   input.value = '';
 });
 
-$('push-me').addEventListener('click', () => client.send(['example/push-me', null], 5000, () => {}));
+$('push-me').addEventListener('click', () => {
+  client.send(['example/push-me', null], 5000, (reply) => {
+    if (isCbSuccess(reply)) log(['✓ the server pushed 3 events to all my tabs'], 'reply');
+    else log([`✗ push-me: ${String(reply)}`], 'err');
+  });
+});
 $('echo').addEventListener('click', () => {
-  client.send(['example/echo', { at: Date.now() }], 2000, (reply) => log(`echo reply: ${JSON.stringify(reply)}`, 'sys'));
+  const sent = performance.now();
+  client.send(['example/echo', { at: Date.now() }], 2000, (reply) => {
+    if (!isCbSuccess(reply)) return log([`✗ echo: ${String(reply)}`], 'err');
+    const r = reply as { uid: string; transport: string };
+    log(['✓ echo from the server: you are ', userBadge(r.uid), ` over ${r.transport} (${elapsed(sent)})`], 'reply');
+  });
 });
 $('reconnect').addEventListener('click', () => client.reconnect());

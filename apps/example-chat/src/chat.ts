@@ -7,8 +7,9 @@ export function usersView(uids: ConnectedUids): { ws: string[]; ajax: string[]; 
 
 /**
  * The chat's server side, the same on every adapter: say (broadcast, with a
- * reply), echo (reply), push to all of my tabs, and the live list of
- * connected users. Returns a function that stops it.
+ * reply), echo (reply), ping (an empty reply, for the page's round-trip
+ * time), push to all of my tabs, and the live list of connected users.
+ * Returns a function that stops it.
  */
 export function installChat<Raw>(server: SenteServer<Raw>): () => void {
   const router = server.startRouter(
@@ -20,6 +21,9 @@ export function installChat<Raw>(server: SenteServer<Raw>): () => void {
           msg.reply?.({ ok: true });
           return;
         }
+        case 'example/ping':
+          msg.reply?.(null);
+          return;
         case 'example/echo':
           msg.reply?.({ echo: msg.data, uid: msg.uid, transport: msg.transport });
           return;

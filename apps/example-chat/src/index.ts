@@ -1,5 +1,5 @@
 export { installChat, usersView } from './chat.js';
-export { buildChatPage } from './page.js';
+export { buildChatPage, FAVICON_TYPE } from './page.js';
 export type { ChatPage } from './page.js';
 export { listenWithSente } from './listen.js';
 export type { NodeExample } from './listen.js';

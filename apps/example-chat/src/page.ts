@@ -10,7 +10,15 @@ export interface ChatPage {
   html(csrfToken: string): string;
   /** The bundled browser script, served at `/browser.js`. */
   readonly script: string;
+  /**
+   * The icon, an SVG served at `/favicon.ico` with {@link FAVICON_TYPE}: the
+   * page links it, and browsers that ask for `/favicon.ico` on their own get it too.
+   */
+  readonly favicon: string;
 }
+
+/** The content type of {@link ChatPage.favicon}. */
+export const FAVICON_TYPE = 'image/svg+xml';
 
 /**
  * Builds the chat page for an app: bundles the browser code from source with
@@ -18,7 +26,7 @@ export interface ChatPage {
  * so client and server always use the same packer.
  */
 export async function buildChatPage(packerModule: string): Promise<ChatPage> {
-  const [out, template] = await Promise.all([
+  const [out, template, favicon] = await Promise.all([
     build({
       entryPoints: [here('./browser.ts')],
       bundle: true,
@@ -31,9 +39,10 @@ export async function buildChatPage(packerModule: string): Promise<ChatPage> {
       logLevel: 'silent',
     }),
     readFile(here('../public/index.html'), 'utf8'),
+    readFile(here('../public/favicon.svg'), 'utf8'),
   ]);
   const script = out.outputFiles[0]?.text ?? '';
-  return { html: (token) => template.replace('__CSRF_TOKEN__', escapeAttr(token)), script };
+  return { html: (token) => template.replace('__CSRF_TOKEN__', escapeAttr(token)), script, favicon };
 }
 
 function escapeAttr(s: string): string {

@@ -16,7 +16,11 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
 }
 
-async function open(page: Page, url: string): Promise<void> {
+/** Opens the chat and waits until Sente is open; records every HTTP error the page meets. */
+async function open(page: Page, url: string, httpErrors: string[]): Promise<void> {
+  page.on('response', (r) => {
+    if (r.status() >= 400) httpErrors.push(`${r.status()} ${r.url()}`);
+  });
   await page.goto(url);
   await expect.poll(() => page.textContent('#status'), { timeout: 10_000 }).toBe('open');
 }
@@ -28,27 +32,52 @@ async function login(page: Page, user: string): Promise<void> {
 }
 
 const logLines = (page: Page): Promise<string[]> => page.$$eval('#log div', (ds) => ds.map((d) => d.textContent ?? ''));
+const pageText = (page: Page): Promise<string> => page.evaluate(() => document.body.innerText);
+
+/** Waits for a log line that starts with `prefix`. */
+async function expectLogLine(page: Page, prefix: string): Promise<void> {
+  await expect.poll(async () => (await logLines(page)).some((l) => l.startsWith(prefix)), { timeout: 10_000, message: `a log line "${prefix}…"` }).toBe(true);
+}
 
 /**
- * Alice logs in on a WebSocket tab and opens a second tab; a push to her uid
- * reaches both tabs in order; Bob logs in over Ajax in another session; the
- * connected users show both by transport; Bob's message reaches everyone.
+ * Alice arrives anonymous (and is shown so), logs in on a WebSocket tab and
+ * opens a second tab; a push to her uid reaches both tabs in order; Bob logs
+ * in over Ajax in another session; the connected users show both by
+ * transport; Bob's message reaches everyone and Bob sees its reply; every tab
+ * shows its transport and a live round trip; Alice logs out. No request of
+ * the page fails (the favicon included).
  */
 export async function chatScenario(browser: Browser, baseUrl: string): Promise<void> {
   const alice = await browser.newContext();
   const bobContext = await browser.newContext();
+  const httpErrors: string[] = [];
   try {
     const tab1 = await alice.newPage();
-    await open(tab1, baseUrl);
+    await open(tab1, baseUrl, httpErrors);
     expect(await tab1.textContent('#transport')).toBe('ws');
+    // Before logging in: anonymous, in words, never Sente's internal nil uid.
+    expect(await tab1.textContent('#uid')).toBe('anonymous');
+    await expect.poll(() => tab1.textContent('#users-ws'), { timeout: 10_000 }).toBe('anonymous');
+    await expectLogLine(tab1, 'connected as anonymous over ws');
+    await tab1.click('#echo');
+    await expectLogLine(tab1, '✓ echo from the server: you are anonymous over ws');
+    expect(await pageText(tab1)).not.toContain('sente/nil-uid');
+    expect(await tab1.isVisible('#logout')).toBe(false);
+
     await login(tab1, 'alice');
+    // A clean login: the name box is cleared, the form gives way to a log-out button.
+    expect(await tab1.inputValue('#user')).toBe('');
+    expect(await tab1.isVisible('#login-form')).toBe(false);
+    expect(await tab1.isVisible('#logout')).toBe(true);
+    await expectLogLine(tab1, 'logged in as alice');
 
     // A second tab of the same browser shares the session cookie: the same uid.
     const tab2 = await alice.newPage();
-    await open(tab2, baseUrl);
+    await open(tab2, baseUrl, httpErrors);
     expect(await tab2.textContent('#uid')).toBe('alice');
 
     await tab1.click('#push-me');
+    await expectLogLine(tab1, '✓ the server pushed 3 events to all my tabs');
     for (const tab of [tab1, tab2]) {
       await expect
         .poll(async () => (await logLines(tab)).filter((l) => l.startsWith('push #')), { timeout: 10_000 })
@@ -56,7 +85,7 @@ export async function chatScenario(browser: Browser, baseUrl: string): Promise<v
     }
 
     const bob = await bobContext.newPage();
-    await open(bob, `${baseUrl}?type=ajax`);
+    await open(bob, `${baseUrl}?type=ajax`, httpErrors);
     expect(await bob.textContent('#transport')).toBe('ajax');
     await login(bob, 'bob');
     // The anonymous connections from before the logins leave after their grace periods (2.5 s WS, 5 s Ajax).
@@ -68,10 +97,36 @@ export async function chatScenario(browser: Browser, baseUrl: string): Promise<v
     for (const tab of [tab1, tab2, bob]) {
       await expect.poll(async () => (await logLines(tab)).includes('bob: hello alice'), { timeout: 10_000 }).toBe(true);
     }
+    // The sender sees the reply.
+    await expectLogLine(bob, '✓ delivered to everyone (reply in ');
+
+    // The round trip is measured live, on both transports.
+    for (const tab of [tab1, bob]) {
+      await expect.poll(() => tab.textContent('#rtt'), { timeout: 10_000 }).toMatch(/^\d+ ms$/);
+    }
+
+    // Logging out: anonymous again, the login form back, and listed as anonymous.
+    await tab1.click('#logout');
+    await expect.poll(() => tab1.textContent('#uid'), { timeout: 10_000 }).toBe('anonymous');
+    await expectLogLine(tab1, 'logged out');
+    expect(await tab1.isVisible('#login-form')).toBe(true);
+    expect(await tab1.isVisible('#logout')).toBe(false);
+    await expect.poll(() => tab1.textContent('#users-ws'), { timeout: 10_000 }).toMatch(/anonymous/);
+    expect(await pageText(tab1)).not.toContain('sente/nil-uid');
+
+    expect(httpErrors).toEqual([]);
   } finally {
     await bobContext.close();
     await alice.close();
   }
+}
+
+/** The favicon is served, as an image. */
+export async function expectFavicon(baseUrl: string): Promise<void> {
+  const res = await fetch(`${baseUrl}favicon.ico`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+  expect(await res.text()).toMatch(/^<svg /);
 }
 
 /** A Sente request without the page's CSRF token is refused with 403. */
@@ -88,8 +143,8 @@ export interface StartedExample {
 
 /**
  * The example apps' whole browser test: starts the app on port 0, runs the
- * chat scenario in Chromium, and checks that Sente refuses a request without
- * the page's CSRF token.
+ * chat scenario in Chromium, checks the favicon, and checks that Sente
+ * refuses a request without the page's CSRF token.
  */
 export function describeExampleInChromium(name: string, start: (o: { port: number }) => Promise<StartedExample>): void {
   describe(`the ${name} example chat in a real browser`, () => {
@@ -106,8 +161,12 @@ export function describeExampleInChromium(name: string, start: (o: { port: numbe
       await example?.close();
     });
 
-    it('pushes to all of a user’s tabs in order, broadcasts, and lists connected users by transport', async () => {
+    it('shows anonymous users as such, replies, login and logout, the transport and round trip; pushes to all of a user’s tabs in order, broadcasts, and lists connected users by transport', async () => {
       await chatScenario(browser as Browser, (example as StartedExample).url);
+    });
+
+    it('serves its favicon', async () => {
+      await expectFavicon((example as StartedExample).url);
     });
 
     it('refuses Sente requests without the page’s CSRF token', async () => {

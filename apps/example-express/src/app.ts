@@ -5,7 +5,7 @@ import session from 'express-session';
 import cookieParser from 'cookie-parser';
 import { doubleCsrf } from 'csrf-csrf';
 import { senteExpress } from '@sente/express';
-import { buildChatPage, installChat, listenWithSente } from '@sente/example-chat';
+import { FAVICON_TYPE, buildChatPage, installChat, listenWithSente } from '@sente/example-chat';
 import type { NodeExample } from '@sente/example-chat';
 import { packer } from './packer.js';
 
@@ -52,9 +52,11 @@ export async function startExample(options: { port?: number; host?: string } = {
   const app = express();
   app.use(cookies, sessionMiddleware);
   app.get('/', (req, res) => {
-    res.type('html').send(page.html(csrf.generateCsrfToken(req, res, { overwrite: true })));
+    // The session's token if it has a valid one: a second tab must not void the first tab's token.
+    res.type('html').send(page.html(csrf.generateCsrfToken(req, res)));
   });
   app.get('/browser.js', (_req, res) => void res.type('js').send(page.script));
+  app.get('/favicon.ico', (_req, res) => void res.type(FAVICON_TYPE).send(page.favicon));
   app.post('/login', express.json(), csrf.doubleCsrfProtection, (req, res, next) => {
     const user = typeof req.body?.user === 'string' ? req.body.user.trim().slice(0, 32) : '';
     // A new session on login (no fixation); the client reconnects so that Sente reads the new uid.

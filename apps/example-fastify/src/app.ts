@@ -6,7 +6,7 @@ import session from '@fastify/session';
 import csrfProtection from '@fastify/csrf-protection';
 import websocket from '@fastify/websocket';
 import { senteFastify } from '@sente/fastify';
-import { buildChatPage, installChat } from '@sente/example-chat';
+import { FAVICON_TYPE, buildChatPage, installChat } from '@sente/example-chat';
 import { packer } from './packer.js';
 
 declare module 'fastify' {
@@ -53,6 +53,7 @@ export async function startExample(options: { port?: number; host?: string } = {
 
   app.get('/', async (_req, reply) => reply.type('text/html').send(page.html(reply.generateCsrf())));
   app.get('/browser.js', async (_req, reply) => reply.type('text/javascript').send(page.script));
+  app.get('/favicon.ico', async (_req, reply) => reply.type(FAVICON_TYPE).send(page.favicon));
   app.post('/login', { onRequest: app.csrfProtection }, async (req, reply) => {
     const body = req.body as { user?: unknown } | undefined;
     const user = typeof body?.user === 'string' ? body.user.trim().slice(0, 32) : '';

@@ -7,7 +7,7 @@ import { bodyParser } from '@koa/bodyparser';
 import CSRF from 'koa-csrf';
 import Tokens from 'csrf';
 import { senteKoa } from '@sente/koa';
-import { buildChatPage, installChat, listenWithSente } from '@sente/example-chat';
+import { FAVICON_TYPE, buildChatPage, installChat, listenWithSente } from '@sente/example-chat';
 import type { NodeExample } from '@sente/example-chat';
 import { packer } from './packer.js';
 
@@ -53,6 +53,10 @@ export async function startExample(options: { port?: number; host?: string } = {
   router.get('/browser.js', (ctx) => {
     ctx.type = 'js';
     ctx.body = page.script;
+  });
+  router.get('/favicon.ico', (ctx) => {
+    ctx.type = FAVICON_TYPE;
+    ctx.body = page.favicon;
   });
   router.post('/login', (ctx) => {
     const body = ctx.request.body as { user?: unknown } | undefined;

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import uWS from 'uWebSockets.js';
 import { attachSente } from '@sente/uws';
-import { buildChatPage, installChat } from '@sente/example-chat';
+import { FAVICON_TYPE, buildChatPage, installChat } from '@sente/example-chat';
 import { timingSafeEqual } from '@sente/core';
 import type { HttpResponse, us_listen_socket } from 'uWebSockets.js';
 import { packer } from './packer.js';
@@ -58,6 +58,9 @@ export async function startExample(options: { port?: number; host?: string } = {
   });
   app.get('/browser.js', (res) => {
     res.cork(() => res.writeStatus('200 OK').writeHeader('content-type', 'text/javascript').end(page.script));
+  });
+  app.get('/favicon.ico', (res) => {
+    res.cork(() => res.writeStatus('200 OK').writeHeader('content-type', FAVICON_TYPE).end(page.favicon));
   });
   app.post('/login', (res, req) => {
     // The request is only valid synchronously: copy what is needed first.

@@ -1,5 +1,21 @@
-import { AJAX_CB_MARKER, CHSK, SenteError, WIRE, decodeEnvelope, isHandshake, eventEnvelope, isCbError, isKeyword, isKeywordContent, isSenteError } from '@sente/core';
+import {
+  AJAX_CB_MARKER,
+  CHSK,
+  EXT_VERSION,
+  SenteError,
+  WIRE,
+  decodeEnvelope,
+  isHandshake,
+  eventEnvelope,
+  isCbError,
+  isKeyword,
+  isKeywordContent,
+  isSenteError,
+  parseRetryAfter,
+  retryDelay,
+} from '@sente/core';
 import type { Packed, TimerHandle, WireEvent } from '@sente/core';
+import { connectionError, errorForStatus } from './connection-errors.js';
 import { asSendable } from './platform.js';
 import type { FetchInit, FetchLike, ResponseLike } from './platform.js';
 import { createReconnector } from './reconnector.js';
@@ -31,14 +47,20 @@ interface Post extends InFlight {
   readonly cb: ReplyCallback | undefined;
 }
 
-const GET_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.handshake] as const;
-const POST_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.binary, WIRE.ppstr] as const;
+const GET_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.handshake, WIRE.ext] as const;
+const POST_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.binary, WIRE.ppstr, WIRE.ext] as const;
+const EXT = String(EXT_VERSION);
+
+/** An error status, with the server's `Retry-After` when it sent one. */
+type HttpError = SenteError & { retryAfter?: string | null | undefined };
 
 /** The body of a 2xx response; a rejected promise for any other status. */
 async function readBody(res: ResponseLike, binary: boolean): Promise<Packed> {
   if (!res.ok) {
     void res.body?.cancel().catch(() => {});
-    throw new SenteError('ERR_SENTE_TRANSPORT', `The server answered ${res.status} to an Ajax request.`, { status: res.status });
+    const error: HttpError = new SenteError('ERR_SENTE_TRANSPORT', `The server answered ${res.status} to an Ajax request.`, { status: res.status });
+    error.retryAfter = res.headers?.get('retry-after');
+    throw error;
   }
   return binary ? new Uint8Array(await res.arrayBuffer()) : await res.text();
 }
@@ -93,10 +115,10 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     return env.content;
   };
 
-  const pollFailed = (): void => {
+  const pollFailed = (delayMs?: number): void => {
     state.close('unexpected');
     // A state listener may have disconnected us.
-    if (active) reconnector.retry();
+    if (active) reconnector.retry(delayMs);
   };
 
   const pollAnswered = (req: InFlight, body: Packed): void => {
@@ -106,8 +128,12 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     let content: unknown;
     try {
       content = unpack(body);
+      if (!state.current.open && !isHandshake(content)) throw new Error('not a handshake');
     } catch (error) {
-      ctx.onError(error);
+      // Before the handshake, an answer that is not one means another packer (or a proxy's page).
+      if (!state.current.open) {
+        if (ctx.report(connectionError('ERR_SENTE_PACKER_MISMATCH', undefined, error))) return;
+      } else ctx.onError(error);
       pollFailed();
       return;
     }
@@ -121,13 +147,23 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     if (active && poll === null) startPoll();
   };
 
-  const pollRejected = (req: InFlight): void => {
+  const pollRejected = (req: InFlight, error: unknown): void => {
     if (poll !== req) return;
     clock.clearTimeout(req.timer);
     poll = null;
     // Our own timeout is no failure: the server simply had nothing to say.
-    if (req.timedOut) startPoll();
-    else pollFailed();
+    if (req.timedOut) {
+      startPoll();
+      return;
+    }
+    const status = isSenteError(error) ? error.status : undefined;
+    // fetch rejects with a TypeError when nothing answers (refused, offline, DNS, CORS).
+    const diagnosed =
+      status === undefined ? (error instanceof TypeError ? connectionError('ERR_SENTE_UNREACHABLE', undefined, error) : undefined) : errorForStatus(status);
+    if (diagnosed !== undefined && ctx.report(diagnosed)) return;
+    // An overloaded or draining server says when to come back (503 + Retry-After).
+    const hint = parseRetryAfter((error as HttpError | undefined)?.retryAfter);
+    pollFailed(hint === undefined ? undefined : retryDelay(hint, ctx.random));
   };
 
   const startPoll = (): void => {
@@ -135,12 +171,13 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     q = appendParam(q, WIRE.udt, String(clock.now()));
     q = appendParam(q, WIRE.clientId, ctx.clientId);
     if (!state.current.open) q = appendParam(q, WIRE.handshake, '1');
+    q = appendParam(q, WIRE.ext, EXT);
     const req = inFlight({}, opts.timeoutMs);
     poll = req;
     const init: FetchInit = { method: 'GET', headers: headers(undefined), signal: req.controller.signal, cache: 'no-store' };
     request(withQuery(opts.url, q), init).then(
       (body) => pollAnswered(req, body),
-      () => pollRejected(req),
+      (error: unknown) => pollRejected(req, error),
     );
   };
 
@@ -203,6 +240,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       body = asSendable(packed) as Uint8Array<ArrayBuffer>;
       contentType = WIRE.binaryContentType;
     }
+    q = appendParam(q, WIRE.ext, EXT);
     const post: Post = inFlight({ cb }, timeoutMs ?? opts.timeoutMs);
     posts.add(post);
     const init: FetchInit = { method: 'POST', headers: headers(contentType), body, signal: post.controller.signal, cache: 'no-store' };
@@ -221,7 +259,10 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       reconnector.reset();
       startPoll();
     },
-    disconnect(reason: CloseReason, recordClose = false) {
+    get busy() {
+      return posts.size > 0;
+    },
+    disconnect(reason: CloseReason | null, recordClose = false) {
       active = false;
       reconnector.cancel();
       const p = poll;
@@ -230,7 +271,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
         clock.clearTimeout(p.timer);
         p.controller.abort();
       }
-      state.close(reason, undefined, recordClose);
+      if (reason !== null) state.close(reason, undefined, recordClose);
       const pending = [...posts];
       posts.clear();
       for (const post of pending) {

@@ -31,11 +31,13 @@ export function exponentialBackoff(options: ExponentialBackoffOptions = {}): (at
 
 /**
  * Sente's own `exp-backoff`: attempt `n` waits `(2^n + random(2^n)) * 500` ms,
- * `n` capped at 36, with no maximum (attempt 10 waits 8.5 to 17 minutes). For
- * apps that want Sente's exact timing.
+ * `n` capped at 36, with no maximum (attempt 10 waits 8.5 to 17 minutes), and
+ * attempt 1 at once. For apps that want Sente's exact timing.
  */
 export function senteBackoff(random: () => number = Math.random): (attempt: number) => number {
   return (attempt) => {
+    // Sente retries attempt 1 at once.
+    if (attempt <= 1) return 0;
     const b = 2 ** Math.min(Math.max(attempt, 0), 36);
     return (b + Math.floor(random() * b)) * 500;
   };
@@ -45,4 +47,17 @@ export function senteBackoff(random: () => number = Math.random): (attempt: numb
 export function safeDelay(ms: number, fallbackMs: number): number {
   if (Number.isNaN(ms) || ms < 0) return 0;
   return Number.isFinite(ms) ? ms : fallbackMs;
+}
+
+/**
+ * "Equal jitter": attempt `n` waits a random time in `[w/2, w)` with
+ * `w = min(maxMs, baseMs * 2^(n-1))`. Never near 0, so a WebSocket that just
+ * failed is left alone for a while; still spread out. The default schedule of
+ * the background WebSocket probes (`upgradeBackoffMs`).
+ */
+export function equalJitterBackoff(baseMs: number, maxMs: number, random: () => number): (attempt: number) => number {
+  return (attempt) => {
+    const w = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(attempt - 1, 0), 30));
+    return Math.floor(w / 2 + (random() * w) / 2);
+  };
 }

@@ -4,7 +4,8 @@ import { createAjaxTransport } from './ajax-transport.js';
 import { createEmitter } from './emitter.js';
 import { resolveOptions } from './options.js';
 import type { SenteClientOptions } from './options.js';
-import { watchPage } from './page-hooks.js';
+import { isTerminal } from './connection-errors.js';
+import { pageHidden, watchPage } from './page-hooks.js';
 import { exceedsBytes } from './payload-size.js';
 import { callSafely } from './reply-callbacks.js';
 import type { ReplyCallback } from './reply-callbacks.js';
@@ -13,8 +14,11 @@ import type { ClientEventHandler, ClientEventMsg, Router, RouterOptions } from '
 import { createStateStore } from './state.js';
 import type { ClientState, StateChange } from './state.js';
 import type { Transport, TransportContext } from './transport.js';
+import { createUpgrader } from './upgrade-probe.js';
+import type { Upgrader } from './upgrade-probe.js';
 import { chskUrls } from './urls.js';
-import { createWsTransport } from './ws-transport.js';
+import { createWsTransport, wsUrl } from './ws-transport.js';
+import type { WsTransport } from './ws-transport.js';
 
 /** The CSRF token argument: a token, a function called before each request, or `null` for none. */
 export type CsrfTokenSource = string | (() => string | null | undefined) | null | undefined;
@@ -51,7 +55,7 @@ export type HandshakeEventData = readonly [uid: string, csrfToken: null, handsha
 export interface ClientEvents {
   /** Every state change. */
   state: StateChange;
-  /** Every handshake. */
+  /** Every handshake (not the one of a switch from Ajax back to WebSocket: the connection goes on). */
   handshake: HandshakeInfo;
   /** Every event the server pushed, in arrival order (never wrapped in `chsk/recv`). */
   event: SenteEvent;
@@ -97,7 +101,9 @@ export interface SenteClient {
    * Sends an event; `cb` gets the reply or `'chsk/closed'`, `'chsk/timeout'`,
    * `'chsk/error'`. Returns false when the event was not handed to the
    * transport (the client is not open). Throws `ERR_SENTE_BAD_EVENT` for an
-   * invalid, `chsk/*` or `sente/*` event and `ERR_SENTE_PAYLOAD_TOO_LARGE` past `maxPayloadBytes`.
+   * invalid, `chsk/*` or `sente/*` event and `ERR_SENTE_PAYLOAD_TOO_LARGE` past
+   * `maxPayloadBytes` or the server's own limit (from its handshake): nothing
+   * is sent and the connection stays up.
    */
   send(event: SenteEvent, options?: SendOptions): boolean;
   /** Sends an event whose reply `cb` waits for, at most `timeoutMs`. */
@@ -108,7 +114,7 @@ export interface SenteClient {
    * (the connection failed or ended first), or the `send` errors.
    */
   request(event: SenteEvent, timeoutMs: number): Promise<unknown>;
-  /** Connects (once; `createSenteClient` does it unless `autoConnect: false`). */
+  /** Connects (once; `createSenteClient` does it unless `autoConnect: false`); also after the server refused the client (`lastClose.reason === 'rejected'`). */
   connect(): void;
   /**
    * Closes for good: WebSocket closed with 1000 "CLOSE_NORMAL", poll aborted,
@@ -127,6 +133,10 @@ export interface SenteClient {
  * client events with them into `chsk/bad-event`, so the client neither sends
  * nor accepts them.
  */
+
+/** True when two packed payloads are the same text or the same bytes. */
+const samePacked = (a: Packed, b: Packed): boolean =>
+  typeof a === 'string' || typeof b === 'string' ? a === b : a.length === b.length && a.every((x, i) => x === b[i]);
 
 const errorForOutcome = (outcome: string, timeoutMs: number): SenteError => {
   if (outcome === CHSK.closed) return new SenteError('ERR_SENTE_CLOSED', 'Not sent: the client is not open.');
@@ -158,9 +168,21 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
   const routers = new Routers<ClientEventMsg>((error) => onError(error));
   const store = createStateStore(opts.type, clock, (change) => emitter.emit('state', change));
   let transport: Transport | null = null;
+  let upgrader: Upgrader | null = null;
   let everHandshaken = false;
   let unloading = false;
   let unwatchPage: (() => void) | null = null;
+  /** The server's limit from its handshake, when it sent one. */
+  let serverMaxPayloadBytes: number | undefined;
+  /** The codes reported since the last handshake: each problem is reported once per outage. */
+  const reported = new Set<string>();
+  /**
+   * Re-upgrade without a push twice: while on Ajax after a fallback, the
+   * pushes Ajax delivered (packed, the latest 1000); after the switch, those
+   * WebSocket may bring again.
+   */
+  let recent: Packed[] | null = null;
+  let switched = false;
 
   const ctx: TransportContext = {
     clock,
@@ -177,17 +199,24 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
     params: opts.params,
     pack(envelope: Envelope): Packed {
       const packed = packer.pack(envelope);
-      if (exceedsBytes(packed, opts.maxPayloadBytes)) {
-        throw new SenteError('ERR_SENTE_PAYLOAD_TOO_LARGE', `Not sent: the packed event is over maxPayloadBytes (${opts.maxPayloadBytes} bytes).`);
+      const server = serverMaxPayloadBytes !== undefined && serverMaxPayloadBytes < opts.maxPayloadBytes;
+      const limit = server ? (serverMaxPayloadBytes as number) : opts.maxPayloadBytes;
+      // Refused here, the send costs nothing; sent, the server would close the socket (1009) and fail every pending reply.
+      if (exceedsBytes(packed, limit)) {
+        throw new SenteError('ERR_SENTE_PAYLOAD_TOO_LARGE', `Not sent: the packed event is over ${server ? "the server's limit" : 'maxPayloadBytes'} (${limit} bytes).`);
       }
       return packed;
     },
     handshake(kind, content) {
-      const { uid, handshakeData } = readHandshake(content);
+      const { uid, handshakeData, ext } = readHandshake(content);
+      serverMaxPayloadBytes = ext?.maxPayloadBytes;
+      reported.clear();
+      // Already open: a switch from Ajax back to WebSocket, not a new connection.
+      const upgrade = store.current.open;
       const firstHandshake = !everHandshaken;
       everHandshaken = true;
       store.update({ type: kind, open: true, everOpened: true, uid, handshakeData, udtNextReconnect: null });
-      emitter.emit('handshake', { uid, handshakeData, firstHandshake });
+      if (!upgrade) emitter.emit('handshake', { uid, handshakeData, firstHandshake });
     },
     receiveBatch(content) {
       if (!Array.isArray(content)) {
@@ -200,10 +229,41 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
           onError(new SenteError('ERR_SENTE_BAD_EVENT', 'Dropped a pushed event that is not a valid app event.'));
           continue;
         }
+        if (recent !== null && seenBefore(recent, packer.pack(item))) continue;
         emitter.emit('event', ev);
       }
     },
     onError,
+    report(error) {
+      store.update({ lastError: error });
+      if (!reported.has(error.code)) {
+        reported.add(error.code);
+        onError(error);
+      }
+      if (!isTerminal(error.code)) return false;
+      // Retrying cannot help (a refused token or credentials): stop until the app connects again.
+      halt('rejected', true);
+      return true;
+    },
+    random: opts.random,
+    hidden: pageHidden,
+  };
+
+  /**
+   * A server sends each push to both transports in the same order, so the
+   * WebSocket stream repeats the tail of what Ajax delivered (a server may also
+   * replay what an earlier socket missed): skip a WebSocket push found there
+   * (and everything logged before it), and stop filtering at the first new one.
+   */
+  const seenBefore = (log: Packed[], key: Packed): boolean => {
+    if (!switched) {
+      if (log.push(key) > 1000) log.shift();
+      return false;
+    }
+    const i = log.findIndex((k) => samePacked(k, key));
+    if (i < 0) recent = null;
+    else log.splice(0, i + 1);
+    return i >= 0;
   };
 
   const ajax = (): Transport => {
@@ -220,20 +280,48 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
   // Sente's :auto rule: a WebSocket that fails before its first handshake is
   // given up for Ajax, once per connect(); one that has worked is retried.
   const downgrade = (ws: Transport): boolean => {
-    if (transport !== ws) return false;
+    // A page on its way out starts nothing new (its sockets close as it goes).
+    if (transport !== ws || unloading) return false;
     ws.disconnect('downgrading-ws-to-ajax', true);
     // A state listener may have called disconnect() or reconnect() meanwhile.
     if (transport !== ws) return true;
     transport = ajax();
     transport.connect();
+    if (upgrader !== null) {
+      recent = [];
+      switched = false;
+      upgrader.start();
+    }
     return true;
   };
 
-  const ws = (Ctor: NonNullable<typeof WebSocket>): Transport => {
-    const base = { url: urls.ws, WebSocket: Ctor, kaliveMs: opts.kaliveMs, pingTimeoutMs: opts.wsPingTimeoutMs };
-    if (opts.type !== 'auto' || fetch === undefined) return createWsTransport(ctx, base);
-    const t: Transport = createWsTransport(ctx, { ...base, onFailureBeforeHandshake: () => downgrade(t) });
+  const ws = (Ctor: NonNullable<typeof WebSocket>): WsTransport => {
+    if (opts.type !== 'auto' || fetch === undefined) return createWsTransport(ctx, opts, urls.ws, Ctor);
+    const t: WsTransport = createWsTransport(ctx, opts, urls.ws, Ctor, () => downgrade(t));
     return t;
+  };
+
+  /**
+   * Re-upgrade: hands a probe's socket the connection. Waits for Ajax POSTs in
+   * flight, so that sends reach the server in order; then the poll ends
+   * without touching the state (the client stays open) and WebSocket goes on.
+   */
+  const switchToWs = (
+    Ctor: NonNullable<typeof WebSocket>,
+    socket: Parameters<WsTransport['adopt']>[0],
+    hs: readonly [unknown, unknown],
+    pushes: readonly unknown[],
+  ): boolean => {
+    const from = transport;
+    if (from === null || from.kind !== 'ajax') return true;
+    if (from.busy) return false;
+    const to = ws(Ctor);
+    transport = to;
+    from.disconnect(null);
+    switched = true;
+    to.adopt(socket, hs);
+    for (const batch of pushes) ctx.receiveBatch(batch);
+    return true;
   };
 
   const connect = (): void => {
@@ -247,18 +335,26 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
         transport?.checkHealth();
       },
     });
-    transport = opts.type === 'ajax' || WebSocket === undefined ? ajax() : ws(WebSocket);
+    const Ctor = WebSocket;
+    const probeMs = opts.upgradeBackoffMs;
+    if (opts.type === 'auto' && Ctor !== undefined && fetch !== undefined && probeMs !== null) {
+      upgrader = createUpgrader(opts, Ctor, () => wsUrl(ctx, urls.ws), probeMs, (socket, hs, pushes) => switchToWs(Ctor, socket, hs, pushes));
+    }
+    transport = opts.type === 'ajax' || Ctor === undefined ? ajax() : ws(Ctor);
     transport.connect();
   };
 
-  const stop = (reason: 'requested-disconnect' | 'requested-reconnect'): boolean => {
+  const halt = (reason: 'requested-disconnect' | 'requested-reconnect' | 'rejected', recordClose = false): boolean => {
     const t = transport;
     if (t === null) return false;
     transport = null;
+    recent = null;
+    upgrader?.stop();
+    upgrader = null;
     unwatchPage?.();
     unwatchPage = null;
     const wasOpen = store.current.open;
-    t.disconnect(reason);
+    t.disconnect(reason, recordClose);
     return wasOpen;
   };
 
@@ -309,9 +405,9 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
       });
     },
     connect,
-    disconnect: () => stop('requested-disconnect'),
+    disconnect: () => halt('requested-disconnect'),
     reconnect() {
-      stop('requested-reconnect');
+      halt('requested-reconnect');
       connect();
     },
     breakConnection(breakOptions = {}) {

@@ -1,7 +1,7 @@
 import { SenteError, systemClock } from '@sente/core';
 import type { Clock, Packer } from '@sente/core';
 import { json } from '@sente/packer-json';
-import { exponentialBackoff } from './backoff.js';
+import { equalJitterBackoff, exponentialBackoff } from './backoff.js';
 import { randomUuid } from './client-id.js';
 import type { FetchLike, WebSocketConstructor } from './platform.js';
 import type { ClientType } from './state.js';
@@ -53,13 +53,45 @@ export interface SenteClientOptions {
   /** How long a keep-alive ping waits for the server's "pong" before the client reconnects. @default 5000 */
   wsPingTimeoutMs?: number | undefined;
   /**
-   * The wait in ms before reconnect attempt `attempt` (2, 3, …; attempt 1 is
-   * immediate). Sente's default grows without bound; this one is capped.
-   * @default exponentialBackoff({ baseMs: 500, maxMs: maxBackoffMs }): full jitter in [0, min(maxBackoffMs, 500 * 2^attempt))
+   * The wait in ms before reconnect attempt `attempt` (1, 2, …). Unlike
+   * Sente, attempt 1 waits too, so that clients that lost the same server do
+   * not all come back at once; a wait of 0 reconnects at once. A server's retry
+   * hint (a close reason `retry=<ms>~<jitter>`, a 503's `Retry-After`) replaces it
+   * for the next attempt. Sente's default grows without bound; this one is capped.
+   * @default exponentialBackoff({ baseMs: 500, maxMs: maxBackoffMs, random }): full jitter in [0, min(maxBackoffMs, 500 * 2^attempt)), attempt 1 in [0, 1000)
    */
   backoffMs?: ((attempt: number) => number) | undefined;
   /** The cap of the default `backoffMs`. @default 30000 */
   maxBackoffMs?: number | undefined;
+  /**
+   * How long a new WebSocket may take to deliver its handshake; then it counts
+   * as failed (`ERR_SENTE_CONNECT_TIMEOUT`): `'auto'` falls back to Ajax, `'ws'`
+   * retries. Catches a proxy that accepts the connection but never answers the
+   * upgrade, and an upgrade to a path nobody serves. `0` turns it off.
+   * @default 10000
+   */
+  wsConnectTimeoutMs?: number | undefined;
+  /**
+   * A WebSocket that closes uncleanly within this time of its handshake counts
+   * as failed, not as a connection that worked: middleboxes that kill
+   * WebSockets after a moment do this. `'auto'` then falls back to Ajax, `'ws'`
+   * keeps growing its backoff instead of reconnecting at once. A background
+   * probe (`upgradeBackoffMs`) must also live this long before the client
+   * switches to it. `0` turns it off.
+   * @default 2000
+   */
+  wsEarlyDeathMs?: number | undefined;
+  /**
+   * Re-upgrade: while `'auto'` runs on Ajax after a fallback, the client tries a
+   * WebSocket in the background before probe `attempt` (1, 2, …) waits this
+   * long. When the probe handshakes and lives `wsEarlyDeathMs`, the client
+   * switches to it (no push delivered twice, sends kept in order) and the count
+   * restarts. `null` stays on Ajax, as Sente does.
+   * @default equal jitter in [w/2, w) with w = min(300000, 10000 * 2^(attempt-1)): 5-10 s, then 10-20 s, … up to 2.5-5 min
+   */
+  upgradeBackoffMs?: ((attempt: number) => number) | null | undefined;
+  /** The random source in [0, 1) of the default backoffs and of retry hints' jitter. @default Math.random */
+  random?: (() => number) | undefined;
   /** The client-side timeout of Ajax polls, and of POSTs sent without a `timeoutMs`. Keep it above the server's long-poll timeout. @default 60000 */
   ajaxTimeoutMs?: number | undefined;
   /** Routers get pushed events wrapped as `['chsk/recv', event]`, as in Sente before 1.18. @default false */
@@ -72,7 +104,9 @@ export interface SenteClientOptions {
   autoConnect?: boolean | undefined;
   /**
    * Gets errors nobody else can take: a listener or callback that threw, a
-   * message from the server that cannot be read.
+   * message from the server that cannot be read, and each connection problem
+   * the client diagnoses (once per outage, with a hint as the message: see
+   * `state.lastError` and the troubleshooting guide).
    * @default logs them with console.error
    */
   onError?: ((error: unknown) => void) | undefined;
@@ -93,6 +127,10 @@ export interface ResolvedOptions {
   readonly wsPingTimeoutMs: number;
   readonly backoffMs: (attempt: number) => number;
   readonly maxBackoffMs: number;
+  readonly wsConnectTimeoutMs: number;
+  readonly wsEarlyDeathMs: number;
+  readonly upgradeBackoffMs: ((attempt: number) => number) | null;
+  readonly random: () => number;
   readonly ajaxTimeoutMs: number;
   readonly wrapRecvEvs: boolean;
   readonly maxPayloadBytes: number;
@@ -136,6 +174,7 @@ export function resolveOptions(options: SenteClientOptions): ResolvedOptions {
   const maxBackoffMs = ms('maxBackoffMs', options.maxBackoffMs, 30_000);
   const kalive = options.wsKaliveMs === null ? 0 : ms('wsKaliveMs', options.wsKaliveMs, 20_000);
   const maxPayloadBytes = ms('maxPayloadBytes', options.maxPayloadBytes, 1024 * 1024);
+  const random = options.random ?? Math.random;
   return {
     type,
     packer: options.packer ?? json,
@@ -147,8 +186,12 @@ export function resolveOptions(options: SenteClientOptions): ResolvedOptions {
     withCredentials: options.withCredentials ?? false,
     kaliveMs: Math.floor(kalive / 2),
     wsPingTimeoutMs: ms('wsPingTimeoutMs', options.wsPingTimeoutMs, 5000),
-    backoffMs: options.backoffMs ?? exponentialBackoff({ baseMs: 500, maxMs: maxBackoffMs }),
+    backoffMs: options.backoffMs ?? exponentialBackoff({ baseMs: 500, maxMs: maxBackoffMs, random }),
     maxBackoffMs,
+    wsConnectTimeoutMs: ms('wsConnectTimeoutMs', options.wsConnectTimeoutMs, 10_000),
+    wsEarlyDeathMs: ms('wsEarlyDeathMs', options.wsEarlyDeathMs, 2000),
+    upgradeBackoffMs: options.upgradeBackoffMs === null ? null : (options.upgradeBackoffMs ?? equalJitterBackoff(10_000, 300_000, random)),
+    random,
     ajaxTimeoutMs: ms('ajaxTimeoutMs', options.ajaxTimeoutMs, 60_000),
     wrapRecvEvs: options.wrapRecvEvs ?? false,
     maxPayloadBytes,

@@ -45,3 +45,9 @@ export function watchPage(hooks: PageHooks): () => void {
     doc?.removeEventListener('visibilitychange', onVisibility);
   };
 }
+
+/** True while the page is hidden (a background tab, whose timers browsers throttle); false outside browsers. */
+export function pageHidden(): boolean {
+  const doc = (globalThis as { document?: { visibilityState?: string } }).document;
+  return doc?.visibilityState === 'hidden';
+}

@@ -55,6 +55,8 @@ export interface ResponseLike {
   text(): Promise<string>;
   /** The body as bytes (binary packers). */
   arrayBuffer(): Promise<ArrayBuffer>;
+  /** The headers: the client reads a 503's `Retry-After`. */
+  readonly headers?: { get(name: string): string | null } | undefined;
   /** The body stream, cancelled when an error status makes the body useless. */
   readonly body?: { cancel(): Promise<void> } | null;
 }

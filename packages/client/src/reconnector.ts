@@ -6,7 +6,7 @@ import type { StateStore } from './state.js';
 export interface ReconnectorContext {
   readonly clock: Clock;
   readonly state: StateStore;
-  /** The wait before attempt `n` (n ≥ 2). */
+  /** The wait before attempt `n` (n ≥ 1). */
   backoffMs(attempt: number): number;
   /** The fallback for a backoff that returned Infinity. */
   readonly maxBackoffMs: number;
@@ -16,9 +16,13 @@ export interface ReconnectorContext {
 
 /** The retry schedule of one transport (sente-protocol §3.9). */
 export interface Reconnector {
-  /** Counts a failed attempt and schedules the next: attempt 1 at once, attempt n after `backoffMs(n)`. */
-  retry(): void;
-  /** Forgets the failed attempts (after a handshake, or an explicit connect). */
+  /**
+   * Counts a failed attempt and schedules the next after `backoffMs(n)`, or
+   * after `delayMs` when the server said how long to wait. A wait of 0 runs the
+   * attempt at once.
+   */
+  retry(delayMs?: number): void;
+  /** Forgets the failed attempts (after a connection survived, or an explicit connect). */
   reset(): void;
   /** Cancels a scheduled attempt. */
   cancel(): void;
@@ -32,21 +36,25 @@ export function createReconnector(ctx: ReconnectorContext, attempt: () => void):
   let timer: TimerHandle | undefined;
 
   const cancel = (): void => {
-    if (timer !== undefined) ctx.clock.clearTimeout(timer);
+    if (timer === undefined) return;
+    ctx.clock.clearTimeout(timer);
     timer = undefined;
+    ctx.state.update({ udtNextReconnect: null });
   };
 
   return {
-    retry() {
+    retry(delayMs) {
       cancel();
       // Firefox closes sockets while a page unloads; reconnecting then only costs the server.
       if (ctx.unloading()) return;
       attempts++;
-      if (attempts === 1) {
+      // Unlike Sente, attempt 1 waits too (the default backoff jitters it): a
+      // server that closed every socket at once must not get them all back at once.
+      const ms = safeDelay(delayMs ?? ctx.backoffMs(attempts), ctx.maxBackoffMs);
+      if (ms === 0) {
         attempt();
         return;
       }
-      const ms = safeDelay(ctx.backoffMs(attempts), ctx.maxBackoffMs);
       timer = ctx.clock.setTimeout(() => {
         timer = undefined;
         attempt();

@@ -1,4 +1,4 @@
-import type { Clock } from '@sente/core';
+import type { Clock, SenteError } from '@sente/core';
 
 /** The transport a client uses: `'auto'` until its first handshake says which. */
 export type ClientType = 'auto' | 'ws' | 'ajax';
@@ -11,6 +11,8 @@ export type ClientType = 'auto' | 'ws' | 'ajax';
  * - `downgrading-ws-to-ajax`: `type: 'auto'` gave up on WebSocket for this connection.
  * - `ws-ping-timeout`: the server did not answer a keep-alive ping in time.
  * - `ws-error`: a send found no usable socket.
+ * - `rejected`: the server refused this client for good (403, 401, close 4401):
+ *   the client stopped retrying (see `lastError`) until `connect()` or `reconnect()`.
  */
 export type CloseReason =
   | 'clean'
@@ -19,7 +21,8 @@ export type CloseReason =
   | 'requested-reconnect'
   | 'downgrading-ws-to-ajax'
   | 'ws-ping-timeout'
-  | 'ws-error';
+  | 'ws-error'
+  | 'rejected';
 
 /** The last WebSocket `error` event (Sente's `:last-ws-error`). */
 export interface WsErrorInfo {
@@ -72,6 +75,12 @@ export interface ClientState {
   readonly lastClose: CloseInfo | null;
   /** When the next reconnect attempt is due (epoch ms) while waiting to retry, else `null`. */
   readonly udtNextReconnect: number | null;
+  /**
+   * The last connection problem the client diagnosed (a `SenteError` whose
+   * `code` says what, e.g. `ERR_SENTE_PACKER_MISMATCH`), or `null`. It stays
+   * after the client connects again; `lastClose.reason === 'rejected'` says it stopped the retries.
+   */
+  readonly lastError: SenteError | null;
 }
 
 /** One state change, as `on('state')` listeners receive it. */
@@ -115,6 +124,7 @@ export function createStateStore(type: ClientType, clock: Clock, emit: (change: 
     lastWsClose: null,
     lastClose: null,
     udtNextReconnect: null,
+    lastError: null,
   });
 
   const update = (patch: Partial<ClientState>): void => {

@@ -1,4 +1,4 @@
-import type { Clock, Envelope, Packed, Packer, WireEvent } from '@sente/core';
+import type { Clock, Envelope, Packed, Packer, SenteError, WireEvent } from '@sente/core';
 import type { ReconnectorContext } from './reconnector.js';
 import type { ReplyCallback } from './reply-callbacks.js';
 import type { CloseReason, StateStore } from './state.js';
@@ -22,6 +22,15 @@ export interface TransportContext extends ReconnectorContext {
   receiveBatch(content: unknown): void;
   /** Reports an error nobody else can take. */
   onError(error: unknown): void;
+  /**
+   * Reports a diagnosed connection problem (once per outage) and records it in
+   * the state; true when it is terminal and the client has stopped.
+   */
+  report(error: SenteError): boolean;
+  /** The random source in [0, 1). */
+  random(): number;
+  /** True while the page is hidden (its timers throttled). */
+  hidden(): boolean;
 }
 
 /** A channel socket implementation: WebSocket or Ajax long-polling. */
@@ -29,8 +38,14 @@ export interface Transport {
   readonly kind: 'ws' | 'ajax';
   /** Starts connecting (a no-op while connected). */
   connect(): void;
-  /** Stops for good: closes, cancels every timer, fails waiting callbacks with `chsk/error`. */
-  disconnect(reason: CloseReason, recordClose?: boolean): void;
+  /**
+   * Stops for good: closes, cancels every timer, fails waiting callbacks with
+   * `chsk/error`. A `null` reason hands over to another transport: the state
+   * stays as it is.
+   */
+  disconnect(reason: CloseReason | null, recordClose?: boolean): void;
+  /** True while sends are in flight whose order a transport switch must keep (Ajax POSTs). */
+  readonly busy: boolean;
   /** Sends a validated event; `cb` (with `timeoutMs`) gets the outcome. False when not handed over. */
   send(event: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined): boolean;
   /** Breaks the connection as a network failure would. */

@@ -1,5 +1,21 @@
-import { CHSK, CLOSE_CODES, PONG, SenteError, WIRE, decodeEnvelope, envelopes, eventEnvelope, isHandshake, isKeywordContent, kw } from '@sente/core';
-import type { Packed, WireEvent } from '@sente/core';
+import {
+  CHSK,
+  CLOSE_CODES,
+  EXT_VERSION,
+  PONG,
+  SenteError,
+  WIRE,
+  decodeEnvelope,
+  envelopes,
+  eventEnvelope,
+  isHandshake,
+  isKeywordContent,
+  kw,
+  parseRetryHint,
+  retryDelay,
+} from '@sente/core';
+import type { DecodedEnvelope, Packed, TimerHandle, WireEvent } from '@sente/core';
+import { connectionError, errorOfWsEvent } from './connection-errors.js';
 import { Timers, createKeepAlive } from '@sente/core/internal';
 import type { KeepAlive } from '@sente/core/internal';
 import { asSendable } from './platform.js';
@@ -12,35 +28,72 @@ import { asPacked } from './transport.js';
 import type { Transport, TransportContext } from './transport.js';
 import { appParamsQuery, appendParam, withQuery } from './urls.js';
 
-/** WebSocket options of {@link createWsTransport}. */
-export interface WsTransportOptions {
-  readonly url: string;
-  readonly WebSocket: WebSocketConstructor;
+/** The options {@link createWsTransport} reads (the client's resolved options). */
+export interface WsTimings {
   /** The keep-alive check interval (already halved), or 0 for none. */
   readonly kaliveMs: number;
-  readonly pingTimeoutMs: number;
-  /**
-   * Called when this transport's socket failed before any handshake; returns
-   * true when the client took over (`type: 'auto'` downgrading to Ajax).
-   */
-  readonly onFailureBeforeHandshake?: () => boolean;
+  readonly wsPingTimeoutMs: number;
+  /** How long a socket may take to handshake before it counts as failed; 0 for no limit. */
+  readonly wsConnectTimeoutMs: number;
+  /** A socket that closes uncleanly this soon after its handshake counts as failed; 0 for never. */
+  readonly wsEarlyDeathMs: number;
 }
 
-const RESERVED = [WIRE.clientId, WIRE.csrfToken] as const;
+/** The WebSocket channel socket, which can also take over a socket a re-upgrade probe opened. */
+export interface WsTransport extends Transport {
+  /** Takes over `socket`, which delivered `handshake` and has lived long enough. */
+  adopt(socket: WebSocketLike, handshake: readonly [unknown, unknown]): void;
+}
+
+const RESERVED = [WIRE.clientId, WIRE.csrfToken, WIRE.ext] as const;
 const PING_EVENT: WireEvent = [kw(CHSK.wsPing)];
 const noop = (): void => {};
 
+/** The WebSocket URL: the app's params, then `client-id`, `csrf-token` and `sente-ext`. */
+export function wsUrl(ctx: TransportContext, base: string): string {
+  let q = appParamsQuery(ctx.params(), RESERVED);
+  q = appendParam(q, WIRE.clientId, ctx.clientId);
+  const token = ctx.csrfToken();
+  if (token !== undefined) q = appendParam(q, WIRE.csrfToken, token);
+  // Asks servers that speak this library's extensions for them; Sente servers ignore it.
+  q = appendParam(q, WIRE.ext, String(EXT_VERSION));
+  return withQuery(base, q);
+}
+
+/** Stops listening to a socket we let go. */
+export function detach(s: WebSocketLike): void {
+  s.onopen = null;
+  s.onmessage = null;
+  s.onclose = null;
+  // `ws` throws an 'error' event nobody listens to: keep a listener on sockets we let go.
+  s.onerror = noop;
+}
+
 /**
- * The WebSocket channel socket (sente-protocol §3.5): one socket at a time,
- * replies matched by cb-id, server pings answered, a keep-alive that pings an
- * idle socket, and reconnects with backoff.
+ * The WebSocket channel socket (sente-protocol §3.5) at `url`: one socket at a
+ * time, replies matched by cb-id, server pings answered, a keep-alive that
+ * pings an idle socket, a connect timeout, and reconnects with backoff.
+ * `onFailureBeforeHandshake` is called when a socket failed before any
+ * handshake, or died early; it returns true when the client took over
+ * (`type: 'auto'` falling back to Ajax).
  */
-export function createWsTransport(ctx: TransportContext, opts: WsTransportOptions): Transport {
+export function createWsTransport(
+  ctx: TransportContext,
+  opts: WsTimings,
+  url: string,
+  WebSocket: WebSocketConstructor,
+  onFailureBeforeHandshake?: () => boolean,
+): WsTransport {
   const { clock, state } = ctx;
   const callbacks = createReplyCallbacks(clock, ctx.onError);
   let active = false;
   let everHandshaken = false;
   let socket: WebSocketLike | null = null;
+  /** The current socket delivered its handshake / has lived `earlyDeathMs` since. */
+  let handshaken = false;
+  let survived = false;
+  /** The connect timeout, then the early-death window, of the current socket. */
+  let timer: TimerHandle | undefined;
   /** The socket is gone as far as we know, but nothing told us: `breakConnection({ closeWs: false })`. */
   let silent = false;
   /** The socket `breakConnection()` closed: its close is not a clean one. */
@@ -53,23 +106,23 @@ export function createWsTransport(ctx: TransportContext, opts: WsTransportOption
   });
 
   // The client judges a ping by its "pong" reply (wsPingTimeoutMs), not by traffic after it.
+  // Hidden tabs get their timers throttled: rather than misread a late timer as
+  // a dead socket, the client leaves liveness to the server's own pings then.
   const keepAlive: KeepAlive | undefined =
-    opts.kaliveMs > 0 ? createKeepAlive(new Timers(clock), { intervalMs: opts.kaliveMs, pingTimeoutMs: null, ping: () => ping(), dead: noop }) : undefined;
+    opts.kaliveMs > 0
+      ? createKeepAlive(new Timers(clock), {
+          intervalMs: opts.kaliveMs,
+          pingTimeoutMs: null,
+          ping: () => {
+            if (!ctx.hidden()) ping();
+          },
+          dead: noop,
+        })
+      : undefined;
 
-  const url = (): string => {
-    let q = appParamsQuery(ctx.params(), RESERVED);
-    q = appendParam(q, WIRE.clientId, ctx.clientId);
-    const token = ctx.csrfToken();
-    if (token !== undefined) q = appendParam(q, WIRE.csrfToken, token);
-    return withQuery(opts.url, q);
-  };
-
-  const detach = (s: WebSocketLike): void => {
-    s.onopen = null;
-    s.onmessage = null;
-    s.onclose = null;
-    // `ws` throws an 'error' event nobody listens to: keep a listener on sockets we let go.
-    s.onerror = noop;
+  const clearTimer = (): void => {
+    if (timer !== undefined) clock.clearTimeout(timer);
+    timer = undefined;
   };
 
   const closeQuietly = (s: WebSocketLike, code: number, reason: string): void => {
@@ -100,21 +153,61 @@ export function createWsTransport(ctx: TransportContext, opts: WsTransportOption
     if (stops === before + 1) connect();
   };
 
-  const failedBeforeHandshake = (): boolean => !everHandshaken && opts.onFailureBeforeHandshake !== undefined && opts.onFailureBeforeHandshake();
+  const failedBeforeHandshake = (): boolean => !everHandshaken && onFailureBeforeHandshake !== undefined && onFailureBeforeHandshake();
 
-  const onMessage = (data: unknown): void => {
+  /** Gives up on a socket that did not handshake in time, or whose first frame is no handshake. */
+  const giveUp = (s: WebSocketLike, error: SenteError): void => {
+    clearTimer();
+    detach(s);
+    closeQuietly(s, CLOSE_CODES.normal, 'CLOSE_NORMAL');
+    socket = null;
+    state.update({ lastWsError: { udt: clock.now(), event: error } });
+    if (failedBeforeHandshake() || ctx.report(error)) return;
+    state.close('unexpected');
+    callbacks.failAll(CHSK.error);
+    if (active) reconnector.retry();
+  };
+
+  const survive = (): void => {
+    timer = undefined;
+    survived = true;
+    reconnector.reset();
+  };
+
+  const onHandshake = (content: readonly [unknown, unknown]): void => {
+    if (!handshaken) {
+      clearTimer();
+      handshaken = true;
+      everHandshaken = true;
+      // The retry count restarts only once the socket has lived a while: one
+      // that dies at once (a middlebox) keeps the backoff growing.
+      if (opts.wsEarlyDeathMs > 0) timer = clock.setTimeout(survive, opts.wsEarlyDeathMs);
+      else survive();
+    }
+    ctx.handshake('ws', content);
+    if (active && socket !== null) keepAlive?.start();
+  };
+
+  const onMessage = (s: WebSocketLike, data: unknown): void => {
     keepAlive?.touch();
     const packed = asPacked(data);
-    let env;
+    let env: DecodedEnvelope | undefined;
+    let cause: unknown;
     try {
       if (packed === undefined) throw new Error('not text or bytes');
       env = decodeEnvelope(ctx.packer.unpack(packed));
-    } catch (cause) {
-      ctx.onError(new SenteError('ERR_SENTE_BAD_PACKAGE', 'Dropped a WebSocket message that the packer cannot unpack.', { cause }));
+    } catch (error) {
+      cause = error;
+    }
+    if (!handshaken) {
+      // A Sente server's first frame is its handshake: anything else means another packer.
+      if (env !== undefined && isHandshake(env.content)) onHandshake(env.content);
+      else giveUp(s, connectionError('ERR_SENTE_PACKER_MISMATCH', undefined, cause));
       return;
     }
     if (env === undefined) {
-      ctx.onError(new SenteError('ERR_SENTE_BAD_PACKAGE', 'Dropped a WebSocket message that is not a Sente envelope.'));
+      const what = cause === undefined ? 'is not a Sente envelope' : 'the packer cannot unpack';
+      ctx.onError(new SenteError('ERR_SENTE_BAD_PACKAGE', `Dropped a WebSocket message that ${what}.`, { cause }));
       return;
     }
     const { content, cbId } = env;
@@ -124,10 +217,7 @@ export function createWsTransport(ctx: TransportContext, opts: WsTransportOption
       return;
     }
     if (isHandshake(content)) {
-      everHandshaken = true;
-      reconnector.reset();
-      ctx.handshake('ws', content);
-      if (active && socket !== null) keepAlive?.start();
+      onHandshake(content);
       return;
     }
     if (isKeywordContent(content, CHSK.wsPing)) {
@@ -138,44 +228,65 @@ export function createWsTransport(ctx: TransportContext, opts: WsTransportOption
   };
 
   const onClose = (s: WebSocketLike, ev: WsCloseEventLike): void => {
+    clearTimer();
     socket = null;
     pinging = false;
     keepAlive?.stop();
     const lastWsClose = { udt: clock.now(), code: ev.code, reason: ev.reason, clean: ev.wasClean };
     const wasBroken = broken === s;
     broken = null;
-    if (!everHandshaken && opts.onFailureBeforeHandshake !== undefined) {
+    const earlyDeath = handshaken && !survived && !ev.wasClean && !wasBroken;
+    if (ev.code === CLOSE_CODES.unauthorized) {
       state.update({ lastWsClose });
-      if (opts.onFailureBeforeHandshake()) return;
+      if (ctx.report(connectionError('ERR_SENTE_UNAUTHORIZED'))) return;
+    }
+    if ((!everHandshaken || earlyDeath) && onFailureBeforeHandshake !== undefined) {
+      state.update({ lastWsClose });
+      if (onFailureBeforeHandshake()) return;
     }
     // Pending replies can no longer arrive on this socket: fail them now rather than at their timeouts.
     state.close(ev.wasClean && !wasBroken ? 'clean' : 'unexpected', { lastWsClose });
     callbacks.failAll(CHSK.error);
-    if (active) reconnector.retry();
+    // A draining or overloaded server says when to come back (close 1012, 1013, 4429).
+    const hint = parseRetryHint(ev.reason);
+    if (active) reconnector.retry(hint === undefined ? undefined : retryDelay(hint, ctx.random));
   };
 
-  const open = (): void => {
-    let s: WebSocketLike;
-    try {
-      s = new opts.WebSocket(url());
-    } catch (error) {
-      state.update({ lastWsError: { udt: clock.now(), event: error } });
-      if (!failedBeforeHandshake() && active) reconnector.retry();
-      return;
-    }
+  const attach = (s: WebSocketLike): void => {
     s.binaryType = 'arraybuffer';
     s.onmessage = (ev: WsMessageEventLike) => {
-      if (socket === s) onMessage(ev.data);
+      if (socket === s) onMessage(s, ev.data);
     };
     s.onerror = (ev: unknown) => {
       if (socket !== s) return;
       state.update({ lastWsError: { udt: clock.now(), event: ev } });
-      failedBeforeHandshake();
+      if (handshaken || failedBeforeHandshake()) return;
+      const error = errorOfWsEvent(ev);
+      if (error !== undefined) ctx.report(error);
     };
     s.onclose = (ev: WsCloseEventLike) => {
       if (socket === s) onClose(s, ev);
     };
     socket = s;
+  };
+
+  const open = (): void => {
+    handshaken = survived = false;
+    let s: WebSocketLike;
+    try {
+      s = new WebSocket(wsUrl(ctx, url));
+    } catch (error) {
+      state.update({ lastWsError: { udt: clock.now(), event: error } });
+      if (!failedBeforeHandshake() && active) reconnector.retry();
+      return;
+    }
+    attach(s);
+    if (opts.wsConnectTimeoutMs > 0) {
+      timer = clock.setTimeout(() => {
+        timer = undefined;
+        if (socket === s) giveUp(s, connectionError('ERR_SENTE_CONNECT_TIMEOUT'));
+      }, opts.wsConnectTimeoutMs);
+    }
   };
 
   const ping = (): void => {
@@ -186,7 +297,7 @@ export function createWsTransport(ctx: TransportContext, opts: WsTransportOption
       if (socket !== s) return;
       pinging = false;
       if (reply !== PONG && active) reconnect('ws-ping-timeout');
-    }, opts.pingTimeoutMs);
+    }, opts.wsPingTimeoutMs);
   };
 
   const send = (event: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined): boolean => {
@@ -207,17 +318,18 @@ export function createWsTransport(ctx: TransportContext, opts: WsTransportOption
     open();
   };
 
-  const disconnect = (reason: CloseReason, recordClose = false): void => {
+  const disconnect = (reason: CloseReason | null, recordClose = false): void => {
     stops++;
     active = false;
     reconnector.cancel();
+    clearTimer();
     keepAlive?.stop();
     pinging = false;
     const s = socket;
     socket = null;
     silent = false;
     broken = null;
-    state.close(reason, undefined, recordClose);
+    if (reason !== null) state.close(reason, undefined, recordClose);
     callbacks.failAll(CHSK.error);
     if (s !== null) {
       detach(s);
@@ -227,9 +339,17 @@ export function createWsTransport(ctx: TransportContext, opts: WsTransportOption
 
   return {
     kind: 'ws',
+    busy: false,
     connect,
     disconnect,
     send,
+    adopt(s, handshake) {
+      active = true;
+      everHandshaken = handshaken = survived = true;
+      reconnector.reset();
+      attach(s);
+      onHandshake(handshake);
+    },
     breakConnection(closeWs, wsCode) {
       const s = socket;
       if (s === null || silent) return;

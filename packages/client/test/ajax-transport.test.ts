@@ -18,12 +18,12 @@ const bytesPacker: Packer = {
 };
 
 describe('Ajax polling', () => {
-  it('handshakes with a GET carrying params, udt, client-id, handshake?=1 and the X-CSRF-Token header', async () => {
+  it('handshakes with a GET carrying params, udt, client-id, handshake?=1, sente-ext=1 and the X-CSRF-Token header', async () => {
     const { client, fetch, clock } = harness({ type: 'ajax', params: { room: 'r1', udt: 'spoofed' }, headers: { 'X-App': 'a' } });
     const req = fetch.last;
     expect(req.init.method).toBe('GET');
     expect(req.url.origin + req.url.pathname).toBe('http://127.0.0.1:9/chsk');
-    expect(req.url.search).toBe(`?room=r1&udt=${clock.now()}&client-id=c1&handshake%3F=1`);
+    expect(req.url.search).toBe(`?room=r1&udt=${clock.now()}&client-id=c1&handshake%3F=1&sente-ext=1`);
     expect(req.init.headers).toEqual({ 'X-App': 'a', 'X-CSRF-Token': 'tok' });
     req.respond(handshake('bob', { n: 1 }));
     await flush();
@@ -102,7 +102,7 @@ describe('Ajax sends', () => {
     const post = fetch.open('POST')[0];
     expect(post).toBeDefined();
     if (post === undefined) return;
-    expect(post.url.search).toBe('?room=r1');
+    expect(post.url.search).toBe('?room=r1&sente-ext=1');
     expect(post.init.headers).toEqual({ 'X-CSRF-Token': 'tok', 'Content-Type': 'application/x-www-form-urlencoded;charset=UTF-8' });
     const form = new URLSearchParams(post.init.body as string);
     expect([...form.keys()]).toEqual(['udt', 'client-id', 'ppstr']);
@@ -169,7 +169,7 @@ describe('Ajax sends', () => {
     const replies: unknown[] = [];
     client.send(['chat/bin', [1, 2]], 5000, (r) => replies.push(r));
     const post = fetch.open('POST')[0];
-    expect(post?.url.search).toBe(`?room=r1&udt=${clock.now()}&client-id=c1&binary%3F=true`);
+    expect(post?.url.search).toBe(`?room=r1&udt=${clock.now()}&client-id=c1&binary%3F=true&sente-ext=1`);
     expect(post?.init.headers['Content-Type']).toBe('application/octet-stream');
     expect(post?.init.body).toBeInstanceOf(Uint8Array);
     expect(bytesPacker.unpack(post?.init.body as Uint8Array)).toEqual([['chat/bin', [1, 2]], 'ajax']);

@@ -52,8 +52,9 @@ describe("type 'auto'", () => {
   });
 
   it('keeps retrying WebSocket once a WebSocket handshake worked', () => {
-    const { client, fetch } = harness();
+    const { client, fetch, clock } = harness();
     FakeWebSocket.last.handshake();
+    clock.advance(2000);
     FakeWebSocket.last.serverError();
     FakeWebSocket.last.serverClose();
     expect(client.state.lastClose?.reason).toBe('unexpected');

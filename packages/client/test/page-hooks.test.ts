@@ -37,7 +37,9 @@ describe('page events (browsers)', () => {
     expect(client.state.udtNextReconnect).not.toBeNull();
     win.dispatchEvent(new Event('online'));
     expect(FakeWebSocket.instances).toHaveLength(3);
-    expect(clock.pending).toBe(0);
+    // The backoff wait is gone; only the new socket's connect timeout runs.
+    expect(client.state.udtNextReconnect).toBeNull();
+    expect(clock.delays).toEqual([10_000]);
   });
 
   it('reconnects at once when the tab becomes visible, not when it hides', () => {

@@ -11,25 +11,27 @@ const K = (n: string) => Keyword.for(n);
 afterEach(() => FakeWebSocket.reset());
 
 describe('WebSocket URL', () => {
-  it('carries the app params, then client-id and csrf-token, asking the params function on each attempt', () => {
+  it('carries the app params, then client-id, csrf-token and sente-ext=1, asking the params function on each attempt', () => {
     let n = 0;
     harness({ type: 'ws', params: () => ({ room: `r${++n}`, 'client-id': 'spoofed', empty: undefined }) });
-    expect(FakeWebSocket.last.url).toBe('ws://127.0.0.1:9/chsk?room=r1&client-id=c1&csrf-token=tok');
+    expect(FakeWebSocket.last.url).toBe('ws://127.0.0.1:9/chsk?room=r1&client-id=c1&csrf-token=tok&sente-ext=1');
     FakeWebSocket.last.serverClose();
-    expect(FakeWebSocket.last.url).toBe('ws://127.0.0.1:9/chsk?room=r2&client-id=c1&csrf-token=tok');
+    expect(FakeWebSocket.last.url).toBe('ws://127.0.0.1:9/chsk?room=r2&client-id=c1&csrf-token=tok&sente-ext=1');
   });
 
   it('asks a token function before each attempt and leaves a blank token out', () => {
     const tokens = ['t1', ''];
+    const clock = new FakeClock();
     const client = createSenteClient('https://example.test/chsk', () => tokens.shift(), {
       WebSocket: FakeWebSocket,
       type: 'ws',
       clientId: 'c9',
-      clock: new FakeClock(),
+      clock,
     });
-    expect(FakeWebSocket.last.url).toBe('wss://example.test/chsk?client-id=c9&csrf-token=t1');
+    expect(FakeWebSocket.last.url).toBe('wss://example.test/chsk?client-id=c9&csrf-token=t1&sente-ext=1');
     FakeWebSocket.last.serverClose();
-    expect(FakeWebSocket.last.url).toBe('wss://example.test/chsk?client-id=c9');
+    clock.advance(1000);
+    expect(FakeWebSocket.last.url).toBe('wss://example.test/chsk?client-id=c9&sente-ext=1');
     client.disconnect();
   });
 });
@@ -123,7 +125,7 @@ describe('WebSocket messages', () => {
 
 describe('WebSocket sends and replies', () => {
   it('sends [event cbId] and hands the reply with that cb-id to the callback', () => {
-    const { client, clock } = harness({ type: 'ws', wsKaliveMs: null });
+    const { client, clock } = harness({ type: 'ws', wsKaliveMs: null, wsEarlyDeathMs: 0 });
     FakeWebSocket.last.handshake();
     const replies: unknown[] = [];
     expect(client.send(['chat/hello', { a: 1 }], 1000, (r) => replies.push(r))).toBe(true);
@@ -185,7 +187,7 @@ describe('WebSocket sends and replies', () => {
 });
 
 describe('WebSocket reconnects', () => {
-  it('retries attempt 1 at once, then waits backoffMs(n), and a handshake resets the count', () => {
+  it('waits backoffMs(n) before attempt n (here 0 for attempt 1), and a socket that lived wsEarlyDeathMs resets the count', () => {
     const { client, clock } = harness({ type: 'ws' });
     expect(FakeWebSocket.instances).toHaveLength(1);
     FakeWebSocket.last.serverClose();
@@ -202,6 +204,7 @@ describe('WebSocket reconnects', () => {
     clock.advance(3000);
     FakeWebSocket.last.handshake();
     expect(client.state.udtNextReconnect).toBeNull();
+    clock.advance(2000);
     FakeWebSocket.last.serverClose();
     expect(FakeWebSocket.instances).toHaveLength(5);
   });
@@ -216,7 +219,9 @@ describe('WebSocket reconnects', () => {
         clock.advance(client.state.udtNextReconnect - clock.now());
       }
     }
-    expect(waits).toHaveLength(29);
+    // Attempt 1 waits too, within [0, 1000).
+    expect(waits).toHaveLength(30);
+    expect(waits[0]).toBeLessThan(1000);
     expect(Math.max(...waits)).toBeLessThanOrEqual(8000);
   });
 

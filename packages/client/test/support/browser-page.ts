@@ -1,18 +1,30 @@
 /**
  * The page script of the browser test: a client with the page's defaults
  * (global WebSocket and fetch, path relative to the page), driven from the test
- * through `window.sente`.
+ * through `window.sente`. Query params tune it: `upgrade` (upgradeBackoffMs),
+ * `early` (wsEarlyDeathMs), `backoff` (a constant backoffMs), `kalive` (wsKaliveMs).
  */
 import { createSenteClient } from '@sente/client';
-import type { ClientState, SenteEvent } from '@sente/client';
+import type { ClientState, SenteClientOptions, SenteEvent } from '@sente/client';
 
-const uid = new URLSearchParams(location.search).get('uid');
-const client = createSenteClient('/chsk', null, { params: { uid } });
+const q = new URLSearchParams(location.search);
+const num = (name: string): number | undefined => (q.has(name) ? Number(q.get(name)) : undefined);
+const options: SenteClientOptions = { params: { uid: q.get('uid') } };
+const upgrade = num('upgrade');
+if (upgrade !== undefined) options.upgradeBackoffMs = () => upgrade;
+const backoff = num('backoff');
+if (backoff !== undefined) options.backoffMs = () => backoff;
+options.wsEarlyDeathMs = num('early');
+options.wsKaliveMs = num('kalive');
+
+const client = createSenteClient('/chsk', null, options);
 const pushes: SenteEvent[] = [];
 const opens: string[] = [];
+const closes: string[] = [];
 client.on('event', (e) => pushes.push(e));
 client.on('state', (c) => {
   if (c.opened) opens.push(c.new.type);
+  if (c.closed) closes.push(c.new.lastClose?.reason ?? '?');
 });
 
 declare global {
@@ -20,8 +32,10 @@ declare global {
     sente: {
       state(): ClientState;
       opens: string[];
+      closes: string[];
       pushes: SenteEvent[];
       request(event: SenteEvent, timeoutMs: number): Promise<unknown>;
+      send(event: SenteEvent): boolean;
     };
   }
 }
@@ -29,6 +43,8 @@ declare global {
 window.sente = {
   state: () => client.state,
   opens,
+  closes,
   pushes,
   request: (event, timeoutMs) => client.request(event, timeoutMs),
+  send: (event) => client.send(event),
 };

@@ -15,7 +15,7 @@ export interface Harness {
 
 export const URL_BASE = 'http://127.0.0.1:9/chsk';
 
-/** Creates a client on fakes. `backoffMs` defaults to `attempt * 1000`, for readable waits. */
+/** Creates a client on fakes. `backoffMs` defaults to 0 for attempt 1 and `attempt * 1000` after, for readable waits. */
 export function harness(options: SenteClientOptions = {}, csrf: string | null = 'tok'): Harness {
   FakeWebSocket.reset();
   const clock = new FakeClock();
@@ -27,7 +27,7 @@ export function harness(options: SenteClientOptions = {}, csrf: string | null = 
     fetch: fetch.fetch,
     clock,
     clientId: 'c1',
-    backoffMs: (n) => n * 1000,
+    backoffMs: (n) => (n <= 1 ? 0 : n * 1000),
     onError: (e) => errors.push(e),
     autoConnect: false,
     ...options,

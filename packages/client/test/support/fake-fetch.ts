@@ -8,8 +8,8 @@ export interface FakeRequest {
   aborted: boolean;
   /** True once answered or failed. */
   settled: boolean;
-  /** Answers with `status` and `body`. */
-  respond(body: string | Uint8Array, status?: number): void;
+  /** Answers with `status`, `body` and `headers`. */
+  respond(body: string | Uint8Array, status?: number, headers?: Record<string, string>): void;
   /** Fails as a network error does. */
   fail(error?: unknown): void;
 }
@@ -25,7 +25,7 @@ export class FakeFetch {
         init,
         aborted: false,
         settled: false,
-        respond(body, status = 200) {
+        respond(body, status = 200, headers = {}) {
           req.settled = true;
           const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
           resolve({
@@ -34,6 +34,7 @@ export class FakeFetch {
             text: async () => new TextDecoder().decode(bytes),
             arrayBuffer: async () => bytes.slice().buffer,
             body: null,
+            headers: new Headers(headers),
           });
         },
         fail(error = new TypeError('fetch failed')) {

@@ -1,0 +1,322 @@
+/**
+ * Runs the matrix: for every cell (scenario × target × run) a server process
+ * and a load-generator process, both on 127.0.0.1, both killed at the end
+ * whatever happens. CPU time is read from each process over the steady
+ * window only, after a warm-up.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BenchChild } from './child.js';
+import { hostTimes, idlePercent, othersPercent } from './host.js';
+import type { HostTimes } from './host.js';
+import type { OpenArgs } from './load/main.js';
+import type { Scenario, Sizes } from './scenarios.js';
+import { TARGET_INFO } from './targets.js';
+import type { Target } from './targets.js';
+
+/** One measurement of one cell. Fields that do not apply to the scenario are absent. */
+export interface CellResult {
+  readonly run: number;
+  readonly scenario: string;
+  readonly target: Target;
+  readonly conns: number;
+  readonly error?: string;
+  /** Server CPU (user + system) per operation, µs: per round trip, or per delivered push. */
+  readonly serverUsPerOp?: number;
+  /** Load-generator (client) CPU per operation, µs. */
+  readonly clientUsPerOp?: number;
+  /** Operations per second over the window. */
+  readonly opsPerSec?: number;
+  readonly p50Ms?: number;
+  readonly p99Ms?: number;
+  /** Share of the host's CPU left idle during the window, %. */
+  readonly hostIdlePct?: number;
+  /** Share of the host's CPU used by other processes than the server and the load generator during the window, %. */
+  readonly othersPct?: number;
+  /** Server RSS growth per idle connection after GC, KiB. */
+  readonly rssKiBPerConn?: number;
+  /** Server V8 heap growth per idle connection after GC, KiB. */
+  readonly heapKiBPerConn?: number;
+  readonly ops?: number;
+  readonly windowMs?: number;
+  /** Requests that failed during the window (counted, never retried), and why the first did. */
+  readonly failedRequests?: number;
+  readonly firstFailure?: string;
+}
+
+/** What to run. */
+export interface Plan {
+  readonly sizes: Sizes;
+  readonly scenarios: readonly Scenario[];
+  readonly targets: readonly Target[];
+  /** Progress lines. @default nothing */
+  readonly log?: ((line: string) => void) | undefined;
+  /** Server/load pairs running at once: 1 for measurements; more only to check the harness quickly. @default 1 */
+  readonly parallel?: number | undefined;
+  /** A folder for V8 CPU profiles of the server and the load generator over each measured window. @default none */
+  readonly profileDir?: string | undefined;
+  /**
+   * Where the `@sente/*` packages are loaded from: `dist`, the build users
+   * install, or `source` through tsx (no build needed, but tsx's esbuild adds a
+   * `__name()` call to every closure it creates, which a profile shows as a
+   * few % of Sente's time: fine for a smoke test, not for figures).
+   * @default 'dist'
+   */
+  readonly load?: 'dist' | 'source' | undefined;
+}
+
+interface Cpu {
+  readonly user: number;
+  readonly system: number;
+}
+
+interface Snapshot {
+  readonly t: number;
+  readonly host: HostTimes;
+  readonly serverCpu: Cpu;
+  readonly load: { ops: number; p50: number | null; p99: number | null; errors: number; firstError: string | null; cpu: Cpu };
+}
+
+/** A server and a load generator for one target, for one or more scenarios. */
+interface Pair {
+  readonly server: BenchChild;
+  readonly load: BenchChild;
+  readonly port: number;
+}
+
+const IPC_MS = 30_000;
+
+function cpuUs(a: Cpu, b: Cpu): number {
+  return b.user - a.user + (b.system - a.system);
+}
+
+/** Upper bound of one cell's time, for the children's lifetimes and the timeouts. */
+function cellBudgetMs(s: Sizes): number {
+  return s.warmupMs + s.steadyMs + 120_000;
+}
+
+async function startPair(target: Target, lifetimeMs: number, plan: Plan): Promise<Pair> {
+  const fromSource = plan.load === 'source';
+  const server = BenchChild.spawn(`${target} server`, 'src/server/main.ts', {
+    lifetimeMs,
+    fromSource,
+    nodeFlags: ['--expose-gc'],
+  });
+  const load = BenchChild.spawn(`${target} load`, 'src/load/main.ts', { lifetimeMs, fromSource });
+  try {
+    const { port } = await server.request<{ port: number }>('start', { target }, 60_000);
+    return { server, load, port };
+  } catch (e) {
+    server.kill();
+    load.kill();
+    throw e;
+  }
+}
+
+async function stopPair(p: Pair): Promise<void> {
+  // A graceful close first (so a wedged close is noticed), then no chances.
+  await p.load.request('stop', null, 10_000).catch(() => {});
+  await p.server.request('close', null, 10_000).catch(() => {});
+  await Promise.all([p.load.request('exit', null, 5_000).catch(() => {}), p.server.request('exit', null, 5_000).catch(() => {})]);
+  await Promise.race([Promise.all([p.load.exit(), p.server.exit()]), sleep(5_000)]);
+  p.load.kill();
+  p.server.kill();
+  await Promise.all([p.load.exit(), p.server.exit()]);
+}
+
+async function snapshot(p: Pair): Promise<Snapshot> {
+  const [server, load] = await Promise.all([
+    p.server.request<{ cpu: Cpu }>('cpu', null, IPC_MS),
+    p.load.request<Snapshot['load']>('mark', null, IPC_MS),
+  ]);
+  return { t: performance.now(), host: hostTimes(), serverCpu: server.cpu, load };
+}
+
+function connsOf(sc: Scenario, s: Sizes): number {
+  switch (sc.kind) {
+    case 'echo':
+      return s.echoConns;
+    case 'fanout':
+      return s.fanoutConns;
+    case 'memory':
+      return s.memoryConns;
+    case 'ajax':
+      return s.ajaxConns;
+    case 'client':
+      return s.clientConns;
+  }
+}
+
+function openArgs(sc: Scenario, target: Target, p: Pair, s: Sizes): OpenArgs {
+  const via: OpenArgs['via'] = sc.kind === 'ajax' ? 'ajax' : sc.kind === 'client' ? (sc.transport === 'ajax' ? 'client-ajax' : 'client-ws') : 'ws';
+  return { family: TARGET_INFO[target].family, port: p.port, conns: connsOf(sc, s), via, inflight: sc.inflight ?? 0, maxOps: s.maxOps };
+}
+
+/** The steady window's figures from two snapshots. */
+function windowFigures(a: Snapshot, b: Snapshot): Partial<CellResult> {
+  const ops = b.load.ops;
+  const windowMs = b.t - a.t;
+  const idle = idlePercent(a.host, b.host);
+  const others = othersPercent(a.host, b.host, cpuUs(a.serverCpu, b.serverCpu) + cpuUs(a.load.cpu, b.load.cpu));
+  return {
+    ops,
+    windowMs,
+    ...(ops > 0 ? { serverUsPerOp: cpuUs(a.serverCpu, b.serverCpu) / ops, clientUsPerOp: cpuUs(a.load.cpu, b.load.cpu) / ops } : {}),
+    opsPerSec: (ops * 1000) / windowMs,
+    ...(b.load.p50 === null ? {} : { p50Ms: b.load.p50 }),
+    ...(b.load.p99 === null ? {} : { p99Ms: b.load.p99 }),
+    ...(idle === null ? {} : { hostIdlePct: idle }),
+    ...(others === null ? {} : { othersPct: others }),
+    ...(b.load.errors > 0 ? { failedRequests: b.load.errors, firstFailure: b.load.firstError ?? '' } : {}),
+  };
+}
+
+/** Profiles both processes over `window` when asked: `<dir>/<scenario>-<target>-run<N>-{server,load}.cpuprofile`. */
+async function profiled<T>(p: Pair, plan: Plan, name: string, window: () => Promise<T>): Promise<T> {
+  const dir = plan.profileDir;
+  if (dir === undefined) return window();
+  mkdirSync(dir, { recursive: true });
+  await Promise.all([p.server.request('profileStart', null, IPC_MS), p.load.request('profileStart', null, IPC_MS)]);
+  const out = await window();
+  await Promise.all([
+    p.server.request('profileStop', { file: join(dir, `${name}-server.cpuprofile`) }, IPC_MS),
+    p.load.request('profileStop', { file: join(dir, `${name}-load.cpuprofile`) }, IPC_MS),
+  ]);
+  return out;
+}
+
+async function measureCell(sc: Scenario, target: Target, p: Pair, plan: Plan, run: number): Promise<Partial<CellResult>> {
+  const s = plan.sizes;
+  const args = openArgs(sc, target, p, s);
+  const openMs = 60_000 + args.conns * 20;
+  if (sc.kind === 'memory') {
+    const before = await p.server.request<NodeJS.MemoryUsage>('mem', null, IPC_MS);
+    await p.load.request('open', args, openMs);
+    await sleep(Math.max(500, s.warmupMs));
+    const after = await p.server.request<NodeJS.MemoryUsage>('mem', null, IPC_MS);
+    await p.load.request('stop', null, IPC_MS);
+    return {
+      rssKiBPerConn: (after.rss - before.rss) / args.conns / 1024,
+      heapKiBPerConn: (after.heapUsed - before.heapUsed) / args.conns / 1024,
+    };
+  }
+  await p.load.request('open', args, openMs);
+  if (sc.kind === 'fanout') {
+    const rate = sc.rate ?? 1;
+    await p.server.request('fanout', { rate, maxPushes: Math.ceil((rate * (s.warmupMs + s.steadyMs + 10_000)) / 1000) }, IPC_MS);
+  } else {
+    await p.load.request('start', { inflight: sc.inflight ?? 1 }, IPC_MS);
+  }
+  await sleep(s.warmupMs);
+  const [a, b] = await profiled(p, plan, `${sc.name}-${target}-run${run}`, async () => {
+    const first = await snapshot(p);
+    await sleep(s.steadyMs);
+    return [first, await snapshot(p)] as const;
+  });
+  if (sc.kind === 'fanout') await p.server.request('fanoutStop', null, IPC_MS);
+  await p.load.request('stop', null, IPC_MS);
+  return windowFigures(a, b);
+}
+
+/** One cell on a pair: its figures, or the error that ended it. */
+async function runCell(run: number, sc: Scenario, target: Target, p: Pair, plan: Plan): Promise<CellResult> {
+  const s = plan.sizes;
+  const base = { run, scenario: sc.name, target, conns: connsOf(sc, s) };
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not finished within ${cellBudgetMs(s)} ms`)), cellBudgetMs(s));
+  });
+  try {
+    return { ...base, ...(await Promise.race([measureCell(sc, target, p, plan, run), deadline])) };
+  } catch (e) {
+    return { ...base, error: firstLine(e) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
+}
+
+function describe(r: CellResult): string {
+  const f = (n: number | undefined, d = 1): string => (n === undefined ? '-' : n.toFixed(d));
+  if (r.error !== undefined) return `ERROR ${r.error}`;
+  if (r.rssKiBPerConn !== undefined) return `${f(r.rssKiBPerConn, 2)} KiB RSS/conn, ${f(r.heapKiBPerConn, 2)} KiB heap/conn`;
+  const failed = r.failedRequests ? `, ${r.failedRequests} failed requests (${r.firstFailure ?? ''})` : '';
+  return `server ${f(r.serverUsPerOp)} µs/op, client ${f(r.clientUsPerOp)} µs/op, ${f(r.opsPerSec, 0)} ops/s, p50 ${f(r.p50Ms, 2)} p99 ${f(r.p99Ms, 2)} ms, host idle ${f(r.hostIdlePct, 0)}%, others ${f(r.othersPct, 0)}%${failed}`;
+}
+
+/** The scenarios one server/load pair runs, in order. */
+interface Group {
+  readonly run: number;
+  readonly target: Target;
+  readonly scenarios: readonly Scenario[];
+}
+
+/**
+ * Runs a group's scenarios on one pair; every child is gone when it returns.
+ * A cell that fails is tried once more on a fresh pair: on a shared checkout a
+ * package's build can vanish for a moment while someone rebuilds it.
+ */
+async function runGroup(g: Group, plan: Plan): Promise<CellResult[]> {
+  const { sizes: s, log = () => {} } = plan;
+  const results: CellResult[] = [];
+  let pair: Pair | undefined;
+  try {
+    for (const sc of g.scenarios) {
+      let r: CellResult | undefined;
+      for (let attempt = 1; attempt <= 2 && (r === undefined || r.error !== undefined); attempt++) {
+        const started = pair ?? (await startPair(g.target, cellBudgetMs(s) * g.scenarios.length, plan).catch((e: unknown) => e as Error));
+        if (started instanceof Error) {
+          r = { run: g.run, scenario: sc.name, target: g.target, conns: connsOf(sc, s), error: firstLine(started) };
+        } else {
+          pair = started;
+          r = await runCell(g.run, sc, g.target, pair, plan);
+          if (r.error !== undefined) {
+            // A failed cell may leave its processes in any state: what runs next gets fresh ones.
+            await stopPair(pair);
+            pair = undefined;
+          }
+        }
+        log(`run ${g.run}/${s.runs} ${sc.name.padEnd(14)} ${g.target.padEnd(13)} ${describe(r)}${r.error !== undefined && attempt === 1 ? ' (trying again)' : ''}`);
+      }
+      if (r !== undefined) results.push(r);
+    }
+  } finally {
+    if (pair !== undefined) await stopPair(pair);
+  }
+  return results;
+}
+
+/**
+ * Runs every scenario on every target it applies to, `sizes.runs` times:
+ * run by run, and within a run scenario by scenario with the targets side by
+ * side (or target by target when pairs are shared). Cells that fail are
+ * reported with their error; the run goes on.
+ */
+export async function runMatrix(plan: Plan): Promise<CellResult[]> {
+  const s = plan.sizes;
+  const groups: Group[] = [];
+  for (let run = 1; run <= s.runs; run++) {
+    if (s.processPer === 'target') {
+      for (const target of plan.targets) {
+        const scenarios = plan.scenarios.filter((sc) => sc.targets.includes(target));
+        if (scenarios.length > 0) groups.push({ run, target, scenarios });
+      }
+    } else {
+      for (const sc of plan.scenarios) for (const target of plan.targets) if (sc.targets.includes(target)) groups.push({ run, target, scenarios: [sc] });
+    }
+  }
+  const results: CellResult[][] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < groups.length) {
+      const i = next++;
+      results[i] = await runGroup(groups[i] as Group, plan);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, plan.parallel ?? 1) }, worker));
+  return results.flat();
+}

@@ -1,0 +1,198 @@
+import type { MachineInfo } from './host.js';
+import type { CellResult } from './orchestrator.js';
+import { SCENARIOS } from './scenarios.js';
+import type { Scenario, Sizes } from './scenarios.js';
+import { TARGETS, TARGET_INFO } from './targets.js';
+import type { Target } from './targets.js';
+
+type Metric = 'serverUsPerOp' | 'clientUsPerOp' | 'opsPerSec' | 'p50Ms' | 'p99Ms' | 'hostIdlePct' | 'othersPct' | 'rssKiBPerConn' | 'heapKiBPerConn';
+const METRICS: readonly Metric[] = ['serverUsPerOp', 'clientUsPerOp', 'opsPerSec', 'p50Ms', 'p99Ms', 'hostIdlePct', 'othersPct', 'rssKiBPerConn', 'heapKiBPerConn'];
+
+/** One cell over all its runs: the median of each figure, the spread of the headline, the failures. */
+export interface CellSummary {
+  readonly scenario: string;
+  readonly target: Target;
+  readonly runs: number;
+  readonly errors: readonly string[];
+  /** Requests that failed in the measured windows, over all runs. */
+  readonly failedRequests: number;
+  readonly median: Partial<Record<Metric, number>>;
+  /** Smallest and largest of the scenario's headline figure over the runs. */
+  readonly spread?: readonly [number, number];
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+function headline(sc: Scenario): Metric {
+  if (sc.kind === 'memory') return 'rssKiBPerConn';
+  return sc.kind === 'client' ? 'clientUsPerOp' : 'serverUsPerOp';
+}
+
+/** Medians per (scenario, target), in the matrix's order. */
+export function summarize(results: readonly CellResult[]): CellSummary[] {
+  const out: CellSummary[] = [];
+  for (const sc of SCENARIOS) {
+    for (const target of TARGETS) {
+      const cells = results.filter((r) => r.scenario === sc.name && r.target === target);
+      if (cells.length === 0) continue;
+      const ok = cells.filter((r) => r.error === undefined);
+      const med: Partial<Record<Metric, number>> = {};
+      for (const m of METRICS) {
+        const xs = ok.map((r) => r[m]).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+        if (xs.length > 0) med[m] = median(xs);
+      }
+      const hs = ok.map((r) => r[headline(sc)]).filter((x): x is number => typeof x === 'number');
+      out.push({
+        scenario: sc.name,
+        target,
+        runs: cells.length,
+        errors: cells.flatMap((r) => (r.error === undefined ? [] : [r.error])),
+        failedRequests: cells.reduce((n, r) => n + (r.failedRequests ?? 0), 0),
+        median: med,
+        ...(hs.length > 0 ? { spread: [Math.min(...hs), Math.max(...hs)] as const } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+function fmt(x: number | undefined): string {
+  if (x === undefined) return 'n/a';
+  const a = Math.abs(x);
+  return a >= 1000 ? Math.round(x).toLocaleString('en-US') : a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
+function ratio(x: number | undefined, base: number | undefined): string | undefined {
+  return x === undefined || base === undefined || base === 0 ? undefined : `${(x / base).toFixed(2)}×`;
+}
+
+/** A figure with its ratios to the raw server and to Socket.IO on the same I/O stack (for Sente's columns). */
+function withRatios(get: (t: Target) => number | undefined, t: Target, raw: boolean): string {
+  const x = get(t);
+  const v = fmt(x);
+  if (x === undefined || TARGET_INFO[t].family !== 'sente') return v;
+  const info = TARGET_INFO[t];
+  const parts = [
+    raw ? ratio(x, get(info.raw)) && `${ratio(x, get(info.raw))} ${TARGET_INFO[info.raw].label.replace('raw ', '')}` : undefined,
+    ratio(x, get(info.socketio)) && `${ratio(x, get(info.socketio))} ${info.socketio === 'socketio' ? 'SIO' : 'SIO/uWS'}`,
+  ].filter(Boolean);
+  return parts.length > 0 ? `${v} (${parts.join(', ')})` : v;
+}
+
+function scenarioOf(name: string): Scenario {
+  const sc = SCENARIOS.find((s) => s.name === name);
+  if (sc === undefined) throw new Error(`unknown scenario ${name}`);
+  return sc;
+}
+
+/** The headline table: server cost per scenario, one column per target. */
+export function serverTable(sum: readonly CellSummary[], sizes: Sizes): string {
+  const get = (scenario: string, m: Metric) => (t: Target): number | undefined => sum.find((c) => c.scenario === scenario && c.target === t)?.median[m];
+  const cols = TARGETS.filter((t) => sum.some((c) => c.target === t && scenarioOf(c.scenario).kind !== 'client'));
+  const present = (name: string): boolean => sum.some((c) => c.scenario === name);
+  const rows: string[] = [];
+  const row = (label: string, scenario: string, cell: (t: Target) => string): void => {
+    if (!present(scenario)) return;
+    const applies = scenarioOf(scenario).targets;
+    rows.push(`| ${label} | ${cols.map((t) => (applies.includes(t) ? cell(t) : '—')).join(' | ')} |`);
+  };
+  row(`idle memory, ${sizes.memoryConns} conns: RSS KiB per connection`, 'memory', (t) => withRatios(get('memory', 'rssKiBPerConn'), t, true));
+  for (const n of [10, 1]) {
+    row(`echo with reply, ${sizes.echoConns} conns × ${n} in flight: server µs/op`, `echo-${n}`, (t) => withRatios(get(`echo-${n}`, 'serverUsPerOp'), t, true));
+  }
+  for (const r of [20, 100]) {
+    const name = `fanout-${r}`;
+    row(`fan-out ${sizes.fanoutConns} conns × ${r}/s: p50 / p99 ms`, name, (t) => `${fmt(get(name, 'p50Ms')(t))} / ${fmt(get(name, 'p99Ms')(t))}`);
+    row(`fan-out ${sizes.fanoutConns} conns × ${r}/s: server µs per delivered msg`, name, (t) => withRatios(get(name, 'serverUsPerOp'), t, true));
+  }
+  for (const n of [10, 1]) {
+    row(`Ajax long-poll echo, ${sizes.ajaxConns} conns × ${n} in flight: server µs per round trip`, `ajax-${n}`, (t) => withRatios(get(`ajax-${n}`, 'serverUsPerOp'), t, false));
+  }
+  if (rows.length === 0) return '';
+  return [`| scenario | ${cols.map((t) => TARGET_INFO[t].label).join(' | ')} |`, `|---|${cols.map(() => '---:').join('|')}|`, ...rows].join('\n');
+}
+
+const CLIENT_LABEL: Record<string, string> = { raw: 'bare ws client', socketio: 'socket.io-client', sente: '@sente/client' };
+
+/** The clients' own CPU per round trip. */
+export function clientTable(sum: readonly CellSummary[], sizes: Sizes): string {
+  const clientRows = sum.filter((c) => scenarioOf(c.scenario).kind === 'client');
+  if (clientRows.length === 0) return '';
+  const families = (['raw', 'socketio', 'sente'] as const).filter((f) => clientRows.some((c) => TARGET_INFO[c.target].family === f));
+  const lines = [`| client CPU per round trip, µs (${sizes.clientConns} conns) | ${families.map((f) => CLIENT_LABEL[f]).join(' | ')} |`, `|---|${families.map(() => '---:').join('|')}|`];
+  for (const sc of SCENARIOS.filter((s) => s.kind === 'client')) {
+    const cells = clientRows.filter((c) => c.scenario === sc.name);
+    if (cells.length === 0) continue;
+    const of = (f: string): number | undefined => cells.find((c) => TARGET_INFO[c.target].family === f)?.median.clientUsPerOp;
+    const vals = families.map((f) => {
+      const x = of(f);
+      if (f === 'raw' && sc.transport === 'ajax') return '—';
+      if (f !== 'sente' || x === undefined) return fmt(x);
+      const parts = [ratio(x, of('raw')) && `${ratio(x, of('raw'))} bare`, ratio(x, of('socketio')) && `${ratio(x, of('socketio'))} socket.io-client`].filter(Boolean);
+      return parts.length > 0 ? `${fmt(x)} (${parts.join(', ')})` : fmt(x);
+    });
+    lines.push(`| ${sc.transport === 'ajax' ? 'Ajax' : 'WebSocket'}, ${sc.inflight} in flight | ${vals.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Every cell with every figure. */
+export function detailTable(sum: readonly CellSummary[]): string {
+  const lines = [
+    '| scenario | target | server µs/op (min–max) | client µs/op | ops/s | p50 ms | p99 ms | host idle % | others % | RSS / heap KiB per conn | runs (failed) | failed requests |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const c of sum) {
+    const m = c.median;
+    const kind = scenarioOf(c.scenario).kind;
+    const spread = c.spread && kind !== 'memory' && kind !== 'client' ? ` (${fmt(c.spread[0])}–${fmt(c.spread[1])})` : '';
+    const mem = m.rssKiBPerConn === undefined ? '' : `${fmt(m.rssKiBPerConn)} / ${fmt(m.heapKiBPerConn)}${c.spread ? ` (RSS ${fmt(c.spread[0])}–${fmt(c.spread[1])})` : ''}`;
+    const cells =
+      kind === 'memory'
+        ? ['', '', '', '', '', '', '']
+        : [`${fmt(m.serverUsPerOp)}${spread}`, fmt(m.clientUsPerOp), fmt(m.opsPerSec), fmt(m.p50Ms), fmt(m.p99Ms), fmt(m.hostIdlePct), fmt(m.othersPct)];
+    lines.push(`| ${c.scenario} | ${TARGET_INFO[c.target].label} | ${cells.join(' | ')} | ${mem} | ${c.runs}${c.errors.length > 0 ? ` (${c.errors.length})` : ''} | ${c.failedRequests} |`);
+  }
+  return lines.join('\n');
+}
+
+/** The whole report: what ran, where, how noisy, and the tables. */
+export function markdownReport(
+  sum: readonly CellSummary[],
+  results: readonly CellResult[],
+  sizes: Sizes,
+  machine: MachineInfo,
+  run: { readonly startedAt: Date; readonly minutes: number; readonly load: 'dist' | 'source' },
+): string {
+  const idles = results.map((r) => r.hostIdlePct).filter((x): x is number => typeof x === 'number');
+  const others = results.map((r) => r.othersPct).filter((x): x is number => typeof x === 'number');
+  const errors = [
+    ...sum.flatMap((c) => c.errors.map((e) => `- ${c.scenario} on ${TARGET_INFO[c.target].label}: ${e}`)),
+    ...results.flatMap((r) => (r.failedRequests ? [`- ${r.scenario} on ${TARGET_INFO[r.target].label}, run ${r.run}: ${r.failedRequests} failed requests (${r.firstFailure ?? ''})`] : [])),
+  ];
+  const noise =
+    idles.length === 0
+      ? 'no window was measured'
+      : `host CPU left idle during the measured windows: median ${median(idles).toFixed(0)} %, lowest ${Math.min(...idles).toFixed(0)} %, highest ${Math.max(...idles).toFixed(0)} %; ` +
+        `used by other processes than the measured pair: median ${median(others).toFixed(0)} %, highest ${Math.max(...others).toFixed(0)} % of the ${machine.cores} cores`;
+  return [
+    `Run of ${run.startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${run.minutes.toFixed(0)} min, sizes "${sizes.name}", median of ${sizes.runs} run(s) per cell; warm-up ${sizes.warmupMs} ms, measured window ${sizes.steadyMs} ms; @sente/* loaded from ${run.load === 'dist' ? 'their build' : 'TypeScript source'}.`,
+    '',
+    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, file descriptors ${machine.fdLimit}; load average at the start ${machine.loadAverage.join(' / ')}. Noise: ${noise}.`,
+    '',
+    serverTable(sum, sizes),
+    '',
+    clientTable(sum, sizes),
+    '',
+    '<details><summary>Every cell</summary>',
+    '',
+    detailTable(sum),
+    '',
+    '</details>',
+    ...(errors.length > 0 ? ['', 'Failed measurements:', '', ...errors] : []),
+  ].join('\n');
+}

@@ -1,0 +1,120 @@
+import { TARGETS } from './targets.js';
+import type { Target } from './targets.js';
+
+/**
+ * What a scenario measures:
+ * - `echo`: WebSocket request/reply, raw-protocol load generator;
+ * - `fanout`: the server pushes to every connection at a fixed rate;
+ * - `memory`: idle connections, RSS after GC;
+ * - `ajax`: Ajax long-poll request/reply, raw-protocol load generator;
+ * - `client`: request/reply through each library's own client, for the client's CPU.
+ */
+export type ScenarioKind = 'echo' | 'fanout' | 'memory' | 'ajax' | 'client';
+
+/** One scenario of the matrix. */
+export interface Scenario {
+  readonly name: string;
+  readonly title: string;
+  readonly kind: ScenarioKind;
+  /** Requests in flight per connection (echo, ajax, client). */
+  readonly inflight?: number;
+  /** Pushes per second (fanout). */
+  readonly rate?: number;
+  /** The client's transport (client). */
+  readonly transport?: 'ws' | 'ajax';
+  /** The targets it runs on. */
+  readonly targets: readonly Target[];
+}
+
+const POLLING: readonly Target[] = ['socketio', 'socketio-uws', 'sente-express', 'sente-uws'];
+
+/** Every scenario, in the order they run (idle memory first: a fresh process is the cleanest baseline). */
+export const SCENARIOS: readonly Scenario[] = [
+  { name: 'memory', title: 'idle memory per connection', kind: 'memory', targets: TARGETS },
+  { name: 'echo-10', title: 'WebSocket echo with reply, 10 in flight', kind: 'echo', inflight: 10, targets: TARGETS },
+  { name: 'echo-1', title: 'WebSocket echo with reply, 1 in flight', kind: 'echo', inflight: 1, targets: TARGETS },
+  { name: 'fanout-20', title: 'fan-out, 20 pushes/s to every connection', kind: 'fanout', rate: 20, targets: TARGETS },
+  { name: 'fanout-100', title: 'fan-out, 100 pushes/s to every connection', kind: 'fanout', rate: 100, targets: TARGETS },
+  { name: 'ajax-10', title: 'Ajax long-poll echo with reply, 10 in flight', kind: 'ajax', inflight: 10, targets: POLLING },
+  { name: 'ajax-1', title: 'Ajax long-poll echo with reply, 1 in flight', kind: 'ajax', inflight: 1, targets: POLLING },
+  // The clients' own cost is measured against the uWS servers, the cheapest of each kind, to leave the load generator the most CPU.
+  { name: 'client-ws-10', title: 'client CPU, WebSocket, 10 in flight', kind: 'client', transport: 'ws', inflight: 10, targets: ['uws', 'socketio-uws', 'sente-uws'] },
+  { name: 'client-ws-1', title: 'client CPU, WebSocket, 1 in flight', kind: 'client', transport: 'ws', inflight: 1, targets: ['uws', 'socketio-uws', 'sente-uws'] },
+  { name: 'client-ajax-10', title: 'client CPU, Ajax, 10 in flight', kind: 'client', transport: 'ajax', inflight: 10, targets: ['socketio-uws', 'sente-uws'] },
+  { name: 'client-ajax-1', title: 'client CPU, Ajax, 1 in flight', kind: 'client', transport: 'ajax', inflight: 1, targets: ['socketio-uws', 'sente-uws'] },
+];
+
+/** Reads a comma-separated scenario filter; a name matches itself or every scenario it prefixes (`echo` = `echo-10,echo-1`). */
+export function parseScenarios(list: string): Scenario[] {
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const picked = SCENARIOS.filter((s) => names.some((n) => s.name === n || s.name.startsWith(`${n}-`)));
+  for (const n of names) {
+    if (!SCENARIOS.some((s) => s.name === n || s.name.startsWith(`${n}-`))) {
+      throw new Error(`Unknown scenario "${n}"; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+    }
+  }
+  return picked;
+}
+
+/** How much work a run does. Every load loop is bounded by `maxOps` and by the scenario's time. */
+export interface Sizes {
+  readonly name: string;
+  /** Runs of the whole matrix; the table shows each cell's median. */
+  readonly runs: number;
+  readonly echoConns: number;
+  readonly fanoutConns: number;
+  readonly memoryConns: number;
+  readonly ajaxConns: number;
+  readonly clientConns: number;
+  /** Load before the measured window (JIT warm-up, connections settled). */
+  readonly warmupMs: number;
+  /** The measured window. */
+  readonly steadyMs: number;
+  /** A load generator stops after this many operations even if the window is not over. */
+  readonly maxOps: number;
+  /** `scenario`: fresh server and load processes for every cell; `target`: one pair per target and run, for every scenario. */
+  readonly processPer: 'scenario' | 'target';
+}
+
+export const FULL: Sizes = {
+  name: 'full',
+  runs: 3,
+  echoConns: 100,
+  fanoutConns: 1000,
+  memoryConns: 5000,
+  ajaxConns: 50,
+  clientConns: 20,
+  warmupMs: 1500,
+  steadyMs: 4000,
+  maxOps: 2_000_000,
+  processPer: 'scenario',
+};
+
+export const QUICK: Sizes = {
+  name: 'quick',
+  runs: 1,
+  echoConns: 20,
+  fanoutConns: 200,
+  memoryConns: 500,
+  ajaxConns: 10,
+  clientConns: 5,
+  warmupMs: 500,
+  steadyMs: 1500,
+  maxOps: 500_000,
+  processPer: 'target',
+};
+
+/** For the smoke test: every cell runs, nothing is worth reading. */
+export const TINY: Sizes = {
+  name: 'tiny',
+  runs: 1,
+  echoConns: 3,
+  fanoutConns: 6,
+  memoryConns: 20,
+  ajaxConns: 2,
+  clientConns: 2,
+  warmupMs: 100,
+  steadyMs: 250,
+  maxOps: 50_000,
+  processPer: 'target',
+};

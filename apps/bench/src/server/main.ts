@@ -1,0 +1,70 @@
+/**
+ * A server process: one target on 127.0.0.1, driven by the orchestrator. It
+ * reports its own CPU time and memory; it runs nothing else, so its
+ * `process.cpuUsage()` is the target's cost.
+ */
+import { argValue, serveOrchestrator } from '../ipc.js';
+import type { Target } from '../targets.js';
+import { startServer } from './targets.js';
+import type { BenchServer } from './targets.js';
+
+let server: BenchServer | undefined;
+let pushing: { timer: NodeJS.Timeout | undefined; pushes: number } | undefined;
+
+function running(): BenchServer {
+  if (server === undefined) throw new Error('no server started');
+  return server;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** Collects garbage until the heap stops shrinking (bounded), then reads memory. */
+async function settledMemory(): Promise<NodeJS.MemoryUsage> {
+  if (gc === undefined) throw new Error('the server must run with --expose-gc');
+  for (let i = 0; i < 4; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return process.memoryUsage();
+}
+
+/** Pushes to every connection at `rate` per second on the clock, until stopped or `maxPushes`. */
+function startPushing(rate: number, maxPushes: number): void {
+  const state: { timer: NodeJS.Timeout | undefined; pushes: number } = { timer: undefined, pushes: 0 };
+  const period = 1000 / rate;
+  const t0 = performance.now();
+  const tick = (): void => {
+    running().push();
+    state.pushes++;
+    if (state.pushes >= maxPushes) return;
+    state.timer = setTimeout(tick, Math.max(0, t0 + state.pushes * period - performance.now()));
+  };
+  state.timer = setTimeout(tick, period);
+  pushing = state;
+}
+
+serveOrchestrator(
+  {
+    async start(args: { target: Target }) {
+      server = await startServer(args.target);
+      return { port: server.port, pid: process.pid };
+    },
+    cpu: () => ({ cpu: process.cpuUsage(), rss: process.memoryUsage.rss() }),
+    mem: settledMemory,
+    fanout(args: { rate: number; maxPushes: number }) {
+      startPushing(args.rate, args.maxPushes);
+    },
+    fanoutStop() {
+      clearTimeout(pushing?.timer);
+      const pushes = pushing?.pushes ?? 0;
+      pushing = undefined;
+      return { pushes };
+    },
+    async close() {
+      clearTimeout(pushing?.timer);
+      await running().close();
+      server = undefined;
+    },
+  },
+  Number(argValue('lifetime')),
+);

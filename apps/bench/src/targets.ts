@@ -1,0 +1,32 @@
+/** The systems measured side by side, in the table's column order. */
+export const TARGETS = ['ws', 'uws', 'socketio', 'socketio-uws', 'sente-express', 'sente-uws'] as const;
+export type Target = (typeof TARGETS)[number];
+
+/** How a load generator speaks to a target: its wire protocol. */
+export type Family = 'raw' | 'socketio' | 'sente';
+
+/** What the table and the JSON call each target, its protocol, and the baselines its ratios are taken against. */
+export interface TargetInfo {
+  readonly label: string;
+  readonly family: Family;
+  /** The raw server on the same I/O stack (`ws` or uWS). */
+  readonly raw: Target;
+  /** Socket.IO on the same I/O stack. */
+  readonly socketio: Target;
+}
+
+export const TARGET_INFO: Readonly<Record<Target, TargetInfo>> = {
+  ws: { label: 'raw ws', family: 'raw', raw: 'ws', socketio: 'socketio' },
+  uws: { label: 'raw uWS', family: 'raw', raw: 'uws', socketio: 'socketio-uws' },
+  socketio: { label: 'Socket.IO', family: 'socketio', raw: 'ws', socketio: 'socketio' },
+  'socketio-uws': { label: 'Socket.IO on uWS', family: 'socketio', raw: 'uws', socketio: 'socketio-uws' },
+  'sente-express': { label: 'Sente on Express', family: 'sente', raw: 'ws', socketio: 'socketio' },
+  'sente-uws': { label: 'Sente on uWS', family: 'sente', raw: 'uws', socketio: 'socketio-uws' },
+};
+
+/** Reads a comma-separated target filter. */
+export function parseTargets(list: string): Target[] {
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) if (!(TARGETS as readonly string[]).includes(n)) throw new Error(`Unknown target "${n}"; known: ${TARGETS.join(', ')}`);
+  return TARGETS.filter((t) => names.includes(t));
+}

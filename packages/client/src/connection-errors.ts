@@ -1,0 +1,58 @@
+import { SenteError } from '@sente/core';
+import type { SenteErrorCode } from '@sente/core';
+
+/**
+ * The codes of the connection problems the client diagnoses, each reported
+ * once (per outage) through `onError` and kept in `state.lastError`:
+ *
+ * - `ERR_SENTE_PACKER_MISMATCH`: the server's first answer is not a handshake the packer can read.
+ * - `ERR_SENTE_NOT_FOUND`: the server answered 404 (a wrong path).
+ * - `ERR_SENTE_CONNECT_TIMEOUT`: no WebSocket handshake within `wsConnectTimeoutMs`.
+ * - `ERR_SENTE_FORBIDDEN`: 403, a refused CSRF token or origin. Terminal.
+ * - `ERR_SENTE_UNAUTHORIZED`: 401, or the close code 4401. Terminal.
+ * - `ERR_SENTE_UNREACHABLE`: no connection at all (refused, network down, DNS, CORS).
+ */
+export type ConnectionErrorCode =
+  | 'ERR_SENTE_PACKER_MISMATCH'
+  | 'ERR_SENTE_NOT_FOUND'
+  | 'ERR_SENTE_CONNECT_TIMEOUT'
+  | 'ERR_SENTE_FORBIDDEN'
+  | 'ERR_SENTE_UNAUTHORIZED'
+  | 'ERR_SENTE_UNREACHABLE';
+
+const HINTS: Readonly<Record<ConnectionErrorCode, string>> = {
+  ERR_SENTE_PACKER_MISMATCH: 'Not a handshake: do the client and server use the same packer?',
+  ERR_SENTE_NOT_FOUND: '404: is the path right?',
+  ERR_SENTE_CONNECT_TIMEOUT: 'No WebSocket handshake in wsConnectTimeoutMs: a wrong path, or a proxy dropping upgrades?',
+  ERR_SENTE_FORBIDDEN: '403: a wrong CSRF token, or an origin not allowed? Not retrying.',
+  ERR_SENTE_UNAUTHORIZED: '401/4401: sign in, then reconnect(). Not retrying.',
+  ERR_SENTE_UNREACHABLE: 'Cannot connect: is the server running at this address?',
+};
+
+/** True for the codes after which retrying cannot help: the client stops. */
+export const isTerminal = (code: string): boolean => code === 'ERR_SENTE_FORBIDDEN' || code === 'ERR_SENTE_UNAUTHORIZED';
+
+/** A {@link SenteError} with `code`, its hint as the message, and `status` when an HTTP answer said it. */
+export function connectionError(code: ConnectionErrorCode, status?: number, cause?: unknown): SenteError {
+  // The codes are the client's own; @sente/core's SenteErrorCode does not list them yet.
+  return new SenteError(code as SenteErrorCode, HINTS[code], { ...(status === undefined ? {} : { status }), cause });
+}
+
+/** The connection error an HTTP status (of an Ajax answer, or of a refused upgrade) means, if any. */
+export function errorForStatus(status: number): SenteError | undefined {
+  const code: ConnectionErrorCode | undefined =
+    status === 404 ? 'ERR_SENTE_NOT_FOUND' : status === 403 ? 'ERR_SENTE_FORBIDDEN' : status === 401 ? 'ERR_SENTE_UNAUTHORIZED' : undefined;
+  return code === undefined ? undefined : connectionError(code, status);
+}
+
+/**
+ * The connection error a WebSocket `error` event shows, when the WebSocket
+ * implementation says why (the `ws` package on Node does; browsers never do).
+ */
+export function errorOfWsEvent(event: unknown): SenteError | undefined {
+  const message = (event as { message?: unknown } | null)?.message;
+  if (typeof message !== 'string') return undefined;
+  const status = /response: (\d{3})/.exec(message);
+  if (status !== null) return errorForStatus(Number(status[1]));
+  return /ECONNREFUSED|ENOTFOUND|UNREACH/.test(message) ? connectionError('ERR_SENTE_UNREACHABLE', undefined, event) : undefined;
+}
