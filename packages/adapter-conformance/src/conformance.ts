@@ -14,6 +14,9 @@ import { securityCases } from './cases/security.js';
 import { ajaxBadInputCases, clientIdCases, wsBadInputCases } from './cases/bad-input.js';
 import { lifecycleCases } from './cases/lifecycle.js';
 import { clientCases } from './cases/client.js';
+import { clientIdClashCases } from './cases/client-id-clash.js';
+import { ajaxQueueBoundCases, wsBackpressureCases } from './cases/backpressure.js';
+import { ajaxRawRequestCases, wrongPathUpgradeCases } from './cases/raw-requests.js';
 import type { ConformanceFactory } from './harness.js';
 import type { CaseContext } from './cases/context.js';
 import type { Transport } from './peer.js';
@@ -52,7 +55,10 @@ export function runAdapterConformance(adapterName: string, factory: ConformanceF
         for (const transport of ['ws', 'ajax'] as const) {
           describe(TRANSPORT_NAMES[transport], () => transportCases(ctx, transport));
         }
-        describe('both transports', () => mixedPushCases(ctx));
+        describe('both transports', () => {
+          mixedPushCases(ctx);
+          clientIdClashCases(ctx, 'ws', 'ajax');
+        });
         describe('@sente/client', () => clientCases(ctx));
       });
     }
@@ -62,7 +68,11 @@ export function runAdapterConformance(adapterName: string, factory: ConformanceF
 function transportCases(ctx: CaseContext, transport: Transport): void {
   describe('handshake', () => handshakeCases(ctx, transport));
   describe('replies', () => (transport === 'ws' ? wsReplyCases(ctx) : ajaxReplyCases(ctx)));
-  describe('server push', () => pushCases(ctx, transport));
+  describe('server push', () => {
+    pushCases(ctx, transport);
+    clientIdClashCases(ctx, transport, transport);
+  });
+  describe('backpressure', () => (transport === 'ws' ? wsBackpressureCases(ctx) : ajaxQueueBoundCases(ctx)));
   if (transport === 'ws') describe('keep-alive', () => keepAliveCases(ctx));
   else describe('long-poll', () => longPollCases(ctx));
   describe('connected uids', () => {
@@ -71,8 +81,13 @@ function transportCases(ctx: CaseContext, transport: Transport): void {
   });
   describe('security', () => securityCases(ctx, transport));
   describe('bad input', () => {
-    if (transport === 'ws') wsBadInputCases(ctx);
-    else ajaxBadInputCases(ctx);
+    if (transport === 'ws') {
+      wsBadInputCases(ctx);
+      wrongPathUpgradeCases(ctx);
+    } else {
+      ajaxBadInputCases(ctx);
+      ajaxRawRequestCases(ctx);
+    }
     clientIdCases(ctx, transport);
   });
   describe('lifecycle', () => lifecycleCases(ctx, transport));

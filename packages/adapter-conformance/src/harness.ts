@@ -44,7 +44,7 @@ export interface Received {
 }
 
 /** The stats of a server holding nothing. */
-export const EMPTY_STATS: ServerStats = { wsClients: 0, ajaxClients: 0, timers: 0, bufferedBatches: 0, queuedBatches: 0, queuedBytes: 0, pendingReplies: 0 };
+export const EMPTY_STATS: ServerStats = { wsClients: 0, ajaxClients: 0, timers: 0, bufferedBatches: 0, queuedBatches: 0, queuedBytes: 0, pendingReplies: 0, loggedPushes: 0 };
 
 /** One server under test, with a router that records every event and the clients the test opened. */
 export class TestServer {
@@ -76,6 +76,11 @@ export class TestServer {
 
   get server(): SenteServer<any> {
     return this.adapter.server;
+  }
+
+  /** The codes of the errors reported to `onError`, in order. */
+  errorCodes(): string[] {
+    return this.errors.map((e) => e.code);
   }
 
   stats(): ServerStats {
@@ -162,6 +167,21 @@ export class Harness {
     const t = new TestServer(adapter, this.wire, errors);
     this.servers.push(t);
     return t;
+  }
+
+  /**
+   * Closes one server now (its clients stay as they are), as `dispose` would;
+   * resolves once the adapter's close did.
+   */
+  async stop(t: TestServer): Promise<void> {
+    const i = this.servers.indexOf(t);
+    if (i === -1) return;
+    this.servers.splice(i, 1);
+    try {
+      await t.adapter.close();
+    } finally {
+      await t.disconnectAll();
+    }
   }
 
   /** Closes every client, then every server, of the case that just ran. */

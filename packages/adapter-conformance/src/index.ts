@@ -4,3 +4,5 @@ export type { ConformanceFactory, ConformanceServer, ConformanceServerOptions } 
 export { runPackerConformance } from './packers.js';
 export { serveNodeHttp } from './node-http.js';
 export type { NodeSente } from './node-http.js';
+export { RawHttp } from './raw-http.js';
+export type { RawAnswer } from './raw-http.js';

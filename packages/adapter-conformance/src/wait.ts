@@ -37,3 +37,8 @@ export function within<T>(p: Promise<T>, what: string, deadlineMs = DEFAULT_DEAD
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Resolves on the next turn of the event loop, once pending I/O had its chance. */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,4 +1,4 @@
-import { CHSK, decodeEnvelope, eventEnvelope, fromWireEvent, keywordName, kw, toWireEvent } from '@sente/core';
+import { CHSK, batchEnvelope, decodeEnvelope, eventEnvelope, fromWireEvent, keywordName, kw, toWireEvent } from '@sente/core';
 import type { DecodedEnvelope, Envelope, Packed, Packer, SenteEvent } from '@sente/core';
 
 /**
@@ -53,6 +53,11 @@ export class Wire {
   /** The expected reply envelope `[value cbId]`. */
   reply(value: unknown, cbId: string | null): unknown {
     return this.canonical([value, cbId] satisfies Envelope);
+  }
+
+  /** A push batch as the server packs it, `[[ev1 ev2 …] nil]`. */
+  packedBatch(events: readonly SenteEvent[]): Packed {
+    return this.packer.pack(batchEnvelope(events.map(toWireEvent)));
   }
 
   /** The events of a push batch payload, with string ids. */

@@ -2,6 +2,7 @@ import { WebSocket } from 'ws';
 import { envelopes, randomId } from '@sente/core';
 import type { Packed, SenteEvent } from '@sente/core';
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import { until, within } from './wait.js';
 import type { Wire } from './wire.js';
 
@@ -17,6 +18,8 @@ export interface RawWsOptions {
   headers?: Readonly<Record<string, string>> | undefined;
   /** Answer the server's `chsk/ws-ping` with `[[chsk/ws-pong] nil]`. @default true */
   answerPings?: boolean | undefined;
+  /** Another path than the base URL's (e.g. one nobody serves). @default the base URL's */
+  path?: string | undefined;
 }
 
 /** One frame received from the server. */
@@ -89,7 +92,8 @@ export class RawWsClient {
     const q = new URLSearchParams(options.params);
     if (options.clientId !== null) q.set('client-id', options.clientId ?? randomId(12));
     if (options.csrfToken !== undefined) q.set('csrf-token', options.csrfToken);
-    return `${base.replace(/^http/, 'ws')}?${q.toString()}`;
+    const http = options.path === undefined ? base : new URL(options.path, base).toString();
+    return `${http.replace(/^http/, 'ws')}?${q.toString()}`;
   }
 
   /**
@@ -168,6 +172,26 @@ export class RawWsClient {
       frames++;
     }
     return { events, frames };
+  }
+
+  /**
+   * Stops reading from the TCP socket: a reader that never reads. The
+   * kernel's buffers fill, then the server's; nothing is lost on our side.
+   */
+  pauseReading(): void {
+    this.tcp().pause();
+  }
+
+  /** Reads again what {@link pauseReading} left in the kernel's buffers, and what follows. */
+  resumeReading(): void {
+    this.tcp().resume();
+  }
+
+  private tcp(): Socket {
+    // `ws` keeps its TCP socket private; pausing it is the only way to read nothing.
+    const socket = (this.socket as unknown as { _socket?: Socket })._socket;
+    if (socket === undefined) throw new Error('The WebSocket has no TCP socket (not open).');
+    return socket;
   }
 
   /** Sends a raw payload (a string as a text frame, bytes as a binary frame). */

@@ -73,8 +73,9 @@ const plugin: FastifyPluginAsync<SenteFastifyOptions> = async (fastify, options)
   // A child scope, so that Sente's body parsing stays on Sente's route.
   await fastify.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    // Raw bytes of any type (a form, or a binary packer's payload): the core reads them.
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: server.maxPayloadBytes }, (_req, body, done) => done(null, body));
+    // Any type (a form, or a binary packer's payload) is passed on unread: the core reads it,
+    // up to its limit, and hears of a client that leaves mid-body (ERR_SENTE_ABORTED).
+    scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
     const hooks = { onRequest: toArray(onRequest), preHandler: [...toArray(preHandler), checkUpgrade] };
     // @fastify/websocket allows a wsHandler on GET routes only: the POST is a route of its own.
     scope.route({

@@ -1,11 +1,11 @@
-import { parseQuery, payloadTooLarge, requestSearch } from '@sente/core';
+import { collectBody, parseQuery, requestSearch } from '@sente/core';
 import type { SenteBody, SenteRequest } from '@sente/core';
 import type { FastifyRequest } from 'fastify';
 
 /**
  * The {@link SenteRequest} view of a fastify request: the session from
  * `request.session` (@fastify/session, @fastify/secure-session), the POST body
- * as the plugin's content type parser left it (raw bytes; the core reads the form).
+ * as the plugin's content type parser left it (the stream, unread; the core reads it).
  */
 export function fastifyRequest(request: FastifyRequest): SenteRequest<FastifyRequest> {
   const session = (request as { session?: unknown }).session;
@@ -15,13 +15,17 @@ export function fastifyRequest(request: FastifyRequest): SenteRequest<FastifyReq
     query: parseQuery(requestSearch(request.url)),
     headers: request.headers,
     ...(session === undefined ? {} : { session }),
-    ...(request.method === 'POST' ? { readBody: async (limit: number) => bodyOf(request.body, limit) } : {}),
+    ...(request.method === 'POST' ? { readBody: (limit: number) => bodyOf(request.body, limit) } : {}),
     raw: request,
   };
 }
 
-function bodyOf(body: unknown, limit: number): SenteBody {
-  if (!(body instanceof Uint8Array)) return new Uint8Array(0);
-  if (body.byteLength > limit) throw payloadTooLarge(limit);
-  return body;
+/** Reads the body stream (none for a POST without a body); a stream that breaks off rejects, and the core reports it as aborted. */
+async function bodyOf(body: unknown, limit: number): Promise<SenteBody> {
+  if (!isStream(body)) return new Uint8Array(0);
+  return collectBody(body, limit);
+}
+
+function isStream(v: unknown): v is AsyncIterable<Uint8Array | string> {
+  return typeof v === 'object' && v !== null && typeof (v as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function';
 }

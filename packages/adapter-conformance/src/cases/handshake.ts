@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { CHSK, EXT_VERSION, WIRE, isHandshake, kw, readHandshake } from '@sente/core';
 import { CASE_TIMEOUT_MS } from './context.js';
 import type { CaseContext } from './context.js';
 import type { Packed } from '@sente/core';
@@ -26,5 +27,23 @@ export function handshakeCases({ harness, wire }: CaseContext, transport: Transp
     const t = await harness.start();
     const raw = await handshakeOf(t, transport, {});
     expect(wire.packer.unpack(raw)).toEqual(wire.handshake('sente/nil-uid', null));
+  }, CASE_TIMEOUT_MS);
+
+  it('adds the extensions as a 4th element, with the server’s maxPayloadBytes, for a client that asks with sente-ext=1', async () => {
+    const t = await harness.start({ maxPayloadBytes: 12_345 });
+    const raw = await handshakeOf(t, transport, { uid: 'alice', [WIRE.ext]: String(EXT_VERSION) });
+    const ext = { v: EXT_VERSION, maxPayloadBytes: 12_345 };
+    expect(wire.packer.unpack(raw)).toEqual(wire.canonical([[kw(CHSK.handshake), ['alice', null, null, ext]], null]));
+    const { content } = wire.decode(raw);
+    expect(isHandshake(content) && readHandshake(content)).toEqual({ uid: 'alice', handshakeData: null, ext });
+  }, CASE_TIMEOUT_MS);
+
+  it('sends Sente’s 3-element handshake, byte for byte, to a client that does not ask for the extensions', async () => {
+    const t = await harness.start({ handshakeData: () => ({ greeting: 'hello' }) });
+    const raw = await handshakeOf(t, transport, { uid: 'alice' });
+    // What Sente's server sends, packed by the same packer: a Clojure client sees nothing new.
+    expect(raw).toEqual(wire.packer.pack([[kw(CHSK.handshake), ['alice', null, { greeting: 'hello' }]], null]));
+    const { content } = wire.decode(raw);
+    expect(isHandshake(content) && readHandshake(content).ext).toBeUndefined();
   }, CASE_TIMEOUT_MS);
 }
