@@ -21,6 +21,10 @@ export class ClientConn {
   session: Session | null = null;
   /** True once this client counts in the connected uids. */
   counted = false;
+  /** True for a client of this library's extensions (`sente-ext`): it gets positioned batches and replays. */
+  ext = false;
+  /** Payloads that are not pushes (server→client requests), sent before the queued pushes. */
+  private control: Packed[] = [];
   readonly outbox: Outbox;
   private grace: Timer | undefined;
 
@@ -76,10 +80,27 @@ export class ClientConn {
     this.drain();
   }
 
+  /** Sends a payload that is not a push (a request to the client), ahead of queued pushes. */
+  send(payload: Packed): void {
+    this.control.push(payload);
+    this.drain();
+  }
+
   /** Writes what is queued, in order, while the session takes it. */
   drain(): void {
+    while (this.session !== null && this.control.length > 0 && this.session.write(this.control[0] as Packed)) this.control.shift();
     let next: Packed | undefined;
     while (this.session !== null && (next = this.outbox.peek()) !== undefined && this.session.write(next)) this.outbox.shift();
+  }
+
+  /**
+   * The client came back with a position: what it missed (`replay`, packed)
+   * takes the place of the pushes queued for it, which the log holds too —
+   * or, when the log could not cover the gap, nothing does.
+   */
+  recover(replay: readonly Packed[]): void {
+    this.outbox.clear();
+    for (const p of replay) this.outbox.push(p);
   }
 
   /** Ends the channel from the server's side; the grace period starts. */
@@ -90,8 +111,10 @@ export class ClientConn {
   /** Lets go of everything: timers, the channel, the queue (reported when not empty). */
   dispose(): void {
     this.cancelGrace();
+    this.control = [];
     const dropped = this.outbox.clear();
-    if (dropped > 0) {
+    // A client of the extensions finds what it missed in the push log when it comes back.
+    if (dropped > 0 && !this.ext) {
       // At most once: a client gone for its whole grace period loses what waited for it.
       this.hub.report(senteError('ERR_SENTE_UNDELIVERED', `${dropped} push batch(es) dropped: the client did not come back`), this.context);
     }
@@ -99,9 +122,16 @@ export class ClientConn {
 
   /** Over the queue's bound: the oldest batches go; a socket that cannot keep up is closed (1013). */
   private overflow(): void {
-    const dropped = this.outbox.trim();
+    // A client of the extensions replays from the log when it comes back: its queue goes whole.
+    const dropped = this.ext ? this.outbox.clear() : this.outbox.trim();
     this.hub.report(senteError('ERR_SENTE_QUEUE_OVERFLOW', `Push queue full: ${dropped} oldest batch(es) dropped`), this.context);
-    if (this.transport === 'ws') this.end(CLOSE_CODES.slowConsumer, 'Slow consumer');
+    if (this.transport === 'ws') return this.end(CLOSE_CODES.slowConsumer, 'Slow consumer');
+    if (this.ext) {
+      // An Ajax client cannot be closed: it is forgotten now, so that its next poll is a
+      // handshake, where it gives its position and gets what it missed from the log.
+      this.end(CLOSE_CODES.slowConsumer, 'Slow consumer');
+      this.hub.expired(this);
+    }
   }
 
   private cancelGrace(): void {

@@ -1,18 +1,20 @@
 import { asSenteError } from './errors.js';
-import { batchEnvelope } from './envelope.js';
+import { batchEnvelope, positionedBatchEnvelope } from './envelope.js';
 import { SendBuffers } from './send-buffer.js';
+import { estimateBytes } from './push-log.js';
 import type { WireEvent } from './event.js';
 import type { Packed } from './packer.js';
 import type { Batch } from './send-buffer.js';
+import type { PushLog } from './push-log.js';
 import type { ClientConn, ClientTable, Transport } from './client-conn.js';
 import type { Hub } from './hub.js';
 
 /**
  * Where the server's pushes go, from `send`, `sendToClient` and `broadcast` to
- * the clients' queues. The seam of delivery: the default buffers pushes in
- * Sente's batching windows and hands each batch, packed once, to the uid's
- * clients on this process, in push order. A push log (positions and replay) or
- * a backplane (several processes) implements it too, or wraps this one.
+ * the clients' queues. The seam of delivery: the default logs each push (for
+ * replay), buffers it in Sente's batching windows and hands each batch, packed
+ * once, to the uid's clients on this process, in push order. A backplane
+ * (several processes) implements it too, or wraps this one.
  */
 export interface Delivery {
   /** Pushes `event` to every client of `uid`, or only to the client `clientId` of it. */
@@ -25,13 +27,17 @@ export interface Delivery {
   readonly bufferedBatches: number;
 }
 
-/** The in-process {@link Delivery}: batching windows, packing once per batch, fan-out to queues. */
+/** The in-process {@link Delivery}: the push log, batching windows, packing once per batch, fan-out to queues. */
 export class LocalDelivery implements Delivery {
   private readonly buffers: SendBuffers;
+  // A broadcast pushes one event to every uid: its size is estimated once.
+  private sized: WireEvent | undefined;
+  private size = 0;
 
   constructor(
     private readonly hub: Hub,
     private readonly clients: ClientTable,
+    private readonly log: PushLog,
   ) {
     this.buffers = new SendBuffers(hub.timers, { ws: hub.opts.sendBufMsWs, ajax: hub.opts.sendBufMsAjax }, (t, uid, b) =>
       this.fanOut(t, uid, b),
@@ -43,9 +49,17 @@ export class LocalDelivery implements Delivery {
   }
 
   push(uid: string, event: WireEvent, clientId?: string): void {
+    let offset: number | undefined;
+    if (this.log.epochOf(uid) !== undefined) {
+      if (this.sized !== event) {
+        this.sized = event;
+        this.size = estimateBytes(event);
+      }
+      offset = this.log.append(uid, event, clientId, this.size);
+    }
     // Only transports the uid has clients on get a batch: no timer for an offline user.
-    if (this.clients.clientsOf('ws', uid)) this.buffers.push('ws', uid, event, clientId);
-    if (this.clients.clientsOf('ajax', uid)) this.buffers.push('ajax', uid, event, clientId);
+    if (this.clients.clientsOf('ws', uid)) this.buffers.push('ws', uid, event, clientId, offset);
+    if (this.clients.clientsOf('ajax', uid)) this.buffers.push('ajax', uid, event, clientId, offset);
   }
 
   flush(uid?: string): void {
@@ -61,28 +75,49 @@ export class LocalDelivery implements Delivery {
   private fanOut(transport: Transport, uid: string, batch: Batch): void {
     const clients = this.clients.clientsOf(transport, uid);
     if (clients === undefined) return;
-    const only = batch.only;
-    let common: Packed | null | undefined;
+    const { only, offsets } = batch;
+    const epoch = offsets === undefined ? undefined : this.log.epochOf(uid);
+    // One payload per kind of client: plain Sente, or positioned (this library's clients).
+    let plain: Packed | null | undefined;
+    let positioned: Packed | null | undefined;
     for (const client of clients.values()) {
+      const ext = client.ext && epoch !== undefined;
       let payload: Packed | null;
-      if (only === undefined || !only.includes(client.clientId)) {
-        common ??= this.pack(only === undefined ? batch.events : batch.events.filter((_, i) => only[i] === undefined), client);
-        payload = common;
+      if (only !== undefined && only.includes(client.clientId)) {
+        payload = this.pack(batch, (i) => only[i] === undefined || only[i] === client.clientId, ext ? epoch : undefined, client);
+      } else if (ext) {
+        payload = positioned === undefined ? (positioned = this.pack(batch, (i) => only?.[i] === undefined, epoch, client)) : positioned;
       } else {
-        payload = this.pack(batch.events.filter((_, i) => only[i] === undefined || only[i] === client.clientId), client);
+        payload = plain === undefined ? (plain = this.pack(batch, (i) => only?.[i] === undefined, undefined, client)) : plain;
       }
       if (payload !== null) client.push(payload);
     }
   }
 
-  /** Packs a batch once; events that cannot be packed are dropped and reported, the rest go. */
-  private pack(events: readonly WireEvent[], client: ClientConn): Packed | null {
+  /** Packs the events of a batch that `keep` keeps, once; events that cannot be packed are dropped and reported. */
+  private pack(batch: Batch, keep: (i: number) => boolean, epoch: string | undefined, client: ClientConn): Packed | null {
+    let events: WireEvent[];
+    let offsets: (number | null)[];
+    if (batch.only === undefined) {
+      // The common case: every event, as buffered, nothing copied.
+      events = batch.events;
+      offsets = batch.offsets ?? [];
+    } else {
+      events = [];
+      offsets = [];
+      for (let i = 0; i < batch.events.length; i++) {
+        if (!keep(i)) continue;
+        events.push(batch.events[i] as WireEvent);
+        offsets.push(batch.offsets?.[i] ?? null);
+      }
+    }
     if (events.length === 0) return null;
+    const envelope = (): unknown => (epoch === undefined ? batchEnvelope(events) : positionedBatchEnvelope(events, epoch, offsets));
     const packer = this.hub.packer;
     try {
-      return packer.pack(batchEnvelope(events));
+      return packer.pack(envelope());
     } catch {
-      const ok = events.filter((ev) => {
+      const ok = events.map((ev) => {
         try {
           packer.pack(ev);
           return true;
@@ -91,13 +126,15 @@ export class LocalDelivery implements Delivery {
           return false;
         }
       });
-      if (ok.length === 0) return null;
+      events = events.filter((_, i) => ok[i]);
+      offsets = offsets.filter((_, i) => ok[i]);
+      if (events.length === 0) return null;
       try {
-        return packer.pack(batchEnvelope(ok));
+        return packer.pack(envelope());
       } catch (e) {
         // Every event packs alone but not together (a packer with a size limit): this runs
         // in a timer, so a throw would escape to the host; the batch is dropped and reported.
-        this.hub.report(asSenteError(e, 'ERR_SENTE_PACK_FAILED', `Cannot pack a batch of ${ok.length} events: dropped`), client.context);
+        this.hub.report(asSenteError(e, 'ERR_SENTE_PACK_FAILED', `Cannot pack a batch of ${events.length} events: dropped`), client.context);
         return null;
       }
     }

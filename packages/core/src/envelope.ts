@@ -13,6 +13,28 @@ export interface DecodedEnvelope {
   readonly content: unknown;
   /** A WebSocket cb-id, {@link AJAX_CB_MARKER} for an Ajax reply, or `null`. */
   readonly cbId: string | null;
+  /**
+   * This library's extensions of the envelope, a 3rd element that only peers
+   * which negotiated them send: see {@link EnvelopeExt}.
+   */
+  readonly ext?: EnvelopeExt | undefined;
+}
+
+/**
+ * The 3rd element of an envelope between peers that negotiated this
+ * library's extensions (`sente-ext`); Clojure Sente peers never see one.
+ */
+export interface EnvelopeExt {
+  /** A push batch: the epoch of the uid's log. */
+  readonly e?: string | undefined;
+  /** A push batch: the offset of each event in the uid's log (`null` for an event logged nowhere). */
+  readonly o?: readonly (number | null)[] | undefined;
+  /** A client event: its message id, the same on every retry, so that it is handled once. */
+  readonly m?: string | undefined;
+  /** A server→client request: its id. */
+  readonly q?: string | undefined;
+  /** A client's answer to a server→client request: the request's id. */
+  readonly r?: string | undefined;
 }
 
 const K_HANDSHAKE = Keyword.for(CHSK.handshake);
@@ -51,6 +73,11 @@ export function batchEnvelope(events: readonly WireEvent[]): Envelope {
   return [events, null];
 }
 
+/** A push batch with the positions of its events in the uid's log: `[[ev1 ev2 …] nil {e epoch, o [o1 o2 …]}]`. */
+export function positionedBatchEnvelope(events: readonly WireEvent[], epoch: string, offsets: readonly (number | null)[]): readonly [unknown, null, EnvelopeExt] {
+  return [events, null, { e: epoch, o: offsets }];
+}
+
 /** A reply: `[value cbId]` on WebSocket, `[value nil]` as an Ajax POST response. */
 export function replyEnvelope(value: unknown, cbId: string | null): Envelope {
   return [value === undefined ? null : value, cbId];
@@ -73,14 +100,37 @@ export function eventEnvelope(event: WireEvent, cbId: string | null): Envelope {
  * wanted.
  */
 export function decodeEnvelope(v: unknown): DecodedEnvelope | undefined {
-  if (!Array.isArray(v) || v.length < 1 || v.length > 2) return undefined;
+  if (!Array.isArray(v) || v.length < 1 || v.length > 3) return undefined;
   const slot: unknown = v[1];
   let cbId: string | null;
   if (slot === undefined || slot === null || slot === false) cbId = null;
   else if (slot === 0 || slot === K_AJAX) cbId = AJAX_CB_MARKER;
   else if (typeof slot === 'string' && slot.length > 0 && slot.length <= 64) cbId = slot;
   else return undefined;
-  return { content: v[0], cbId };
+  if (v.length < 3) return { content: v[0], cbId };
+  const ext = readEnvelopeExt(v[2]);
+  return ext === undefined ? undefined : { content: v[0], cbId, ext };
+}
+
+/** Reads an envelope's 3rd element: a map of short fields, each checked; undefined when malformed. */
+function readEnvelopeExt(v: unknown): EnvelopeExt | undefined {
+  let get: (k: string) => unknown;
+  if (v instanceof Map) get = (k) => v.get(k) ?? v.get(Keyword.for(k));
+  else if (typeof v === 'object' && v !== null && !Array.isArray(v)) get = (k) => (Object.hasOwn(v, k) ? (v as Record<string, unknown>)[k] : undefined);
+  else return undefined;
+  const out: { -readonly [K in keyof EnvelopeExt]: EnvelopeExt[K] } = {};
+  for (const k of ['e', 'm', 'q', 'r'] as const) {
+    const x = get(k);
+    if (x === undefined || x === null) continue;
+    if (typeof x !== 'string' || x.length === 0 || x.length > 64) return undefined;
+    out[k] = x;
+  }
+  const o = get('o');
+  if (o !== undefined && o !== null) {
+    if (!Array.isArray(o) || !o.every((n) => n === null || (typeof n === 'number' && Number.isSafeInteger(n) && n > 0))) return undefined;
+    out.o = o as (number | null)[];
+  }
+  return out;
 }
 
 /** True when `content` is the keyword (or, from keyword-less packers, the string) `name`. */

@@ -55,6 +55,12 @@ export const WIRE = {
    * (every Clojure Sente client) gets Sente's wire, unchanged.
    */
   ext: 'sente-ext',
+  /**
+   * Query parameter of a client of this library's extensions: the position
+   * (`<epoch>:<offset>`) of the last push it handed to the app, so that the
+   * server replays what it missed.
+   */
+  position: 'sente-pos',
 } as const;
 
 /** The version of the extensions a client asks for with {@link WIRE.ext}. */

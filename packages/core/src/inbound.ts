@@ -4,6 +4,7 @@ import { isReservedId, toWireEvent, validateEvent } from './event.js';
 import type { SenteError } from './errors.js';
 import type { SenteEvent, WireEvent } from './event.js';
 import type { SenteRequest } from './request.js';
+import type { LogPosition } from './push-log.js';
 
 const MAX_CLIENT_ID_LENGTH = 128;
 
@@ -59,4 +60,15 @@ export function checkPush(event: SenteEvent): WireEvent {
   if (why !== undefined) throw senteError('ERR_SENTE_BAD_EVENT', `Bad event: ${why}.`);
   if (isReservedId(event[0])) throw senteError('ERR_SENTE_BAD_EVENT', `Bad event: "${event[0]}" is reserved by Sente.`);
   return toWireEvent(event);
+}
+
+const POSITION = /^([A-Za-z0-9_-]{1,64}):(\d{1,15})$/;
+
+/** A client's position (`<epoch>:<offset>`); anything else reads as none, never as a crash or a replay of everything. */
+export function readPosition(v: string | undefined): LogPosition | undefined {
+  if (v === undefined) return undefined;
+  const m = POSITION.exec(v);
+  if (m === null) return undefined;
+  const offset = Number(m[2]);
+  return Number.isSafeInteger(offset) ? { epoch: m[1] as string, offset } : undefined;
 }

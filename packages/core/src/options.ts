@@ -5,6 +5,7 @@ import type { Clock } from './clock.js';
 import type { Packer } from './packer.js';
 import type { SenteRequest } from './request.js';
 import type { SecurityOptions } from './security.js';
+import type { PushLogLimits } from './push-log.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -76,6 +77,13 @@ export interface SenteServerOptions<Raw = unknown> extends SecurityOptions<Raw> 
    * @default 1048576 (1 MiB)
    */
   maxBufferedBytes?: number | undefined;
+  /**
+   * The push log that lets a client of this library come back after any
+   * outage and get exactly the pushes it missed (see the delivery guide): how
+   * many pushes per uid it keeps, how many bytes (estimated), and for how long.
+   * @default { maxEntries: 1000, maxBytes: 1048576, maxAgeMs: 120000, positionTtlMs: 600000 }
+   */
+  replay?: Partial<PushLogLimits> | undefined;
   /** How long `close()` waits for handlers to answer pending Ajax replies. @default 5000 */
   closeTimeoutMs?: number | undefined;
   /**
@@ -108,6 +116,7 @@ export type ResolvedOptions<Raw> = SenteServerOptions<Raw> & {
   readonly maxQueuedBatches: number;
   readonly maxQueuedBytes: number;
   readonly maxBufferedBytes: number;
+  readonly replay: PushLogLimits;
   readonly closeTimeoutMs: number;
   readonly clock: Clock;
 };
@@ -157,6 +166,12 @@ export function resolveOptions<Raw>(o: SenteServerOptions<Raw>): ResolvedOptions
     maxQueuedBatches,
     maxQueuedBytes: positive('maxQueuedBytes', o.maxQueuedBytes, 4 * 1024 * 1024) as number,
     maxBufferedBytes: positive('maxBufferedBytes', o.maxBufferedBytes, 1024 * 1024) as number,
+    replay: {
+      maxEntries: positive('replay.maxEntries', o.replay?.maxEntries, 1000) as number,
+      maxBytes: positive('replay.maxBytes', o.replay?.maxBytes, 1024 * 1024) as number,
+      maxAgeMs: positive('replay.maxAgeMs', o.replay?.maxAgeMs, 120_000) as number,
+      positionTtlMs: positive('replay.positionTtlMs', o.replay?.positionTtlMs, 600_000) as number,
+    },
     closeTimeoutMs: positive('closeTimeoutMs', o.closeTimeoutMs, 5000) as number,
     clock: o.clock ?? systemClock,
   };

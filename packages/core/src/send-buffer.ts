@@ -11,6 +11,8 @@ import type { Timer, Timers } from './timers.js';
 export interface Batch {
   readonly events: WireEvent[];
   only: (string | undefined)[] | undefined;
+  /** `offsets[i]` is event `i`'s offset in the uid's push log (null when it was not logged). */
+  offsets: (number | null)[] | undefined;
   readonly timer: Timer;
 }
 
@@ -29,15 +31,17 @@ export class SendBuffers {
   ) {}
 
   /** Buffers `event` for `uid` (for one client when `clientId` is given). */
-  push(transport: Transport, uid: string, event: WireEvent, clientId: string | undefined): void {
+  push(transport: Transport, uid: string, event: WireEvent, clientId: string | undefined, offset: number | undefined): void {
     let b = this.batches[transport].get(uid);
     if (b === undefined) {
-      b = { events: [], only: undefined, timer: this.timers.set(() => this.take(transport, uid), this.windowMs[transport]) };
+      b = { events: [], only: undefined, offsets: undefined, timer: this.timers.set(() => this.take(transport, uid), this.windowMs[transport]) };
       this.batches[transport].set(uid, b);
     }
     if (clientId !== undefined && b.only === undefined) b.only = new Array<string | undefined>(b.events.length).fill(undefined);
+    if (offset !== undefined && b.offsets === undefined) b.offsets = new Array<number | null>(b.events.length).fill(null);
     b.events.push(event);
     b.only?.push(clientId);
+    b.offsets?.push(offset ?? null);
   }
 
   /** Flushes `uid`'s batch on `transport` now, if there is one. */

@@ -54,4 +54,6 @@ export interface ServerStats {
   readonly queuedBytes: number;
   /** Ajax requests waiting for a handler's reply. */
   readonly pendingReplies: number;
+  /** Pushes held in the push log for replay (within its window), all uids together. */
+  readonly loggedPushes: number;
 }

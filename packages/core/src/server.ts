@@ -1,6 +1,7 @@
 import { CHSK, CLOSE_CODES, EXT_VERSION, WIRE } from './ids.js';
 import { SenteError, asSenteError, senteError } from './errors.js';
-import { badClientId, checkPush, checkUid, normalizeUid, sessionUid } from './inbound.js';
+import { badClientId, checkPush, checkUid, normalizeUid, readPosition, sessionUid } from './inbound.js';
+import { packReplay } from './replay.js';
 import { envelopes, handshakeEnvelope } from './envelope.js';
 import { checkRequest } from './security.js';
 import { errorResponse, payloadResponse } from './responses.js';
@@ -14,6 +15,8 @@ import { LocalDelivery } from './delivery.js';
 import { WsSession } from './ws-session.js';
 import { PollSession } from './long-poll.js';
 import { AjaxReplies } from './ajax-replies.js';
+import { MemoryPushLog } from './push-log.js';
+import type { PushLog } from './push-log.js';
 import type { Transport } from './client-conn.js';
 import type { Delivery } from './delivery.js';
 import type { SenteEvent } from './event.js';
@@ -50,6 +53,7 @@ export class SenteServer<Raw = unknown> {
   private readonly uids: ConnectedUidsStore;
   private readonly clients = new ClientTable();
   private readonly delivery: Delivery;
+  private readonly log: PushLog;
   private readonly replies: AjaxReplies;
   private closing: Promise<void> | undefined;
 
@@ -78,7 +82,9 @@ export class SenteServer<Raw = unknown> {
       expired: (client) => this.expired(client),
       report: (error, context) => this.report(error, context),
     };
-    this.delivery = new LocalDelivery(this.hub, this.clients);
+    const clock = this.opts.clock;
+    this.log = new MemoryPushLog(() => clock.now(), this.opts.replay, (uid) => this.hasClients(uid));
+    this.delivery = new LocalDelivery(this.hub, this.clients, this.log);
     this.replies = new AjaxReplies(this.hub);
   }
 
@@ -147,10 +153,13 @@ export class SenteServer<Raw = unknown> {
   /** Pushes `event` to every connected uid. */
   broadcast(event: SenteEvent, options?: SendOptions): void {
     const wire = checkPush(event);
-    for (const uid of this.uids.view.any) {
+    const any = this.uids.view.any;
+    for (const uid of any) {
       this.delivery.push(uid, wire);
       if (options?.flush) this.delivery.flush(uid);
     }
+    // Users away for now, whose clients will come back for what they missed.
+    for (const uid of this.log.uids()) if (!any.has(uid)) this.delivery.push(uid, wire);
   }
 
   /** Closes every connection of `uid` (WebSockets with code 4001; parked polls end with 204). */
@@ -178,6 +187,7 @@ export class SenteServer<Raw = unknown> {
       queuedBatches,
       queuedBytes,
       pendingReplies: this.replies.size,
+      loggedPushes: this.log.size,
     };
   }
 
@@ -282,8 +292,9 @@ export class SenteServer<Raw = unknown> {
     }
 
     const handshake = upgrade !== undefined || req.query[WIRE.handshake] !== undefined || this.clients.get('ajax', uid, clientId) === undefined;
+    const data = handshake ? await this.opts.handshakeData?.(req) : undefined;
     // Packed before accepting: handshake data the packer rejects is answered 500, not a half-open socket.
-    const hs = handshake ? this.packer.pack(handshakeEnvelope(uid, await this.opts.handshakeData?.(req), this.ext(req))) : undefined;
+    const hs = handshake ? this.packer.pack(handshakeEnvelope(uid, data)) : undefined;
     // Hooks are async: the server may have started closing meanwhile.
     if (this.closing) return respond(errorResponse(senteError('ERR_SENTE_SERVER_CLOSED')));
     accepted();
@@ -294,8 +305,9 @@ export class SenteServer<Raw = unknown> {
           socket.close(CLOSE_CODES.goingAway, 'Server closing');
           return IGNORE;
         }
-        const session = new WsSession(this.hub, this.claim('ws', req, uid, clientId), socket);
-        session.start(hs as Packed);
+        const client = this.claim('ws', req, uid, clientId);
+        const session = new WsSession(this.hub, client, socket);
+        session.start(this.greet(client, hs as Packed, data));
         return session;
       });
     }
@@ -304,7 +316,7 @@ export class SenteServer<Raw = unknown> {
     if (hs !== undefined) {
       // A poll this client parked before its new handshake is stale.
       client.end(CLOSE_CODES.normal, 'Superseded');
-      exchange.respond(payloadResponse(hs));
+      exchange.respond(payloadResponse(this.greet(client, hs, data)));
       // No uidport-open for the handshake itself (Sente #260): the client counts once it polls.
       client.startGrace();
       return;
@@ -312,10 +324,24 @@ export class SenteServer<Raw = unknown> {
     new PollSession(this.hub, client, exchange).start();
   }
 
-  /** This library's handshake extensions, for a client that asked for them. */
-  private ext(req: SenteRequest<Raw>): Readonly<Record<string, unknown>> | undefined {
-    if (req.query[WIRE.ext] === undefined) return undefined;
-    return { v: EXT_VERSION, maxPayloadBytes: this.maxPayloadBytes };
+  /**
+   * The handshake of `client` (Sente's, `plain`, for a Sente client). A client
+   * of this library's extensions gets them, and the position of its uid's
+   * push log; when it gave the position it had, what it missed since takes the
+   * place of its queue, and the handshake says whether the log covered the gap.
+   * Runs as the channel opens, so that no push falls between the replay and the queue.
+   */
+  private greet(client: ClientConn, plain: Packed, data: unknown): Packed {
+    if (!client.ext) return plain;
+    const top = this.log.open(client.uid);
+    const ext: Record<string, unknown> = { v: EXT_VERSION, maxPayloadBytes: this.maxPayloadBytes, epoch: top.epoch, offset: top.offset };
+    const since = readPosition(client.request.query[WIRE.position]);
+    if (since !== undefined) {
+      const r = this.log.recover(client.uid, since, client.clientId);
+      client.recover(r.recovered ? packReplay(this.hub, r.entries, r.top.epoch, client) : []);
+      ext['recovered'] = r.recovered;
+    }
+    return this.packer.pack(handshakeEnvelope(client.uid, data, ext));
   }
 
   /** The client's record on `transport`, created when new. */
@@ -326,6 +352,7 @@ export class SenteServer<Raw = unknown> {
       this.clients.add(client);
     }
     client.request = req;
+    client.ext = req.query[WIRE.ext] !== undefined;
     return client;
   }
 
@@ -359,6 +386,10 @@ export class SenteServer<Raw = unknown> {
     if (client.counted && this.uids.remove(client.transport, client.uid)) this.emit([CHSK.uidportClose, client.uid], client, undefined);
   }
 
+  private hasClients(uid: string): boolean {
+    return this.clients.clientsOf('ws', uid) !== undefined || this.clients.clientsOf('ajax', uid) !== undefined;
+  }
+
   /** The one uid a push addressed to `client` may reach. */
   private uidOf(client: string | ClientAddress): string | undefined {
     if (typeof client !== 'string') return client.uid;
@@ -383,6 +414,7 @@ export class SenteServer<Raw = unknown> {
       client.end(CLOSE_CODES.goingAway, 'Server closing');
       this.expired(client);
     }
+    this.log.close();
   }
 
   private report(error: SenteError, context: ErrorContext): void {
