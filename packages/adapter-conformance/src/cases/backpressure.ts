@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { CASE_TIMEOUT_MS } from './context.js';
-import { EMPTY_STATS } from '../harness.js';
+import { EMPTY_STATS, openSockets } from '../harness.js';
 import { nextTurn, until, within } from '../wait.js';
 import type { CaseContext } from './context.js';
 import type { Packed, SenteEvent } from '@sente/core';
@@ -70,7 +70,8 @@ export function wsBackpressureCases({ harness, wire }: CaseContext): void {
 
   it('bounds what a reader that never reads costs, closes it with 1013, and delivers the rest in order after its reconnect', async () => {
     // No keep-alive: a reader that never reads also never answers a ping, and that close is not this case's.
-    const t = await harness.start({ ...BOUNDS, wsKaliveMs: null, msAllowReconnectBeforeCloseWs: 3000 });
+    const baseline = openSockets();
+    const t = await harness.start({ ...BOUNDS, wsKaliveMs: null, msAllowReconnectBeforeCloseWs: 2000 });
     const first = await t.ws({ params: { uid: 'alice' } });
     first.pauseReading();
     const overflowed = (): boolean => t.errorCodes().includes('ERR_SENTE_QUEUE_OVERFLOW');
@@ -94,6 +95,24 @@ export function wsBackpressureCases({ harness, wire }: CaseContext): void {
     await again.close();
     await t.uidport('close', 'alice');
     expect(t.stats()).toEqual(EMPTY_STATS);
+    await until(() => openSockets() <= baseline, `the sockets to close (${openSockets()} open, ${baseline} before)`);
+  }, 30_000);
+
+  it('closes a reader that never reads, nor answers pings, with 4000: its socket really closes and nothing is left', async () => {
+    // issue 7: on uWS the keep-alive took a socket over its bound for closed, and left it open, untracked.
+    const baseline = openSockets();
+    const t = await harness.start({ ...BOUNDS, maxQueuedBytes: 64 * MiB });
+    const c = await t.ws({ params: { uid: 'alice' } });
+    c.pauseReading();
+    await pushUntil(t, () => t.stats().queuedBatches > 0, 4);
+    await until(() => t.errorCodes().includes('ERR_SENTE_KEEPALIVE_TIMEOUT'), 'the keep-alive to give up');
+    c.resumeReading();
+    expect((await within(c.closed, 'the close of the silent socket', 10_000)).code).toBe(4000);
+    await t.uidport('close', 'alice');
+    // What was still queued for it went with it, reported.
+    expect(t.errorCodes()).toEqual(['ERR_SENTE_KEEPALIVE_TIMEOUT', 'ERR_SENTE_UNDELIVERED']);
+    expect(t.stats()).toEqual(EMPTY_STATS);
+    await until(() => openSockets() <= baseline, `the sockets to close (${openSockets()} open, ${baseline} before)`);
   }, 30_000);
 
   it('holds pushes back for a slow reader, within its bounds, and delivers every one in order once it reads', async () => {
