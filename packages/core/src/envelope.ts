@@ -78,6 +78,16 @@ export function positionedBatchEnvelope(events: readonly WireEvent[], epoch: str
   return [events, null, { e: epoch, o: offsets }];
 }
 
+/** A server→client request: `[[id data] nil {q requestId}]`. */
+export function requestEnvelope(event: WireEvent, id: string): readonly [unknown, null, EnvelopeExt] {
+  return [event, null, { q: id }];
+}
+
+/** A client's answer to a server→client request: `[value nil {r requestId}]`. */
+export function answerEnvelope(value: unknown, id: string): readonly [unknown, null, EnvelopeExt] {
+  return [value === undefined ? null : value, null, { r: id }];
+}
+
 /** A reply: `[value cbId]` on WebSocket, `[value nil]` as an Ajax POST response. */
 export function replyEnvelope(value: unknown, cbId: string | null): Envelope {
   return [value === undefined ? null : value, cbId];

@@ -28,6 +28,7 @@ export const ERRORS = {
   ERR_SENTE_NOT_FOUND: { status: 404, closeCode: undefined, message: 'Not found' },
   ERR_SENTE_CLOSED: { status: undefined, closeCode: undefined, message: 'Closed' },
   ERR_SENTE_TIMEOUT: { status: undefined, closeCode: undefined, message: 'Timeout' },
+  ERR_SENTE_UNSUPPORTED: { status: undefined, closeCode: undefined, message: 'Not supported by the peer' },
   ERR_SENTE_TRANSPORT: { status: undefined, closeCode: undefined, message: 'Transport error' },
 } as const satisfies Record<string, { status: number | undefined; closeCode: number | undefined; message: string }>;
 

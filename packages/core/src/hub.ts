@@ -3,7 +3,16 @@ import type { SenteEvent } from './event.js';
 import type { ErrorContext, ResolvedOptions } from './options.js';
 import type { Packed, Packer } from './packer.js';
 import type { Timers } from './timers.js';
-import type { ClientConn } from './client-conn.js';
+import type { ClientConn, Transport } from './client-conn.js';
+import type { SenteRequest } from './request.js';
+
+/** Who sent an event. */
+export interface ClientIdentity {
+  readonly uid: string;
+  readonly clientId: string;
+  readonly transport: Transport;
+  readonly request: SenteRequest;
+}
 
 /** The constant payloads, packed once per server. */
 export interface PackedConstants {
@@ -21,8 +30,13 @@ export interface Hub {
   readonly packer: Packer;
   readonly timers: Timers;
   readonly packed: PackedConstants;
-  /** Hands an event to the routers. */
-  dispatch(event: SenteEvent, from: ClientConn, reply: ((value: unknown) => boolean) | undefined): void;
+  /**
+   * Hands an event to the routers; one with a message id (a client of the
+   * extensions) only the first time, a retry getting the first one's reply.
+   */
+  dispatch(event: SenteEvent, from: ClientIdentity, reply: ((value: unknown) => boolean) | undefined, messageId: string | undefined): void;
+  /** A client answered the server's request `id`. */
+  answer(id: string, value: unknown, from: ClientIdentity): void;
   /** A client opened a channel: it counts in the connected uids from now on. */
   connected(client: ClientConn): void;
   /** A client's grace period ran out: it is gone. */

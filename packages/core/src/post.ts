@@ -71,7 +71,8 @@ export function answerPost(
   replies: AjaxReplies,
   exchange: HttpExchange,
   body: Packed,
-  dispatch: (event: SenteEvent, reply: ((value: unknown) => boolean) | undefined) => void,
+  dispatch: (event: SenteEvent, reply: ((value: unknown) => boolean) | undefined, messageId: string | undefined) => void,
+  answer: (id: string, value: unknown) => void,
   context: ErrorContext,
 ): void {
   let env;
@@ -86,8 +87,12 @@ export function answerPost(
     exchange.respond(errorResponse(env));
     return;
   }
+  if (env.ext?.r !== undefined) {
+    exchange.respond(payloadResponse(hub.packed.dummy));
+    return answer(env.ext.r, env.content);
+  }
   const event = clientEvent(fromWireEvent(env.content), env.content);
-  if (env.cbId !== null) return dispatch(event, replies.open(exchange));
+  if (env.cbId !== null) return dispatch(event, replies.open(exchange), env.ext?.m);
   exchange.respond(payloadResponse(hub.packed.dummy));
-  dispatch(event, undefined);
+  dispatch(event, undefined, env.ext?.m);
 }

@@ -56,4 +56,6 @@ export interface ServerStats {
   readonly pendingReplies: number;
   /** Pushes held in the push log for replay (within its window), all uids together. */
   readonly loggedPushes: number;
+  /** The server's requests to clients waiting for an answer. */
+  readonly serverRequests: number;
 }

@@ -2,7 +2,9 @@ import { CHSK, CLOSE_CODES, EXT_VERSION, WIRE } from './ids.js';
 import { SenteError, asSenteError, senteError } from './errors.js';
 import { badClientId, checkPush, checkUid, normalizeUid, readPosition, sessionUid } from './inbound.js';
 import { packReplay } from './replay.js';
-import { envelopes, handshakeEnvelope } from './envelope.js';
+import { envelopes, handshakeEnvelope, requestEnvelope } from './envelope.js';
+import { Dedupe } from './dedupe.js';
+import { ServerRequests } from './server-requests.js';
 import { checkRequest } from './security.js';
 import { errorResponse, payloadResponse } from './responses.js';
 import { resolveOptions } from './options.js';
@@ -26,7 +28,7 @@ import type { HttpExchange, SocketListener, UpgradeExchange } from './adapter.js
 import type { ErrorContext, ResolvedOptions, SenteServerOptions } from './options.js';
 import type { EventHandler, Router, RouterOptions } from './router.js';
 import type { ConnectedUids, ConnectedUidsListener } from './connected-uids.js';
-import type { Hub, PackedConstants } from './hub.js';
+import type { ClientIdentity, Hub, PackedConstants } from './hub.js';
 import type { ClientAddress, SendOptions, ServerEventMsg, ServerStats } from './server-types.js';
 
 export type { Transport } from './client-conn.js';
@@ -54,6 +56,8 @@ export class SenteServer<Raw = unknown> {
   private readonly clients = new ClientTable();
   private readonly delivery: Delivery;
   private readonly log: PushLog;
+  private readonly dedupe: Dedupe;
+  private readonly requests: ServerRequests;
   private readonly replies: AjaxReplies;
   private closing: Promise<void> | undefined;
 
@@ -77,7 +81,8 @@ export class SenteServer<Raw = unknown> {
       packer: this.packer,
       timers: this.timers,
       packed,
-      dispatch: (event, from, reply) => this.emit(event, from, reply),
+      dispatch: (event, from, reply, messageId) => this.emitOnce(event, from, reply, messageId),
+      answer: (id, value, from) => void this.requests.answer(id, value, from),
       connected: (client) => this.connected(client),
       expired: (client) => this.expired(client),
       report: (error, context) => this.report(error, context),
@@ -86,6 +91,8 @@ export class SenteServer<Raw = unknown> {
     this.log = new MemoryPushLog(() => clock.now(), this.opts.replay, (uid) => this.hasClients(uid));
     this.delivery = new LocalDelivery(this.hub, this.clients, this.log);
     this.replies = new AjaxReplies(this.hub);
+    this.dedupe = new Dedupe(() => clock.now(), { maxIds: 1000, ttlMs: this.opts.replay.maxAgeMs });
+    this.requests = new ServerRequests(this.timers);
   }
 
   /** The uids with at least one connected client, by transport: a live, read-only view. */
@@ -162,6 +169,33 @@ export class SenteServer<Raw = unknown> {
     for (const uid of this.log.uids()) if (!any.has(uid)) this.delivery.push(uid, wire);
   }
 
+  /**
+   * Asks one client for an answer (a client router handler gets `msg.reply`),
+   * on either transport; resolves with the client's answer.
+   * @throws {SenteError} (rejects) `ERR_SENTE_TIMEOUT` after `timeoutMs`;
+   * `ERR_SENTE_CLOSED` when the client is not connected or leaves first;
+   * `ERR_SENTE_UNSUPPORTED` for a client that does not speak this library's
+   * extensions (a Clojure Sente client); `ERR_SENTE_BAD_EVENT` for a bad event.
+   * @example
+   * ```ts
+   * const answer = await server.request({ uid: msg.uid, clientId: msg.clientId }, ['app/confirm', { text: 'Delete?' }], 10_000);
+   * ```
+   */
+  async request(client: string | ClientAddress, event: SenteEvent, timeoutMs = 10_000): Promise<unknown> {
+    const wire = checkPush(event);
+    if (this.closing) throw senteError('ERR_SENTE_SERVER_CLOSED');
+    const uid = this.uidOf(client);
+    const clientId = typeof client === 'string' ? client : client.clientId;
+    const records = uid === undefined ? [] : [this.clients.get('ws', uid, clientId), this.clients.get('ajax', uid, clientId)];
+    // The live channel first: a WebSocket, or a parked poll; else one that will be back.
+    const target = records.find((c) => c?.session != null) ?? records.find((c) => c !== undefined);
+    if (target === undefined) throw senteError('ERR_SENTE_CLOSED', `Client ${clientId} is not connected`);
+    if (!target.ext) throw senteError('ERR_SENTE_UNSUPPORTED', `Client ${clientId} does not take requests (a Sente client without this library's extensions)`);
+    const { id, answer } = this.requests.open(target, timeoutMs);
+    target.send(this.packer.pack(requestEnvelope(wire, id)));
+    return answer;
+  }
+
   /** Closes every connection of `uid` (WebSockets with code 4001; parked polls end with 204). */
   closeUser(uid: string): void {
     const target = checkUid(uid);
@@ -188,6 +222,7 @@ export class SenteServer<Raw = unknown> {
       queuedBytes,
       pendingReplies: this.replies.size,
       loggedPushes: this.log.size,
+      serverRequests: this.requests.size,
     };
   }
 
@@ -287,8 +322,16 @@ export class SenteServer<Raw = unknown> {
     // Hooks are async: the server may have started closing meanwhile.
     if (this.closing) return respond(errorResponse(senteError('ERR_SENTE_SERVER_CLOSED')));
     if (body !== undefined) {
-      const from = { uid, clientId, transport: 'ajax' as const };
-      return answerPost(this.hub, this.replies, http as HttpExchange, body, (event, reply) => this.emit(event, { ...from, request: req }, reply), from);
+      const from = { uid, clientId, transport: 'ajax' as const, request: req };
+      return answerPost(
+        this.hub,
+        this.replies,
+        http as HttpExchange,
+        body,
+        (event, reply, messageId) => this.emitOnce(event, from, reply, messageId),
+        (id, value) => void this.requests.answer(id, value, from),
+        { uid, clientId, transport: 'ajax' },
+      );
     }
 
     const handshake = upgrade !== undefined || req.query[WIRE.handshake] !== undefined || this.clients.get('ajax', uid, clientId) === undefined;
@@ -356,6 +399,13 @@ export class SenteServer<Raw = unknown> {
     return client;
   }
 
+  /** {@link emit}, once per message id: a retry gets the first send's reply. */
+  private emitOnce(event: SenteEvent, from: ClientIdentity, reply: ((value: unknown) => boolean) | undefined, messageId: string | undefined): void {
+    if (messageId === undefined) return this.emit(event, from, reply);
+    const first = this.dedupe.admit(from.uid, from.clientId, messageId, reply);
+    if (first !== undefined) this.emit(event, from, first ?? undefined);
+  }
+
   private emit(
     event: SenteEvent,
     from: { readonly uid: string; readonly clientId: string; readonly transport: Transport; readonly request: SenteRequest },
@@ -382,6 +432,7 @@ export class SenteServer<Raw = unknown> {
 
   private expired(client: ClientConn): void {
     client.dispose();
+    this.requests.gone(client);
     if (this.clients.remove(client)) this.delivery.forget(client.uid, client.transport);
     if (client.counted && this.uids.remove(client.transport, client.uid)) this.emit([CHSK.uidportClose, client.uid], client, undefined);
   }
@@ -407,6 +458,7 @@ export class SenteServer<Raw = unknown> {
   }
 
   private async shutdown(): Promise<void> {
+    this.requests.failAll(senteError('ERR_SENTE_SERVER_CLOSED'));
     this.delivery.flush();
     await this.replies.settle(this.opts.closeTimeoutMs);
     this.delivery.flush();
@@ -415,6 +467,7 @@ export class SenteServer<Raw = unknown> {
       this.expired(client);
     }
     this.log.close();
+    this.dedupe.clear();
   }
 
   private report(error: SenteError, context: ErrorContext): void {

@@ -104,7 +104,8 @@ export class WsSession implements Session, SocketListener {
       return;
     }
     if (ev !== undefined && ev[0] === CHSK.wsPong) return;
-    this.hub.dispatch(clientEvent(ev, env.content), this.client, cbId === null ? undefined : this.replier(cbId));
+    if (env.ext?.r !== undefined) return this.hub.answer(env.ext.r, env.content, this.client);
+    this.hub.dispatch(clientEvent(ev, env.content), this.client, cbId === null ? undefined : this.replier(cbId), env.ext?.m);
   }
 
   private replier(cbId: string): (value: unknown) => boolean {

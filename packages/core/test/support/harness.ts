@@ -236,8 +236,8 @@ export class WsClient {
   }
 
   /** Sends `[content, cbId]`. */
-  send(content: unknown, cbId: unknown = null): void {
-    this.channel.receive(this.h.server.packer.pack([content, cbId]));
+  send(content: unknown, cbId: unknown = null, ext?: Readonly<Record<string, unknown>>): void {
+    this.channel.receive(this.h.server.packer.pack(ext === undefined ? [content, cbId] : [content, cbId, ext]));
   }
 
   /** Sends a raw frame. */
