@@ -134,10 +134,6 @@ export interface SenteClient {
  * nor accepts them.
  */
 
-/** True when two packed payloads are the same text or the same bytes. */
-const samePacked = (a: Packed, b: Packed): boolean =>
-  typeof a === 'string' || typeof b === 'string' ? a === b : a.length === b.length && a.every((x, i) => x === b[i]);
-
 const errorForOutcome = (outcome: string, timeoutMs: number): SenteError => {
   if (outcome === CHSK.closed) return new SenteError('ERR_SENTE_CLOSED', 'Not sent: the client is not open.');
   if (outcome === CHSK.timeout) return new SenteError('ERR_SENTE_TIMEOUT', `No reply within ${timeoutMs} ms.`);
@@ -180,7 +176,7 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
    * pushes Ajax delivered (packed, the latest 1000); after the switch, those
    * WebSocket may bring again.
    */
-  let recent: Packed[] | null = null;
+  let recent: string[] | null = null;
   let switched = false;
 
   const ctx: TransportContext = {
@@ -228,7 +224,8 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
           onError(new SenteError('ERR_SENTE_BAD_EVENT', 'Dropped a pushed event that is not a valid app event.'));
           continue;
         }
-        if (recent !== null && seenBefore(recent, packer.pack(item))) continue;
+        // A binary packer's bytes compare as their comma-separated list.
+        if (recent !== null && seenBefore(recent, String(packer.pack(item)))) continue;
         emitter.emit('event', ev);
       }
     },
@@ -254,12 +251,12 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
    * replay what an earlier socket missed): skip a WebSocket push found there
    * (and everything logged before it), and stop filtering at the first new one.
    */
-  const seenBefore = (log: Packed[], key: Packed): boolean => {
+  const seenBefore = (log: string[], key: string): boolean => {
     if (!switched) {
       if (log.push(key) > 1000) log.shift();
       return false;
     }
-    const i = log.findIndex((k) => samePacked(k, key));
+    const i = log.indexOf(key);
     if (i < 0) recent = null;
     else log.splice(0, i + 1);
     return i >= 0;
