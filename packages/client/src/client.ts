@@ -176,7 +176,7 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
    * pushes Ajax delivered (packed, the latest 1000); after the switch, those
    * WebSocket may bring again.
    */
-  let recent: string[] | null = null;
+  let recent: Array<readonly [key: string, at: number]> | null = null;
   let switched = false;
 
   const ctx: TransportContext = {
@@ -251,12 +251,12 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
    * replay what an earlier socket missed): skip a WebSocket push found there
    * (and everything logged before it), and stop filtering at the first new one.
    */
-  const seenBefore = (log: string[], key: string): boolean => {
+  const seenBefore = (log: Array<readonly [string, number]>, key: string): boolean => {
     if (!switched) {
-      if (log.push(key) > 1000) log.shift();
+      if (log.push([key, clock.now()]) > 1000) log.shift();
       return false;
     }
-    const i = log.indexOf(key);
+    const i = log.findIndex((e) => e[0] === key);
     if (i < 0) recent = null;
     else log.splice(0, i + 1);
     return i >= 0;
@@ -307,6 +307,7 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
     socket: Parameters<WsTransport['adopt']>[0],
     hs: readonly [unknown, unknown],
     pushes: readonly unknown[],
+    since: number,
   ): boolean => {
     const from = transport;
     if (from === null || from.kind !== 'ajax') return true;
@@ -317,6 +318,10 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
     switched = true;
     to.adopt(socket, hs);
     for (const batch of pushes) ctx.receiveBatch(batch);
+    // WebSocket can only repeat what Ajax delivered after the probe connected
+    // (a second of slack for Ajax arriving first): an older entry would make a
+    // new push that looks like an old one pass for a repeat.
+    if (recent !== null) recent = recent.filter((e) => e[1] >= since - 1000);
     return true;
   };
 
@@ -334,7 +339,7 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
     const Ctor = WebSocket;
     const probeMs = opts.upgradeBackoffMs;
     if (opts.type === 'auto' && Ctor !== undefined && fetch !== undefined && probeMs !== null) {
-      upgrader = createUpgrader(opts, Ctor, () => wsUrl(ctx, urls.ws), probeMs, (socket, hs, pushes) => switchToWs(Ctor, socket, hs, pushes));
+      upgrader = createUpgrader(opts, Ctor, () => wsUrl(ctx, urls.ws), probeMs, (socket, hs, pushes, since) => switchToWs(Ctor, socket, hs, pushes, since));
     }
     transport = opts.type === 'ajax' || Ctor === undefined ? ajax() : ws(Ctor);
     transport.connect();

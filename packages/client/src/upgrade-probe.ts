@@ -16,11 +16,11 @@ export interface UpgraderTimings {
 }
 
 /**
- * Offers a probe that handshook and lived `wsEarlyDeathMs`, with the push
- * batches it received meanwhile: true when the client took the socket over;
- * false to be asked again shortly (sends in flight).
+ * Offers a probe that handshook (at `since`, epoch ms) and lived
+ * `wsEarlyDeathMs`, with the push batches it received meanwhile: true when the
+ * client took the socket over; false to be asked again shortly (sends in flight).
  */
-export type ProbeReady = (socket: WebSocketLike, handshake: readonly [unknown, unknown], pushes: readonly unknown[]) => boolean;
+export type ProbeReady = (socket: WebSocketLike, handshake: readonly [unknown, unknown], pushes: readonly unknown[], since: number) => boolean;
 
 /** Background WebSocket probes while `type: 'auto'` runs on Ajax. */
 export interface Upgrader {
@@ -95,9 +95,10 @@ export function createUpgrader(
     s.binaryType = 'arraybuffer';
     let handshake: readonly [unknown, unknown] | undefined;
     const pushes: unknown[] = [];
+    let since = 0;
     const offer = (): void => {
       if (probe !== s || handshake === undefined) return;
-      if (!ready(s, handshake, pushes)) {
+      if (!ready(s, handshake, pushes, since)) {
         later(offer, OFFER_AGAIN_MS);
         return;
       }
@@ -122,6 +123,7 @@ export function createUpgrader(
           return;
         }
         handshake = content;
+        since = o.clock.now();
         later(offer, o.wsEarlyDeathMs);
       } else if (Array.isArray(content)) pushes.push(content);
       // Server pings go unanswered: a probe lives seconds, a server pings an idle socket after many.

@@ -340,6 +340,21 @@ describe('re-upgrade (type auto)', () => {
     expect(gotBehind).toEqual([1, 2, 3, 4, 1]);
   });
 
+  it('delivers a push after the switch that looks like one Ajax delivered long before the probe connected', async () => {
+    const { client, clock, fetch } = await onAjax();
+    const got: SenteEvent[] = [];
+    client.on('event', (e) => got.push(e));
+    fetch.last.respond(json.pack([[['presence/tick']], null]) as string);
+    await flush();
+    clock.advance(5000);
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    FakeWebSocket.last.handshake();
+    clock.advance(2000);
+    expect(client.state.type).toBe('ws');
+    FakeWebSocket.last.serverSend([[['presence/tick']], null]);
+    expect(got).toEqual([['presence/tick'], ['presence/tick']]);
+  });
+
   it('keeps sends in order across the switch: it waits for Ajax POSTs in flight', async () => {
     const { client, clock, fetch } = await onAjax();
     clock.advance(1000);
