@@ -392,6 +392,41 @@ describe('re-upgrade (type auto)', () => {
     expect(client.state.type).toBe('ajax');
   });
 
+  it('after a switch, a WebSocket that dies early again falls back, and the next probe waits longer', async () => {
+    const { client, clock, fetch } = await onAjax();
+    clock.advance(1000);
+    FakeWebSocket.last.handshake();
+    clock.advance(2000);
+    expect(client.state.type).toBe('ws');
+    // Reconnected after a clean close, the WebSocket dies at once: back to Ajax.
+    FakeWebSocket.last.serverClose(1001, 'going away', true);
+    FakeWebSocket.last.handshake();
+    FakeWebSocket.last.serverClose();
+    expect(client.state.lastClose?.reason).toBe('downgrading-ws-to-ajax');
+    fetch.last.respond(ajaxHandshake());
+    await flush();
+    const sockets = FakeWebSocket.instances.length;
+    clock.advance(1999);
+    expect(FakeWebSocket.instances).toHaveLength(sockets);
+    clock.advance(1);
+    expect(FakeWebSocket.instances).toHaveLength(sockets + 1);
+  });
+
+  it('never delivers what a probe that died received', async () => {
+    const { client, clock } = await onAjax();
+    const got: SenteEvent[] = [];
+    client.on('event', (e) => got.push(e));
+    clock.advance(1000);
+    FakeWebSocket.last.handshake();
+    FakeWebSocket.last.serverSend([[['chat/from-a-dead-probe']], null]);
+    FakeWebSocket.last.serverClose();
+    clock.advance(2000);
+    FakeWebSocket.last.handshake();
+    clock.advance(2000);
+    expect(client.state.type).toBe('ws');
+    expect(got).toEqual([]);
+  });
+
   it('does not probe with upgradeBackoffMs: null, and stops probing on disconnect()', async () => {
     const off = await onAjax({ upgradeBackoffMs: null });
     off.clock.advance(600_000);
