@@ -14,11 +14,10 @@ import type { ClientEventHandler, ClientEventMsg, Router, RouterOptions } from '
 import { createStateStore } from './state.js';
 import type { ClientState, StateChange } from './state.js';
 import type { Transport, TransportContext } from './transport.js';
-import { createUpgrader } from './upgrade-probe.js';
-import type { Upgrader } from './upgrade-probe.js';
+import { createProbe } from './upgrade-probe.js';
+import type { Probe, TakeProbe } from './upgrade-probe.js';
 import { chskUrls } from './urls.js';
-import { createWsTransport, wsUrl } from './ws-transport.js';
-import type { WsTransport } from './ws-transport.js';
+import { createWsTransport } from './ws-transport.js';
 
 /** The CSRF token argument: a token, a function called before each request, or `null` for none. */
 export type CsrfTokenSource = string | (() => string | null | undefined) | null | undefined;
@@ -134,10 +133,6 @@ export interface SenteClient {
  * nor accepts them.
  */
 
-/** True when two packed payloads are the same text or the same bytes. */
-const samePacked = (a: Packed, b: Packed): boolean =>
-  typeof a === 'string' || typeof b === 'string' ? a === b : a.length === b.length && a.every((x, i) => x === b[i]);
-
 const errorForOutcome = (outcome: string, timeoutMs: number): SenteError => {
   if (outcome === CHSK.closed) return new SenteError('ERR_SENTE_CLOSED', 'Not sent: the client is not open.');
   if (outcome === CHSK.timeout) return new SenteError('ERR_SENTE_TIMEOUT', `No reply within ${timeoutMs} ms.`);
@@ -168,7 +163,9 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
   const routers = new Routers<ClientEventMsg>((error) => onError(error));
   const store = createStateStore(opts.type, clock, (change) => emitter.emit('state', change));
   let transport: Transport | null = null;
-  let upgrader: Upgrader | null = null;
+  /** The background WebSocket of a re-upgrade, and how many fallbacks this connect() has seen. */
+  let probe: Probe | null = null;
+  let fallbacks = 0;
   let everHandshaken = false;
   let unloading = false;
   let unwatchPage: (() => void) | null = null;
@@ -181,7 +178,7 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
    * pushes Ajax delivered (packed, the latest 1000); after the switch, those
    * WebSocket may bring again.
    */
-  let recent: Packed[] | null = null;
+  let recent: Array<readonly [key: string, at: number]> | null = null;
   let switched = false;
 
   const ctx: TransportContext = {
@@ -229,7 +226,8 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
           onError(new SenteError('ERR_SENTE_BAD_EVENT', 'Dropped a pushed event that is not a valid app event.'));
           continue;
         }
-        if (recent !== null && seenBefore(recent, packer.pack(item))) continue;
+        // A binary packer's bytes compare as their comma-separated list.
+        if (recent !== null && seenBefore(recent, String(packer.pack(item)))) continue;
         emitter.emit('event', ev);
       }
     },
@@ -255,12 +253,12 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
    * replay what an earlier socket missed): skip a WebSocket push found there
    * (and everything logged before it), and stop filtering at the first new one.
    */
-  const seenBefore = (log: Packed[], key: Packed): boolean => {
+  const seenBefore = (log: Array<readonly [string, number]>, key: string): boolean => {
     if (!switched) {
-      if (log.push(key) > 1000) log.shift();
+      if (log.push([key, clock.now()]) > 1000) log.shift();
       return false;
     }
-    const i = log.findIndex((k) => samePacked(k, key));
+    const i = log.findIndex((e) => e[0] === key);
     if (i < 0) recent = null;
     else log.splice(0, i + 1);
     return i >= 0;
@@ -287,40 +285,42 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
     if (transport !== ws) return true;
     transport = ajax();
     transport.connect();
-    if (upgrader !== null) {
+    const probeMs = opts.upgradeBackoffMs;
+    if (probeMs !== null && WebSocket !== undefined) {
       recent = [];
       switched = false;
-      upgrader.start();
+      // Each fallback starts probing where the last one left off: a WebSocket
+      // that keeps failing soon after a switch is probed less and less often.
+      const skip = fallbacks++;
+      probe = createProbe(ctx, opts, urls.ws, WebSocket, (n) => probeMs(n + skip), takeProbe, downgrade);
     }
     return true;
   };
 
-  const ws = (Ctor: NonNullable<typeof WebSocket>): WsTransport => {
+  const ws = (Ctor: NonNullable<typeof WebSocket>): Transport => {
     if (opts.type !== 'auto' || fetch === undefined) return createWsTransport(ctx, opts, urls.ws, Ctor);
-    const t: WsTransport = createWsTransport(ctx, opts, urls.ws, Ctor, () => downgrade(t));
+    const t: Transport = createWsTransport(ctx, opts, urls.ws, Ctor, () => downgrade(t));
     return t;
   };
 
   /**
-   * Re-upgrade: hands a probe's socket the connection. Waits for Ajax POSTs in
+   * Re-upgrade: the probe becomes the transport. Waits for Ajax POSTs in
    * flight, so that sends reach the server in order; then the poll ends
    * without touching the state (the client stays open) and WebSocket goes on.
    */
-  const switchToWs = (
-    Ctor: NonNullable<typeof WebSocket>,
-    socket: Parameters<WsTransport['adopt']>[0],
-    hs: readonly [unknown, unknown],
-    pushes: readonly unknown[],
-  ): boolean => {
+  const takeProbe: TakeProbe = (to, hs, pushes, since) => {
     const from = transport;
-    if (from === null || from.kind !== 'ajax') return true;
-    if (from.busy) return false;
-    const to = ws(Ctor);
+    if (from === null || from.busy) return false;
     transport = to;
+    probe = null;
     from.disconnect(null);
     switched = true;
-    to.adopt(socket, hs);
+    ctx.handshake('ws', hs);
     for (const batch of pushes) ctx.receiveBatch(batch);
+    // WebSocket can only repeat what Ajax delivered after the probe connected
+    // (a second of slack for Ajax arriving first): an older entry would make a
+    // new push that looks like an old one pass for a repeat.
+    if (recent !== null) recent = recent.filter((e) => e[1] >= since - 1000);
     return true;
   };
 
@@ -335,12 +335,8 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
         transport?.checkHealth();
       },
     });
-    const Ctor = WebSocket;
-    const probeMs = opts.upgradeBackoffMs;
-    if (opts.type === 'auto' && Ctor !== undefined && fetch !== undefined && probeMs !== null) {
-      upgrader = createUpgrader(opts, Ctor, () => wsUrl(ctx, urls.ws), probeMs, (socket, hs, pushes) => switchToWs(Ctor, socket, hs, pushes));
-    }
-    transport = opts.type === 'ajax' || Ctor === undefined ? ajax() : ws(Ctor);
+    fallbacks = 0;
+    transport = opts.type === 'ajax' || WebSocket === undefined ? ajax() : ws(WebSocket);
     transport.connect();
   };
 
@@ -349,8 +345,8 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
     if (t === null) return false;
     transport = null;
     recent = null;
-    upgrader?.stop();
-    upgrader = null;
+    probe?.stop();
+    probe = null;
     unwatchPage?.();
     unwatchPage = null;
     const wasOpen = store.current.open;

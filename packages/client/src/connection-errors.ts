@@ -35,13 +35,14 @@ export const isTerminal = (code: string): boolean => code === 'ERR_SENTE_FORBIDD
 /** A {@link SenteError} with `code`, its hint as the message, and `status` when an HTTP answer said it. */
 export function connectionError(code: ConnectionErrorCode, status?: number, cause?: unknown): SenteError {
   // The codes are the client's own; @sente/core's SenteErrorCode does not list them yet.
-  return new SenteError(code as SenteErrorCode, HINTS[code], { ...(status === undefined ? {} : { status }), cause });
+  return new SenteError(code as SenteErrorCode, HINTS[code], { status: status as number, cause });
 }
+
+const BY_STATUS: Readonly<Record<number, ConnectionErrorCode>> = { 404: 'ERR_SENTE_NOT_FOUND', 403: 'ERR_SENTE_FORBIDDEN', 401: 'ERR_SENTE_UNAUTHORIZED' };
 
 /** The connection error an HTTP status (of an Ajax answer, or of a refused upgrade) means, if any. */
 export function errorForStatus(status: number): SenteError | undefined {
-  const code: ConnectionErrorCode | undefined =
-    status === 404 ? 'ERR_SENTE_NOT_FOUND' : status === 403 ? 'ERR_SENTE_FORBIDDEN' : status === 401 ? 'ERR_SENTE_UNAUTHORIZED' : undefined;
+  const code = BY_STATUS[status];
   return code === undefined ? undefined : connectionError(code, status);
 }
 

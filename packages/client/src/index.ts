@@ -24,6 +24,7 @@ export type {
   FetchInit,
   ResponseLike,
 } from './platform.js';
+export type { ConnectionErrorCode } from './connection-errors.js';
 export { exponentialBackoff, senteBackoff } from './backoff.js';
 export type { ExponentialBackoffOptions } from './backoff.js';
 export { SenteError, isSenteError, isCbSuccess, isCbError } from '@sente/core';

@@ -36,8 +36,8 @@ export interface TransportContext extends ReconnectorContext {
 /** A channel socket implementation: WebSocket or Ajax long-polling. */
 export interface Transport {
   readonly kind: 'ws' | 'ajax';
-  /** Starts connecting (a no-op while connected). */
-  connect(): void;
+  /** Starts connecting (a no-op while connected); `later`: after the first backoff wait. */
+  connect(later?: boolean): void;
   /**
    * Stops for good: closes, cancels every timer, fails waiting callbacks with
    * `chsk/error`. A `null` reason hands over to another transport: the state

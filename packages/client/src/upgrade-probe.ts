@@ -1,145 +1,98 @@
-import { CLOSE_CODES, decodeEnvelope, isHandshake } from '@sente/core';
-import type { Clock, Packer, TimerHandle } from '@sente/core';
-import { safeDelay } from './backoff.js';
-import type { WebSocketConstructor, WebSocketLike, WsMessageEventLike } from './platform.js';
-import { asPacked } from './transport.js';
-import { detach } from './ws-transport.js';
+import type { TimerHandle } from '@sente/core';
+import type { WebSocketConstructor } from './platform.js';
+import { createStateStore } from './state.js';
+import type { Transport, TransportContext } from './transport.js';
+import { createWsTransport } from './ws-transport.js';
+import type { WsTimings } from './ws-transport.js';
 
-/** The options {@link createUpgrader} reads (the client's resolved options). */
-export interface UpgraderTimings {
-  readonly clock: Clock;
-  readonly packer: Packer;
-  /** A probe that has not handshaken in this time failed; 0 for no limit. */
-  readonly wsConnectTimeoutMs: number;
-  /** How long a probe must live after its handshake before it is offered. */
-  readonly wsEarlyDeathMs: number;
+/** A background WebSocket transport that becomes the client's once it proves itself. */
+export interface Probe {
+  /** Stops probing; a no-op once the client took the probe over. */
+  stop(): void;
 }
 
 /**
- * Offers a probe that handshook and lived `wsEarlyDeathMs`, with the push
- * batches it received meanwhile: true when the client took the socket over;
- * false to be asked again shortly (sends in flight).
+ * Takes over a probe that handshook (at `since`, epoch ms) and lived
+ * `wsEarlyDeathMs`, with the push batches it received meanwhile: true when the
+ * client switched to it; false to be asked again shortly (sends in flight).
  */
-export type ProbeReady = (socket: WebSocketLike, handshake: readonly [unknown, unknown], pushes: readonly unknown[]) => boolean;
-
-/** Background WebSocket probes while `type: 'auto'` runs on Ajax. */
-export interface Upgrader {
-  /** Schedules probes until one is taken over or {@link Upgrader.stop} is called. */
-  start(): void;
-  /** Cancels the scheduled probe and closes a probe in progress. */
-  stop(): void;
-}
+export type TakeProbe = (probe: Transport, handshake: readonly [unknown, unknown], pushes: readonly unknown[], since: number) => boolean;
 
 /** How often a surviving probe asks again while Ajax sends are in flight. */
 const OFFER_AGAIN_MS = 50;
 
 /**
- * Re-upgrade (sente#201): probes a WebSocket in the background, with growing
- * jittered waits, and offers it once it has handshaken and lived a while. The
- * probe delivers nothing itself: a server sends each push to both transports,
- * so Ajax keeps delivering until the switch, and the client then takes from
- * the probe's pushes only those Ajax has not delivered. The attempt count survives a
- * successful switch, so a WebSocket that keeps failing soon after is probed
- * less and less often rather than flapping.
+ * Re-upgrade (sente#201): a second WebSocket transport that connects in the
+ * background on its own schedule (`backoffMs`: the first attempt waits too),
+ * with a context of its own. Until it is taken over, its state, handshakes,
+ * pushes and errors stay private: a server sends each push to both transports,
+ * so Ajax keeps delivering, and a failed probe is never the app's concern.
+ * Once it has handshaken and lived `wsEarlyDeathMs`, `take` is offered it;
+ * from then on its context is the client's, and it is an ordinary WebSocket
+ * transport (`fallback` is its way back to Ajax).
  */
-export function createUpgrader(
-  o: UpgraderTimings,
+export function createProbe(
+  ctx: TransportContext,
+  opts: WsTimings,
+  url: string,
   WebSocket: WebSocketConstructor,
-  url: () => string,
   backoffMs: (attempt: number) => number,
-  ready: ProbeReady,
-): Upgrader {
-  let attempts = 0;
-  let running = false;
+  take: TakeProbe,
+  fallback: (t: Transport) => boolean,
+): Probe {
+  const { clock } = ctx;
+  let taken = false;
   let timer: TimerHandle | undefined;
-  let probe: WebSocketLike | null = null;
+  let handshake: readonly [unknown, unknown] = [null, null];
+  let pushes: unknown[] = [];
+  let since = 0;
 
-  const later = (fn: () => void, ms: number): void => {
-    if (timer !== undefined) o.clock.clearTimeout(timer);
-    timer = o.clock.setTimeout(() => {
-      timer = undefined;
-      fn();
-    }, ms);
-  };
-
-  const end = (): void => {
-    if (timer !== undefined) o.clock.clearTimeout(timer);
+  const cancel = (): void => {
+    if (timer !== undefined) clock.clearTimeout(timer);
     timer = undefined;
-    const s = probe;
-    probe = null;
-    if (s === null) return;
-    detach(s);
-    try {
-      s.close(CLOSE_CODES.normal, 'CLOSE_NORMAL');
-    } catch {
-      // A socket that cannot even close is gone already.
-    }
+  };
+  // The probe's own state: a socket it loses takes its pending offer with it.
+  const own = createStateStore('ws', clock, (change) => {
+    if (!change.closed) return;
+    cancel();
+    pushes = [];
+  });
+
+  const offer = (): void => {
+    // Taken before the switch runs, so that whatever the switch sets off reaches the client.
+    taken = true;
+    if (take(probe, handshake, pushes, since)) return;
+    taken = false;
+    timer = clock.setTimeout(offer, OFFER_AGAIN_MS);
   };
 
-  const schedule = (): void => {
-    end();
-    if (!running) return;
-    attempts++;
-    later(dial, safeDelay(backoffMs(attempts), 300_000));
-  };
-
-  const dial = (): void => {
-    let s: WebSocketLike;
-    try {
-      s = new WebSocket(url());
-    } catch {
-      schedule();
-      return;
-    }
-    probe = s;
-    s.binaryType = 'arraybuffer';
-    let handshake: readonly [unknown, unknown] | undefined;
-    const pushes: unknown[] = [];
-    const offer = (): void => {
-      if (probe !== s || handshake === undefined) return;
-      if (!ready(s, handshake, pushes)) {
-        later(offer, OFFER_AGAIN_MS);
-        return;
-      }
-      probe = null;
-      running = false;
-    };
-    const fail = (): void => {
-      if (probe === s) schedule();
-    };
-    s.onmessage = (ev: WsMessageEventLike) => {
-      if (probe !== s) return;
-      let content: unknown;
-      try {
-        const packed = asPacked(ev.data);
-        content = packed === undefined ? undefined : decodeEnvelope(o.packer.unpack(packed))?.content;
-      } catch {
-        content = undefined;
-      }
-      if (handshake === undefined) {
-        if (!isHandshake(content)) {
-          fail();
-          return;
-        }
-        handshake = content;
-        later(offer, o.wsEarlyDeathMs);
-      } else if (Array.isArray(content)) pushes.push(content);
-      // Server pings go unanswered: a probe lives seconds, a server pings an idle socket after many.
-    };
-    s.onerror = fail;
-    s.onclose = fail;
-    if (o.wsConnectTimeoutMs > 0) later(fail, o.wsConnectTimeoutMs);
-  };
-
-  return {
-    start() {
-      if (running) return;
-      running = true;
-      schedule();
+  const probeCtx: TransportContext = {
+    ...ctx,
+    get state() {
+      return taken ? ctx.state : own;
     },
+    backoffMs: (n) => (taken ? ctx.backoffMs(n) : backoffMs(n)),
+    handshake(kind, content) {
+      if (taken) return ctx.handshake(kind, content);
+      handshake = content;
+      since = clock.now();
+      own.update({ open: true });
+      timer = clock.setTimeout(offer, opts.wsEarlyDeathMs);
+    },
+    receiveBatch(content) {
+      if (taken) ctx.receiveBatch(content);
+      else pushes.push(content);
+    },
+    report: (error) => taken && ctx.report(error),
+  };
+
+  const probe: Transport = createWsTransport(probeCtx, opts, url, WebSocket, () => taken && fallback(probe));
+  probe.connect(true);
+  return {
     stop() {
-      running = false;
-      end();
+      if (taken) return;
+      cancel();
+      probe.disconnect(null);
     },
   };
 }

@@ -39,12 +39,6 @@ export interface WsTimings {
   readonly wsEarlyDeathMs: number;
 }
 
-/** The WebSocket channel socket, which can also take over a socket a re-upgrade probe opened. */
-export interface WsTransport extends Transport {
-  /** Takes over `socket`, which delivered `handshake` and has lived long enough. */
-  adopt(socket: WebSocketLike, handshake: readonly [unknown, unknown]): void;
-}
-
 const RESERVED = [WIRE.clientId, WIRE.csrfToken, WIRE.ext] as const;
 const PING_EVENT: WireEvent = [kw(CHSK.wsPing)];
 const noop = (): void => {};
@@ -61,7 +55,7 @@ export function wsUrl(ctx: TransportContext, base: string): string {
 }
 
 /** Stops listening to a socket we let go. */
-export function detach(s: WebSocketLike): void {
+function detach(s: WebSocketLike): void {
   s.onopen = null;
   s.onmessage = null;
   s.onclose = null;
@@ -83,8 +77,9 @@ export function createWsTransport(
   url: string,
   WebSocket: WebSocketConstructor,
   onFailureBeforeHandshake?: () => boolean,
-): WsTransport {
-  const { clock, state } = ctx;
+): Transport {
+  // The state is read through ctx each time: a re-upgrade probe's context switches it.
+  const { clock } = ctx;
   const callbacks = createReplyCallbacks(clock, ctx.onError);
   let active = false;
   let everHandshaken = false;
@@ -161,9 +156,9 @@ export function createWsTransport(
     detach(s);
     closeQuietly(s, CLOSE_CODES.normal, 'CLOSE_NORMAL');
     socket = null;
-    state.update({ lastWsError: { udt: clock.now(), event: error } });
+    ctx.state.update({ lastWsError: { udt: clock.now(), event: error } });
     if (failedBeforeHandshake() || ctx.report(error)) return;
-    state.close('unexpected');
+    ctx.state.close('unexpected');
     callbacks.failAll(CHSK.error);
     if (active) reconnector.retry();
   };
@@ -237,15 +232,15 @@ export function createWsTransport(
     broken = null;
     const earlyDeath = handshaken && !survived && !ev.wasClean && !wasBroken;
     if (ev.code === CLOSE_CODES.unauthorized) {
-      state.update({ lastWsClose });
+      ctx.state.update({ lastWsClose });
       if (ctx.report(connectionError('ERR_SENTE_UNAUTHORIZED'))) return;
     }
     if ((!everHandshaken || earlyDeath) && onFailureBeforeHandshake !== undefined) {
-      state.update({ lastWsClose });
+      ctx.state.update({ lastWsClose });
       if (onFailureBeforeHandshake()) return;
     }
     // Pending replies can no longer arrive on this socket: fail them now rather than at their timeouts.
-    state.close(ev.wasClean && !wasBroken ? 'clean' : 'unexpected', { lastWsClose });
+    ctx.state.close(ev.wasClean && !wasBroken ? 'clean' : 'unexpected', { lastWsClose });
     callbacks.failAll(CHSK.error);
     // A draining or overloaded server says when to come back (close 1012, 1013, 4429).
     const hint = parseRetryHint(ev.reason);
@@ -259,7 +254,7 @@ export function createWsTransport(
     };
     s.onerror = (ev: unknown) => {
       if (socket !== s) return;
-      state.update({ lastWsError: { udt: clock.now(), event: ev } });
+      ctx.state.update({ lastWsError: { udt: clock.now(), event: ev } });
       if (handshaken || failedBeforeHandshake()) return;
       const error = errorOfWsEvent(ev);
       if (error !== undefined) ctx.report(error);
@@ -276,7 +271,7 @@ export function createWsTransport(
     try {
       s = new WebSocket(wsUrl(ctx, url));
     } catch (error) {
-      state.update({ lastWsError: { udt: clock.now(), event: error } });
+      ctx.state.update({ lastWsError: { udt: clock.now(), event: error } });
       if (!failedBeforeHandshake() && active) reconnector.retry();
       return;
     }
@@ -290,7 +285,7 @@ export function createWsTransport(
   };
 
   const ping = (): void => {
-    if (!state.current.open || socket === null || pinging) return;
+    if (!ctx.state.current.open || socket === null || pinging) return;
     const s = socket;
     pinging = true;
     send(PING_EVENT, (reply) => {
@@ -311,11 +306,12 @@ export function createWsTransport(
     return false;
   };
 
-  const connect = (): void => {
+  const connect = (later = false): void => {
     if (active) return;
     active = true;
     reconnector.reset();
-    open();
+    if (later) reconnector.retry();
+    else open();
   };
 
   const disconnect = (reason: CloseReason | null, recordClose = false): void => {
@@ -329,7 +325,7 @@ export function createWsTransport(
     socket = null;
     silent = false;
     broken = null;
-    if (reason !== null) state.close(reason, undefined, recordClose);
+    if (reason !== null) ctx.state.close(reason, undefined, recordClose);
     callbacks.failAll(CHSK.error);
     if (s !== null) {
       detach(s);
@@ -343,13 +339,6 @@ export function createWsTransport(
     connect,
     disconnect,
     send,
-    adopt(s, handshake) {
-      active = true;
-      everHandshaken = handshaken = survived = true;
-      reconnector.reset();
-      attach(s);
-      onHandshake(handshake);
-    },
     breakConnection(closeWs, wsCode) {
       const s = socket;
       if (s === null || silent) return;
@@ -364,7 +353,7 @@ export function createWsTransport(
       silent = true;
     },
     kick() {
-      if (!active || socket !== null || state.current.open) return;
+      if (!active || socket !== null || ctx.state.current.open) return;
       reconnector.cancel();
       reconnector.reset();
       open();

@@ -340,6 +340,21 @@ describe('re-upgrade (type auto)', () => {
     expect(gotBehind).toEqual([1, 2, 3, 4, 1]);
   });
 
+  it('delivers a push after the switch that looks like one Ajax delivered long before the probe connected', async () => {
+    const { client, clock, fetch } = await onAjax();
+    const got: SenteEvent[] = [];
+    client.on('event', (e) => got.push(e));
+    fetch.last.respond(json.pack([[['presence/tick']], null]) as string);
+    await flush();
+    clock.advance(5000);
+    expect(FakeWebSocket.instances).toHaveLength(2);
+    FakeWebSocket.last.handshake();
+    clock.advance(2000);
+    expect(client.state.type).toBe('ws');
+    FakeWebSocket.last.serverSend([[['presence/tick']], null]);
+    expect(got).toEqual([['presence/tick'], ['presence/tick']]);
+  });
+
   it('keeps sends in order across the switch: it waits for Ajax POSTs in flight', async () => {
     const { client, clock, fetch } = await onAjax();
     clock.advance(1000);
@@ -375,6 +390,41 @@ describe('re-upgrade (type auto)', () => {
     clock.advance(10_000);
     expect(FakeWebSocket.last.closeCalls).toEqual([{ code: 1000, reason: 'CLOSE_NORMAL' }]);
     expect(client.state.type).toBe('ajax');
+  });
+
+  it('after a switch, a WebSocket that dies early again falls back, and the next probe waits longer', async () => {
+    const { client, clock, fetch } = await onAjax();
+    clock.advance(1000);
+    FakeWebSocket.last.handshake();
+    clock.advance(2000);
+    expect(client.state.type).toBe('ws');
+    // Reconnected after a clean close, the WebSocket dies at once: back to Ajax.
+    FakeWebSocket.last.serverClose(1001, 'going away', true);
+    FakeWebSocket.last.handshake();
+    FakeWebSocket.last.serverClose();
+    expect(client.state.lastClose?.reason).toBe('downgrading-ws-to-ajax');
+    fetch.last.respond(ajaxHandshake());
+    await flush();
+    const sockets = FakeWebSocket.instances.length;
+    clock.advance(1999);
+    expect(FakeWebSocket.instances).toHaveLength(sockets);
+    clock.advance(1);
+    expect(FakeWebSocket.instances).toHaveLength(sockets + 1);
+  });
+
+  it('never delivers what a probe that died received', async () => {
+    const { client, clock } = await onAjax();
+    const got: SenteEvent[] = [];
+    client.on('event', (e) => got.push(e));
+    clock.advance(1000);
+    FakeWebSocket.last.handshake();
+    FakeWebSocket.last.serverSend([[['chat/from-a-dead-probe']], null]);
+    FakeWebSocket.last.serverClose();
+    clock.advance(2000);
+    FakeWebSocket.last.handshake();
+    clock.advance(2000);
+    expect(client.state.type).toBe('ws');
+    expect(got).toEqual([]);
   });
 
   it('does not probe with upgradeBackoffMs: null, and stops probing on disconnect()', async () => {
