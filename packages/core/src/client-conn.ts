@@ -37,6 +37,14 @@ export class ClientConn {
     private readonly hub: Hub,
   ) {
     this.outbox = new Outbox(hub.opts.maxQueuedBatches, hub.opts.maxQueuedBytes);
+    this.firstAddress = request.remoteAddress;
+  }
+
+  private readonly firstAddress: string | undefined;
+
+  /** The remote address of the request that created this client. */
+  get address(): string | undefined {
+    return this.firstAddress;
   }
 
   get context(): ErrorContext {

@@ -25,11 +25,14 @@ export const ERRORS = {
   ERR_SENTE_UNDELIVERED: { status: undefined, closeCode: undefined, message: 'Undelivered' },
   ERR_SENTE_KEEPALIVE_TIMEOUT: { status: undefined, closeCode: 4000, message: 'Keep-alive timeout' },
   ERR_SENTE_SERVER_CLOSED: { status: 503, closeCode: 1001, message: 'Server closing' },
+  ERR_SENTE_OVER_CAPACITY: { status: 503, closeCode: 1013, message: 'Over capacity' },
+  ERR_SENTE_DRAINING: { status: 503, closeCode: 1012, message: 'Server draining' },
   ERR_SENTE_NOT_FOUND: { status: 404, closeCode: undefined, message: 'Not found' },
   ERR_SENTE_CLOSED: { status: undefined, closeCode: undefined, message: 'Closed' },
   ERR_SENTE_TIMEOUT: { status: undefined, closeCode: undefined, message: 'Timeout' },
   ERR_SENTE_UNSUPPORTED: { status: undefined, closeCode: undefined, message: 'Not supported by the peer' },
   ERR_SENTE_TRANSPORT: { status: undefined, closeCode: undefined, message: 'Transport error' },
+  ERR_SENTE_BAD_REPLY: { status: undefined, closeCode: undefined, message: 'Bad reply' },
 } as const satisfies Record<string, { status: number | undefined; closeCode: number | undefined; message: string }>;
 
 /** The stable codes of every error Sente raises or answers with. */

@@ -24,7 +24,7 @@ export { systemClock, randomId } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';
 export { collectBody, payloadTooLarge } from './body.js';
 export { parseQuery, headerValue } from './request.js';
-export type { SenteRequest, SenteResponse, SenteHeaders, SenteBody } from './request.js';
+export type { SenteRequest, SenteResponse, SenteHeaders, SenteBody, SessionOf } from './request.js';
 export { textResponse, payloadHeaders, payloadResponse, errorResponse, NO_CONTENT } from './responses.js';
 export type { HttpExchange, UpgradeExchange, SocketChannel, SocketListener } from './adapter.js';
 export { mountSente, requestPath, requestSearch } from './mount.js';
@@ -34,7 +34,43 @@ export type { SecurityOptions } from './security.js';
 export { timingSafeEqual } from './timing-safe.js';
 export { isCbError, isCbSuccess } from './cb.js';
 export { SenteServer, createSenteServer } from './server.js';
-export type { ServerEventMsg, SendOptions, ServerStats, ClientAddress, Transport } from './server.js';
+export { defineContract, isBadEventReply } from './contract.js';
+export type {
+  SenteContract,
+  SchemaContract,
+  RequestSpec,
+  StandardSchemaV1,
+  ContractIssue,
+  BadEventReply,
+  ReplyOutcome,
+  IsUntyped,
+  Received,
+  Sent,
+  EventTuple,
+  EventIdOf,
+  RequestIdOf,
+  PushIdOf,
+  ServerRequestIdOf,
+  EventData,
+  PushData,
+  RequestPayload,
+  RequestReply,
+  ServerRequestPayload,
+  ServerRequestReply,
+  ClientSendEvent,
+  ClientRequestEvent,
+  ClientReply,
+  ServerPushEvent,
+  ServerRequestEvent,
+  ServerAnswer,
+  ReceivedPush,
+} from './contract.js';
+export type { TypedSenteServer, TypedServerEventMsg, ServerMsgOf, SenteServerOf } from './typed-server.js';
+export type { ServerEventMsg, SendOptions, ServerStats, ClientAddress, Transport, DrainOptions } from './server.js';
+export type { ConnectionLimits } from './admission.js';
+export type { PushLog, PushLogLimits, LogPosition, LogEntry, Recovery } from './push-log.js';
+export type { EnvelopeExt } from './envelope.js';
+export { positionedBatchEnvelope, requestEnvelope, answerEnvelope } from './envelope.js';
 export type { Delivery } from './delivery.js';
 export type { SenteServerOptions, ErrorContext } from './options.js';
 export type { ConnectedUids, ConnectedUidsChange, ConnectedUidsListener } from './connected-uids.js';

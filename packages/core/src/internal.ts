@@ -12,3 +12,5 @@ export type { Rejection } from './security.js';
 export { FakeClock, settle } from './fake-clock.js';
 export { Outbox } from './outbox.js';
 export { ERRORS } from './errors.js';
+export { contractChecks, checkInbound, runSchema, isSchema, hasSchemas, badEventReply, badEventError, badReplyError } from './contract-check.js';
+export type { ContractChecks, CheckResult } from './contract-check.js';

@@ -1,5 +1,6 @@
 import { CLOSE_CODES } from './ids.js';
-import { NO_CONTENT, payloadResponse } from './responses.js';
+import { NO_CONTENT, payloadResponse, textResponse } from './responses.js';
+import { parseRetryHint } from './retry-hint.js';
 import type { HttpExchange } from './adapter.js';
 import type { Packed } from './packer.js';
 import type { Timer } from './timers.js';
@@ -37,14 +38,16 @@ export class PollSession implements Session {
     return written;
   }
 
-  end(code: number): void {
+  end(code: number, reason: string): void {
     if (this.done) return;
-    if (code !== CLOSE_CODES.closedByServer) {
-      this.write(this.hub.packed.timeout);
+    const hint = parseRetryHint(reason);
+    if (code === CLOSE_CODES.closedByServer || hint !== undefined) {
+      this.finish();
+      // closeUser ends a poll empty; a drain answers it 503 with the hint, which the client obeys.
+      this.exchange.respond(hint === undefined ? NO_CONTENT : textResponse(503, reason, { 'retry-after': String(Math.max(1, Math.ceil(hint.afterMs / 1000))) }));
       return;
     }
-    this.finish();
-    this.exchange.respond(NO_CONTENT);
+    this.write(this.hub.packed.timeout);
   }
 
   private finish(): void {

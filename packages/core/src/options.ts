@@ -6,13 +6,25 @@ import type { Packer } from './packer.js';
 import type { SenteRequest } from './request.js';
 import type { SecurityOptions } from './security.js';
 import type { PushLogLimits } from './push-log.js';
+import type { SenteContract } from './contract.js';
+import type { ConnectionLimits } from './admission.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
 /** Options of {@link createSenteServer}: Sente's server options, in camelCase, with Sente's defaults. */
-export interface SenteServerOptions<Raw = unknown> extends SecurityOptions<Raw> {
+export interface SenteServerOptions<Raw = unknown, C extends SenteContract = SenteContract> extends SecurityOptions<Raw> {
   /** Packs every payload; must match the clients' packer. */
   packer: Packer;
+  /**
+   * The contract shared with the clients (see the typed-contracts guide): it
+   * types the router, pushes and requests; its schemas, when it has any,
+   * check what clients send (an invalid event becomes `chsk/bad-event`, an
+   * invalid request is answered with a `BadEventReply`) and the answers to
+   * server requests. For a contract that is only a type, pass it as a type
+   * argument instead.
+   * @default undefined (untyped, nothing checked)
+   */
+  contract?: C | undefined;
   /**
    * The uid of a request's user: every client of a uid receives what is sent to
    * it. Nothing (null/undefined/'') means no user: the uid is `sente/nil-uid`.
@@ -84,6 +96,13 @@ export interface SenteServerOptions<Raw = unknown> extends SecurityOptions<Raw> 
    * @default { maxEntries: 1000, maxBytes: 1048576, maxAgeMs: 120000, positionTtlMs: 600000 }
    */
   replay?: Partial<PushLogLimits> | undefined;
+  /**
+   * Admission control: the most clients this process, one uid, or one remote
+   * address may have. A new client over a limit is turned away with a retry
+   * hint: 503 + `Retry-After` on HTTP, close 1013 on WebSocket.
+   * @default {} (no limits)
+   */
+  limits?: ConnectionLimits | undefined;
   /** How long `close()` waits for handlers to answer pending Ajax replies. @default 5000 */
   closeTimeoutMs?: number | undefined;
   /**
@@ -94,6 +113,8 @@ export interface SenteServerOptions<Raw = unknown> extends SecurityOptions<Raw> 
   onError?: ((error: SenteError, context: ErrorContext) => void) | undefined;
   /** Time and timers. @default the system clock */
   clock?: Clock | undefined;
+  /** Randomness in [0, 1), for the spread of a drain. @default Math.random */
+  random?: (() => number) | undefined;
 }
 
 /** Where an error reported to `onError` happened. */

@@ -8,6 +8,13 @@ export type SenteHeaders = Readonly<Record<string, string | readonly string[] | 
 export type SenteBody = Uint8Array | string | Readonly<Record<string, unknown>>;
 
 /**
+ * The type of a framework request's session: what the request type declares
+ * for `session` (express-session's `SessionData`, `@fastify/session`'s
+ * `Session`, Koa's context), `unknown` when it declares none.
+ */
+export type SessionOf<Raw> = Raw extends { readonly session?: infer S } ? S : unknown;
+
+/**
  * The framework-neutral view of a request to the Sente path that every
  * adapter builds and every hook (`userId`, `csrfToken`, `authorized`, …)
  * receives. `raw` is the framework's own request (Express `req`, Koa `ctx`,
@@ -22,13 +29,19 @@ export interface SenteRequest<Raw = unknown> {
   readonly query: Readonly<Record<string, string>>;
   /** Request headers, lower-case names. */
   readonly headers: SenteHeaders;
-  /** The session, when the app uses a session middleware (`req.session`, `ctx.session`, …). */
-  readonly session?: unknown;
+  /**
+   * The session, when the app uses a session middleware (`req.session`,
+   * `ctx.session`, …), typed as the framework's request types declare it
+   * (see {@link SessionOf}).
+   */
+  readonly session?: SessionOf<Raw>;
   /**
    * Reads the POST body, at most `limit` bytes; throws a `ERR_SENTE_PAYLOAD_TOO_LARGE`
    * error past it (see `collectBody`). Absent on GET.
    */
   readonly readBody?: (limit: number) => Promise<SenteBody>;
+  /** The peer's IP address, when the adapter knows it (for per-address limits). */
+  readonly remoteAddress?: string | undefined;
   /** The framework's own request object. */
   readonly raw: Raw;
 }

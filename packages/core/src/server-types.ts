@@ -59,3 +59,13 @@ export interface ServerStats {
   /** The server's requests to clients waiting for an answer. */
   readonly serverRequests: number;
 }
+
+/** Options of {@link SenteServer.drain}. */
+export interface DrainOptions {
+  /** Over how long the connected clients are closed, each at a random moment. @default 10000 */
+  readonly windowMs?: number | undefined;
+  /** The delay each client is asked to wait before it reconnects. @default 5000 */
+  readonly retryAfterMs?: number | undefined;
+  /** The spread of that delay, ±. @default retryAfterMs / 2 */
+  readonly retryJitterMs?: number | undefined;
+}

@@ -17,7 +17,13 @@ import { LocalDelivery } from './delivery.js';
 import { WsSession } from './ws-session.js';
 import { PollSession } from './long-poll.js';
 import { AjaxReplies } from './ajax-replies.js';
+import { Admission, refusalReason, refusalResponse } from './admission.js';
+import type { Refusal } from './admission.js';
 import { MemoryPushLog } from './push-log.js';
+import { badEventError, badEventReply, badReplyError, checkInbound, contractChecks, runSchema } from './contract-check.js';
+import type { ContractChecks } from './contract-check.js';
+import type { SenteContract } from './contract.js';
+import type { SenteServerOf } from './typed-server.js';
 import type { PushLog } from './push-log.js';
 import type { Transport } from './client-conn.js';
 import type { Delivery } from './delivery.js';
@@ -29,10 +35,10 @@ import type { ErrorContext, ResolvedOptions, SenteServerOptions } from './option
 import type { EventHandler, Router, RouterOptions } from './router.js';
 import type { ConnectedUids, ConnectedUidsListener } from './connected-uids.js';
 import type { ClientIdentity, Hub, PackedConstants } from './hub.js';
-import type { ClientAddress, SendOptions, ServerEventMsg, ServerStats } from './server-types.js';
+import type { ClientAddress, DrainOptions, SendOptions, ServerEventMsg, ServerStats } from './server-types.js';
 
 export type { Transport } from './client-conn.js';
-export type { ServerEventMsg, SendOptions, ClientAddress, ServerStats } from './server-types.js';
+export type { ServerEventMsg, SendOptions, ClientAddress, ServerStats, DrainOptions } from './server-types.js';
 
 const IGNORE: SocketListener = { onMessage: () => {}, onDrain: () => {}, onClose: () => {} };
 
@@ -58,11 +64,15 @@ export class SenteServer<Raw = unknown> {
   private readonly log: PushLog;
   private readonly dedupe: Dedupe;
   private readonly requests: ServerRequests;
+  private readonly admission: Admission;
   private readonly replies: AjaxReplies;
+  /** The contract's schemas; `undefined` without any, so that no event pays for them. */
+  private readonly checks: ContractChecks | undefined;
   private closing: Promise<void> | undefined;
 
-  constructor(options: SenteServerOptions<Raw>) {
+  constructor(options: SenteServerOptions<Raw, SenteContract>) {
     this.opts = resolveOptions(options);
+    this.checks = contractChecks(options.contract, 'server');
     this.packer = this.opts.packer;
     this.maxPayloadBytes = this.opts.maxPayloadBytes;
     this.timers = new Timers(this.opts.clock);
@@ -93,6 +103,7 @@ export class SenteServer<Raw = unknown> {
     this.replies = new AjaxReplies(this.hub);
     this.dedupe = new Dedupe(() => clock.now(), { maxIds: 1000, ttlMs: this.opts.replay.maxAgeMs });
     this.requests = new ServerRequests(this.timers);
+    this.admission = new Admission(this.opts.limits ?? {});
   }
 
   /** The uids with at least one connected client, by transport: a live, read-only view. */
@@ -193,7 +204,12 @@ export class SenteServer<Raw = unknown> {
     if (!target.ext) throw senteError('ERR_SENTE_UNSUPPORTED', `Client ${clientId} does not take requests (a Sente client without this library's extensions)`);
     const { id, answer } = this.requests.open(target, timeoutMs);
     target.send(this.packer.pack(requestEnvelope(wire, id)));
-    return answer;
+    const schema = this.checks?.reply(event[0]);
+    if (schema === undefined) return answer;
+    const value = await answer;
+    return new Promise((resolve, reject) =>
+      runSchema(schema, value, (r) => (r.ok ? resolve(r.value) : reject(badReplyError(`answer to "${event[0]}"`, r.issues)))),
+    );
   }
 
   /** Closes every connection of `uid` (WebSockets with code 4001; parked polls end with 204). */
@@ -224,6 +240,36 @@ export class SenteServer<Raw = unknown> {
       loggedPushes: this.log.size,
       serverRequests: this.requests.size,
     };
+  }
+
+  /**
+   * Drains this process for a deploy: new connections are turned away at once
+   * (503 + `Retry-After`; a WebSocket closes with 1012 and the hint), and the
+   * clients connected now are closed over `windowMs`, each at a random moment,
+   * with a "reconnect after `retryAfterMs` ± `retryJitterMs`" hint their
+   * client obeys, so that they do not all come back at once. What was buffered
+   * for them is flushed first (and stays in the push log for their replay).
+   * Then the server closes, as {@link close} does.
+   * @example
+   * ```ts
+   * process.on('SIGTERM', () => void server.drain({ windowMs: 10_000 }).then(() => process.exit(0)));
+   * ```
+   */
+  async drain(options: DrainOptions = {}): Promise<void> {
+    if (this.closing !== undefined) return this.closing;
+    const { windowMs = 10_000, retryAfterMs = 5_000, retryJitterMs = retryAfterMs / 2 } = options;
+    const hint = { afterMs: retryAfterMs, jitterMs: retryJitterMs };
+    if (this.admission.draining === undefined) {
+      this.admission.draining = hint;
+      this.delivery.flush();
+      const reason = refusalReason({ reason: 'draining', hint });
+      const random = this.opts.random ?? Math.random;
+      for (const client of [...this.clients.all()]) {
+        this.timers.set(() => client.end(CLOSE_CODES.serviceRestart, reason), random() * windowMs);
+      }
+      await new Promise<void>((resolve) => this.timers.set(resolve, windowMs));
+    }
+    return this.close();
   }
 
   /** True once {@link close} was called. */
@@ -340,6 +386,18 @@ export class SenteServer<Raw = unknown> {
     const hs = handshake ? this.packer.pack(handshakeEnvelope(uid, data)) : undefined;
     // Hooks are async: the server may have started closing meanwhile.
     if (this.closing) return respond(errorResponse(senteError('ERR_SENTE_SERVER_CLOSED')));
+    const refusal = this.refusal(upgrade === undefined ? 'ajax' : 'ws', uid, clientId, req);
+    if (refusal !== undefined) {
+      this.report(senteError(refusal.reason === 'draining' ? 'ERR_SENTE_DRAINING' : 'ERR_SENTE_OVER_CAPACITY', `Turned away (${refusal.reason})`), { uid, clientId });
+      if (upgrade === undefined) return respond(refusalResponse(refusal));
+      // A browser cannot read an upgrade's status: the socket opens and closes with the hint.
+      accepted();
+      const code = refusal.reason === 'draining' ? CLOSE_CODES.serviceRestart : CLOSE_CODES.slowConsumer;
+      return upgrade.accept((socket) => {
+        socket.close(code, refusalReason(refusal));
+        return IGNORE;
+      });
+    }
     accepted();
     if (upgrade !== undefined) {
       return upgrade.accept((socket) => {
@@ -387,12 +445,19 @@ export class SenteServer<Raw = unknown> {
     return this.packer.pack(handshakeEnvelope(client.uid, data, ext));
   }
 
+  /** Why this request may not open a channel now: draining (every one), or a new client over a limit. */
+  private refusal(transport: Transport, uid: string, clientId: string, req: SenteRequest): Refusal | undefined {
+    if (this.admission.draining === undefined && this.clients.get(transport, uid, clientId) !== undefined) return undefined;
+    return this.admission.refusal(uid, req.remoteAddress);
+  }
+
   /** The client's record on `transport`, created when new. */
   private claim(transport: Transport, req: SenteRequest, uid: string, clientId: string): ClientConn {
     let client = this.clients.get(transport, uid, clientId);
     if (client === undefined) {
       client = new ClientConn(transport, uid, clientId, req, this.hub);
       this.clients.add(client);
+      this.admission.add(uid, client.address);
     }
     client.request = req;
     client.ext = req.query[WIRE.ext] !== undefined;
@@ -401,9 +466,31 @@ export class SenteServer<Raw = unknown> {
 
   /** {@link emit}, once per message id: a retry gets the first send's reply. */
   private emitOnce(event: SenteEvent, from: ClientIdentity, reply: ((value: unknown) => boolean) | undefined, messageId: string | undefined): void {
-    if (messageId === undefined) return this.emit(event, from, reply);
+    if (messageId === undefined) return this.receive(event, from, reply);
     const first = this.dedupe.admit(from.uid, from.clientId, messageId, reply);
-    if (first !== undefined) this.emit(event, from, first ?? undefined);
+    if (first !== undefined) this.receive(event, from, first ?? undefined);
+  }
+
+  /**
+   * A client's event, through the contract's schemas when it has any: one that
+   * fails never reaches a handler. A request gets a `BadEventReply`; an event
+   * becomes `chsk/bad-event`.
+   */
+  private receive(event: SenteEvent, from: ClientIdentity, reply: ((value: unknown) => boolean) | undefined): void {
+    const checks = this.checks;
+    if (checks === undefined || event[0] === CHSK.badEvent) return this.emit(event, from, reply);
+    const id = event[0];
+    checkInbound(
+      checks,
+      id,
+      event[1],
+      (data) => this.emit(data === event[1] ? event : [id, data], from, reply),
+      (issues) => {
+        this.report(badEventError(id, issues), { uid: from.uid, clientId: from.clientId, transport: from.transport });
+        if (reply !== undefined) reply(badEventReply(id, issues));
+        else this.emit([CHSK.badEvent, event], from, undefined);
+      },
+    );
   }
 
   private emit(
@@ -431,8 +518,10 @@ export class SenteServer<Raw = unknown> {
   }
 
   private expired(client: ClientConn): void {
+    if (this.clients.get(client.transport, client.uid, client.clientId) !== client) return;
     client.dispose();
     this.requests.gone(client);
+    this.admission.remove(client.uid, client.address);
     if (this.clients.remove(client)) this.delivery.forget(client.uid, client.transport);
     if (client.counted && this.uids.remove(client.transport, client.uid)) this.emit([CHSK.uidportClose, client.uid], client, undefined);
   }
@@ -491,6 +580,6 @@ export class SenteServer<Raw = unknown> {
  * server.send('alice', ['chat/msg', { text: 'hi' }]);
  * ```
  */
-export function createSenteServer<Raw = unknown>(options: SenteServerOptions<Raw>): SenteServer<Raw> {
-  return new SenteServer(options);
+export function createSenteServer<Raw = unknown, C extends SenteContract = SenteContract>(options: SenteServerOptions<Raw, C>): SenteServerOf<Raw, C> {
+  return new SenteServer<Raw>(options) as SenteServerOf<Raw, C>;
 }

@@ -14,6 +14,7 @@ export function fastifyRequest(request: FastifyRequest): SenteRequest<FastifyReq
     websocket: request.ws,
     query: parseQuery(requestSearch(request.url)),
     headers: request.headers,
+    remoteAddress: request.ip,
     ...(session === undefined ? {} : { session }),
     ...(request.method === 'POST' ? { readBody: (limit: number) => bodyOf(request.body, limit) } : {}),
     raw: request,

@@ -32,6 +32,7 @@ export function nodeRequest<Raw>(
     websocket,
     query: parseQuery(requestSearch(d.originalUrl ?? req.url)),
     headers: req.headers,
+    remoteAddress: req.socket?.remoteAddress,
     ...(sess === undefined ? {} : { session: sess }),
     ...(req.method === 'POST' ? { readBody: (limit: number) => readNodeBody(d, limit, parsedBody) } : {}),
     raw,

@@ -42,6 +42,7 @@ export function uwsRequest(raw: UwsRequest, websocket: boolean, session: unknown
     websocket,
     query: parseQuery(raw.query),
     headers: raw.headers,
+    remoteAddress: raw.remoteAddress,
     ...(session === undefined ? {} : { session }),
     ...(body === undefined ? {} : { readBody: (): Promise<SenteBody> => body }),
     raw,

@@ -26,6 +26,8 @@ export interface RequestInit {
   body?: SenteBody;
   /** Called when the server reads the body. */
   onReadBody?: () => void;
+  /** The peer's address. */
+  remoteAddress?: string;
 }
 
 /** A {@link SenteRequest} as an adapter would build it. */
@@ -49,6 +51,7 @@ export function request(init: RequestInit = {}): SenteRequest<string> {
             return body;
           },
         }),
+    ...(init.remoteAddress === undefined ? {} : { remoteAddress: init.remoteAddress }),
     raw: 'raw-request',
   };
 }
@@ -60,6 +63,7 @@ async function* oneChunk(body: string | Uint8Array): AsyncIterable<string | Uint
 /** Who a test client is. */
 export interface ClientInit {
   uid?: string;
+  remoteAddress?: string;
   query?: Record<string, string>;
   headers?: SenteHeaders;
   session?: unknown;
@@ -113,6 +117,7 @@ export class Harness {
   /** Opens a WebSocket for `clientId`. */
   async ws(clientId = 'c1', init: ClientInit = {}): Promise<WsClient> {
     const adapter = await this.handle({
+      ...(init.remoteAddress === undefined ? {} : { remoteAddress: init.remoteAddress }),
       websocket: true,
       query: { ...queryOf(clientId, init), ...init.query },
       headers: init.headers ?? {},
@@ -124,6 +129,7 @@ export class Harness {
   /** An Ajax GET: a handshake (with `handshake?`), or a poll. */
   async ajaxGet(clientId = 'c1', init: ClientInit & { handshake?: boolean } = {}): Promise<AjaxRequest> {
     const adapter = await this.handle({
+      ...(init.remoteAddress === undefined ? {} : { remoteAddress: init.remoteAddress }),
       query: { ...queryOf(clientId, init), ...(init.handshake ? { 'handshake?': '1' } : {}), ...init.query },
       headers: init.headers ?? {},
       session: init.session,
