@@ -69,6 +69,7 @@ export class SenteServer<Raw = unknown> {
   /** The contract's schemas; `undefined` without any, so that no event pays for them. */
   private readonly checks: ContractChecks | undefined;
   private closing: Promise<void> | undefined;
+  private readonly logged = new Set<string>();
 
   constructor(options: SenteServerOptions<Raw, SenteContract>) {
     this.opts = resolveOptions(options);
@@ -560,13 +561,32 @@ export class SenteServer<Raw = unknown> {
   }
 
   private report(error: SenteError, context: ErrorContext): void {
+    const onError = this.opts.onError;
+    if (onError === undefined) return this.logOnce(error);
     try {
-      this.opts.onError?.(error, context);
+      onError(error, context);
     } catch {
       // An error reporter that throws must not take the server down with it.
     }
   }
+
+  /** Without an `onError`, each kind of problem is logged once, so that a misconfiguration is not silent. */
+  private logOnce(error: SenteError): void {
+    if (this.logged.has(error.code)) return;
+    this.logged.add(error.code);
+    const hint = LOG_HINTS[error.code];
+    console.warn(`[sente] ${error.code}: ${error.message}${hint === undefined ? '' : ` (${hint})`}. Further ${error.code} are not logged; pass onError to see every one.`);
+  }
 }
+
+/** What to check first, for the problems a misconfiguration causes. */
+const LOG_HINTS: Partial<Record<SenteError['code'], string>> = {
+  ERR_SENTE_BAD_PACKAGE: 'do the client and the server use the same packer?',
+  ERR_SENTE_BAD_CSRF: 'does the client send the CSRF token of the session (the csrfToken option)?',
+  ERR_SENTE_BAD_ORIGIN: 'is the page origin in allowedOrigins?',
+  ERR_SENTE_NO_CLIENT_ID: 'is this a Sente client on the right path?',
+  ERR_SENTE_HOOK_FAILED: 'a hook or handler threw; see error.cause',
+};
 
 /**
  * Creates a Sente channel socket server. Adapters (`@sente/express`,

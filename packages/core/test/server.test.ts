@@ -213,3 +213,22 @@ describe('close()', () => {
     await settle();
   });
 });
+
+describe('without onError', () => {
+  it('logs each kind of problem once, with a hint, and carries on', async () => {
+    const { vi } = await import('vitest');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const h = new Harness({ onError: undefined });
+      for (let i = 0; i < 3; i++) {
+        const c = await h.ws(`c${i}`, { uid: 'alice' });
+        c.sendRaw('not json');
+        expect(c.closed?.code).toBe(1007);
+      }
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]?.[0])).toMatch(/ERR_SENTE_BAD_PACKAGE.*same packer/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
