@@ -6,7 +6,6 @@ import {
   WIRE,
   decodeEnvelope,
   isHandshake,
-  eventEnvelope,
   isCbError,
   isKeyword,
   isKeywordContent,
@@ -14,7 +13,7 @@ import {
   parseRetryAfter,
   retryDelay,
 } from '@sente/core';
-import type { Packed, TimerHandle, WireEvent } from '@sente/core';
+import type { DecodedEnvelope, EnvelopeExt, Packed, TimerHandle, WireEvent } from '@sente/core';
 import { connectionError, errorForStatus } from './connection-errors.js';
 import { asSendable } from './platform.js';
 import type { FetchInit, FetchLike, ResponseLike } from './platform.js';
@@ -22,6 +21,7 @@ import { createReconnector } from './reconnector.js';
 import { callSafely } from './reply-callbacks.js';
 import type { ReplyCallback } from './reply-callbacks.js';
 import type { CloseReason } from './state.js';
+import { clientEnvelope } from './transport.js';
 import type { Transport, TransportContext } from './transport.js';
 import { appParamsQuery, appendParam, withQuery } from './urls.js';
 
@@ -47,7 +47,7 @@ interface Post extends InFlight {
   readonly cb: ReplyCallback | undefined;
 }
 
-const GET_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.handshake, WIRE.ext] as const;
+const GET_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.handshake, WIRE.ext, WIRE.position] as const;
 const POST_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.binary, WIRE.ppstr, WIRE.ext] as const;
 const EXT = String(EXT_VERSION);
 
@@ -109,10 +109,10 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     return res.then((r) => readBody(r, packer.binary));
   };
 
-  const unpack = (packed: Packed): unknown => {
+  const unpack = (packed: Packed): DecodedEnvelope => {
     const env = decodeEnvelope(packer.unpack(packed));
     if (env === undefined) throw new SenteError('ERR_SENTE_BAD_PACKAGE', 'The Ajax response is not a Sente envelope.');
-    return env.content;
+    return env;
   };
 
   const pollFailed = (delayMs?: number): void => {
@@ -126,8 +126,10 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     clock.clearTimeout(req.timer);
     poll = null;
     let content: unknown;
+    let env: DecodedEnvelope | undefined;
     try {
-      content = unpack(body);
+      env = unpack(body);
+      content = env.content;
       if (!state.current.open && !isHandshake(content)) throw new Error('not a handshake');
     } catch (error) {
       // Before the handshake, an answer that is not one means another packer (or a proxy's page).
@@ -141,7 +143,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     if (isHandshake(content)) ctx.handshake('ajax', content);
     else {
       state.update({ open: true });
-      if (!isKeywordContent(content, CHSK.timeout)) ctx.receiveBatch(content);
+      if (!isKeywordContent(content, CHSK.timeout)) ctx.receiveBatch(content, env?.ext);
     }
     // Handlers may have disconnected (or reconnected) meanwhile.
     if (active && poll === null) startPoll();
@@ -172,6 +174,8 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     q = appendParam(q, WIRE.clientId, ctx.clientId);
     if (!state.current.open) q = appendParam(q, WIRE.handshake, '1');
     q = appendParam(q, WIRE.ext, EXT);
+    const pos = ctx.position();
+    if (pos !== undefined) q = appendParam(q, WIRE.position, pos);
     const req = inFlight({}, opts.timeoutMs);
     poll = req;
     const init: FetchInit = { method: 'GET', headers: headers(undefined), signal: req.controller.signal, cache: 'no-store' };
@@ -192,7 +196,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     const { cb } = post;
     let reply: unknown;
     try {
-      reply = unpack(body);
+      reply = unpack(body).content;
     } catch (error) {
       ctx.onError(error);
       if (cb !== undefined) callSafely(cb, CHSK.error, ctx.onError);
@@ -225,8 +229,8 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     if (cb !== undefined) callSafely(cb, CHSK.error, ctx.onError);
   };
 
-  const send = (event: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined): boolean => {
-    const packed = ctx.pack(eventEnvelope(event, cb === undefined ? null : AJAX_CB_MARKER));
+  const send = (event: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined, ext?: EnvelopeExt): boolean => {
+    const packed = ctx.pack(clientEnvelope(event, cb === undefined ? null : AJAX_CB_MARKER, ext));
     let q = appParamsQuery(ctx.params(), POST_RESERVED);
     let body: string | Uint8Array<ArrayBuffer>;
     let contentType: string;

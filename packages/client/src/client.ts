@@ -1,12 +1,14 @@
 import { CHSK, SenteError, assertEvent, fromWireEvent, isCbError, isReservedId, readHandshake, toWireEvent } from '@sente/core';
-import type { Envelope, Packed, SenteEvent } from '@sente/core';
+import type { Envelope, Packed, SenteEvent, WireEvent } from '@sente/core';
 import { createAjaxTransport } from './ajax-transport.js';
 import { createEmitter } from './emitter.js';
 import { resolveOptions } from './options.js';
 import type { SenteClientOptions } from './options.js';
 import { isTerminal } from './connection-errors.js';
 import { pageHidden, watchPage } from './page-hooks.js';
+import { createOutbox } from './outbox.js';
 import { exceedsBytes } from './payload-size.js';
+import { createPositions } from './positions.js';
 import { callSafely } from './reply-callbacks.js';
 import type { ReplyCallback } from './reply-callbacks.js';
 import { Routers } from '@sente/core/internal';
@@ -30,6 +32,13 @@ export interface HandshakeInfo {
   readonly handshakeData: unknown;
   /** True for the first handshake of this client. */
   readonly firstHandshake: boolean;
+  /**
+   * For a client that gave the server its position (a reconnect to a server
+   * with a push log): `true` when the server replays exactly what the client
+   * missed, `false` when it could not (past the log's window, or a new log):
+   * the app should refetch its state. `undefined` otherwise.
+   */
+  readonly recovered?: boolean | undefined;
 }
 
 /** The flags that `chsk/state` router messages add to the new state (Sente's transient keys). */
@@ -66,7 +75,7 @@ export interface SendOptions {
   timeoutMs?: number | undefined;
   /** Gets the reply, or `'chsk/closed'`, `'chsk/timeout'` or `'chsk/error'`. */
   cb?: ReplyCallback | undefined;
-  /** Accepted for Sente compatibility; client sends are never buffered. */
+  /** Accepted for Sente compatibility; client sends are never buffered (only queued while the client is not open). */
   flush?: boolean | undefined;
 }
 
@@ -98,8 +107,12 @@ export interface SenteClient {
   startRouter(handler: ClientEventHandler, options?: RouterOptions): Router;
   /**
    * Sends an event; `cb` gets the reply or `'chsk/closed'`, `'chsk/timeout'`,
-   * `'chsk/error'`. Returns false when the event was not handed to the
-   * transport (the client is not open). Throws `ERR_SENTE_BAD_EVENT` for an
+   * `'chsk/error'`. While the client is not open (before its first handshake,
+   * while it reconnects), the event waits in the outbox (`outbox` option) and
+   * goes out, in order, when it opens; its timeout runs meanwhile. Returns
+   * false when the event was refused: the client is stopped (`disconnect()`,
+   * or refused by the server: `cb` gets `'chsk/closed'`), or the outbox is
+   * full (`cb` gets `'chsk/error'`). Throws `ERR_SENTE_BAD_EVENT` for an
    * invalid, `chsk/*` or `sente/*` event and `ERR_SENTE_PAYLOAD_TOO_LARGE` past
    * `maxPayloadBytes` or the server's own limit (from its handshake): nothing
    * is sent and the connection stays up.
@@ -108,16 +121,23 @@ export interface SenteClient {
   /** Sends an event whose reply `cb` waits for, at most `timeoutMs`. */
   send(event: SenteEvent, timeoutMs: number, cb?: ReplyCallback): boolean;
   /**
-   * Sends an event and resolves with the reply. Rejects with a `SenteError`:
-   * `ERR_SENTE_CLOSED` (not open), `ERR_SENTE_TIMEOUT`, `ERR_SENTE_TRANSPORT`
-   * (the connection failed or ended first), or the `send` errors.
+   * Sends an event and resolves with the reply; queued, as `send`, while the
+   * client is not open. With a server of this library (not a Clojure Sente
+   * server), a request whose connection dies before the reply is sent again
+   * after the reconnect, with the same message id: the server handles it once
+   * and the retry gets the first reply. Rejects with a `SenteError`:
+   * `ERR_SENTE_CLOSED` (the client is stopped, or `disconnect()` was called
+   * while it waited), `ERR_SENTE_TIMEOUT`, `ERR_SENTE_QUEUE_OVERFLOW` (the
+   * outbox is full), `ERR_SENTE_TRANSPORT` (the connection failed or ended
+   * first, with a Sente server), or the `send` errors.
    */
   request(event: SenteEvent, timeoutMs: number): Promise<unknown>;
   /** Connects (once; `createSenteClient` does it unless `autoConnect: false`); also after the server refused the client (`lastClose.reason === 'rejected'`). */
   connect(): void;
   /**
    * Closes for good: WebSocket closed with 1000 "CLOSE_NORMAL", poll aborted,
-   * no retries, no timers, waiting callbacks get `'chsk/error'`. Returns true
+   * no retries, no timers, waiting callbacks get `'chsk/error'`, sends waiting
+   * in the outbox get `'chsk/closed'`. Returns true
    * when the client was open.
    */
   disconnect(): boolean;
@@ -161,7 +181,15 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
 
   const emitter = createEmitter<ClientEvents>(onError);
   const routers = new Routers<ClientEventMsg>((error) => onError(error));
-  const store = createStateStore(opts.type, clock, (change) => emitter.emit('state', change));
+  const store = createStateStore(opts.type, clock, (change) => {
+    emitter.emit('state', change);
+    if (change.opened) outbox.flush();
+  });
+  const positions = createPositions();
+  /** The server negotiated this library's extensions (message ids, positions, requests). */
+  let serverExt = false;
+  /** Set by `disconnect()` and a refusal: sends are refused, not queued. */
+  let stopped = false;
   let transport: Transport | null = null;
   /** The background WebSocket of a re-upgrade, and how many fallbacks this connect() has seen. */
   let probe: Probe | null = null;
@@ -207,29 +235,33 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
     handshake(kind, content) {
       const { uid, handshakeData, ext } = readHandshake(content);
       serverMaxPayloadBytes = ext?.maxPayloadBytes;
+      serverExt = ext !== undefined;
+      positions.handshake(ext);
       reported.clear();
       // Already open: a switch from Ajax back to WebSocket, not a new connection.
       const upgrade = store.current.open;
       const firstHandshake = !everHandshaken;
       everHandshaken = true;
-      store.update({ type: kind, open: true, everOpened: true, uid, handshakeData, udtNextReconnect: null });
-      if (!upgrade) emitter.emit('handshake', { uid, handshakeData, firstHandshake });
+      const r = ext?.['recovered'];
+      const recovered = typeof r === 'boolean' ? r : undefined;
+      store.update({ type: kind, open: true, everOpened: true, uid, handshakeData, udtNextReconnect: null, ...(upgrade ? {} : { recovered }) });
+      if (!upgrade) emitter.emit('handshake', { uid, handshakeData, firstHandshake, recovered });
     },
-    receiveBatch(content) {
+    position: () => positions.query(),
+    receiveBatch(content, ext) {
+      if (ext?.q !== undefined) return serverRequest(content, ext.q);
       if (!Array.isArray(content)) {
         onError(new SenteError('ERR_SENTE_BAD_PACKAGE', 'Dropped a push that is not a batch of events.'));
         return;
       }
-      for (const item of content) {
-        const ev = fromWireEvent(item);
-        if (ev === undefined || isReservedId(ev[0])) {
-          onError(new SenteError('ERR_SENTE_BAD_EVENT', 'Dropped a pushed event that is not a valid app event.'));
-          continue;
-        }
+      content.forEach((item: unknown, i) => {
+        // A server of the extensions gives positions: what is at or below ours was delivered already.
+        // A Sente server does not: a re-upgrade's WebSocket repeats the tail of what Ajax delivered.
         // A binary packer's bytes compare as their comma-separated list.
-        if (recent !== null && seenBefore(recent, String(packer.pack(item)))) continue;
-        emitter.emit('event', ev);
-      }
+        if (ext?.o !== undefined ? !positions.admit(ext.e, ext.o[i]) : recent !== null && seenBefore(recent, String(packer.pack(item)))) return;
+        const ev = validPush(item);
+        if (ev !== undefined) emitter.emit('event', ev);
+      });
     },
     onError,
     report(error) {
@@ -240,11 +272,45 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
       }
       if (!isTerminal(error.code)) return false;
       // Retrying cannot help (a refused token or credentials): stop until the app connects again.
-      halt('rejected', true);
+      stop('rejected', true);
       return true;
     },
     random: opts.random,
     hidden: pageHidden,
+  };
+
+  const validPush = (item: unknown): SenteEvent | undefined => {
+    const ev = fromWireEvent(item);
+    if (ev !== undefined && !isReservedId(ev[0])) return ev;
+    onError(new SenteError('ERR_SENTE_BAD_EVENT', 'Dropped a pushed event that is not a valid app event.'));
+    return undefined;
+  };
+
+  const outbox = createOutbox({
+    clock,
+    maxEvents: opts.outboxMaxEvents,
+    maxBytes: opts.outboxMaxBytes,
+    onError,
+    pack: ctx.pack,
+    open: () => (store.current.open ? transport : null),
+    ext: () => serverExt,
+    stopped: () => stopped,
+  });
+
+  /** A server→client request: the routers get it with a `reply`, whose answer goes back at most once. */
+  const serverRequest = (content: unknown, id: string): void => {
+    const ev = validPush(content);
+    if (ev === undefined) return;
+    let replied = false;
+    routers.dispatch({
+      ...msg(ev[0], ev[1]),
+      reply(value) {
+        if (replied) return;
+        replied = true;
+        // An answer is `[value nil {r id}]`: the value takes the event's place in the envelope.
+        outbox.submit(value as WireEvent, undefined, undefined, id);
+      },
+    });
   };
 
   /**
@@ -316,7 +382,7 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
     from.disconnect(null);
     switched = true;
     ctx.handshake('ws', hs);
-    for (const batch of pushes) ctx.receiveBatch(batch);
+    for (const [batch, ext] of pushes) ctx.receiveBatch(batch, ext);
     // WebSocket can only repeat what Ajax delivered after the probe connected
     // (a second of slack for Ajax arriving first): an older entry would make a
     // new push that looks like an old one pass for a repeat.
@@ -325,6 +391,7 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
   };
 
   const connect = (): void => {
+    stopped = false;
     if (transport !== null) return;
     unwatchPage = watchPage({
       setUnloading(u) {
@@ -354,7 +421,16 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
     return wasOpen;
   };
 
-  const send = (event: SenteEvent, a?: number | SendOptions, b?: ReplyCallback): boolean => {
+  /** Stops for good: what waits in the outbox gets `'chsk/closed'`. */
+  const stop = (reason: 'requested-disconnect' | 'rejected', recordClose = false): boolean => {
+    stopped = true;
+    const wasOpen = halt(reason, recordClose);
+    outbox.fail(CHSK.closed);
+    return wasOpen;
+  };
+
+  /** Checks and submits a send; `false` when stopped, a `SenteError` when the outbox is full. */
+  const submit = (event: SenteEvent, a?: number | SendOptions, b?: ReplyCallback): boolean | SenteError => {
     let timeoutMs: number | undefined;
     let cb: ReplyCallback | undefined;
     if (typeof a === 'object' && a !== null) {
@@ -375,11 +451,15 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
     if (cb !== undefined && timeoutMs === undefined) {
       throw new SenteError('ERR_SENTE_BAD_OPTION', 'A reply callback needs a timeoutMs, so that it is always called.');
     }
-    if (transport === null || !store.current.open) {
-      if (cb !== undefined) callSafely(cb, CHSK.closed, onError);
-      return false;
-    }
-    return transport.send(toWireEvent(event), cb, timeoutMs);
+    return outbox.submit(toWireEvent(event), cb, timeoutMs);
+  };
+
+  const send = (event: SenteEvent, a?: number | SendOptions, b?: ReplyCallback): boolean => {
+    const r = submit(event, a, b);
+    if (r === true || r === false) return r;
+    const cb = typeof a === 'object' && a !== null ? a.cb : b;
+    if (cb !== undefined) callSafely(cb, CHSK.error, onError);
+    return false;
   };
 
   const client: SenteClient = {
@@ -394,14 +474,15 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
     send,
     request(event, timeoutMs) {
       return new Promise((resolve, reject) => {
-        send(event, timeoutMs, (reply) => {
+        const r = submit(event, timeoutMs, (reply) => {
           if (isCbError(reply)) reject(errorForOutcome(reply, timeoutMs));
           else resolve(reply);
         });
+        if (r !== true && r !== false) reject(r);
       });
     },
     connect,
-    disconnect: () => halt('requested-disconnect'),
+    disconnect: () => stop('requested-disconnect'),
     reconnect() {
       halt('requested-reconnect');
       connect();

@@ -98,6 +98,16 @@ export interface SenteClientOptions {
   wrapRecvEvs?: boolean | undefined;
   /** The largest packed send, in bytes; a bigger one throws `ERR_SENTE_PAYLOAD_TOO_LARGE`. @default 1048576 */
   maxPayloadBytes?: number | undefined;
+  /**
+   * The outbox: `send` and `request` made while the client is not open
+   * (before its first handshake, while it reconnects) wait here, in order,
+   * and go out when it opens; each send's timeout runs meanwhile. Past
+   * `maxEvents` sends or `maxBytes` (packed, UTF-8) waiting, a send is
+   * refused: `request` rejects with `ERR_SENTE_QUEUE_OVERFLOW`, a `send`
+   * returns false and its `cb` gets `'chsk/error'`.
+   * @default { maxEvents: 1000, maxBytes: 1048576 }
+   */
+  outbox?: { maxEvents?: number | undefined; maxBytes?: number | undefined } | undefined;
   /** The time source and timers, for tests with fake time. @default systemClock */
   clock?: Clock | undefined;
   /** Connects at once; otherwise call `connect()`. @default true */
@@ -134,6 +144,8 @@ export interface ResolvedOptions {
   readonly ajaxTimeoutMs: number;
   readonly wrapRecvEvs: boolean;
   readonly maxPayloadBytes: number;
+  readonly outboxMaxEvents: number;
+  readonly outboxMaxBytes: number;
   readonly clock: Clock;
   readonly autoConnect: boolean;
   readonly onError: (error: unknown) => void;
@@ -195,6 +207,8 @@ export function resolveOptions(options: SenteClientOptions): ResolvedOptions {
     ajaxTimeoutMs: ms('ajaxTimeoutMs', options.ajaxTimeoutMs, 60_000),
     wrapRecvEvs: options.wrapRecvEvs ?? false,
     maxPayloadBytes,
+    outboxMaxEvents: ms('outbox.maxEvents', options.outbox?.maxEvents, 1000),
+    outboxMaxBytes: ms('outbox.maxBytes', options.outbox?.maxBytes, 1024 * 1024),
     clock: options.clock ?? systemClock,
     autoConnect: options.autoConnect ?? true,
     onError: options.onError ?? logError,

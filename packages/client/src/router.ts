@@ -14,6 +14,12 @@ export interface ClientEventMsg {
   readonly event: SenteEvent;
   /** The client it came from, to reply with `send` or read `state`. */
   readonly client: SenteClient;
+  /**
+   * Only on a server→client request (`server.request(...)`): answers it.
+   * The first call counts; later ones do nothing. A request never answered
+   * times out on the server.
+   */
+  readonly reply?: ((value: unknown) => void) | undefined;
 }
 
 /** A router's handler; a returned promise's rejection counts as a handler error. */

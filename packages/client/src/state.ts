@@ -81,6 +81,14 @@ export interface ClientState {
    * after the client connects again; `lastClose.reason === 'rejected'` says it stopped the retries.
    */
   readonly lastError: SenteError | null;
+  /**
+   * From the latest handshake, when the client gave the server its position
+   * in the push log (a reconnect, to a server of this library): `true` when
+   * the server replays exactly the pushes the client missed, `false` when it
+   * could not (the gap was longer than the log keeps, or the log was lost):
+   * the app should refetch its state. `undefined` otherwise.
+   */
+  readonly recovered: boolean | undefined;
 }
 
 /** One state change, as `on('state')` listeners receive it. */
@@ -125,6 +133,7 @@ export function createStateStore(type: ClientType, clock: Clock, emit: (change: 
     lastClose: null,
     udtNextReconnect: null,
     lastError: null,
+    recovered: undefined,
   });
 
   const update = (patch: Partial<ClientState>): void => {

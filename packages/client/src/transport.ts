@@ -1,4 +1,5 @@
-import type { Clock, Envelope, Packed, Packer, SenteError, WireEvent } from '@sente/core';
+import { eventEnvelope } from '@sente/core';
+import type { Clock, Envelope, EnvelopeExt, Packed, Packer, SenteError, WireEvent } from '@sente/core';
 import type { ReconnectorContext } from './reconnector.js';
 import type { ReplyCallback } from './reply-callbacks.js';
 import type { CloseReason, StateStore } from './state.js';
@@ -18,8 +19,13 @@ export interface TransportContext extends ReconnectorContext {
   pack(envelope: Envelope): Packed;
   /** Processes a handshake received on `transport`. */
   handshake(transport: 'ws' | 'ajax', content: readonly [unknown, unknown]): void;
-  /** Delivers a batch of pushed events. */
-  receiveBatch(content: unknown): void;
+  /**
+   * Delivers a batch of pushed events, with its envelope's extensions
+   * (positions; or `q`: a server→client request, `content` its event).
+   */
+  receiveBatch(content: unknown, ext?: EnvelopeExt): void;
+  /** The `sente-pos` query value (the position of the last push delivered), or `undefined`. */
+  position(): string | undefined;
   /** Reports an error nobody else can take. */
   onError(error: unknown): void;
   /**
@@ -46,8 +52,12 @@ export interface Transport {
   disconnect(reason: CloseReason | null, recordClose?: boolean): void;
   /** True while sends are in flight whose order a transport switch must keep (Ajax POSTs). */
   readonly busy: boolean;
-  /** Sends a validated event; `cb` (with `timeoutMs`) gets the outcome. False when not handed over. */
-  send(event: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined): boolean;
+  /**
+   * Sends a validated event; `cb` (with `timeoutMs`) gets the outcome. False
+   * when not handed over. `ext` goes as the envelope's 3rd element (a message
+   * id; or `r`: then `event` is the answer to a server→client request).
+   */
+  send(event: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined, ext?: EnvelopeExt): boolean;
   /** Breaks the connection as a network failure would. */
   breakConnection(closeWs: boolean, wsCode: number): void;
   /** Connects at once when closed and waiting to retry (the network came back). */
@@ -62,4 +72,11 @@ export function asPacked(data: unknown): Packed | undefined {
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return undefined;
+}
+
+/** A client event's envelope, with the extensions' 3rd element when there is one. */
+export function clientEnvelope(event: WireEvent, cbId: string | null, ext: EnvelopeExt | undefined): Envelope {
+  const env = eventEnvelope(event, cbId);
+  // Sente's Envelope type has 2 elements; a peer of the extensions reads a 3rd.
+  return ext === undefined ? env : ([env[0], env[1], ext] as unknown as Envelope);
 }

@@ -1,4 +1,4 @@
-import type { TimerHandle } from '@sente/core';
+import type { EnvelopeExt, TimerHandle } from '@sente/core';
 import type { WebSocketConstructor } from './platform.js';
 import { createStateStore } from './state.js';
 import type { Transport, TransportContext } from './transport.js';
@@ -16,7 +16,10 @@ export interface Probe {
  * `wsEarlyDeathMs`, with the push batches it received meanwhile: true when the
  * client switched to it; false to be asked again shortly (sends in flight).
  */
-export type TakeProbe = (probe: Transport, handshake: readonly [unknown, unknown], pushes: readonly unknown[], since: number) => boolean;
+export type TakeProbe = (probe: Transport, handshake: readonly [unknown, unknown], pushes: readonly ProbePush[], since: number) => boolean;
+
+/** A push batch a probe received before it was taken over, with its envelope's extensions. */
+export type ProbePush = readonly [content: unknown, ext: EnvelopeExt | undefined];
 
 /** How often a surviving probe asks again while Ajax sends are in flight. */
 const OFFER_AGAIN_MS = 50;
@@ -44,7 +47,7 @@ export function createProbe(
   let taken = false;
   let timer: TimerHandle | undefined;
   let handshake: readonly [unknown, unknown] = [null, null];
-  let pushes: unknown[] = [];
+  let pushes: ProbePush[] = [];
   let since = 0;
 
   const cancel = (): void => {
@@ -79,9 +82,9 @@ export function createProbe(
       own.update({ open: true });
       timer = clock.setTimeout(offer, opts.wsEarlyDeathMs);
     },
-    receiveBatch(content) {
-      if (taken) ctx.receiveBatch(content);
-      else pushes.push(content);
+    receiveBatch(content, ext) {
+      if (taken) ctx.receiveBatch(content, ext);
+      else pushes.push([content, ext]);
     },
     report: (error) => taken && ctx.report(error),
   };

@@ -7,14 +7,13 @@ import {
   WIRE,
   decodeEnvelope,
   envelopes,
-  eventEnvelope,
   isHandshake,
   isKeywordContent,
   kw,
   parseRetryHint,
   retryDelay,
 } from '@sente/core';
-import type { DecodedEnvelope, Packed, TimerHandle, WireEvent } from '@sente/core';
+import type { DecodedEnvelope, EnvelopeExt, Packed, TimerHandle, WireEvent } from '@sente/core';
 import { connectionError, errorOfWsEvent } from './connection-errors.js';
 import { Timers, createKeepAlive } from '@sente/core/internal';
 import type { KeepAlive } from '@sente/core/internal';
@@ -24,7 +23,7 @@ import { createReconnector } from './reconnector.js';
 import { callSafely, createReplyCallbacks } from './reply-callbacks.js';
 import type { ReplyCallback } from './reply-callbacks.js';
 import type { CloseReason } from './state.js';
-import { asPacked } from './transport.js';
+import { asPacked, clientEnvelope } from './transport.js';
 import type { Transport, TransportContext } from './transport.js';
 import { appParamsQuery, appendParam, withQuery } from './urls.js';
 
@@ -39,7 +38,7 @@ export interface WsTimings {
   readonly wsEarlyDeathMs: number;
 }
 
-const RESERVED = [WIRE.clientId, WIRE.csrfToken, WIRE.ext] as const;
+const RESERVED = [WIRE.clientId, WIRE.csrfToken, WIRE.ext, WIRE.position] as const;
 const PING_EVENT: WireEvent = [kw(CHSK.wsPing)];
 const noop = (): void => {};
 
@@ -51,6 +50,8 @@ export function wsUrl(ctx: TransportContext, base: string): string {
   if (token !== undefined) q = appendParam(q, WIRE.csrfToken, token);
   // Asks servers that speak this library's extensions for them; Sente servers ignore it.
   q = appendParam(q, WIRE.ext, String(EXT_VERSION));
+  const pos = ctx.position();
+  if (pos !== undefined) q = appendParam(q, WIRE.position, pos);
   return withQuery(base, q);
 }
 
@@ -219,7 +220,7 @@ export function createWsTransport(
       if (socket !== null) sendRaw(socket, (pong ??= ctx.packer.pack(envelopes.wsPong)));
       return;
     }
-    ctx.receiveBatch(content);
+    ctx.receiveBatch(content, env.ext);
   };
 
   const onClose = (s: WebSocketLike, ev: WsCloseEventLike): void => {
@@ -295,9 +296,9 @@ export function createWsTransport(
     }, opts.wsPingTimeoutMs);
   };
 
-  const send = (event: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined): boolean => {
+  const send = (event: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined, ext?: EnvelopeExt): boolean => {
     const cbId = cb === undefined ? null : callbacks.newId();
-    const packed = ctx.pack(eventEnvelope(event, cbId));
+    const packed = ctx.pack(clientEnvelope(event, cbId, ext));
     const s = socket;
     if (s !== null && cbId !== null && cb !== undefined) callbacks.add(cbId, cb, timeoutMs ?? 0);
     if (s !== null && sendRaw(s, packed)) return true;

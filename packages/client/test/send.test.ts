@@ -55,7 +55,6 @@ describe('request', () => {
 
   it('rejects with ERR_SENTE_CLOSED, ERR_SENTE_TIMEOUT and ERR_SENTE_TRANSPORT', async () => {
     const { client, clock } = harness({ type: 'ws' });
-    await expect(client.request(['chat/q'], 1000)).rejects.toMatchObject({ code: 'ERR_SENTE_CLOSED' });
     FakeWebSocket.last.handshake();
     const timedOut = client.request(['chat/q'], 1000);
     clock.advance(1000);
@@ -63,6 +62,8 @@ describe('request', () => {
     const dropped = client.request(['chat/q'], 1000);
     FakeWebSocket.last.serverClose();
     await expect(dropped).rejects.toMatchObject({ code: 'ERR_SENTE_TRANSPORT' });
+    client.disconnect();
+    await expect(client.request(['chat/q'], 1000)).rejects.toMatchObject({ code: 'ERR_SENTE_CLOSED' });
   });
 
   it('rejects, rather than throws, for a bad event', async () => {

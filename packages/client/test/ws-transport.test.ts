@@ -153,12 +153,16 @@ describe('WebSocket sends and replies', () => {
     expect(replies).toEqual(['chsk/timeout']);
   });
 
-  it('returns false and gives chsk/closed at once when not open', () => {
+  it('queues a send made before the handshake and sends it on open; after disconnect() gives chsk/closed at once', () => {
     const { client } = harness({ type: 'ws' });
     const replies: unknown[] = [];
-    expect(client.send(['chat/hello'], 1000, (r) => replies.push(r))).toBe(false);
-    expect(replies).toEqual(['chsk/closed']);
+    expect(client.send(['chat/hello'], 1000, (r) => replies.push(r))).toBe(true);
     expect(FakeWebSocket.last.sent).toEqual([]);
+    FakeWebSocket.last.handshake();
+    expect((FakeWebSocket.last.frames[0] as unknown[])[0]).toEqual(['chat/hello']);
+    client.disconnect();
+    expect(client.send(['chat/bye'], 1000, (r) => replies.push(r))).toBe(false);
+    expect(replies).toEqual(['chsk/error', 'chsk/closed']);
   });
 
   it('fails waiting callbacks with chsk/error as soon as the socket closes', () => {

@@ -1,0 +1,150 @@
+import { CHSK, SenteError, eventEnvelope, randomId } from '@sente/core';
+import type { Clock, EnvelopeExt, Envelope, Packed, TimerHandle, WireEvent } from '@sente/core';
+import { callSafely } from './reply-callbacks.js';
+import type { ReplyCallback } from './reply-callbacks.js';
+import type { Transport } from './transport.js';
+
+/** What an {@link Outbox} needs from its client. */
+export interface OutboxContext {
+  readonly clock: Clock;
+  readonly maxEvents: number;
+  readonly maxBytes: number;
+  onError(error: unknown): void;
+  /** Packs an envelope, checking the payload limits (throws `ERR_SENTE_PAYLOAD_TOO_LARGE`). */
+  pack(envelope: Envelope): Packed;
+  /** The transport, when the client is open; else `null`. */
+  open(): Transport | null;
+  /** True when the server negotiated the extensions: sends get message ids and are retried. */
+  ext(): boolean;
+  /** True once `disconnect()` or a refusal stopped the client. */
+  stopped(): boolean;
+}
+
+/** One send: an event (or, with `r`, the answer to a server→client request). */
+interface Entry {
+  readonly seq: number;
+  readonly wire: WireEvent;
+  readonly cb: ReplyCallback | undefined;
+  readonly deadline: number | undefined;
+  readonly r: string | undefined;
+  /** The message id: set at the first send to a server of the extensions, the same on every retry. */
+  m?: string;
+  bytes?: number;
+  timer?: TimerHandle;
+}
+
+/**
+ * The client's outbox (issue 8): sends made while the client is not open
+ * (before its first handshake, while it reconnects) wait here, in order,
+ * bounded by count and bytes, each with its timeout running, and go out when
+ * it opens. With a server of the extensions, a send whose connection died
+ * before its reply comes back here with its message id, so that the retry is
+ * handled once and gets the first reply.
+ */
+export interface Outbox {
+  /** Sends now, or queues; `false` when the client is stopped (`cb` got `'chsk/closed'`), a `SenteError` on overflow. */
+  submit(wire: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined, r?: string): boolean | SenteError;
+  /** Sends what waits, in order, while the client is open. */
+  flush(): void;
+  /** Gives every waiting send `outcome`, and forgets them. */
+  fail(outcome: string): void;
+  /** How many sends wait. */
+  readonly size: number;
+}
+
+const utf8 = new TextEncoder();
+
+/** Creates the outbox of a client. */
+export function createOutbox(ctx: OutboxContext): Outbox {
+  const { clock } = ctx;
+  const queue: Entry[] = [];
+  let bytes = 0;
+  let seq = 0;
+
+  const remove = (e: Entry): void => {
+    const i = queue.indexOf(e);
+    if (i >= 0) queue.splice(i, 1);
+    bytes -= e.bytes ?? 0;
+    if (e.timer !== undefined) clock.clearTimeout(e.timer);
+  };
+
+  /** Queues `e` in send order (a retry goes before what was sent after it). */
+  const enqueue = (e: Entry): void => {
+    const p = ctx.pack(eventEnvelope(e.wire, null));
+    e.bytes = typeof p === 'string' ? utf8.encode(p).byteLength : p.byteLength;
+    bytes += e.bytes;
+    let i = queue.length;
+    while (i > 0 && (queue[i - 1] as Entry).seq > e.seq) i--;
+    queue.splice(i, 0, e);
+    if (e.deadline !== undefined) {
+      e.timer = clock.setTimeout(() => {
+        remove(e);
+        if (e.cb !== undefined) callSafely(e.cb, CHSK.timeout, ctx.onError);
+      }, e.deadline - clock.now());
+    }
+  };
+
+  const dispatch = (t: Transport, e: Entry): boolean => {
+    if (e.m === undefined && e.r === undefined && ctx.ext()) e.m = randomId(16);
+    const ext: EnvelopeExt | undefined = e.r !== undefined ? { r: e.r } : e.m !== undefined ? { m: e.m } : undefined;
+    const retry = (): boolean => e.m !== undefined && !ctx.stopped() && ctx.open() === null && (e.deadline === undefined || e.deadline > clock.now());
+    const cb =
+      e.cb &&
+      ((reply: unknown): void => {
+        // The connection died before the reply: the server will handle the retry once.
+        if (reply === CHSK.error && retry()) enqueue(e);
+        else callSafely(e.cb as ReplyCallback, reply, ctx.onError);
+      });
+    const sent = t.send(e.wire, cb, e.deadline === undefined ? undefined : Math.max(0, e.deadline - clock.now()), ext);
+    if (!sent && e.cb === undefined && retry()) enqueue(e);
+    return sent;
+  };
+
+  const flush = (): void => {
+    let t: Transport | null;
+    while (queue.length > 0 && (t = ctx.open()) !== null) {
+      const e = queue[0] as Entry;
+      remove(e);
+      try {
+        dispatch(t, e);
+      } catch (error) {
+        // Over the server's own limit, which only its handshake told.
+        ctx.onError(error);
+        if (e.cb !== undefined) callSafely(e.cb, CHSK.error, ctx.onError);
+      }
+    }
+  };
+
+  return {
+    submit(wire, cb, timeoutMs, r) {
+      if (ctx.stopped()) {
+        if (cb !== undefined) callSafely(cb, CHSK.closed, ctx.onError);
+        return false;
+      }
+      const e: Entry = { seq: seq++, wire, cb, deadline: timeoutMs === undefined ? undefined : clock.now() + timeoutMs, r };
+      const t = ctx.open();
+      if (t !== null && queue.length === 0) return dispatch(t, e);
+      if (queue.length >= ctx.maxEvents) return overflow(`${ctx.maxEvents} sends`);
+      enqueue(e);
+      if (bytes > ctx.maxBytes) {
+        remove(e);
+        return overflow(`${ctx.maxBytes} bytes`);
+      }
+      return true;
+    },
+    flush,
+    fail(outcome) {
+      for (const e of queue.splice(0)) {
+        if (e.timer !== undefined) clock.clearTimeout(e.timer);
+        if (e.cb !== undefined) callSafely(e.cb, outcome, ctx.onError);
+      }
+      bytes = 0;
+    },
+    get size() {
+      return queue.length;
+    },
+  };
+}
+
+const overflow = (what: string): SenteError =>
+  new SenteError('ERR_SENTE_QUEUE_OVERFLOW', `Not sent: the outbox is full (${what} wait for the connection).`);
