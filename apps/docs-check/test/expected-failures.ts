@@ -14,15 +14,10 @@ export interface ExpectedFailure {
 }
 
 const NO_SESSION_TYPE = 'SenteRequest.session is `unknown` (req.session?.uid: TS2339) until the adapters get a typed session accessor';
-const NO_OUTBOX = 'a request right after createSenteClient rejects with ERR_SENTE_CLOSED until the client has an outbox';
 
 /** Blocks that are right, and fail only because the library lacks what they use. */
 export const PENDING_LIBRARY_FIX: readonly ExpectedFailure[] = [
   { block: 'docs/guides/express.md#1', reason: NO_SESSION_TYPE, codes: ['TS2339'] },
-  { block: 'README.md#2', reason: NO_OUTBOX, runFails: 'ERR_SENTE_CLOSED' },
-  // An uncaught SenteError in the page: Chromium reports its name and message, not its code.
-  { block: 'packages/client/README.md#1', reason: NO_OUTBOX, runFails: 'SenteError: Not sent: the client is not open.' },
-  { block: 'docs/guides/getting-started.md#2', reason: NO_OUTBOX, runFails: 'reply chsk/closed' },
 ];
 
 const CLIENT_OPTIONS = 'docs/reference/client-options.md is being rewritten by its owner: a signature, not code, it needs a <!-- fragment --> marker with `declare function`';
