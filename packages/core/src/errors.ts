@@ -31,6 +31,10 @@ export const ERRORS = {
   ERR_SENTE_CLOSED: { status: undefined, closeCode: undefined, message: 'Closed' },
   ERR_SENTE_TIMEOUT: { status: undefined, closeCode: undefined, message: 'Timeout' },
   ERR_SENTE_UNSUPPORTED: { status: undefined, closeCode: undefined, message: 'Not supported by the peer' },
+  ERR_SENTE_PACKER_MISMATCH: { status: undefined, closeCode: undefined, message: 'The server answered in another packer' },
+  ERR_SENTE_CONNECT_TIMEOUT: { status: undefined, closeCode: undefined, message: 'No handshake in time' },
+  ERR_SENTE_UNREACHABLE: { status: undefined, closeCode: undefined, message: 'Server unreachable' },
+  ERR_SENTE_FORBIDDEN: { status: 403, closeCode: undefined, message: 'Forbidden' },
   ERR_SENTE_TRANSPORT: { status: undefined, closeCode: undefined, message: 'Transport error' },
   ERR_SENTE_BAD_REPLY: { status: undefined, closeCode: undefined, message: 'Bad reply' },
 } as const satisfies Record<string, { status: number | undefined; closeCode: number | undefined; message: string }>;
