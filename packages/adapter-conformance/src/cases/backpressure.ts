@@ -76,6 +76,7 @@ export function wsBackpressureCases({ harness, wire }: CaseContext): void {
     first.pauseReading();
     const overflowed = (): boolean => t.errorCodes().includes('ERR_SENTE_QUEUE_OVERFLOW');
     const { pushed, maxQueuedBytes } = await pushUntil(t, overflowed, 8);
+    expect(t.errorCodes()).toContain('ERR_SENTE_QUEUE_OVERFLOW');
     expect(maxQueuedBytes).toBeLessThanOrEqual(BOUNDS.maxQueuedBytes + batchBytes);
     expect(t.stats().queuedBytes).toBeLessThanOrEqual(BOUNDS.maxQueuedBytes + batchBytes);
 
@@ -151,6 +152,7 @@ export function ajaxQueueBoundCases({ harness, wire }: CaseContext): void {
     const c = t.ajax({ params: { uid: 'alice' } });
     await c.handshake();
     const { pushed, maxQueuedBytes } = await pushUntil(t, () => t.errorCodes().includes('ERR_SENTE_QUEUE_OVERFLOW'), 8);
+    expect(t.errorCodes()).toContain('ERR_SENTE_QUEUE_OVERFLOW');
     expect(maxQueuedBytes).toBeLessThanOrEqual(BOUNDS.maxQueuedBytes + batchBytes);
     const seen = await pollUntil(c, pushed - 1);
     expectStrictlyIncreasing(seen);
