@@ -27,6 +27,7 @@ export const ERRORS = {
   ERR_SENTE_SERVER_CLOSED: { status: 503, closeCode: 1001, message: 'Server closing' },
   ERR_SENTE_OVER_CAPACITY: { status: 503, closeCode: 1013, message: 'Over capacity' },
   ERR_SENTE_DRAINING: { status: 503, closeCode: 1012, message: 'Server draining' },
+  ERR_SENTE_RATE_LIMITED: { status: 429, closeCode: 4429, message: 'Rate limited' },
   ERR_SENTE_NOT_FOUND: { status: 404, closeCode: undefined, message: 'Not found' },
   ERR_SENTE_CLOSED: { status: undefined, closeCode: undefined, message: 'Closed' },
   ERR_SENTE_TIMEOUT: { status: undefined, closeCode: undefined, message: 'Timeout' },

@@ -68,6 +68,7 @@ export type {
 export type { TypedSenteServer, TypedServerEventMsg, ServerMsgOf, SenteServerOf } from './typed-server.js';
 export type { ServerEventMsg, SendOptions, ServerStats, ClientAddress, Transport, DrainOptions } from './server.js';
 export type { ConnectionLimits } from './admission.js';
+export type { RateLimit, RateLimits } from './rate-limit.js';
 export type { PushLog, PushLogLimits, LogPosition, LogEntry, Recovery } from './push-log.js';
 export type { EnvelopeExt } from './envelope.js';
 export { positionedBatchEnvelope, requestEnvelope, answerEnvelope } from './envelope.js';

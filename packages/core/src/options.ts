@@ -8,6 +8,7 @@ import type { SecurityOptions } from './security.js';
 import type { PushLogLimits } from './push-log.js';
 import type { SenteContract } from './contract.js';
 import type { ConnectionLimits } from './admission.js';
+import type { RateLimits } from './rate-limit.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -103,6 +104,14 @@ export interface SenteServerOptions<Raw = unknown, C extends SenteContract = Sen
    * @default {} (no limits)
    */
   limits?: ConnectionLimits | undefined;
+  /**
+   * Rate limits on client events (token buckets per client, per uid and per
+   * event id). An event over a limit never reaches a handler: a request gets
+   * the reply `{ 'sente/error': 'ERR_SENTE_RATE_LIMITED' }`, an event becomes
+   * `chsk/bad-event`; a client that keeps sending is disconnected (4429).
+   * @default undefined (no limits)
+   */
+  rateLimits?: RateLimits | undefined;
   /** How long `close()` waits for handlers to answer pending Ajax replies. @default 5000 */
   closeTimeoutMs?: number | undefined;
   /**

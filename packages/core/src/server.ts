@@ -18,6 +18,7 @@ import { WsSession } from './ws-session.js';
 import { PollSession } from './long-poll.js';
 import { AjaxReplies } from './ajax-replies.js';
 import { Admission, refusalReason, refusalResponse } from './admission.js';
+import { RATE_LIMITED_REPLY, RateLimiter } from './rate-limit.js';
 import type { Refusal } from './admission.js';
 import { MemoryPushLog } from './push-log.js';
 import { badEventError, badEventReply, badReplyError, checkInbound, contractChecks, runSchema } from './contract-check.js';
@@ -65,6 +66,7 @@ export class SenteServer<Raw = unknown> {
   private readonly dedupe: Dedupe;
   private readonly requests: ServerRequests;
   private readonly admission: Admission;
+  private readonly limiter: RateLimiter | undefined;
   private readonly replies: AjaxReplies;
   /** The contract's schemas; `undefined` without any, so that no event pays for them. */
   private readonly checks: ContractChecks | undefined;
@@ -105,6 +107,7 @@ export class SenteServer<Raw = unknown> {
     this.dedupe = new Dedupe(() => clock.now(), { maxIds: 1000, ttlMs: this.opts.replay.maxAgeMs });
     this.requests = new ServerRequests(this.timers);
     this.admission = new Admission(this.opts.limits ?? {});
+    this.limiter = this.opts.rateLimits === undefined ? undefined : new RateLimiter(this.opts.rateLimits, () => clock.now());
   }
 
   /** The uids with at least one connected client, by transport: a live, read-only view. */
@@ -467,6 +470,7 @@ export class SenteServer<Raw = unknown> {
 
   /** {@link emit}, once per message id: a retry gets the first send's reply. */
   private emitOnce(event: SenteEvent, from: ClientIdentity, reply: ((value: unknown) => boolean) | undefined, messageId: string | undefined): void {
+    if (this.limiter !== undefined && !this.withinRate(this.limiter, event, from, reply)) return;
     if (messageId === undefined) return this.receive(event, from, reply);
     const first = this.dedupe.admit(from.uid, from.clientId, messageId, reply);
     if (first !== undefined) this.receive(event, from, first ?? undefined);
@@ -518,12 +522,26 @@ export class SenteServer<Raw = unknown> {
     if (this.uids.add(client.transport, client.uid)) this.emit([CHSK.uidportOpen, client.uid], client, undefined);
   }
 
+  /** Whether a client's event is within the rate limits; one that is not is answered here. */
+  private withinRate(limiter: RateLimiter, event: SenteEvent, from: ClientIdentity, reply: ((value: unknown) => boolean) | undefined): boolean {
+    const verdict = limiter.check(from.uid, from.clientId, event[0]);
+    if (verdict === 'ok') return true;
+    this.report(senteError('ERR_SENTE_RATE_LIMITED', `Event ${event[0]} over a rate limit (${verdict})`), { uid: from.uid, clientId: from.clientId, transport: from.transport });
+    if (reply !== undefined) reply(RATE_LIMITED_REPLY);
+    else this.emit([CHSK.badEvent, event], from, undefined);
+    if (verdict === 'hard') {
+      for (const t of ['ws', 'ajax'] as const) this.clients.get(t, from.uid, from.clientId)?.end(CLOSE_CODES.rateLimited, 'Rate limited');
+    }
+    return false;
+  }
+
   private expired(client: ClientConn): void {
     if (this.clients.get(client.transport, client.uid, client.clientId) !== client) return;
     client.dispose();
     this.requests.gone(client);
     this.admission.remove(client.uid, client.address);
     if (this.clients.remove(client)) this.delivery.forget(client.uid, client.transport);
+    this.limiter?.forget(client.uid, client.clientId, !this.hasClients(client.uid));
     if (client.counted && this.uids.remove(client.transport, client.uid)) this.emit([CHSK.uidportClose, client.uid], client, undefined);
   }
 
