@@ -1,4 +1,5 @@
 import { SenteError } from '@sente/core';
+import type { SenteErrorCode } from '@sente/core';
 
 /**
  * The codes of the connection problems the client diagnoses, each reported
@@ -33,12 +34,8 @@ export const isTerminal = (code: string): boolean => code === 'ERR_SENTE_FORBIDD
 
 /** A {@link SenteError} with `code`, its hint as the message, and `status` when an HTTP answer said it. */
 export function connectionError(code: ConnectionErrorCode, status?: number, cause?: unknown): SenteError {
-  // The codes are the client's own: @sente/core's error table does not list
-  // them (its constructor reads the table), so the error is made as a
-  // transport error and then given its code.
-  const error = new SenteError('ERR_SENTE_TRANSPORT', HINTS[code], { status: status as number, cause });
-  (error as { code: string }).code = code;
-  return error;
+  // The codes are the client's own; @sente/core's SenteErrorCode does not list them yet.
+  return new SenteError(code as SenteErrorCode, HINTS[code], { status: status as number, cause });
 }
 
 const BY_STATUS: Readonly<Record<number, ConnectionErrorCode>> = { 404: 'ERR_SENTE_NOT_FOUND', 403: 'ERR_SENTE_FORBIDDEN', 401: 'ERR_SENTE_UNAUTHORIZED' };
