@@ -49,6 +49,7 @@ export class LocalDelivery implements Delivery {
   }
 
   push(uid: string, event: WireEvent, clientId?: string): void {
+    this.hub.metrics.pushed();
     let offset: number | undefined;
     if (this.log.epochOf(uid) !== undefined) {
       if (this.sized !== event) {
@@ -90,7 +91,9 @@ export class LocalDelivery implements Delivery {
       } else {
         payload = plain === undefined ? (plain = this.pack(batch, (i) => only?.[i] === undefined, undefined, client)) : plain;
       }
-      if (payload !== null) client.push(payload);
+      if (payload === null) continue;
+      this.hub.metrics.batchSent(transport, batch.events.length);
+      client.push(payload);
     }
   }
 

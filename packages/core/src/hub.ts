@@ -3,6 +3,7 @@ import type { SenteEvent } from './event.js';
 import type { ErrorContext, ResolvedOptions } from './options.js';
 import type { Packed, Packer } from './packer.js';
 import type { Timers } from './timers.js';
+import type { ServerMetrics } from './metrics.js';
 import type { ClientConn, Transport } from './client-conn.js';
 import type { SenteRequest } from './request.js';
 
@@ -30,6 +31,7 @@ export interface Hub {
   readonly packer: Packer;
   readonly timers: Timers;
   readonly packed: PackedConstants;
+  readonly metrics: ServerMetrics;
   /**
    * Hands an event to the routers; one with a message id (a client of the
    * extensions) only the first time, a retry getting the first one's reply.

@@ -9,6 +9,7 @@ import type { PushLogLimits } from './push-log.js';
 import type { SenteContract } from './contract.js';
 import type { ConnectionLimits } from './admission.js';
 import type { RateLimits } from './rate-limit.js';
+import type { Meter } from '@opentelemetry/api';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -120,6 +121,12 @@ export interface SenteServerOptions<Raw = unknown, C extends SenteContract = Sen
    * @default undefined (ignored)
    */
   onError?: ((error: SenteError, context: ErrorContext) => void) | undefined;
+  /**
+   * The OpenTelemetry meter the server's metrics go to (see the operations
+   * guide for their names). Free when the app registers no SDK.
+   * @default the global meter `@sente/core`
+   */
+  meter?: Meter | undefined;
   /** Time and timers. @default the system clock */
   clock?: Clock | undefined;
   /** Randomness in [0, 1), for the spread of a drain. @default Math.random */

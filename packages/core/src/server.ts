@@ -19,6 +19,7 @@ import { PollSession } from './long-poll.js';
 import { AjaxReplies } from './ajax-replies.js';
 import { Admission, refusalReason, refusalResponse } from './admission.js';
 import { RATE_LIMITED_REPLY, RateLimiter } from './rate-limit.js';
+import { createMetrics } from './metrics.js';
 import type { Refusal } from './admission.js';
 import { MemoryPushLog } from './push-log.js';
 import { badEventError, badEventReply, badReplyError, checkInbound, contractChecks, runSchema } from './contract-check.js';
@@ -94,6 +95,7 @@ export class SenteServer<Raw = unknown> {
       packer: this.packer,
       timers: this.timers,
       packed,
+      metrics: createMetrics(() => this.stats(), this.opts.meter),
       dispatch: (event, from, reply, messageId) => this.emitOnce(event, from, reply, messageId),
       answer: (id, value, from) => void this.requests.answer(id, value, from),
       connected: (client) => this.connected(client),
@@ -437,7 +439,10 @@ export class SenteServer<Raw = unknown> {
    * Runs as the channel opens, so that no push falls between the replay and the queue.
    */
   private greet(client: ClientConn, plain: Packed, data: unknown): Packed {
-    if (!client.ext) return plain;
+    if (!client.ext) {
+      this.hub.metrics.handshake(client.transport, undefined);
+      return plain;
+    }
     const top = this.log.open(client.uid);
     const ext: Record<string, unknown> = { v: EXT_VERSION, maxPayloadBytes: this.maxPayloadBytes, epoch: top.epoch, offset: top.offset };
     const since = readPosition(client.request.query[WIRE.position]);
@@ -445,7 +450,9 @@ export class SenteServer<Raw = unknown> {
       const r = this.log.recover(client.uid, since, client.clientId);
       client.recover(r.recovered ? packReplay(this.hub, r.entries, r.top.epoch, client) : []);
       ext['recovered'] = r.recovered;
+      this.hub.metrics.replay(r.recovered);
     }
+    this.hub.metrics.handshake(client.transport, ext['recovered'] as boolean | undefined);
     return this.packer.pack(handshakeEnvelope(client.uid, data, ext));
   }
 
@@ -470,6 +477,7 @@ export class SenteServer<Raw = unknown> {
 
   /** {@link emit}, once per message id: a retry gets the first send's reply. */
   private emitOnce(event: SenteEvent, from: ClientIdentity, reply: ((value: unknown) => boolean) | undefined, messageId: string | undefined): void {
+    this.hub.metrics.eventReceived(from.transport);
     if (this.limiter !== undefined && !this.withinRate(this.limiter, event, from, reply)) return;
     if (messageId === undefined) return this.receive(event, from, reply);
     const first = this.dedupe.admit(from.uid, from.clientId, messageId, reply);
@@ -519,6 +527,7 @@ export class SenteServer<Raw = unknown> {
   private connected(client: ClientConn): void {
     if (client.counted) return;
     client.counted = true;
+    this.hub.metrics.connected(client.transport, 1);
     if (this.uids.add(client.transport, client.uid)) this.emit([CHSK.uidportOpen, client.uid], client, undefined);
   }
 
@@ -542,6 +551,7 @@ export class SenteServer<Raw = unknown> {
     this.admission.remove(client.uid, client.address);
     if (this.clients.remove(client)) this.delivery.forget(client.uid, client.transport);
     this.limiter?.forget(client.uid, client.clientId, !this.hasClients(client.uid));
+    if (client.counted) this.hub.metrics.connected(client.transport, -1);
     if (client.counted && this.uids.remove(client.transport, client.uid)) this.emit([CHSK.uidportClose, client.uid], client, undefined);
   }
 
@@ -579,6 +589,7 @@ export class SenteServer<Raw = unknown> {
   }
 
   private report(error: SenteError, context: ErrorContext): void {
+    this.hub.metrics.error(error.code);
     const onError = this.opts.onError;
     if (onError === undefined) return this.logOnce(error);
     try {

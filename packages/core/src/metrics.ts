@@ -1,0 +1,65 @@
+import { metrics as otel } from '@opentelemetry/api';
+import type { Attributes, Counter, Histogram, Meter, UpDownCounter } from '@opentelemetry/api';
+import type { ServerStats } from './server-types.js';
+
+/**
+ * The server's metrics, on `@opentelemetry/api`: free when no SDK is
+ * registered (the API's no-op meter), and read by whatever exporter the app
+ * registers (Prometheus, OTLP, …). Names and attributes are listed in
+ * docs/guides/operations.md.
+ */
+export interface ServerMetrics {
+  connected(transport: string, delta: 1 | -1): void;
+  handshake(transport: string, recovered: boolean | undefined): void;
+  eventReceived(transport: string): void;
+  pushed(): void;
+  batchSent(transport: string, events: number): void;
+  error(code: string): void;
+  replay(recovered: boolean): void;
+}
+
+const ATTRS = {
+  ws: Object.freeze({ transport: 'ws' }),
+  ajax: Object.freeze({ transport: 'ajax' }),
+} as Readonly<Record<string, Attributes>>;
+const attrsOf = (transport: string): Attributes => ATTRS[transport] ?? { transport };
+
+/** The metrics of a server, on `meter` (by default the global one). `stats` feeds the gauges when they are read. */
+export function createMetrics(stats: () => ServerStats, meter: Meter = otel.getMeter('@sente/core')): ServerMetrics {
+  const connections: UpDownCounter = meter.createUpDownCounter('sente.connections', { description: 'Clients connected now (tabs, devices), by transport' });
+  const handshakes: Counter = meter.createCounter('sente.handshakes', { description: 'Handshakes, by transport and recovery outcome' });
+  const events: Counter = meter.createCounter('sente.events.received', { description: 'Events received from clients, by transport' });
+  const pushes: Counter = meter.createCounter('sente.pushes', { description: 'Pushes to a uid (a broadcast counts once per uid)' });
+  const batches: Counter = meter.createCounter('sente.batches.sent', { description: 'Push batches handed to clients, by transport' });
+  const batchSize: Histogram = meter.createHistogram('sente.batch.size', { description: 'Events per push batch', unit: '{event}' });
+  const errors: Counter = meter.createCounter('sente.errors', { description: 'Problems reported to onError, by code: rejections, bad input, overflows, limits' });
+  const replays: Counter = meter.createCounter('sente.replays', { description: 'Reconnects with a position, by outcome (recovered or not)' });
+  const gauges = {
+    queuedBatches: meter.createObservableGauge('sente.queue.batches', { description: 'Push batches queued for clients' }),
+    queuedBytes: meter.createObservableGauge('sente.queue.bytes', { description: 'Bytes of the push batches queued for clients', unit: 'By' }),
+    pendingReplies: meter.createObservableGauge('sente.replies.pending', { description: 'Ajax requests waiting for a handler\'s reply' }),
+    loggedPushes: meter.createObservableGauge('sente.log.entries', { description: 'Pushes held in the push log for replay' }),
+    timers: meter.createObservableGauge('sente.timers', { description: 'Live timers of the server' }),
+  };
+  meter.addBatchObservableCallback((result) => {
+    const s = stats();
+    result.observe(gauges.queuedBatches, s.queuedBatches);
+    result.observe(gauges.queuedBytes, s.queuedBytes);
+    result.observe(gauges.pendingReplies, s.pendingReplies);
+    result.observe(gauges.loggedPushes, s.loggedPushes);
+    result.observe(gauges.timers, s.timers);
+  }, Object.values(gauges));
+  return {
+    connected: (transport, delta) => connections.add(delta, attrsOf(transport)),
+    handshake: (transport, recovered) =>
+      handshakes.add(1, { transport, recovered: recovered === undefined ? 'none' : String(recovered) }),
+    eventReceived: (transport) => events.add(1, attrsOf(transport)),
+    pushed: () => pushes.add(1),
+    batchSent: (transport, n) => {
+      batches.add(1, attrsOf(transport));
+      batchSize.record(n, attrsOf(transport));
+    },
+    error: (code) => errors.add(1, { code }),
+    replay: (recovered) => replays.add(1, { recovered: String(recovered) }),
+  };
+}

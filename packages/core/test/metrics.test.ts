@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { Harness } from './support/harness.js';
+
+/** A meter whose values a test reads on demand, as an exporter would. */
+function inMemoryMeter() {
+  const reader = new PeriodicExportingMetricReader({
+    exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
+    exportIntervalMillis: 3_600_000,
+  });
+  const provider = new MeterProvider({ readers: [reader] });
+  const read = async (): Promise<Map<string, { attributes: Record<string, unknown>; value: unknown }[]>> => {
+    const { resourceMetrics } = await reader.collect();
+    const out = new Map<string, { attributes: Record<string, unknown>; value: unknown }[]>();
+    for (const scope of resourceMetrics.scopeMetrics) {
+      for (const m of scope.metrics) out.set(m.descriptor.name, m.dataPoints.map((p) => ({ attributes: p.attributes, value: p.value })));
+    }
+    return out;
+  };
+  return { meter: provider.getMeter('test'), read, shutdown: () => provider.shutdown() };
+}
+
+describe('metrics', () => {
+  it('counts connections, handshakes, events, pushes, batches, errors and replays, and reads the queues as gauges', async () => {
+    const m = inMemoryMeter();
+    try {
+      const h = new Harness({ meter: m.meter });
+      const w = await h.ws('c1', { uid: 'alice', query: { 'sente-ext': '1' } });
+      await h.ajaxClient('a1', { uid: 'bob' });
+      w.send(['app/x', 1]);
+      h.server.send('alice', ['app/n', 1]);
+      h.server.send('alice', ['app/n', 2], { flush: true });
+      w.sendRaw('not json');
+      const epoch = (((w.frames()[0] as unknown[])[0] as unknown[])[1] as unknown[])[3] as { epoch: string };
+      await h.ws('c1', { uid: 'alice', query: { 'sente-ext': '1', 'sente-pos': `${epoch.epoch}:0` } });
+      const got = await m.read();
+      expect(got.get('sente.connections')).toEqual(
+        expect.arrayContaining([
+          { attributes: { transport: 'ws' }, value: 1 },
+          { attributes: { transport: 'ajax' }, value: 1 },
+        ]),
+      );
+      expect(got.get('sente.handshakes')).toEqual(
+        expect.arrayContaining([
+          { attributes: { transport: 'ws', recovered: 'none' }, value: 1 },
+          { attributes: { transport: 'ws', recovered: 'true' }, value: 1 },
+          { attributes: { transport: 'ajax', recovered: 'none' }, value: 1 },
+        ]),
+      );
+      expect(got.get('sente.events.received')).toEqual([{ attributes: { transport: 'ws' }, value: 1 }]);
+      expect(got.get('sente.pushes')).toEqual([{ attributes: {}, value: 2 }]);
+      expect(got.get('sente.batches.sent')).toEqual([{ attributes: { transport: 'ws' }, value: 1 }]);
+      expect(got.get('sente.errors')).toEqual([{ attributes: { code: 'ERR_SENTE_BAD_PACKAGE' }, value: 1 }]);
+      expect(got.get('sente.replays')).toEqual([{ attributes: { recovered: 'true' }, value: 1 }]);
+      expect(got.get('sente.log.entries')).toEqual([{ attributes: {}, value: 2 }]);
+      expect(got.get('sente.timers')?.[0]?.value).toBe(h.server.stats().timers);
+    } finally {
+      await m.shutdown();
+    }
+  });
+});
