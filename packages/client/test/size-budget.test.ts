@@ -89,8 +89,8 @@ describe('browser size budget', () => {
       'timingSafeEqual',
       'collectBody',
       'parseQuery',
-      'Routers',
-      'Timers',
+      'mountSente',
+      'payloadResponse',
       'senteBackoff',
       'isCbSuccess',
     ];

@@ -45,9 +45,9 @@ export type SenteErrorCode = keyof typeof ERRORS;
 
 /** Options of {@link SenteError}. */
 export interface SenteErrorOptions {
-  /** Overrides the table's HTTP status (a client-side error that carries the status it saw). */
+  /** The HTTP status it answers with, or saw (`senteError` takes it from the table). */
   status?: number | undefined;
-  /** Overrides the table's close code (a client-side error that carries the code it saw). */
+  /** The close code it closes with, or saw (`senteError` takes it from the table). */
   closeCode?: number | undefined;
   /** The underlying error. */
   cause?: unknown;
@@ -75,23 +75,29 @@ export class SenteError extends Error {
   readonly closeCode: number | undefined;
   readonly [BRAND] = true;
 
-  /** @param message The detail, for logs; peers see the table's public message. */
-  constructor(code: SenteErrorCode, message: string = ERRORS[code].message, options: SenteErrorOptions = {}) {
+  /**
+   * Prefer {@link senteError}, which takes the status and close code from the
+   * table; the class itself does not read the table, so that a browser bundle
+   * of the client does not carry it.
+   * @param message The detail, for logs; peers see the table's public message.
+   */
+  constructor(code: SenteErrorCode, message: string = code, options: SenteErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.status = options.status ?? ERRORS[code].status;
-    this.closeCode = options.closeCode ?? ERRORS[code].closeCode;
+    this.status = options.status;
+    this.closeCode = options.closeCode;
   }
+}
 
-  /** What a peer is told: the table's message (a detail may name internals). */
-  get publicMessage(): string {
-    return ERRORS[this.code].message;
-  }
+/** What a peer is told of `error`: the table's message (a detail may name internals). */
+export function publicMessage(error: SenteError): string {
+  return ERRORS[error.code]?.message ?? error.code;
 }
 
 /** The error for `code`, with `detail` for logs and the `cause`. */
 export function senteError(code: SenteErrorCode, detail?: string, cause?: unknown): SenteError {
-  return new SenteError(code, detail ?? ERRORS[code].message, cause === undefined ? {} : { cause });
+  const { status, closeCode, message } = ERRORS[code];
+  return new SenteError(code, detail ?? message, { status, closeCode, cause });
 }
 
 /** True for a {@link SenteError}, even one from another copy of `@sente/core`. */

@@ -13,8 +13,10 @@ const MAX_CLIENT_ID_LENGTH = 128;
  * the packer threw: `ERR_SENTE_BAD_PACKAGE` (400 on Ajax, 1007 on WebSocket).
  */
 export function badPackage(e: unknown): SenteError {
-  if (isSenteError(e) && e.code === 'ERR_SENTE_BAD_PACKAGE') return e;
-  return senteError('ERR_SENTE_BAD_PACKAGE', 'Bad package', e);
+  const own = isSenteError(e) && e.code === 'ERR_SENTE_BAD_PACKAGE';
+  // A packer's own error keeps its message; its status and close code are the table's.
+  if (own && e.status !== undefined && e.closeCode !== undefined) return e;
+  return senteError('ERR_SENTE_BAD_PACKAGE', own ? e.message : 'Bad package', e);
 }
 
 /** A client's event as the routers see it: reserved or invalid ones become `chsk/bad-event`. */

@@ -1,4 +1,5 @@
 import type { Packed } from './packer.js';
+import { publicMessage } from './errors.js';
 import type { SenteError } from './errors.js';
 import type { SenteResponse } from './request.js';
 
@@ -33,5 +34,5 @@ const ALLOW = Object.freeze({ allow: 'GET, POST' });
 export function errorResponse(error: SenteError): SenteResponse {
   const status = error.status ?? 500;
   const headers = error.code === 'ERR_SENTE_BAD_METHOD' ? ALLOW : undefined;
-  return textResponse(status, status >= 500 ? error.publicMessage : error.message, headers);
+  return textResponse(status, status >= 500 ? publicMessage(error) : error.message, headers);
 }

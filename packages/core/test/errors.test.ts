@@ -30,7 +30,7 @@ describe('the error table', () => {
     expect(e).toMatchObject({ code: 'ERR_SENTE_BAD_PACKAGE', status: 400, closeCode: 1007, message: 'Bad package: no ppstr' });
     expect(senteError('ERR_SENTE_PAYLOAD_TOO_LARGE')).toMatchObject({ status: 413, closeCode: 1009, message: 'Payload too large' });
     for (const code of Object.keys(ERRORS) as SenteErrorCode[]) {
-      const err = new SenteError(code);
+      const err = senteError(code);
       expect([err.status, err.closeCode, err.message]).toEqual([ERRORS[code].status, ERRORS[code].closeCode, ERRORS[code].message]);
     }
   });
