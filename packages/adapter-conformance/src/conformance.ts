@@ -14,6 +14,7 @@ import { securityCases } from './cases/security.js';
 import { ajaxBadInputCases, clientIdCases, wsBadInputCases } from './cases/bad-input.js';
 import { lifecycleCases } from './cases/lifecycle.js';
 import { clientCases } from './cases/client.js';
+import { deliveryCases } from './cases/delivery.js';
 import { clientIdClashCases } from './cases/client-id-clash.js';
 import { ajaxQueueBoundCases, wsBackpressureCases } from './cases/backpressure.js';
 import { ajaxRawRequestCases, wrongPathUpgradeCases } from './cases/raw-requests.js';
@@ -73,6 +74,7 @@ function transportCases(ctx: CaseContext, transport: Transport): void {
     clientIdClashCases(ctx, transport, transport);
   });
   describe('backpressure', () => (transport === 'ws' ? wsBackpressureCases(ctx) : ajaxQueueBoundCases(ctx)));
+  describe('nothing lost', () => deliveryCases(ctx, transport));
   if (transport === 'ws') describe('keep-alive', () => keepAliveCases(ctx));
   else describe('long-poll', () => longPollCases(ctx));
   describe('connected uids', () => {

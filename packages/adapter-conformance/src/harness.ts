@@ -119,9 +119,12 @@ export class TestServer {
     return c;
   }
 
-  /** A real `@sente/client` (on `ws` and `fetch`) with the suite's packer; disconnected after the test. */
-  client(options: SenteClientOptions = {}): SenteClient {
-    const c = createSenteClient(this.url, null, {
+  /**
+   * A real `@sente/client` (on `ws` and `fetch`) with the suite's packer; disconnected after the test.
+   * `url` points it elsewhere (a proxy in front of the server).
+   */
+  client(options: SenteClientOptions = {}, url: string = this.url): SenteClient {
+    const c = createSenteClient(url, null, {
       WebSocket,
       packer: this.wire.packer,
       onError: (e) => this.clientErrors.push(e),

@@ -9,8 +9,8 @@ import { createSenteClient } from '../src/index.js';
 import type { ClientType, HandshakeInfo, SenteClient, SenteClientOptions } from '../src/index.js';
 import { startServer, waitFor } from './support/server.js';
 import type { TestServer } from './support/server.js';
-import { startProxy } from './support/tcp-proxy.js';
-import type { TcpProxy } from './support/tcp-proxy.js';
+import { startProxy } from '@sente/adapter-conformance/tcp-proxy';
+import type { TcpProxy } from '@sente/adapter-conformance/tcp-proxy';
 
 let server: TestServer | undefined;
 let proxy: TcpProxy | undefined;

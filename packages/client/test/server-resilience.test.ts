@@ -10,8 +10,8 @@ import { handshakeFrame, startRawServer } from './support/raw-servers.js';
 import type { RawServer } from './support/raw-servers.js';
 import { startServer, waitFor } from './support/server.js';
 import type { TestServer } from './support/server.js';
-import { startProxy } from './support/tcp-proxy.js';
-import type { TcpProxy } from './support/tcp-proxy.js';
+import { startProxy } from '@sente/adapter-conformance/tcp-proxy';
+import type { TcpProxy } from '@sente/adapter-conformance/tcp-proxy';
 
 let server: TestServer | undefined;
 let raw: RawServer | undefined;
