@@ -9,6 +9,7 @@ export const ERRORS = {
   ERR_SENTE_BAD_OPTION: { status: undefined, closeCode: undefined, message: 'Bad option' },
   ERR_SENTE_NO_CLIENT_ID: { status: 400, closeCode: undefined, message: 'Missing client id' },
   ERR_SENTE_BAD_METHOD: { status: 405, closeCode: undefined, message: 'Method not allowed' },
+  ERR_SENTE_BAD_UPGRADE: { status: 426, closeCode: undefined, message: 'Upgrade Required' },
   ERR_SENTE_BAD_CSRF: { status: 403, closeCode: undefined, message: 'Bad CSRF token' },
   ERR_SENTE_BAD_ORIGIN: { status: 403, closeCode: undefined, message: 'Unauthorized origin' },
   ERR_SENTE_UNAUTHORIZED: { status: 401, closeCode: 4401, message: 'Unauthorized request' },

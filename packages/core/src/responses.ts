@@ -25,6 +25,7 @@ export function payloadResponse(payload: Packed): SenteResponse {
 export const NO_CONTENT: SenteResponse = Object.freeze({ status: 204, headers: Object.freeze({ 'cache-control': 'no-store' }), body: '' });
 
 const ALLOW = Object.freeze({ allow: 'GET, POST' });
+const WS_VERSION = Object.freeze({ 'sec-websocket-version': '13' });
 
 /**
  * The answer to a request refused with `error`: its status from the error
@@ -33,6 +34,6 @@ const ALLOW = Object.freeze({ allow: 'GET, POST' });
  */
 export function errorResponse(error: SenteError): SenteResponse {
   const status = error.status ?? 500;
-  const headers = error.code === 'ERR_SENTE_BAD_METHOD' ? ALLOW : undefined;
+  const headers = error.code === 'ERR_SENTE_BAD_METHOD' ? ALLOW : error.code === 'ERR_SENTE_BAD_UPGRADE' ? WS_VERSION : undefined;
   return textResponse(status, status >= 500 ? publicMessage(error) : error.message, headers);
 }

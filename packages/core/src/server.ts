@@ -7,6 +7,7 @@ import { Dedupe } from './dedupe.js';
 import { ServerRequests } from './server-requests.js';
 import { checkRequest } from './security.js';
 import { errorResponse, payloadResponse } from './responses.js';
+import { headerValue } from './request.js';
 import { resolveOptions } from './options.js';
 import { answerPost, readPost } from './post.js';
 import { Timers } from './timers.js';
@@ -344,6 +345,10 @@ export class SenteServer<Raw = unknown> {
     // Methods are case-sensitive (RFC 9110): `get` is not GET.
     const post = req.method === 'POST' && upgrade === undefined;
     if (req.method !== 'GET' && !post) return refuse(senteError('ERR_SENTE_BAD_METHOD', 'Method not allowed'));
+    // RFC 6455 §4.2.2: only version 13, and a refusal names it (some servers upgrade anything).
+    if (upgrade !== undefined && headerValue(req.headers, 'sec-websocket-version') !== '13') {
+      return refuse(senteError('ERR_SENTE_BAD_UPGRADE', 'Unsupported Sec-WebSocket-Version'));
+    }
     // A GET names its client up front, and Sente checks it first. A POST names it
     // in its body, which is read only once the request has passed the checks.
     if (!post) {

@@ -203,7 +203,7 @@ describe('close()', () => {
     adapter.accept = (o) => {
       open = o as typeof open;
     };
-    await h.server.handleUpgrade({ method: 'GET', websocket: true, query: { 'client-id': 'c1', uid: 'alice' }, headers: {}, raw: 'r' }, adapter);
+    await h.server.handleUpgrade({ method: 'GET', websocket: true, query: { 'client-id': 'c1', uid: 'alice' }, headers: { 'sec-websocket-version': '13' }, raw: 'r' }, adapter);
     await h.server.close();
     const ch = new FakeChannel('ws');
     ch.attach(open!(ch) as Parameters<typeof ch.attach>[0]);

@@ -338,3 +338,16 @@ describe('superseded WebSockets', () => {
     expect(c2.pushes()).toContainEqual([[['chat/msg', 1]], null]);
   });
 });
+
+describe('the upgrade request', () => {
+  it('refuses a Sec-WebSocket-Version other than 13 with 426 and the version it speaks', async () => {
+    const h = new Harness();
+    for (const v of ['12', 'abc', undefined]) {
+      const r = await h.handle({ websocket: true, query: { 'client-id': 'c1', uid: 'alice' }, headers: { 'sec-websocket-version': v } });
+      expect(r.response?.status).toBe(426);
+      expect(r.response?.headers?.['sec-websocket-version']).toBe('13');
+    }
+    expect(h.errorCodes()).toEqual(['ERR_SENTE_BAD_UPGRADE', 'ERR_SENTE_BAD_UPGRADE', 'ERR_SENTE_BAD_UPGRADE']);
+    expect(h.server.stats().wsClients).toBe(0);
+  });
+});

@@ -37,7 +37,8 @@ export function request(init: RequestInit = {}): SenteRequest<string> {
     method: init.method ?? 'GET',
     websocket: init.websocket ?? false,
     query: init.query ?? {},
-    headers: init.headers ?? {},
+    // What every WebSocket client sends (RFC 6455); a test that means otherwise says so.
+    headers: init.websocket ? { 'sec-websocket-version': '13', ...init.headers } : (init.headers ?? {}),
     ...(init.session === undefined ? {} : { session: init.session }),
     ...(body === undefined
       ? {}
