@@ -1,5 +1,5 @@
-import { CHSK, SenteError, assertEvent, fromWireEvent, isCbError, isReservedId, readHandshake, toWireEvent } from '@sente/core';
-import type { Envelope, Packed, SenteEvent, WireEvent } from '@sente/core';
+import { CHSK, SenteError, assertEvent, fromWireEvent, isBadEventReply, isCbError, isReservedId, readHandshake, toWireEvent } from '@sente/core';
+import type { Envelope, Packed, SenteContract, SenteEvent, WireEvent } from '@sente/core';
 import { createAjaxTransport } from './ajax-transport.js';
 import { createEmitter } from './emitter.js';
 import { resolveOptions } from './options.js';
@@ -11,7 +11,7 @@ import { exceedsBytes } from './payload-size.js';
 import { createPositions } from './positions.js';
 import { callSafely } from './reply-callbacks.js';
 import type { ReplyCallback } from './reply-callbacks.js';
-import { Routers } from '@sente/core/internal';
+import { Routers, badEventError } from '@sente/core/internal';
 import type { ClientEventHandler, ClientEventMsg, Router, RouterOptions } from './router.js';
 import { createStateStore } from './state.js';
 import type { ClientState, StateChange } from './state.js';
@@ -20,6 +20,8 @@ import { createProbe } from './upgrade-probe.js';
 import type { Probe, TakeProbe } from './upgrade-probe.js';
 import { chskUrls } from './urls.js';
 import { createWsTransport } from './ws-transport.js';
+import type { ContractOption, SenteClientOf } from './typed-client.js';
+import { withContract } from './validation.js';
 
 /** The CSRF token argument: a token, a function called before each request, or `null` for none. */
 export type CsrfTokenSource = string | (() => string | null | undefined) | null | undefined;
@@ -173,7 +175,11 @@ const errorForOutcome = (outcome: string, timeoutMs: number): SenteError => {
  * const reply = await client.request(['chat/hello', { text: 'hi' }], 5000);
  * ```
  */
-export function createSenteClient(path: string, csrfToken: CsrfTokenSource, options: SenteClientOptions = {}): SenteClient {
+export function createSenteClient<C extends SenteContract = SenteContract>(
+  path: string,
+  csrfToken: CsrfTokenSource,
+  options: SenteClientOptions & ContractOption<C> = {},
+): SenteClientOf<C> {
   const opts = resolveOptions(options);
   const { clock, packer, onError, WebSocket, fetch } = opts;
   const location = (globalThis as { location?: { href?: string } }).location;
@@ -476,6 +482,8 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
       return new Promise((resolve, reject) => {
         const r = submit(event, timeoutMs, (reply) => {
           if (isCbError(reply)) reject(errorForOutcome(reply, timeoutMs));
+          // A server's contract refused the payload: the handler never saw it.
+          else if (isBadEventReply(reply)) reject(badEventError(reply.id, reply.issues));
           else resolve(reply);
         });
         if (r !== true && r !== false) reject(r);
@@ -513,5 +521,5 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
   emitter.on('event', (ev) => {
     if (routers.size > 0) routers.dispatch(opts.wrapRecvEvs ? msg(CHSK.recv, ev) : { id: ev[0], data: ev[1], event: ev, client });
   });
-  return client;
+  return withContract(client, options.contract, onError) as SenteClientOf<C>;
 }

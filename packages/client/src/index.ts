@@ -11,6 +11,7 @@ export type {
   BreakConnectionOptions,
 } from './client.js';
 export type { SenteClientOptions } from './options.js';
+export type { TypedSenteClient, SenteClientOf, TypedClientEventMsg, TypedClientEvents, TypedSendOptions, ContractOption } from './typed-client.js';
 export type { ClientState, ClientType, CloseReason, StateChange, WsErrorInfo, WsCloseInfo, CloseInfo } from './state.js';
 export type { ClientEventMsg, ClientEventHandler, RouterOptions, Router } from './router.js';
 export type { ReplyCallback } from './reply-callbacks.js';
@@ -27,5 +28,5 @@ export type {
 export type { ConnectionErrorCode } from './connection-errors.js';
 export { exponentialBackoff, senteBackoff } from './backoff.js';
 export type { ExponentialBackoffOptions } from './backoff.js';
-export { SenteError, isSenteError, isCbSuccess, isCbError } from '@sente/core';
-export type { SenteEvent, SenteErrorCode } from '@sente/core';
+export { SenteError, isSenteError, isCbSuccess, isCbError, defineContract, isBadEventReply } from '@sente/core';
+export type { SenteEvent, SenteErrorCode, SenteContract, BadEventReply, ContractIssue, ReplyOutcome } from '@sente/core';

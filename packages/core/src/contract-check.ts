@@ -1,5 +1,6 @@
-import { senteError } from './errors.js';
-import type { SenteError } from './errors.js';
+// The class, not `senteError`: these codes have no status or close code, and a
+// browser bundle of the client should not carry the table of errors.
+import { SenteError } from './errors.js';
 import type { BadEventReply, ContractIssue, SchemaContract, SenteContract, StandardSchemaV1 } from './contract.js';
 
 /** The outcome of a schema: the (possibly transformed) value, or what is wrong with it. */
@@ -113,10 +114,10 @@ function describe(issues: readonly ContractIssue[]): string {
 
 /** The error of an inbound event that failed its contract. */
 export function badEventError(id: string, issues: readonly ContractIssue[]): SenteError {
-  return senteError('ERR_SENTE_BAD_EVENT', `Bad event "${id}": ${describe(issues)}.`, issues);
+  return new SenteError('ERR_SENTE_BAD_EVENT', `Bad event "${id}": ${describe(issues)}.`, { cause: issues });
 }
 
 /** The error of a reply, answer or push that failed its contract. */
 export function badReplyError(what: string, issues: readonly ContractIssue[]): SenteError {
-  return senteError('ERR_SENTE_BAD_REPLY', `Bad ${what}: ${describe(issues)}.`, issues);
+  return new SenteError('ERR_SENTE_BAD_REPLY', `Bad ${what}: ${describe(issues)}.`, { cause: issues });
 }

@@ -1,5 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { CbErrorValue } from './ids.js';
+import { validateClient } from './contract-client.js';
+import type { ValidatedClient } from './contract-client.js';
 
 export type { StandardSchemaV1 } from '@standard-schema/spec';
 
@@ -39,9 +41,20 @@ export interface SchemaContract {
 }
 
 /**
+ * How a client finds the validation of a contract made by {@link defineContract}:
+ * the contract brings it, so that a client without one does not carry it.
+ */
+export const VALIDATE_CLIENT: unique symbol = Symbol.for('sente.validate-client');
+
+/** Validates what a client receives, as {@link defineContract} attaches it. */
+export type ClientValidation = <T extends ValidatedClient>(client: T, onError: (error: unknown) => void) => T;
+
+/**
  * A contract made of Standard Schemas: its types come from the schemas, and a
  * client or server given it as the `contract` option validates what crosses
- * the wire. Returns `contract` itself.
+ * the wire. Returns a copy of `contract` that also carries the client's
+ * validation (a client validates only a contract made here; a server, any
+ * contract with schemas).
  *
  * @example
  * ```ts
@@ -54,7 +67,8 @@ export interface SchemaContract {
  * ```
  */
 export function defineContract<const C extends SchemaContract>(contract: C): C {
-  return contract;
+  const validation: ClientValidation = (client, onError) => validateClient(client, contract, onError);
+  return Object.defineProperty({ ...contract }, VALIDATE_CLIENT, { value: validation });
 }
 
 /** True when `C` is no contract at all (the default): everything types as untyped events. */
@@ -92,18 +106,19 @@ export type ServerRequestPayload<C, Id> = Part<Section<C, 'serverRequests'>, Id,
 export type ServerRequestReply<C, Id> = Part<Section<C, 'serverRequests'>, Id, 'reply'>;
 
 /** `[id, data]`, the data optional when `undefined` is a valid value. */
-export type EventTuple<Id extends string, D> = undefined extends D ? readonly [id: Id, data?: D] : readonly [id: Id, data: D];
+export type EventTuple<Id extends string, D> = readonly [id: Id, ...data: DataOf<D>];
+type DataOf<D> = undefined extends D ? [data?: D] : [data: D];
 
 /** The events a client may `send` (fire-and-forget). */
 export type ClientSendEvent<C> = IsUntyped<C> extends true ? readonly [id: string, data?: unknown] : { [K in EventIdOf<C>]: EventTuple<K, Sent<EventData<C, K>>> }[EventIdOf<C>];
 /** Request `Id` as a client sends it. */
-export type ClientRequestEvent<C, Id extends string> = IsUntyped<C> extends true ? readonly [id: string, data?: unknown] : { [K in Id]: EventTuple<K, Sent<RequestPayload<C, K>>> }[Id];
+export type ClientRequestEvent<C, Id extends string> = IsUntyped<C> extends true ? readonly [id: string, data?: unknown] : EventTuple<Id, Sent<RequestPayload<C, Id>>>;
 /** The reply a client gets to request `Id`. */
 export type ClientReply<C, Id> = IsUntyped<C> extends true ? unknown : Received<RequestReply<C, Id>>;
 /** The pushes a server may send (and `['chsk/close']`, which closes a uid's connections). */
 export type ServerPushEvent<C> = IsUntyped<C> extends true ? readonly [id: string, data?: unknown] : { [K in PushIdOf<C>]: EventTuple<K, Sent<PushData<C, K>>> }[PushIdOf<C>];
 /** Server request `Id` as a server sends it. */
-export type ServerRequestEvent<C, Id extends string> = IsUntyped<C> extends true ? readonly [id: string, data?: unknown] : { [K in Id]: EventTuple<K, Sent<ServerRequestPayload<C, K>>> }[Id];
+export type ServerRequestEvent<C, Id extends string> = IsUntyped<C> extends true ? readonly [id: string, data?: unknown] : EventTuple<Id, Sent<ServerRequestPayload<C, Id>>>;
 /** The answer a server gets to server request `Id`. */
 export type ServerAnswer<C, Id> = IsUntyped<C> extends true ? unknown : Received<ServerRequestReply<C, Id>>;
 /** A push as a client receives it. */

@@ -14,3 +14,5 @@ export { Outbox } from './outbox.js';
 export { ERRORS } from './errors.js';
 export { contractChecks, checkInbound, runSchema, isSchema, hasSchemas, badEventReply, badEventError, badReplyError } from './contract-check.js';
 export type { ContractChecks, CheckResult } from './contract-check.js';
+export { validateClient } from './contract-client.js';
+export type { ValidatedClient } from './contract-client.js';

@@ -1,11 +1,11 @@
 import { senteError } from './errors.js';
-import { createSenteServer } from './server.js';
+import { SenteServer } from './server.js';
 import type { Packer } from './packer.js';
-import type { SenteServer } from './server.js';
 import type { SenteServerOptions } from './options.js';
+import type { SenteContract } from './contract.js';
 
 /** The options every adapter takes: the server's, with a default packer, plus the path. */
-export type MountOptions<Raw> = Omit<SenteServerOptions<Raw>, 'packer'> & {
+export type MountOptions<Raw, C extends SenteContract = SenteContract> = Omit<SenteServerOptions<Raw, C>, 'packer'> & {
   /** Must match the clients' packer. @default json (from @sente/packer-json) */
   packer?: Packer | undefined;
   /** The one path of the Ajax GET/POST and the WebSocket upgrade. @default '/chsk' */
@@ -29,10 +29,10 @@ export interface Mount<Raw> {
  * options are the adapter's, less its own.
  * @throws {SenteError} `ERR_SENTE_BAD_OPTION` for a bad path or server option.
  */
-export function mountSente<Raw>(options: MountOptions<Raw>, defaultPacker: Packer): Mount<Raw> {
+export function mountSente<Raw, C extends SenteContract = SenteContract>(options: MountOptions<Raw, C>, defaultPacker: Packer): Mount<Raw> {
   const { path = '/chsk', packer = defaultPacker, ...rest } = options;
   if (typeof path !== 'string' || !path.startsWith('/')) throw senteError('ERR_SENTE_BAD_OPTION', 'Option "path" must start with "/".');
-  const server = createSenteServer<Raw>({ ...rest, packer });
+  const server = new SenteServer<Raw>({ ...rest, packer });
   const undo: (() => void)[] = [];
   return {
     server,

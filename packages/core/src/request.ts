@@ -12,7 +12,12 @@ export type SenteBody = Uint8Array | string | Readonly<Record<string, unknown>>;
  * for `session` (express-session's `SessionData`, `@fastify/session`'s
  * `Session`, Koa's context), `unknown` when it declares none.
  */
-export type SessionOf<Raw> = Raw extends { readonly session?: infer S } ? S : unknown;
+export type SessionOf<Raw> = Raw extends { readonly session?: infer S }
+  ? S
+  : // A request type open to any property (Koa's context): its session is whatever it holds.
+    Raw extends { readonly [key: string]: infer V }
+    ? V
+    : unknown;
 
 /**
  * The framework-neutral view of a request to the Sente path that every

@@ -7,12 +7,12 @@ import { ServerResponse } from 'node:http';
 import { attachUpgrade, mountNode, serveAjax } from '@sente/node';
 import { parseQuery, requestSearch } from '@sente/core';
 import type { NodeSenteOptions, UpgradeHandle } from '@sente/node';
-import type { SenteServer } from '@sente/core';
+import type { SenteContract, SenteServerOf } from '@sente/core';
 import type { Request, RequestHandler, Response } from 'express';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 
 /** Options of {@link senteExpress}: every `createSenteServer` option, plus mounting. */
-export type SenteExpressOptions = NodeSenteOptions<Request> & {
+export type SenteExpressOptions<C extends SenteContract = SenteContract> = NodeSenteOptions<Request, C> & {
   /**
    * Express middleware to run on WebSocket upgrade requests before Sente's
    * checks, since upgrades bypass the Express stack: typically
@@ -24,9 +24,9 @@ export type SenteExpressOptions = NodeSenteOptions<Request> & {
 };
 
 /** Sente mounted on an Express app. */
-export interface SenteExpress {
-  /** The channel socket server: `send`, `sendToClient`, `connectedUids`, `startRouter`, … */
-  readonly server: SenteServer<Request>;
+export interface SenteExpress<C extends SenteContract = SenteContract> {
+  /** The channel socket server: `send`, `sendToClient`, `connectedUids`, `startRouter`, …, typed by the contract `C` when there is one. */
+  readonly server: SenteServerOf<Request, C>;
   /** The middleware serving Sente's Ajax GET and POST on its path; `app.use(sente.middleware)`. */
   readonly middleware: RequestHandler;
   /** Handles WebSocket upgrades to Sente's path on the app's `http.Server` (what `app.listen()` returns). */
@@ -47,12 +47,12 @@ export interface SenteExpress {
  * sente.server.startRouter((msg) => { if (msg.id === 'app/ping') msg.reply?.('pong!'); });
  * ```
  */
-export function senteExpress(options: SenteExpressOptions = {}): SenteExpress {
+export function senteExpress<C extends SenteContract = SenteContract>(options: SenteExpressOptions<C> = {}): SenteExpress<C> {
   const { upgradeMiddleware = [], ...rest } = options;
-  const mount = mountNode<Request>(rest);
+  const mount = mountNode<Request, C>(rest);
   const { server } = mount;
   return {
-    server,
+    server: server as SenteServerOf<Request, C>,
     middleware(req, res, next) {
       if (!mount.matches(req.originalUrl)) return next();
       void serveAjax(server, req, res, req, (req as { session?: unknown }).session);

@@ -1,2 +1,2 @@
 export { senteFastify, senteFastify as default } from './plugin.js';
-export type { SenteFastifyOptions } from './plugin.js';
+export type { SenteFastifyOptions, SenteFastifyRegister, RegisteredContract } from './plugin.js';

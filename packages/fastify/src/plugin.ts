@@ -5,21 +5,36 @@
  */
 import fp from 'fastify-plugin';
 import { answerHttp, mountNode, openWebSocketChannel } from '@sente/node';
-import type { SenteResponse, SenteServer, SocketChannel, SocketListener } from '@sente/core';
+import type { SenteContract, SenteResponse, SenteServerOf, SocketChannel, SocketListener } from '@sente/core';
 import type { NodeSenteOptions } from '@sente/node';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
 import type {} from '@fastify/websocket';
 import { fastifyRequest } from './request.js';
 
+/**
+ * Declares the contract of `fastify.sente` for the whole app, as fastify
+ * types its decorators: augment it with the contract the plugin is given.
+ * @example
+ * ```ts
+ * declare module '@sente/fastify' {
+ *   interface SenteFastifyRegister { contract: typeof chat }
+ * }
+ * ```
+ */
+export interface SenteFastifyRegister {}
+
+/** The contract declared in {@link SenteFastifyRegister}, or none. */
+export type RegisteredContract = SenteFastifyRegister extends { contract: infer C extends SenteContract } ? C : SenteContract;
+
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The Sente channel socket server: `send`, `sendToClient`, `broadcast`, `connectedUids`, `startRouter`, … */
-    sente: SenteServer<FastifyRequest>;
+    /** The Sente channel socket server: `send`, `sendToClient`, `broadcast`, `connectedUids`, `startRouter`, …, typed by the registered contract. */
+    sente: SenteServerOf<FastifyRequest, RegisteredContract>;
   }
 }
 
 /** Options of {@link senteFastify}: every `createSenteServer` option, plus the route. */
-export type SenteFastifyOptions = Omit<NodeSenteOptions<FastifyRequest>, 'wsOptions'> & {
+export type SenteFastifyOptions = Omit<NodeSenteOptions<FastifyRequest, RegisteredContract>, 'wsOptions'> & {
   /**
    * `onRequest` hooks of the Sente route, run on the Ajax GET and POST and
    * before the WebSocket upgrade: e.g. `fastify.csrfProtection`.
@@ -41,11 +56,11 @@ const OTHER_METHODS = ['DELETE', 'OPTIONS', 'PATCH', 'PUT'] as const;
 
 const plugin: FastifyPluginAsync<SenteFastifyOptions> = async (fastify, options) => {
   const { onRequest = [], preHandler = [], ...rest } = options;
-  const { server, path } = mountNode<FastifyRequest>(rest);
+  const { server, path } = mountNode<FastifyRequest, RegisteredContract>(rest);
   // Upgrade requests accepted by Sente's checks, waiting for @fastify/websocket to upgrade them.
   const accepted = new WeakMap<FastifyRequest, Open>();
 
-  fastify.decorate('sente', server);
+  fastify.decorate('sente', server as SenteServerOf<FastifyRequest, RegisteredContract>);
   // preClose, not onClose: fastify's onClose waits for the HTTP server to close,
   // which a parked poll would hold open until its long-poll timeout.
   fastify.addHook('preClose', async () => server.close());

@@ -1,5 +1,5 @@
 import { collectBody, parseQuery, requestSearch } from '@sente/core';
-import type { SenteBody, SenteRequest } from '@sente/core';
+import type { SenteBody, SenteRequest, SessionOf } from '@sente/core';
 import type { FastifyRequest } from 'fastify';
 
 /**
@@ -15,7 +15,7 @@ export function fastifyRequest(request: FastifyRequest): SenteRequest<FastifyReq
     query: parseQuery(requestSearch(request.url)),
     headers: request.headers,
     remoteAddress: request.ip,
-    ...(session === undefined ? {} : { session }),
+    ...(session === undefined ? {} : { session: session as SessionOf<FastifyRequest> }),
     ...(request.method === 'POST' ? { readBody: (limit: number) => bodyOf(request.body, limit) } : {}),
     raw: request,
   };

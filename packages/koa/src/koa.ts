@@ -7,13 +7,13 @@ import { ServerResponse } from 'node:http';
 import { answerHttp, attachUpgrade, mountNode, nodeRequest } from '@sente/node';
 import { senteError } from '@sente/core';
 import type { NodeSenteOptions, UpgradeHandle } from '@sente/node';
-import type { SenteServer } from '@sente/core';
+import type { SenteContract, SenteServerOf } from '@sente/core';
 import type Koa from 'koa';
 import type { Context, Middleware, Next } from 'koa';
 import type { Server as HttpServer } from 'node:http';
 
 /** Options of {@link senteKoa}: every `createSenteServer` option, plus mounting. */
-export type SenteKoaOptions = NodeSenteOptions<Context> & {
+export type SenteKoaOptions<C extends SenteContract = SenteContract> = NodeSenteOptions<Context, C> & {
   /**
    * The Koa app: upgrade requests, which never pass through Koa's middleware,
    * get a context from `app.createContext`, so that hooks see a Koa `ctx` as
@@ -30,9 +30,9 @@ export type SenteKoaOptions = NodeSenteOptions<Context> & {
 };
 
 /** Sente mounted on a Koa app. */
-export interface SenteKoa {
-  /** The channel socket server: `send`, `sendToClient`, `connectedUids`, `startRouter`, … */
-  readonly server: SenteServer<Context>;
+export interface SenteKoa<C extends SenteContract = SenteContract> {
+  /** The channel socket server: `send`, `sendToClient`, `connectedUids`, `startRouter`, …, typed by the contract `C` when there is one. */
+  readonly server: SenteServerOf<Context, C>;
   /** The middleware serving Sente's Ajax GET and POST on its path; `app.use(sente.middleware)`. */
   readonly middleware: Middleware;
   /** Handles WebSocket upgrades to Sente's path on the app's `http.Server` (what `app.listen()` returns). */
@@ -60,12 +60,12 @@ interface Decorated {
  * sente.server.startRouter((msg) => { if (msg.id === 'app/ping') msg.reply?.('pong!'); });
  * ```
  */
-export function senteKoa(options: SenteKoaOptions): SenteKoa {
+export function senteKoa<C extends SenteContract = SenteContract>(options: SenteKoaOptions<C>): SenteKoa<C> {
   const { app, upgradeMiddleware = [], ...rest } = options;
   if (app === null || typeof app !== 'object' || typeof app.createContext !== 'function') {
     throw senteError('ERR_SENTE_BAD_OPTION', 'Option "app" must be the Koa app.');
   }
-  const mount = mountNode<Context>(rest);
+  const mount = mountNode<Context, C>(rest);
   const { server, path } = mount;
   const runUpgradeMiddleware = compose(upgradeMiddleware);
 
@@ -83,7 +83,7 @@ export function senteKoa(options: SenteKoaOptions): SenteKoa {
   }
 
   return {
-    server,
+    server: server as SenteServerOf<Context, C>,
     middleware: sente,
     attach(httpServer) {
       const h = attachUpgrade<Context>(httpServer, server, {

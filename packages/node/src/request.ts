@@ -1,5 +1,5 @@
 import { collectBody, parseQuery, requestSearch, senteError } from '@sente/core';
-import type { SenteBody, SenteRequest } from '@sente/core';
+import type { SenteBody, SenteRequest, SessionOf } from '@sente/core';
 import type { IncomingMessage } from 'node:http';
 
 /** What an app's own middleware may have put on a Node request. */
@@ -33,7 +33,7 @@ export function nodeRequest<Raw>(
     query: parseQuery(requestSearch(d.originalUrl ?? req.url)),
     headers: req.headers,
     remoteAddress: req.socket?.remoteAddress,
-    ...(sess === undefined ? {} : { session: sess }),
+    ...(sess === undefined ? {} : { session: sess as SessionOf<Raw> }),
     ...(req.method === 'POST' ? { readBody: (limit: number) => readNodeBody(d, limit, parsedBody) } : {}),
     raw,
   };

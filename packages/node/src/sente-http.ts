@@ -1,6 +1,6 @@
 import { errorResponse, mountSente, senteError } from '@sente/core';
 import { json } from '@sente/packer-json';
-import type { Mount, MountOptions, SenteServer } from '@sente/core';
+import type { Mount, MountOptions, SenteContract, SenteServer, SenteServerOf } from '@sente/core';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { nodeRequest } from './request.js';
 import { httpExchange, writeResponse } from './exchange.js';
@@ -8,15 +8,15 @@ import { attachUpgrade } from './upgrade.js';
 import type { AttachUpgradeOptions, UpgradeHandle } from './upgrade.js';
 
 /** Options shared by the Node adapters: the server's, plus where and how to mount it. */
-export type NodeSenteOptions<Raw> = MountOptions<Raw> & {
+export type NodeSenteOptions<Raw, C extends SenteContract = SenteContract> = MountOptions<Raw, C> & {
   /** Options for `ws`'s server, e.g. `perMessageDeflate`. @default {} */
   wsOptions?: AttachUpgradeOptions<Raw>['wsOptions'];
 };
 
 /** Mounts the server of a Node adapter from its options (JSON by default). */
-export function mountNode<Raw>(options: NodeSenteOptions<Raw>): Mount<Raw> {
+export function mountNode<Raw, C extends SenteContract = SenteContract>(options: NodeSenteOptions<Raw, C>): Mount<Raw> {
   const { wsOptions: _ws, ...rest } = options;
-  return mountSente<Raw>(rest, json);
+  return mountSente<Raw, C>(rest, json);
 }
 
 /** Serves one Ajax request (GET or POST) on a Node response. */
@@ -25,9 +25,9 @@ export function serveAjax<Raw>(server: SenteServer<Raw>, req: IncomingMessage, r
 }
 
 /** Sente on a bare Node `http.Server`. */
-export interface SenteHttp {
-  /** The channel socket server: `send`, `connectedUids`, `startRouter`, … */
-  readonly server: SenteServer<IncomingMessage>;
+export interface SenteHttp<C extends SenteContract = SenteContract> {
+  /** The channel socket server: `send`, `connectedUids`, `startRouter`, …, typed by the contract `C` when there is one. */
+  readonly server: SenteServerOf<IncomingMessage, C>;
   /** The request listener: serves Sente's path, calls `next` (or answers 404) for others. */
   readonly listener: (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
   /** Handles WebSocket upgrades to Sente's path on `httpServer`. */
@@ -49,10 +49,10 @@ export interface SenteHttp {
  * sente.attach(httpServer);
  * ```
  */
-export function senteHttp(options: NodeSenteOptions<IncomingMessage> = {}): SenteHttp {
+export function senteHttp<C extends SenteContract = SenteContract>(options: NodeSenteOptions<IncomingMessage, C> = {}): SenteHttp<C> {
   const mount = mountNode(options);
   return {
-    server: mount.server,
+    server: mount.server as SenteServerOf<IncomingMessage, C>,
     listener(req, res, next) {
       if (mount.matches(req.url)) return void serveAjax(mount.server, req, res, req);
       if (next) return next();

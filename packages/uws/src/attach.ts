@@ -5,7 +5,7 @@
  */
 import { errorResponse, mountSente, senteError } from '@sente/core';
 import { json } from '@sente/packer-json';
-import type { MountOptions, SenteServer } from '@sente/core';
+import type { MountOptions, SenteContract, SenteServerOf } from '@sente/core';
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocketBehavior } from 'uWebSockets.js';
 import { copyRequest, readBody, uwsRequest } from './request.js';
 import type { BodyReader, UwsRequest } from './request.js';
@@ -23,7 +23,7 @@ export type UwsSocketOptions = Pick<
 >;
 
 /** Options of {@link attachSente}: every `createSenteServer` option, plus mounting. */
-export type SenteUwsOptions = MountOptions<UwsRequest> & {
+export type SenteUwsOptions<C extends SenteContract = SenteContract> = MountOptions<UwsRequest, C> & {
   /**
    * The session of a request, for the hooks and the defaults that read
    * `req.session` (uid, CSRF token): uWS has no session middleware, so look it
@@ -47,9 +47,9 @@ export type SenteUwsOptions = MountOptions<UwsRequest> & {
 };
 
 /** Sente attached to a uWS app. */
-export interface SenteUws {
-  /** The channel socket server: `send`, `sendToClient`, `connectedUids`, `startRouter`, … */
-  readonly server: SenteServer<UwsRequest>;
+export interface SenteUws<C extends SenteContract = SenteContract> {
+  /** The channel socket server: `send`, `sendToClient`, `connectedUids`, `startRouter`, …, typed by the contract `C` when there is one. */
+  readonly server: SenteServerOf<UwsRequest, C>;
   /**
    * Closes gracefully: flushes pushes, answers pending requests, closes
    * sockets. The routes stay (uWS cannot remove them) and answer 503; close
@@ -73,9 +73,9 @@ export interface SenteUws {
  * app.listen('0.0.0.0', 3000, (token) => { if (!token) throw new Error('Cannot listen'); });
  * ```
  */
-export function attachSente(app: TemplatedApp, options: SenteUwsOptions = {}): SenteUws {
+export function attachSente<C extends SenteContract = SenteContract>(app: TemplatedApp, options: SenteUwsOptions<C> = {}): SenteUws<C> {
   const { session, wsOptions, ...rest } = options;
-  const { server, path } = mountSente<UwsRequest>(rest, json);
+  const { server, path } = mountSente<UwsRequest, C>(rest, json);
 
   // Everything the handlers need is copied from uWS's request before the first await.
   const prepare = async (raw: UwsRequest, exchange: UwsExchange, websocket: boolean, body?: BodyReader) => {
@@ -137,7 +137,7 @@ export function attachSente(app: TemplatedApp, options: SenteUwsOptions = {}): S
   });
 
   return {
-    server,
+    server: server as SenteServerOf<UwsRequest, C>,
     // A socket upgraded while the close runs is closed by the core as it opens.
     close: () => server.close(),
   };
