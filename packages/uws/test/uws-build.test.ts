@@ -251,12 +251,15 @@ describe('the uWebSockets.js build under test', () => {
       });
     }
 
-    it('is upgraded by Sente too: the adapter does not check the version either', async () => {
+    it('is refused by Sente all the same: 426 with Sec-WebSocket-Version: 13, never upgraded', async () => {
       const { port } = await senteApp();
-      const client = await RawClient.open(port);
-      await client.write(upgradeRequest('/chsk?client-id=c1&user=alice', '12'));
-      expect((await client.head())[0]).toBe('HTTP/1.1 101 Switching Protocols');
-      expect(JSON.parse(await client.frame(0))).toEqual(handshake('alice'));
+      for (const version of ['12', 'abc']) {
+        const client = await RawClient.open(port);
+        await client.write(upgradeRequest('/chsk?client-id=c1&user=alice', version));
+        const head = await client.head();
+        expect(head[0]).toBe('HTTP/1.1 426 Upgrade Required');
+        expect(head.map((l) => l.toLowerCase())).toContain('sec-websocket-version: 13');
+      }
     });
   });
 });
