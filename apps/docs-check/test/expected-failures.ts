@@ -13,11 +13,9 @@ export interface ExpectedFailure {
   readonly runFails?: string;
 }
 
-const NO_SESSION_TYPE = 'SenteRequest.session is `unknown` (req.session?.uid: TS2339) until the adapters get a typed session accessor';
 
 /** Blocks that are right, and fail only because the library lacks what they use. */
 export const PENDING_LIBRARY_FIX: readonly ExpectedFailure[] = [
-  { block: 'docs/guides/express.md#1', reason: NO_SESSION_TYPE, codes: ['TS2339'] },
 ];
 
 const CLIENT_OPTIONS = 'docs/reference/client-options.md is being rewritten by its owner: a signature, not code, it needs a <!-- fragment --> marker with `declare function`';

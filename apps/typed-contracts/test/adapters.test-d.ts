@@ -5,7 +5,7 @@ import Koa from 'koa';
 import type {} from 'express-session';
 import type {} from '@fastify/session';
 import { senteExpress } from '@sente/express';
-import { senteFastify } from '@sente/fastify';
+import { senteFastify, senteOf } from '@sente/fastify';
 import { senteKoa } from '@sente/koa';
 import { senteHttp } from '@sente/node';
 import type { SenteServer } from '@sente/core';
@@ -84,3 +84,17 @@ describe('hooks read the framework session, typed, with no cast', () => {
 });
 
 void express;
+
+describe('senteOf types fastify.sente by a contract', () => {
+  test('by value and by type argument', async () => {
+    const app = Fastify();
+    await app.register(senteFastify, { contract: zodChat });
+    const sente = senteOf(app, zodChat);
+    sente.broadcast(['chat/message', { from: 'a', text: 'b' }]);
+    // @ts-expect-error text is missing
+    sente.broadcast(['chat/message', { from: 'a' }]);
+    // @ts-expect-error Chat declares no server requests
+    void senteOf<Chat>(app).request('c', ['app/confirm', {}]);
+    senteOf<Chat>(app).send('u', ['chat/message', { text: 'hi' }]);
+  });
+});

@@ -1,2 +1,2 @@
-export { senteFastify, senteFastify as default } from './plugin.js';
+export { senteFastify, senteFastify as default, senteOf } from './plugin.js';
 export type { SenteFastifyOptions, SenteFastifyRegister, RegisteredContract } from './plugin.js';

@@ -7,7 +7,7 @@ import fp from 'fastify-plugin';
 import { answerHttp, mountNode, openWebSocketChannel } from '@sente/node';
 import type { SenteContract, SenteResponse, SenteServerOf, SocketChannel, SocketListener } from '@sente/core';
 import type { NodeSenteOptions } from '@sente/node';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
 import type {} from '@fastify/websocket';
 import { fastifyRequest } from './request.js';
 
@@ -48,6 +48,20 @@ export type SenteFastifyOptions = Omit<NodeSenteOptions<FastifyRequest, Register
    */
   preHandler?: preHandlerHookHandler | preHandlerHookHandler[] | undefined;
 };
+
+/**
+ * `fastify.sente`, typed by contract `C`, given as the contract value (only
+ * its type is used) or as a type argument: for one part of an app, where
+ * {@link SenteFastifyRegister} types it for the whole app.
+ * @example
+ * ```ts
+ * const sente = senteOf(app, chat);
+ * sente.broadcast(['chat/message', { text: 'hi' }]);
+ * ```
+ */
+export function senteOf<C extends SenteContract>(fastify: FastifyInstance, _contract?: C): SenteServerOf<FastifyRequest, C> {
+  return fastify.sente as unknown as SenteServerOf<FastifyRequest, C>;
+}
 
 type Open = (socket: SocketChannel) => SocketListener;
 
