@@ -172,6 +172,21 @@ export class ClientTable {
     return this.byClientId.get(clientId);
   }
 
+  /** True when `uid` has a client on either transport. */
+  has(uid: string): boolean {
+    return this.byUid.ws.has(uid) || this.byUid.ajax.has(uid);
+  }
+
+  /** The uid that holds `clientId`; `undefined` when none does, `null` when two uids do. */
+  uidHolding(clientId: string): string | undefined | null {
+    let uid: string | undefined;
+    for (const r of this.byClientId.get(clientId) ?? []) {
+      if (uid === undefined) uid = r.uid;
+      else if (r.uid !== uid) return null;
+    }
+    return uid;
+  }
+
   add(client: ClientConn): void {
     let m = this.byUid[client.transport].get(client.uid);
     if (m === undefined) this.byUid[client.transport].set(client.uid, (m = new Map()));

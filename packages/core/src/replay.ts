@@ -1,7 +1,9 @@
 import { asSenteError } from './errors.js';
-import { positionedBatchEnvelope } from './envelope.js';
+import { handshakeEnvelope, positionedBatchEnvelope } from './envelope.js';
+import { EXT_VERSION, WIRE } from './ids.js';
+import { readPosition } from './inbound.js';
 import type { Packed } from './packer.js';
-import type { LogEntry } from './push-log.js';
+import type { LogEntry, PushLog } from './push-log.js';
 import type { Hub } from './hub.js';
 import type { ClientConn } from './client-conn.js';
 
@@ -26,4 +28,29 @@ export function packReplay(hub: Hub, entries: readonly LogEntry[], epoch: string
     }
   }
   return out;
+}
+
+/**
+ * The handshake of `client` (Sente's, `plain`, for a Sente client). A client
+ * of this library's extensions gets them, and the position of its uid's push
+ * log; when it gave the position it had, what it missed since takes the place
+ * of its queue, and the handshake says whether the log covered the gap. Runs
+ * as the channel opens, so that no push falls between the replay and the queue.
+ */
+export function greet(hub: Hub, log: PushLog, client: ClientConn, plain: Packed, data: unknown): Packed {
+  if (!client.ext) {
+    hub.metrics.handshake(client.transport, undefined);
+    return plain;
+  }
+  const top = log.open(client.uid);
+  const ext: Record<string, unknown> = { v: EXT_VERSION, maxPayloadBytes: hub.opts.maxPayloadBytes, epoch: top.epoch, offset: top.offset };
+  const since = readPosition(client.request.query[WIRE.position]);
+  if (since !== undefined) {
+    const r = log.recover(client.uid, since, client.clientId);
+    client.recover(r.recovered ? packReplay(hub, r.entries, r.top.epoch, client) : []);
+    ext['recovered'] = r.recovered;
+    hub.metrics.replay(r.recovered);
+  }
+  hub.metrics.handshake(client.transport, ext['recovered'] as boolean | undefined);
+  return hub.packer.pack(handshakeEnvelope(client.uid, data, ext));
 }

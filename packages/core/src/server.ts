@@ -1,7 +1,7 @@
-import { CHSK, CLOSE_CODES, EXT_VERSION, WIRE } from './ids.js';
+import { CHSK, CLOSE_CODES, WIRE } from './ids.js';
 import { SenteError, asSenteError, senteError } from './errors.js';
-import { badClientId, checkPush, checkUid, normalizeUid, readPosition, sessionUid } from './inbound.js';
-import { packReplay } from './replay.js';
+import { badClientId, checkPush, checkUid, normalizeUid, sessionUid } from './inbound.js';
+import { greet } from './replay.js';
 import { envelopes, handshakeEnvelope, requestEnvelope } from './envelope.js';
 import { Dedupe } from './dedupe.js';
 import { ServerRequests } from './server-requests.js';
@@ -19,11 +19,13 @@ import { WsSession } from './ws-session.js';
 import { PollSession } from './long-poll.js';
 import { AjaxReplies } from './ajax-replies.js';
 import { Admission, refusalReason, refusalResponse } from './admission.js';
-import { RATE_LIMITED_REPLY, RateLimiter } from './rate-limit.js';
+import { RateLimiter } from './rate-limit.js';
 import { createMetrics } from './metrics.js';
+import { createReporter } from './reporter.js';
+import { EventIntake } from './intake.js';
 import type { Refusal } from './admission.js';
 import { MemoryPushLog } from './push-log.js';
-import { badEventError, badEventReply, badReplyError, checkInbound, contractChecks, runSchema } from './contract-check.js';
+import { badReplyError, contractChecks, runSchema } from './contract-check.js';
 import type { ContractChecks } from './contract-check.js';
 import type { SenteContract } from './contract.js';
 import type { SenteServerOf } from './typed-server.js';
@@ -37,7 +39,7 @@ import type { HttpExchange, SocketListener, UpgradeExchange } from './adapter.js
 import type { ErrorContext, ResolvedOptions, SenteServerOptions } from './options.js';
 import type { EventHandler, Router, RouterOptions } from './router.js';
 import type { ConnectedUids, ConnectedUidsListener } from './connected-uids.js';
-import type { ClientIdentity, Hub, PackedConstants } from './hub.js';
+import type { Hub, PackedConstants } from './hub.js';
 import type { ClientAddress, DrainOptions, SendOptions, ServerEventMsg, ServerStats } from './server-types.js';
 
 export type { Transport } from './client-conn.js';
@@ -70,13 +72,15 @@ export class SenteServer<Raw = unknown> {
   private readonly admission: Admission;
   private readonly limiter: RateLimiter | undefined;
   private readonly replies: AjaxReplies;
+  private readonly intake: EventIntake;
   /** The contract's schemas; `undefined` without any, so that no event pays for them. */
   private readonly checks: ContractChecks | undefined;
   private closing: Promise<void> | undefined;
-  private readonly logged = new Set<string>();
+  private readonly reporter: (error: SenteError, context: ErrorContext) => void;
 
   constructor(options: SenteServerOptions<Raw, SenteContract>) {
     this.opts = resolveOptions(options);
+    this.reporter = createReporter(this.opts.onError);
     this.checks = contractChecks(options.contract, 'server');
     this.packer = this.opts.packer;
     this.maxPayloadBytes = this.opts.maxPayloadBytes;
@@ -97,20 +101,31 @@ export class SenteServer<Raw = unknown> {
       timers: this.timers,
       packed,
       metrics: createMetrics(() => this.stats(), this.opts.meter),
-      dispatch: (event, from, reply, messageId) => this.emitOnce(event, from, reply, messageId),
+      dispatch: (event, from, reply, messageId) => this.intake.take(event, from, reply, messageId),
       answer: (id, value, from) => void this.requests.answer(id, value, from),
       connected: (client) => this.connected(client),
       expired: (client) => this.expired(client),
       report: (error, context) => this.report(error, context),
     };
     const clock = this.opts.clock;
-    this.log = new MemoryPushLog(() => clock.now(), this.opts.replay, (uid) => this.hasClients(uid));
+    this.log = new MemoryPushLog(() => clock.now(), this.opts.replay, (uid) => this.clients.has(uid));
     this.delivery = new LocalDelivery(this.hub, this.clients, this.log);
     this.replies = new AjaxReplies(this.hub);
     this.dedupe = new Dedupe(() => clock.now(), { maxIds: 1000, ttlMs: this.opts.replay.maxAgeMs });
     this.requests = new ServerRequests(this.timers);
     this.admission = new Admission(this.opts.limits ?? {});
     this.limiter = this.opts.rateLimits === undefined ? undefined : new RateLimiter(this.opts.rateLimits, () => clock.now());
+    this.intake = new EventIntake({
+      hub: this.hub,
+      dedupe: this.dedupe,
+      limiter: this.limiter,
+      checks: this.checks,
+      emit: (event, from, reply) => this.emit(event, from, reply),
+      report: (error, context) => this.report(error, context),
+      disconnect: (uid, clientId, code, reason) => {
+        for (const t of ['ws', 'ajax'] as const) this.clients.get(t, uid, clientId)?.end(code, reason);
+      },
+    });
   }
 
   /** The uids with at least one connected client, by transport: a live, read-only view. */
@@ -385,7 +400,7 @@ export class SenteServer<Raw = unknown> {
         this.replies,
         http as HttpExchange,
         body,
-        (event, reply, messageId) => this.emitOnce(event, from, reply, messageId),
+        (event, reply, messageId) => this.intake.take(event, from, reply, messageId),
         (id, value) => void this.requests.answer(id, value, from),
         { uid, clientId, transport: 'ajax' },
       );
@@ -419,7 +434,7 @@ export class SenteServer<Raw = unknown> {
         }
         const client = this.claim('ws', req, uid, clientId);
         const session = new WsSession(this.hub, client, socket);
-        session.start(this.greet(client, hs as Packed, data));
+        session.start(greet(this.hub, this.log, client, hs as Packed, data));
         return session;
       });
     }
@@ -428,37 +443,12 @@ export class SenteServer<Raw = unknown> {
     if (hs !== undefined) {
       // A poll this client parked before its new handshake is stale.
       client.end(CLOSE_CODES.normal, 'Superseded');
-      exchange.respond(payloadResponse(this.greet(client, hs, data)));
+      exchange.respond(payloadResponse(greet(this.hub, this.log, client, hs, data)));
       // No uidport-open for the handshake itself (Sente #260): the client counts once it polls.
       client.startGrace();
       return;
     }
     new PollSession(this.hub, client, exchange).start();
-  }
-
-  /**
-   * The handshake of `client` (Sente's, `plain`, for a Sente client). A client
-   * of this library's extensions gets them, and the position of its uid's
-   * push log; when it gave the position it had, what it missed since takes the
-   * place of its queue, and the handshake says whether the log covered the gap.
-   * Runs as the channel opens, so that no push falls between the replay and the queue.
-   */
-  private greet(client: ClientConn, plain: Packed, data: unknown): Packed {
-    if (!client.ext) {
-      this.hub.metrics.handshake(client.transport, undefined);
-      return plain;
-    }
-    const top = this.log.open(client.uid);
-    const ext: Record<string, unknown> = { v: EXT_VERSION, maxPayloadBytes: this.maxPayloadBytes, epoch: top.epoch, offset: top.offset };
-    const since = readPosition(client.request.query[WIRE.position]);
-    if (since !== undefined) {
-      const r = this.log.recover(client.uid, since, client.clientId);
-      client.recover(r.recovered ? packReplay(this.hub, r.entries, r.top.epoch, client) : []);
-      ext['recovered'] = r.recovered;
-      this.hub.metrics.replay(r.recovered);
-    }
-    this.hub.metrics.handshake(client.transport, ext['recovered'] as boolean | undefined);
-    return this.packer.pack(handshakeEnvelope(client.uid, data, ext));
   }
 
   /** Why this request may not open a channel now: draining (every one), or a new client over a limit. */
@@ -478,37 +468,6 @@ export class SenteServer<Raw = unknown> {
     client.request = req;
     client.ext = req.query[WIRE.ext] !== undefined;
     return client;
-  }
-
-  /** {@link emit}, once per message id: a retry gets the first send's reply. */
-  private emitOnce(event: SenteEvent, from: ClientIdentity, reply: ((value: unknown) => boolean) | undefined, messageId: string | undefined): void {
-    this.hub.metrics.eventReceived(from.transport);
-    if (this.limiter !== undefined && !this.withinRate(this.limiter, event, from, reply)) return;
-    if (messageId === undefined) return this.receive(event, from, reply);
-    const first = this.dedupe.admit(from.uid, from.clientId, messageId, reply);
-    if (first !== undefined) this.receive(event, from, first ?? undefined);
-  }
-
-  /**
-   * A client's event, through the contract's schemas when it has any: one that
-   * fails never reaches a handler. A request gets a `BadEventReply`; an event
-   * becomes `chsk/bad-event`.
-   */
-  private receive(event: SenteEvent, from: ClientIdentity, reply: ((value: unknown) => boolean) | undefined): void {
-    const checks = this.checks;
-    if (checks === undefined || event[0] === CHSK.badEvent) return this.emit(event, from, reply);
-    const id = event[0];
-    checkInbound(
-      checks,
-      id,
-      event[1],
-      (data) => this.emit(data === event[1] ? event : [id, data], from, reply),
-      (issues) => {
-        this.report(badEventError(id, issues), { uid: from.uid, clientId: from.clientId, transport: from.transport });
-        if (reply !== undefined) reply(badEventReply(id, issues));
-        else this.emit([CHSK.badEvent, event], from, undefined);
-      },
-    );
   }
 
   private emit(
@@ -536,48 +495,24 @@ export class SenteServer<Raw = unknown> {
     if (this.uids.add(client.transport, client.uid)) this.emit([CHSK.uidportOpen, client.uid], client, undefined);
   }
 
-  /** Whether a client's event is within the rate limits; one that is not is answered here. */
-  private withinRate(limiter: RateLimiter, event: SenteEvent, from: ClientIdentity, reply: ((value: unknown) => boolean) | undefined): boolean {
-    const verdict = limiter.check(from.uid, from.clientId, event[0]);
-    if (verdict === 'ok') return true;
-    this.report(senteError('ERR_SENTE_RATE_LIMITED', `Event ${event[0]} over a rate limit (${verdict})`), { uid: from.uid, clientId: from.clientId, transport: from.transport });
-    if (reply !== undefined) reply(RATE_LIMITED_REPLY);
-    else this.emit([CHSK.badEvent, event], from, undefined);
-    if (verdict === 'hard') {
-      for (const t of ['ws', 'ajax'] as const) this.clients.get(t, from.uid, from.clientId)?.end(CLOSE_CODES.rateLimited, 'Rate limited');
-    }
-    return false;
-  }
-
   private expired(client: ClientConn): void {
     if (this.clients.get(client.transport, client.uid, client.clientId) !== client) return;
     client.dispose();
     this.requests.gone(client);
     this.admission.remove(client.uid, client.address);
     if (this.clients.remove(client)) this.delivery.forget(client.uid, client.transport);
-    this.limiter?.forget(client.uid, client.clientId, !this.hasClients(client.uid));
+    this.limiter?.forget(client.uid, client.clientId, !this.clients.has(client.uid));
     if (client.counted) this.hub.metrics.connected(client.transport, -1);
     if (client.counted && this.uids.remove(client.transport, client.uid)) this.emit([CHSK.uidportClose, client.uid], client, undefined);
-  }
-
-  private hasClients(uid: string): boolean {
-    return this.clients.clientsOf('ws', uid) !== undefined || this.clients.clientsOf('ajax', uid) !== undefined;
   }
 
   /** The one uid a push addressed to `client` may reach. */
   private uidOf(client: string | ClientAddress): string | undefined {
     if (typeof client !== 'string') return client.uid;
-    const records = this.clients.recordsOf(client);
-    if (records === undefined) return undefined;
-    let uid: string | undefined;
-    for (const r of records) {
-      if (uid === undefined) uid = r.uid;
-      else if (r.uid !== uid) {
-        this.report(senteError('ERR_SENTE_CLIENT_ID_CLASH', 'A push to a client id that two uids hold was not sent: address it with { uid, clientId }'), { clientId: client });
-        return undefined;
-      }
-    }
-    return uid;
+    const uid = this.clients.uidHolding(client);
+    if (uid !== null) return uid;
+    this.report(senteError('ERR_SENTE_CLIENT_ID_CLASH', 'A push to a client id that two uids hold was not sent: address it with { uid, clientId }'), { clientId: client });
+    return undefined;
   }
 
   private async shutdown(): Promise<void> {
@@ -595,32 +530,9 @@ export class SenteServer<Raw = unknown> {
 
   private report(error: SenteError, context: ErrorContext): void {
     this.hub.metrics.error(error.code);
-    const onError = this.opts.onError;
-    if (onError === undefined) return this.logOnce(error);
-    try {
-      onError(error, context);
-    } catch {
-      // An error reporter that throws must not take the server down with it.
-    }
-  }
-
-  /** Without an `onError`, each kind of problem is logged once, so that a misconfiguration is not silent. */
-  private logOnce(error: SenteError): void {
-    if (this.logged.has(error.code)) return;
-    this.logged.add(error.code);
-    const hint = LOG_HINTS[error.code];
-    console.warn(`[sente] ${error.code}: ${error.message}${hint === undefined ? '' : ` (${hint})`}. Further ${error.code} are not logged; pass onError to see every one.`);
+    this.reporter(error, context);
   }
 }
-
-/** What to check first, for the problems a misconfiguration causes. */
-const LOG_HINTS: Partial<Record<SenteError['code'], string>> = {
-  ERR_SENTE_BAD_PACKAGE: 'do the client and the server use the same packer?',
-  ERR_SENTE_BAD_CSRF: 'does the client send the CSRF token of the session (the csrfToken option)?',
-  ERR_SENTE_BAD_ORIGIN: 'is the page origin in allowedOrigins?',
-  ERR_SENTE_NO_CLIENT_ID: 'is this a Sente client on the right path?',
-  ERR_SENTE_HOOK_FAILED: 'a hook or handler threw; see error.cause',
-};
 
 /**
  * Creates a Sente channel socket server. Adapters (`@sente/express`,
