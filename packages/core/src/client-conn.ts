@@ -26,6 +26,8 @@ export class ClientConn {
   /** Payloads that are not pushes (server→client requests), sent before the queued pushes. */
   private control: Packed[] = [];
   readonly outbox: Outbox;
+  /** When this client first connected (ms since the epoch). */
+  readonly since: number;
   private grace: Timer | undefined;
 
   constructor(
@@ -38,6 +40,7 @@ export class ClientConn {
   ) {
     this.outbox = new Outbox(hub.opts.maxQueuedBatches, hub.opts.maxQueuedBytes);
     this.firstAddress = request.remoteAddress;
+    this.since = hub.opts.clock.now();
   }
 
   private readonly firstAddress: string | undefined;

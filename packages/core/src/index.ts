@@ -66,7 +66,7 @@ export type {
   ReceivedPush,
 } from './contract.js';
 export type { TypedSenteServer, TypedServerEventMsg, ServerMsgOf, SenteServerOf } from './typed-server.js';
-export type { ServerEventMsg, SendOptions, ServerStats, ClientAddress, Transport, DrainOptions } from './server.js';
+export type { ServerEventMsg, SendOptions, ServerStats, ClientAddress, Transport, DrainOptions, ClientInfo } from './server.js';
 export type { ConnectionLimits } from './admission.js';
 export type { RateLimit, RateLimits } from './rate-limit.js';
 export type { PushLog, PushLogLimits, LogPosition, LogEntry, Recovery } from './push-log.js';

@@ -69,3 +69,22 @@ export interface DrainOptions {
   /** The spread of that delay, ±. @default retryAfterMs / 2 */
   readonly retryJitterMs?: number | undefined;
 }
+
+/** One client, as {@link SenteServer.clients} lists it (a snapshot). */
+export interface ClientInfo {
+  readonly uid: string;
+  readonly clientId: string;
+  readonly transport: Transport;
+  /** True while its channel is open (a socket, or a parked poll); false between polls or while it reconnects. */
+  readonly live: boolean;
+  /** When it first connected, ms since the epoch. */
+  readonly since: number;
+  /** True for a client of this library's extensions (replay, requests). */
+  readonly ext: boolean;
+  readonly queuedBatches: number;
+  readonly queuedBytes: number;
+  /** The `user-agent` of its latest request. */
+  readonly userAgent: string | undefined;
+  /** Its remote address, when the adapter knows it. */
+  readonly remoteAddress: string | undefined;
+}

@@ -40,10 +40,10 @@ import type { ErrorContext, ResolvedOptions, SenteServerOptions } from './option
 import type { EventHandler, Router, RouterOptions } from './router.js';
 import type { ConnectedUids, ConnectedUidsListener } from './connected-uids.js';
 import type { Hub, PackedConstants } from './hub.js';
-import type { ClientAddress, DrainOptions, SendOptions, ServerEventMsg, ServerStats } from './server-types.js';
+import type { ClientAddress, ClientInfo, DrainOptions, SendOptions, ServerEventMsg, ServerStats } from './server-types.js';
 
 export type { Transport } from './client-conn.js';
-export type { ServerEventMsg, SendOptions, ClientAddress, ServerStats, DrainOptions } from './server-types.js';
+export type { ServerEventMsg, SendOptions, ClientAddress, ServerStats, DrainOptions, ClientInfo } from './server-types.js';
 
 const IGNORE: SocketListener = { onMessage: () => {}, onDrain: () => {}, onClose: () => {} };
 
@@ -64,7 +64,7 @@ export class SenteServer<Raw = unknown> {
   private readonly timers: Timers;
   private readonly routers: Routers<ServerEventMsg<Raw>>;
   private readonly uids: ConnectedUidsStore;
-  private readonly clients = new ClientTable();
+  private readonly clientTable = new ClientTable();
   private readonly delivery: Delivery;
   private readonly log: PushLog;
   private readonly dedupe: Dedupe;
@@ -108,8 +108,8 @@ export class SenteServer<Raw = unknown> {
       report: (error, context) => this.report(error, context),
     };
     const clock = this.opts.clock;
-    this.log = new MemoryPushLog(() => clock.now(), this.opts.replay, (uid) => this.clients.has(uid));
-    this.delivery = new LocalDelivery(this.hub, this.clients, this.log);
+    this.log = new MemoryPushLog(() => clock.now(), this.opts.replay, (uid) => this.clientTable.has(uid));
+    this.delivery = new LocalDelivery(this.hub, this.clientTable, this.log);
     this.replies = new AjaxReplies(this.hub);
     this.dedupe = new Dedupe(() => clock.now(), { maxIds: 1000, ttlMs: this.opts.replay.maxAgeMs });
     this.requests = new ServerRequests(this.timers);
@@ -123,7 +123,7 @@ export class SenteServer<Raw = unknown> {
       emit: (event, from, reply) => this.emit(event, from, reply),
       report: (error, context) => this.report(error, context),
       disconnect: (uid, clientId, code, reason) => {
-        for (const t of ['ws', 'ajax'] as const) this.clients.get(t, uid, clientId)?.end(code, reason);
+        for (const t of ['ws', 'ajax'] as const) this.clientTable.get(t, uid, clientId)?.end(code, reason);
       },
     });
   }
@@ -219,7 +219,7 @@ export class SenteServer<Raw = unknown> {
     if (this.closing) throw senteError('ERR_SENTE_SERVER_CLOSED');
     const uid = this.uidOf(client);
     const clientId = typeof client === 'string' ? client : client.clientId;
-    const records = uid === undefined ? [] : [this.clients.get('ws', uid, clientId), this.clients.get('ajax', uid, clientId)];
+    const records = uid === undefined ? [] : [this.clientTable.get('ws', uid, clientId), this.clientTable.get('ajax', uid, clientId)];
     // The live channel first: a WebSocket, or a parked poll; else one that will be back.
     const target = records.find((c) => c?.session != null) ?? records.find((c) => c !== undefined);
     if (target === undefined) throw senteError('ERR_SENTE_CLOSED', `Client ${clientId} is not connected`);
@@ -238,7 +238,7 @@ export class SenteServer<Raw = unknown> {
   closeUser(uid: string): void {
     const target = checkUid(uid);
     for (const t of ['ws', 'ajax'] as const) {
-      const clients = this.clients.clientsOf(t, target);
+      const clients = this.clientTable.clientsOf(t, target);
       if (clients !== undefined) for (const c of [...clients.values()]) c.end(CLOSE_CODES.closedByServer, 'Closed by server');
     }
   }
@@ -247,13 +247,13 @@ export class SenteServer<Raw = unknown> {
   stats(): ServerStats {
     let queuedBatches = 0;
     let queuedBytes = 0;
-    for (const c of this.clients.all()) {
+    for (const c of this.clientTable.all()) {
       queuedBatches += c.outbox.length;
       queuedBytes += c.outbox.bytes;
     }
     return {
-      wsClients: this.clients.count('ws'),
-      ajaxClients: this.clients.count('ajax'),
+      wsClients: this.clientTable.count('ws'),
+      ajaxClients: this.clientTable.count('ajax'),
       timers: this.timers.live,
       bufferedBatches: this.delivery.bufferedBatches,
       queuedBatches,
@@ -286,12 +286,28 @@ export class SenteServer<Raw = unknown> {
       this.delivery.flush();
       const reason = refusalReason({ reason: 'draining', hint });
       const random = this.opts.random ?? Math.random;
-      for (const client of [...this.clients.all()]) {
+      for (const client of [...this.clientTable.all()]) {
         this.timers.set(() => client.end(CLOSE_CODES.serviceRestart, reason), random() * windowMs);
       }
       await new Promise<void>((resolve) => this.timers.set(resolve, windowMs));
     }
     return this.close();
+  }
+
+  /** A snapshot of every client, for a dashboard (such as `@sente/inspector`). Costs one pass over the clients. */
+  clients(): ClientInfo[] {
+    return [...this.clientTable.all()].map((c) => ({
+      uid: c.uid,
+      clientId: c.clientId,
+      transport: c.transport,
+      live: c.session !== null,
+      since: c.since,
+      ext: c.ext,
+      queuedBatches: c.outbox.length,
+      queuedBytes: c.outbox.bytes,
+      userAgent: headerValue(c.request.headers, 'user-agent'),
+      remoteAddress: c.address,
+    }));
   }
 
   /** True once {@link close} was called. */
@@ -406,7 +422,7 @@ export class SenteServer<Raw = unknown> {
       );
     }
 
-    const handshake = upgrade !== undefined || req.query[WIRE.handshake] !== undefined || this.clients.get('ajax', uid, clientId) === undefined;
+    const handshake = upgrade !== undefined || req.query[WIRE.handshake] !== undefined || this.clientTable.get('ajax', uid, clientId) === undefined;
     const data = handshake ? await this.opts.handshakeData?.(req) : undefined;
     // Packed before accepting: handshake data the packer rejects is answered 500, not a half-open socket.
     const hs = handshake ? this.packer.pack(handshakeEnvelope(uid, data)) : undefined;
@@ -453,16 +469,16 @@ export class SenteServer<Raw = unknown> {
 
   /** Why this request may not open a channel now: draining (every one), or a new client over a limit. */
   private refusal(transport: Transport, uid: string, clientId: string, req: SenteRequest): Refusal | undefined {
-    if (this.admission.draining === undefined && this.clients.get(transport, uid, clientId) !== undefined) return undefined;
+    if (this.admission.draining === undefined && this.clientTable.get(transport, uid, clientId) !== undefined) return undefined;
     return this.admission.refusal(uid, req.remoteAddress);
   }
 
   /** The client's record on `transport`, created when new. */
   private claim(transport: Transport, req: SenteRequest, uid: string, clientId: string): ClientConn {
-    let client = this.clients.get(transport, uid, clientId);
+    let client = this.clientTable.get(transport, uid, clientId);
     if (client === undefined) {
       client = new ClientConn(transport, uid, clientId, req, this.hub);
-      this.clients.add(client);
+      this.clientTable.add(client);
       this.admission.add(uid, client.address);
     }
     client.request = req;
@@ -496,12 +512,12 @@ export class SenteServer<Raw = unknown> {
   }
 
   private expired(client: ClientConn): void {
-    if (this.clients.get(client.transport, client.uid, client.clientId) !== client) return;
+    if (this.clientTable.get(client.transport, client.uid, client.clientId) !== client) return;
     client.dispose();
     this.requests.gone(client);
     this.admission.remove(client.uid, client.address);
-    if (this.clients.remove(client)) this.delivery.forget(client.uid, client.transport);
-    this.limiter?.forget(client.uid, client.clientId, !this.clients.has(client.uid));
+    if (this.clientTable.remove(client)) this.delivery.forget(client.uid, client.transport);
+    this.limiter?.forget(client.uid, client.clientId, !this.clientTable.has(client.uid));
     if (client.counted) this.hub.metrics.connected(client.transport, -1);
     if (client.counted && this.uids.remove(client.transport, client.uid)) this.emit([CHSK.uidportClose, client.uid], client, undefined);
   }
@@ -509,7 +525,7 @@ export class SenteServer<Raw = unknown> {
   /** The one uid a push addressed to `client` may reach. */
   private uidOf(client: string | ClientAddress): string | undefined {
     if (typeof client !== 'string') return client.uid;
-    const uid = this.clients.uidHolding(client);
+    const uid = this.clientTable.uidHolding(client);
     if (uid !== null) return uid;
     this.report(senteError('ERR_SENTE_CLIENT_ID_CLASH', 'A push to a client id that two uids hold was not sent: address it with { uid, clientId }'), { clientId: client });
     return undefined;
@@ -520,7 +536,7 @@ export class SenteServer<Raw = unknown> {
     this.delivery.flush();
     await this.replies.settle(this.opts.closeTimeoutMs);
     this.delivery.flush();
-    for (const client of [...this.clients.all()]) {
+    for (const client of [...this.clientTable.all()]) {
       client.end(CLOSE_CODES.goingAway, 'Server closing');
       this.expired(client);
     }

@@ -232,3 +232,16 @@ describe('without onError', () => {
     }
   });
 });
+
+describe('clients()', () => {
+  it('lists each client with its transport, liveness, queue and user agent', async () => {
+    const h = new Harness();
+    await h.ws('w1', { uid: 'alice', headers: { 'user-agent': 'TestAgent/1' }, query: { 'sente-ext': '1' } });
+    await h.ajaxGet('a1', { uid: 'bob', handshake: true });
+    const list = h.server.clients().sort((a, b) => a.clientId.localeCompare(b.clientId));
+    expect(list).toEqual([
+      expect.objectContaining({ uid: 'bob', clientId: 'a1', transport: 'ajax', live: false, ext: false, queuedBatches: 0 }),
+      expect.objectContaining({ uid: 'alice', clientId: 'w1', transport: 'ws', live: true, ext: true, userAgent: 'TestAgent/1', since: h.clock.now() }),
+    ]);
+  });
+});
