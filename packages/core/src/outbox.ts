@@ -19,7 +19,7 @@ export class Outbox {
     return this.items.length - this.head;
   }
 
-  /** Bytes held (text counted as UTF-16 code units, a cheap upper bound of memory). */
+  /** Bytes held (text counted by its length, bytes by their byte length: cheap, and close for the ASCII of packed payloads). */
   get bytes(): number {
     return this.byteCount;
   }
