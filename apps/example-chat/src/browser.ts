@@ -1,13 +1,14 @@
 import { createSenteClient } from '@sente/client';
 import { NIL_UID, isCbSuccess } from '@sente/core';
 import { packer } from '#packer';
+import type { Chat, UsersView } from './contract.js';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 let csrfToken = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content ?? '';
 
 // ?type=ajax forces the Ajax transport, to try the fallback by hand.
 const type = (new URLSearchParams(location.search).get('type') ?? 'auto') as 'auto' | 'ws' | 'ajax';
-const client = createSenteClient('/chsk', () => csrfToken, { type, packer });
+const client = createSenteClient<Chat>('/chsk', () => csrfToken, { type, packer });
 
 /** Users who have not logged in have Sente's nil uid: the page calls them anonymous. */
 const isAnonymous = (uid: string | null | undefined): boolean => uid === NIL_UID || uid == null;
@@ -28,7 +29,7 @@ function log(parts: (string | HTMLElement)[], cls = ''): void {
   $('log').scrollTop = $('log').scrollHeight;
 }
 
-function showUsers(users: { ws: string[]; ajax: string[] }): void {
+function showUsers(users: UsersView): void {
   for (const [id, uids] of [['users-ws', users.ws], ['users-ajax', users.ajax]] as const) {
     const parts = uids.flatMap((uid, i) => (i === 0 ? [userBadge(uid)] : [', ', userBadge(uid)]));
     $(id).replaceChildren(...(parts.length ? parts : ['—']));
@@ -62,24 +63,23 @@ setInterval(measureRoundTrip, 2000);
 client.startRouter((msg) => {
   switch (msg.id) {
     case 'chsk/handshake': {
-      const uid = (msg.data as unknown[])[0] as string;
+      const uid = msg.data[0];
       log(['connected as ', userBadge(uid), ` over ${client.state.type}`], 'sys');
       client.send(['example/users', null], 5000, (users) => {
-        if (isCbSuccess(users)) showUsers(users as { ws: string[]; ajax: string[] });
+        if (isCbSuccess(users) && typeof users === 'object' && users !== null && 'any' in users) showUsers(users);
       });
       measureRoundTrip();
       return;
     }
     case 'chat/said': {
-      const m = msg.data as { from: string; text: string };
-      log([userBadge(m.from), `: ${m.text}`]);
+      log([userBadge(msg.data.from), `: ${msg.data.text}`]);
       return;
     }
     case 'example/pushed':
-      log([`push #${(msg.data as { n: number }).n} to all my tabs`], 'sys');
+      log([`push #${msg.data.n} to all my tabs`], 'sys');
       return;
     case 'example/users':
-      showUsers(msg.data as { ws: string[]; ajax: string[] });
+      showUsers(msg.data);
       return;
   }
 });
@@ -130,9 +130,8 @@ $('push-me').addEventListener('click', () => {
 $('echo').addEventListener('click', () => {
   const sent = performance.now();
   client.send(['example/echo', { at: Date.now() }], 2000, (reply) => {
-    if (!isCbSuccess(reply)) return log([`✗ echo: ${String(reply)}`], 'err');
-    const r = reply as { uid: string; transport: string };
-    log(['✓ echo from the server: you are ', userBadge(r.uid), ` over ${r.transport} (${elapsed(sent)})`], 'reply');
+    if (typeof reply !== 'object' || reply === null || !('uid' in reply)) return log([`✗ echo: ${String(reply)}`], 'err');
+    log(['✓ echo from the server: you are ', userBadge(reply.uid), ` over ${reply.transport} (${elapsed(sent)})`], 'reply');
   });
 });
 $('reconnect').addEventListener('click', () => client.reconnect());

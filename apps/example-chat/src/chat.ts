@@ -1,7 +1,8 @@
-import type { ConnectedUids, SenteServer } from '@sente/core';
+import type { ConnectedUids, TypedSenteServer } from '@sente/core';
+import type { Chat, UsersView } from './contract.js';
 
 /** The connected uids as the page shows them. */
-export function usersView(uids: ConnectedUids): { ws: string[]; ajax: string[]; any: string[] } {
+export function usersView(uids: ConnectedUids): UsersView {
   return { ws: [...uids.ws].sort(), ajax: [...uids.ajax].sort(), any: [...uids.any].sort() };
 }
 
@@ -11,11 +12,12 @@ export function usersView(uids: ConnectedUids): { ws: string[]; ajax: string[]; 
  * time), push to all of my tabs, and the live list of connected users.
  * Returns a function that stops it.
  */
-export function installChat<Raw>(server: SenteServer<Raw>): () => void {
+export function installChat<Raw>(server: TypedSenteServer<Raw, Chat>): () => void {
   const router = server.startRouter(
     (msg) => {
       switch (msg.id) {
         case 'chat/say': {
+          // The contract types what an honest page sends; this is what anyone may send.
           const text = String((msg.data as { text?: unknown } | undefined)?.text ?? '').slice(0, 500);
           server.broadcast(['chat/said', { from: msg.uid, text, at: Date.now() }]);
           msg.reply?.({ ok: true });

@@ -5,6 +5,7 @@ import session from 'express-session';
 import cookieParser from 'cookie-parser';
 import { doubleCsrf } from 'csrf-csrf';
 import { senteExpress } from '@sente/express';
+import type { Chat } from '@sente/example-chat';
 import { FAVICON_TYPE, buildChatPage, installChat, listenWithSente } from '@sente/example-chat';
 import type { NodeExample } from '@sente/example-chat';
 import { packer } from './packer.js';
@@ -40,7 +41,7 @@ export async function startExample(options: { port?: number; host?: string } = {
       (req.headers['x-csrf-token'] as string | undefined) ?? (req.query['csrf-token'] as string | undefined),
   });
 
-  const sente = senteExpress({
+  const sente = senteExpress<Chat>({
     packer,
     upgradeMiddleware: [cookies, sessionMiddleware],
     userId: (req) => req.raw.session?.uid,

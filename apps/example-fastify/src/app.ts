@@ -5,7 +5,8 @@ import cookie from '@fastify/cookie';
 import session from '@fastify/session';
 import csrfProtection from '@fastify/csrf-protection';
 import websocket from '@fastify/websocket';
-import { senteFastify } from '@sente/fastify';
+import { senteFastify, senteOf } from '@sente/fastify';
+import type { Chat } from '@sente/example-chat';
 import { FAVICON_TYPE, buildChatPage, installChat } from '@sente/example-chat';
 import { packer } from './packer.js';
 
@@ -49,7 +50,7 @@ export async function startExample(options: { port?: number; host?: string } = {
     csrfToken: null, // csrfProtection checked the token
     handshakeData: () => ({ motd: 'Welcome to the Sente chat' }),
   });
-  installChat(app.sente);
+  installChat(senteOf<Chat>(app));
 
   app.get('/', async (_req, reply) => reply.type('text/html').send(page.html(reply.generateCsrf())));
   app.get('/browser.js', async (_req, reply) => reply.type('text/javascript').send(page.script));

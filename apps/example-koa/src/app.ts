@@ -7,6 +7,7 @@ import { bodyParser } from '@koa/bodyparser';
 import CSRF from 'koa-csrf';
 import Tokens from 'csrf';
 import { senteKoa } from '@sente/koa';
+import type { Chat } from '@sente/example-chat';
 import { FAVICON_TYPE, buildChatPage, installChat, listenWithSente } from '@sente/example-chat';
 import type { NodeExample } from '@sente/example-chat';
 import { packer } from './packer.js';
@@ -32,7 +33,7 @@ export async function startExample(options: { port?: number; host?: string } = {
   const sessionMiddleware = session({ key: 'example.sess', signed: true, sameSite: 'lax' }, app);
   const tokens = new Tokens();
 
-  const sente = senteKoa({
+  const sente = senteKoa<Chat>({
     app,
     packer,
     upgradeMiddleware: [sessionMiddleware],

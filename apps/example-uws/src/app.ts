@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import uWS from 'uWebSockets.js';
 import { attachSente } from '@sente/uws';
+import type { Chat } from '@sente/example-chat';
 import { FAVICON_TYPE, buildChatPage, installChat } from '@sente/example-chat';
 import { timingSafeEqual } from '@sente/core';
 import type { HttpResponse, us_listen_socket } from 'uWebSockets.js';
@@ -37,7 +38,7 @@ export async function startExample(options: { port?: number; host?: string } = {
   const sessions = new Sessions();
   const app = uWS.App();
 
-  const sente = attachSente(app, {
+  const sente = attachSente<Chat>(app, {
     packer,
     // Sente's defaults then read session.uid and compare the CSRF token with session.csrfToken.
     session: (req) => sessions.get(req.headers['cookie']),
