@@ -25,6 +25,13 @@ declare module 'fastify' {
   }
 }
 
+// fastify.sente typed for the whole app, as fastify types its decorators.
+declare module '@sente/fastify' {
+  interface SenteFastifyRegister {
+    contract: typeof zodChat;
+  }
+}
+
 type Chat = {
   requests: { 'chat/send': { payload: { text: string }; reply: { ok: boolean } } };
   pushes: { 'chat/message': { text: string } };
@@ -96,5 +103,18 @@ describe('senteOf types fastify.sente by a contract', () => {
     // @ts-expect-error Chat declares no server requests
     void senteOf<Chat>(app).request('c', ['app/confirm', {}]);
     senteOf<Chat>(app).send('u', ['chat/message', { text: 'hi' }]);
+  });
+});
+
+describe('SenteFastifyRegister types fastify.sente for the whole app', () => {
+  test('app.sente is typed by the registered contract', async () => {
+    const app = Fastify();
+    await app.register(senteFastify, { contract: zodChat });
+    app.sente.broadcast(['chat/message', { from: 'a', text: 'b' }]);
+    // @ts-expect-error text is missing
+    app.sente.broadcast(['chat/message', { from: 'a' }]);
+    app.sente.startRouter((msg) => {
+      if (msg.id === 'chat/send') msg.reply?.({ ok: true, id: 1 });
+    });
   });
 });

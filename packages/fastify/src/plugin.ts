@@ -74,7 +74,7 @@ const plugin: FastifyPluginAsync<SenteFastifyOptions> = async (fastify, options)
   // Upgrade requests accepted by Sente's checks, waiting for @fastify/websocket to upgrade them.
   const accepted = new WeakMap<FastifyRequest, Open>();
 
-  fastify.decorate('sente', server as SenteServerOf<FastifyRequest, RegisteredContract>);
+  fastify.decorate('sente', server as unknown as SenteServerOf<FastifyRequest, RegisteredContract>);
   // preClose, not onClose: fastify's onClose waits for the HTTP server to close,
   // which a parked poll would hold open until its long-poll timeout.
   fastify.addHook('preClose', async () => server.close());
