@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { requestPath, systemClock, textResponse, timingSafeEqual } from '@sente/core';
+import type { Clock, MountOptions, Router, SenteRequest, SenteResponse, SenteServer, ServerEventMsg } from '@sente/core';
+import { nodeRequest, writeResponse } from '@sente/node';
+import { json } from '@sente/packer-json';
+import { Sampler } from './sampler.js';
+import { createTally } from './tally.js';
+import { pageHtml, pageScript } from './page.js';
+import { INSPECTOR_EVENTS } from './snapshot.js';
+import type { InspectorProbe } from './probe.js';
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** Options of {@link createInspector}. */
+export interface InspectorOptions<Raw = unknown> {
+  /**
+   * Who may see the inspector: called with the page request and with every
+   * request of the feed. Falsy answers 403. Without it, everyone is refused.
+   * @default undefined (403 for everyone)
+   */
+  authorize?: ((req: SenteRequest<Raw>) => MaybePromise<boolean>) | undefined;
+  /** Where the page is served; the script is at `<path>/inspector.js`, the feed at `<path>/chsk`. @default '/inspector' */
+  path?: string | undefined;
+  /**
+   * The app server's probe (see {@link createInspectorProbe}): without it the
+   * page shows events in per second and the server's counts, but not pushes,
+   * batches, replays or errors.
+   * @default undefined
+   */
+  probe?: InspectorProbe | undefined;
+  /** How often a snapshot is taken and pushed to the viewers, while there are any. @default 1000 */
+  intervalMs?: number | undefined;
+  /** The most clients a snapshot lists (the count is always exact). @default 500 */
+  maxClients?: number | undefined;
+  /** Whether the page shows each client's remote address. @default false */
+  showRemoteAddress?: boolean | undefined;
+  /**
+   * The actions the page offers: `disconnect` closes every connection of a
+   * uid (`server.closeUser`), `testPush` pushes `['sente-inspector/test', { at }]` to it.
+   * @default {} (read-only)
+   */
+  actions?: { disconnect?: boolean | undefined; testPush?: boolean | undefined } | undefined;
+  /** The page's title. @default 'Sente inspector' */
+  title?: string | undefined;
+  /** Time and timers. @default the system clock */
+  clock?: Clock | undefined;
+}
+
+/** An inspector of one app server: mount its feed with the app's adapter, serve its page, then {@link Inspector.serve}. */
+export interface Inspector<Raw = unknown> {
+  /** The page's path. */
+  readonly path: string;
+  /**
+   * The options of the feed, a second Sente server for the page's viewers:
+   * pass them to the app's adapter (`senteExpress(inspector.feedOptions)`),
+   * which mounts it at `<path>/chsk`.
+   */
+  readonly feedOptions: MountOptions<Raw>;
+  /** Starts streaming to the viewers of `feed` (the server the adapter made from {@link feedOptions}). */
+  serve(feed: SenteServer<Raw>): void;
+  /** Answers a GET of the page (`path`) or of its script (`<path>/inspector.js`); `undefined` for any other path. */
+  page(req: SenteRequest<Raw>, path: string): Promise<SenteResponse | undefined>;
+  /** {@link page} as Node/Express/Koa-style middleware: answers its two paths, calls `next` (if any) for the rest. */
+  readonly nodeHandler: (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
+  /** True while someone watches: only then does the sampling timer run. */
+  readonly watching: boolean;
+  /** Stops sampling and the routers it started (the feed server is the adapter's to close). */
+  close(): void;
+}
+
+const VIEWER_UID = 'sente-inspector/viewer';
+const forbidden = (): SenteResponse => textResponse(403, 'Forbidden');
+
+/**
+ * Creates the inspector of `server`: a read-only page and a live feed, behind
+ * `authorize`. Nothing runs until someone watches: then a snapshot is taken
+ * every `intervalMs` and pushed to the viewers.
+ *
+ * @example
+ * ```ts
+ * const probe = createInspectorProbe();
+ * const sente = senteExpress({ ...probe.serverOptions, userId });
+ * const inspector = createInspector(sente.server, { probe, authorize: (req) => req.remoteAddress === '127.0.0.1' });
+ * const feed = senteExpress(inspector.feedOptions);
+ * inspector.serve(feed.server);
+ * app.use(inspector.nodeHandler, feed.middleware, sente.middleware);
+ * const http = app.listen(3000);
+ * sente.attach(http);
+ * feed.attach(http);
+ * ```
+ */
+export function createInspector<Raw = unknown>(server: SenteServer<Raw>, options: InspectorOptions<Raw> = {}): Inspector<Raw> {
+  const path = (options.path ?? '/inspector').replace(/\/+$/, '');
+  if (!path.startsWith('/')) throw new TypeError('@sente/inspector: option "path" must start with "/"');
+  const feedPath = `${path}/chsk`;
+  const scriptPath = `${path}/inspector.js`;
+  const authorize = options.authorize ?? (() => false);
+  const allowed = async (req: SenteRequest<Raw>): Promise<boolean> => {
+    try {
+      return (await authorize(req)) === true;
+    } catch {
+      return false;
+    }
+  };
+  // One token per process, handed only to authorized viewers in the page: a
+  // page of another origin cannot read it, so it cannot drive the actions.
+  const csrfToken = randomBytes(24).toString('base64url');
+  const actions = { disconnect: options.actions?.disconnect === true, testPush: options.actions?.testPush === true };
+  const routers: Router[] = [];
+  const tally = options.probe?.tally ?? createTally();
+  if (options.probe === undefined) {
+    // No probe: count events in with a router (one addition per event).
+    routers.push(server.startRouter((msg) => void (msg.id.startsWith('chsk/') ? 0 : (tally as { eventsIn: number }).eventsIn++)));
+  }
+  let feed: SenteServer<Raw> | undefined;
+  let unwatch: (() => void) | undefined;
+  const sampler = new Sampler({
+    server: server as unknown as SenteServer<never>,
+    tally,
+    probed: options.probe !== undefined,
+    intervalMs: options.intervalMs ?? 1000,
+    maxClients: options.maxClients ?? 500,
+    showRemoteAddress: options.showRemoteAddress === true,
+    actions,
+    clock: options.clock ?? systemClock,
+    publish: (snapshot) => feed?.send(VIEWER_UID, [INSPECTOR_EVENTS.snapshot, snapshot], { flush: true }),
+  });
+
+  const onViewerEvent = (msg: ServerEventMsg<Raw>): void => {
+    const uid = typeof msg.data === 'object' && msg.data !== null ? (msg.data as { uid?: unknown }).uid : undefined;
+    switch (msg.id) {
+      case INSPECTOR_EVENTS.hello:
+        msg.reply?.(sampler.current());
+        return;
+      case INSPECTOR_EVENTS.disconnect:
+        if (!actions.disconnect || typeof uid !== 'string') return void msg.reply?.({ ok: false, error: 'not allowed' });
+        server.closeUser(uid);
+        msg.reply?.({ ok: true });
+        return;
+      case INSPECTOR_EVENTS.testPush:
+        if (!actions.testPush || typeof uid !== 'string') return void msg.reply?.({ ok: false, error: 'not allowed' });
+        server.send(uid, [INSPECTOR_EVENTS.test, { at: Date.now() }], { flush: true });
+        msg.reply?.({ ok: true });
+        return;
+    }
+  };
+
+  const page = async (req: SenteRequest<Raw>, reqPath: string): Promise<SenteResponse | undefined> => {
+    if (reqPath !== path && reqPath !== scriptPath) return undefined;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return textResponse(405, 'Method Not Allowed');
+    if (!(await allowed(req))) return forbidden();
+    const headers = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY' };
+    if (reqPath === scriptPath) return { status: 200, headers: { ...headers, 'content-type': 'text/javascript; charset=utf-8' }, body: await pageScript() };
+    const html = pageHtml({ title: options.title ?? 'Sente inspector', scriptPath, feedPath, csrfToken });
+    return { status: 200, headers: { ...headers, 'content-type': 'text/html; charset=utf-8' }, body: html };
+  };
+
+  return {
+    path,
+    feedOptions: {
+      path: feedPath,
+      packer: json,
+      userId: () => VIEWER_UID,
+      // The app's hook runs before every other check (origin, CSRF): a viewer it
+      // refuses learns nothing but 403, on the handshake, the polls and the upgrade.
+      reject: async (req) => ((await allowed(req)) ? undefined : forbidden()),
+      validateCsrf: (_req, token) => token !== undefined && timingSafeEqual(token, csrfToken),
+      // A viewer that comes back needs the next snapshot, not the missed ones.
+      replay: { maxEntries: 1, maxAgeMs: 5000 },
+    },
+    serve(f) {
+      if (feed !== undefined) throw new Error('@sente/inspector: serve() was already called');
+      feed = f;
+      routers.push(f.startRouter(onViewerEvent));
+      const follow = (): void => (f.connectedUids.any.size > 0 ? sampler.start() : sampler.stop());
+      unwatch = f.watchConnectedUids(follow);
+      follow();
+    },
+    page,
+    get watching() {
+      return sampler.running;
+    },
+    nodeHandler(req, res, next) {
+      const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url;
+      const p = requestPath(url);
+      if (p !== path && p !== scriptPath) return void next?.();
+      page(nodeRequest(req, req as unknown as Raw, false), p).then(
+        (r) => (r === undefined ? next?.() : void writeResponse(res, r)),
+        () => void writeResponse(res, textResponse(500, 'Internal Server Error')),
+      );
+    },
+    close() {
+      sampler.stop();
+      unwatch?.();
+      for (const r of routers) r.stop();
+    },
+  };
+}
