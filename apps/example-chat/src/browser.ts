@@ -1,5 +1,5 @@
 import { createSenteClient } from '@sente/client';
-import { NIL_UID, isCbSuccess } from '@sente/core';
+import { NIL_UID, isBadEventReply, isCbSuccess } from '@sente/core';
 import { packer } from '#packer';
 import type { Chat, UsersView } from './contract.js';
 
@@ -66,7 +66,7 @@ client.startRouter((msg) => {
       const uid = msg.data[0];
       log(['connected as ', userBadge(uid), ` over ${client.state.type}`], 'sys');
       client.send(['example/users', null], 5000, (users) => {
-        if (isCbSuccess(users) && typeof users === 'object' && users !== null && 'any' in users) showUsers(users);
+        if (isCbSuccess(users) && !isBadEventReply(users)) showUsers(users);
       });
       measureRoundTrip();
       return;
@@ -130,7 +130,7 @@ $('push-me').addEventListener('click', () => {
 $('echo').addEventListener('click', () => {
   const sent = performance.now();
   client.send(['example/echo', { at: Date.now() }], 2000, (reply) => {
-    if (typeof reply !== 'object' || reply === null || !('uid' in reply)) return log([`✗ echo: ${String(reply)}`], 'err');
+    if (!isCbSuccess(reply) || isBadEventReply(reply)) return log([`✗ echo: ${String(reply)}`], 'err');
     log(['✓ echo from the server: you are ', userBadge(reply.uid), ` over ${reply.transport} (${elapsed(sent)})`], 'reply');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, test } from 'vitest';
-import { createSenteClient } from '@sente/client';
+import { createSenteClient, isBadEventReply, isCbError, isCbSuccess } from '@sente/client';
 import { createSenteServer } from '@sente/core';
 import { json } from '@sente/packer-json';
 import type { BadEventReply, SenteEvent, ServerEventMsg, SenteServer } from '@sente/core';
@@ -153,5 +153,14 @@ describe('without a contract everything types as before', () => {
     });
     plain.send('u', ['any/thing', 1]);
     expectTypeOf(plain.request('c', ['any/thing'])).resolves.toEqualTypeOf<unknown>();
+  });
+});
+
+describe('isCbSuccess and isBadEventReply narrow a typed reply', () => {
+  test('to the declared reply', () => {
+    client.send(['chat/send', { text: 'hi' }], 5000, (reply) => {
+      if (isCbSuccess(reply) && !isBadEventReply(reply)) expectTypeOf(reply).toEqualTypeOf<{ ok: boolean; id: number }>();
+      if (isCbError(reply)) expectTypeOf(reply).toEqualTypeOf<'chsk/closed' | 'chsk/timeout' | 'chsk/error'>();
+    });
   });
 });

@@ -11,7 +11,11 @@ export function isCbError(reply: unknown): reply is CbErrorValue {
   return n === CHSK.closed || n === CHSK.timeout || n === CHSK.error;
 }
 
-/** True when a reply callback got a real reply (see {@link isCbError}). */
-export function isCbSuccess(reply: unknown): boolean {
+/**
+ * True when a reply callback got a real reply (see {@link isCbError}); it
+ * narrows a typed reply to the reply (a `BadEventReply` included: see
+ * `isBadEventReply`).
+ */
+export function isCbSuccess<R>(reply: R): reply is Exclude<R, CbErrorValue> {
   return !isCbError(reply);
 }
