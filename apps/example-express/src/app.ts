@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import type { Server } from 'node:http';
 import express from 'express';
 import session from 'express-session';
 import cookieParser from 'cookie-parser';
 import { doubleCsrf } from 'csrf-csrf';
 import { senteExpress } from '@sente/express';
+import { createInspector, createInspectorProbe } from '@sente/inspector';
 import type { Chat } from '@sente/example-chat';
 import { FAVICON_TYPE, buildChatPage, installChat, listenWithSente } from '@sente/example-chat';
 import type { NodeExample } from '@sente/example-chat';
@@ -41,7 +43,10 @@ export async function startExample(options: { port?: number; host?: string } = {
       (req.headers['x-csrf-token'] as string | undefined) ?? (req.query['csrf-token'] as string | undefined),
   });
 
+  // The inspector's probe counts pushes, batches, replays and errors as the server reports them.
+  const probe = createInspectorProbe();
   const sente = senteExpress<Chat>({
+    ...probe.serverOptions,
     packer,
     upgradeMiddleware: [cookies, sessionMiddleware],
     userId: (req) => req.raw.session?.uid,
@@ -49,6 +54,16 @@ export async function startExample(options: { port?: number; host?: string } = {
     handshakeData: () => ({ motd: 'Welcome to the Sente chat' }),
   });
   installChat(sente.server);
+
+  // The inspector at /inspector, for local use only: anyone else gets 403.
+  const inspector = createInspector(sente.server, {
+    probe,
+    authorize: (req) => isLoopback(req.remoteAddress),
+    showRemoteAddress: true,
+    actions: { disconnect: true, testPush: true },
+  });
+  const feed = senteExpress(inspector.feedOptions);
+  inspector.serve(feed.server);
 
   const app = express();
   app.use(cookies, sessionMiddleware);
@@ -67,7 +82,20 @@ export async function startExample(options: { port?: number; host?: string } = {
       res.json({ uid: user || null, csrfToken: csrf.generateCsrfToken(req, res, { overwrite: true }) });
     });
   });
+  app.use(inspector.nodeHandler, feed.middleware);
   app.use(sente.middleware);
 
-  return listenWithSente(app, sente, options.host ?? '127.0.0.1', options.port ?? 3000);
+  const both = {
+    attach: (http: Server): void => {
+      sente.attach(http);
+      feed.attach(http);
+    },
+    close: async (): Promise<void> => {
+      inspector.close();
+      await Promise.all([feed.close(), sente.close()]);
+    },
+  };
+  return listenWithSente(app, both, options.host ?? '127.0.0.1', options.port ?? 3000);
 }
+
+const isLoopback = (address: string | undefined): boolean => address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { requestPath, systemClock, textResponse, timingSafeEqual } from '@sente/core';
-import type { Clock, MountOptions, Router, SenteRequest, SenteResponse, SenteServer, ServerEventMsg } from '@sente/core';
+import type { Clock, MountOptions, Router, SenteContract, SenteRequest, SenteResponse, SenteServer, ServerEventMsg, TypedSenteServer } from '@sente/core';
 import { nodeRequest, writeResponse } from '@sente/node';
 import { json } from '@sente/packer-json';
 import { Sampler } from './sampler.js';
@@ -90,7 +90,12 @@ const forbidden = (): SenteResponse => textResponse(403, 'Forbidden');
  * feed.attach(http);
  * ```
  */
-export function createInspector<Raw = unknown>(server: SenteServer<Raw>, options: InspectorOptions<Raw> = {}): Inspector<Raw> {
+export function createInspector<Raw = unknown, C extends SenteContract = SenteContract>(
+  appServer: SenteServer<Raw> | TypedSenteServer<Raw, C>,
+  options: InspectorOptions<Raw> = {},
+): Inspector<Raw> {
+  // A typed server is the same object; the inspector only pushes its own test event, outside the contract.
+  const server = appServer as SenteServer<Raw>;
   const path = (options.path ?? '/inspector').replace(/\/+$/, '');
   if (!path.startsWith('/')) throw new TypeError('@sente/inspector: option "path" must start with "/"');
   const feedPath = `${path}/chsk`;
@@ -116,7 +121,7 @@ export function createInspector<Raw = unknown>(server: SenteServer<Raw>, options
   let feed: SenteServer<Raw> | undefined;
   let unwatch: (() => void) | undefined;
   const sampler = new Sampler({
-    server: server as unknown as SenteServer<never>,
+    server,
     tally,
     probed: options.probe !== undefined,
     intervalMs: options.intervalMs ?? 1000,

@@ -4,7 +4,8 @@ import type { InspectedClient, InspectorSnapshot } from './snapshot.js';
 
 /** What a sampler reads and how. */
 export interface SamplerOptions {
-  readonly server: SenteServer<never>;
+  /** What of the app server the sampler reads. */
+  readonly server: Pick<SenteServer, 'stats' | 'clients' | 'connectedUids'>;
   readonly tally: Readonly<Tally>;
   /** False when the tally holds only `eventsIn` (no probe): the other counts are shown as unknown. */
   readonly probed: boolean;
