@@ -106,6 +106,7 @@ h1 { font-size: 20px; margin: 0 0 12px; } h2 { font-size: 15px; margin: 0 0 8px;
 .row { display: flex; gap: 12px; align-items: flex-start; }
 .panel { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 10px; }
 .grow { flex: 1; min-width: 0; overflow-x: auto; } .side { width: 260px; }
+.side h2 { margin-top: 14px; } .side h2:first-child { margin-top: 0; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid var(--line); white-space: nowrap; }
 td.tools { text-align: right; } td.id { font-family: ui-monospace, monospace; font-size: 12px; }

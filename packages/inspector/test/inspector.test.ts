@@ -142,6 +142,12 @@ describe('the inspector page', () => {
     // Node's fetch says who it is (the ws client sends no user agent).
     expect(await page.textContent('#clients tr.client-row[data-transport="ajax"] td.ua')).toBe('node');
 
+    // Remote addresses only when the app allows them.
+    expect(await page.$$eval('#clients tr.client-row', (rows) => rows.map((r) => (r as HTMLTableRowElement).cells[6]?.textContent))).toEqual(['—', '—']);
+    // A request the app's server refuses shows up under its error code.
+    expect((await fetch(`${app.origin}/chsk`)).status).toBe(400);
+    await expect.poll(() => page.textContent('#errors tr[data-code="ERR_SENTE_NO_CLIENT_ID"]')).toBe('ERR_SENTE_NO_CLIENT_ID1');
+
     await page.fill('#uid-filter', 'ev');
     expect(await uidsListed(page)).toEqual(['eve']);
     await page.fill('#uid-filter', '');
