@@ -1,4 +1,4 @@
-import { SenteError, payloadText, senteError } from '@sente/core';
+import { SenteError, payloadText } from '@sente/core';
 import type { ObjectKeys, Packed, Packer } from '@sente/core';
 import { isValidTag } from './names.js';
 import { EdnPrinter } from './printer.js';
@@ -48,7 +48,7 @@ export interface EdnPackerOptions {
 
 
 function badPackage(reason: string, cause: unknown): SenteError {
-  return senteError('ERR_SENTE_BAD_PACKAGE', `edn packer cannot unpack this payload: ${reason}`, cause);
+  return new SenteError('ERR_SENTE_BAD_PACKAGE', `edn packer cannot unpack this payload: ${reason}`, { cause });
 }
 
 function badOption(message: string): SenteError {

@@ -1,4 +1,4 @@
-import { SenteError, payloadText, senteError } from '@sente/core';
+import { SenteError, payloadText } from '@sente/core';
 import type { Packed, Packer } from '@sente/core';
 
 /** Options of {@link jsonPacker}. */
@@ -41,7 +41,7 @@ export function jsonPacker(options: JsonPackerOptions = {}): Packer {
         if (text === undefined) throw new TypeError('not UTF-8 text');
         return reviver === undefined ? JSON.parse(text) : JSON.parse(text, reviver);
       } catch (cause) {
-        throw senteError('ERR_SENTE_BAD_PACKAGE', 'JSON packer cannot unpack this payload: not valid JSON text.', cause);
+        throw new SenteError('ERR_SENTE_BAD_PACKAGE', 'JSON packer cannot unpack this payload: not valid JSON text.', { cause });
       }
     },
   };

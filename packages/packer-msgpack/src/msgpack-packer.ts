@@ -1,4 +1,4 @@
-import { SenteError, senteError } from '@sente/core';
+import { SenteError } from '@sente/core';
 import type { Packed, Packer } from '@sente/core';
 import { PlainCodec } from './plain-codec.js';
 import { SenteDecoder } from './sente-decoder.js';
@@ -33,7 +33,7 @@ function badOption(message: string): SenteError {
 }
 
 function badPackage(reason: string, cause: unknown): SenteError {
-  return senteError('ERR_SENTE_BAD_PACKAGE', `msgpack packer cannot unpack this payload: ${reason}`, cause);
+  return new SenteError('ERR_SENTE_BAD_PACKAGE', `msgpack packer cannot unpack this payload: ${reason}`, { cause });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { SenteError, payloadText, senteError } from '@sente/core';
+import { SenteError, payloadText } from '@sente/core';
 import type { ObjectKeys, Packed, Packer } from '@sente/core';
 import { TransitReadCache, TransitWriteCache } from './caches.js';
 import { checkTransitJson, TransitSyntaxError } from './json-check.js';
@@ -58,7 +58,7 @@ function badOption(message: string, cause?: unknown): SenteError {
 }
 
 function badPackage(reason: string, cause: unknown): SenteError {
-  return senteError('ERR_SENTE_BAD_PACKAGE', `transit packer cannot unpack this payload: ${reason}`, cause);
+  return new SenteError('ERR_SENTE_BAD_PACKAGE', `transit packer cannot unpack this payload: ${reason}`, { cause });
 }
 
 /**
