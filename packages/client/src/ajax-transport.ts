@@ -38,6 +38,8 @@ export interface AjaxTransportOptions {
 /** One request in flight. */
 interface InFlight {
   readonly controller: AbortController;
+  /** When it started, epoch ms. */
+  readonly at: number;
   timer: TimerHandle;
   /** Set when our own timeout aborted it. */
   timedOut: boolean;
@@ -91,7 +93,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
   /** Tags `extra` as a request in flight, aborted after `timeoutMs`. */
   const inFlight = <T extends object>(extra: T, timeoutMs: number): T & InFlight => {
     const controller = new AbortController();
-    const req: T & InFlight = Object.assign(extra, { controller, timer: undefined as TimerHandle, timedOut: false });
+    const req: T & InFlight = Object.assign(extra, { controller, at: clock.now(), timer: undefined as TimerHandle, timedOut: false });
     req.timer = clock.setTimeout(() => {
       req.timedOut = true;
       controller.abort();
@@ -290,6 +292,14 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       reconnector.reset();
       startPoll();
     },
-    checkHealth() {},
+    checkHealth() {
+      // A server answers a parked poll within its lpTimeoutMs (20 s by default):
+      // one parked for over half our own timeout is likely dead (a sleeping
+      // laptop, a changed network, a hidden tab's throttled timer). Poll anew.
+      const p = poll;
+      if (p === null || clock.now() - p.at <= opts.timeoutMs / 2) return;
+      p.timedOut = true;
+      p.controller.abort();
+    },
   };
 }

@@ -44,7 +44,7 @@ const PING_EVENT: WireEvent = [kw(CHSK.wsPing)];
 const noop = (): void => {};
 
 /** The WebSocket URL: the app's params, then `client-id`, `csrf-token` and `sente-ext`. */
-export function wsUrl(ctx: TransportContext, base: string): string {
+function wsUrl(ctx: TransportContext, base: string): string {
   let q = appParamsQuery(ctx.params(), RESERVED);
   q = appendParam(q, WIRE.clientId, ctx.clientId);
   const token = ctx.csrfToken();

@@ -245,6 +245,24 @@ describe('background tabs', () => {
     delete g.document;
   });
 
+  it('on Ajax, replaces a poll parked for over half of ajaxTimeoutMs when the browser comes back online', async () => {
+    const { client, fetch, clock } = harness({ type: 'ajax', ajaxTimeoutMs: 60_000 });
+    fetch.last.respond(ajaxHandshake());
+    await flush();
+    const parked = fetch.last;
+    clock.advance(20_000);
+    g.window?.dispatchEvent(new Event('online'));
+    await flush();
+    expect(parked.aborted).toBe(false);
+    clock.advance(10_001);
+    g.window?.dispatchEvent(new Event('online'));
+    await flush();
+    expect(parked.aborted).toBe(true);
+    expect(fetch.requests).toHaveLength(3);
+    expect(fetch.last.url.searchParams.has('handshake?')).toBe(false);
+    expect(client.state.open).toBe(true);
+  });
+
   it('sends no keep-alive pings while hidden (throttled timers), and checks the socket at once when visible again', () => {
     const { client, clock } = harness({ type: 'ws', wsKaliveMs: 20_000, wsPingTimeoutMs: 5000 });
     const s = FakeWebSocket.last;
