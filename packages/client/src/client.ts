@@ -274,8 +274,9 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
     });
   };
 
-  // Sente's :auto rule: a WebSocket that fails before its first handshake is
-  // given up for Ajax, once per connect(); one that has worked is retried.
+  // Sente's :auto rule, widened: a WebSocket that fails before its first
+  // handshake, or dies early (wsEarlyDeathMs), is given up for Ajax; one that
+  // has worked is retried. A probe may bring WebSocket back later.
   const downgrade = (ws: Transport): boolean => {
     // A page on its way out starts nothing new (its sockets close as it goes).
     if (transport !== ws || unloading) return false;

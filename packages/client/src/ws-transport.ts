@@ -84,7 +84,7 @@ export function createWsTransport(
   let active = false;
   let everHandshaken = false;
   let socket: WebSocketLike | null = null;
-  /** The current socket delivered its handshake / has lived `earlyDeathMs` since. */
+  /** The current socket delivered its handshake / has lived `wsEarlyDeathMs` since. */
   let handshaken = false;
   let survived = false;
   /** The connect timeout, then the early-death window, of the current socket. */
