@@ -269,6 +269,7 @@ export function createSenteClient(path: string, csrfToken: CsrfTokenSource, opti
       url: urls.ajax,
       fetch,
       timeoutMs: opts.ajaxTimeoutMs,
+      connectTimeoutMs: opts.wsConnectTimeoutMs,
       withCredentials: opts.withCredentials,
       headers: opts.headers,
     });

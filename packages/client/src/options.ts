@@ -67,7 +67,10 @@ export interface SenteClientOptions {
    * How long a new WebSocket may take to deliver its handshake; then it counts
    * as failed (`ERR_SENTE_CONNECT_TIMEOUT`): `'auto'` falls back to Ajax, `'ws'`
    * retries. Catches a proxy that accepts the connection but never answers the
-   * upgrade, and an upgrade to a path nobody serves. `0` turns it off.
+   * upgrade, and an upgrade to a path nobody serves. It is also the timeout
+   * of an Ajax handshake poll (a server answers one at once), whose expiry
+   * counts as a failed attempt with the same code. `0` turns it off
+   * (the Ajax handshake poll then waits `ajaxTimeoutMs`).
    * @default 10000
    */
   wsConnectTimeoutMs?: number | undefined;

@@ -86,6 +86,22 @@ describe('WebSocket connect timeout', () => {
     expect(errors).toEqual([]);
   });
 
+  it('gives up on an Ajax handshake poll nobody answers after wsConnectTimeoutMs, and retries it with backoff', async () => {
+    const { client, clock, fetch, errors } = harness({ type: 'ajax', wsConnectTimeoutMs: 3000 });
+    const first = fetch.last;
+    clock.advance(3000);
+    await flush();
+    expect(first.aborted).toBe(true);
+    expect(codeOf(client.state.lastError)).toBe('ERR_SENTE_CONNECT_TIMEOUT');
+    expect(fetch.requests).toHaveLength(2);
+    clock.advance(3000);
+    await flush();
+    // Attempt 2 waits its backoff: no busy loop of handshake polls.
+    expect(fetch.requests).toHaveLength(2);
+    expect(client.state.udtNextReconnect).toBe(clock.now() + 2000);
+    expect(errors.map(codeOf)).toEqual(['ERR_SENTE_CONNECT_TIMEOUT']);
+  });
+
   it('0 turns the connect timeout off', () => {
     const { clock } = harness({ type: 'ws', wsConnectTimeoutMs: 0 });
     expect(clock.pending).toBe(0);
@@ -186,7 +202,7 @@ describe('diagnosed errors', () => {
     for (let i = 0; i < 3; i++) {
       fetch.last.respond('Not Found', 404);
       await flush();
-      clock.advance(10_000);
+      clock.advance(5000);
     }
     expect(fetch.requests).toHaveLength(4);
     expect(errors.map(codeOf)).toEqual(['ERR_SENTE_NOT_FOUND']);
