@@ -38,6 +38,14 @@ describe('jittered reconnects and retry hints', () => {
     expect(FakeWebSocket.instances).toHaveLength(2);
   });
 
+  it('caps a hint at 10 × maxBackoffMs', () => {
+    const { client, clock } = harness({ type: 'ws', maxBackoffMs: 8000 });
+    FakeWebSocket.last.handshake();
+    clock.advance(2000);
+    FakeWebSocket.last.serverClose(1013, 'retry=999999999~0', true);
+    expect(client.state.udtNextReconnect).toBe(clock.now() + 80_000);
+  });
+
   it("obeys a 503's Retry-After on an Ajax poll", async () => {
     const { client, fetch, clock } = harness({ type: 'ajax', random: () => 0.5 });
     fetch.last.respond(ajaxHandshake());
