@@ -20,7 +20,8 @@ export type ConnectionErrorCode =
   | 'ERR_SENTE_UNAUTHORIZED'
   | 'ERR_SENTE_UNREACHABLE';
 
-const HINTS: Readonly<Record<ConnectionErrorCode, string>> = {
+/** The message of each code: what to check. */
+export const HINTS: Readonly<Record<ConnectionErrorCode, string>> = {
   ERR_SENTE_PACKER_MISMATCH: 'Not a handshake: do the client and server use the same packer?',
   ERR_SENTE_NOT_FOUND: '404: is the path right?',
   ERR_SENTE_CONNECT_TIMEOUT: 'No handshake in wsConnectTimeoutMs: a wrong path, or a proxy that holds requests or drops upgrades?',
