@@ -30,6 +30,46 @@ export const KNOWN_DEFECT_CASES: readonly string[] = [
   'close-hang/upgrade-wrong-path@node',
   // Fastify answers 404 to other methods where the docs say 405.
   'ajax/other-method@fastify',
+  // Memory is unbounded for slow consumers: a socket that never reads is not closed with 1013 and its pushes are held…
+  'faults/slow-consumer-ws@express',
+  'faults/slow-consumer-ws@fastify',
+  'faults/slow-consumer-ws@koa',
+  'faults/slow-consumer-ws@node',
+  'faults/slow-consumer-ws@uws',
+  // …and a slow poller's queue is counted in batches, not bytes.
+  'faults/slow-poller@express',
+  'faults/slow-poller@fastify',
+  'faults/slow-poller@koa',
+  'faults/slow-poller@node',
+  'faults/slow-poller@uws',
+  // uWS maxBackpressure: a socket over the bound is no longer written to, nor closed.
+  'faults/uws-max-backpressure@uws',
+  // An aborted POST body is reported with a different code per adapter.
+  'faults/aborted-post-code@express',
+  'faults/aborted-post-code@fastify',
+  'faults/aborted-post-code@koa',
+  'faults/aborted-post-code@node',
+  'faults/aborted-post-code@uws',
+];
+
+/**
+ * Defects this harness found that issue 7 does not list; reported with a
+ * reproduction, not fixed here (the core and adapters are being rewritten).
+ * Held out of the CI assertions like the known ones until fixed.
+ */
+export const NEW_DEFECT_CASES: readonly string[] = [
+  // uWS accepts a WebSocket upgrade with any Sec-WebSocket-Version, or none (RFC 6455 §4.2.2: 426 and the supported version).
+  'upgrade/bad-version@uws',
+  // uWS never answers a WebSocket upgrade sent as HTTP/1.0, and keeps the connection open.
+  'upgrade/http-1.0@uws',
+  // Under concurrent hostile load on other servers of the same process, a good long-polling client
+  // sometimes never sees the last pushes sent to its uid (no ERR_SENTE_QUEUE_OVERFLOW/UNDELIVERED
+  // reported); seen on Express, Fastify and Koa, not reproduced with one server alone. Under investigation.
+  'damage/ajax-pushes-missing@express',
+  'damage/ajax-pushes-missing@fastify',
+  'damage/ajax-pushes-missing@koa',
+  'damage/ajax-pushes-missing@node',
+  'damage/ajax-pushes-missing@uws',
 ];
 
 /**
@@ -39,8 +79,9 @@ export const KNOWN_DEFECT_CASES: readonly string[] = [
  */
 export const ISOLATED_WHILE_KNOWN: readonly string[] = ['upgrade/wrong-path'];
 
+/** True for a finding held out of the CI assertions: a known defect, or a new one reported and not fixed yet. */
 export function isKnownDefect(id: string): boolean {
-  return KNOWN_DEFECT_CASES.includes(id);
+  return KNOWN_DEFECT_CASES.includes(id) || NEW_DEFECT_CASES.includes(id);
 }
 
 /** True when `<cls>/<kind>@<adapter>` is tried apart from the main run. */

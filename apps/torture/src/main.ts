@@ -53,3 +53,5 @@ writeFileSync(join(dir, 'torture-report.md'), `${report.markdown}\n`);
 writeFileSync(join(dir, 'torture-report.json'), `${reportJson(report)}\n`);
 console.log(`\n${report.markdown}\n\nWritten to ${join(dir, 'torture-report.md')} and torture-report.json`);
 await killAllChildren();
+// Client libraries may keep a reconnect timer or an idle keep-alive socket; the run is over.
+process.exit(0);

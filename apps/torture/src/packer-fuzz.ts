@@ -87,7 +87,11 @@ function arbitraryFor(cls: (typeof CLASSES)[number], packer: Packer): fc.Arbitra
     case 'arbitrary':
       return packer.binary
         ? fc.uint8Array({ maxLength: 256 })
-        : fc.oneof(fc.string({ maxLength: 256, unit: 'binary' }), fc.string({ maxLength: 256, unit: fc.constantFrom(...'[]{}()"\\:#~^,0123456789-.eE /ntrufals@`\'') }));
+        : fc.oneof(
+            fc.uint8Array({ maxLength: 256 }).map((b) => Buffer.from(b).toString('utf8')),
+            fc.uint16Array({ maxLength: 128 }).map((u) => String.fromCharCode(...u)),
+            fc.string({ maxLength: 256, unit: fc.constantFrom(...'[]{}()"\\:#~^,0123456789-.eE /ntrufals@`\'') }),
+          );
     case 'mutated':
       return fc
         .tuple(packed(packer), fc.array(fc.tuple(fc.nat(), fc.nat(255), fc.constantFrom('set', 'insert', 'delete', 'truncate')), { minLength: 1, maxLength: 4 }))
@@ -103,7 +107,7 @@ function arbitraryFor(cls: (typeof CLASSES)[number], packer: Packer): fc.Arbitra
           return asInput(packer, b);
         });
     case 'deep-nesting':
-      return fc.tuple(fc.integer({ min: 1, max: 20_000 }), fc.boolean(), fc.constantFrom(0, 1, 2)).map(([depth, balanced, shape]) => {
+      return fc.tuple(fc.oneof({ weight: 20, arbitrary: fc.integer({ min: 1, max: 3000 }) }, { weight: 1, arbitrary: fc.constantFrom(10_000, 20_000) }), fc.boolean(), fc.constantFrom(0, 1, 2)).map(([depth, balanced, shape]) => {
         if (packer.binary) return Buffer.concat([Buffer.alloc(depth, [0x91, 0x81, 0xdc][shape] as number), balanced ? Buffer.of(0xc0) : Buffer.alloc(0)]);
         const [open, close] = (packer.name === 'edn' ? [['[', ']'], ['(', ')'], ['{:a ', '}']] : [['[', ']'], ['{"a":', '}'], ['["~#list",', ']']])[shape] as [string, string];
         return open.repeat(depth) + (balanced ? `1${close.repeat(depth)}` : '');

@@ -6,7 +6,7 @@ import type { CrewOptions } from './good/good-crew.js';
 export interface Scale {
   readonly name: 'full' | 'ci';
   readonly hostile: { casesPerServer: number; decoderCasesPerPacker: number; slowloris: number; slowlorisBoundMs: number; concurrency: number; answerDeadlineMs: number; isolatedCases: number };
-  readonly faults: { kills: number; cuts: number; outagePushes: number; slowCount: number; slowBytes: number };
+  readonly faults: { kills: number; cuts: number; outagePushes: number; slowCount: number; slowBytes: number; concurrency: number };
   readonly soak: { clients: number; durationMs: number; maxCycles: number };
   readonly crew: CrewOptions;
 }
@@ -14,7 +14,7 @@ export interface Scale {
 export const FULL: Scale = {
   name: 'full',
   hostile: { casesPerServer: 5200, decoderCasesPerPacker: 15_000, slowloris: 8, slowlorisBoundMs: 3000, concurrency: 3, answerDeadlineMs: 2000, isolatedCases: 10 },
-  faults: { kills: 200, cuts: 10, outagePushes: 100, slowCount: 200, slowBytes: 100_000 },
+  faults: { kills: 200, cuts: 10, outagePushes: 100, slowCount: 200, slowBytes: 100_000, concurrency: 2 },
   soak: { clients: 100, durationMs: 180_000, maxCycles: 1_000_000 },
   crew: { ws: 1, ajax: 1, real: 1, requestGapMs: 10, pushIntervalMs: 25, maxRequests: 100_000 },
 };
@@ -22,7 +22,7 @@ export const FULL: Scale = {
 export const CI: Scale = {
   name: 'ci',
   hostile: { casesPerServer: 60, decoderCasesPerPacker: 600, slowloris: 1, slowlorisBoundMs: 400, concurrency: 4, answerDeadlineMs: 1500, isolatedCases: 2 },
-  faults: { kills: 12, cuts: 2, outagePushes: 10, slowCount: 30, slowBytes: 100_000 },
+  faults: { kills: 12, cuts: 2, outagePushes: 10, slowCount: 30, slowBytes: 100_000, concurrency: 5 },
   soak: { clients: 20, durationMs: 12_000, maxCycles: 5_000 },
   crew: { ws: 1, ajax: 1, real: 1, requestGapMs: 10, pushIntervalMs: 25, maxRequests: 10_000 },
 };

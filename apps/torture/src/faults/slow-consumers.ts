@@ -12,8 +12,10 @@ export interface SlowConsumerResult {
   readonly heldBytes: number;
   /** `close <code>` when the server closed it, else `never closed` / `dropped`. */
   readonly answer: string;
-  /** Whether the server still counted the client once it was closed or drained. */
-  readonly stillTracked: boolean;
+  /** Pushes that arrived once it read again. */
+  readonly delivered: number;
+  /** The socket was still open once drained, but the server no longer counted it. */
+  readonly openUntracked: boolean;
 }
 
 const held = (s: ProcessSample, base: ProcessSample): number => Math.max(0, s.heapUsedBytes + s.externalBytes - base.heapUsedBytes - base.externalBytes);
@@ -24,10 +26,11 @@ const held = (s: ProcessSample, base: ProcessSample): number => Math.max(0, s.he
  */
 export async function slowWsConsumer(proc: ServerProcess, key: string, uid: string, count: number, bytes: number): Promise<SlowConsumerResult> {
   const base = await proc.sample();
+  const wsBefore = base.servers[key]?.stats['wsClients'] ?? 0;
   const q = new URLSearchParams({ uid, 'client-id': `${uid}-c`, 'csrf-token': CSRF_TOKEN });
   const ws = await RawTcpWebSocket.upgrade(proc.port(key), `/chsk?${q.toString()}`, { origin: GOOD_ORIGIN });
   try {
-    if (!ws.accepted) return { pushedBytes: 0, heldBytes: 0, answer: `upgrade ${ws.status}`, stillTracked: false };
+    if (!ws.accepted) return { pushedBytes: 0, heldBytes: 0, answer: `upgrade ${ws.status}`, delivered: 0, openUntracked: false };
     await ws.frame(() => true, 3000);
     ws.conversation.socket.pause();
     await proc.send({ key, uid, id: 'slow/push', count, bytes, flush: true });
@@ -39,7 +42,11 @@ export async function slowWsConsumer(proc: ServerProcess, key: string, uid: stri
     const close = ws.read().find((f) => f.opcode === OPCODES.close);
     const answer = close ? `close ${close.payload.length >= 2 ? close.payload.readUInt16BE(0) : '(no code)'}` : ws.conversation.end !== 'open' ? 'dropped' : 'never closed';
     const after = (await proc.stats())[key];
-    return { pushedBytes: count * bytes, heldBytes: held(during, base), answer, stillTracked: (after?.connectedUids.ws ?? 0) > 0 && close !== undefined };
+    const marker = Buffer.from('slow/push');
+    let delivered = 0;
+    for (const f of ws.read()) for (let i = f.payload.indexOf(marker); i >= 0; i = f.payload.indexOf(marker, i + 1)) delivered++;
+    const openUntracked = close === undefined && ws.conversation.end === 'open' && (after?.stats['wsClients'] ?? 0) <= wsBefore;
+    return { pushedBytes: count * bytes, heldBytes: held(during, base), answer, delivered, openUntracked };
   } finally {
     ws.destroy();
   }
@@ -67,5 +74,5 @@ export async function slowPoller(proc: ServerProcess, key: string, wire: Wire, u
     }
   }
   await c.stopPolling();
-  return { pushedBytes: count * bytes, heldBytes: held(during, base), answer: `${received}/${count} delivered`, stillTracked: false };
+  return { pushedBytes: count * bytes, heldBytes: held(during, base), answer: `${received}/${count} delivered`, delivered: received, openUntracked: false };
 }

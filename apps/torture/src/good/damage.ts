@@ -12,6 +12,8 @@ export interface Damage {
   pushesSeen: number;
   /** Pushes never seen (beyond what a fault may lose, see the fault mode). */
   pushesMissing: number;
+  /** Of those, pushes an Ajax (long-polling) good client never saw. */
+  ajaxPushesMissing: number;
   /** Pushes seen out of send order, or twice. */
   pushesOutOfOrder: number;
   /** Good connections the server closed or failed. */
@@ -19,7 +21,7 @@ export interface Damage {
 }
 
 export function noDamage(): Damage {
-  return { clients: 0, requests: 0, repliesOk: 0, replyFailures: 0, pushesSent: 0, pushesSeen: 0, pushesMissing: 0, pushesOutOfOrder: 0, unexpectedCloses: 0 };
+  return { clients: 0, requests: 0, repliesOk: 0, replyFailures: 0, pushesSent: 0, pushesSeen: 0, pushesMissing: 0, ajaxPushesMissing: 0, pushesOutOfOrder: 0, unexpectedCloses: 0 };
 }
 
 /** The sum of everything that went wrong. */

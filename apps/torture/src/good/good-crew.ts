@@ -24,6 +24,7 @@ export interface CrewOptions {
 
 interface Member {
   readonly uid: string;
+  readonly kind: 'ws' | 'ajax' | 'real';
   /** Push sequence numbers seen, in arrival order. */
   pushes(): number[];
   /** One request; true when answered with its own data. */
@@ -77,7 +78,7 @@ export class GoodCrew {
    * Stops the requests and the push stream, waits for the last pushes, then
    * counts the damage; closes every client.
    */
-  async stop(deadlineMs = 10_000): Promise<Damage> {
+  async stop(deadlineMs = 6000): Promise<Damage> {
     this.running = false;
     await Promise.all(this.loops);
     const sent = await this.proc.pushStop(this.key);
@@ -93,8 +94,10 @@ export class GoodCrew {
       d.pushesSent += expected;
       d.pushesSeen += seen.length;
       d.pushesMissing += missing;
+      if (m.kind === 'ajax') d.ajaxPushesMissing += missing;
       d.pushesOutOfOrder += outOfOrder;
       if (m.broken()) d.unexpectedCloses++;
+      if (process.env['TORTURE_DEBUG'] && missing > 0) console.error(`crew ${m.uid}: sent ${expected}, seen ${seen.length}, missing ${missing}`);
     }
     await Promise.all(this.members.map((m) => m.stop()));
     return d;
@@ -116,6 +119,7 @@ async function wsMember(url: string, wire: Wire, uid: string): Promise<Member> {
   let stopping = false;
   return {
     uid,
+    kind: 'ws',
     pushes: () => {
       const seqs: number[] = [];
       for (const f of c.frames.slice(1)) pushSeqs(wire, f.raw, seqs);
@@ -141,12 +145,41 @@ async function wsMember(url: string, wire: Wire, uid: string): Promise<Member> {
 async function ajaxMember(url: string, wire: Wire, uid: string): Promise<Member> {
   const c = new RawAjaxClient(url, wire, { params: { uid }, csrfToken: CSRF_TOKEN, headers: { origin: GOOD_ORIGIN } });
   await c.handshake();
-  c.startPolling();
   let failed = false;
   let stopping = false;
+  const seqs: number[] = [];
+  // The client's poll loop, which also notices when a poll is answered with a
+  // handshake: the server forgot this client, a damage.
+  const loop = (async () => {
+    while (!stopping) {
+      let a;
+      const t = Date.now();
+      try {
+        a = await c.get();
+        if (process.env['TORTURE_DEBUG'] && Date.now() - t > 2500) console.error(`crew ${uid}: poll took ${Date.now() - t} ms, status ${a.status}, ${a.text.slice(0, 80)}`);
+      } catch (e) {
+        if (stopping) break;
+        // A failed poll is retried, as a real client does; it counts as damage.
+        failed = true;
+        if (process.env['TORTURE_DEBUG']) console.error(`crew ${uid}: poll failed: ${(e as Error).message} ${String((e as Error).cause)}`);
+        continue;
+      }
+      if (a.status !== 200 || wire.isKeyword(a.body, 'chsk/timeout')) {
+        if (a.status !== 200) failed = true;
+        continue;
+      }
+      const { content } = wire.decode(a.body);
+      if (!Array.isArray(content) || content.some((ev) => !Array.isArray(ev))) {
+        failed = true;
+        break;
+      }
+      for (const ev of wire.pushedEvents(a.body)) if (ev[0] === 'good/push' && typeof ev[1] === 'number') seqs.push(ev[1]);
+    }
+  })();
   return {
     uid,
-    pushes: () => c.batches.flatMap((b) => b.filter((ev) => ev[0] === 'good/push').map((ev) => ev[1] as number)),
+    kind: 'ajax',
+    pushes: () => seqs,
     request: async (n) => {
       const data = `${uid}:${n}`;
       try {
@@ -161,7 +194,8 @@ async function ajaxMember(url: string, wire: Wire, uid: string): Promise<Member>
     broken: () => !stopping && failed,
     stop: async () => {
       stopping = true;
-      await c.stopPolling({ abort: true });
+      c.abort();
+      await loop;
     },
   };
 }
@@ -183,6 +217,7 @@ async function realMember(url: string, wire: Wire, uid: string): Promise<Member>
   while (!client.state.open && Date.now() < open) await delay(10);
   return {
     uid,
+    kind: 'real',
     pushes: () => seqs,
     request: async (n) => {
       const data = `${uid}:${n}`;

@@ -42,9 +42,9 @@ export async function probeIsolated(seed: number, adapters: readonly AdapterName
       const held = await TcpConversation.open(proc.port(key));
       held.write(c.request);
       await held.wait(() => held.received.length > 0, 300);
-      const exit = await proc.close(3000);
+      const exit = await proc.close(2000);
       held.socket.end();
-      if (exit.signal === 'SIGKILL') findings.add(`close-hang/${cls}-${kind}@${adapter}`, 'the server did not finish closing within 3 s while the unanswered upgrade was open', key, repro);
+      if (exit.signal === 'SIGKILL') findings.add(`close-hang/${cls}-${kind}@${adapter}`, 'the server did not finish closing within 2 s while the unanswered upgrade was open', key, repro);
     }
   }
 }

@@ -26,8 +26,9 @@ export const TORTURE_TIMING: ServerTiming = {
   sendBufMsAjax: 10,
   wsKaliveMs: 2000,
   wsPingTimeoutMs: 1000,
-  msAllowReconnectBeforeCloseWs: 400,
-  msAllowReconnectBeforeCloseAjax: 800,
+  // Long enough that a good Ajax client is never dropped between two polls on a loaded 2-core machine.
+  msAllowReconnectBeforeCloseWs: 1000,
+  msAllowReconnectBeforeCloseAjax: 3000,
   maxPayloadBytes: 64 * 1024,
   maxQueuedBatches: 1000,
   closeTimeoutMs: 2000,
