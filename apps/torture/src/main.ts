@@ -14,7 +14,10 @@ import { CI, FULL } from './scales.js';
 import { killAllChildren } from './server/child-process.js';
 import type { Mode } from './run.js';
 
+// `npm run torture -- --mode soak` may hand the script a leading `--`.
+const args = process.argv.slice(2);
 const { values } = parseArgs({
+  args: args[0] === '--' ? args.slice(1) : args,
   options: {
     mode: { type: 'string', default: MODES.join(',') },
     seed: { type: 'string', default: '20261201' },

@@ -13,18 +13,19 @@ export interface Scale {
 
 export const FULL: Scale = {
   name: 'full',
-  hostile: { casesPerServer: 5200, decoderCasesPerPacker: 15_000, slowloris: 8, slowlorisBoundMs: 3000, concurrency: 3, answerDeadlineMs: 2000, isolatedCases: 10 },
+  hostile: { casesPerServer: 5200, decoderCasesPerPacker: 15_000, slowloris: 8, slowlorisBoundMs: 3000, concurrency: 2, answerDeadlineMs: 2000, isolatedCases: 10 },
   faults: { kills: 200, cuts: 10, outagePushes: 100, slowCount: 200, slowBytes: 100_000, concurrency: 2 },
-  soak: { clients: 100, durationMs: 180_000, maxCycles: 1_000_000 },
-  crew: { ws: 1, ajax: 1, real: 1, requestGapMs: 10, pushIntervalMs: 25, maxRequests: 100_000 },
+  soak: { clients: 100, durationMs: 150_000, maxCycles: 1_000_000 },
+  crew: { ws: 1, ajax: 1, real: 1, requestGapMs: 50, pushIntervalMs: 50, maxRequests: 100_000 },
 };
 
 export const CI: Scale = {
   name: 'ci',
-  hostile: { casesPerServer: 60, decoderCasesPerPacker: 600, slowloris: 1, slowlorisBoundMs: 400, concurrency: 4, answerDeadlineMs: 1500, isolatedCases: 2 },
+  hostile: { casesPerServer: 55, decoderCasesPerPacker: 600, slowloris: 1, slowlorisBoundMs: 300, concurrency: 5, answerDeadlineMs: 1500, isolatedCases: 1 },
   faults: { kills: 12, cuts: 2, outagePushes: 10, slowCount: 30, slowBytes: 100_000, concurrency: 5 },
-  soak: { clients: 20, durationMs: 12_000, maxCycles: 5_000 },
-  crew: { ws: 1, ajax: 1, real: 1, requestGapMs: 10, pushIntervalMs: 25, maxRequests: 10_000 },
+  soak: { clients: 20, durationMs: 8_000, maxCycles: 5_000 },
+  // The real client runs in the soak; here the raw clients see every frame.
+  crew: { ws: 1, ajax: 1, real: 0, requestGapMs: 10, pushIntervalMs: 25, maxRequests: 10_000 },
 };
 
 /** Every adapter with every packer. */

@@ -33,7 +33,7 @@ export interface FaultOptions {
 }
 
 /** Long enough grace periods that a client cut off comes back within them. */
-export const FAULT_TIMING: ServerTiming = { ...TORTURE_TIMING, msAllowReconnectBeforeCloseWs: 3000, msAllowReconnectBeforeCloseAjax: 5000 };
+export const FAULT_TIMING: ServerTiming = { ...TORTURE_TIMING, msAllowReconnectBeforeCloseWs: 2500, msAllowReconnectBeforeCloseAjax: 3000 };
 
 export interface FaultReport {
   readonly seed: number;
@@ -121,7 +121,7 @@ export async function runFaults(o: FaultOptions): Promise<FaultReport> {
       for (let i = 0; i < o.cuts && proc.alive; i++) {
         const cut = proxy.cutAfter(dir, rng.range(1, 300));
         if (dir === 'up') void clients[rng.int(clients.length)]?.request(`cut-${i}-${'p'.repeat(rng.range(10, 3000))}`);
-        const happened = await Promise.race([cut.then(() => true), delay(3000).then(() => false)]);
+        const happened = await Promise.race([cut.then(() => true), delay(1500).then(() => false)]);
         if (!happened) proxy.cancelCuts();
         tally.add(cls, happened ? 'cut' : 'no traffic to cut', (await recovered(`${dir}-${i}`)) ? 'recovered' : 'not recovered');
       }
