@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
 /** CPU time of every core of the host so far, for the share left idle over a window. */
@@ -43,6 +44,19 @@ export interface MachineInfo {
   readonly node: string;
   readonly fdLimit: string;
   readonly loadAverage: readonly number[];
+  /** The measured libraries as installed, `name@version` (uWebSockets.js is an alias: its real package is named). */
+  readonly libraries: readonly string[];
+}
+
+const LIBRARIES = ['ws', 'uWebSockets.js', 'socket.io', 'socket.io-client', 'express'];
+
+function installed(name: string): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { name: string; version: string };
+    return pkg.name === name ? `${name}@${pkg.version}` : `${name} (${pkg.name}@${pkg.version})`;
+  } catch {
+    return `${name}@?`;
+  }
 }
 
 export function machineInfo(): MachineInfo {
@@ -60,5 +74,6 @@ export function machineInfo(): MachineInfo {
     node: process.version,
     fdLimit,
     loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    libraries: LIBRARIES.map(installed),
   };
 }

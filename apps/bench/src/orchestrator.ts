@@ -193,7 +193,7 @@ async function measureCell(sc: Scenario, target: Target, p: Pair, plan: Plan, ru
   if (sc.kind === 'memory') {
     const before = await p.server.request<NodeJS.MemoryUsage>('mem', null, IPC_MS);
     await p.load.request('open', args, openMs);
-    await sleep(Math.max(500, s.warmupMs));
+    await sleep(s.warmupMs);
     const after = await p.server.request<NodeJS.MemoryUsage>('mem', null, IPC_MS);
     await p.load.request('stop', null, IPC_MS);
     return {

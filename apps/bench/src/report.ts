@@ -184,6 +184,8 @@ export function markdownReport(
     '',
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}, file descriptors ${machine.fdLimit}; load average at the start ${machine.loadAverage.join(' / ')}. Noise: ${noise}.`,
     '',
+    `Libraries: ${machine.libraries.join(', ')}.`,
+    '',
     serverTable(sum, sizes),
     '',
     clientTable(sum, sizes),

@@ -12,9 +12,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('the benchmark orchestrator', () => {
   it('runs every scenario on every target in separate processes and reports finite figures for each', async () => {
     const out = join(dir, 'tiny.json');
-    // Two pairs at once: the figures are worthless, only their presence is checked, and the test stays short.
+    // Three pairs at once: the figures are worthless, only their presence is checked, and the test stays short.
     // From source, so that the test needs no build.
-    const report = await runBench({ sizes: TINY, scenarios: SCENARIOS, targets: TARGETS, out, parallel: 2, load: 'source' });
+    const report = await runBench({ sizes: TINY, scenarios: SCENARIOS, targets: TARGETS, out, parallel: 3, load: 'source' });
 
     expect(report.results.filter((r) => r.error !== undefined)).toEqual([]);
     for (const sc of SCENARIOS) {

@@ -19,6 +19,8 @@ export interface TcpProxy {
   killAfterMs: number;
   /** WebSocket upgrades seen, whatever the mode. */
   readonly upgrades: number;
+  /** Connections accepted, whatever the mode. */
+  readonly connections: number;
   /** Stops listening: new connections are refused (ECONNREFUSED); open ones are cut. */
   refuse(): Promise<void>;
   /** Listens again on the same port. */
@@ -32,12 +34,14 @@ export interface TcpProxy {
 export async function startProxy(targetPort: number, mode: ProxyMode = 'pass'): Promise<TcpProxy> {
   const open = new Set<net.Socket>();
   let upgrades = 0;
+  let connections = 0;
   const track = (s: net.Socket): void => {
     open.add(s);
     s.on('close', () => open.delete(s));
     s.on('error', () => s.destroy());
   };
   const server = net.createServer((client) => {
+    connections++;
     track(client);
     client.once('data', (first) => {
       const upgrade = /\r\nupgrade:\s*websocket/i.test(first.toString('latin1'));
@@ -88,6 +92,9 @@ export async function startProxy(targetPort: number, mode: ProxyMode = 'pass'): 
     killAfterMs: 50,
     get upgrades() {
       return upgrades;
+    },
+    get connections() {
+      return connections;
     },
     refuse: stop,
     accept: () => listen(port),

@@ -31,6 +31,8 @@ export interface AjaxTransportOptions {
   readonly fetch: FetchLike;
   /** The client-side timeout of polls and of POSTs without their own. */
   readonly timeoutMs: number;
+  /** The timeout of a handshake poll (a server answers it at once); 0: `timeoutMs`. */
+  readonly connectTimeoutMs: number;
   readonly withCredentials: boolean;
   readonly headers: () => Readonly<Record<string, string>> | undefined;
 }
@@ -38,9 +40,16 @@ export interface AjaxTransportOptions {
 /** One request in flight. */
 interface InFlight {
   readonly controller: AbortController;
+  /** When it started, epoch ms. */
+  readonly at: number;
   timer: TimerHandle;
   /** Set when our own timeout aborted it. */
   timedOut: boolean;
+}
+
+interface Poll extends InFlight {
+  /** It asks for a handshake. */
+  readonly hs: boolean;
 }
 
 interface Post extends InFlight {
@@ -73,7 +82,7 @@ async function readBody(res: ResponseLike, binary: boolean): Promise<Packed> {
 export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOptions): Transport {
   const { clock, state, packer } = ctx;
   let active = false;
-  let poll: InFlight | null = null;
+  let poll: Poll | null = null;
   const posts = new Set<Post>();
 
   const reconnector = createReconnector(ctx, () => {
@@ -91,7 +100,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
   /** Tags `extra` as a request in flight, aborted after `timeoutMs`. */
   const inFlight = <T extends object>(extra: T, timeoutMs: number): T & InFlight => {
     const controller = new AbortController();
-    const req: T & InFlight = Object.assign(extra, { controller, timer: undefined as TimerHandle, timedOut: false });
+    const req: T & InFlight = Object.assign(extra, { controller, at: clock.now(), timer: undefined as TimerHandle, timedOut: false });
     req.timer = clock.setTimeout(() => {
       req.timedOut = true;
       controller.abort();
@@ -121,7 +130,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     if (active) reconnector.retry(delayMs);
   };
 
-  const pollAnswered = (req: InFlight, body: Packed): void => {
+  const pollAnswered = (req: Poll, body: Packed): void => {
     if (poll !== req) return;
     clock.clearTimeout(req.timer);
     poll = null;
@@ -149,19 +158,25 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     if (active && poll === null) startPoll();
   };
 
-  const pollRejected = (req: InFlight, error: unknown): void => {
+  const pollRejected = (req: Poll, error: unknown): void => {
     if (poll !== req) return;
     clock.clearTimeout(req.timer);
     poll = null;
-    // Our own timeout is no failure: the server simply had nothing to say.
-    if (req.timedOut) {
+    // Our own timeout is no failure: the server simply had nothing to say. But
+    // a server answers a handshake at once: then something holds the request.
+    if (req.timedOut && !req.hs) {
       startPoll();
       return;
     }
     const status = isSenteError(error) ? error.status : undefined;
     // fetch rejects with a TypeError when nothing answers (refused, offline, DNS, CORS).
-    const diagnosed =
-      status === undefined ? (error instanceof TypeError ? connectionError('ERR_SENTE_UNREACHABLE', undefined, error) : undefined) : errorForStatus(status);
+    const diagnosed = req.timedOut
+      ? connectionError('ERR_SENTE_CONNECT_TIMEOUT')
+      : status === undefined
+        ? error instanceof TypeError
+          ? connectionError('ERR_SENTE_UNREACHABLE', undefined, error)
+          : undefined
+        : errorForStatus(status);
     if (diagnosed !== undefined && ctx.report(diagnosed)) return;
     // An overloaded or draining server says when to come back (503 + Retry-After).
     const hint = parseRetryAfter((error as HttpError | undefined)?.retryAfter);
@@ -172,11 +187,12 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     let q = appParamsQuery(ctx.params(), GET_RESERVED);
     q = appendParam(q, WIRE.udt, String(clock.now()));
     q = appendParam(q, WIRE.clientId, ctx.clientId);
-    if (!state.current.open) q = appendParam(q, WIRE.handshake, '1');
+    const hs = !state.current.open;
+    if (hs) q = appendParam(q, WIRE.handshake, '1');
     q = appendParam(q, WIRE.ext, EXT);
     const pos = ctx.position();
     if (pos !== undefined) q = appendParam(q, WIRE.position, pos);
-    const req = inFlight({}, opts.timeoutMs);
+    const req = inFlight({ hs }, hs && opts.connectTimeoutMs > 0 ? opts.connectTimeoutMs : opts.timeoutMs);
     poll = req;
     const init: FetchInit = { method: 'GET', headers: headers(undefined), signal: req.controller.signal, cache: 'no-store' };
     request(withQuery(opts.url, q), init).then(
@@ -294,6 +310,14 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       reconnector.reset();
       startPoll();
     },
-    checkHealth() {},
+    checkHealth() {
+      // A server answers a parked poll within its lpTimeoutMs (20 s by default):
+      // one parked for over half our own timeout is likely dead (a sleeping
+      // laptop, a changed network, a hidden tab's throttled timer). Poll anew.
+      const p = poll;
+      if (p === null || clock.now() - p.at <= opts.timeoutMs / 2) return;
+      p.timedOut = true;
+      p.controller.abort();
+    },
   };
 }

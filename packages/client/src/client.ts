@@ -342,13 +342,15 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
       url: urls.ajax,
       fetch,
       timeoutMs: opts.ajaxTimeoutMs,
+      connectTimeoutMs: opts.wsConnectTimeoutMs,
       withCredentials: opts.withCredentials,
       headers: opts.headers,
     });
   };
 
-  // Sente's :auto rule: a WebSocket that fails before its first handshake is
-  // given up for Ajax, once per connect(); one that has worked is retried.
+  // Sente's :auto rule, widened: a WebSocket that fails before its first
+  // handshake, or dies early (wsEarlyDeathMs), is given up for Ajax; one that
+  // has worked is retried. A probe may bring WebSocket back later.
   const downgrade = (ws: Transport): boolean => {
     // A page on its way out starts nothing new (its sockets close as it goes).
     if (transport !== ws || unloading) return false;

@@ -7,7 +7,7 @@ import type { SenteErrorCode } from '@sente/core';
  *
  * - `ERR_SENTE_PACKER_MISMATCH`: the server's first answer is not a handshake the packer can read.
  * - `ERR_SENTE_NOT_FOUND`: the server answered 404 (a wrong path).
- * - `ERR_SENTE_CONNECT_TIMEOUT`: no WebSocket handshake within `wsConnectTimeoutMs`.
+ * - `ERR_SENTE_CONNECT_TIMEOUT`: no handshake (WebSocket, or Ajax handshake poll) within `wsConnectTimeoutMs`.
  * - `ERR_SENTE_FORBIDDEN`: 403, a refused CSRF token or origin. Terminal.
  * - `ERR_SENTE_UNAUTHORIZED`: 401, or the close code 4401. Terminal.
  * - `ERR_SENTE_UNREACHABLE`: no connection at all (refused, network down, DNS, CORS).
@@ -20,10 +20,11 @@ export type ConnectionErrorCode =
   | 'ERR_SENTE_UNAUTHORIZED'
   | 'ERR_SENTE_UNREACHABLE';
 
-const HINTS: Readonly<Record<ConnectionErrorCode, string>> = {
+/** The message of each code: what to check. */
+export const HINTS: Readonly<Record<ConnectionErrorCode, string>> = {
   ERR_SENTE_PACKER_MISMATCH: 'Not a handshake: do the client and server use the same packer?',
   ERR_SENTE_NOT_FOUND: '404: is the path right?',
-  ERR_SENTE_CONNECT_TIMEOUT: 'No WebSocket handshake in wsConnectTimeoutMs: a wrong path, or a proxy dropping upgrades?',
+  ERR_SENTE_CONNECT_TIMEOUT: 'No handshake in wsConnectTimeoutMs: a wrong path, or a proxy that holds requests or drops upgrades?',
   ERR_SENTE_FORBIDDEN: '403: a wrong CSRF token, or an origin not allowed? Not retrying.',
   ERR_SENTE_UNAUTHORIZED: '401/4401: sign in, then reconnect(). Not retrying.',
   ERR_SENTE_UNREACHABLE: 'Cannot connect: is the server running at this address?',

@@ -67,7 +67,10 @@ export interface SenteClientOptions {
    * How long a new WebSocket may take to deliver its handshake; then it counts
    * as failed (`ERR_SENTE_CONNECT_TIMEOUT`): `'auto'` falls back to Ajax, `'ws'`
    * retries. Catches a proxy that accepts the connection but never answers the
-   * upgrade, and an upgrade to a path nobody serves. `0` turns it off.
+   * upgrade, and an upgrade to a path nobody serves. It is also the timeout
+   * of an Ajax handshake poll (a server answers one at once), whose expiry
+   * counts as a failed attempt with the same code. `0` turns it off
+   * (the Ajax handshake poll then waits `ajaxTimeoutMs`).
    * @default 10000
    */
   wsConnectTimeoutMs?: number | undefined;
@@ -85,8 +88,9 @@ export interface SenteClientOptions {
    * Re-upgrade: while `'auto'` runs on Ajax after a fallback, the client tries a
    * WebSocket in the background before probe `attempt` (1, 2, …) waits this
    * long. When the probe handshakes and lives `wsEarlyDeathMs`, the client
-   * switches to it (no push delivered twice, sends kept in order) and the count
-   * restarts. `null` stays on Ajax, as Sente does.
+   * switches to it (no push delivered twice, sends kept in order). A later
+   * fallback in the same connection continues the count, so a WebSocket that
+   * keeps failing is probed less and less often. `null` stays on Ajax, as Sente does.
    * @default equal jitter in [w/2, w) with w = min(300000, 10000 * 2^(attempt-1)): 5-10 s, then 10-20 s, … up to 2.5-5 min
    */
   upgradeBackoffMs?: ((attempt: number) => number) | null | undefined;

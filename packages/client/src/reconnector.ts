@@ -18,8 +18,8 @@ export interface ReconnectorContext {
 export interface Reconnector {
   /**
    * Counts a failed attempt and schedules the next after `backoffMs(n)`, or
-   * after `delayMs` when the server said how long to wait. A wait of 0 runs the
-   * attempt at once.
+   * after `delayMs` when the server said how long to wait (at most 10 ×
+   * `maxBackoffMs`). A wait of 0 runs the attempt at once.
    */
   retry(delayMs?: number): void;
   /** Forgets the failed attempts (after a connection survived, or an explicit connect). */
@@ -50,7 +50,8 @@ export function createReconnector(ctx: ReconnectorContext, attempt: () => void):
       attempts++;
       // Unlike Sente, attempt 1 waits too (the default backoff jitters it): a
       // server that closed every socket at once must not get them all back at once.
-      const ms = safeDelay(delayMs ?? ctx.backoffMs(attempts), ctx.maxBackoffMs);
+      // A server's hint is obeyed, within reason: a typo there must not park clients for days.
+      const ms = safeDelay(delayMs === undefined ? ctx.backoffMs(attempts) : Math.min(delayMs, 10 * ctx.maxBackoffMs), ctx.maxBackoffMs);
       if (ms === 0) {
         attempt();
         return;

@@ -43,7 +43,7 @@ const PING_EVENT: WireEvent = [kw(CHSK.wsPing)];
 const noop = (): void => {};
 
 /** The WebSocket URL: the app's params, then `client-id`, `csrf-token` and `sente-ext`. */
-export function wsUrl(ctx: TransportContext, base: string): string {
+function wsUrl(ctx: TransportContext, base: string): string {
   let q = appParamsQuery(ctx.params(), RESERVED);
   q = appendParam(q, WIRE.clientId, ctx.clientId);
   const token = ctx.csrfToken();
@@ -85,7 +85,7 @@ export function createWsTransport(
   let active = false;
   let everHandshaken = false;
   let socket: WebSocketLike | null = null;
-  /** The current socket delivered its handshake / has lived `earlyDeathMs` since. */
+  /** The current socket delivered its handshake / has lived `wsEarlyDeathMs` since. */
   let handshaken = false;
   let survived = false;
   /** The connect timeout, then the early-death window, of the current socket. */

@@ -14,6 +14,8 @@ let browser: Browser;
 let pageScript: string;
 let server: TestServer | undefined;
 let page: Page | undefined;
+/** Ajax requests to /chsk the server got. */
+let chskRequests = 0;
 
 beforeAll(async () => {
   const bundled = await build({
@@ -42,9 +44,13 @@ afterEach(async () => {
 });
 
 /** Serves the page and the bundled client next to Sente, and opens it in Chromium with `query` (see browser-page.ts). */
-async function openPage(options: SenteExpressOptions = {}, query = '', init?: () => void): Promise<{ page: Page; server: TestServer }> {
+async function openPage(options: SenteExpressOptions = {}, query = '', init?: () => void, waitOpen = true): Promise<{ page: Page; server: TestServer }> {
   const s = await startServer(options, {
     setup(app) {
+      app.use('/chsk', (_req, _res, next) => {
+        chskRequests++;
+        next();
+      });
       app.get('/', (_req, res) => {
         res.type('html').send('<!doctype html><title>sente</title><script type="module" src="/page.js"></script>');
       });
@@ -59,7 +65,7 @@ async function openPage(options: SenteExpressOptions = {}, query = '', init?: ()
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${s.origin}/?uid=brow${query}`);
-  await page.waitForFunction(() => window.sente?.state().open === true, undefined, { timeout: 10_000 });
+  if (waitOpen) await page.waitForFunction(() => window.sente?.state().open === true, undefined, { timeout: 10_000 });
   expect(errors).toEqual([]);
   return { page, server: s };
 }
@@ -171,5 +177,17 @@ describe('in Chromium: real networks', () => {
     expect(await p.evaluate(() => window.sente.state().open)).toBe(false);
     await p.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })));
     await p.waitForFunction(() => window.sente.state().open, undefined, { timeout: 5000 });
+  }, 30_000);
+});
+
+describe('in Chromium: errors that say what is wrong', () => {
+  it('a refused CSRF token: falls back to Ajax, reports ERR_SENTE_FORBIDDEN, and stops retrying', async () => {
+    const { page: p } = await openPage({ csrfToken: () => 'secret-token' }, '&backoff=0', undefined, false);
+    await p.waitForFunction(() => window.sente?.state().lastClose?.reason === 'rejected', undefined, { timeout: 10_000 });
+    expect(await p.evaluate(() => window.sente.state().lastError?.code)).toBe('ERR_SENTE_FORBIDDEN');
+    const requests = chskRequests;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(chskRequests).toBe(requests);
+    expect(await p.evaluate(() => window.sente.state().everOpened)).toBe(false);
   }, 30_000);
 });

@@ -38,6 +38,14 @@ describe('jittered reconnects and retry hints', () => {
     expect(FakeWebSocket.instances).toHaveLength(2);
   });
 
+  it('caps a hint at 10 × maxBackoffMs', () => {
+    const { client, clock } = harness({ type: 'ws', maxBackoffMs: 8000 });
+    FakeWebSocket.last.handshake();
+    clock.advance(2000);
+    FakeWebSocket.last.serverClose(1013, 'retry=999999999~0', true);
+    expect(client.state.udtNextReconnect).toBe(clock.now() + 80_000);
+  });
+
   it("obeys a 503's Retry-After on an Ajax poll", async () => {
     const { client, fetch, clock } = harness({ type: 'ajax', random: () => 0.5 });
     fetch.last.respond(ajaxHandshake());
@@ -84,6 +92,22 @@ describe('WebSocket connect timeout', () => {
     await flush();
     expect(client.state).toMatchObject({ type: 'ajax', open: true });
     expect(errors).toEqual([]);
+  });
+
+  it('gives up on an Ajax handshake poll nobody answers after wsConnectTimeoutMs, and retries it with backoff', async () => {
+    const { client, clock, fetch, errors } = harness({ type: 'ajax', wsConnectTimeoutMs: 3000 });
+    const first = fetch.last;
+    clock.advance(3000);
+    await flush();
+    expect(first.aborted).toBe(true);
+    expect(codeOf(client.state.lastError)).toBe('ERR_SENTE_CONNECT_TIMEOUT');
+    expect(fetch.requests).toHaveLength(2);
+    clock.advance(3000);
+    await flush();
+    // Attempt 2 waits its backoff: no busy loop of handshake polls.
+    expect(fetch.requests).toHaveLength(2);
+    expect(client.state.udtNextReconnect).toBe(clock.now() + 2000);
+    expect(errors.map(codeOf)).toEqual(['ERR_SENTE_CONNECT_TIMEOUT']);
   });
 
   it('0 turns the connect timeout off', () => {
@@ -186,7 +210,7 @@ describe('diagnosed errors', () => {
     for (let i = 0; i < 3; i++) {
       fetch.last.respond('Not Found', 404);
       await flush();
-      clock.advance(10_000);
+      clock.advance(5000);
     }
     expect(fetch.requests).toHaveLength(4);
     expect(errors.map(codeOf)).toEqual(['ERR_SENTE_NOT_FOUND']);
@@ -243,6 +267,24 @@ describe('background tabs', () => {
   afterEach(() => {
     delete g.window;
     delete g.document;
+  });
+
+  it('on Ajax, replaces a poll parked for over half of ajaxTimeoutMs when the browser comes back online', async () => {
+    const { client, fetch, clock } = harness({ type: 'ajax', ajaxTimeoutMs: 60_000 });
+    fetch.last.respond(ajaxHandshake());
+    await flush();
+    const parked = fetch.last;
+    clock.advance(20_000);
+    g.window?.dispatchEvent(new Event('online'));
+    await flush();
+    expect(parked.aborted).toBe(false);
+    clock.advance(10_001);
+    g.window?.dispatchEvent(new Event('online'));
+    await flush();
+    expect(parked.aborted).toBe(true);
+    expect(fetch.requests).toHaveLength(3);
+    expect(fetch.last.url.searchParams.has('handshake?')).toBe(false);
+    expect(client.state.open).toBe(true);
   });
 
   it('sends no keep-alive pings while hidden (throttled timers), and checks the socket at once when visible again', () => {

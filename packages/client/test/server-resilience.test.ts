@@ -75,6 +75,17 @@ describe('connections refused, black-holed or cut (a loopback proxy)', () => {
     expect(c.state.everOpened).toBe(false);
   });
 
+  it("reports ERR_SENTE_CONNECT_TIMEOUT once when a proxy holds every request, and connects when it lets them through ('ajax')", async () => {
+    server = await startServer();
+    proxy = await startProxy(Number(new URL(server.origin).port), 'blackhole');
+    const { c, errors } = client(`${proxy.origin}/chsk`, { type: 'ajax', wsConnectTimeoutMs: 150, backoffMs: () => 50 });
+    await waitFor(() => proxy !== undefined && proxy.connections >= 3, 'three held requests');
+    expect(errors.map(codeOf)).toEqual(['ERR_SENTE_CONNECT_TIMEOUT']);
+    expect(c.state.everOpened).toBe(false);
+    proxy.mode = 'pass';
+    await waitFor(() => c.state.open, 'open');
+  });
+
   it("falls back to Ajax when the upgrade is black-holed, and works there ('auto')", async () => {
     server = await startServer();
     server.sente.server.startRouter((msg) => {
