@@ -16,7 +16,7 @@ type MaybePromise<T> = T | Promise<T>;
 export interface InspectorOptions<Raw = unknown> {
   /**
    * Who may see the inspector: called with the page request and with every
-   * request of the feed. Falsy answers 403. Without it, everyone is refused.
+   * request of the feed. Anything but `true` (or a throw) answers 403. Without it, everyone is refused.
    * @default undefined (403 for everyone)
    */
   authorize?: ((req: SenteRequest<Raw>) => MaybePromise<boolean>) | undefined;
@@ -98,6 +98,10 @@ export function createInspector<Raw = unknown, C extends SenteContract = SenteCo
   const server = appServer as SenteServer<Raw>;
   const path = (options.path ?? '/inspector').replace(/\/+$/, '');
   if (!path.startsWith('/')) throw new TypeError('@sente/inspector: option "path" must start with "/"');
+  const intervalMs = options.intervalMs ?? 1000;
+  if (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs < 10)
+    throw new TypeError('@sente/inspector: option "intervalMs" must be a number of at least 10');
+  const clock = options.clock ?? systemClock;
   const feedPath = `${path}/chsk`;
   const scriptPath = `${path}/inspector.js`;
   const authorize = options.authorize ?? (() => false);
@@ -113,22 +117,27 @@ export function createInspector<Raw = unknown, C extends SenteContract = SenteCo
   const csrfToken = randomBytes(24).toString('base64url');
   const actions = { disconnect: options.actions?.disconnect === true, testPush: options.actions?.testPush === true };
   const routers: Router[] = [];
-  const tally = options.probe?.tally ?? createTally();
-  if (options.probe === undefined) {
-    // No probe: count events in with a router (one addition per event).
-    routers.push(server.startRouter((msg) => void (msg.id.startsWith('chsk/') ? 0 : (tally as { eventsIn: number }).eventsIn++)));
+  // No probe: a router counts events in (one addition per event), the rest is unknown.
+  const own = options.probe === undefined ? createTally() : undefined;
+  if (own !== undefined) {
+    routers.push(
+      server.startRouter((msg) => {
+        if (!msg.id.startsWith('chsk/')) own.eventsIn += 1;
+      }),
+    );
   }
+  const tally = options.probe?.tally ?? own ?? createTally();
   let feed: SenteServer<Raw> | undefined;
   let unwatch: (() => void) | undefined;
   const sampler = new Sampler({
     server,
     tally,
     probed: options.probe !== undefined,
-    intervalMs: options.intervalMs ?? 1000,
+    intervalMs,
     maxClients: options.maxClients ?? 500,
     showRemoteAddress: options.showRemoteAddress === true,
     actions,
-    clock: options.clock ?? systemClock,
+    clock,
     publish: (snapshot) => feed?.send(VIEWER_UID, [INSPECTOR_EVENTS.snapshot, snapshot], { flush: true }),
   });
 
@@ -145,7 +154,7 @@ export function createInspector<Raw = unknown, C extends SenteContract = SenteCo
         return;
       case INSPECTOR_EVENTS.testPush:
         if (!actions.testPush || typeof uid !== 'string') return void msg.reply?.({ ok: false, error: 'not allowed' });
-        server.send(uid, [INSPECTOR_EVENTS.test, { at: Date.now() }], { flush: true });
+        server.send(uid, [INSPECTOR_EVENTS.test, { at: clock.now() }], { flush: true });
         msg.reply?.({ ok: true });
         return;
     }

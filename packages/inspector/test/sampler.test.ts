@@ -4,7 +4,7 @@ import { createSenteServer, senteError } from '@sente/core';
 import type { SenteError, SenteServer } from '@sente/core';
 import { FakeClock } from '@sente/core/internal';
 import { json } from '@sente/packer-json';
-import { createInspectorProbe } from '../src/index.js';
+import { createInspector, createInspectorProbe } from '../src/index.js';
 import type { InspectorSnapshot } from '../src/index.js';
 import { Sampler } from '../src/sampler.js';
 
@@ -78,5 +78,22 @@ describe('the probe', () => {
     server.send('ann', ['app/news', 1]);
     expect(added).toEqual([['sente.pushes', 1]]);
     expect(probe.tally.pushesOut).toBe(1);
+  });
+});
+
+describe('createInspector', () => {
+  it('refuses a path that is not absolute and an interval under 10 ms, with exact messages', () => {
+    const server = createSenteServer({ packer: json, clock: new FakeClock() });
+    expect(() => createInspector(server, { path: 'inspector' })).toThrow('@sente/inspector: option "path" must start with "/"');
+    expect(() => createInspector(server, { intervalMs: 0 })).toThrow('@sente/inspector: option "intervalMs" must be a number of at least 10');
+  });
+
+  it('refuses every page request when the app gives no authorize hook, even from the loopback', async () => {
+    const server = createSenteServer({ packer: json, clock: new FakeClock() });
+    const inspector = createInspector(server);
+    const req = { method: 'GET', websocket: false, query: {}, headers: {}, remoteAddress: '127.0.0.1', raw: undefined };
+    expect(await inspector.page(req, '/inspector')).toMatchObject({ status: 403, body: 'Forbidden' });
+    expect(await inspector.page(req, '/elsewhere')).toBeUndefined();
+    inspector.close();
   });
 });

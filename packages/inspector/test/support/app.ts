@@ -84,3 +84,16 @@ export async function startApp(options: Partial<InspectorOptions<Request>> = {})
     },
   };
 }
+
+/** A viewer of the feed in Node: a Sente client with the pass, and the page's token. */
+export async function nodeViewer(origin: string): Promise<SenteClient> {
+  const cookie = `${PASS.name}=${PASS.value}`;
+  const html = await (await fetch(`${origin}/inspector`, { headers: { cookie } })).text();
+  const token = /data-csrf="([^"]+)"/.exec(html)?.[1] ?? '';
+  class WithPass extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols, { headers: { cookie } });
+    }
+  }
+  return createSenteClient(`${origin}/inspector/chsk`, token, { type: 'ws', WebSocket: WithPass as never });
+}
