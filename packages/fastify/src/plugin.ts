@@ -65,8 +65,8 @@ export function senteOf<C extends SenteContract>(fastify: FastifyInstance, _cont
 
 type Open = (socket: SocketChannel) => SocketListener;
 
-/** Methods other than GET (and its HEAD) and POST: routed too, so that the core answers them 405. */
-const OTHER_METHODS = ['DELETE', 'OPTIONS', 'PATCH', 'PUT'] as const;
+/** Sente's own routes; every other method fastify knows (TRACE, QUERY, …) is routed too, so that the core answers it 405. */
+const ROUTED_ELSEWHERE = new Set(['GET', 'HEAD', 'POST']);
 
 const plugin: FastifyPluginAsync<SenteFastifyOptions> = async (fastify, options) => {
   const { onRequest = [], preHandler = [], ...rest } = options;
@@ -123,7 +123,7 @@ const plugin: FastifyPluginAsync<SenteFastifyOptions> = async (fastify, options)
       },
     });
     scope.route({ method: 'POST', url: path, ...hooks, handler: ajax });
-    scope.route({ method: [...OTHER_METHODS], url: path, ...hooks, handler: ajax });
+    scope.route({ method: scope.supportedMethods.filter((m) => !ROUTED_ELSEWHERE.has(m)), url: path, ...hooks, handler: ajax });
   });
 };
 
