@@ -77,6 +77,8 @@ function withRatios(get: (t: Target) => number | undefined, t: Target, raw: bool
   if (x === undefined || TARGET_INFO[t].family !== 'sente') return v;
   const info = TARGET_INFO[t];
   const parts = [
+    // The push log's own cost: the same server, its peers asking for the extensions.
+    info.ext !== undefined && ratio(x, get(info.ext.base)) ? `${ratio(x, get(info.ext.base))} without log` : undefined,
     raw ? ratio(x, get(info.raw)) && `${ratio(x, get(info.raw))} ${TARGET_INFO[info.raw].label.replace('raw ', '')}` : undefined,
     ratio(x, get(info.socketio)) && `${ratio(x, get(info.socketio))} ${info.socketio === 'socketio' ? 'SIO' : 'SIO/uWS'}`,
   ].filter(Boolean);

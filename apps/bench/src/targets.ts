@@ -1,5 +1,5 @@
 /** The systems measured side by side, in the table's column order. */
-export const TARGETS = ['ws', 'uws', 'socketio', 'socketio-uws', 'sente-express', 'sente-uws'] as const;
+export const TARGETS = ['ws', 'uws', 'socketio', 'socketio-uws', 'sente-express', 'sente-uws', 'sente-express-log'] as const;
 export type Target = (typeof TARGETS)[number];
 
 /** How a load generator speaks to a target: its wire protocol. */
@@ -13,6 +13,11 @@ export interface TargetInfo {
   readonly raw: Target;
   /** Socket.IO on the same I/O stack. */
   readonly socketio: Target;
+  /**
+   * The peers ask for this library's extensions (`sente-ext`): every push is
+   * logged for replay and carries its position. Its ratio to `base` is the log's cost.
+   */
+  readonly ext?: { readonly base: Target } | undefined;
 }
 
 export const TARGET_INFO: Readonly<Record<Target, TargetInfo>> = {
@@ -22,6 +27,7 @@ export const TARGET_INFO: Readonly<Record<Target, TargetInfo>> = {
   'socketio-uws': { label: 'Socket.IO on uWS', family: 'socketio', raw: 'uws', socketio: 'socketio-uws' },
   'sente-express': { label: 'Sente on Express', family: 'sente', raw: 'ws', socketio: 'socketio' },
   'sente-uws': { label: 'Sente on uWS', family: 'sente', raw: 'uws', socketio: 'socketio-uws' },
+  'sente-express-log': { label: 'Sente on Express, push log', family: 'sente', raw: 'ws', socketio: 'socketio', ext: { base: 'sente-express' } },
 };
 
 /** Reads a comma-separated target filter. */

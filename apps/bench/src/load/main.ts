@@ -15,6 +15,8 @@ import type { OnPush, Peer } from './ws-peers.js';
 /** What to open: raw WebSocket peers, raw Ajax peers, or the library's own client. */
 export interface OpenArgs {
   readonly family: Family;
+  /** Ask for this library's extensions (the push log). */
+  readonly ext: boolean;
   readonly port: number;
   readonly conns: number;
   readonly via: 'ws' | 'ajax' | 'client-ws' | 'client-ajax';
@@ -33,7 +35,7 @@ let recorder = new Recorder();
 function openOne(a: OpenArgs, i: number, onPush: OnPush): Promise<Peer> {
   switch (a.via) {
     case 'ws':
-      return openWsPeer(a.family, a.port, i, onPush);
+      return openWsPeer(a.family, a.port, i, onPush, a.ext);
     case 'ajax':
       return openAjaxPeer(a.family, a.port, i, a.inflight, onPush);
     // Imported only where used: a process that measures a server need not load the clients' code.

@@ -20,8 +20,8 @@ export type OnPush = (sentAt: number) => void;
 const SENTE_REQUEST_HEAD = `[["${ECHO_ID}",${ECHO_DATA_JSON}],"`;
 
 /** Opens a raw WebSocket peer of `family` on 127.0.0.1:`port`; resolves once the target's handshake is done. */
-export function openWsPeer(family: Family, port: number, i: number, onPush: OnPush): Promise<Peer> {
-  return family === 'socketio' ? socketIoPeer(port, onPush) : senteOrRawPeer(family, port, i, onPush);
+export function openWsPeer(family: Family, port: number, i: number, onPush: OnPush, ext = false): Promise<Peer> {
+  return family === 'socketio' ? socketIoPeer(port, onPush) : senteOrRawPeer(family, port, i, onPush, ext);
 }
 
 function connect(url: string): WebSocket {
@@ -36,9 +36,9 @@ function failOnClose(ws: WebSocket, reject: (e: Error) => void): void {
 }
 
 /** Sente's JSON wire, which the raw servers speak too: `[[id data] cbId]` → `[data cbId]`; pushes as batches. */
-function senteOrRawPeer(family: Family, port: number, i: number, onPush: OnPush): Promise<Peer> {
+function senteOrRawPeer(family: Family, port: number, i: number, onPush: OnPush, ext: boolean): Promise<Peer> {
   const sente = family === 'sente';
-  const url = sente ? `ws://127.0.0.1:${port}/chsk?uid=u${i}&client-id=c${i}-${process.pid}` : `ws://127.0.0.1:${port}/`;
+  const url = sente ? `ws://127.0.0.1:${port}/chsk?uid=u${i}&client-id=c${i}-${process.pid}${ext ? '&sente-ext=1' : ''}` : `ws://127.0.0.1:${port}/`;
   const ws = connect(url);
   const waiting = new Map<string, () => void>();
   let nextCb = 0;

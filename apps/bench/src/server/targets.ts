@@ -27,6 +27,7 @@ const FACTORIES: Record<Target, () => Promise<BenchServer>> = {
   'socketio-uws': socketIoUws,
   'sente-express': senteOnExpress,
   'sente-uws': senteOnUws,
+  'sente-express-log': senteOnExpress,
 };
 
 /** `[[id data] cbId]` → `[data cbId]`: the whole of a raw server's work per request. */
