@@ -79,8 +79,9 @@ export interface SenteServerOptions<Raw = unknown, C extends SenteContract = Sen
   /**
    * How many bytes of push batches may wait for one client before the oldest
    * are dropped (reported as `ERR_SENTE_QUEUE_OVERFLOW`); a WebSocket whose
-   * queue passes it reads too slowly and is closed with 1013. One batch is
-   * always allowed, however big.
+   * queue passes it reads too slowly and is closed with 1013. A single batch
+   * bigger than this is not queued at all: raise it for clients that must
+   * receive larger pushes while they are away.
    * @default 4194304 (4 MiB)
    */
   maxQueuedBytes?: number | undefined;

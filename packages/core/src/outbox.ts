@@ -3,7 +3,8 @@ import type { Packed } from './packer.js';
 /**
  * The packed push batches waiting for one client, oldest first: between two
  * long-polls, while it reconnects, or while its socket's buffer is full.
- * Bounded in batches and in bytes; one batch is always allowed, however big.
+ * Bounded in batches and in bytes: a batch bigger than the byte bound is not
+ * kept at all (it could never fit).
  */
 export class Outbox {
   private items: Packed[] = [];
@@ -26,7 +27,7 @@ export class Outbox {
 
   /** True when over either bound. */
   get overBound(): boolean {
-    return this.length > 1 && (this.length > this.maxBatches || this.byteCount > this.maxBytes);
+    return this.length > this.maxBatches || this.byteCount > this.maxBytes;
   }
 
   peek(): Packed | undefined {

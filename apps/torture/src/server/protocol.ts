@@ -16,6 +16,8 @@ export interface ServerTiming {
   msAllowReconnectBeforeCloseAjax: number;
   maxPayloadBytes: number;
   maxQueuedBatches: number;
+  maxQueuedBytes: number;
+  maxBufferedBytes: number;
   closeTimeoutMs: number;
 }
 
@@ -31,6 +33,9 @@ export const TORTURE_TIMING: ServerTiming = {
   msAllowReconnectBeforeCloseAjax: 3000,
   maxPayloadBytes: 64 * 1024,
   maxQueuedBatches: 1000,
+  // Bounds below what the slow-consumer faults push (about 3 MB), so that the run sees them hold.
+  maxQueuedBytes: 512 * 1024,
+  maxBufferedBytes: 256 * 1024,
   closeTimeoutMs: 2000,
 };
 
