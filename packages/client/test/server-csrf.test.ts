@@ -35,7 +35,10 @@ describe('CSRF token against an Express server that checks it', () => {
     server = await startServer({ csrfToken: () => 'secret-token' });
     const c = createSenteClient(server.url, 'wrong', { WebSocket, params: { uid: 'cs' }, backoffMs: () => 20 });
     clients.push(c);
-    await waitFor(() => c.state.lastClose?.reason === 'downgrading-ws-to-ajax', 'downgrade');
+    // Every close the client went through: the refused upgrade's downgrade, then the Ajax 403, which stops it.
+    const reasons: (string | undefined)[] = [];
+    c.on('state', ({ new: s }) => reasons.push(s.lastClose?.reason));
+    await waitFor(() => reasons.includes('downgrading-ws-to-ajax') && c.state.lastClose?.reason === 'rejected', 'the downgrade, then the Ajax refusal');
     await new Promise((r) => setTimeout(r, 200));
     expect(c.state.everOpened).toBe(false);
   });
