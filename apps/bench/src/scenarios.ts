@@ -27,8 +27,8 @@ export interface Scenario {
 }
 
 const POLLING: readonly Target[] = ['socketio', 'socketio-uws', 'sente-express', 'sente-uws'];
-/** The push log costs on pushes and events, not on idle connections: measured where it works. */
-const NOT_LOG: readonly Target[] = TARGETS.filter((t) => t !== 'sente-express-log');
+/** The push log and the schemas cost on pushes and events, not on idle connections: measured where they work. */
+const NOT_LOG: readonly Target[] = TARGETS.filter((t) => t !== 'sente-express-log' && t !== 'sente-express-schema');
 
 /** Every scenario, in the order they run (idle memory first: a fresh process is the cleanest baseline). */
 export const SCENARIOS: readonly Scenario[] = [

@@ -1,5 +1,5 @@
 /** The systems measured side by side, in the table's column order. */
-export const TARGETS = ['ws', 'uws', 'socketio', 'socketio-uws', 'sente-express', 'sente-uws', 'sente-express-log'] as const;
+export const TARGETS = ['ws', 'uws', 'socketio', 'socketio-uws', 'sente-express', 'sente-uws', 'sente-express-log', 'sente-express-schema'] as const;
 export type Target = (typeof TARGETS)[number];
 
 /** How a load generator speaks to a target: its wire protocol. */
@@ -18,6 +18,8 @@ export interface TargetInfo {
    * logged for replay and carries its position. Its ratio to `base` is the log's cost.
    */
   readonly ext?: { readonly base: Target } | undefined;
+  /** The same server as `base`, with a contract whose zod schemas check every event and reply. */
+  readonly schema?: { readonly base: Target } | undefined;
 }
 
 export const TARGET_INFO: Readonly<Record<Target, TargetInfo>> = {
@@ -28,6 +30,7 @@ export const TARGET_INFO: Readonly<Record<Target, TargetInfo>> = {
   'sente-express': { label: 'Sente on Express', family: 'sente', raw: 'ws', socketio: 'socketio' },
   'sente-uws': { label: 'Sente on uWS', family: 'sente', raw: 'uws', socketio: 'socketio-uws' },
   'sente-express-log': { label: 'Sente on Express, push log', family: 'sente', raw: 'ws', socketio: 'socketio', ext: { base: 'sente-express' } },
+  'sente-express-schema': { label: 'Sente on Express, zod schemas', family: 'sente', raw: 'ws', socketio: 'socketio', schema: { base: 'sente-express' } },
 };
 
 /** Reads a comma-separated target filter. */

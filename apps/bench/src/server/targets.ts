@@ -28,6 +28,7 @@ const FACTORIES: Record<Target, () => Promise<BenchServer>> = {
   'sente-express': senteOnExpress,
   'sente-uws': senteOnUws,
   'sente-express-log': senteOnExpress,
+  'sente-express-schema': () => senteOnExpress(true),
 };
 
 /** `[[id data] cbId]` → `[data cbId]`: the whole of a raw server's work per request. */
@@ -138,24 +139,34 @@ async function socketIoUws(): Promise<BenchServer> {
   };
 }
 
+/** The bench's events as a contract of zod schemas: every echo is checked on its way in. */
+async function benchContract() {
+  const [{ z }, { defineContract }] = await Promise.all([import('zod'), import('@sente/core')]);
+  const data = z.object({ n: z.number(), text: z.string().max(1000) });
+  return defineContract({ requests: { [ECHO_ID]: { payload: data, reply: data } }, pushes: { [PUSH_ID]: z.object({ t: z.number(), text: z.string() }) } });
+}
+
 function senteRouter<Raw>(server: SenteServer<Raw>): void {
   server.startRouter((msg) => {
     if (msg.id === ECHO_ID) msg.reply?.(msg.data);
   });
 }
 
-async function senteOnExpress(): Promise<BenchServer> {
+async function senteOnExpress(withSchemas = false): Promise<BenchServer> {
   const [{ default: express }, { senteExpress }] = await Promise.all([import('express'), import('@sente/express')]);
   const app = express();
-  const sente = senteExpress({ csrfToken: null, userId: (req) => req.query['uid'] as string });
+  const contract = withSchemas ? await benchContract() : undefined;
+  const sente = senteExpress({ csrfToken: null, userId: (req) => req.query['uid'] as string, ...(contract === undefined ? {} : { contract }) });
+  // Typed by the contract when there is one; the bench drives it untyped.
+  const server = sente.server as unknown as SenteServer<unknown>;
   app.use(sente.middleware);
   const http = createServer(app);
   sente.attach(http);
-  senteRouter(sente.server);
+  senteRouter(server);
   const port = await listenHttp(http);
   return {
     port,
-    push: () => sente.server.broadcast([PUSH_ID, pushData()]),
+    push: () => server.broadcast([PUSH_ID, pushData()]),
     async close() {
       await sente.close();
       await closeHttp(http);
