@@ -16,6 +16,10 @@ export interface ServerMetrics {
   batchSent(transport: string, events: number): void;
   error(code: string): void;
   replay(recovered: boolean): void;
+  /** A WebSocket closed, with this code (1005 when none was given). */
+  closed(code: number): void;
+  /** A client came on the other transport: a fallback to Ajax, or back to WebSocket. */
+  transportSwitch(from: string, to: string): void;
 }
 
 const ATTRS = {
@@ -34,6 +38,8 @@ export function createMetrics(stats: () => ServerStats, meter: Meter = otel.getM
   const batchSize: Histogram = meter.createHistogram('sente.batch.size', { description: 'Events per push batch', unit: '{event}' });
   const errors: Counter = meter.createCounter('sente.errors', { description: 'Problems reported to onError, by code: rejections, bad input, overflows, limits' });
   const replays: Counter = meter.createCounter('sente.replays', { description: 'Reconnects with a position, by outcome (recovered or not)' });
+  const closes: Counter = meter.createCounter('sente.ws.closes', { description: 'WebSockets closed, by close code' });
+  const switches: Counter = meter.createCounter('sente.transport.switches', { description: 'Clients that came on the other transport: fallbacks (ws→ajax) and re-upgrades (ajax→ws)' });
   const gauges = {
     queuedBatches: meter.createObservableGauge('sente.queue.batches', { description: 'Push batches queued for clients' }),
     queuedBytes: meter.createObservableGauge('sente.queue.bytes', { description: 'Bytes of the push batches queued for clients', unit: 'By' }),
@@ -61,5 +67,7 @@ export function createMetrics(stats: () => ServerStats, meter: Meter = otel.getM
     },
     error: (code) => errors.add(1, { code }),
     replay: (recovered) => replays.add(1, { recovered: String(recovered) }),
+    closed: (code) => closes.add(1, { code }),
+    transportSwitch: (from, to) => switches.add(1, { from, to }),
   };
 }

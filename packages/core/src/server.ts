@@ -477,6 +477,8 @@ export class SenteServer<Raw = unknown> {
   private claim(transport: Transport, req: SenteRequest, uid: string, clientId: string): ClientConn {
     let client = this.clientTable.get(transport, uid, clientId);
     if (client === undefined) {
+      const other = transport === 'ws' ? 'ajax' : 'ws';
+      if (this.clientTable.get(other, uid, clientId) !== undefined) this.hub.metrics.transportSwitch(other, transport);
       client = new ClientConn(transport, uid, clientId, req, this.hub);
       this.clientTable.add(client);
       this.admission.add(uid, client.address);

@@ -23,6 +23,8 @@ const DRAIN_CHECK_MS = 50;
  */
 export class WsSession implements Session, SocketListener {
   private closed = false;
+  /** The code this side closed with, when it did. */
+  private endCode: number | undefined;
   private readonly keepAlive: KeepAlive | undefined;
   private drainCheck: Timer | undefined;
 
@@ -65,6 +67,7 @@ export class WsSession implements Session, SocketListener {
 
   end(code: number, reason: string): void {
     if (this.closed) return;
+    this.endCode = code;
     this.socket.close(code, reason);
     // Sente's "force close": do not wait for the adapter's report, which a dead peer may never cause.
     this.onClose();
@@ -76,9 +79,10 @@ export class WsSession implements Session, SocketListener {
     if (!this.closed) this.client.drain();
   }
 
-  onClose(): void {
+  onClose(code?: number): void {
     if (this.closed) return;
     this.closed = true;
+    this.hub.metrics.closed(this.endCode ?? code ?? 1005);
     this.keepAlive?.stop();
     this.drainCheck?.cancel();
     this.drainCheck = undefined;

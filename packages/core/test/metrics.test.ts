@@ -54,6 +54,11 @@ describe('metrics', () => {
       expect(got.get('sente.replays')).toEqual([{ attributes: { recovered: 'true' }, value: 1 }]);
       expect(got.get('sente.log.entries')).toEqual([{ attributes: {}, value: 2 }]);
       expect(got.get('sente.timers')?.[0]?.value).toBe(h.server.stats().timers);
+      // The bad frame closed the first socket with 1007.
+      expect(got.get('sente.ws.closes')).toEqual([{ attributes: { code: 1007 }, value: 1 }]);
+      // Alice's client comes on Ajax while her WebSocket is still counted: a fallback.
+      await h.ajaxGet('c1', { uid: 'alice', handshake: true, query: { 'sente-ext': '1' } });
+      expect((await m.read()).get('sente.transport.switches')).toEqual([{ attributes: { from: 'ws', to: 'ajax' }, value: 1 }]);
     } finally {
       await m.shutdown();
     }

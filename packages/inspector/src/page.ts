@@ -74,8 +74,12 @@ export function pageHtml(o: { title: string; scriptPath: string; feedPath: strin
     <h2>Errors by code</h2>
     <table id="errors"><tbody></tbody></table>
     <p id="no-errors" class="muted">None.</p>
-    <h2>Replay</h2>
+    <h2>WebSocket closes by code</h2>
+    <table id="closes"><tbody></tbody></table>
+    <p id="no-closes" class="muted">None.</p>
+    <h2>Replay and transports</h2>
     <p id="replay" class="muted">—</p>
+    <p id="switches" class="muted">—</p>
     <p id="action-result" class="muted" role="status"></p>
   </div>
 </section>

@@ -76,6 +76,16 @@ function bumpOf(tally: Tally, name: string): Bump | undefined {
         if (a?.['recovered'] === 'true') tally.replayHits += v;
         else tally.replayMisses += v;
       };
+    case 'sente.ws.closes':
+      return (v, a) => {
+        const code = String(a?.['code'] ?? '?');
+        tally.closes.set(code, (tally.closes.get(code) ?? 0) + v);
+      };
+    case 'sente.transport.switches':
+      return (v, a) => {
+        if (a?.['to'] === 'ajax') tally.fallbacks += v;
+        else tally.reupgrades += v;
+      };
     default:
       return undefined;
   }

@@ -32,6 +32,9 @@ export interface InspectedTotals {
   readonly handshakes: number | null;
   readonly replayHits: number | null;
   readonly replayMisses: number | null;
+  /** Clients that came on Ajax while counted on WebSocket (fallbacks), and the other way (re-upgrades). */
+  readonly fallbacks: number | null;
+  readonly reupgrades: number | null;
 }
 
 /** What the inspector pushes to its viewers once per interval (the `sente-inspector/snapshot` event). */
@@ -45,6 +48,8 @@ export interface InspectorSnapshot {
   readonly totals: InspectedTotals;
   /** Problems reported to `onError` since the start, by code; `null` without a probe. */
   readonly errors: Readonly<Record<string, number>> | null;
+  /** WebSocket close codes since the start, by code; `null` without a probe. */
+  readonly closes: Readonly<Record<string, number>> | null;
   /** The clients, by uid then client id, at most `maxClients` of them. */
   readonly clients: readonly InspectedClient[];
   /** How many clients there are in all (more than `clients.length` past `maxClients`). */

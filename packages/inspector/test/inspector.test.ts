@@ -147,6 +147,13 @@ describe('the inspector page', () => {
     // A request the app's server refuses shows up under its error code.
     expect((await fetch(`${app.origin}/chsk`)).status).toBe(400);
     await expect.poll(() => page.textContent('#errors tr[data-code="ERR_SENTE_NO_CLIENT_ID"]')).toBe('ERR_SENTE_NO_CLIENT_ID1');
+    // A socket that sends something the packer cannot read is closed with 1007: counted under its close code.
+    const bad = new WebSocket(`${app.origin.replace('http:', 'ws:')}/chsk?client-id=bad-1&uid=mallory`);
+    await new Promise<void>((resolve) => bad.on('open', () => resolve()));
+    bad.send('not a packed payload');
+    await new Promise<void>((resolve) => bad.on('close', () => resolve()));
+    await expect.poll(() => page.textContent('#closes tr[data-code="1007"]')).toBe('10071');
+    expect(await page.textContent('#switches')).toMatch(/\d+ fallbacks to Ajax, \d+ re-upgrades to WebSocket/);
 
     await page.fill('#uid-filter', 'ev');
     expect(await uidsListed(page)).toEqual(['eve']);

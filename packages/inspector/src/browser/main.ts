@@ -147,9 +147,10 @@ function drawClients(s: InspectorSnapshot): void {
   $('no-clients').hidden = shown.length > 0;
 }
 
-function drawErrors(s: InspectorSnapshot): void {
-  const entries = Object.entries(s.errors ?? {}).sort((a, b) => b[1] - a[1]);
-  $('errors').querySelector('tbody')!.replaceChildren(
+/** A table of counts by code, most frequent first. */
+function drawCodeTable(id: string, counts: Readonly<Record<string, number>> | null): void {
+  const entries = Object.entries(counts ?? {}).sort((a, b) => b[1] - a[1]);
+  $(id).querySelector('tbody')!.replaceChildren(
     ...entries.map(([code, n]) => {
       const tr = document.createElement('tr');
       tr.dataset['code'] = code;
@@ -157,10 +158,16 @@ function drawErrors(s: InspectorSnapshot): void {
       return tr;
     }),
   );
-  $('no-errors').hidden = entries.length > 0;
-  $('no-errors').textContent = s.errors === null ? 'Not counted (no probe).' : 'None.';
-  const { replayHits: hits, replayMisses: misses, handshakes } = s.totals;
+  $(`no-${id}`).hidden = entries.length > 0;
+  $(`no-${id}`).textContent = counts === null ? 'Not counted (no probe).' : 'None.';
+}
+
+function drawErrors(s: InspectorSnapshot): void {
+  drawCodeTable('errors', s.errors);
+  drawCodeTable('closes', s.closes);
+  const { replayHits: hits, replayMisses: misses, handshakes, fallbacks, reupgrades } = s.totals;
   $('replay').textContent = hits === null ? 'Not counted (no probe).' : `${hits} recovered, ${misses} missed, of ${handshakes} handshakes`;
+  $('switches').textContent = fallbacks === null ? 'Not counted (no probe).' : `${fallbacks} fallbacks to Ajax, ${reupgrades} re-upgrades to WebSocket`;
 }
 
 function draw(s: InspectorSnapshot, sample: boolean): void {
