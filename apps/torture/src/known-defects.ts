@@ -62,6 +62,9 @@ export const NEW_DEFECT_CASES: readonly string[] = [
   'upgrade/bad-version@uws',
   // uWS never answers a WebSocket upgrade sent as HTTP/1.0, and keeps the connection open.
   'upgrade/http-1.0@uws',
+  // Rare (once in 12,480 framing cases of the full run): after an unmasked frame uWS neither closed
+  // the socket nor answered the ping that followed within 2 s.
+  'ws-framing/unmasked@uws',
   // Under concurrent hostile load on other servers of the same process, a good long-polling client
   // sometimes never sees the last pushes sent to its uid (no ERR_SENTE_QUEUE_OVERFLOW/UNDELIVERED
   // reported); seen on Express, Fastify and Koa, not reproduced with one server alone. Under investigation.
