@@ -10,10 +10,26 @@ export const KNOWN_DEFECT_CASES: readonly string[] = [];
 
 /**
  * Defects this harness found that issue 7 does not list; reported with a
- * reproduction, not fixed here (the core and adapters are being rewritten).
- * Held out of the CI assertions like the known ones until fixed.
+ * reproduction, and held out of the CI assertions until fixed. (uWS's
+ * acceptance of any Sec-WebSocket-Version, found here, is fixed: the core
+ * answers 426.)
  */
-export const NEW_DEFECT_CASES: readonly string[] = [];
+export const NEW_DEFECT_CASES: readonly string[] = [
+  // The pinned uWS build never answers a WebSocket upgrade sent as HTTP/1.0, and keeps the connection open
+  // (uWS's own parser: the request never reaches the adapter).
+  'upgrade/http-1.0@uws',
+  // Rare (once in 12,480 framing cases of the full run): after an unmasked frame the pinned uWS build neither
+  // closed the socket nor answered the ping that followed within 2 s (uWS's parser does not check the mask).
+  'ws-framing/unmasked@uws',
+  // Under concurrent hostile load on other servers of the same process, a good long-polling client (a raw
+  // Sente client, without the push log) sometimes never sees the last pushes sent to its uid; not reproduced
+  // with one server alone. Under investigation.
+  'damage/ajax-pushes-missing@express',
+  'damage/ajax-pushes-missing@fastify',
+  'damage/ajax-pushes-missing@koa',
+  'damage/ajax-pushes-missing@node',
+  'damage/ajax-pushes-missing@uws',
+];
 
 /**
  * Known defects whose trial can take the whole server process down: while
