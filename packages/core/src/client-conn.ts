@@ -1,6 +1,8 @@
 import { CLOSE_CODES } from './ids.js';
 import { senteError } from './errors.js';
 import { Outbox } from './outbox.js';
+import { headerValue } from './request.js';
+import type { ClientInfo } from './server-types.js';
 import type { ErrorContext } from './options.js';
 import type { Packed } from './packer.js';
 import type { SenteRequest } from './request.js';
@@ -173,6 +175,40 @@ export class ClientTable {
   /** Every record of a client id (one per transport and uid it used). */
   recordsOf(clientId: string): ReadonlySet<ClientConn> | undefined {
     return this.byClientId.get(clientId);
+  }
+
+  /** The client to reach `clientId` of `uid` through: its live channel first (a socket, a parked poll), else one that will be back. */
+  reachable(uid: string, clientId: string): ClientConn | undefined {
+    const ws = this.get('ws', uid, clientId);
+    const ajax = this.get('ajax', uid, clientId);
+    return ws?.session != null ? ws : ajax?.session != null ? ajax : (ws ?? ajax);
+  }
+
+  /** Batches and bytes queued for every client. */
+  queued(): { queuedBatches: number; queuedBytes: number } {
+    let queuedBatches = 0;
+    let queuedBytes = 0;
+    for (const c of this.all()) {
+      queuedBatches += c.outbox.length;
+      queuedBytes += c.outbox.bytes;
+    }
+    return { queuedBatches, queuedBytes };
+  }
+
+  /** A snapshot of every client, for dashboards. */
+  snapshot(): ClientInfo[] {
+    return [...this.all()].map((c) => ({
+      uid: c.uid,
+      clientId: c.clientId,
+      transport: c.transport,
+      live: c.session !== null,
+      since: c.since,
+      ext: c.ext,
+      queuedBatches: c.outbox.length,
+      queuedBytes: c.outbox.bytes,
+      userAgent: headerValue(c.request.headers, 'user-agent'),
+      remoteAddress: c.address,
+    }));
   }
 
   /** True when `uid` has a client on either transport. */

@@ -219,9 +219,7 @@ export class SenteServer<Raw = unknown> {
     if (this.closing) throw senteError('ERR_SENTE_SERVER_CLOSED');
     const uid = this.uidOf(client);
     const clientId = typeof client === 'string' ? client : client.clientId;
-    const records = uid === undefined ? [] : [this.clientTable.get('ws', uid, clientId), this.clientTable.get('ajax', uid, clientId)];
-    // The live channel first: a WebSocket, or a parked poll; else one that will be back.
-    const target = records.find((c) => c?.session != null) ?? records.find((c) => c !== undefined);
+    const target = uid === undefined ? undefined : this.clientTable.reachable(uid, clientId);
     if (target === undefined) throw senteError('ERR_SENTE_CLOSED', `Client ${clientId} is not connected`);
     if (!target.ext) throw senteError('ERR_SENTE_UNSUPPORTED', `Client ${clientId} does not take requests (a Sente client without this library's extensions)`);
     const { id, answer } = this.requests.open(target, timeoutMs);
@@ -245,19 +243,12 @@ export class SenteServer<Raw = unknown> {
 
   /** Counts of what the server holds right now. */
   stats(): ServerStats {
-    let queuedBatches = 0;
-    let queuedBytes = 0;
-    for (const c of this.clientTable.all()) {
-      queuedBatches += c.outbox.length;
-      queuedBytes += c.outbox.bytes;
-    }
     return {
       wsClients: this.clientTable.count('ws'),
       ajaxClients: this.clientTable.count('ajax'),
       timers: this.timers.live,
       bufferedBatches: this.delivery.bufferedBatches,
-      queuedBatches,
-      queuedBytes,
+      ...this.clientTable.queued(),
       pendingReplies: this.replies.size,
       loggedPushes: this.log.size,
       serverRequests: this.requests.size,
@@ -296,18 +287,7 @@ export class SenteServer<Raw = unknown> {
 
   /** A snapshot of every client, for a dashboard (such as `@sente/inspector`). Costs one pass over the clients. */
   clients(): ClientInfo[] {
-    return [...this.clientTable.all()].map((c) => ({
-      uid: c.uid,
-      clientId: c.clientId,
-      transport: c.transport,
-      live: c.session !== null,
-      since: c.since,
-      ext: c.ext,
-      queuedBatches: c.outbox.length,
-      queuedBytes: c.outbox.bytes,
-      userAgent: headerValue(c.request.headers, 'user-agent'),
-      remoteAddress: c.address,
-    }));
+    return this.clientTable.snapshot();
   }
 
   /** True once {@link close} was called. */
