@@ -1,27 +1,6 @@
-import { describe, expect, it, vi } from 'vitest';
-import {
-  AJAX_CB_MARKER,
-  ALL_USERS_WITHOUT_UID,
-  CHSK,
-  CLOSE_CODES,
-  NIL_UID,
-  PONG,
-  SenteError,
-  collectBody,
-  headerValue,
-  isCbError,
-  isCbSuccess,
-  isSenteError,
-  kw,
-  parseQuery,
-  payloadHeaders,
-  payloadTooLarge,
-  randomId,
-  systemClock,
-  textResponse,
-} from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+
 import { overLimit } from '../src/body.js';
-import { FakeClock, Routers, Timers } from '../src/internal.js';
 
 describe('overLimit', () => {
   it('counts text in UTF-8 bytes, as TextEncoder does', () => {

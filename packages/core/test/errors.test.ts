@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it, vi } from 'vitest';
-import { AJAX_CB_MARKER, ALL_USERS_WITHOUT_UID, asSenteError, CHSK, CLOSE_CODES, collectBody, errorResponse, headerValue, isCbError, isCbSuccess, isSenteError, kw, NIL_UID, parseQuery, payloadHeaders, payloadTooLarge, PONG, randomId, SenteError, senteError, systemClock, textResponse } from '../src/index.js';
-import { ERRORS, FakeClock, Routers, Timers } from '../src/internal.js';
+import { describe, expect, it } from 'vitest';
+import { asSenteError, errorResponse, isSenteError, SenteError, senteError } from '../src/index.js';
+import { ERRORS } from '../src/internal.js';
 import type { SenteErrorCode } from '../src/index.js';
-import { overLimit } from '../src/body.js';
 
 /** The table between the markers of docs/reference/protocol.md, as code → [status, close code, message]. */
 function docsTable(): Record<string, [string, string, string]> {

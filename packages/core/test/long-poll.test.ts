@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SenteError, kw } from '../src/index.js';
+import { kw } from '../src/index.js';
 import { Harness } from './support/harness.js';
-import { binaryPacker, failingOn, jsonPacker, keywordPacker } from './support/packers.js';
+import { failingOn, jsonPacker, keywordPacker } from './support/packers.js';
 
 describe('Ajax handshake and long-poll', () => {
   it('answers a handshake GET with the handshake at once, without uidport-open', async () => {

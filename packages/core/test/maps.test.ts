@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Sym, Uuid, buildMap, isPlainObject, isSym, isUuid, keyIdentity, kw, setOwn } from '../src/index.js';
+import { Sym, Uuid, buildMap, isPlainObject, keyIdentity, kw, setOwn } from '../src/index.js';
 
 describe('map helpers', () => {
   it('isPlainObject is true for literals and null-prototype objects only', () => {

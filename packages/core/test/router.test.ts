@@ -1,8 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Harness } from './support/harness.js';
-import { AJAX_CB_MARKER, ALL_USERS_WITHOUT_UID, CHSK, CLOSE_CODES, collectBody, headerValue, isCbError, isCbSuccess, isSenteError, kw, NIL_UID, parseQuery, payloadHeaders, payloadTooLarge, PONG, randomId, SenteError, systemClock, textResponse } from '../src/index.js';
-import { overLimit } from '../src/body.js';
-import { FakeClock, Routers, Timers } from '../src/internal.js';
+
+import { Routers } from '../src/internal.js';
 
 describe('server routers', () => {
   it('gives sync throws and async rejections to the errorHandler and keeps delivering', async () => {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { allowOrigin, requestCsrfToken, sessionCsrfToken, SKIP_CSRF_CHECK, textResponse, timingSafeEqual, validCsrfToken } from '../src/index.js';
+import {
+  allowOrigin,
+  requestCsrfToken,
+  sessionCsrfToken,
+  SKIP_CSRF_CHECK,
+  textResponse,
+  timingSafeEqual,
+  validCsrfToken,
+} from '../src/index.js';
 import { checkRequest } from '../src/internal.js';
 import { Harness, request } from './support/harness.js';
 import type { TestServerOptions } from './support/harness.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Sym, Uuid, buildMap, isPlainObject, isSym, isUuid, keyIdentity, kw, setOwn } from '../src/index.js';
+import { Sym, isSym, kw } from '../src/index.js';
 
 describe('Sym', () => {
   it('is a value with a name and a namespace, compared by name', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Sym, Uuid, buildMap, isPlainObject, isSym, isUuid, keyIdentity, kw, setOwn } from '../src/index.js';
+import { Uuid, isUuid } from '../src/index.js';
 
 describe('Uuid', () => {
   const text = '8A3C6F1E-1234-4ABC-9DEF-0123456789AB';
