@@ -238,10 +238,13 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       if (cb !== undefined) callSafely(cb, CHSK.timeout, ctx.onError);
       return;
     }
-    // An error status (413, 403, 500…) proves the server reachable: the send
-    // failed, not the connection, so unlike Sente the client stays open.
-    if (isSenteError(error) && error.status !== undefined) ctx.onError(error);
-    else state.close('unexpected');
+    // An error status (413, 500…) proves the server reachable: the send failed,
+    // not the connection, so unlike Sente the client stays open — except for a
+    // refused credential (401, 403), which is terminal on a POST as on a poll.
+    if (isSenteError(error) && error.status !== undefined) {
+      const refused = error.status === 401 || error.status === 403 ? errorForStatus(error.status) : undefined;
+      if (refused === undefined || !ctx.report(refused)) ctx.onError(error);
+    } else state.close('unexpected');
     if (cb !== undefined) callSafely(cb, CHSK.error, ctx.onError);
   };
 

@@ -205,6 +205,25 @@ describe('diagnosed errors', () => {
     }
   });
 
+  it('stops for good when a POST is refused 403 while the polls still pass (a credential that expired)', async () => {
+    const { client, fetch, errors, clock } = harness({ type: 'ajax' });
+    fetch.last.respond(ajaxHandshake());
+    await flush();
+    expect(client.state.open).toBe(true);
+    const outcomes: unknown[] = [];
+    client.send(['app/save', 1], 1000, (reply) => outcomes.push(reply));
+    await flush();
+    (fetch.open('POST')[0] as (typeof fetch.requests)[number]).respond('Bad CSRF token', 403);
+    await flush();
+    expect(client.state.lastClose?.reason).toBe('rejected');
+    expect(errors).toMatchObject([{ code: 'ERR_SENTE_FORBIDDEN', status: 403 }]);
+    expect(outcomes).toEqual(['chsk/error']);
+    const before = fetch.requests.length;
+    clock.advance(120_000);
+    await flush();
+    expect(fetch.requests).toHaveLength(before);
+  });
+
   it('reports a 404 once per outage as ERR_SENTE_NOT_FOUND and keeps retrying with backoff', async () => {
     const { fetch, errors, clock } = harness({ type: 'ajax' });
     for (let i = 0; i < 3; i++) {
