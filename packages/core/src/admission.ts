@@ -1,4 +1,4 @@
-import { formatRetryHint } from './retry-hint.js';
+import { formatRetryAfter, formatRetryHint } from './retry-hint.js';
 import { textResponse } from './responses.js';
 import type { RetryHint } from './retry-hint.js';
 import type { SenteResponse } from './request.js';
@@ -69,7 +69,7 @@ function dec(m: Map<string, number>, k: string): void {
 /** The HTTP answer to a client turned away: 503 with `Retry-After` (whole seconds, rounded up). */
 export function refusalResponse(r: Refusal): SenteResponse {
   const message = r.reason === 'draining' ? 'Server draining' : 'Over capacity';
-  return textResponse(503, message, { 'retry-after': String(Math.max(1, Math.ceil(r.hint.afterMs / 1000))) });
+  return textResponse(503, message, { 'retry-after': formatRetryAfter(r.hint) });
 }
 
 /** The WebSocket close reason for a client turned away, with its retry hint. */

@@ -30,6 +30,8 @@ export class ClientConn {
   readonly outbox: Outbox;
   /** When this client first connected (ms since the epoch). */
   readonly since: number;
+  /** The remote address of the request that created this client. */
+  readonly address: string | undefined;
   private grace: Timer | undefined;
 
   constructor(
@@ -41,16 +43,10 @@ export class ClientConn {
     private readonly hub: Hub,
   ) {
     this.outbox = new Outbox(hub.opts.maxQueuedBatches, hub.opts.maxQueuedBytes);
-    this.firstAddress = request.remoteAddress;
+    this.address = request.remoteAddress;
     this.since = hub.opts.clock.now();
   }
 
-  private readonly firstAddress: string | undefined;
-
-  /** The remote address of the request that created this client. */
-  get address(): string | undefined {
-    return this.firstAddress;
-  }
 
   get context(): ErrorContext {
     return { uid: this.uid, clientId: this.clientId, transport: this.transport };

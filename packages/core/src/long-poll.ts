@@ -1,6 +1,6 @@
 import { CLOSE_CODES } from './ids.js';
 import { NO_CONTENT, payloadResponse, textResponse } from './responses.js';
-import { parseRetryHint } from './retry-hint.js';
+import { formatRetryAfter, parseRetryHint } from './retry-hint.js';
 import type { HttpExchange } from './adapter.js';
 import type { Packed } from './packer.js';
 import type { Timer } from './timers.js';
@@ -44,7 +44,7 @@ export class PollSession implements Session {
     if (code === CLOSE_CODES.closedByServer || hint !== undefined) {
       this.finish();
       // closeUser ends a poll empty; a drain answers it 503 with the hint, which the client obeys.
-      this.exchange.respond(hint === undefined ? NO_CONTENT : textResponse(503, reason, { 'retry-after': String(Math.max(1, Math.ceil(hint.afterMs / 1000))) }));
+      this.exchange.respond(hint === undefined ? NO_CONTENT : textResponse(503, reason, { 'retry-after': formatRetryAfter(hint) }));
       return;
     }
     this.write(this.hub.packed.timeout);

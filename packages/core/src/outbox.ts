@@ -1,3 +1,4 @@
+import { HeadQueue } from './head-queue.js';
 import type { Packed } from './packer.js';
 
 /**
@@ -7,8 +8,7 @@ import type { Packed } from './packer.js';
  * kept at all (it could never fit).
  */
 export class Outbox {
-  private items: Packed[] = [];
-  private head = 0;
+  private readonly queue = new HeadQueue<Packed>();
   private byteCount = 0;
 
   constructor(
@@ -17,7 +17,7 @@ export class Outbox {
   ) {}
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.queue.length;
   }
 
   /** Bytes held (text counted by its length, bytes by their byte length: cheap, and close for the ASCII of packed payloads). */
@@ -31,27 +31,17 @@ export class Outbox {
   }
 
   peek(): Packed | undefined {
-    return this.items[this.head];
+    return this.queue.at(0);
   }
 
   push(payload: Packed): void {
-    this.items.push(payload);
+    this.queue.push(payload);
     this.byteCount += size(payload);
   }
 
   shift(): Packed | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const p = this.items[this.head] as Packed;
-    this.items[this.head++] = '';
-    this.byteCount -= size(p);
-    // Compact once the consumed head is most of the array: shift() stays O(1) amortised.
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head > 64 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+    const p = this.queue.shift();
+    if (p !== undefined) this.byteCount -= size(p);
     return p;
   }
 
@@ -68,8 +58,7 @@ export class Outbox {
   /** Drops everything; returns how many batches went. */
   clear(): number {
     const n = this.length;
-    this.items = [];
-    this.head = 0;
+    this.queue.clear();
     this.byteCount = 0;
     return n;
   }

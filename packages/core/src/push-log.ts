@@ -1,4 +1,5 @@
 import { randomId } from './clock.js';
+import { HeadQueue } from './head-queue.js';
 import type { WireEvent } from './event.js';
 
 /**
@@ -67,8 +68,7 @@ export interface PushLogLimits {
 interface UidLog {
   readonly epoch: string;
   top: number;
-  entries: (LogEntry & { readonly at: number; readonly bytes: number })[];
-  head: number;
+  readonly entries: HeadQueue<LogEntry & { readonly at: number; readonly bytes: number }>;
   bytes: number;
   /** When the log was last opened or recovered from. */
   lastUsed: number;
@@ -103,7 +103,7 @@ export class MemoryPushLog implements PushLog {
     this.maybeSweep();
     let log = this.logs.get(uid);
     if (log === undefined) {
-      log = { epoch: randomId(8, this.random), top: 0, entries: [], head: 0, bytes: 0, lastUsed: this.now() };
+      log = { epoch: randomId(8, this.random), top: 0, entries: new HeadQueue(), bytes: 0, lastUsed: this.now() };
       this.logs.set(uid, log);
     }
     log.lastUsed = this.now();
@@ -119,7 +119,7 @@ export class MemoryPushLog implements PushLog {
     log.bytes += bytes;
     this.held++;
     const { maxEntries, maxBytes } = this.limits;
-    while (log.entries.length - log.head > maxEntries || (log.bytes > maxBytes && log.entries.length - log.head > 1)) this.dropOldest(log);
+    while (log.entries.length > maxEntries || (log.bytes > maxBytes && log.entries.length > 1)) this.dropOldest(log);
     return offset;
   }
 
@@ -127,14 +127,14 @@ export class MemoryPushLog implements PushLog {
     const top = this.open(uid);
     const log = this.logs.get(uid) as UidLog;
     this.expire(log);
-    const first = log.head < log.entries.length ? (log.entries[log.head] as LogEntry).offset : log.top + 1;
+    const first = log.entries.at(0)?.offset ?? log.top + 1;
     // Recovered only when every entry after the client's offset is still here (Centrifuge's rule):
     // same epoch, an offset the log has reached, and nothing after it trimmed away.
     const recovered = since.epoch === log.epoch && since.offset <= log.top && since.offset >= first - 1;
     if (!recovered) return { recovered: false, entries: [], top };
     const entries: LogEntry[] = [];
-    for (let i = log.head + Math.max(0, since.offset - first + 1); i < log.entries.length; i++) {
-      const e = log.entries[i] as LogEntry;
+    for (let i = Math.max(0, since.offset - first + 1); i < log.entries.length; i++) {
+      const e = log.entries.at(i) as LogEntry;
       if (e.clientId === undefined || e.clientId === clientId) entries.push(e);
     }
     return { recovered: true, entries, top };
@@ -160,28 +160,20 @@ export class MemoryPushLog implements PushLog {
     this.lastSweep = now;
     for (const [uid, log] of this.logs) {
       this.expire(log);
-      if (log.head === log.entries.length && !this.live(uid) && now - log.lastUsed >= this.limits.positionTtlMs) this.logs.delete(uid);
+      if (log.entries.length === 0 && !this.live(uid) && now - log.lastUsed >= this.limits.positionTtlMs) this.logs.delete(uid);
     }
   }
 
   private expire(log: UidLog): void {
     const oldest = this.now() - this.limits.maxAgeMs;
-    while (log.head < log.entries.length && (log.entries[log.head] as { at: number }).at < oldest) this.dropOldest(log);
+    while ((log.entries.at(0)?.at ?? Infinity) < oldest) this.dropOldest(log);
   }
 
   private dropOldest(log: UidLog): void {
-    const e = log.entries[log.head];
+    const e = log.entries.shift();
     if (e === undefined) return;
-    log.entries[log.head++] = undefined as never;
     log.bytes -= e.bytes;
     this.held--;
-    if (log.head === log.entries.length) {
-      log.entries = [];
-      log.head = 0;
-    } else if (log.head > 64 && log.head * 2 > log.entries.length) {
-      log.entries = log.entries.slice(log.head);
-      log.head = 0;
-    }
   }
 }
 

@@ -35,6 +35,11 @@ export function parseRetryAfter(header: string | null | undefined): RetryHint | 
   return { afterMs, jitterMs: afterMs / 2 };
 }
 
+/** The HTTP `Retry-After` value of a hint: whole seconds, rounded up, at least 1. */
+export function formatRetryAfter(hint: RetryHint): string {
+  return String(Math.max(1, Math.ceil(hint.afterMs / 1000)));
+}
+
 /** Picks a delay in `afterMs ± jitterMs` with `random` (in [0, 1)). */
 export function retryDelay(hint: RetryHint, random: () => number = Math.random): number {
   return Math.max(0, hint.afterMs + (2 * random() - 1) * hint.jitterMs);
