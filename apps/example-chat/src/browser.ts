@@ -84,18 +84,27 @@ client.startRouter((msg) => {
   }
 });
 
-/** Logs in as `user`, or out with `''`: a new session, then a reconnect so that Sente reads the new uid. */
+/**
+ * Logs in as `user`, or out with `''`: a new session, then a reconnect so that
+ * Sente reads the new uid. The session and its CSRF token change under the
+ * connection, so Sente pauses meanwhile: a long-poll answered between the new
+ * cookie and the new token would otherwise go out with the old token (403).
+ */
 async function setUser(user: string): Promise<void> {
-  const res = await fetch('/login', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken },
-    body: JSON.stringify({ user }),
-  });
-  if (!res.ok) return log([`login failed: ${res.status} ${res.statusText}`], 'err');
-  const r = (await res.json()) as { uid: string | null; csrfToken: string };
-  csrfToken = r.csrfToken;
-  log(r.uid ? ['logged in as ', userBadge(r.uid)] : ['logged out'], 'sys');
-  client.reconnect();
+  client.disconnect();
+  try {
+    const res = await fetch('/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken },
+      body: JSON.stringify({ user }),
+    });
+    if (!res.ok) return log([`login failed: ${res.status} ${res.statusText}`], 'err');
+    const r = (await res.json()) as { uid: string | null; csrfToken: string };
+    csrfToken = r.csrfToken;
+    log(r.uid ? ['logged in as ', userBadge(r.uid)] : ['logged out'], 'sys');
+  } finally {
+    client.connect();
+  }
 }
 
 $('login-form').addEventListener('submit', (e) => {
