@@ -1,10 +1,15 @@
 #!/usr/bin/env node
 // Installs the system packages the test suites drive for real (Debian's
-// Chromium for the browser tests) when they are missing. Needs root and
+// Chromium for the browser tests, redis-server for the Redis backplane,
+// nginx as the load balancer of the cluster tests) when they are missing. Needs root and
 // apt-get; elsewhere it says what to install and exits non-zero.
 import { execSync, spawnSync } from 'node:child_process';
 
-const wanted = [{ bin: 'chromium', pkg: 'chromium' }];
+const wanted = [
+  { bin: 'chromium', pkg: 'chromium' },
+  { bin: 'redis-server', pkg: 'redis-server' },
+  { bin: 'nginx', pkg: 'nginx' },
+];
 const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
 const missing = wanted.filter((w) => !has(w.bin));
 if (missing.length === 0) process.exit(0);
