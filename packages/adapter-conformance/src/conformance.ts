@@ -11,6 +11,7 @@ import { keepAliveCases } from './cases/keep-alive.js';
 import { longPollCases } from './cases/long-poll.js';
 import { closeUserCases, uidportCases } from './cases/uidport.js';
 import { securityCases } from './cases/security.js';
+import { credentialsCases } from './cases/credentials.js';
 import { ajaxBadInputCases, clientIdCases, wsBadInputCases } from './cases/bad-input.js';
 import { lifecycleCases } from './cases/lifecycle.js';
 import { clientCases } from './cases/client.js';
@@ -82,6 +83,7 @@ function transportCases(ctx: CaseContext, transport: Transport): void {
     closeUserCases(ctx, transport);
   });
   describe('security', () => securityCases(ctx, transport));
+  describe('live credentials', () => credentialsCases(ctx, transport));
   describe('bad input', () => {
     if (transport === 'ws') {
       wsBadInputCases(ctx);

@@ -9,6 +9,7 @@ import {
   isCbError,
   isKeyword,
   isKeywordContent,
+  keywordName,
   isSenteError,
   parseRetryAfter,
   retryDelay,
@@ -54,6 +55,8 @@ interface Poll extends InFlight {
 
 interface Post extends InFlight {
   readonly cb: ReplyCallback | undefined;
+  /** A credential refresh: a refused one (401, 403) is the caller's answer, not the connection's end. */
+  readonly refresh?: boolean;
 }
 
 const GET_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.handshake, WIRE.ext, WIRE.position] as const;
@@ -243,6 +246,10 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     // refused credential (401, 403), which is terminal on a POST as on a poll.
     if (isSenteError(error) && error.status !== undefined) {
       const refused = error.status === 401 || error.status === 403 ? errorForStatus(error.status) : undefined;
+      if (refused !== undefined && post.refresh) {
+        if (cb !== undefined) callSafely(cb, { 'sente/error': refused.code }, ctx.onError);
+        return;
+      }
       if (refused === undefined || !ctx.report(refused)) ctx.onError(error);
     } else state.close('unexpected');
     if (cb !== undefined) callSafely(cb, CHSK.error, ctx.onError);
@@ -264,7 +271,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       contentType = WIRE.binaryContentType;
     }
     q = appendParam(q, WIRE.ext, EXT);
-    const post: Post = inFlight({ cb }, timeoutMs ?? opts.timeoutMs);
+    const post: Post = inFlight({ cb, refresh: keywordName(event[0]) === CHSK.refresh }, timeoutMs ?? opts.timeoutMs);
     posts.add(post);
     const init: FetchInit = { method: 'POST', headers: headers(contentType), body, signal: post.controller.signal, cache: 'no-store' };
     request(withQuery(opts.url, q), init).then(

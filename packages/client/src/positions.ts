@@ -12,6 +12,8 @@ export interface Positions {
   handshake(ext: HandshakeExt | undefined): void;
   /** True when a pushed event at `epoch`/`offset` is new: deliver it (the position moves to it). */
   admit(epoch: string | undefined, offset: number | null | undefined): boolean;
+  /** A credential refresh moved the connection to another uid: its log's position. */
+  moved(epoch: unknown, offset: unknown): void;
 }
 
 /** Creates a client's {@link Positions}. */
@@ -33,6 +35,9 @@ export function createPositions(): Positions {
       // a re-upgrade's handshake may be older than what Ajax delivered since.
       if (e !== epoch || o > offset) offset = o;
       epoch = e;
+    },
+    moved(e, o) {
+      epoch = typeof e === 'string' && typeof o === 'number' ? ((offset = o), e) : undefined;
     },
     admit(e, o) {
       // Not logged (or no positions): always delivered.

@@ -10,6 +10,17 @@ import type { Timer } from './timers.js';
 import type { Hub } from './hub.js';
 import type { Session } from './session.js';
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** 16 random bytes, hex: a secret nobody can guess. */
+function secureId(): string {
+  const b = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(b);
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}
+
 /** A transport of Sente. */
 export type Transport = 'ws' | 'ajax';
 
@@ -33,10 +44,15 @@ export class ClientConn {
   /** The remote address of the request that created this client. */
   readonly address: string | undefined;
   private grace: Timer | undefined;
+  /** When this client's credentials expire (ms since the epoch), when the app says. */
+  expiresAt: number | undefined;
+  private expiry: Timer | undefined;
+  private key: string | undefined;
 
   constructor(
     readonly transport: Transport,
-    readonly uid: string,
+    /** The uid; a credential refresh may move the client to another. */
+    public uid: string,
     readonly clientId: string,
     /** The request of the latest channel (for WebSocket, the upgrade request). */
     public request: SenteRequest,
@@ -45,6 +61,26 @@ export class ClientConn {
     this.outbox = new Outbox(hub.opts.maxQueuedBatches, hub.opts.maxQueuedBytes);
     this.address = request.remoteAddress;
     this.since = hub.opts.clock.now();
+  }
+
+  /** The key a refresh over HTTP must present (a client of the extensions gets it in its handshake). */
+  get refreshKey(): string {
+    return (this.key ??= secureId());
+  }
+
+  /** Arms the expiry of this client's credentials at `at` (none when undefined): then `onExpire` runs. */
+  setExpiry(at: number | undefined, onExpire: () => void): void {
+    this.expiry?.cancel();
+    this.expiry = undefined;
+    this.expiresAt = at;
+    if (at === undefined) return;
+    const wait = at - this.hub.opts.clock.now();
+    // Timers hold at most 2^31-1 ms: a later expiry re-arms when that runs out.
+    this.expiry = this.hub.timers.set(() => {
+      this.expiry = undefined;
+      if (this.hub.opts.clock.now() < at) this.setExpiry(at, onExpire);
+      else onExpire();
+    }, Math.min(MAX_TIMER_MS, Math.max(0, wait)));
   }
 
 
@@ -120,6 +156,8 @@ export class ClientConn {
   /** Lets go of everything: timers, the channel, the queue (reported when not empty). */
   dispose(): void {
     this.cancelGrace();
+    this.expiry?.cancel();
+    this.expiry = undefined;
     this.control = [];
     const dropped = this.outbox.clear();
     // A client of the extensions finds what it missed in the push log when it comes back.

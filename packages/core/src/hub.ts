@@ -41,6 +41,8 @@ export interface Hub {
   answer(id: string, value: unknown, from: ClientIdentity): void;
   /** A client opened a channel: it counts in the connected uids from now on. */
   connected(client: ClientConn): void;
+  /** A client of the extensions handed fresh credentials on its WebSocket (`chsk/refresh`). */
+  refresh(client: ClientConn, data: unknown, reply: ((value: unknown) => boolean) | undefined): void;
   /** A client's grace period ran out: it is gone. */
   expired(client: ClientConn): void;
   /** Reports to `onError`. */

@@ -16,6 +16,8 @@ export const CHSK = {
   error: 'chsk/error',
   dummyCb200: 'chsk/dummy-cb-200',
   close: 'chsk/close',
+  /** A client of the extensions hands fresh credentials on its open connection (see the protocol reference). */
+  refresh: 'chsk/refresh',
 } as const;
 
 /** The uid of a connection whose user-id function gave none. */

@@ -40,6 +40,12 @@ export class PollSession implements Session {
 
   end(code: number, reason: string): void {
     if (this.done) return;
+    if (code === CLOSE_CODES.unauthorized) {
+      // Expired or revoked credentials: terminal for the client, as the WebSocket's 4401.
+      this.finish();
+      this.exchange.respond(textResponse(401, reason));
+      return;
+    }
     const hint = parseRetryHint(reason);
     if (code === CLOSE_CODES.closedByServer || hint !== undefined) {
       this.finish();

@@ -20,6 +20,8 @@ export interface ServerMetrics {
   closed(code: number): void;
   /** A client came on the other transport: a fallback to Ajax, or back to WebSocket. */
   transportSwitch(from: string, to: string): void;
+  /** A credential refresh or expiry: `refreshed` (same uid), `moved` (new uid), `refused`, `expired`. */
+  credentials(outcome: string): void;
 }
 
 const ATTRS = {
@@ -40,6 +42,7 @@ export function createMetrics(stats: () => ServerStats, meter: Meter = otel.getM
   const replays: Counter = meter.createCounter('sente.replays', { description: 'Reconnects with a position, by outcome (recovered or not)' });
   const closes: Counter = meter.createCounter('sente.ws.closes', { description: 'WebSockets closed, by close code' });
   const switches: Counter = meter.createCounter('sente.transport.switches', { description: 'Clients that came on the other transport: fallbacks (ws→ajax) and re-upgrades (ajax→ws)' });
+  const credentials: Counter = meter.createCounter('sente.credentials', { description: 'Credential refreshes and expiries, by outcome (refreshed, moved, refused, expired)' });
   const gauges = {
     queuedBatches: meter.createObservableGauge('sente.queue.batches', { description: 'Push batches queued for clients' }),
     queuedBytes: meter.createObservableGauge('sente.queue.bytes', { description: 'Bytes of the push batches queued for clients', unit: 'By' }),
@@ -69,5 +72,6 @@ export function createMetrics(stats: () => ServerStats, meter: Meter = otel.getM
     replay: (recovered) => replays.add(1, { recovered: String(recovered) }),
     closed: (code) => closes.add(1, { code }),
     transportSwitch: (from, to) => switches.add(1, { from, to }),
+    credentials: (outcome) => credentials.add(1, { outcome }),
   };
 }

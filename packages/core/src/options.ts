@@ -34,6 +34,17 @@ export interface SenteServerOptions<Raw = unknown, C extends SenteContract = Sen
    */
   userId?: ((req: SenteRequest<Raw>, clientId: string) => MaybePromise<string | number | null | undefined>) | undefined;
   /**
+   * When a connection's credentials expire (ms since the epoch, or a `Date`),
+   * read from the request of each connection and of each credential refresh;
+   * nothing means never. An expired connection is closed with 4401 (a parked
+   * poll answered 401), which the client takes as terminal; a request whose
+   * credentials have already expired is refused 401. A client of this library
+   * learns the time left in its handshake and can refresh before it runs out
+   * (see the operations guide).
+   * @default undefined (credentials do not expire)
+   */
+  credentialsExpireAt?: ((req: SenteRequest<Raw>, uid: string) => MaybePromise<number | Date | null | undefined>) | undefined;
+  /**
    * Data sent to the client in the handshake (never the CSRF token).
    * @default undefined (nil)
    */

@@ -1,4 +1,4 @@
-import { WIRE } from './ids.js';
+import { CHSK, WIRE } from './ids.js';
 import { asSenteError, senteError } from './errors.js';
 import { overLimit, payloadTooLarge } from './body.js';
 import { parseQuery } from './request.js';
@@ -74,6 +74,7 @@ export function answerPost(
   dispatch: (event: SenteEvent, reply: ((value: unknown) => boolean) | undefined, messageId: string | undefined) => void,
   answer: (id: string, value: unknown) => void,
   context: ErrorContext,
+  refresh?: (data: unknown, reply: ((value: unknown) => boolean) | undefined) => void,
 ): void {
   let env;
   try {
@@ -91,7 +92,13 @@ export function answerPost(
     exchange.respond(payloadResponse(hub.packed.dummy));
     return answer(env.ext.r, env.content);
   }
-  const event = clientEvent(fromWireEvent(env.content), env.content);
+  const wire = fromWireEvent(env.content);
+  if (refresh !== undefined && wire !== undefined && wire[0] === CHSK.refresh) {
+    if (env.cbId !== null) return refresh(wire[1], replies.open(exchange));
+    exchange.respond(payloadResponse(hub.packed.dummy));
+    return refresh(wire[1], undefined);
+  }
+  const event = clientEvent(wire, env.content);
   if (env.cbId !== null) return dispatch(event, replies.open(exchange), env.ext?.m);
   exchange.respond(payloadResponse(hub.packed.dummy));
   dispatch(event, undefined, env.ext?.m);

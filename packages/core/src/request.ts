@@ -49,6 +49,12 @@ export interface SenteRequest<Raw = unknown> {
   readonly remoteAddress?: string | undefined;
   /** The framework's own request object. */
   readonly raw: Raw;
+  /**
+   * True for the request of a credential refresh over an open WebSocket: the
+   * connection's own request (cookies, session, remote address, `raw`) with
+   * the client's refreshed params, headers and CSRF token.
+   */
+  readonly refresh?: boolean | undefined;
 }
 
 /** A plain HTTP response: rejections, and Ajax answers. */

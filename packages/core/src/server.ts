@@ -23,6 +23,7 @@ import { RateLimiter } from './rate-limit.js';
 import { createMetrics } from './metrics.js';
 import { createReporter } from './reporter.js';
 import { EventIntake } from './intake.js';
+import { Credentials } from './credentials.js';
 import type { Refusal } from './admission.js';
 import { MemoryPushLog } from './push-log.js';
 import { badReplyError, contractChecks, runSchema } from './contract-check.js';
@@ -73,6 +74,7 @@ export class SenteServer<Raw = unknown> {
   private readonly limiter: RateLimiter | undefined;
   private readonly replies: AjaxReplies;
   private readonly intake: EventIntake;
+  private readonly credentials: Credentials<Raw>;
   /** The contract's schemas; `undefined` without any, so that no event pays for them. */
   private readonly checks: ContractChecks | undefined;
   private closing: Promise<void> | undefined;
@@ -105,6 +107,7 @@ export class SenteServer<Raw = unknown> {
       answer: (id, value, from) => void this.requests.answer(id, value, from),
       connected: (client) => this.connected(client),
       expired: (client) => this.expired(client),
+      refresh: (client, data, reply) => void this.credentials.overSocket(client, data, reply),
       report: (error, context) => this.report(error, context),
     };
     const clock = this.opts.clock;
@@ -115,6 +118,15 @@ export class SenteServer<Raw = unknown> {
     this.requests = new ServerRequests(this.timers);
     this.admission = new Admission(this.opts.limits ?? {});
     this.limiter = this.opts.rateLimits === undefined ? undefined : new RateLimiter(this.opts.rateLimits, () => clock.now());
+    this.credentials = new Credentials<Raw>({
+      hub: this.hub,
+      opts: this.opts,
+      clients: this.clientTable,
+      log: this.log,
+      move: (client, uid) => this.move(client, uid),
+      expire: (client) => this.expireClient(client),
+      closing: () => this.closing !== undefined,
+    });
     this.intake = new EventIntake({
       hub: this.hub,
       dedupe: this.dedupe,
@@ -238,6 +250,26 @@ export class SenteServer<Raw = unknown> {
     for (const t of ['ws', 'ajax'] as const) {
       const clients = this.clientTable.clientsOf(t, target);
       if (clients !== undefined) for (const c of [...clients.values()]) c.end(CLOSE_CODES.closedByServer, 'Closed by server');
+    }
+  }
+
+  /**
+   * Ends the credentials of `uid`'s connections (or of one client): each is
+   * closed with 4401 (a parked poll answered 401), which its client takes as
+   * terminal and does not retry blindly. Revoke the credentials in your hooks
+   * too (`authorized`, the session), or the client's next `connect()` with
+   * the same ones is let in again.
+   */
+  expire(target: string | ClientAddress): void {
+    const uid = checkUid(typeof target === 'string' ? target : target.uid);
+    for (const t of ['ws', 'ajax'] as const) {
+      if (typeof target !== 'string') {
+        const c = this.clientTable.get(t, uid, target.clientId);
+        if (c !== undefined) this.expireClient(c);
+        continue;
+      }
+      const clients = this.clientTable.clientsOf(t, uid);
+      if (clients !== undefined) for (const c of [...clients.values()]) this.expireClient(c);
     }
   }
 
@@ -387,6 +419,8 @@ export class SenteServer<Raw = unknown> {
       body = p.payload;
     }
     const uid = normalizeUid(await (this.opts.userId ?? sessionUid)(req, clientId));
+    const expiresAt = this.credentials.expires ? await this.credentials.expiry(req, uid) : undefined;
+    if (this.credentials.past(expiresAt)) return refuse(senteError('ERR_SENTE_CREDENTIALS_EXPIRED'), { uid, clientId });
     // Hooks are async: the server may have started closing meanwhile.
     if (this.closing) return respond(errorResponse(senteError('ERR_SENTE_SERVER_CLOSED')));
     if (body !== undefined) {
@@ -399,6 +433,7 @@ export class SenteServer<Raw = unknown> {
         (event, reply, messageId) => this.intake.take(event, from, reply, messageId),
         (id, value) => void this.requests.answer(id, value, from),
         { uid, clientId, transport: 'ajax' },
+        req.query[WIRE.ext] === undefined ? undefined : (data, reply) => void this.credentials.overPost(req, uid, clientId, data, reply),
       );
     }
 
@@ -428,18 +463,18 @@ export class SenteServer<Raw = unknown> {
           socket.close(CLOSE_CODES.goingAway, 'Server closing');
           return IGNORE;
         }
-        const client = this.claim('ws', req, uid, clientId);
+        const client = this.claim('ws', req, uid, clientId, expiresAt);
         const session = new WsSession(this.hub, client, socket);
-        session.start(greet(this.hub, this.log, client, hs as Packed, data));
+        session.start(greet(this.hub, this.log, client, hs as Packed, data, this.credentials.handshakeFields(client)));
         return session;
       });
     }
     const exchange = http as HttpExchange;
-    const client = this.claim('ajax', req, uid, clientId);
+    const client = this.claim('ajax', req, uid, clientId, expiresAt);
     if (hs !== undefined) {
       // A poll this client parked before its new handshake is stale.
       client.end(CLOSE_CODES.normal, 'Superseded');
-      exchange.respond(payloadResponse(greet(this.hub, this.log, client, hs, data)));
+      exchange.respond(payloadResponse(greet(this.hub, this.log, client, hs, data, this.credentials.handshakeFields(client))));
       // No uidport-open for the handshake itself (Sente #260): the client counts once it polls.
       client.startGrace();
       return;
@@ -454,7 +489,7 @@ export class SenteServer<Raw = unknown> {
   }
 
   /** The client's record on `transport`, created when new. */
-  private claim(transport: Transport, req: SenteRequest, uid: string, clientId: string): ClientConn {
+  private claim(transport: Transport, req: SenteRequest, uid: string, clientId: string, expiresAt: number | undefined): ClientConn {
     let client = this.clientTable.get(transport, uid, clientId);
     if (client === undefined) {
       const other = transport === 'ws' ? 'ajax' : 'ws';
@@ -465,6 +500,7 @@ export class SenteServer<Raw = unknown> {
     }
     client.request = req;
     client.ext = req.query[WIRE.ext] !== undefined;
+    this.credentials.arm(client, expiresAt);
     return client;
   }
 
@@ -491,6 +527,42 @@ export class SenteServer<Raw = unknown> {
     client.counted = true;
     this.hub.metrics.connected(client.transport, 1);
     if (this.uids.add(client.transport, client.uid)) this.emit([CHSK.uidportOpen, client.uid], client, undefined);
+  }
+
+  /** Closes `client` for good: its credentials expired or were revoked. */
+  private expireClient(client: ClientConn): void {
+    if (this.clientTable.get(client.transport, client.uid, client.clientId) !== client) return;
+    this.hub.metrics.credentials('expired');
+    this.report(senteError('ERR_SENTE_CREDENTIALS_EXPIRED'), client.context);
+    client.end(CLOSE_CODES.unauthorized, 'Credentials expired');
+    this.expired(client);
+  }
+
+  /**
+   * Moves `client` to `uid` after a credential refresh, as if it had left its
+   * old uid and connected to the new one, without a reconnect: connected uids
+   * and uidport events, the client-id rule, limits and queues follow.
+   */
+  private move(client: ClientConn, uid: string): void {
+    const old = client.uid;
+    const { transport, clientId } = client;
+    // Pushes already logged for the new uid go to its other clients; this one starts at the log's top.
+    this.delivery.flush(uid);
+    const held = this.clientTable.get(transport, uid, clientId);
+    if (held !== undefined && held !== client) {
+      held.end(CLOSE_CODES.normal, 'Superseded');
+      this.expired(held);
+    }
+    this.admission.remove(old, client.address);
+    if (this.clientTable.remove(client)) this.delivery.forget(old, transport);
+    this.limiter?.forget(old, clientId, !this.clientTable.has(old));
+    // What was queued for the old uid is not the new one's.
+    client.outbox.clear();
+    if (client.counted && this.uids.remove(transport, old)) this.emit([CHSK.uidportClose, old], { uid: old, clientId, transport, request: client.request }, undefined);
+    client.uid = uid;
+    this.clientTable.add(client);
+    this.admission.add(uid, client.address);
+    if (client.counted && this.uids.add(transport, uid)) this.emit([CHSK.uidportOpen, uid], client, undefined);
   }
 
   private expired(client: ClientConn): void {

@@ -109,6 +109,8 @@ export class WsSession implements Session, SocketListener {
     }
     if (ev !== undefined && ev[0] === CHSK.wsPong) return;
     if (env.ext?.r !== undefined) return this.hub.answer(env.ext.r, env.content, this.client);
+    // Fresh credentials, from a client of the extensions only (for a Sente client, a reserved id: chsk/bad-event).
+    if (ev !== undefined && ev[0] === CHSK.refresh && this.client.ext) return this.hub.refresh(this.client, ev[1], cbId === null ? undefined : this.replier(cbId));
     this.hub.dispatch(clientEvent(ev, env.content), this.client, cbId === null ? undefined : this.replier(cbId), env.ext?.m);
   }
 
