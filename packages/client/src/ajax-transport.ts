@@ -247,7 +247,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     if (isSenteError(error) && error.status !== undefined) {
       const refused = error.status === 401 || error.status === 403 ? errorForStatus(error.status) : undefined;
       if (refused !== undefined && post.refresh) {
-        if (cb !== undefined) callSafely(cb, { 'sente/error': refused.code }, ctx.onError);
+        if (cb !== undefined) callSafely(cb, refused.code, ctx.onError);
         return;
       }
       if (refused === undefined || !ctx.report(refused)) ctx.onError(error);

@@ -14,8 +14,8 @@ import type { ReplyCallback } from './reply-callbacks.js';
 import { Routers, badEventError } from '@sente/core/internal';
 import type { ClientEventHandler, ClientEventMsg, Router, RouterOptions } from './router.js';
 import { createStateStore } from './state.js';
-import { createCredentials } from './credentials.js';
-import type { Credentials, RefreshResult } from './credentials.js';
+import { LIVE } from './live.js';
+import type { LiveHooks } from './live.js';
 import type { ClientState, StateChange } from './state.js';
 import type { Transport, TransportContext } from './transport.js';
 import { createProbe } from './upgrade-probe.js';
@@ -149,19 +149,6 @@ export interface SenteClient {
   reconnect(): void;
   /** Breaks the connection as a network failure would, to test how the app copes. */
   breakConnection(options?: BreakConnectionOptions): void;
-  /**
-   * Hands fresh credentials (CSRF token, params, headers) on the open
-   * connection, without a reconnect: the server runs its hooks on them and
-   * moves the connection to the uid they give (`state.uid` follows). They also
-   * replace the client's own for every later request. On WebSocket, cookies
-   * cannot change this way (the server sees the socket's own); on Ajax the
-   * refresh is a POST that carries the page's cookies. Rejects with a
-   * `SenteError`: the server's reason (`ERR_SENTE_BAD_CSRF`,
-   * `ERR_SENTE_UNAUTHORIZED`, `ERR_SENTE_CREDENTIALS_EXPIRED`, …; the
-   * connection keeps its identity), `ERR_SENTE_CLOSED` when not open,
-   * `ERR_SENTE_UNSUPPORTED` for a server without refreshes, `ERR_SENTE_TIMEOUT`.
-   */
-  refreshCredentials(credentials?: Credentials, timeoutMs?: number): Promise<RefreshResult>;
 }
 
 /**
@@ -207,27 +194,29 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
     if (change.opened) outbox.flush();
   });
   const positions = createPositions();
-  /** The server takes refreshes (from its handshake). */
-  let refreshable = false;
-  const creds = createCredentials({
-    clock,
-    csrfToken: () => (typeof csrfToken === 'function' ? csrfToken() : csrfToken),
-    params: opts.params,
-    headers: opts.headers,
+  /** For `refreshCredentials` and `liveCredentials` (tree-shaken when unused). */
+  const live: LiveHooks = {
+    own: {},
+    ext: undefined,
+    onHandshake: undefined,
+    onHalt: undefined,
     send(wire, cb, timeoutMs) {
       if (!store.current.open || transport === null) return false;
-      if (!refreshable) throw new SenteError('ERR_SENTE_UNSUPPORTED', 'The server takes no credential refresh: reconnect() instead.');
+      if (live.ext?.['refresh'] === undefined) throw new SenteError('ERR_SENTE_UNSUPPORTED', 'No refresh: reconnect()');
       return transport.send(wire, cb, timeoutMs);
     },
+    csrfToken() {
+      const t = 'csrfToken' in live.own ? live.own.csrfToken : typeof csrfToken === 'function' ? csrfToken() : csrfToken;
+      return typeof t === 'string' && t.trim() !== '' ? t : undefined;
+    },
+    params: () => live.own.params ?? opts.params(),
+    headers: () => live.own.headers ?? opts.headers(),
     uid: () => store.current.uid,
     moved(uid, epoch, offset) {
       positions.moved(epoch, offset);
       store.update({ uid });
     },
-    provider: opts.credentials,
-    aheadMs: opts.refreshAheadMs,
-    onError,
-  });
+  };
   /** The server negotiated this library's extensions (message ids, positions, requests). */
   let serverExt = false;
   /** Set by `disconnect()` and a refusal: sends are refused, not queued. */
@@ -259,11 +248,8 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
     backoffMs: opts.backoffMs,
     maxBackoffMs: opts.maxBackoffMs,
     unloading: () => unloading,
-    csrfToken() {
-      const t = creds.csrfToken();
-      return typeof t === 'string' && t.trim() !== '' ? t : undefined;
-    },
-    params: creds.params,
+    csrfToken: live.csrfToken,
+    params: live.params,
     pack(envelope: Envelope): Packed {
       const packed = packer.pack(envelope);
       const server = serverMaxPayloadBytes !== undefined && serverMaxPayloadBytes < opts.maxPayloadBytes;
@@ -279,7 +265,7 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
       serverMaxPayloadBytes = ext?.maxPayloadBytes;
       serverExt = ext !== undefined;
       positions.handshake(ext);
-      refreshable = creds.handshake(ext);
+      live.ext = ext;
       reported.clear();
       // Already open: a switch from Ajax back to WebSocket, not a new connection.
       const upgrade = store.current.open;
@@ -288,6 +274,7 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
       const r = ext?.['recovered'];
       const recovered = typeof r === 'boolean' ? r : undefined;
       store.update({ type: kind, open: true, everOpened: true, uid, handshakeData, udtNextReconnect: null, ...(upgrade ? {} : { recovered }) });
+      live.onHandshake?.();
       if (!upgrade) emitter.emit('handshake', { uid, handshakeData, firstHandshake, recovered });
     },
     position: () => positions.query(),
@@ -381,7 +368,7 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
       timeoutMs: opts.ajaxTimeoutMs,
       connectTimeoutMs: opts.wsConnectTimeoutMs,
       withCredentials: opts.withCredentials,
-      headers: creds.headers,
+      headers: live.headers,
     });
   };
 
@@ -457,7 +444,7 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
     if (t === null) return false;
     transport = null;
     recent = null;
-    creds.stop();
+    live.onHalt?.();
     probe?.stop();
     probe = null;
     unwatchPage?.();
@@ -508,7 +495,8 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
     return false;
   };
 
-  const client: SenteClient = {
+  const client: SenteClient & { [LIVE]: LiveHooks } = {
+    [LIVE]: live,
     clientId: opts.clientId,
     get state() {
       return store.current;
@@ -535,7 +523,6 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
       halt('requested-reconnect');
       connect();
     },
-    refreshCredentials: (fresh, timeoutMs) => creds.refresh(fresh, timeoutMs),
     breakConnection(breakOptions = {}) {
       const { closeWs = true, wsCode = 3000 } = breakOptions;
       if (!(wsCode === 1000 || (Number.isInteger(wsCode) && wsCode >= 3000 && wsCode <= 4999))) {

@@ -1,21 +1,9 @@
-import { CHSK, SenteError, isCbError, keywordName, toWireEvent } from '@sente/core';
-import type { Clock, HandshakeExt, SenteErrorCode, TimerHandle, WireEvent } from '@sente/core';
+import { CHSK, SenteError, isCbError, systemClock, toWireEvent } from '@sente/core';
+import type { Clock, SenteErrorCode, TimerHandle } from '@sente/core';
+import { LIVE } from './live.js';
+import type { Credentials, LiveHooks } from './live.js';
 import type { ReplyCallback } from './reply-callbacks.js';
-import type { QueryParams } from './urls.js';
-
-/**
- * Fresh credentials for an open connection: whatever the server's `userId`,
- * `authorized` and CSRF hooks read. Each given field replaces the client's
- * own from now on (reconnects use it too); a field left out keeps its value.
- */
-export interface Credentials {
-  /** The CSRF token (`null`: none). */
-  readonly csrfToken?: string | null | undefined;
-  /** The app's query params, all of them (they replace the old ones on the server too). */
-  readonly params?: QueryParams | undefined;
-  /** Extra headers (Ajax requests; on WebSocket, seen by the server's hooks on a refresh only). */
-  readonly headers?: Readonly<Record<string, string>> | undefined;
-}
+import type { SenteClient } from './client.js';
 
 /** What a refresh resolves with. */
 export interface RefreshResult {
@@ -25,91 +13,98 @@ export interface RefreshResult {
   readonly expiresInMs: number | undefined;
 }
 
-/** What the credentials need of their client. */
-export interface CredentialsHost {
-  readonly clock: Clock;
-  readonly csrfToken: () => string | null | undefined;
-  readonly params: () => QueryParams | undefined;
-  readonly headers: () => Readonly<Record<string, string>> | undefined;
-  /** Sends `chsk/refresh` on the open connection; false when not open. */
-  send(wire: WireEvent, cb: ReplyCallback, timeoutMs: number): boolean;
-  /** The uid the client has now. */
-  uid(): string | null;
-  /** The refresh moved the connection: the new uid and its log's position. */
-  moved(uid: string, epoch: unknown, offset: unknown): void;
-  provider: (() => Credentials | Promise<Credentials>) | undefined;
-  readonly aheadMs: number;
-  onError(error: unknown): void;
+const hooks = (client: SenteClient): LiveHooks => (client as unknown as { [LIVE]: LiveHooks })[LIVE];
+
+/**
+ * Hands fresh credentials (CSRF token, params, headers) to the server on the
+ * client's open connection, without a reconnect: the server runs its hooks on
+ * them and moves the connection to the uid they give (`client.state.uid`
+ * follows). The given fields replace the client's own for later requests too.
+ * Over Ajax the refresh is a POST, which carries the page's cookies; over
+ * WebSocket it is a frame, and the server sees the socket's own cookies.
+ *
+ * @throws {SenteError} (rejects) the server's reason (`ERR_SENTE_UNAUTHORIZED`,
+ * `ERR_SENTE_BAD_CSRF`, `ERR_SENTE_CREDENTIALS_EXPIRED`; over Ajax a refused
+ * POST's `ERR_SENTE_UNAUTHORIZED` or `ERR_SENTE_FORBIDDEN`): the connection
+ * keeps its identity. `ERR_SENTE_CLOSED` when the client is not open (the
+ * credentials apply from its next connection), `ERR_SENTE_UNSUPPORTED` with a
+ * server that takes no refreshes (a Clojure Sente server: `reconnect()`),
+ * `ERR_SENTE_TIMEOUT`, `ERR_SENTE_TRANSPORT`.
+ * @example
+ * ```ts
+ * import { createSenteClient, refreshCredentials } from '@sente/client';
+ * const client = createSenteClient('/chsk', null, { params: { token: 'guest' } });
+ * const { uid } = await refreshCredentials(client, { params: { token: 'after-login' } });
+ * ```
+ */
+export function refreshCredentials(client: SenteClient, credentials: Credentials = {}, timeoutMs = 10_000): Promise<RefreshResult> {
+  const live = hooks(client);
+  live.own = { ...live.own, ...credentials };
+  const data = { params: live.params() ?? {}, headers: live.headers() ?? {}, 'csrf-token': live.csrfToken() ?? null, uid: live.uid(), key: live.ext?.['rk'] ?? null };
+  return new Promise((resolve, reject) => {
+    // The answer: `[uid ttl epoch? offset?]`, or the code of a refusal.
+    const cb: ReplyCallback = (reply) => {
+      if (!Array.isArray(reply)) {
+        const code = isCbError(reply) ? (reply === CHSK.timeout ? 'ERR_SENTE_TIMEOUT' : reply === CHSK.closed ? 'ERR_SENTE_CLOSED' : 'ERR_SENTE_TRANSPORT') : String(reply);
+        return reject(new SenteError(code as SenteErrorCode, `Refresh refused: ${code}`));
+      }
+      const [uid, ttl, epoch, offset] = reply as [string, number | null, unknown, unknown];
+      if (uid !== live.uid()) live.moved(uid, epoch, offset);
+      resolve({ uid, expiresInMs: ttl ?? undefined });
+    };
+    try {
+      if (!live.send(toWireEvent([CHSK.refresh, data]), cb, timeoutMs)) reject(new SenteError('ERR_SENTE_CLOSED', 'Not open: the credentials apply from the next connection.'));
+    } catch (e) {
+      reject(e);
+    }
+  });
 }
 
-const get = (v: unknown, k: string): unknown => (v instanceof Map ? (v.get(k) ?? [...v].find(([x]) => keywordName(x) === k)?.[1]) : (v as Record<string, unknown> | null)?.[k]);
+/** Options of {@link liveCredentials}. */
+export interface LiveCredentialsOptions {
+  /** How long before the server's expiry `credentials` is called. @default 30000 */
+  aheadMs?: number | undefined;
+  /** Where a failed provider or refresh goes. @default console.error */
+  onError?: ((error: unknown) => void) | undefined;
+  /** Time and timers, for tests. @default systemClock */
+  clock?: Clock | undefined;
+}
 
-/** The client's live credentials: the current ones, a refresh on demand, and one before the server's expiry. */
-export function createCredentials(host: CredentialsHost) {
-  let own: Credentials = {};
-  /** The refresh key and time to live of the last handshake or refresh. */
-  let key: string | undefined;
+/**
+ * Keeps a client's credentials fresh: whenever the server says when they
+ * expire (a server of this library with `credentialsExpireAt`, in each
+ * handshake and each refresh's answer), `credentials` is called `aheadMs`
+ * before, and what it returns is handed over as {@link refreshCredentials}
+ * does. A failure goes to `onError`; the server then closes the connection at
+ * expiry (4401), which the client does not retry. Returns the function that stops it.
+ * @example
+ * ```ts
+ * import { createSenteClient, liveCredentials } from '@sente/client';
+ * declare function fetchToken(): Promise<string>;
+ * const client = createSenteClient('/chsk', null, { params: { token: await fetchToken() } });
+ * const stop = liveCredentials(client, async () => ({ params: { token: await fetchToken() } }));
+ * ```
+ */
+export function liveCredentials(client: SenteClient, credentials: () => Credentials | Promise<Credentials>, options: LiveCredentialsOptions = {}): () => void {
+  const live = hooks(client);
+  const { aheadMs = 30_000, onError = console.error, clock = systemClock } = options;
   let timer: TimerHandle | undefined;
-  const stop = (): void => {
-    host.clock.clearTimeout(timer);
-    timer = undefined;
-  };
+  const stop = (): void => clock.clearTimeout(timer);
   const schedule = (ttl: unknown): void => {
     stop();
-    if (typeof ttl !== 'number' || host.provider === undefined) return;
-    const provider = host.provider;
-    timer = host.clock.setTimeout(() => {
-      timer = undefined;
+    if (typeof ttl !== 'number') return;
+    timer = clock.setTimeout(() => {
       Promise.resolve()
-        .then(provider)
-        .then(refresh)
-        .catch(host.onError);
-    }, Math.max(0, ttl - host.aheadMs));
+        .then(credentials)
+        .then((c) => refreshCredentials(client, c))
+        .then((r) => schedule(r.expiresInMs), onError);
+    }, Math.max(0, ttl - aheadMs));
   };
-
-  const refresh = (fresh: Credentials = {}, timeoutMs = 10_000): Promise<RefreshResult> => {
-    own = { ...own, ...fresh };
-    const token = csrfToken();
-    const data = { params: params() ?? {}, headers: headers() ?? {}, 'csrf-token': token ?? null, uid: host.uid(), key: key ?? null };
-    return new Promise((resolve, reject) => {
-      const cb: ReplyCallback = (reply) => {
-        const code = get(reply, 'sente/error');
-        if (isCbError(reply) || typeof code === 'string') {
-          const c = (typeof code === 'string' ? code : reply === CHSK.timeout ? 'ERR_SENTE_TIMEOUT' : 'ERR_SENTE_CLOSED') as SenteErrorCode;
-          return reject(new SenteError(c, `Refresh refused: ${c}`));
-        }
-        const uid = get(reply, 'uid');
-        const name = keywordName(uid) ?? String(uid);
-        const ttl = get(reply, 'ttl');
-        if (name !== host.uid()) host.moved(name, get(reply, 'epoch'), get(reply, 'offset'));
-        schedule(ttl);
-        resolve({ uid: name, expiresInMs: typeof ttl === 'number' ? ttl : undefined });
-      };
-      let sent: boolean;
-      try {
-        sent = host.send(toWireEvent([CHSK.refresh, data]), cb, timeoutMs);
-      } catch (e) {
-        return reject(e);
-      }
-      if (!sent) reject(new SenteError('ERR_SENTE_CLOSED', 'Not refreshed now: the client is not open; the credentials apply from its next connection.'));
-    });
-  };
-
-  const csrfToken = (): string | null | undefined => ('csrfToken' in own ? own.csrfToken : host.csrfToken());
-  const params = (): QueryParams | undefined => own.params ?? host.params();
-  const headers = (): Readonly<Record<string, string>> | undefined => own.headers ?? host.headers();
-  return {
-    csrfToken,
-    params,
-    headers,
-    refresh,
-    stop,
-    /** A handshake: the server's refresh key and the time its credentials have left. */
-    handshake(ext: HandshakeExt | undefined): boolean {
-      const rk = ext?.['rk'];
-      key = typeof rk === 'string' ? rk : undefined;
-      schedule(ext?.['ttl']);
-      return ext?.['refresh'] !== undefined;
-    },
+  live.onHandshake = () => schedule(live.ext?.['ttl']);
+  live.onHalt = stop;
+  if (client.state.open) live.onHandshake();
+  return () => {
+    stop();
+    live.onHandshake = live.onHalt = undefined;
   };
 }

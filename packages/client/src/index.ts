@@ -16,7 +16,9 @@ export type { ClientState, ClientType, CloseReason, StateChange, WsErrorInfo, Ws
 export type { ClientEventMsg, ClientEventHandler, RouterOptions, Router } from './router.js';
 export type { ReplyCallback } from './reply-callbacks.js';
 export type { QueryParams } from './urls.js';
-export type { Credentials, RefreshResult } from './credentials.js';
+export { refreshCredentials, liveCredentials } from './credentials.js';
+export type { RefreshResult, LiveCredentialsOptions } from './credentials.js';
+export type { Credentials } from './live.js';
 export type {
   WebSocketLike,
   WebSocketConstructor,

@@ -6,7 +6,6 @@ import { randomUuid } from './client-id.js';
 import type { FetchLike, WebSocketConstructor } from './platform.js';
 import type { ClientType } from './state.js';
 import type { QueryParams } from './urls.js';
-import type { Credentials } from './credentials.js';
 
 /** Options of `createSenteClient`. Every one is optional. */
 export interface SenteClientOptions {
@@ -113,17 +112,6 @@ export interface SenteClientOptions {
    * @default { maxEvents: 1000, maxBytes: 1048576 }
    */
   outbox?: { maxEvents?: number | undefined; maxBytes?: number | undefined } | undefined;
-  /**
-   * Live credentials: called before the server expires this connection's
-   * credentials (a server of this library with `credentialsExpireAt` says
-   * when in its handshake), `refreshAheadMs` ahead; what it returns is handed
-   * on the open connection as `refreshCredentials` does. A failure goes to
-   * `onError`; the server then closes the connection at expiry (4401).
-   * @default undefined
-   */
-  credentials?: (() => Credentials | Promise<Credentials>) | undefined;
-  /** How long before the server's expiry `credentials` is called. @default 30000 */
-  refreshAheadMs?: number | undefined;
   /** The time source and timers, for tests with fake time. @default systemClock */
   clock?: Clock | undefined;
   /** Connects at once; otherwise call `connect()`. @default true */
@@ -163,8 +151,6 @@ export interface ResolvedOptions {
   readonly outboxMaxEvents: number;
   readonly outboxMaxBytes: number;
   readonly clock: Clock;
-  readonly credentials: (() => Credentials | Promise<Credentials>) | undefined;
-  readonly refreshAheadMs: number;
   readonly autoConnect: boolean;
   readonly onError: (error: unknown) => void;
 }
@@ -228,8 +214,6 @@ export function resolveOptions(options: SenteClientOptions): ResolvedOptions {
     outboxMaxEvents: ms('outbox.maxEvents', options.outbox?.maxEvents, 1000),
     outboxMaxBytes: ms('outbox.maxBytes', options.outbox?.maxBytes, 1024 * 1024),
     clock: options.clock ?? systemClock,
-    credentials: options.credentials,
-    refreshAheadMs: ms('refreshAheadMs', options.refreshAheadMs, 30_000),
     autoConnect: options.autoConnect ?? true,
     onError: options.onError ?? logError,
   };

@@ -24,9 +24,6 @@ export interface CredentialsHost<Raw> {
   closing(): boolean;
 }
 
-/** A refresh's answer to the client. */
-type Answer = Record<string, unknown>;
-
 /**
  * Live credentials: when a connection's credentials expire (the
  * `credentialsExpireAt` hook), and refreshes — a client hands fresh params,
@@ -119,7 +116,7 @@ export class Credentials<Raw> {
   private apply(client: ClientConn, req: SenteRequest<Raw>, uid: string, at: number | undefined, reply: ((value: unknown) => boolean) | undefined): void {
     // The hooks are async: the client may have gone, or the server closed, meanwhile.
     if (this.host.closing() || this.host.clients.get(client.transport, client.uid, client.clientId) !== client) {
-      reply?.({ 'sente/error': 'ERR_SENTE_CLOSED' });
+      reply?.('ERR_SENTE_CLOSED');
       return;
     }
     const moved = uid !== client.uid;
@@ -127,15 +124,12 @@ export class Credentials<Raw> {
     client.request = req;
     this.arm(client, at);
     this.host.hub.metrics.credentials(moved ? 'moved' : 'refreshed');
-    const answer: Answer = { uid };
-    // The new uid's log: the client's position starts at its top, so that dedupe stays right.
+    // `[uid ttl epoch offset]`: the new uid's log position when the connection moved, so that the client's dedupe stays right.
+    const answer: unknown[] = [uid, this.ttl(client) ?? null];
     if (client.ext && moved) {
       const top = this.host.log.open(uid);
-      answer['epoch'] = top.epoch;
-      answer['offset'] = top.offset;
+      answer.push(top.epoch, top.offset);
     }
-    const ttl = this.ttl(client);
-    if (ttl !== undefined) answer['ttl'] = ttl;
     reply?.(answer);
   }
 
@@ -157,6 +151,6 @@ export class Credentials<Raw> {
     // The connection keeps the identity it had (until its own expiry, if any).
     this.host.hub.metrics.credentials('refused');
     this.host.hub.report(senteError(code, detail, cause), context);
-    reply?.({ 'sente/error': code });
+    reply?.(code);
   }
 }

@@ -6,6 +6,7 @@ import type { CaseContext } from './context.js';
 import type { Transport } from '../peer.js';
 import type { SenteEvent } from '@sente/core';
 import type { SenteRequest } from '@sente/core';
+import { liveCredentials, refreshCredentials } from '@sente/client';
 
 /** The suite's expiry hook: the `exp` query parameter, ms since the epoch. */
 const expFromQuery = (req: SenteRequest): number | undefined => (req.query['exp'] === undefined ? undefined : Number(req.query['exp']));
@@ -23,7 +24,7 @@ export function credentialsCases({ harness, wire }: CaseContext, transport: Tran
     c.on('state', (s) => uids.push(s.new.uid));
     await until(() => c.state.open, 'the client to open');
     await t.uidport('open', 'alice');
-    await expect(c.refreshCredentials({ params: { uid: 'bob' } })).resolves.toEqual({ uid: 'bob', expiresInMs: undefined });
+    await expect(refreshCredentials(c, { params: { uid: 'bob' } })).resolves.toEqual({ uid: 'bob', expiresInMs: undefined });
     expect(c.state).toMatchObject({ open: true, uid: 'bob' });
     expect(uids.at(-1)).toBe('bob');
     await t.uidport('close', 'alice');
@@ -57,7 +58,7 @@ export function credentialsCases({ harness, wire }: CaseContext, transport: Tran
     c.on('event', (e) => pushed.push(e));
     await until(() => c.state.open, 'the client to open');
     await t.uidport('open', 'alice');
-    await expect(c.refreshCredentials({ params: { uid: 'mallory' } })).rejects.toMatchObject({ code: 'ERR_SENTE_UNAUTHORIZED' });
+    await expect(refreshCredentials(c, { params: { uid: 'mallory' } })).rejects.toMatchObject({ code: 'ERR_SENTE_UNAUTHORIZED' });
     expect(c.state).toMatchObject({ open: true, uid: 'alice', lastError: null });
     expect([...t.server.connectedUids[transport]]).toEqual(['alice']);
     t.server.send('alice', ['test/push', 'still alice']);
@@ -87,15 +88,15 @@ export function credentialsCases({ harness, wire }: CaseContext, transport: Tran
     const t = await harness.start({ credentialsExpireAt: expFromQuery });
     let calls = 0;
     const firstExpiry = Date.now() + 600;
-    const c = t.client({
-      type: transport,
-      params: { uid: 'alice', exp: firstExpiry },
-      refreshAheadMs: 400,
-      credentials: () => {
+    const c = t.client({ type: transport, params: { uid: 'alice', exp: firstExpiry } });
+    const stop = liveCredentials(
+      c,
+      () => {
         calls++;
         return { params: { uid: 'alice', exp: Date.now() + 60_000 } };
       },
-    });
+      { aheadMs: 400, onError: (e) => t.clientErrors.push(e) },
+    );
     await until(() => c.state.open, 'the client to open');
     await until(() => calls === 1, 'the provider');
     // Past the first expiry: still open, on the same connection.
@@ -104,8 +105,9 @@ export function credentialsCases({ harness, wire }: CaseContext, transport: Tran
     expect(t.errorCodes()).toEqual([]);
     expect(calls).toBe(1);
     // An explicit refresh says how long the new credentials last.
-    const { expiresInMs } = await c.refreshCredentials();
+    const { expiresInMs } = await refreshCredentials(c);
     expect(expiresInMs).toBeGreaterThan(50_000);
+    stop();
   }, CASE_TIMEOUT_MS);
 
   it('closes every connection of a uid with the unauthorized code on server.expire(uid)', async () => {

@@ -1,0 +1,40 @@
+import type { HandshakeExt, WireEvent } from '@sente/core';
+import type { ReplyCallback } from './reply-callbacks.js';
+import type { QueryParams } from './urls.js';
+
+/**
+ * Fresh credentials for an open connection: whatever the server's `userId`,
+ * `authorized` and CSRF hooks read. Each given field replaces the client's
+ * own from then on (reconnects use it too); a field left out keeps its value.
+ */
+export interface Credentials {
+  /** The CSRF token (`null`: none). */
+  readonly csrfToken?: string | null | undefined;
+  /** The app's query params, all of them (they replace the old ones on the server too). */
+  readonly params?: QueryParams | undefined;
+  /** Extra headers (Ajax requests; on WebSocket, read by the server's hooks on a refresh only). */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+}
+
+/** Where `refreshCredentials` and `liveCredentials` find a client's internals. */
+export const LIVE: unique symbol = Symbol.for('sente.client.live');
+
+/** What a client lends `refreshCredentials` and `liveCredentials` (internal). */
+export interface LiveHooks {
+  /** The credentials that replace the options' ones. */
+  own: Credentials;
+  /** The extensions of the last handshake. */
+  ext: HandshakeExt | undefined;
+  /** Called after each handshake, and when the client stops. */
+  onHandshake: (() => void) | undefined;
+  onHalt: (() => void) | undefined;
+  /** Sends `chsk/refresh` on the open connection: false when not open; throws `ERR_SENTE_UNSUPPORTED` for a server without refreshes. */
+  send(wire: WireEvent, cb: ReplyCallback, timeoutMs: number): boolean;
+  /** The current credentials, as the next request sends them. */
+  csrfToken(): string | undefined;
+  params(): QueryParams | undefined;
+  headers(): Readonly<Record<string, string>> | undefined;
+  uid(): string | null;
+  /** A refresh moved the connection: its new uid, and the position in that uid's log. */
+  moved(uid: string, epoch: unknown, offset: unknown): void;
+}
