@@ -325,6 +325,7 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
     open: () => (store.current.open ? transport : null),
     ext: () => serverExt,
     stopped: () => stopped,
+    trace: opts.traceContext,
   });
 
   /** A server→client request: the routers get it with a `reply`, whose answer goes back at most once. */

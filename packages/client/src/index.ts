@@ -10,7 +10,7 @@ export type {
   SendOptions,
   BreakConnectionOptions,
 } from './client.js';
-export type { SenteClientOptions } from './options.js';
+export type { SenteClientOptions, TraceContext } from './options.js';
 export type { TypedSenteClient, SenteClientOf, TypedClientEventMsg, TypedClientEvents, TypedSendOptions, ContractOption } from './typed-client.js';
 export type { ClientState, ClientType, CloseReason, StateChange, WsErrorInfo, WsCloseInfo, CloseInfo } from './state.js';
 export type { ClientEventMsg, ClientEventHandler, RouterOptions, Router } from './router.js';

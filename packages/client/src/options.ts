@@ -1,5 +1,5 @@
 import { SenteError, systemClock } from '@sente/core';
-import type { Clock, Packer } from '@sente/core';
+import type { Clock, Packer, SenteEvent } from '@sente/core';
 import { json } from '@sente/packer-json';
 import { equalJitterBackoff, exponentialBackoff } from './backoff.js';
 import { randomUuid } from './client-id.js';
@@ -112,6 +112,16 @@ export interface SenteClientOptions {
    * @default { maxEvents: 1000, maxBytes: 1048576 }
    */
   outbox?: { maxEvents?: number | undefined; maxBytes?: number | undefined } | undefined;
+  /**
+   * The W3C trace context of each send (its `traceparent`, and `tracestate`
+   * if any), e.g. from the app's OpenTelemetry span: a server of this library
+   * runs the event's handlers in it (their spans are its children) and sends
+   * the handler's context back with the reply. Called once per send, at the
+   * time it goes out, only with such a server; nothing is sent to a Clojure
+   * Sente server.
+   * @default undefined
+   */
+  traceContext?: ((event: SenteEvent) => TraceContext | undefined) | undefined;
   /** The time source and timers, for tests with fake time. @default systemClock */
   clock?: Clock | undefined;
   /** Connects at once; otherwise call `connect()`. @default true */
@@ -124,6 +134,12 @@ export interface SenteClientOptions {
    * @default logs them with console.error
    */
   onError?: ((error: unknown) => void) | undefined;
+}
+
+/** A W3C trace context, as `traceContext` gives it. */
+export interface TraceContext {
+  readonly traceparent: string;
+  readonly tracestate?: string | undefined;
 }
 
 /** The options with their defaults applied and checked. */
@@ -151,6 +167,7 @@ export interface ResolvedOptions {
   readonly outboxMaxEvents: number;
   readonly outboxMaxBytes: number;
   readonly clock: Clock;
+  readonly traceContext: ((event: SenteEvent) => TraceContext | undefined) | undefined;
   readonly autoConnect: boolean;
   readonly onError: (error: unknown) => void;
 }
@@ -214,6 +231,7 @@ export function resolveOptions(options: SenteClientOptions): ResolvedOptions {
     outboxMaxEvents: ms('outbox.maxEvents', options.outbox?.maxEvents, 1000),
     outboxMaxBytes: ms('outbox.maxBytes', options.outbox?.maxBytes, 1024 * 1024),
     clock: options.clock ?? systemClock,
+    traceContext: options.traceContext,
     autoConnect: options.autoConnect ?? true,
     onError: options.onError ?? logError,
   };

@@ -1,5 +1,6 @@
-import { CHSK, SenteError, eventEnvelope, randomId } from '@sente/core';
-import type { Clock, EnvelopeExt, Envelope, Packed, TimerHandle, WireEvent } from '@sente/core';
+import { CHSK, SenteError, eventEnvelope, fromWireEvent, randomId } from '@sente/core';
+import type { Clock, EnvelopeExt, Envelope, Packed, SenteEvent, TimerHandle, WireEvent } from '@sente/core';
+import type { TraceContext } from './options.js';
 import { callSafely } from './reply-callbacks.js';
 import type { ReplyCallback } from './reply-callbacks.js';
 import type { Transport } from './transport.js';
@@ -18,6 +19,8 @@ export interface OutboxContext {
   ext(): boolean;
   /** True once `disconnect()` or a refusal stopped the client. */
   stopped(): boolean;
+  /** The trace context of a send (`traceContext` option). */
+  trace?: ((event: SenteEvent) => TraceContext | undefined) | undefined;
 }
 
 /** One send: an event (or, with `r`, the answer to a server→client request). */
@@ -86,7 +89,9 @@ export function createOutbox(ctx: OutboxContext): Outbox {
 
   const dispatch = (t: Transport, e: Entry): boolean => {
     if (e.m === undefined && e.r === undefined && ctx.ext()) e.m = randomId(16);
-    const ext: EnvelopeExt | undefined = e.r !== undefined ? { r: e.r } : e.m !== undefined ? { m: e.m } : undefined;
+    let ext: EnvelopeExt | undefined = e.r !== undefined ? { r: e.r } : e.m !== undefined ? { m: e.m } : undefined;
+    const tc = e.m !== undefined && ctx.trace ? ctx.trace(fromWireEvent(e.wire) as SenteEvent) : undefined;
+    if (tc) ext = { ...ext, t: tc.traceparent, ...(tc.tracestate ? { s: tc.tracestate } : {}) };
     const retry = (): boolean => e.m !== undefined && !ctx.stopped() && ctx.open() === null && (e.deadline === undefined || e.deadline > clock.now());
     const cb =
       e.cb &&

@@ -1,5 +1,6 @@
 import { payloadResponse } from './responses.js';
 import { replyEnvelope } from './envelope.js';
+import { currentTrace } from './trace.js';
 import type { HttpExchange } from './adapter.js';
 import type { Hub } from './hub.js';
 
@@ -19,8 +20,9 @@ export class AjaxReplies {
   }
 
   /** Keeps `exchange` open for a reply; returns the reply function handlers get. */
-  open(exchange: HttpExchange): (value: unknown) => boolean {
+  open(exchange: HttpExchange, traced = false): (value: unknown) => boolean {
     let done = false;
+    const at = this.hub.opts.clock.now();
     const finish = (): boolean => {
       if (done) return false;
       done = true;
@@ -39,8 +41,9 @@ export class AjaxReplies {
     return (value) => {
       if (done) return false;
       // Packed first: a value the packer rejects throws to the handler and leaves the request pending.
-      const payload = this.hub.packer.pack(replyEnvelope(value, null));
+      const payload = this.hub.packer.pack(replyEnvelope(value, null, traced ? currentTrace() : undefined));
       finish();
+      this.hub.metrics.replied('ajax', this.hub.opts.clock.now() - at);
       return exchange.respond(payloadResponse(payload));
     };
   }

@@ -35,6 +35,10 @@ export interface EnvelopeExt {
   readonly q?: string | undefined;
   /** A client's answer to a server→client request: the request's id. */
   readonly r?: string | undefined;
+  /** W3C trace context: the `traceparent` of a client event, or of the server's reply to it. */
+  readonly t?: string | undefined;
+  /** W3C trace context: the `tracestate` that goes with {@link t}. */
+  readonly s?: string | undefined;
 }
 
 const K_HANDSHAKE = Keyword.for(CHSK.handshake);
@@ -88,9 +92,14 @@ export function answerEnvelope(value: unknown, id: string): readonly [unknown, n
   return [value === undefined ? null : value, null, { r: id }];
 }
 
-/** A reply: `[value cbId]` on WebSocket, `[value nil]` as an Ajax POST response. */
-export function replyEnvelope(value: unknown, cbId: string | null): Envelope {
-  return [value === undefined ? null : value, cbId];
+/**
+ * A reply: `[value cbId]` on WebSocket, `[value nil]` as an Ajax POST
+ * response; with the server's trace context, `[value cbId {t traceparent}]`,
+ * for a request that came with one.
+ */
+export function replyEnvelope(value: unknown, cbId: string | null, ext?: EnvelopeExt): Envelope {
+  const v = value === undefined ? null : value;
+  return ext === undefined ? [v, cbId] : ([v, cbId, ext] as unknown as Envelope);
 }
 
 /** The server's answer to a client ping: `["pong" cbId]`. */
@@ -129,11 +138,16 @@ function readEnvelopeExt(v: unknown): EnvelopeExt | undefined {
   else if (typeof v === 'object' && v !== null && !Array.isArray(v)) get = (k) => (Object.hasOwn(v, k) ? (v as Record<string, unknown>)[k] : undefined);
   else return undefined;
   const out: { -readonly [K in keyof EnvelopeExt]: EnvelopeExt[K] } = {};
-  for (const k of ['e', 'm', 'q', 'r'] as const) {
+  for (const k of ['e', 'm', 'q', 'r', 't'] as const) {
     const x = get(k);
     if (x === undefined || x === null) continue;
     if (typeof x !== 'string' || x.length === 0 || x.length > 64) return undefined;
     out[k] = x;
+  }
+  const s = get('s');
+  if (s !== undefined && s !== null) {
+    if (typeof s !== 'string' || s.length > 512) return undefined;
+    out.s = s;
   }
   const o = get('o');
   if (o !== undefined && o !== null) {

@@ -22,6 +22,8 @@ export interface ServerMetrics {
   transportSwitch(from: string, to: string): void;
   /** A credential refresh or expiry: `refreshed` (same uid), `moved` (new uid), `refused`, `expired`. */
   credentials(outcome: string): void;
+  /** A request's reply went out, `ms` after the request arrived. */
+  replied(transport: string, ms: number): void;
 }
 
 const ATTRS = {
@@ -43,6 +45,7 @@ export function createMetrics(stats: () => ServerStats, meter: Meter = otel.getM
   const closes: Counter = meter.createCounter('sente.ws.closes', { description: 'WebSockets closed, by close code' });
   const switches: Counter = meter.createCounter('sente.transport.switches', { description: 'Clients that came on the other transport: fallbacks (ws→ajax) and re-upgrades (ajax→ws)' });
   const credentials: Counter = meter.createCounter('sente.credentials', { description: 'Credential refreshes and expiries, by outcome (refreshed, moved, refused, expired)' });
+  const replyTime: Histogram = meter.createHistogram('sente.reply.duration', { description: 'Time from a client request to its reply, by transport', unit: 'ms' });
   const gauges = {
     queuedBatches: meter.createObservableGauge('sente.queue.batches', { description: 'Push batches queued for clients' }),
     queuedBytes: meter.createObservableGauge('sente.queue.bytes', { description: 'Bytes of the push batches queued for clients', unit: 'By' }),
@@ -73,5 +76,6 @@ export function createMetrics(stats: () => ServerStats, meter: Meter = otel.getM
     closed: (code) => closes.add(1, { code }),
     transportSwitch: (from, to) => switches.add(1, { from, to }),
     credentials: (outcome) => credentials.add(1, { outcome }),
+    replied: (transport, ms) => replyTime.record(ms, attrsOf(transport)),
   };
 }

@@ -4,6 +4,7 @@ import { overLimit, payloadTooLarge } from './body.js';
 import { parseQuery } from './request.js';
 import { decodeEnvelope } from './envelope.js';
 import { fromWireEvent } from './event.js';
+import { inTraceOf } from './trace.js';
 import { errorResponse, payloadResponse } from './responses.js';
 import { badPackage, clientEvent } from './inbound.js';
 import type { HttpExchange } from './adapter.js';
@@ -99,7 +100,14 @@ export function answerPost(
     return refresh(wire[1], undefined);
   }
   const event = clientEvent(wire, env.content);
-  if (env.cbId !== null) return dispatch(event, replies.open(exchange), env.ext?.m);
-  exchange.respond(payloadResponse(hub.packed.dummy));
-  dispatch(event, undefined, env.ext?.m);
+  const ext = env.ext;
+  const cbId = env.cbId;
+  const go = (): void => {
+    if (cbId !== null) return dispatch(event, replies.open(exchange, ext?.t !== undefined), ext?.m);
+    exchange.respond(payloadResponse(hub.packed.dummy));
+    dispatch(event, undefined, ext?.m);
+  };
+  // A client's trace context: the handlers run in it, and the reply carries the server's back.
+  if (ext?.t !== undefined) inTraceOf(ext, go);
+  else go();
 }

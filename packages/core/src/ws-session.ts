@@ -5,6 +5,7 @@ import { overLimit, payloadTooLarge } from './body.js';
 import { createKeepAlive } from './keep-alive.js';
 import { badPackage, clientEvent } from './inbound.js';
 import { fromWireEvent } from './event.js';
+import { currentTrace, inTraceOf } from './trace.js';
 import type { SenteError } from './errors.js';
 import type { KeepAlive } from './keep-alive.js';
 import type { Packed } from './packer.js';
@@ -110,12 +111,19 @@ export class WsSession implements Session, SocketListener {
     if (ev !== undefined && ev[0] === CHSK.wsPong) return;
     if (env.ext?.r !== undefined) return this.hub.answer(env.ext.r, env.content, this.client);
     // Fresh credentials, from a client of the extensions only (for a Sente client, a reserved id: chsk/bad-event).
-    if (ev !== undefined && ev[0] === CHSK.refresh && this.client.ext) return this.hub.refresh(this.client, ev[1], cbId === null ? undefined : this.replier(cbId));
-    this.hub.dispatch(clientEvent(ev, env.content), this.client, cbId === null ? undefined : this.replier(cbId), env.ext?.m);
+    if (ev !== undefined && ev[0] === CHSK.refresh && this.client.ext) return this.hub.refresh(this.client, ev[1], cbId === null ? undefined : this.replier(cbId, false));
+    const event = clientEvent(ev, env.content);
+    // A client's trace context: the handlers run in it, and the reply carries the server's back.
+    if (env.ext?.t !== undefined) {
+      const ext = env.ext;
+      return inTraceOf(ext, () => this.hub.dispatch(event, this.client, cbId === null ? undefined : this.replier(cbId, true), ext.m));
+    }
+    this.hub.dispatch(event, this.client, cbId === null ? undefined : this.replier(cbId, false), env.ext?.m);
   }
 
-  private replier(cbId: string): (value: unknown) => boolean {
+  private replier(cbId: string, traced: boolean): (value: unknown) => boolean {
     let done = false;
+    const at = this.hub.opts.clock.now();
     return (value) => {
       if (done) return false;
       if (this.closed) {
@@ -123,10 +131,11 @@ export class WsSession implements Session, SocketListener {
         return false;
       }
       // Packed first: a value the packer rejects throws to the handler and leaves the reply open.
-      const payload = this.hub.packer.pack(replyEnvelope(value, cbId));
+      const payload = this.hub.packer.pack(replyEnvelope(value, cbId, traced ? currentTrace() : undefined));
       done = true;
       this.socket.send(payload);
       this.keepAlive?.touch();
+      this.hub.metrics.replied('ws', this.hub.opts.clock.now() - at);
       return true;
     };
   }
