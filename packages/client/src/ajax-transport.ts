@@ -251,7 +251,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
         return;
       }
       if (refused === undefined || !ctx.report(refused)) ctx.onError(error);
-    } else state.close('unexpected');
+    } else if (active) state.close('unexpected');
     if (cb !== undefined) callSafely(cb, CHSK.error, ctx.onError);
   };
 

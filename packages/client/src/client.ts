@@ -205,6 +205,7 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
       if (live.ext?.['refresh'] === undefined) throw new SenteError('ERR_SENTE_UNSUPPORTED', 'No refresh: reconnect()');
       return transport.send(wire, cb, timeoutMs);
     },
+    post: (wire, cb, timeoutMs) => fetch !== undefined && ajax().send(wire, cb, timeoutMs),
     csrfToken() {
       const t = 'csrfToken' in live.own ? live.own.csrfToken : typeof csrfToken === 'function' ? csrfToken() : csrfToken;
       return typeof t === 'string' && t.trim() !== '' ? t : undefined;

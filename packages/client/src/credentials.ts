@@ -5,6 +5,19 @@ import type { Credentials, LiveHooks } from './live.js';
 import type { ReplyCallback } from './reply-callbacks.js';
 import type { SenteClient } from './client.js';
 
+/** Options of {@link refreshCredentials}. */
+export interface RefreshOptions {
+  /** How long to wait for the server's answer. @default 10000 */
+  timeoutMs?: number | undefined;
+  /**
+   * Send the refresh as an Ajax POST even on WebSocket: the POST carries the
+   * page's cookies now (a login that set a new session cookie), and the server
+   * moves the socket, named by its refresh key, to the uid they give. Needs `fetch`.
+   * @default false
+   */
+  overHttp?: boolean | undefined;
+}
+
 /** What a refresh resolves with. */
 export interface RefreshResult {
   /** The connection's uid now (`'sente/nil-uid'` for no user). */
@@ -21,7 +34,8 @@ const hooks = (client: SenteClient): LiveHooks => (client as unknown as { [LIVE]
  * them and moves the connection to the uid they give (`client.state.uid`
  * follows). The given fields replace the client's own for later requests too.
  * Over Ajax the refresh is a POST, which carries the page's cookies; over
- * WebSocket it is a frame, and the server sees the socket's own cookies.
+ * WebSocket it is a frame, and the server sees the socket's own cookies —
+ * unless `overHttp`, which sends a POST for the socket.
  *
  * @throws {SenteError} (rejects) the server's reason (`ERR_SENTE_UNAUTHORIZED`,
  * `ERR_SENTE_BAD_CSRF`, `ERR_SENTE_CREDENTIALS_EXPIRED`; over Ajax a refused
@@ -37,7 +51,8 @@ const hooks = (client: SenteClient): LiveHooks => (client as unknown as { [LIVE]
  * const { uid } = await refreshCredentials(client, { params: { token: 'after-login' } });
  * ```
  */
-export function refreshCredentials(client: SenteClient, credentials: Credentials = {}, timeoutMs = 10_000): Promise<RefreshResult> {
+export function refreshCredentials(client: SenteClient, credentials: Credentials = {}, options: RefreshOptions = {}): Promise<RefreshResult> {
+  const { timeoutMs = 10_000, overHttp = false } = options;
   const live = hooks(client);
   live.own = { ...live.own, ...credentials };
   const data = { params: live.params() ?? {}, headers: live.headers() ?? {}, 'csrf-token': live.csrfToken() ?? null, uid: live.uid(), key: live.ext?.['rk'] ?? null };
@@ -53,7 +68,8 @@ export function refreshCredentials(client: SenteClient, credentials: Credentials
       resolve({ uid, expiresInMs: ttl ?? undefined });
     };
     try {
-      if (!live.send(toWireEvent([CHSK.refresh, data]), cb, timeoutMs)) reject(new SenteError('ERR_SENTE_CLOSED', 'Not open: the credentials apply from the next connection.'));
+      const wire = toWireEvent([CHSK.refresh, data]);
+      if (!(overHttp && client.state.open ? live.post(wire, cb, timeoutMs) : live.send(wire, cb, timeoutMs))) reject(new SenteError('ERR_SENTE_CLOSED', 'Not open: the credentials apply from the next connection.'));
     } catch (e) {
       reject(e);
     }
@@ -68,6 +84,8 @@ export interface LiveCredentialsOptions {
   onError?: ((error: unknown) => void) | undefined;
   /** Time and timers, for tests. @default systemClock */
   clock?: Clock | undefined;
+  /** Refresh with a POST even on WebSocket (see {@link RefreshOptions.overHttp}). @default false */
+  overHttp?: boolean | undefined;
 }
 
 /**
@@ -87,7 +105,7 @@ export interface LiveCredentialsOptions {
  */
 export function liveCredentials(client: SenteClient, credentials: () => Credentials | Promise<Credentials>, options: LiveCredentialsOptions = {}): () => void {
   const live = hooks(client);
-  const { aheadMs = 30_000, onError = console.error, clock = systemClock } = options;
+  const { aheadMs = 30_000, onError = console.error, clock = systemClock, overHttp } = options;
   let timer: TimerHandle | undefined;
   const stop = (): void => clock.clearTimeout(timer);
   const schedule = (ttl: unknown): void => {
@@ -96,7 +114,7 @@ export function liveCredentials(client: SenteClient, credentials: () => Credenti
     timer = clock.setTimeout(() => {
       Promise.resolve()
         .then(credentials)
-        .then((c) => refreshCredentials(client, c))
+        .then((c) => refreshCredentials(client, c, { overHttp }))
         .then((r) => schedule(r.expiresInMs), onError);
     }, Math.max(0, ttl - aheadMs));
   };

@@ -17,7 +17,7 @@ export type { ClientEventMsg, ClientEventHandler, RouterOptions, Router } from '
 export type { ReplyCallback } from './reply-callbacks.js';
 export type { QueryParams } from './urls.js';
 export { refreshCredentials, liveCredentials } from './credentials.js';
-export type { RefreshResult, LiveCredentialsOptions } from './credentials.js';
+export type { RefreshResult, RefreshOptions, LiveCredentialsOptions } from './credentials.js';
 export type { Credentials } from './live.js';
 export type {
   WebSocketLike,

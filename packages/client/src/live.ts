@@ -30,6 +30,8 @@ export interface LiveHooks {
   onHalt: (() => void) | undefined;
   /** Sends `chsk/refresh` on the open connection: false when not open; throws `ERR_SENTE_UNSUPPORTED` for a server without refreshes. */
   send(wire: WireEvent, cb: ReplyCallback, timeoutMs: number): boolean;
+  /** Sends `chsk/refresh` as an Ajax POST, whatever the transport: false without `fetch`. */
+  post(wire: WireEvent, cb: ReplyCallback, timeoutMs: number): boolean;
   /** The current credentials, as the next request sends them. */
   csrfToken(): string | undefined;
   params(): QueryParams | undefined;

@@ -96,7 +96,8 @@ export class Credentials<Raw> {
     const creds = readRefresh(data);
     if (creds === undefined) return this.refuseAt(context, 'ERR_SENTE_BAD_EVENT', 'A refresh whose credentials are not a map of strings', reply);
     const from = creds.uid ?? uid;
-    const client = this.host.clients.get('ajax', from, clientId) ?? this.host.clients.get('ws', from, clientId);
+    // The client's live channel first: its WebSocket, or its Ajax connection.
+    const client = this.host.clients.reachable(from, clientId);
     // Only the holder of the connection (it got the key in its handshake) may move it.
     if (client === undefined || creds.key === undefined || !timingSafeEqual(creds.key, client.refreshKey)) {
       return this.refuseAt(context, 'ERR_SENTE_REFRESH_REFUSED', 'A refresh POST for no connection of this client (wrong uid or key)', reply);

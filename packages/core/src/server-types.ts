@@ -17,7 +17,10 @@ export interface ServerEventMsg<Raw = unknown> {
   readonly clientId: string;
   /** The transport the event came on. */
   readonly transport: Transport;
-  /** The request: for WebSocket, the upgrade request, frozen for the socket's life. */
+  /**
+   * The request: for WebSocket, the upgrade request, for the socket's life
+   * (after a credential refresh, that request with the refreshed credentials, `refresh: true`).
+   */
   readonly request: SenteRequest<Raw>;
   /**
    * Present only when the client asked for a reply. Sends the reply at most

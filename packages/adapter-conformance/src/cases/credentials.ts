@@ -125,6 +125,25 @@ export function credentialsCases({ harness, wire }: CaseContext, transport: Tran
   }, CASE_TIMEOUT_MS);
 
   if (transport === 'ws') {
+    it('moves a WebSocket by a refresh POST bound to it (the POST’s own cookies and params decide), without a reconnect', async () => {
+      const t = await harness.start();
+      const c = t.client({ type: 'ws', params: { uid: 'alice' } });
+      const handshakes: string[] = [];
+      c.on('handshake', (h) => handshakes.push(h.uid));
+      await until(() => c.state.open, 'the client to open');
+      await t.uidport('open', 'alice');
+      await expect(refreshCredentials(c, { params: { uid: 'bob' } }, { overHttp: true })).resolves.toEqual({ uid: 'bob', expiresInMs: undefined });
+      await t.uidport('open', 'bob');
+      expect(c.state).toMatchObject({ open: true, type: 'ws', uid: 'bob' });
+      expect([...t.server.connectedUids.ws]).toEqual(['bob']);
+      expect(t.stats()).toMatchObject({ wsClients: 1, ajaxClients: 0 });
+      expect(handshakes).toEqual(['alice']);
+      t.handler = (msg) => {
+        if (msg.id === 'test/who') msg.reply?.([msg.uid, msg.transport]);
+      };
+      await expect(c.request(['test/who'], 3000)).resolves.toEqual(['bob', 'ws']);
+    }, CASE_TIMEOUT_MS);
+
     it('turns a chsk/refresh from a Sente client (no extensions) into chsk/bad-event, and moves nothing', async () => {
       const t = await harness.start();
       const s = await t.ws({ params: { uid: 'alice' } });
