@@ -200,11 +200,7 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
     ext: undefined,
     onHandshake: undefined,
     onHalt: undefined,
-    send(wire, cb, timeoutMs) {
-      if (!store.current.open || transport === null) return false;
-      if (live.ext?.['refresh'] === undefined) throw new SenteError('ERR_SENTE_UNSUPPORTED', 'No refresh: reconnect()');
-      return transport.send(wire, cb, timeoutMs);
-    },
+    send: (wire, cb, timeoutMs) => store.current.open && transport !== null && transport.send(wire, cb, timeoutMs),
     post: (wire, cb, timeoutMs) => fetch !== undefined && ajax().send(wire, cb, timeoutMs),
     csrfToken() {
       const t = 'csrfToken' in live.own ? live.own.csrfToken : typeof csrfToken === 'function' ? csrfToken() : csrfToken;

@@ -67,6 +67,8 @@ export function refreshCredentials(client: SenteClient, credentials: Credentials
       if (uid !== live.uid()) live.moved(uid, epoch, offset);
       resolve({ uid, expiresInMs: ttl ?? undefined });
     };
+    // A Clojure Sente server (no `refresh` in its handshake) would take it for a bad event.
+    if (client.state.open && live.ext?.['refresh'] === undefined) return reject(new SenteError('ERR_SENTE_UNSUPPORTED', 'The server takes no refresh: reconnect() instead.'));
     try {
       const wire = toWireEvent([CHSK.refresh, data]);
       if (!(overHttp && client.state.open ? live.post(wire, cb, timeoutMs) : live.send(wire, cb, timeoutMs))) reject(new SenteError('ERR_SENTE_CLOSED', 'Not open: the credentials apply from the next connection.'));

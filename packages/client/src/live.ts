@@ -28,7 +28,7 @@ export interface LiveHooks {
   /** Called after each handshake, and when the client stops. */
   onHandshake: (() => void) | undefined;
   onHalt: (() => void) | undefined;
-  /** Sends `chsk/refresh` on the open connection: false when not open; throws `ERR_SENTE_UNSUPPORTED` for a server without refreshes. */
+  /** Sends `chsk/refresh` on the open connection: false when not open. */
   send(wire: WireEvent, cb: ReplyCallback, timeoutMs: number): boolean;
   /** Sends `chsk/refresh` as an Ajax POST, whatever the transport: false without `fetch`. */
   post(wire: WireEvent, cb: ReplyCallback, timeoutMs: number): boolean;

@@ -10,6 +10,7 @@ import { badPackage, clientEvent } from './inbound.js';
 import type { HttpExchange } from './adapter.js';
 import type { AjaxReplies } from './ajax-replies.js';
 import type { SenteEvent } from './event.js';
+import type { EnvelopeExt } from './envelope.js';
 import type { Hub } from './hub.js';
 import type { ErrorContext } from './options.js';
 import type { Packed } from './packer.js';
@@ -101,13 +102,22 @@ export function answerPost(
   }
   const event = clientEvent(wire, env.content);
   const ext = env.ext;
-  const cbId = env.cbId;
-  const go = (): void => {
-    if (cbId !== null) return dispatch(event, replies.open(exchange, ext?.t !== undefined), ext?.m);
-    exchange.respond(payloadResponse(hub.packed.dummy));
-    dispatch(event, undefined, ext?.m);
-  };
   // A client's trace context: the handlers run in it, and the reply carries the server's back.
-  if (ext?.t !== undefined) inTraceOf(ext, go);
-  else go();
+  if (ext?.t !== undefined) return inTraceOf(ext, () => deliver(hub, replies, exchange, event, env.cbId, ext, dispatch));
+  deliver(hub, replies, exchange, event, env.cbId, ext, dispatch);
+}
+
+/** Hands a POST's event to `dispatch`: with the reply function when it wants one, else answered at once. */
+function deliver(
+  hub: Hub,
+  replies: AjaxReplies,
+  exchange: HttpExchange,
+  event: SenteEvent,
+  cbId: string | null,
+  ext: EnvelopeExt | undefined,
+  dispatch: (event: SenteEvent, reply: ((value: unknown) => boolean) | undefined, messageId: string | undefined) => void,
+): void {
+  if (cbId !== null) return dispatch(event, replies.open(exchange, ext?.t !== undefined), ext?.m);
+  exchange.respond(payloadResponse(hub.packed.dummy));
+  dispatch(event, undefined, ext?.m);
 }
