@@ -4,6 +4,7 @@ import { checkRequest } from './security.js';
 import { readRefresh, refreshedRequest } from './refresh.js';
 import { timingSafeEqual } from './timing-safe.js';
 import type { SenteErrorCode } from './errors.js';
+import type { RefreshCredentials } from './refresh.js';
 import type { ClientConn, ClientTable } from './client-conn.js';
 import type { Hub } from './hub.js';
 import type { PushLog } from './push-log.js';
@@ -31,6 +32,9 @@ export interface CredentialsHost<Raw> {
  * them and moves the connection to the new uid without a reconnect.
  */
 export class Credentials<Raw> {
+  /** The sockets with a refresh in flight: one at a time each, so that a client cannot pile up hook runs. */
+  private readonly busy = new WeakSet<ClientConn>();
+
   constructor(private readonly host: CredentialsHost<Raw>) {}
 
   /** True when the app said when credentials expire. */
@@ -70,6 +74,16 @@ export class Credentials<Raw> {
   async overSocket(client: ClientConn, data: unknown, reply: ((value: unknown) => boolean) | undefined): Promise<void> {
     const creds = readRefresh(data);
     if (creds === undefined) return this.refuse(client, 'ERR_SENTE_BAD_EVENT', 'A refresh whose credentials are not a map of strings', reply);
+    if (this.busy.has(client)) return this.refuse(client, 'ERR_SENTE_RATE_LIMITED', 'A refresh while another one runs', reply);
+    this.busy.add(client);
+    try {
+      await this.checkSocket(client, creds, reply);
+    } finally {
+      this.busy.delete(client);
+    }
+  }
+
+  private async checkSocket(client: ClientConn, creds: RefreshCredentials, reply: ((value: unknown) => boolean) | undefined): Promise<void> {
     const req = refreshedRequest(client.request as SenteRequest<Raw>, creds);
     let uid: string;
     let at: number | undefined;

@@ -83,6 +83,21 @@ describe('live credentials', () => {
     expect(h.eventsOf('app/who')[0]).toMatchObject({ uid: 'acme:alice', request: { refresh: true, query: { as: 'alice' } } });
   });
 
+  it('runs one refresh of a socket at a time: another one meanwhile is refused, and the connection keeps its identity', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const h = new Harness({ authorized: async (req) => (req.refresh ? (await gate, true) : true) });
+    const w = await h.ws('c1', { uid: 'alice', query: EXT });
+    w.send([Keyword.for('chsk/refresh'), { params: { uid: 'bob' } }], 'r1');
+    w.send([Keyword.for('chsk/refresh'), { params: { uid: 'carol' } }], 'r2');
+    await h.advance(0);
+    expect(replyOf(w.frames(), 'r2')).toBe('ERR_SENTE_RATE_LIMITED');
+    release();
+    await h.advance(0);
+    expect((replyOf(w.frames(), 'r1') as unknown[])[0]).toBe('bob');
+    expect([...h.server.connectedUids.ws]).toEqual(['bob']);
+  });
+
   it('takes a refresh POST for a WebSocket only with the socket’s refresh key, and moves it to the POST’s uid', async () => {
     const h = new Harness({ userId: (req) => (req.session as { uid?: string } | undefined)?.uid });
     const w = await h.ws('c1', { query: EXT, session: { uid: 'guest' } });
@@ -135,10 +150,10 @@ describe('live credentials', () => {
     try {
       const h = new Harness({ meter: provider.getMeter('test'), authorized: (req) => req.query['uid'] !== 'mallory' });
       const w = await h.ws('c1', { uid: 'alice', query: EXT });
-      w.send([Keyword.for('chsk/refresh'), { params: { uid: 'alice' } }], 'a');
-      w.send([Keyword.for('chsk/refresh'), { params: { uid: 'bob' } }], 'b');
-      w.send([Keyword.for('chsk/refresh'), { params: { uid: 'mallory' } }], 'c');
-      await h.advance(0);
+      for (const [uid, cbId] of [['alice', 'a'], ['bob', 'b'], ['mallory', 'c']]) {
+        w.send([Keyword.for('chsk/refresh'), { params: { uid } }], cbId);
+        await h.advance(0);
+      }
       expect(replyOf(w.frames(), 'c')).toBe('ERR_SENTE_UNAUTHORIZED');
       h.server.expire('bob');
       const { resourceMetrics } = await reader.collect();
