@@ -44,11 +44,22 @@ export function credentialsCases({ harness, wire }: CaseContext, transport: Tran
     await expect(c.request(['test/who'], 3000)).resolves.toBe('bob');
     t.server.sendToClient(c.clientId, ['test/push', 'by client id']);
     await until(() => pushed.length >= 2, 'a push by client id');
+    // The client's position moved to bob's log: after an outage, it gets exactly what it missed there.
+    const recovered: (boolean | undefined)[] = [];
+    c.on('handshake', (h) => recovered.push(h.recovered));
+    c.breakConnection();
+    t.server.send('bob', ['test/push', 'while away']);
+    await until(() => recovered.length === 1 && pushed.length >= 3, 'the reconnect and the missed push');
+    expect(recovered).toEqual([true]);
+    expect(handshakes).toEqual(['alice', 'bob']);
+    expect(pushed.slice(2)).toEqual([wire.received(['test/push', 'while away'])]);
     expect(t.errorCodes()).toEqual([]);
+    // The reconnect may have come after the grace period (a close and an open of bob): wait for the next close.
+    const closes = t.eventsOf('chsk/uidport-close', 'bob').length;
     c.disconnect();
-    await t.uidport('close', 'bob');
-    // Both logs keep their pushes for replay, within their window: alice's one, bob's two.
-    expect(t.stats()).toEqual({ ...EMPTY_STATS, loggedPushes: 3 });
+    await until(() => t.eventsOf('chsk/uidport-close', 'bob').length > closes, 'bob to leave');
+    // Both logs keep their pushes for replay, within their window: alice's one, bob's three.
+    expect(t.stats()).toEqual({ ...EMPTY_STATS, loggedPushes: 4 });
   }, CASE_TIMEOUT_MS);
 
   it('refuses a refresh the hooks refuse: a typed error, and the connection keeps its identity', async () => {
@@ -68,7 +79,8 @@ export function credentialsCases({ harness, wire }: CaseContext, transport: Tran
 
   it('closes a connection whose credentials expire with the terminal unauthorized code, and refuses expired ones', async () => {
     const t = await harness.start({ credentialsExpireAt: expFromQuery });
-    const c = t.client({ type: transport, params: { uid: 'alice', exp: Date.now() + 400 } });
+    // A margin for a loaded machine: the client must open before the expiry.
+    const c = t.client({ type: transport, params: { uid: 'alice', exp: Date.now() + 1000 } });
     await until(() => c.state.open, 'the client to open');
     await t.uidport('open', 'alice');
     await until(() => c.state.lastClose?.reason === 'rejected', 'the expiry to close the client');
@@ -87,7 +99,7 @@ export function credentialsCases({ harness, wire }: CaseContext, transport: Tran
   it('calls the credentials provider before the server-side expiry, so the connection stays open', async () => {
     const t = await harness.start({ credentialsExpireAt: expFromQuery });
     let calls = 0;
-    const firstExpiry = Date.now() + 600;
+    const firstExpiry = Date.now() + 1200;
     const c = t.client({ type: transport, params: { uid: 'alice', exp: firstExpiry } });
     const stop = liveCredentials(
       c,
@@ -95,7 +107,7 @@ export function credentialsCases({ harness, wire }: CaseContext, transport: Tran
         calls++;
         return { params: { uid: 'alice', exp: Date.now() + 60_000 } };
       },
-      { aheadMs: 400, onError: (e) => t.clientErrors.push(e) },
+      { aheadMs: 1000, onError: (e) => t.clientErrors.push(e) },
     );
     await until(() => c.state.open, 'the client to open');
     await until(() => calls === 1, 'the provider');
