@@ -106,6 +106,14 @@ describe('the OpenTelemetry example', () => {
     telemetry = startTelemetry({ spanExporter: spans });
     server = await startServer(telemetry);
     const tracer = trace.getTracer('browser');
+    // A handler that asks the client back, from inside its span: the request carries the span's context.
+    server.sente.server.startRouter((msg) => {
+      if (msg.id !== 'app/ask') return;
+      void trace.getTracer('server').startActiveSpan('app/ask', async (span) => {
+        msg.reply?.(await msg.server.request({ uid: msg.uid, clientId: msg.clientId }, ['app/confirm', 1], 3000));
+        span.end();
+      });
+    });
     for (const type of ['ws', 'ajax'] as const) {
       spans.reset();
       const clientSpan = tracer.startSpan(`click ${type}`);
@@ -126,6 +134,17 @@ describe('the OpenTelemetry example', () => {
       // A refresh is no app event: no handler span.
       await refreshCredentials(c, { params: { user: 'carol' } });
       expect(spans.getFinishedSpans().filter((s) => s.name === 'app/echo')).toHaveLength(1);
+      // Server→client: the client's router gets the trace context of the server's span.
+      const seen: (string | undefined)[] = [];
+      c.startRouter((msg) => {
+        if (msg.id !== 'app/confirm') return;
+        seen.push(msg.traceContext?.traceparent);
+        msg.reply?.('yes');
+      });
+      await expect(c.request(['app/ask'], 3000)).resolves.toBe('yes');
+      const ask = spans.getFinishedSpans().find((s) => s.name === 'app/ask');
+      expect(ask?.parentSpanContext?.spanId).toBe(spanId);
+      expect(seen).toEqual([`00-${traceId}-${ask?.spanContext().spanId}-01`]);
       c.disconnect();
     }
   });

@@ -3,7 +3,7 @@ import type { Envelope, Packed, SenteContract, SenteEvent, WireEvent } from '@se
 import { createAjaxTransport } from './ajax-transport.js';
 import { createEmitter } from './emitter.js';
 import { resolveOptions } from './options.js';
-import type { SenteClientOptions } from './options.js';
+import type { SenteClientOptions, TraceContext } from './options.js';
 import { isTerminal } from './connection-errors.js';
 import { pageHidden, watchPage } from './page-hooks.js';
 import { createOutbox } from './outbox.js';
@@ -276,7 +276,7 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
     },
     position: () => positions.query(),
     receiveBatch(content, ext) {
-      if (ext?.q !== undefined) return serverRequest(content, ext.q);
+      if (ext?.q !== undefined) return serverRequest(content, ext.q, ext.t === undefined ? undefined : { traceparent: ext.t, tracestate: ext.s });
       if (!Array.isArray(content)) {
         onError(new SenteError('ERR_SENTE_BAD_PACKAGE', 'Dropped a push that is not a batch of events.'));
         return;
@@ -326,12 +326,13 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
   });
 
   /** A server→client request: the routers get it with a `reply`, whose answer goes back at most once. */
-  const serverRequest = (content: unknown, id: string): void => {
+  const serverRequest = (content: unknown, id: string, traceContext: TraceContext | undefined): void => {
     const ev = validPush(content);
     if (ev === undefined) return;
     let replied = false;
     routers.dispatch({
       ...msg(ev[0], ev[1]),
+      traceContext,
       reply(value) {
         if (replied) return;
         replied = true;

@@ -1,4 +1,5 @@
 import type { SenteEvent } from '@sente/core';
+import type { TraceContext } from './options.js';
 import type { SenteClient } from './client.js';
 
 /**
@@ -20,6 +21,12 @@ export interface ClientEventMsg {
    * times out on the server.
    */
   readonly reply?: ((value: unknown) => void) | undefined;
+  /**
+   * Only on a server→client request sent from inside a traced server span (a
+   * server with an OpenTelemetry SDK): its W3C trace context, to continue the
+   * trace on the client.
+   */
+  readonly traceContext?: TraceContext | undefined;
 }
 
 /** A router's handler; a returned promise's rejection counts as a handler error. */

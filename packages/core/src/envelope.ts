@@ -82,9 +82,9 @@ export function positionedBatchEnvelope(events: readonly WireEvent[], epoch: str
   return [events, null, { e: epoch, o: offsets }];
 }
 
-/** A server→client request: `[[id data] nil {q requestId}]`. */
-export function requestEnvelope(event: WireEvent, id: string): readonly [unknown, null, EnvelopeExt] {
-  return [event, null, { q: id }];
+/** A server→client request: `[[id data] nil {q requestId}]`, with the server's trace context (`t`, `s`) when it has one. */
+export function requestEnvelope(event: WireEvent, id: string, trace?: EnvelopeExt): readonly [unknown, null, EnvelopeExt] {
+  return [event, null, trace === undefined ? { q: id } : { q: id, ...trace }];
 }
 
 /** A client's answer to a server→client request: `[value nil {r requestId}]`. */

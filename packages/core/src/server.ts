@@ -24,6 +24,7 @@ import { createMetrics } from './metrics.js';
 import { createReporter } from './reporter.js';
 import { EventIntake } from './intake.js';
 import { Credentials } from './credentials.js';
+import { currentTrace } from './trace.js';
 import type { Refusal } from './admission.js';
 import { MemoryPushLog } from './push-log.js';
 import { badReplyError, contractChecks, runSchema } from './contract-check.js';
@@ -235,7 +236,7 @@ export class SenteServer<Raw = unknown> {
     if (target === undefined) throw senteError('ERR_SENTE_CLOSED', `Client ${clientId} is not connected`);
     if (!target.ext) throw senteError('ERR_SENTE_UNSUPPORTED', `Client ${clientId} does not take requests (a Sente client without this library's extensions)`);
     const { id, answer } = this.requests.open(target, timeoutMs);
-    target.send(this.packer.pack(requestEnvelope(wire, id)));
+    target.send(this.packer.pack(requestEnvelope(wire, id, currentTrace())));
     const schema = this.checks?.reply(event[0]);
     if (schema === undefined) return answer;
     const value = await answer;
