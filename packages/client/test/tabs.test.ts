@@ -1,0 +1,171 @@
+/**
+ * One connection for all of a browser's tabs (issue 17), in Node: each "tab"
+ * is a client of its own, the tabs talk over Node's real `BroadcastChannel`,
+ * the leader is elected with a Web Locks stand-in (Node 20 has no
+ * `navigator.locks`), and the server is real. A crash of the leader tab
+ * cannot be made in one process; the Chromium test (tabs-browser.test.ts)
+ * covers it.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createSenteClient } from '../src/index.js';
+import type { SenteClient, SenteClientOptions } from '../src/index.js';
+import { startServer, waitFor } from './support/server.js';
+import type { TestServer } from './support/server.js';
+import { createWebLocks } from './support/web-locks.js';
+
+let server: TestServer;
+const tabs: SenteClient[] = [];
+/** The uid the app's params give: all tabs read it, as they would read one session cookie. */
+let uid = 'u1';
+
+beforeEach(async () => {
+  vi.stubGlobal('navigator', { locks: createWebLocks() });
+  uid = 'u1';
+  // A closed client's uid leaves connectedUids after 100 ms, not 5 s.
+  server = await startServer({ msAllowReconnectBeforeCloseAjax: 100 });
+  server.sente.server.startRouter((msg) => {
+    if (msg.id === 'test/echo') msg.reply?.({ echo: msg.data, clientId: msg.clientId });
+  });
+});
+
+afterEach(async () => {
+  for (const t of tabs.splice(0)) t.disconnect();
+  vi.unstubAllGlobals();
+  await server.close();
+});
+
+/** A tab's client on Ajax, sharing as by default. */
+function tab(options: SenteClientOptions = {}): SenteClient {
+  const c = createSenteClient(server.url, null, { type: 'ajax', params: () => ({ uid }), backoffMs: () => 20, onError: () => {}, ...options });
+  tabs.push(c);
+  return c;
+}
+
+/** What a tab's app sees of the pushed `test/n` numbers. */
+function pushesOf(c: SenteClient): number[] {
+  const seen: number[] = [];
+  c.on('event', ([id, n]) => {
+    if (id === 'test/n') seen.push(n as number);
+  });
+  return seen;
+}
+
+/** The most Ajax clients the server held at once over `ms` (an Ajax client counts while it has a poll parked). */
+async function mostAjaxClients(ms = 300): Promise<number> {
+  let most = 0;
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 10))) {
+    most = Math.max(most, server.sente.server.stats().ajaxClients);
+  }
+  return most;
+}
+
+const allOpen = (cs: SenteClient[]): boolean => cs.every((c) => c.state.open);
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe('tabs sharing one connection', () => {
+  it('three tabs hold one Ajax connection, each with its own replies, and each gets a push once', async () => {
+    const ts = [tab(), tab(), tab()];
+    const seen = ts.map(pushesOf);
+    await waitFor(() => allOpen(ts), 'every tab open');
+    expect(await mostAjaxClients()).toBe(1);
+    expect(new Set(ts.map((t) => t.clientId)).size).toBe(1);
+    expect(ts.map((t) => t.state.uid)).toEqual(['u1', 'u1', 'u1']);
+
+    const replies = await Promise.all(ts.map((t, i) => t.request(['test/echo', i], 5000)));
+    expect(replies).toEqual([0, 1, 2].map((i) => ({ echo: i, clientId: ts[0]?.clientId })));
+
+    server.sente.server.send('u1', ['test/n', 1]);
+    server.sente.server.send('u1', ['test/n', 2]);
+    await waitFor(() => seen.every((s) => s.length === 2), 'the pushes in every tab');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen).toEqual([[1, 2], [1, 2], [1, 2]]);
+  });
+
+  it('without sharing (shareAcrossTabs: false, or no Web Locks) each tab connects on its own', async () => {
+    const ts = [tab({ shareAcrossTabs: false }), tab({ shareAcrossTabs: false })];
+    await waitFor(() => allOpen(ts), 'every tab open');
+    expect(await mostAjaxClients()).toBe(2);
+    vi.stubGlobal('navigator', undefined);
+    const more = [tab(), tab()];
+    await waitFor(() => allOpen(more), 'every tab open');
+    expect(await mostAjaxClients()).toBe(4);
+    expect(new Set([...ts, ...more].map((t) => t.clientId)).size).toBe(4);
+  });
+
+  it("a server request reaches every tab's router and is answered once, by the first tab that replies", async () => {
+    const ts = [tab(), tab(), tab()];
+    await waitFor(() => allOpen(ts), 'every tab open');
+    const asked: number[] = [];
+    ts.forEach((t, i) =>
+      t.startRouter((msg) => {
+        if (msg.id !== 'test/ask') return;
+        asked.push(i);
+        // Tab 2 answers first; the others answer later, and are ignored.
+        setTimeout(() => msg.reply?.({ from: i }), i === 2 ? 0 : 50);
+      }),
+    );
+    const errors: unknown[] = [];
+    server.sente.server.startRouter(() => {}, { errorHandler: (e) => errors.push(e) });
+    await expect(server.sente.server.request(ts[0]?.clientId as string, ['test/ask', 1], 3000)).resolves.toEqual({ from: 2 });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(asked.sort()).toEqual([0, 1, 2]);
+    expect(server.sente.server.stats().serverRequests).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it('when the leader tab leaves, another leads with the same client id: nothing lost or doubled, requests answered', async () => {
+    const ts = [tab(), tab(), tab()];
+    const seen = ts.map(pushesOf);
+    await waitFor(() => allOpen(ts), 'every tab open');
+    const cid = ts[0]?.clientId;
+    for (const n of range(1, 5)) server.sente.server.send('u1', ['test/n', n]);
+    await waitFor(() => seen.every((s) => s.length === 5), 'the first pushes');
+
+    const handshakes: boolean[] = [];
+    ts[1]?.on('handshake', (h) => handshakes.push(h.recovered === true));
+    // The leader (the first tab, which got the lock) leaves; pushes and a request go on meanwhile.
+    ts[0]?.disconnect();
+    for (const n of range(6, 10)) server.sente.server.send('u1', ['test/n', n]);
+    const during = ts[2]?.request(['test/echo', 'during'], 5000);
+    await waitFor(() => allOpen(ts.slice(1)), 'the other tabs open again');
+    for (const n of range(11, 15)) server.sente.server.send('u1', ['test/n', n]);
+    await expect(during).resolves.toEqual({ echo: 'during', clientId: cid });
+    await waitFor(() => seen[1]?.length === 15 && seen[2]?.length === 15, 'every push in the tabs left');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen.slice(1)).toEqual([range(1, 15), range(1, 15)]);
+    expect(seen[0]).toEqual(range(1, 5));
+    expect(ts[1]?.clientId).toBe(cid);
+    expect(handshakes).toEqual([true]);
+    await waitFor(() => server.sente.server.stats().ajaxClients === 1, 'one connection again');
+  });
+
+  it('reconnect() in any tab (after a login) reconnects the shared connection: every tab sees the new uid', async () => {
+    const ts = [tab(), tab(), tab()];
+    await waitFor(() => allOpen(ts), 'every tab open');
+    const uids = ts.map((t) => {
+      const got: string[] = [];
+      t.on('handshake', (h) => got.push(h.uid));
+      return got;
+    });
+    uid = 'u2';
+    ts[2]?.reconnect();
+    await waitFor(() => ts.every((t) => t.state.open && t.state.uid === 'u2'), 'every tab on the new uid');
+    expect(uids).toEqual([['u2'], ['u2'], ['u2']]);
+    expect(ts.map((t) => t.state.lastClose?.reason)).toEqual(['requested-reconnect', 'requested-reconnect', 'requested-reconnect']);
+    await waitFor(() => server.sente.server.stats().ajaxClients === 1, 'the old uid gone');
+    expect([...server.sente.server.connectedUids.ajax]).toEqual(['u2']);
+  });
+
+  it("a follower's disconnect() leaves the others connected; connect() joins again", async () => {
+    const ts = [tab(), tab()];
+    await waitFor(() => allOpen(ts), 'every tab open');
+    expect(ts[1]?.disconnect()).toBe(true);
+    expect(ts[1]?.state.lastClose?.reason).toBe('requested-disconnect');
+    await expect(ts[1]?.request(['test/echo', 1], 1000)).rejects.toMatchObject({ code: 'ERR_SENTE_CLOSED' });
+    expect(await ts[0]?.request(['test/echo', 0], 5000)).toMatchObject({ echo: 0 });
+    ts[1]?.connect();
+    await waitFor(() => ts[1]?.state.open === true, 'the tab open again');
+    expect(await ts[1]?.request(['test/echo', 1], 5000)).toMatchObject({ echo: 1 });
+    expect(await mostAjaxClients()).toBe(1);
+  });
+});
