@@ -1,6 +1,8 @@
+import { CHSK, SenteError, randomId } from '@sente/core';
 import type { SenteClient } from './client.js';
 import type { ResolvedOptions } from './options.js';
 import type { Outbox } from './outbox.js';
+import { createReplyCallbacks } from './reply-callbacks.js';
 import type { Transport, TransportContext } from './transport.js';
 
 /**
@@ -52,7 +54,23 @@ export interface TabGroup {
   /** The leader's options: the tab's own, with `type: 'ajax'` for an Ajax-only group. */
   readonly opts: ResolvedOptions;
   readonly lead: LeaderFactory;
+  readonly kit: TabKit;
 }
+
+/**
+ * The parts of the client that tabs.ts uses, handed over rather than
+ * imported: a bundler then splits tabs.ts off alone, with no chunk of code
+ * it shares with the client (a page would load that chunk at once).
+ */
+export interface TabKit {
+  readonly SenteError: typeof SenteError;
+  readonly randomId: typeof randomId;
+  readonly replyCallbacks: typeof createReplyCallbacks;
+  /** `'chsk/error'`. */
+  readonly error: string;
+}
+
+const kit: TabKit = { SenteError, randomId, replyCallbacks: createReplyCallbacks, error: CHSK.error };
 
 /** How a client shares: its transport becomes one that reaches the tabs' shared connection. */
 export interface TabSharing {
@@ -75,48 +93,34 @@ export function tabSharing(opts: ResolvedOptions, url: string, lead: LeaderFacto
   }
   const ajaxOnly = mode === 'ajax';
   const type = ajaxOnly ? 'ajax' : opts.type;
-  const group: TabGroup = { name: `sente:${type}:${url}`, locks, Channel: g.BroadcastChannel, opts: { ...opts, type }, lead };
+  const group: TabGroup = { name: `sente:${type}:${url}`, locks, Channel: g.BroadcastChannel, opts: { ...opts, type }, lead, kit };
   return { ajaxOnly, transport: (ctx) => lazyTabTransport(ctx, group) };
 }
 
 /**
- * The tab's transport, whose code (tabs.ts) a bundler may split off and load
- * only when a tab shares: it delegates once the module is loaded.
+ * The tab's transport until tabs.ts is loaded (a bundler may split it off,
+ * for pages that share only): its first `connect()` loads it, and
+ * `createTabTransport` then turns this very object into the tab transport.
  */
 function lazyTabTransport(ctx: TransportContext, group: TabGroup): Transport {
-  let real: Transport | undefined;
-  let wanted = false;
-  return {
-    get kind() {
-      return real?.kind ?? 'ajax';
-    },
-    get busy() {
-      return real?.busy ?? false;
-    },
-    get clientId() {
-      return real?.clientId;
-    },
+  let wanted = true;
+  const t: Transport = {
+    kind: 'ajax',
+    busy: false,
     connect() {
-      if (wanted) return;
       wanted = true;
-      import('./tabs.js').then(
-        (m) => {
-          if (!wanted) return;
-          real = m.createTabTransport(ctx, group);
-          real.connect();
-        },
-        (error: unknown) => ctx.onError(error),
-      );
+      import('./tabs.js').then((m) => {
+        if (wanted) m.createTabTransport(ctx, group, t).connect();
+      }, ctx.onError);
     },
     disconnect(reason, recordClose) {
       wanted = false;
-      if (real !== undefined) real.disconnect(reason, recordClose);
-      else if (reason !== null) ctx.state.close(reason, undefined, recordClose);
+      if (reason !== null) ctx.state.close(reason, undefined, recordClose);
     },
-    send: (event, cb, timeoutMs, ext) => real?.send(event, cb, timeoutMs, ext) ?? false,
-    breakConnection: (closeWs, wsCode) => real?.breakConnection(closeWs, wsCode),
-    kick: () => real?.kick(),
-    checkHealth: () => real?.checkHealth(),
-    reconnectShared: () => real?.reconnectShared?.(),
+    send: () => false,
+    breakConnection() {},
+    kick() {},
+    checkHealth() {},
   };
+  return t;
 }

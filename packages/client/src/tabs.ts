@@ -1,9 +1,7 @@
-import { CHSK, SenteError, randomId } from '@sente/core';
+// Types only: what runs comes from the client through `group.kit` (see share.ts).
 import type { Envelope, EnvelopeExt, Packed, Packer, SenteErrorCode, TimerHandle, WireEvent } from '@sente/core';
-import { createReplyCallbacks } from './reply-callbacks.js';
 import type { ClientCore, ChannelLike, ConnectionTap, TabGroup } from './share.js';
 import type { ClientState } from './state.js';
-import { clientEnvelope } from './transport.js';
 import type { Transport, TransportContext } from './transport.js';
 
 /**
@@ -89,15 +87,16 @@ function post(channel: ChannelLike, message: Message, onError: (error: unknown) 
   }
 }
 
-/** Creates the transport of a tab in `group`. */
-export function createTabTransport(ctx: TransportContext, group: TabGroup): Transport {
+/** Makes `into` (share.ts's stand-in) the transport of a tab in `group`, and returns it. */
+export function createTabTransport(ctx: TransportContext, group: TabGroup, into: Transport): Transport {
   const { clock, packer } = ctx;
+  const { SenteError, randomId, replyCallbacks, error: CHSK_ERROR } = group.kit;
   const handshake = (hs: Handshake): void => {
     kind = hs[0];
     ctx.handshake(hs[0], unpacked(packer, hs[1]) as readonly [unknown, unknown]);
   };
   const me = randomId(12);
-  const waiting = createReplyCallbacks(clock, ctx.onError);
+  const waiting = replyCallbacks(clock, ctx.onError);
   let channel: ChannelLike | null = null;
   let abort: AbortController | null = null;
   /** The leader that welcomed this tab. */
@@ -118,7 +117,7 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup): Tran
     if (hub === null) return;
     hub = null;
     ctx.state.close('unexpected');
-    waiting.failAll(CHSK.error);
+    waiting.failAll(CHSK_ERROR);
   };
 
   const apply = (p: PortableState): void => {
@@ -180,7 +179,7 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup): Tran
     hub = null;
   };
 
-  return {
+  const transport: Transport = {
     get kind() {
       return kind;
     },
@@ -220,12 +219,12 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup): Tran
       if (channel === null) return;
       leave();
       if (reason !== null) ctx.state.close(reason, undefined, recordClose);
-      waiting.failAll(CHSK.error);
+      waiting.failAll(CHSK_ERROR);
     },
     send(event, cb, timeoutMs, ext) {
       if (hub === null) return false;
       // Refused here past the payload limits, as a transport of its own refuses.
-      ctx.pack(clientEnvelope(event, null, ext));
+      ctx.pack((ext === undefined ? [event, null] : [event, null, ext]) as unknown as Envelope);
       let n: string | undefined;
       if (cb !== undefined) {
         n = waiting.newId();
@@ -244,6 +243,7 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup): Tran
       send({ k: 'reconnect', s: me, h: hub ?? undefined, csrf });
     },
   };
+  return Object.defineProperties(into, Object.getOwnPropertyDescriptors(transport));
 }
 
 /**
@@ -252,6 +252,7 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup): Tran
  */
 function lead(ctx: TransportContext, group: TabGroup, cid: string, csrf: string | undefined): { stop(): void } {
   const { clock, packer } = ctx;
+  const { randomId, error: CHSK_ERROR } = group.kit;
   const id = randomId(12);
   const onError = group.opts.onError;
   const channel = new group.Channel(group.name);
@@ -345,10 +346,10 @@ function lead(ctx: TransportContext, group: TabGroup, cid: string, csrf: string 
     };
     try {
       const sent = core?.submit(unpacked(packer, m.ev) as WireEvent, n === undefined ? undefined : reply, m.t, r, m.x?.m);
-      if (sent !== true && sent !== false) reply(CHSK.error);
+      if (sent !== true && sent !== false) reply(CHSK_ERROR);
     } catch (error) {
       onError(error);
-      reply(CHSK.error);
+      reply(CHSK_ERROR);
     }
   };
 

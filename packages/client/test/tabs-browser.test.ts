@@ -46,9 +46,10 @@ afterEach(async () => {
 });
 
 /** The uid of a request: the `uid` cookie (a login), else the `uid` query param. */
-function uidOf(req: { headers: { cookie?: string | undefined }; query: Record<string, unknown> }): unknown {
+function uidOf(req: { headers: { cookie?: string | undefined }; query: Record<string, unknown> }): string | null {
   const cookie = /(?:^|;\s*)uid=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
-  return cookie ?? req.query['uid'] ?? null;
+  const q = req.query['uid'];
+  return cookie ?? (typeof q === 'string' ? q : null);
 }
 
 /** A server of the page; a closed client's uid leaves connectedUids after 100 ms. */
