@@ -8,6 +8,7 @@ import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SenteExpressOptions } from '@sente/express';
 import { startServer, waitFor } from './support/server.js';
 import type { TestServer } from './support/server.js';
 
@@ -53,9 +54,9 @@ function uidOf(req: { headers: { cookie?: string | undefined }; query: Record<st
 }
 
 /** A server of the page; a closed client's uid leaves connectedUids after 100 ms. */
-async function serve(): Promise<TestServer> {
+async function serve(options: SenteExpressOptions = {}): Promise<TestServer> {
   server = await startServer(
-    { userId: uidOf, msAllowReconnectBeforeCloseAjax: 100, msAllowReconnectBeforeCloseWs: 100 },
+    { userId: uidOf, msAllowReconnectBeforeCloseAjax: 100, msAllowReconnectBeforeCloseWs: 100, ...options },
     {
       setup(app) {
         app.get('/', (_req, res) => {
@@ -134,6 +135,15 @@ describe('in Chromium: tabs share one connection', () => {
     await waitFor(() => s.sente.server.stats().wsClients === 1, 'one WebSocket');
     for (const n of range(1, 2)) s.sente.server.send('brow', ['test/n', n]);
     expect(await waitPushes(pages, 2)).toEqual(pages.map(() => [1, 2]));
+  }, 60_000);
+
+  it("'auto' tabs behind a proxy that refuses WebSocket share one Ajax connection once they fell back", async () => {
+    const s = await serve({ reject: (req) => (req.websocket ? { status: 403, body: 'no ws' } : null) });
+    const pages = await openTabs(s, 8, 'upgrade=60000');
+    expect(await Promise.all(pages.map((p) => p.evaluate(() => window.sente.state().type)))).toEqual(pages.map(() => 'ajax'));
+    expect(await mostClients(s)).toBe(1);
+    const replies = await Promise.all(pages.map((p, i) => p.evaluate((n) => window.sente.request(['test/echo', n], 1000), i)));
+    expect(replies).toEqual(range(0, 7).map((i) => ({ echo: i, uid: 'brow' })));
   }, 60_000);
 
   for (const how of ['closes', 'crashes'] as const) {
