@@ -419,6 +419,12 @@ function createClient(path: string, csrfToken: CsrfTokenSource, opts: ResolvedOp
     return true;
   };
 
+  /** The network or the tab came back: reconnect now if closed, check the connection if open. */
+  const wake = (): void => {
+    transport?.kick();
+    transport?.checkHealth();
+  };
+
   const connect = (): void => {
     stopped = false;
     if (transport !== null) return;
@@ -426,10 +432,7 @@ function createClient(path: string, csrfToken: CsrfTokenSource, opts: ResolvedOp
       setUnloading(u) {
         unloading = u;
       },
-      wake() {
-        transport?.kick();
-        transport?.checkHealth();
-      },
+      wake,
     });
     fallbacks = 0;
     transport = tabs?.ajaxOnly === false ? tabs.transport(ctx) : opts.type === 'ajax' || WebSocket === undefined ? ajax() : ws(WebSocket);
@@ -547,5 +550,5 @@ function createClient(path: string, csrfToken: CsrfTokenSource, opts: ResolvedOp
   emitter.on('event', (ev) => {
     if (routers.size > 0) routers.dispatch(opts.wrapRecvEvs ? msg(CHSK.recv, ev) : { id: ev[0], data: ev[1], event: ev, client });
   });
-  return { client, submit: outbox.submit };
+  return { client, submit: outbox.submit, wake };
 }

@@ -24,10 +24,12 @@ export interface ClientHooks {
   readonly position?: string | undefined;
 }
 
-/** A client, with its outbox's `submit` (which takes a message id) for the leader to relay other tabs' sends. */
+/** A client, with what the leader needs to relay the other tabs: its outbox's `submit` (which takes a message id), and `wake`. */
 export interface ClientCore {
   readonly client: SenteClient;
   readonly submit: Outbox['submit'];
+  /** A tab came back (visible, online): reconnect now if closed, check the connection if open. */
+  readonly wake: () => void;
 }
 
 /** Creates the leader's client, on the chsk URL of the tabs' group. */

@@ -36,7 +36,8 @@ type TabMessage =
   | { readonly k: 'hello'; readonly s: string; readonly h: string | undefined; readonly pos: string | undefined }
   | { readonly k: 'send'; readonly s: string; readonly h: string; readonly n: string | undefined; readonly ev: Packed; readonly t: number | undefined; readonly x: EnvelopeExt | undefined }
   | { readonly k: 'reconnect'; readonly s: string; readonly h: string | undefined; readonly csrf: string | undefined }
-  | { readonly k: 'break'; readonly s: string; readonly h: string; readonly closeWs: boolean; readonly wsCode: number };
+  | { readonly k: 'break'; readonly s: string; readonly h: string; readonly closeWs: boolean; readonly wsCode: number }
+  | { readonly k: 'wake'; readonly s: string; readonly h: string };
 
 /** What a leader (`h`) sends the tabs; `to` for one tab only. */
 type LeaderMessage =
@@ -120,11 +121,13 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup, into:
     waiting.failAll(CHSK_ERROR);
   };
 
-  const apply = (p: PortableState): void => {
+  /** Takes the leader's state; `report`: a problem the leader just met (not a welcome's past one). */
+  const apply = (p: PortableState, report: boolean): void => {
     const { lastError, ...rest } = p;
-    ctx.state.update(rest as Partial<ClientState>);
+    const error = lastError ? new SenteError(lastError.code, lastError.message) : lastError;
+    ctx.state.update(report || error === undefined ? rest : { ...rest, lastError: error });
     // Each tab reports the problem once per outage, and stops on a refusal, as a client of its own would.
-    if (lastError) ctx.report(new SenteError(lastError.code, lastError.message));
+    if (report && error) ctx.report(error);
   };
 
   const onMessage = (m: Message): void => {
@@ -142,7 +145,7 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup, into:
         if (m.to !== me) return;
         hub = m.h;
         cid = m.cid;
-        apply(m.p);
+        apply(m.p, false);
         if (m.hs !== null) handshake(m.hs);
         return;
     }
@@ -152,7 +155,7 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup, into:
         lost();
         return;
       case 'state':
-        apply(m.p);
+        apply(m.p, true);
         return;
       case 'hs':
         handshake(m.hs);
@@ -236,7 +239,10 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup, into:
     breakConnection(closeWs, wsCode) {
       if (hub !== null) send({ k: 'break', s: me, h: hub, closeWs, wsCode });
     },
-    kick() {},
+    // This tab came back (visible, online): the leader, maybe hidden and waiting out a backoff, reconnects now.
+    kick() {
+      if (hub !== null) send({ k: 'wake', s: me, h: hub });
+    },
     checkHealth() {},
     reconnectShared() {
       csrf = ctx.csrfToken();
@@ -331,6 +337,9 @@ function lead(ctx: TransportContext, group: TabGroup, cid: string, csrf: string 
         return;
       case 'break':
         if (m.h === id) core?.client.breakConnection({ closeWs: m.closeWs, wsCode: m.wsCode });
+        return;
+      case 'wake':
+        if (m.h === id) core?.wake();
         return;
     }
   };

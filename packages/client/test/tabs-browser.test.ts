@@ -180,6 +180,20 @@ describe('in Chromium: tabs share one connection', () => {
     }, 60_000);
   }
 
+  it('a tab coming back (visible) makes a leader waiting out a long backoff reconnect at once', async () => {
+    const s = await serve();
+    const pages = await openTabs(s, 2, 'type=ajax&backoff=60000');
+    const follower = pages[1] as Page;
+    // The shared poll fails (the follower asks the leader to break it): every tab waits a minute to retry.
+    await follower.evaluate(() => window.sente.breakConnection());
+    for (const p of pages) await p.waitForFunction(() => window.sente.state().udtNextReconnect !== null, undefined, { timeout: 5000 });
+    await follower.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    for (const p of pages) await p.waitForFunction(() => window.sente.state().open, undefined, { timeout: 5000 });
+  }, 60_000);
+
   it('a login or logout in one tab (a new session, then reconnect()) moves every tab to the new uid', async () => {
     const s = await serve();
     const pages = await openTabs(s, 3, 'type=ajax');

@@ -44,6 +44,7 @@ declare global {
       request(event: SenteEvent, timeoutMs: number): Promise<unknown>;
       send(event: SenteEvent): boolean;
       reconnect(): void;
+      breakConnection(): void;
       clientId(): string;
       handshakes: string[];
     };
@@ -58,6 +59,7 @@ window.sente = {
   request: (event, timeoutMs) => client.request(event, timeoutMs),
   send: (event) => client.send(event),
   reconnect: () => client.reconnect(),
+  breakConnection: () => client.breakConnection(),
   clientId: () => client.clientId,
   handshakes,
 };
