@@ -350,11 +350,13 @@ function lead(ctx: TransportContext, group: TabGroup, cid: string, csrf: string 
     // A server request: the first tab's answer counts.
     if (r !== undefined && !requests.delete(r)) return;
     const { n, s } = m;
+    const c = core;
     const reply = (value: unknown): void => {
-      if (n !== undefined) broadcast({ k: 'reply', h: id, to: s, n, r: packed(packer, value) });
+      // Not the failures of a leader that stops: the tab sends the request again to the next one.
+      if (n !== undefined && core === c) broadcast({ k: 'reply', h: id, to: s, n, r: packed(packer, value) });
     };
     try {
-      const sent = core?.submit(unpacked(packer, m.ev) as WireEvent, n === undefined ? undefined : reply, m.t, r, m.x?.m);
+      const sent = c?.submit(unpacked(packer, m.ev) as WireEvent, n === undefined ? undefined : reply, m.t, r, m.x?.m);
       if (sent !== true && sent !== false) reply(CHSK_ERROR);
     } catch (error) {
       onError(error);

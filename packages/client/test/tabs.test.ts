@@ -17,14 +17,21 @@ let server: TestServer;
 const tabs: SenteClient[] = [];
 /** The uid the app's params give: all tabs read it, as they would read one session cookie. */
 let uid = 'u1';
+/** How many times the server's handler of `test/slow` (which replies after 300 ms) ran. */
+let slowCalls = 0;
 
 beforeEach(async () => {
   vi.stubGlobal('navigator', { locks: createWebLocks() });
   uid = 'u1';
+  slowCalls = 0;
   // A closed client's uid leaves connectedUids after 100 ms, not 5 s.
   server = await startServer({ msAllowReconnectBeforeCloseAjax: 100 });
   server.sente.server.startRouter((msg) => {
     if (msg.id === 'test/echo') msg.reply?.({ echo: msg.data, clientId: msg.clientId });
+    if (msg.id === 'test/slow') {
+      slowCalls++;
+      setTimeout(() => msg.reply?.({ slow: msg.data }), 300);
+    }
   });
 });
 
@@ -96,17 +103,21 @@ describe('tabs sharing one connection', () => {
     const ts = [tab(), tab(), tab()];
     await waitFor(() => allOpen(ts), 'every tab open');
     const asked: number[] = [];
+    let answered = (): void => {};
+    const late = new Promise<void>((resolve) => (answered = resolve));
     ts.forEach((t, i) =>
       t.startRouter((msg) => {
         if (msg.id !== 'test/ask') return;
         asked.push(i);
-        // Tab 2 answers first; the others answer later, and are ignored.
-        setTimeout(() => msg.reply?.({ from: i }), i === 2 ? 0 : 50);
+        // Tab 2 answers; the others answer once the server has its answer, and are ignored.
+        if (i === 2) msg.reply?.({ from: i });
+        else void late.then(() => msg.reply?.({ from: i }));
       }),
     );
     const errors: unknown[] = [];
     server.sente.server.startRouter(() => {}, { errorHandler: (e) => errors.push(e) });
     await expect(server.sente.server.request(ts[0]?.clientId as string, ['test/ask', 1], 3000)).resolves.toEqual({ from: 2 });
+    answered();
     await new Promise((r) => setTimeout(r, 150));
     expect(asked.sort()).toEqual([0, 1, 2]);
     expect(server.sente.server.stats().serverRequests).toBe(0);
@@ -137,6 +148,52 @@ describe('tabs sharing one connection', () => {
     expect(ts[1]?.clientId).toBe(cid);
     expect(handshakes).toEqual([true]);
     await waitFor(() => server.sente.server.stats().ajaxClients === 1, 'one connection again');
+  });
+
+  it("a tab's request in flight when the leader leaves is sent again to the next leader, and handled once", async () => {
+    const ts = [tab(), tab()];
+    await waitFor(() => allOpen(ts), 'every tab open');
+    const slow = ts[1]?.request(['test/slow', 1], 5000);
+    await waitFor(() => slowCalls === 1, 'the server handling it');
+    ts[0]?.disconnect();
+    await expect(slow).resolves.toEqual({ slow: 1 });
+    expect(slowCalls).toBe(1);
+  });
+
+  it('a tab that joins again gets the pushes it missed meanwhile, once', async () => {
+    const ts = [tab(), tab()];
+    const seen = pushesOf(ts[1] as SenteClient);
+    await waitFor(() => allOpen(ts), 'every tab open');
+    server.sente.server.send('u1', ['test/n', 1]);
+    await waitFor(() => seen.length === 1, 'the first push');
+    ts[1]?.disconnect();
+    for (const n of range(2, 4)) server.sente.server.send('u1', ['test/n', n]);
+    await new Promise((r) => setTimeout(r, 100));
+    ts[1]?.connect();
+    await waitFor(() => ts[1]?.state.open === true, 'the tab open again');
+    server.sente.server.send('u1', ['test/n', 5]);
+    await waitFor(() => seen.length >= 5, 'every push');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen).toEqual(range(1, 5));
+  });
+
+  it('a new leader resumes from the oldest position any tab holds: a tab behind it misses nothing', async () => {
+    const ts = [tab(), tab(), tab()];
+    const seen = ts.map(pushesOf);
+    await waitFor(() => allOpen(ts), 'every tab open');
+    server.sente.server.send('u1', ['test/n', 1]);
+    await waitFor(() => seen.every((s) => s.length === 1), 'the first push');
+    // The third tab falls behind; the leader leaves as it comes back: the second tab leads, from the third's position.
+    ts[2]?.disconnect();
+    for (const n of range(2, 4)) server.sente.server.send('u1', ['test/n', n]);
+    await waitFor(() => seen[1]?.length === 4, 'the pushes in the second tab');
+    ts[0]?.disconnect();
+    ts[2]?.connect();
+    await waitFor(() => allOpen(ts.slice(1)), 'the tabs left open');
+    server.sente.server.send('u1', ['test/n', 5]);
+    await waitFor(() => seen[1]?.length === 5 && seen[2]?.length === 5, 'every push');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen.slice(1)).toEqual([range(1, 5), range(1, 5)]);
   });
 
   it('reconnect() in any tab (after a login) reconnects the shared connection: every tab sees the new uid', async () => {
