@@ -53,10 +53,10 @@ function uidOf(req: { headers: { cookie?: string | undefined }; query: Record<st
   return cookie ?? (typeof q === 'string' ? q : null);
 }
 
-/** A server of the page; a closed client's uid leaves connectedUids after 100 ms. */
+/** A server of the page; a closed client's uid leaves connectedUids after 1 s, not 5 s. */
 async function serve(options: SenteExpressOptions = {}): Promise<TestServer> {
   server = await startServer(
-    { userId: uidOf, msAllowReconnectBeforeCloseAjax: 100, msAllowReconnectBeforeCloseWs: 100, ...options },
+    { userId: uidOf, msAllowReconnectBeforeCloseAjax: 1000, msAllowReconnectBeforeCloseWs: 1000, ...options },
     {
       setup(app) {
         app.get('/', (_req, res) => {
