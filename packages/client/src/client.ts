@@ -98,7 +98,7 @@ export interface BreakConnectionOptions {
 
 /** A Sente channel socket client. */
 export interface SenteClient {
-  /** This client's id. */
+  /** This client's id; in a tab that shares its connection (`shareAcrossTabs`), the shared connection's, once it joined. */
   readonly clientId: string;
   /** The current state snapshot. */
   readonly state: ClientState;
@@ -145,7 +145,12 @@ export interface SenteClient {
    * when the client was open.
    */
   disconnect(): boolean;
-  /** Disconnects and connects again at once, e.g. after login so the server reads the new session; `'auto'` starts over with WebSocket. */
+  /**
+   * Disconnects and connects again at once, e.g. after login so the server
+   * reads the new session; `'auto'` starts over with WebSocket. In a tab that
+   * shares its connection, reconnects the shared one (with this tab's CSRF
+   * token): every tab of the group gets the new handshake.
+   */
   reconnect(): void;
   /** Breaks the connection as a network failure would, to test how the app copes. */
   breakConnection(options?: BreakConnectionOptions): void;
