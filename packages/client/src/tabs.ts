@@ -33,7 +33,7 @@ const MAX_SERVER_REQUESTS = 1000;
 
 /** What a tab sends its leader (`h`: the leader it means; `s`: the tab). */
 type TabMessage =
-  | { readonly k: 'hello'; readonly s: string; readonly h: string | undefined; readonly pos: string | undefined }
+  | { readonly k: 'hello'; readonly s: string; readonly h: string | undefined; readonly pos: string | undefined; readonly csrf: string | undefined }
   | { readonly k: 'send'; readonly s: string; readonly h: string; readonly n: string | undefined; readonly ev: Packed; readonly t: number | undefined; readonly x: EnvelopeExt | undefined }
   | { readonly k: 'reconnect'; readonly s: string; readonly h: string | undefined; readonly csrf: string | undefined }
   | { readonly k: 'break'; readonly s: string; readonly h: string; readonly closeWs: boolean; readonly wsCode: number }
@@ -135,11 +135,15 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup, into:
       case 'lead':
         if (m.h !== hub) {
           lost();
-          send({ k: 'hello', s: me, h: m.h, pos: ctx.position() });
+          send({ k: 'hello', s: me, h: m.h, pos: ctx.position(), csrf: ctx.csrfToken() });
         }
         return;
       case 'reconnect':
         csrf = m.csrf;
+        return;
+      case 'hello':
+        // A tab loaded after a login: the leader takes its token (see lead()); so will the next one.
+        if (m.h === undefined && m.csrf !== undefined) csrf = m.csrf;
         return;
       case 'welcome':
         if (m.to !== me) return;
@@ -201,7 +205,7 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup, into:
       };
       const a = new AbortController();
       abort = a;
-      send({ k: 'hello', s: me, h: undefined, pos: ctx.position() });
+      send({ k: 'hello', s: me, h: undefined, pos: ctx.position(), csrf: ctx.csrfToken() });
       group.locks
         .request(group.name, { signal: a.signal }, () => {
           if (abort !== a) return undefined;
@@ -327,6 +331,12 @@ function lead(ctx: TransportContext, group: TabGroup, cid: string, csrf: string 
         if (m.h !== undefined && m.h !== id) return;
         if (gathered !== null && m.pos !== undefined) gathered.push(m.pos);
         welcome(m);
+        // A tab that joins with another token was loaded after a login (or logout) in the same browser:
+        // the connection's session is the new one, whose token this is.
+        if (m.h === undefined && m.csrf !== undefined && m.csrf !== (csrf ?? ctx.csrfToken())) {
+          csrf = m.csrf;
+          core?.client.reconnect();
+        }
         return;
       case 'send':
         if (m.h === id) relay(m);

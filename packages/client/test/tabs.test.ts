@@ -227,6 +227,25 @@ describe('tabs sharing one connection', () => {
     expect([...server.sente.server.connectedUids.ajax]).toEqual(['u2']);
   });
 
+  it('a tab loaded after a login joins with the new CSRF token: the shared connection takes it', async () => {
+    let token = 'before';
+    await server.close();
+    server = await startServer({ csrfToken: () => token, msAllowReconnectBeforeCloseAjax: 1000 });
+    const first = createSenteClient(server.url, 'before', { type: 'ajax', params: { uid: 'u1' }, backoffMs: () => 20, onError: () => {} });
+    tabs.push(first);
+    await waitFor(() => first.state.open, 'the first tab open');
+    token = 'after';
+    const second = createSenteClient(server.url, 'after', { type: 'ajax', params: { uid: 'u1' }, backoffMs: () => 20, onError: () => {} });
+    tabs.push(second);
+    const seen = [pushesOf(first), pushesOf(second)];
+    await waitFor(() => second.state.open, 'the second tab open');
+    server.sente.server.send('u1', ['test/n', 1]);
+    await waitFor(() => seen.every((s) => s.length === 1), 'the push in both tabs');
+    server.sente.server.send('u1', ['test/n', 2]);
+    await waitFor(() => seen.every((s) => s.length === 2), 'the next push in both tabs');
+    expect([first.state.lastClose?.reason, first.state.open, second.state.open]).toEqual(['requested-reconnect', true, true]);
+  });
+
   it("a follower's disconnect() leaves the others connected; connect() joins again", async () => {
     const ts = [tab(), tab()];
     await waitFor(() => allOpen(ts), 'every tab open');
