@@ -79,7 +79,7 @@ function portable(state: ClientState, old: ClientState | null, omit: readonly st
 const packed = (packer: Packer, v: unknown): Packed => packer.pack([v] as unknown as Envelope);
 const unpacked = (packer: Packer, p: Packed): unknown => (packer.unpack(p) as unknown[])[0];
 
-/** Posts, reporting what cannot be cloned (a push or reply with functions in it) instead of throwing. */
+/** Posts, reporting instead of throwing what the channel refuses (it is closed, a value it cannot clone). */
 function post(channel: ChannelLike, message: Message, onError: (error: unknown) => void): void {
   try {
     channel.postMessage(message);
@@ -92,10 +92,6 @@ function post(channel: ChannelLike, message: Message, onError: (error: unknown) 
 export function createTabTransport(ctx: TransportContext, group: TabGroup, into: Transport): Transport {
   const { clock, packer } = ctx;
   const { SenteError, randomId, replyCallbacks, error: CHSK_ERROR } = group.kit;
-  const handshake = (hs: Handshake): void => {
-    kind = hs[0];
-    ctx.handshake(hs[0], unpacked(packer, hs[1]) as readonly [unknown, unknown]);
-  };
   const me = randomId(12);
   const waiting = replyCallbacks(clock, ctx.onError);
   let channel: ChannelLike | null = null;
@@ -105,9 +101,14 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup, into:
   /** The shared connection's client id, once a leader told it. */
   let cid: string | undefined;
   let kind: 'ws' | 'ajax' = 'ajax';
-  /** The CSRF token of the last `reconnect()` in any tab (a login): a new leader connects with it. */
+  /** The CSRF token of the last `reconnect()` in any tab, or of a tab that joined with another (a login): a new leader connects with it. */
   let csrf: string | undefined;
   let leader: { stop(): void } | null = null;
+
+  const handshake = (hs: Handshake): void => {
+    kind = hs[0];
+    ctx.handshake(hs[0], unpacked(packer, hs[1]) as readonly [unknown, unknown]);
+  };
 
   const send = (m: TabMessage): void => {
     if (channel !== null) post(channel, m, ctx.onError);
