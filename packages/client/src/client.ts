@@ -196,7 +196,7 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
  * tabs share (`shareAcrossTabs`); with `hooks.tap`, the leader tab's client
  * that holds the shared connection.
  */
-function createClient(path: string, csrfToken: CsrfTokenSource, opts: ResolvedOptions, hooks: ClientHooks = {}): ClientCore {
+export function createClient(path: string, csrfToken: CsrfTokenSource, opts: ResolvedOptions, hooks: ClientHooks = {}): ClientCore {
   const { clock, packer, onError, WebSocket, fetch } = opts;
   const location = (globalThis as { location?: { href?: string } }).location;
   const urls = chskUrls(path, typeof location?.href === 'string' ? location.href : undefined);

@@ -130,6 +130,15 @@ export interface SenteClientOptions {
    */
   shareAcrossTabs?: boolean | 'ajax' | undefined;
   /**
+   * The URL of a SharedWorker script that calls `serveSharedConnection` with
+   * this client's path and options (see the tabs guide): when the browser has
+   * SharedWorker, that worker holds the connection the tabs share, instead of
+   * a leader tab, so that no tab's closing ever moves it. If the worker fails
+   * to load, a leader tab takes over.
+   * @default undefined (a leader tab)
+   */
+  sharedWorker?: string | URL | undefined;
+  /**
    * Gets errors nobody else can take: a listener or callback that threw, a
    * message from the server that cannot be read, and each connection problem
    * the client diagnoses (once per outage, with a hint as the message: see
@@ -166,6 +175,7 @@ export interface ResolvedOptions {
   readonly clock: Clock;
   readonly autoConnect: boolean;
   readonly shareAcrossTabs: boolean | 'ajax';
+  readonly sharedWorker: string | undefined;
   readonly onError: (error: unknown) => void;
 }
 
@@ -234,6 +244,7 @@ export function resolveOptions(options: SenteClientOptions): ResolvedOptions {
     clock: options.clock ?? systemClock,
     autoConnect: options.autoConnect ?? true,
     shareAcrossTabs,
+    sharedWorker: options.sharedWorker === undefined ? undefined : String(options.sharedWorker),
     onError: options.onError ?? logError,
   };
 }

@@ -87,16 +87,20 @@ export interface TabSharing {
  * `type: 'ws'` with `'ajax'`, no Web Locks or `BroadcastChannel`).
  */
 export function tabSharing(opts: ResolvedOptions, url: string, lead: LeaderFactory): TabSharing | undefined {
+  const group = tabGroup(opts, url, lead);
+  return group && { ajaxOnly: opts.shareAcrossTabs === 'ajax', transport: (ctx) => lazyTabTransport(ctx, group) };
+}
+
+/** The group of the clients with options `opts` on chsk URL `url` (its http form), or `undefined` when they do not share. */
+export function tabGroup(opts: ResolvedOptions, url: string, lead: LeaderFactory): TabGroup | undefined {
   const mode = opts.shareAcrossTabs;
   const g = globalThis as { navigator?: { locks?: LocksLike }; BroadcastChannel?: TabGroup['Channel'] };
   const locks = g.navigator?.locks;
   if (mode === false || (mode === 'ajax' && opts.type === 'ws') || typeof locks?.request !== 'function' || typeof g.BroadcastChannel !== 'function') {
     return undefined;
   }
-  const ajaxOnly = mode === 'ajax';
-  const type = ajaxOnly ? 'ajax' : opts.type;
-  const group: TabGroup = { name: `sente:${type}:${url}`, locks, Channel: g.BroadcastChannel, opts: { ...opts, type }, lead, kit };
-  return { ajaxOnly, transport: (ctx) => lazyTabTransport(ctx, group) };
+  const type = mode === 'ajax' ? 'ajax' : opts.type;
+  return { name: `sente:${type}:${url}`, locks, Channel: g.BroadcastChannel, opts: { ...opts, type }, lead, kit };
 }
 
 /**

@@ -4,6 +4,9 @@ import { HANDSHAKE_KEYS, packed, portable, post, unpacked } from './tab-messages
 import type { Handshake, LeaderMessage, Message, TabMessage } from './tab-messages.js';
 import type { TransportContext } from './transport.js';
 
+/** What a leader needs from where it runs: a tab's client, or a SharedWorker (shared-worker.ts). */
+export type LeaderContext = Pick<TransportContext, 'clock' | 'packer' | 'position' | 'csrfToken'>;
+
 /** How long a new leader waits for the other tabs' positions before it connects. */
 export const GATHER_MS = 50;
 
@@ -17,7 +20,7 @@ const MAX_SERVER_REQUESTS = 1000;
  * Leads `group` from this tab: announces itself, gathers the tabs' positions,
  * then runs the leader's client (client id `cid`) and relays.
  */
-export function lead(ctx: TransportContext, group: TabGroup, cid: string, csrf: string | undefined): { stop(): void } {
+export function lead(ctx: LeaderContext, group: TabGroup, cid: string, csrf: string | undefined): { stop(): void } {
   const { clock, packer } = ctx;
   const { randomId, error: CHSK_ERROR } = group.kit;
   const id = randomId(12);
@@ -87,6 +90,8 @@ export function lead(ctx: TransportContext, group: TabGroup, cid: string, csrf: 
       case 'hello':
         if (m.h !== undefined && m.h !== id) return;
         if (gathered !== null && m.pos !== undefined) gathered.push(m.pos);
+        // A leader without a token of its own (a SharedWorker) takes the tabs'.
+        if ((csrf ?? ctx.csrfToken()) === undefined) csrf = m.csrf;
         welcome(m);
         // A tab that joins with another token was loaded after a login (or logout) in the same browser:
         // the connection's session is the new one, whose token this is.

@@ -24,6 +24,12 @@ import type { Transport, TransportContext } from './transport.js';
  * message ids, to the same client id: the server handles each once.
  */
 
+/** The part of a `SharedWorker` the tab uses. */
+interface SharedWorkerLike {
+  onerror: (() => void) | null;
+}
+type SharedWorkerConstructor = new (url: string, options: { name: string }) => SharedWorkerLike;
+
 /** Makes `into` (share.ts's stand-in) the transport of a tab in `group`, and returns it. */
 export function createTabTransport(ctx: TransportContext, group: TabGroup, into: Transport): Transport {
   const { clock, packer } = ctx;
@@ -40,6 +46,8 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup, into:
   /** The CSRF token of the last `reconnect()` in any tab, or of a tab that joined with another (a login): a new leader connects with it. */
   let csrf: string | undefined;
   let leader: { stop(): void } | null = null;
+  /** The app's SharedWorker, held while this tab is in the group. */
+  let worker: SharedWorkerLike | null = null;
 
   const handshake = (hs: Handshake): void => {
     kind = hs[0];
@@ -121,6 +129,7 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup, into:
     channel?.close();
     channel = null;
     hub = null;
+    worker = null;
   };
 
   const transport: Transport = {
@@ -143,7 +152,7 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup, into:
       const a = new AbortController();
       abort = a;
       send({ k: 'hello', s: me, h: undefined, pos: ctx.position(), csrf: ctx.csrfToken() });
-      group.locks
+      const candidate = (): void => void group.locks
         .request(group.name, { signal: a.signal }, () => {
           if (abort !== a) return undefined;
           // Held for as long as this tab is in the group; the browser frees it when the tab goes.
@@ -158,6 +167,18 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup, into:
           });
         })
         .catch(() => {});
+      // With the app's SharedWorker, the worker leads (it asks for the lock too); the tab only if the worker fails.
+      const Worker = (globalThis as { SharedWorker?: SharedWorkerConstructor }).SharedWorker;
+      const url = group.opts.sharedWorker;
+      if (url === undefined || typeof Worker !== 'function') return candidate();
+      try {
+        worker = new Worker(url, { name: group.name });
+        worker.onerror = () => {
+          if (abort === a) candidate();
+        };
+      } catch {
+        candidate();
+      }
     },
     disconnect(reason, recordClose = false) {
       if (channel === null) return;

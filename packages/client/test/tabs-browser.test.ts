@@ -17,6 +17,7 @@ const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking'
 
 let browser: Browser;
 let pageScript: string;
+let workerScript: string;
 let server: TestServer | undefined;
 let context: BrowserContext | undefined;
 
@@ -32,6 +33,17 @@ beforeAll(async () => {
     logLevel: 'silent',
   });
   pageScript = bundled.outputFiles[0]?.text ?? '';
+  const worker = await build({
+    entryPoints: [fileURLToPath(new URL('./support/shared-worker.ts', import.meta.url))],
+    bundle: true,
+    write: false,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    conditions: ['@sente/source'],
+    logLevel: 'silent',
+  });
+  workerScript = worker.outputFiles[0]?.text ?? '';
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
 }, 60_000);
 
@@ -64,6 +76,9 @@ async function serve(options: SenteExpressOptions = {}): Promise<TestServer> {
         });
         app.get('/page.js', (_req, res) => {
           res.type('js').send(pageScript);
+        });
+        app.get('/worker.js', (_req, res) => {
+          res.type('js').send(workerScript);
         });
       },
     },
@@ -179,6 +194,30 @@ describe('in Chromium: tabs share one connection', () => {
       await waitFor(() => s.sente.server.stats().ajaxClients === 1, 'one connection again');
     }, 60_000);
   }
+
+  it('with the app\'s SharedWorker, the worker holds the connection: the first tab closing moves nothing', async () => {
+    const s = await serve();
+    const pages = await openTabs(s, 3, `type=ajax&worker=${encodeURIComponent('/worker.js?uid=brow')}`);
+    expect(await mostClients(s)).toBe(1);
+    await (pages[0] as Page).close();
+    const rest = pages.slice(1);
+    for (const n of range(1, 3)) s.sente.server.send('brow', ['test/n', n]);
+    expect(await waitPushes(rest, 3)).toEqual(rest.map(() => [1, 2, 3]));
+    // No tab saw the connection close: no hand-over happened.
+    expect(await Promise.all(rest.map((p) => p.evaluate(() => window.sente.closes)))).toEqual(rest.map(() => []));
+    expect(await Promise.all(rest.map((p, i) => p.evaluate((k) => window.sente.request(['test/echo', k], 2000), i)))).toEqual(
+      rest.map((_, i) => ({ echo: i, uid: 'brow' })),
+    );
+  }, 60_000);
+
+  it('a SharedWorker that fails to load leaves the lead to a tab', async () => {
+    const s = await serve();
+    const pages = await openTabs(s, 2, 'type=ajax&worker=/missing.js');
+    expect(await mostClients(s)).toBe(1);
+    expect(await Promise.all(pages.map((p, i) => p.evaluate((k) => window.sente.request(['test/echo', k], 2000), i)))).toEqual(
+      pages.map((_, i) => ({ echo: i, uid: 'brow' })),
+    );
+  }, 60_000);
 
   it('a tab coming back (visible) makes a leader waiting out a long backoff reconnect at once', async () => {
     const s = await serve();

@@ -3,7 +3,7 @@
  * (global WebSocket and fetch, path relative to the page), driven from the test
  * through `window.sente`. Query params tune it: `upgrade` (upgradeBackoffMs),
  * `early` (wsEarlyDeathMs), `backoff` (a constant backoffMs), `kalive` (wsKaliveMs),
- * `type`, `share` (shareAcrossTabs: `true`, `false` or `ajax`).
+ * `type`, `share` (shareAcrossTabs: `true`, `false` or `ajax`), `worker` (sharedWorker).
  */
 import { createSenteClient } from '@sente/client';
 import type { ClientState, SenteClientOptions, SenteEvent } from '@sente/client';
@@ -21,6 +21,7 @@ const type = q.get('type');
 if (type === 'ajax' || type === 'ws' || type === 'auto') options.type = type;
 const share = q.get('share');
 if (share !== null) options.shareAcrossTabs = share === 'ajax' ? 'ajax' : share === 'true';
+options.sharedWorker = q.get('worker') ?? undefined;
 
 const client = createSenteClient('/chsk', null, options);
 const pushes: SenteEvent[] = [];
