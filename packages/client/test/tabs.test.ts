@@ -83,6 +83,12 @@ const allOpen = (cs: SenteClient[]): boolean => cs.every((c) => c.state.open);
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('tabs sharing one connection', () => {
+  it('refuses a shareAcrossTabs that is not true, false or ajax', () => {
+    expect(() => tab({ shareAcrossTabs: 'ws' as unknown as boolean })).toThrow(
+      expect.objectContaining({ code: 'ERR_SENTE_BAD_OPTION', message: "Option shareAcrossTabs must be true, false or 'ajax', not ws." }),
+    );
+  });
+
   it('three tabs hold one Ajax connection, each with its own replies, and each gets a push once', async () => {
     const ts = [tab(), tab(), tab()];
     const seen = ts.map(pushesOf);
