@@ -3,7 +3,7 @@ import type { Envelope, Packed, SenteContract, SenteEvent, WireEvent } from '@se
 import { createAjaxTransport } from './ajax-transport.js';
 import { createEmitter } from './emitter.js';
 import { resolveOptions } from './options.js';
-import type { SenteClientOptions, TraceContext } from './options.js';
+import type { ResolvedOptions, SenteClientOptions, TraceContext } from './options.js';
 import { isTerminal } from './connection-errors.js';
 import { pageHidden, watchPage } from './page-hooks.js';
 import { createOutbox } from './outbox.js';
@@ -20,6 +20,8 @@ import type { ClientState, StateChange } from './state.js';
 import type { Transport, TransportContext } from './transport.js';
 import { createProbe } from './upgrade-probe.js';
 import type { Probe, TakeProbe } from './upgrade-probe.js';
+import { tabSharing } from './share.js';
+import type { ClientCore, ClientHooks } from './share.js';
 import { chskUrls } from './urls.js';
 import { createWsTransport } from './ws-transport.js';
 import type { ContractOption, SenteClientOf } from './typed-client.js';
@@ -98,7 +100,7 @@ export interface BreakConnectionOptions {
 
 /** A Sente channel socket client. */
 export interface SenteClient {
-  /** This client's id. */
+  /** This client's id; in a tab that shares its connection (`shareAcrossTabs`), the shared connection's, once it joined. */
   readonly clientId: string;
   /** The current state snapshot. */
   readonly state: ClientState;
@@ -145,7 +147,12 @@ export interface SenteClient {
    * when the client was open.
    */
   disconnect(): boolean;
-  /** Disconnects and connects again at once, e.g. after login so the server reads the new session; `'auto'` starts over with WebSocket. */
+  /**
+   * Disconnects and connects again at once, e.g. after login so the server
+   * reads the new session; `'auto'` starts over with WebSocket. In a tab that
+   * shares its connection, reconnects the shared one (with this tab's CSRF
+   * token): every tab of the group gets the new handshake.
+   */
   reconnect(): void;
   /** Breaks the connection as a network failure would, to test how the app copes. */
   breakConnection(options?: BreakConnectionOptions): void;
@@ -183,6 +190,15 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
   options: SenteClientOptions & ContractOption<C> = {},
 ): SenteClientOf<C> {
   const opts = resolveOptions(options);
+  return withContract(createClient(path, csrfToken, opts).client, options.contract, opts.onError) as SenteClientOf<C>;
+}
+
+/**
+ * The client of `createSenteClient`, on a connection of its own or one its
+ * tabs share (`shareAcrossTabs`); with `hooks.tap`, the leader tab's client
+ * that holds the shared connection.
+ */
+export function createClient(path: string, csrfToken: CsrfTokenSource, opts: ResolvedOptions, hooks: ClientHooks = {}): ClientCore {
   const { clock, packer, onError, WebSocket, fetch } = opts;
   const location = (globalThis as { location?: { href?: string } }).location;
   const urls = chskUrls(path, typeof location?.href === 'string' ? location.href : undefined);
@@ -193,7 +209,7 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
     emitter.emit('state', change);
     if (change.opened) outbox.flush();
   });
-  const positions = createPositions();
+  const positions = createPositions(hooks.position);
   /** For `refreshCredentials` and `liveCredentials` (tree-shaken when unused). */
   const live: LiveHooks = {
     own: {},
@@ -214,6 +230,9 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
       store.update({ uid });
     },
   };
+  const { tap } = hooks;
+  // A leader's client never shares again.
+  const tabs = tap === undefined ? tabSharing(opts, urls.ajax, (csrf, o, h) => createClient(urls.ajax, csrf, o, h)) : undefined;
   /** The server negotiated this library's extensions (message ids, positions, requests). */
   let serverExt = false;
   /** Set by `disconnect()` and a refusal: sends are refused, not queued. */
@@ -258,6 +277,7 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
       return packed;
     },
     handshake(kind, content) {
+      tap?.handshake(kind, content);
       const { uid, handshakeData, ext } = readHandshake(content);
       serverMaxPayloadBytes = ext?.maxPayloadBytes;
       serverExt = ext !== undefined;
@@ -276,7 +296,10 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
     },
     position: () => positions.query(),
     receiveBatch(content, ext) {
-      if (ext?.q !== undefined) return serverRequest(content, ext.q, ext.t === undefined ? undefined : { traceparent: ext.t, tracestate: ext.s });
+      if (ext?.q !== undefined) {
+        tap?.request(content, ext.q);
+        return serverRequest(content, ext.q, ext.t === undefined ? undefined : { traceparent: ext.t, tracestate: ext.s });
+      }
       if (!Array.isArray(content)) {
         onError(new SenteError('ERR_SENTE_BAD_PACKAGE', 'Dropped a push that is not a batch of events.'));
         return;
@@ -287,7 +310,9 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
         // A binary packer's bytes compare as their comma-separated list.
         if (ext?.o !== undefined ? !positions.admit(ext.e, ext.o[i]) : recent !== null && seenBefore(recent, String(packer.pack(item)))) return;
         const ev = validPush(item);
-        if (ev !== undefined) emitter.emit('event', ev);
+        if (ev === undefined) return;
+        tap?.push(item, ext?.e, ext?.o?.[i]);
+        emitter.emit('event', ev);
       });
     },
     onError,
@@ -360,6 +385,7 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
   };
 
   const ajax = (): Transport => {
+    if (tabs !== undefined) return tabs.transport(ctx);
     if (fetch === undefined) throw new SenteError('ERR_SENTE_BAD_OPTION', 'Ajax needs fetch: pass options.fetch.');
     return createAjaxTransport(ctx, {
       url: urls.ajax,
@@ -421,6 +447,12 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
     return true;
   };
 
+  /** The network or the tab came back: reconnect now if closed, check the connection if open. */
+  const wake = (): void => {
+    transport?.kick();
+    transport?.checkHealth();
+  };
+
   const connect = (): void => {
     stopped = false;
     if (transport !== null) return;
@@ -428,13 +460,10 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
       setUnloading(u) {
         unloading = u;
       },
-      wake() {
-        transport?.kick();
-        transport?.checkHealth();
-      },
+      wake,
     });
     fallbacks = 0;
-    transport = opts.type === 'ajax' || WebSocket === undefined ? ajax() : ws(WebSocket);
+    transport = tabs?.ajaxOnly === false ? tabs.transport(ctx) : opts.type === 'ajax' || WebSocket === undefined ? ajax() : ws(WebSocket);
     transport.connect();
   };
 
@@ -496,7 +525,9 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
 
   const client: SenteClient & { [LIVE]: LiveHooks } = {
     [LIVE]: live,
-    clientId: opts.clientId,
+    get clientId() {
+      return transport?.clientId ?? opts.clientId;
+    },
     get state() {
       return store.current;
     },
@@ -519,6 +550,7 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
     connect,
     disconnect: () => stop('requested-disconnect'),
     reconnect() {
+      if (transport?.reconnectShared !== undefined) return transport.reconnectShared();
       halt('requested-reconnect');
       connect();
     },
@@ -548,5 +580,5 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
   emitter.on('event', (ev) => {
     if (routers.size > 0) routers.dispatch(opts.wrapRecvEvs ? msg(CHSK.recv, ev) : { id: ev[0], data: ev[1], event: ev, client });
   });
-  return withContract(client, options.contract, onError) as SenteClientOf<C>;
+  return { client, submit: outbox.submit, wake };
 }

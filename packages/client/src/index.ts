@@ -1,4 +1,5 @@
 export { createSenteClient } from './client.js';
+export { serveSharedConnection } from './shared-worker.js';
 export type {
   SenteClient,
   CsrfTokenSource,

@@ -127,6 +127,28 @@ export interface SenteClientOptions {
   /** Connects at once; otherwise call `connect()`. @default true */
   autoConnect?: boolean | undefined;
   /**
+   * One connection for all of a browser's tabs (see the tabs guide): the tabs
+   * of one origin that open the same chsk URL elect a leader (Web Locks),
+   * which holds the connection and serves the others over a
+   * `BroadcastChannel`; each tab keeps this client's whole API. `'ajax'`
+   * shares Ajax connections only (`type: 'ajax'`, and `'auto'` once it fell
+   * back to Ajax), so that any number of tabs stays within the browser's six
+   * connections per host; `true` shares every transport; `false` never
+   * shares. Without Web Locks and `BroadcastChannel` (Node, old browsers)
+   * each client connects on its own.
+   * @default 'ajax'
+   */
+  shareAcrossTabs?: boolean | 'ajax' | undefined;
+  /**
+   * The URL of a SharedWorker script that calls `serveSharedConnection` with
+   * this client's path and options (see the tabs guide): when the browser has
+   * SharedWorker, that worker holds the connection the tabs share, instead of
+   * a leader tab, so that no tab's closing ever moves it. If the worker fails
+   * to load, a leader tab takes over.
+   * @default undefined (a leader tab)
+   */
+  sharedWorker?: string | URL | undefined;
+  /**
    * Gets errors nobody else can take: a listener or callback that threw, a
    * message from the server that cannot be read, and each connection problem
    * the client diagnoses (once per outage, with a hint as the message: see
@@ -169,6 +191,8 @@ export interface ResolvedOptions {
   readonly clock: Clock;
   readonly traceContext: ((event: SenteEvent) => TraceContext | undefined) | undefined;
   readonly autoConnect: boolean;
+  readonly shareAcrossTabs: boolean | 'ajax';
+  readonly sharedWorker: string | undefined;
   readonly onError: (error: unknown) => void;
 }
 
@@ -208,6 +232,10 @@ export function resolveOptions(options: SenteClientOptions): ResolvedOptions {
   const kalive = options.wsKaliveMs === null ? 0 : ms('wsKaliveMs', options.wsKaliveMs, 20_000);
   const maxPayloadBytes = ms('maxPayloadBytes', options.maxPayloadBytes, 1024 * 1024);
   const random = options.random ?? Math.random;
+  const shareAcrossTabs = options.shareAcrossTabs ?? 'ajax';
+  if (shareAcrossTabs !== true && shareAcrossTabs !== false && shareAcrossTabs !== 'ajax') {
+    throw bad(`Option shareAcrossTabs must be true, false or 'ajax', not ${String(shareAcrossTabs)}.`);
+  }
   return {
     type,
     packer: options.packer ?? json,
@@ -233,6 +261,8 @@ export function resolveOptions(options: SenteClientOptions): ResolvedOptions {
     clock: options.clock ?? systemClock,
     traceContext: options.traceContext,
     autoConnect: options.autoConnect ?? true,
+    shareAcrossTabs,
+    sharedWorker: options.sharedWorker === undefined ? undefined : String(options.sharedWorker),
     onError: options.onError ?? logError,
   };
 }

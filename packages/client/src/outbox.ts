@@ -30,6 +30,8 @@ interface Entry {
   readonly cb: ReplyCallback | undefined;
   readonly deadline: number | undefined;
   readonly r: string | undefined;
+  /** The message id the sender chose, if any. */
+  readonly id: string | undefined;
   /** The message id: set at the first send to a server of the extensions, the same on every retry. */
   m?: string;
   bytes?: number;
@@ -45,8 +47,11 @@ interface Entry {
  * handled once and gets the first reply.
  */
 export interface Outbox {
-  /** Sends now, or queues; `false` when the client is stopped (`cb` got `'chsk/closed'`), a `SenteError` on overflow. */
-  submit(wire: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined, r?: string): boolean | SenteError;
+  /**
+   * Sends now, or queues; `false` when the client is stopped (`cb` got `'chsk/closed'`), a `SenteError` on overflow.
+   * `m`: the message id to use with a server of the extensions (a tab's send relayed by the tab that holds a shared connection).
+   */
+  submit(wire: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined, r?: string, m?: string): boolean | SenteError;
   /** Sends what waits, in order, while the client is open. */
   flush(): void;
   /** Gives every waiting send `outcome`, and forgets them. */
@@ -88,7 +93,7 @@ export function createOutbox(ctx: OutboxContext): Outbox {
   };
 
   const dispatch = (t: Transport, e: Entry): boolean => {
-    if (e.m === undefined && e.r === undefined && ctx.ext()) e.m = randomId(16);
+    if (e.m === undefined && e.r === undefined && ctx.ext()) e.m = e.id ?? randomId(16);
     let ext: EnvelopeExt | undefined = e.r !== undefined ? { r: e.r } : e.m !== undefined ? { m: e.m } : undefined;
     const tc = e.m !== undefined && ctx.trace ? ctx.trace(fromWireEvent(e.wire) as SenteEvent) : undefined;
     if (tc) ext = { ...ext, t: tc.traceparent, ...(tc.tracestate ? { s: tc.tracestate } : {}) };
@@ -121,12 +126,12 @@ export function createOutbox(ctx: OutboxContext): Outbox {
   };
 
   return {
-    submit(wire, cb, timeoutMs, r) {
+    submit(wire, cb, timeoutMs, r, m) {
       if (ctx.stopped()) {
         if (cb !== undefined) callSafely(cb, CHSK.closed, ctx.onError);
         return false;
       }
-      const e: Entry = { seq: seq++, wire, cb, deadline: timeoutMs === undefined ? undefined : clock.now() + timeoutMs, r };
+      const e: Entry = { seq: seq++, wire, cb, deadline: timeoutMs === undefined ? undefined : clock.now() + timeoutMs, r, id: m };
       const t = ctx.open();
       if (t !== null && queue.length === 0) return dispatch(t, e);
       if (queue.length >= ctx.maxEvents) return overflow(`${ctx.maxEvents} sends`);

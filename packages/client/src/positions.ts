@@ -16,10 +16,11 @@ export interface Positions {
   moved(epoch: unknown, offset: unknown): void;
 }
 
-/** Creates a client's {@link Positions}. */
-export function createPositions(): Positions {
-  let epoch: string | undefined;
-  let offset = 0;
+/** Creates a client's {@link Positions}, starting at `from` (`<epoch>:<offset>`, a shared connection's hand-over) or nowhere. */
+export function createPositions(from?: string): Positions {
+  const at = from === undefined ? -1 : from.lastIndexOf(':');
+  let epoch: string | undefined = at > 0 ? from?.slice(0, at) : undefined;
+  let offset = at > 0 ? Number(from?.slice(at + 1)) || 0 : 0;
   return {
     query: () => (epoch === undefined ? undefined : `${epoch}:${offset}`),
     handshake(ext) {

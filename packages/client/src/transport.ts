@@ -64,6 +64,10 @@ export interface Transport {
   kick(): void;
   /** Checks that an open connection still works (WebSocket: pings now). */
   checkHealth(): void;
+  /** A connection shared by tabs: its client id, once known. */
+  readonly clientId?: string | undefined;
+  /** A connection shared by tabs: `reconnect()` reconnects the shared connection instead of this tab. */
+  reconnectShared?(): void;
 }
 
 /** Reads a WebSocket frame or Ajax body as a packer's input; `undefined` when it is neither text nor bytes. */

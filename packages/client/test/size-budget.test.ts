@@ -11,26 +11,39 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 /**
- * 12 KiB of gzip, the budget of @sente/client + @sente/packer-json. It was 10
+ * 12.25 KiB of gzip, the budget of @sente/client + @sente/packer-json. It was 10
  * KiB before the client gained its outbox, replay positions, idempotent
- * retries, server requests, re-upgrade and page-lifecycle handling (11.5 KiB
- * with all of them); it stays below socket.io-client, which is checked too.
+ * retries, server requests, re-upgrade and page-lifecycle handling (11.6 KiB
+ * with all of them), then 12 KiB; one connection for all of a browser's tabs
+ * (on by default for Ajax, so decided at run time) added 0.6 KiB: 12.2 KiB.
+ * The code that shares (tabs.ts and what it imports, 2.2 KiB) is loaded by
+ * a dynamic import, only by a page that shares: it is reported, and checked
+ * to stay a chunk of its own, but not counted here. The whole stays below
+ * socket.io-client, which is checked too.
  * Making those features importable separately, to come back under 10 KiB for
  * apps that do not need them, is open work.
  */
-const BUDGET_BYTES = 12 * 1024;
+const BUDGET_BYTES = 12.25 * 1024;
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
 interface Bundle {
+  /** The code a page loads at once (a split-off chunk is only loaded by the code that imports it). */
   readonly code: string;
+  /** What a page loads at once: the entry chunk and the chunks it imports statically. */
   readonly minified: number;
   readonly gzipped: number;
+  /** What a page loads only when it needs it (dynamic imports: the tab-sharing code), gzipped. */
+  readonly lazyGzipped: number;
   /** Minified bytes per source file, largest first. */
   readonly byFile: readonly (readonly [file: string, bytes: number])[];
 }
 
-/** Bundles `entry` (ESM source) for the browser as an app's bundler would, minified. */
+/**
+ * Bundles `entry` (ESM source) for the browser as an app's bundler would,
+ * minified, with code splitting: a dynamic import becomes a chunk of its own,
+ * loaded when used (Vite, Rollup, webpack and esbuild all do this).
+ */
 async function bundle(entry: string, { keepNames = false } = {}): Promise<Bundle> {
   const result = await build({
     stdin: { contents: entry, resolveDir: here, loader: 'js' },
@@ -43,16 +56,33 @@ async function bundle(entry: string, { keepNames = false } = {}): Promise<Bundle
     minifySyntax: true,
     minifyIdentifiers: !keepNames,
     write: false,
+    splitting: true,
+    outdir: 'out',
     metafile: true,
     logLevel: 'silent',
   });
-  const bytes = result.outputFiles[0]!.contents;
-  const inputs = Object.values(result.metafile.outputs)[0]?.inputs ?? {};
-  const byFile = Object.entries(inputs)
+  const outputs = result.metafile.outputs;
+  const main = Object.keys(outputs).find((f) => outputs[f]?.entryPoint !== undefined) as string;
+  // The entry and what it imports statically load at once; the rest is dynamic.
+  const eager = new Set([main]);
+  for (const f of eager) for (const i of outputs[f]?.imports ?? []) if (i.kind === 'import-statement') eager.add(i.path);
+  const files = result.outputFiles.filter((f) => f.path.endsWith('.js'));
+  const isEager = (path: string): boolean => [...eager].some((e) => path.endsWith(e.replace(/^out/, '')));
+  const join = (eagerOnes: boolean): Uint8Array => Buffer.concat(files.filter((f) => isEager(f.path) === eagerOnes).map((f) => f.contents));
+  const bytes = join(true);
+  const lazy = join(false);
+  const byFile = [...eager]
+    .flatMap((f) => Object.entries(outputs[f]?.inputs ?? {}))
     .map(([file, { bytesInOutput }]) => [file.replace(/^.*?packages\//, ''), bytesInOutput] as const)
     .filter(([, n]) => n > 0)
     .sort((a, b) => b[1] - a[1]);
-  return { code: result.outputFiles[0]!.text, minified: bytes.length, gzipped: gzipSync(bytes, { level: 9 }).length, byFile };
+  return {
+    code: files.filter((f) => isEager(f.path)).map((f) => f.text).join('\n'),
+    minified: bytes.length,
+    gzipped: gzipSync(bytes, { level: 9 }).length,
+    lazyGzipped: lazy.length === 0 ? 0 : gzipSync(lazy, { level: 9 }).length,
+    byFile,
+  };
 }
 
 const kib = (bytes: number): string => `${(bytes / 1024).toFixed(2)} KiB`;
@@ -62,7 +92,7 @@ const defines = (code: string, name: string): boolean =>
   new RegExp(`(?:function|class)\\s+${name}\\d*\\b|(?:^|[^\\w$.])${name}\\d*\\s*=(?!=)`).test(code);
 
 describe('browser size budget', () => {
-  it('bundles @sente/client with the JSON packer in at most 12 KiB, minified and gzipped, and below socket.io-client', async () => {
+  it('bundles @sente/client with the JSON packer in at most 12.25 KiB, minified and gzipped, and below socket.io-client', async () => {
     const sente = await bundle(
       "export { createSenteClient } from '@sente/client'; export { jsonPacker } from '@sente/packer-json';",
     );
@@ -71,6 +101,7 @@ describe('browser size budget', () => {
       [
         'Browser bundles (esbuild, minified, gzip -9):',
         `  @sente/client + @sente/packer-json  ${kib(sente.gzipped).padStart(10)}  (budget ${kib(BUDGET_BYTES)}; ${sente.minified} bytes minified)`,
+        `  + loaded when tabs share (tab*.ts)   ${kib(sente.lazyGzipped).padStart(10)}`,
         `  socket.io-client 4.8.4 (io)          ${kib(socketIo.gzipped).padStart(10)}  (${socketIo.minified} bytes minified)`,
       ].join('\n'),
     );
@@ -80,6 +111,9 @@ describe('browser size budget', () => {
     }
     expect(sente.gzipped).toBeLessThanOrEqual(BUDGET_BYTES);
     expect(sente.gzipped).toBeLessThan(socketIo.gzipped);
+    // The tab-sharing code is its own chunk, of a few KiB at most.
+    expect(sente.lazyGzipped).toBeGreaterThan(0);
+    expect(sente.lazyGzipped).toBeLessThan(3 * 1024);
   });
 
   it('adds nothing to a bundle that imports the packages but uses none of their exports (sideEffects: false)', async () => {
@@ -101,6 +135,7 @@ describe('browser size budget', () => {
       'payloadResponse',
       'senteBackoff',
       'isCbSuccess',
+      'serveSharedConnection',
     ];
 
     it('would show each of these exports if it were bundled (the check below can see them)', async () => {

@@ -1,0 +1,132 @@
+import { CHSK, SenteError, randomId } from '@sente/core';
+import type { SenteClient } from './client.js';
+import type { ResolvedOptions } from './options.js';
+import type { Outbox } from './outbox.js';
+import { createReplyCallbacks } from './reply-callbacks.js';
+import type { Transport, TransportContext } from './transport.js';
+
+/**
+ * What the client that holds a shared connection hands to the other tabs as
+ * it arrives: the raw handshake, each push it delivered (with its position),
+ * each server→client request.
+ */
+export interface ConnectionTap {
+  handshake(kind: 'ws' | 'ajax', content: readonly [unknown, unknown]): void;
+  push(item: unknown, epoch: string | undefined, offset: number | null | undefined): void;
+  request(content: unknown, id: string): void;
+}
+
+/** What a tab that leads needs from the client it creates to hold the shared connection. */
+export interface ClientHooks {
+  /** Makes it the leader's connection: forwards what arrives, never shares itself. */
+  readonly tap?: ConnectionTap | undefined;
+  /** The push-log position to resume from (`<epoch>:<offset>`). */
+  readonly position?: string | undefined;
+}
+
+/** A client, with what the leader needs to relay the other tabs: its outbox's `submit` (which takes a message id), and `wake`. */
+export interface ClientCore {
+  readonly client: SenteClient;
+  readonly submit: Outbox['submit'];
+  /** A tab came back (visible, online): reconnect now if closed, check the connection if open. */
+  readonly wake: () => void;
+}
+
+/** Creates the leader's client, on the chsk URL of the tabs' group. */
+export type LeaderFactory = (csrfToken: () => string | undefined, opts: ResolvedOptions, hooks: ClientHooks) => ClientCore;
+
+/** The `BroadcastChannel` the tabs talk over (the DOM's and Node's fit). */
+export interface ChannelLike {
+  postMessage(message: unknown): void;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  close(): void;
+}
+
+/** The part of the Web Locks API (`navigator.locks`) the leader election uses. */
+export interface LocksLike {
+  request(name: string, options: { signal: AbortSignal }, callback: () => Promise<void> | undefined): Promise<unknown>;
+}
+
+/** A group of tabs sharing one connection: the tabs of one origin whose clients open the same chsk URL. */
+export interface TabGroup {
+  /** The lock's and the channel's name. */
+  readonly name: string;
+  readonly locks: LocksLike;
+  readonly Channel: new (name: string) => ChannelLike;
+  /** The leader's options: the tab's own, with `type: 'ajax'` for an Ajax-only group. */
+  readonly opts: ResolvedOptions;
+  readonly lead: LeaderFactory;
+  readonly kit: TabKit;
+}
+
+/**
+ * The parts of the client that tabs.ts uses, handed over rather than
+ * imported: a bundler then splits tabs.ts off alone, with no chunk of code
+ * it shares with the client (a page would load that chunk at once).
+ */
+export interface TabKit {
+  readonly SenteError: typeof SenteError;
+  readonly randomId: typeof randomId;
+  readonly replyCallbacks: typeof createReplyCallbacks;
+  /** `'chsk/error'`. */
+  readonly error: string;
+}
+
+const kit: TabKit = { SenteError, randomId, replyCallbacks: createReplyCallbacks, error: CHSK.error };
+
+/** How a client shares: its transport becomes one that reaches the tabs' shared connection. */
+export interface TabSharing {
+  /** Share only what runs on Ajax (`shareAcrossTabs: 'ajax'`). */
+  readonly ajaxOnly: boolean;
+  transport(ctx: TransportContext): Transport;
+}
+
+/**
+ * How a client with options `opts` shares its connection with the other tabs
+ * of its browser, or `undefined` when it connects on its own (sharing off,
+ * `type: 'ws'` with `'ajax'`, no Web Locks or `BroadcastChannel`).
+ */
+export function tabSharing(opts: ResolvedOptions, url: string, lead: LeaderFactory): TabSharing | undefined {
+  const group = tabGroup(opts, url, lead);
+  return group && { ajaxOnly: opts.shareAcrossTabs === 'ajax', transport: (ctx) => lazyTabTransport(ctx, group) };
+}
+
+/** The group of the clients with options `opts` on chsk URL `url` (its http form), or `undefined` when they do not share. */
+export function tabGroup(opts: ResolvedOptions, url: string, lead: LeaderFactory): TabGroup | undefined {
+  const mode = opts.shareAcrossTabs;
+  const g = globalThis as { navigator?: { locks?: LocksLike }; BroadcastChannel?: TabGroup['Channel'] };
+  const locks = g.navigator?.locks;
+  if (mode === false || (mode === 'ajax' && opts.type === 'ws') || typeof locks?.request !== 'function' || typeof g.BroadcastChannel !== 'function') {
+    return undefined;
+  }
+  const type = mode === 'ajax' ? 'ajax' : opts.type;
+  return { name: `sente:${type}:${url}`, locks, Channel: g.BroadcastChannel, opts: { ...opts, type }, lead, kit };
+}
+
+/**
+ * The tab's transport until tabs.ts is loaded (a bundler may split it off,
+ * for pages that share only): its first `connect()` loads it, and
+ * `createTabTransport` then turns this very object into the tab transport.
+ */
+function lazyTabTransport(ctx: TransportContext, group: TabGroup): Transport {
+  let wanted = true;
+  const t: Transport = {
+    kind: 'ajax',
+    busy: false,
+    connect() {
+      wanted = true;
+      import('./tabs.js').then((m) => {
+        if (wanted) m.createTabTransport(ctx, group, t).connect();
+      }, ctx.onError);
+    },
+    disconnect(reason, recordClose) {
+      wanted = false;
+      if (reason !== null) ctx.state.close(reason, undefined, recordClose);
+    },
+    send: () => false,
+    breakConnection() {},
+    kick() {},
+    checkHealth() {},
+  };
+  return t;
+}
