@@ -17,12 +17,19 @@ export interface Batch {
 }
 
 /**
- * Server-push batching (Sente's send buffers): per uid and transport, the
- * first push opens a window of `windowMs` and every push to that uid until
- * it closes joins the same batch. A batch is flushed whole, in push order.
+ * Server-push batching (Sente's send buffers), per uid and transport, with a
+ * leading edge: a push after a quiet period (no batch sent to that uid on
+ * that transport for `windowMs`) goes out at once — at the end of the current
+ * turn of the event loop, with whatever else was pushed to the uid in that
+ * turn. Pushes that follow within `windowMs` of a batch wait for the window
+ * to close and go out together. So a lone push costs no latency and a burst
+ * is still sent as few frames. A batch is flushed whole, in push order, and
+ * only one batch per uid and transport is ever open.
  */
 export class SendBuffers {
   private readonly batches = { ws: new Map<string, Batch>(), ajax: new Map<string, Batch>() };
+  /** When each uid's last batch went out, per transport: the start of its current window. */
+  private readonly sentAt = { ws: new Map<string, number>(), ajax: new Map<string, number>() };
 
   constructor(
     private readonly timers: Timers,
@@ -34,7 +41,7 @@ export class SendBuffers {
   push(transport: Transport, uid: string, event: WireEvent, clientId: string | undefined, offset: number | undefined): void {
     let b = this.batches[transport].get(uid);
     if (b === undefined) {
-      b = { events: [], only: undefined, offsets: undefined, timer: this.timers.set(() => this.take(transport, uid), this.windowMs[transport]) };
+      b = { events: [], only: undefined, offsets: undefined, timer: this.timers.set(() => this.take(transport, uid), this.delay(transport, uid)) };
       this.batches[transport].set(uid, b);
     }
     if (clientId !== undefined && b.only === undefined) b.only = new Array<string | undefined>(b.events.length).fill(undefined);
@@ -49,12 +56,14 @@ export class SendBuffers {
     const b = this.batches[transport].get(uid);
     if (b === undefined) return;
     this.batches[transport].delete(uid);
+    this.sentAt[transport].set(uid, this.timers.now());
     b.timer.cancel();
     this.flush(transport, uid, b);
   }
 
   /** Drops `uid`'s batch on `transport` unsent (its last client is gone). */
   drop(transport: Transport, uid: string): void {
+    this.sentAt[transport].delete(uid);
     const b = this.batches[transport].get(uid);
     if (b === undefined) return;
     this.batches[transport].delete(uid);
@@ -69,5 +78,16 @@ export class SendBuffers {
   /** Number of batches waiting. */
   get size(): number {
     return this.batches.ws.size + this.batches.ajax.size;
+  }
+
+  /** How long a new batch waits: 0 after a quiet period, else until the window of the last batch closes. */
+  private delay(transport: Transport, uid: string): number {
+    const at = this.sentAt[transport].get(uid);
+    if (at === undefined) return 0;
+    const wait = at + this.windowMs[transport] - this.timers.now();
+    if (wait > 0) return wait;
+    // Quiet for a whole window: the entry is no longer needed.
+    this.sentAt[transport].delete(uid);
+    return 0;
   }
 }
