@@ -2,6 +2,7 @@ import {
   AJAX_CB_MARKER,
   CHSK,
   EXT_VERSION,
+  postBatchEnvelope,
   SenteError,
   WIRE,
   decodeEnvelope,
@@ -13,7 +14,7 @@ import {
   parseRetryAfter,
   retryDelay,
 } from '@sente/core';
-import type { DecodedEnvelope, EnvelopeExt, Packed, TimerHandle, WireEvent } from '@sente/core';
+import type { DecodedEnvelope, Envelope, EnvelopeExt, Packed, TimerHandle, WireEvent } from '@sente/core';
 import { connectionError, errorForStatus } from './connection-errors.js';
 import { asSendable } from './platform.js';
 import type { FetchInit, FetchLike, ResponseLike } from './platform.js';
@@ -52,9 +53,30 @@ interface Poll extends InFlight {
   readonly hs: boolean;
 }
 
-interface Post extends InFlight {
+/** One event sent by POST, alone or in a batch, from its send to its outcome. */
+interface PostItem {
+  readonly envelope: Envelope;
+  readonly packed: Packed;
   readonly cb: ReplyCallback | undefined;
+  /** Its own timeout, from the send on (queued, then in flight). */
+  readonly timer: TimerHandle;
+  settled: boolean;
+  /** The POST carrying it, once sent. */
+  post: Post | null;
 }
+
+/** A POST in flight: one event, or a batch of them, answered with their replies. */
+interface Post {
+  readonly controller: AbortController;
+  readonly items: readonly PostItem[];
+}
+
+/**
+ * POSTs in flight at once when the server takes batch POSTs: sends made while
+ * they are all busy wait, and go together in the next POST. Two, so that one
+ * slow reply does not hold every send.
+ */
+const MAX_POSTS_IN_FLIGHT = 2;
 
 const GET_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.handshake, WIRE.ext, WIRE.position] as const;
 const POST_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.binary, WIRE.ppstr, WIRE.ext] as const;
@@ -84,6 +106,8 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
   let active = false;
   let poll: Poll | null = null;
   const posts = new Set<Post>();
+  /** Sends waiting for a free POST (only with a server that takes batch POSTs). */
+  const queued: PostItem[] = [];
 
   const reconnector = createReconnector(ctx, () => {
     if (active) startPoll();
@@ -201,26 +225,45 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     );
   };
 
+  /** Gives `item` its outcome once; a POST all of whose events are settled is no longer waited for. */
+  const settle = (item: PostItem, reply: unknown): void => {
+    if (item.settled) return;
+    item.settled = true;
+    clock.clearTimeout(item.timer);
+    const post = item.post;
+    // Not sent yet: out of the queue (`>>> 0` turns "not there" into an index past the end).
+    if (post === null) queued.splice(queued.indexOf(item) >>> 0, 1);
+    else if (post.items.every((x) => x.settled) && posts.delete(post)) {
+      post.controller.abort();
+      sendQueued();
+    }
+    if (item.cb !== undefined) callSafely(item.cb, reply, ctx.onError);
+  };
+
   const finish = (post: Post): boolean => {
     if (!posts.delete(post)) return false;
-    clock.clearTimeout(post.timer);
+    // Sends that waited for a free POST go now, before the callbacks run.
+    sendQueued();
     return true;
   };
 
   const postAnswered = (post: Post, body: Packed): void => {
     if (!finish(post)) return;
-    const { cb } = post;
     let reply: unknown;
     try {
       reply = unpack(body).content;
     } catch (error) {
       ctx.onError(error);
-      if (cb !== undefined) callSafely(cb, CHSK.error, ctx.onError);
-      return;
+      reply = undefined;
     }
-    // Keyword packers give the server's `:chsk/timeout` as a keyword: callbacks always see strings.
-    if (isKeyword(reply) && isCbError(reply)) reply = reply.name;
-    if (cb !== undefined) callSafely(cb, reply, ctx.onError);
+    post.items.forEach((item, i) => {
+      // A batch POST's answer is the vector of its events' replies; anything else fails them.
+      let r = post.items.length < 2 ? reply : Array.isArray(reply) ? reply[i] : undefined;
+      // Keyword packers give the server's `:chsk/timeout` as a keyword: callbacks always see strings.
+      if (isKeyword(r) && isCbError(r)) r = r.name;
+      settle(item, r === undefined ? CHSK.error : r);
+    });
+    if (reply === undefined) return;
     if (!active) return;
     state.update({ open: true });
     // The server answers again: do not wait out a backoff to resume the poll.
@@ -233,11 +276,6 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
 
   const postRejected = (post: Post, error: unknown): void => {
     if (!finish(post)) return;
-    const { cb } = post;
-    if (post.timedOut) {
-      if (cb !== undefined) callSafely(cb, CHSK.timeout, ctx.onError);
-      return;
-    }
     // An error status (413, 500…) proves the server reachable: the send failed,
     // not the connection, so unlike Sente the client stays open — except for a
     // refused credential (401, 403), which is terminal on a POST as on a poll.
@@ -245,11 +283,21 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       const refused = error.status === 401 || error.status === 403 ? errorForStatus(error.status) : undefined;
       if (refused === undefined || !ctx.report(refused)) ctx.onError(error);
     } else state.close('unexpected');
-    if (cb !== undefined) callSafely(cb, CHSK.error, ctx.onError);
+    for (const item of post.items) settle(item, CHSK.error);
   };
 
-  const send = (event: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined, ext?: EnvelopeExt): boolean => {
-    const packed = ctx.pack(clientEnvelope(event, cb === undefined ? null : AJAX_CB_MARKER, ext));
+  /** POSTs `items`: one event as Sente's client does, several as a batch POST. */
+  const post = (items: PostItem[]): void => {
+    let packed = (items[0] as PostItem).packed;
+    if (items.length > 1) {
+      try {
+        packed = ctx.pack(postBatchEnvelope(items.map((x) => x.envelope)) as unknown as Envelope);
+      } catch {
+        // Over the server's limit together though each was under it: one by one.
+        for (const item of items) post([item]);
+        return;
+      }
+    }
     let q = appParamsQuery(ctx.params(), POST_RESERVED);
     let body: string | Uint8Array<ArrayBuffer>;
     let contentType: string;
@@ -264,13 +312,36 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       contentType = WIRE.binaryContentType;
     }
     q = appendParam(q, WIRE.ext, EXT);
-    const post: Post = inFlight({ cb }, timeoutMs ?? opts.timeoutMs);
-    posts.add(post);
-    const init: FetchInit = { method: 'POST', headers: headers(contentType), body, signal: post.controller.signal, cache: 'no-store' };
+    const p: Post = { controller: new AbortController(), items };
+    for (const item of items) item.post = p;
+    posts.add(p);
+    const init: FetchInit = { method: 'POST', headers: headers(contentType), body, signal: p.controller.signal, cache: 'no-store' };
     request(withQuery(opts.url, q), init).then(
-      (resBody) => postAnswered(post, resBody),
-      (error: unknown) => postRejected(post, error),
+      (resBody) => postAnswered(p, resBody),
+      (error: unknown) => postRejected(p, error),
     );
+  };
+
+  /** Sends what waits, in order, as batch POSTs. */
+  const sendQueued = (): void => {
+    // At most the server's count per POST; a batch over the byte limit goes one by one (see post).
+    // A Sente server takes one event per POST: each goes at once, as Sente's client sends it.
+    while (queued.length > 0 && (posts.size < MAX_POSTS_IN_FLIGHT || ctx.maxPostEvents() < 2)) post(queued.splice(0, ctx.maxPostEvents()));
+  };
+
+  const send = (event: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined, ext?: EnvelopeExt): boolean => {
+    const envelope = clientEnvelope(event, cb === undefined ? null : AJAX_CB_MARKER, ext);
+    const packed = ctx.pack(envelope);
+    const item: PostItem = {
+      envelope,
+      packed,
+      cb,
+      timer: clock.setTimeout(() => settle(item, CHSK.timeout), timeoutMs ?? opts.timeoutMs),
+      settled: false,
+      post: null,
+    };
+    queued.push(item);
+    sendQueued();
     return true;
   };
 
@@ -283,7 +354,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       startPoll();
     },
     get busy() {
-      return posts.size > 0;
+      return posts.size > 0 || queued.length > 0;
     },
     disconnect(reason: CloseReason | null, recordClose = false) {
       active = false;
@@ -295,12 +366,11 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
         p.controller.abort();
       }
       if (reason !== null) state.close(reason, undefined, recordClose);
-      const pending = [...posts];
+      const pending = [...posts, { controller: new AbortController(), items: queued.splice(0) }];
       posts.clear();
-      for (const post of pending) {
-        clock.clearTimeout(post.timer);
-        post.controller.abort();
-        if (post.cb !== undefined) callSafely(post.cb, CHSK.error, ctx.onError);
+      for (const p of pending) {
+        p.controller.abort();
+        for (const item of p.items) settle(item, CHSK.error);
       }
     },
     send,

@@ -205,6 +205,8 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
   let unwatchPage: (() => void) | null = null;
   /** The server's limit from its handshake, when it sent one. */
   let serverMaxPayloadBytes: number | undefined;
+  /** The most events per Ajax POST the server's handshake allows (1: Sente's one per POST). */
+  let serverMaxPostEvents = 1;
   /** The codes reported since the last handshake: each problem is reported once per outage. */
   const reported = new Set<string>();
   /**
@@ -228,6 +230,7 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
       return typeof t === 'string' && t.trim() !== '' ? t : undefined;
     },
     params: opts.params,
+    maxPostEvents: () => serverMaxPostEvents,
     pack(envelope: Envelope): Packed {
       const packed = packer.pack(envelope);
       const server = serverMaxPayloadBytes !== undefined && serverMaxPayloadBytes < opts.maxPayloadBytes;
@@ -241,6 +244,7 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
     handshake(kind, content) {
       const { uid, handshakeData, ext } = readHandshake(content);
       serverMaxPayloadBytes = ext?.maxPayloadBytes;
+      serverMaxPostEvents = ext?.maxPostEvents ?? 1;
       serverExt = ext !== undefined;
       positions.handshake(ext);
       reported.clear();

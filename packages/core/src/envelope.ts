@@ -35,6 +35,11 @@ export interface EnvelopeExt {
   readonly q?: string | undefined;
   /** A client's answer to a server→client request: the request's id. */
   readonly r?: string | undefined;
+  /**
+   * A batch POST: the number of client envelopes in its content (each
+   * `[event cbId ext?]`), answered with the vector of their replies.
+   */
+  readonly b?: number | undefined;
 }
 
 const K_HANDSHAKE = Keyword.for(CHSK.handshake);
@@ -98,6 +103,16 @@ export function pongEnvelope(cbId: string): Envelope {
   return [PONG, cbId];
 }
 
+/** A batch POST of client envelopes: `[[env1 env2 …] nil {b n}]`. */
+export function postBatchEnvelope(items: readonly unknown[]): readonly [unknown, null, EnvelopeExt] {
+  return [items, null, { b: items.length }];
+}
+
+/** The answer to a batch POST: `[[reply1 reply2 …] nil]`, each as a one-event POST's content would be. */
+export function postBatchReplyEnvelope(values: readonly unknown[]): Envelope {
+  return [values, null];
+}
+
 /** A client event, `[event cbId|nil]`; Ajax requests for a reply use the `:ajax` marker. */
 export function eventEnvelope(event: WireEvent, cbId: string | null): Envelope {
   return [event, cbId === AJAX_CB_MARKER ? K_AJAX : cbId];
@@ -134,6 +149,11 @@ function readEnvelopeExt(v: unknown): EnvelopeExt | undefined {
     if (x === undefined || x === null) continue;
     if (typeof x !== 'string' || x.length === 0 || x.length > 64) return undefined;
     out[k] = x;
+  }
+  const b = get('b');
+  if (b !== undefined && b !== null) {
+    if (!Number.isSafeInteger(b) || (b as number) < 1) return undefined;
+    out.b = b as number;
   }
   const o = get('o');
   if (o !== undefined && o !== null) {

@@ -6,6 +6,7 @@ import { decodeEnvelope } from './envelope.js';
 import { fromWireEvent } from './event.js';
 import { errorResponse, payloadResponse } from './responses.js';
 import { badPackage, clientEvent } from './inbound.js';
+import { answerPostBatch, readPostBatch } from './post-batch.js';
 import type { HttpExchange } from './adapter.js';
 import type { AjaxReplies } from './ajax-replies.js';
 import type { SenteEvent } from './event.js';
@@ -86,6 +87,15 @@ export function answerPost(
     hub.report(env, context);
     exchange.respond(errorResponse(env));
     return;
+  }
+  if (env.ext?.b !== undefined) {
+    const items = readPostBatch(env.content, env.ext.b);
+    if (items instanceof Error) {
+      hub.report(items, context);
+      exchange.respond(errorResponse(items));
+      return;
+    }
+    return answerPostBatch(replies, exchange, items, dispatch, answer);
   }
   if (env.ext?.r !== undefined) {
     exchange.respond(payloadResponse(hub.packed.dummy));
