@@ -72,11 +72,13 @@ interface Post {
 }
 
 /**
- * POSTs in flight at once when the server takes batch POSTs: sends made while
- * they are all busy wait, and go together in the next POST. Two, so that one
- * slow reply does not hold every send.
+ * With a server that takes batch POSTs, one POST is in flight at a time: the
+ * sends made meanwhile wait and go together in the next, as soon as it is
+ * answered. A send does not wait longer than this, though: then what waits
+ * goes in another POST (at most one per wait), so that a slow reply does not
+ * hold every send.
  */
-const MAX_POSTS_IN_FLIGHT = 2;
+const POST_WAIT_MS = 200;
 
 const GET_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.handshake, WIRE.ext, WIRE.position] as const;
 const POST_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.binary, WIRE.ppstr, WIRE.ext] as const;
@@ -108,6 +110,9 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
   const posts = new Set<Post>();
   /** Sends waiting for a free POST (only with a server that takes batch POSTs). */
   const queued: PostItem[] = [];
+  let waitTimer: TimerHandle | undefined;
+  /** True while a POST's callbacks run: what they send waits to go with the rest. */
+  let holding = false;
 
   const reconnector = createReconnector(ctx, () => {
     if (active) startPoll();
@@ -119,17 +124,6 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     if (token !== undefined) h[WIRE.csrfHeader] = token;
     if (contentType !== undefined) h['Content-Type'] = contentType;
     return h;
-  };
-
-  /** Tags `extra` as a request in flight, aborted after `timeoutMs`. */
-  const inFlight = <T extends object>(extra: T, timeoutMs: number): T & InFlight => {
-    const controller = new AbortController();
-    const req: T & InFlight = Object.assign(extra, { controller, at: clock.now(), timer: undefined as TimerHandle, timedOut: false });
-    req.timer = clock.setTimeout(() => {
-      req.timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    return req;
   };
 
   const request = (url: string, init: FetchInit): Promise<Packed> => {
@@ -216,7 +210,12 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     q = appendParam(q, WIRE.ext, EXT);
     const pos = ctx.position();
     if (pos !== undefined) q = appendParam(q, WIRE.position, pos);
-    const req = inFlight({ hs }, hs && opts.connectTimeoutMs > 0 ? opts.connectTimeoutMs : opts.timeoutMs);
+    const controller = new AbortController();
+    const req: Poll = { hs, controller, at: clock.now(), timer: undefined, timedOut: false };
+    req.timer = clock.setTimeout(() => {
+      req.timedOut = true;
+      controller.abort();
+    }, hs && opts.connectTimeoutMs > 0 ? opts.connectTimeoutMs : opts.timeoutMs);
     poll = req;
     const init: FetchInit = { method: 'GET', headers: headers(undefined), signal: req.controller.signal, cache: 'no-store' };
     request(withQuery(opts.url, q), init).then(
@@ -240,12 +239,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     if (item.cb !== undefined) callSafely(item.cb, reply, ctx.onError);
   };
 
-  const finish = (post: Post): boolean => {
-    if (!posts.delete(post)) return false;
-    // Sends that waited for a free POST go now, before the callbacks run.
-    sendQueued();
-    return true;
-  };
+  const finish = (post: Post): boolean => posts.delete(post);
 
   const postAnswered = (post: Post, body: Packed): void => {
     if (!finish(post)) return;
@@ -256,6 +250,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       ctx.onError(error);
       reply = undefined;
     }
+    holding = true;
     post.items.forEach((item, i) => {
       // A batch POST's answer is the vector of its events' replies; anything else fails them.
       let r = post.items.length < 2 ? reply : Array.isArray(reply) ? reply[i] : undefined;
@@ -263,6 +258,9 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       if (isKeyword(r) && isCbError(r)) r = r.name;
       settle(item, r === undefined ? CHSK.error : r);
     });
+    holding = false;
+    // What waited, with what the callbacks sent, goes now in one POST.
+    sendQueued();
     if (reply === undefined) return;
     if (!active) return;
     state.update({ open: true });
@@ -284,6 +282,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       if (refused === undefined || !ctx.report(refused)) ctx.onError(error);
     } else state.close('unexpected');
     for (const item of post.items) settle(item, CHSK.error);
+    sendQueued();
   };
 
   /** POSTs `items`: one event as Sente's client does, several as a batch POST. */
@@ -323,10 +322,19 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
   };
 
   /** Sends what waits, in order, as batch POSTs. */
-  const sendQueued = (): void => {
+  const sendQueued = (waited?: boolean): void => {
+    if (holding) return;
     // At most the server's count per POST; a batch over the byte limit goes one by one (see post).
     // A Sente server takes one event per POST: each goes at once, as Sente's client sends it.
-    while (queued.length > 0 && (posts.size < MAX_POSTS_IN_FLIGHT || ctx.maxPostEvents() < 2)) post(queued.splice(0, ctx.maxPostEvents()));
+    while (queued.length > 0 && (waited || posts.size === 0 || ctx.maxPostEvents() < 2)) {
+      post(queued.splice(0, ctx.maxPostEvents()));
+    }
+    if (queued.length > 0 && waitTimer === undefined) {
+      waitTimer = clock.setTimeout(() => {
+        waitTimer = undefined;
+        sendQueued(true);
+      }, POST_WAIT_MS);
+    }
   };
 
   const send = (event: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined, ext?: EnvelopeExt): boolean => {
@@ -366,6 +374,8 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
         p.controller.abort();
       }
       if (reason !== null) state.close(reason, undefined, recordClose);
+      clock.clearTimeout(waitTimer);
+      waitTimer = undefined;
       const pending = [...posts, { controller: new AbortController(), items: queued.splice(0) }];
       posts.clear();
       for (const p of pending) {

@@ -37,7 +37,8 @@ export interface EnvelopeExt {
   readonly r?: string | undefined;
   /**
    * A batch POST: the number of client envelopes in its content (each
-   * `[event cbId ext?]`), answered with the vector of their replies.
+   * `[event cbId ext?]`), answered with the vector of their replies. Read
+   * by the server only (`post-batch.ts`).
    */
   readonly b?: number | undefined;
 }
@@ -149,11 +150,6 @@ function readEnvelopeExt(v: unknown): EnvelopeExt | undefined {
     if (x === undefined || x === null) continue;
     if (typeof x !== 'string' || x.length === 0 || x.length > 64) return undefined;
     out[k] = x;
-  }
-  const b = get('b');
-  if (b !== undefined && b !== null) {
-    if (!Number.isSafeInteger(b) || (b as number) < 1) return undefined;
-    out.b = b as number;
   }
   const o = get('o');
   if (o !== undefined && o !== null) {

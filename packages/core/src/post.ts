@@ -6,7 +6,7 @@ import { decodeEnvelope } from './envelope.js';
 import { fromWireEvent } from './event.js';
 import { errorResponse, payloadResponse } from './responses.js';
 import { badPackage, clientEvent } from './inbound.js';
-import { answerPostBatch, readPostBatch } from './post-batch.js';
+import { answerPostBatch, postBatchCount, readPostBatch } from './post-batch.js';
 import type { HttpExchange } from './adapter.js';
 import type { AjaxReplies } from './ajax-replies.js';
 import type { SenteEvent } from './event.js';
@@ -77,8 +77,10 @@ export function answerPost(
   context: ErrorContext,
 ): void {
   let env;
+  let raw: unknown;
   try {
-    env = decodeEnvelope(hub.packer.unpack(body));
+    raw = hub.packer.unpack(body);
+    env = decodeEnvelope(raw);
   } catch (e) {
     env = badPackage(e);
   }
@@ -88,8 +90,9 @@ export function answerPost(
     exchange.respond(errorResponse(env));
     return;
   }
-  if (env.ext?.b !== undefined) {
-    const items = readPostBatch(env.content, env.ext.b);
+  const count = env.ext === undefined ? undefined : postBatchCount((raw as unknown[])[2]);
+  if (count !== undefined) {
+    const items = readPostBatch(env.content, count);
     if (items instanceof Error) {
       hub.report(items, context);
       exchange.respond(errorResponse(items));

@@ -48,16 +48,16 @@ export function openAjaxPeer(family: Family, port: number, i: number, inflight: 
   throw new Error(`no Ajax transport for ${family}`);
 }
 
-/** POSTs in flight at once before sends wait and go together, as `@sente/client` does. */
-const SENTE_POSTS_IN_FLIGHT = 2;
+/** How long a send waits for the POST in flight before it goes in another, as in `@sente/client`. */
+const SENTE_POST_WAIT_MS = 200;
 
 /**
  * Sente's Ajax as `@sente/client` does it: a handshake GET asking for the
  * extensions (`sente-ext=1`), a parked long-poll GET, and form POSTs answered
- * with their replies — one event per POST while fewer than two POSTs are in
- * flight, and the events sent meanwhile together in one batch POST
+ * with their replies — one event per POST when none is in flight, and the
+ * events sent meanwhile (and by the callbacks) together in the next batch POST
  * (`[[env1 env2 …] nil {b n}]`, answered `[[reply1 reply2 …] nil]`), at most
- * the handshake's `maxPostEvents`.
+ * the handshake's `maxPostEvents`; what waited 200 ms goes in another POST.
  */
 async function senteAjaxPeer(agent: Agent, port: number, i: number, onPush: OnPush): Promise<Peer> {
   const clientId = `c${i}-${process.pid}`;
@@ -90,23 +90,32 @@ async function senteAjaxPeer(agent: Agent, port: number, i: number, onPush: OnPu
     const ppstr = batch.length === 1 ? one : `[[${batch.map(() => one).join(',')}],null,{"b":${batch.length}}]`;
     http(agent, port, 'POST', `/chsk?${query}&udt=${Date.now()}`, form(ppstr), 'application/x-www-form-urlencoded;charset=UTF-8').then(
       (a) => {
-        inFlight--;
-        flush();
         if (a.status !== 200) for (const w of batch) w.failed(`POST answered ${a.status}`);
         else if (batch.length === 1) batch[0]?.done();
         else {
           const [replies] = JSON.parse(a.body) as [unknown[]];
           batch.forEach((w, k) => (replies[k] !== undefined ? w.done() : w.failed('no reply')));
         }
+        // After the callbacks: what they sent goes with what waited, in one POST.
+        inFlight--;
+        flush();
       },
       (e: Error) => {
         inFlight--;
         for (const w of batch) w.failed(e.message);
+        flush();
       },
     );
   };
-  const flush = (): void => {
-    while (queue.length > 0 && inFlight < SENTE_POSTS_IN_FLIGHT) post(queue.splice(0, maxEvents));
+  let waitTimer: NodeJS.Timeout | undefined;
+  const flush = (waited = false): void => {
+    while (queue.length > 0 && (waited || inFlight === 0 || maxEvents < 2)) post(queue.splice(0, maxEvents));
+    if (queue.length > 0 && waitTimer === undefined && open) {
+      waitTimer = setTimeout(() => {
+        waitTimer = undefined;
+        flush(true);
+      }, SENTE_POST_WAIT_MS);
+    }
   };
   return {
     request(done, failed) {
@@ -115,6 +124,7 @@ async function senteAjaxPeer(agent: Agent, port: number, i: number, onPush: OnPu
     },
     close() {
       open = false;
+      clearTimeout(waitTimer);
       agent.destroy();
     },
   };
