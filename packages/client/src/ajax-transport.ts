@@ -100,8 +100,10 @@ async function readBody(res: ResponseLike, binary: boolean): Promise<Packed> {
 
 /**
  * The Ajax channel socket (sente-protocol §3.6): a long-poll GET for pushes,
- * repolled as soon as it answers, and one POST per send whose response is the
- * reply.
+ * repolled as soon as it answers, and POSTs whose response is the reply: one
+ * per send to a Sente server; to a server that offers batch POSTs
+ * (`maxPostEvents`), one in flight, the sends made meanwhile going together
+ * in the next (see the protocol reference).
  */
 export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOptions): Transport {
   const { clock, state, packer } = ctx;

@@ -31,6 +31,18 @@ describe('batching of pushes', () => {
     expect(c.pushes()).toEqual([[[['n/i', 0], ['n/i', 1], ['n/i', 2]], null]]);
   });
 
+  it('flushes the leading batches of a broadcast to many uids with one timer, each uid its own batch', async () => {
+    const h = new Harness();
+    const clients = [];
+    for (let i = 0; i < 5; i++) clients.push(await h.ws(`c${i}`, { uid: `u${i}` }));
+    const before = h.server.stats().timers;
+    h.server.broadcast(['news/flash', 1]);
+    expect(h.server.stats()).toMatchObject({ timers: before + 1, bufferedBatches: 5 });
+    await h.advance(0);
+    for (const c of clients) expect(c.pushes()).toEqual([[[['news/flash', 1]], null]]);
+    expect(h.server.stats()).toMatchObject({ timers: before, bufferedBatches: 0 });
+  });
+
   it('goes out at once again once a whole window passed without a batch', async () => {
     const h = new Harness();
     const c = await h.ws('c1', { uid: 'alice' });
