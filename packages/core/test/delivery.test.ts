@@ -150,6 +150,23 @@ describe('who gets a push', () => {
     expect(packs).toBe(1);
   });
 
+  it('packs a broadcast once for all its uids when each gets it as a batch of its own', async () => {
+    let packs = 0;
+    const h = new Harness({ packer: { ...jsonPacker, pack: (v) => (packs++, jsonPacker.pack(v)) } });
+    const clients = [];
+    for (let i = 0; i < 5; i++) clients.push(await h.ws(`c${i}`, { uid: `u${i}` }));
+    packs = 0;
+    h.server.broadcast(['news/flash', 1]);
+    await h.advance(0);
+    expect(packs).toBe(1);
+    for (const c of clients) expect(c.pushes()).toEqual([[[['news/flash', 1]], null]]);
+    // Another event is packed anew, not mistaken for the last one.
+    await h.advance(30);
+    h.server.send('u0', ['news/other', 2]);
+    await h.advance(0);
+    expect(clients[0]!.pushes()[1]).toEqual([[['news/other', 2]], null]);
+  });
+
   it('sendToClient reaches only that client', async () => {
     const h = new Harness();
     const a1 = await h.ws('a1', { uid: 'alice' });

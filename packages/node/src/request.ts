@@ -1,7 +1,6 @@
-import { parseQuery, requestSearch } from '@sente/core';
+import { collectBody, parseQuery, requestSearch, senteError } from '@sente/core';
 import type { SenteBody, SenteRequest, SessionOf } from '@sente/core';
 import type { IncomingMessage } from 'node:http';
-import { readStreamBody } from './body.js';
 
 /** What an app's own middleware may have put on a Node request. */
 interface Decorated {
@@ -42,14 +41,20 @@ export function nodeRequest<Raw>(
   };
 }
 
-function readNodeBody(req: IncomingMessage & Decorated, limit: number, parsedBody: unknown): Promise<SenteBody> {
+async function readNodeBody(req: IncomingMessage & Decorated, limit: number, parsedBody: unknown): Promise<SenteBody> {
   // A body parser ran before us (express.urlencoded, @koa/bodyparser): the stream is spent.
   // (A parser that skipped the body's type, as @koa/bodyparser does for bytes, left it unread.)
   if (req._body === true || req.readableEnded) {
     const b = parsedBody ?? req.body;
-    if (typeof b === 'string' || b instanceof Uint8Array) return Promise.resolve(b);
-    if (typeof b === 'object' && b !== null) return Promise.resolve(b as Readonly<Record<string, unknown>>);
-    return Promise.resolve(new Uint8Array(0));
+    if (typeof b === 'string' || b instanceof Uint8Array) return b;
+    if (typeof b === 'object' && b !== null) return b as Readonly<Record<string, unknown>>;
+    return new Uint8Array(0);
   }
-  return readStreamBody(req, limit);
+  try {
+    return await collectBody(req, limit);
+  } catch (e) {
+    // The stream broke off ('aborted', ECONNRESET): the client left mid-body.
+    if (e instanceof Error && !('code' in e && typeof e.code === 'string' && e.code.startsWith('ERR_SENTE'))) throw senteError('ERR_SENTE_ABORTED', 'Request aborted', e);
+    throw e;
+  }
 }
