@@ -2,6 +2,7 @@ import {
   AJAX_CB_MARKER,
   CHSK,
   EXT_VERSION,
+  postBatchEnvelope,
   SenteError,
   WIRE,
   decodeEnvelope,
@@ -14,7 +15,7 @@ import {
   parseRetryAfter,
   retryDelay,
 } from '@sente/core';
-import type { DecodedEnvelope, EnvelopeExt, Packed, TimerHandle, WireEvent } from '@sente/core';
+import type { DecodedEnvelope, Envelope, EnvelopeExt, Packed, TimerHandle, WireEvent } from '@sente/core';
 import { connectionError, errorForStatus } from './connection-errors.js';
 import { asSendable } from './platform.js';
 import type { FetchInit, FetchLike, ResponseLike } from './platform.js';
@@ -53,11 +54,34 @@ interface Poll extends InFlight {
   readonly hs: boolean;
 }
 
-interface Post extends InFlight {
+/** One event sent by POST, alone or in a batch, from its send to its outcome. */
+interface PostItem {
+  readonly envelope: Envelope;
+  readonly packed: Packed;
   readonly cb: ReplyCallback | undefined;
-  /** A credential refresh: a refused one (401, 403) is the caller's answer, not the connection's end. */
-  readonly refresh?: boolean;
+  /** A credential refresh: sent alone; a refused one (401, 403) is the caller's answer, not the connection's end. */
+  readonly refresh: boolean;
+  /** Its own timeout, from the send on (queued, then in flight). */
+  readonly timer: TimerHandle;
+  settled: boolean;
+  /** The POST carrying it, once sent. */
+  post: Post | null;
 }
+
+/** A POST in flight: one event, or a batch of them, answered with their replies. */
+interface Post {
+  readonly controller: AbortController;
+  readonly items: readonly PostItem[];
+}
+
+/**
+ * With a server that takes batch POSTs, one POST is in flight at a time: the
+ * sends made meanwhile wait and go together in the next, as soon as it is
+ * answered. A send does not wait longer than this, though: then what waits
+ * goes in another POST (at most one per wait), so that a slow reply does not
+ * hold every send.
+ */
+const POST_WAIT_MS = 200;
 
 const GET_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.handshake, WIRE.ext, WIRE.position] as const;
 const POST_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.binary, WIRE.ppstr, WIRE.ext] as const;
@@ -79,14 +103,21 @@ async function readBody(res: ResponseLike, binary: boolean): Promise<Packed> {
 
 /**
  * The Ajax channel socket (sente-protocol §3.6): a long-poll GET for pushes,
- * repolled as soon as it answers, and one POST per send whose response is the
- * reply.
+ * repolled as soon as it answers, and POSTs whose response is the reply: one
+ * per send to a Sente server; to a server that offers batch POSTs
+ * (`maxPostEvents`), one in flight, the sends made meanwhile going together
+ * in the next (see the protocol reference).
  */
 export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOptions): Transport {
   const { clock, state, packer } = ctx;
   let active = false;
   let poll: Poll | null = null;
   const posts = new Set<Post>();
+  /** Sends waiting for a free POST (only with a server that takes batch POSTs). */
+  const queued: PostItem[] = [];
+  let waitTimer: TimerHandle | undefined;
+  /** True while a POST's callbacks run: what they send waits to go with the rest. */
+  let holding = false;
 
   const reconnector = createReconnector(ctx, () => {
     if (active) startPoll();
@@ -98,17 +129,6 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     if (token !== undefined) h[WIRE.csrfHeader] = token;
     if (contentType !== undefined) h['Content-Type'] = contentType;
     return h;
-  };
-
-  /** Tags `extra` as a request in flight, aborted after `timeoutMs`. */
-  const inFlight = <T extends object>(extra: T, timeoutMs: number): T & InFlight => {
-    const controller = new AbortController();
-    const req: T & InFlight = Object.assign(extra, { controller, at: clock.now(), timer: undefined as TimerHandle, timedOut: false });
-    req.timer = clock.setTimeout(() => {
-      req.timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    return req;
   };
 
   const request = (url: string, init: FetchInit): Promise<Packed> => {
@@ -195,7 +215,12 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     q = appendParam(q, WIRE.ext, EXT);
     const pos = ctx.position();
     if (pos !== undefined) q = appendParam(q, WIRE.position, pos);
-    const req = inFlight({ hs }, hs && opts.connectTimeoutMs > 0 ? opts.connectTimeoutMs : opts.timeoutMs);
+    const controller = new AbortController();
+    const req: Poll = { hs, controller, at: clock.now(), timer: undefined, timedOut: false };
+    req.timer = clock.setTimeout(() => {
+      req.timedOut = true;
+      controller.abort();
+    }, hs && opts.connectTimeoutMs > 0 ? opts.connectTimeoutMs : opts.timeoutMs);
     poll = req;
     const init: FetchInit = { method: 'GET', headers: headers(undefined), signal: req.controller.signal, cache: 'no-store' };
     request(withQuery(opts.url, q), init).then(
@@ -204,26 +229,44 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     );
   };
 
-  const finish = (post: Post): boolean => {
-    if (!posts.delete(post)) return false;
-    clock.clearTimeout(post.timer);
-    return true;
+  /** Gives `item` its outcome once; a POST all of whose events are settled is no longer waited for. */
+  const settle = (item: PostItem, reply: unknown): void => {
+    if (item.settled) return;
+    item.settled = true;
+    clock.clearTimeout(item.timer);
+    const post = item.post;
+    // Not sent yet: out of the queue (`>>> 0` turns "not there" into an index past the end).
+    if (post === null) queued.splice(queued.indexOf(item) >>> 0, 1);
+    else if (post.items.every((x) => x.settled) && posts.delete(post)) {
+      post.controller.abort();
+      sendQueued();
+    }
+    if (item.cb !== undefined) callSafely(item.cb, reply, ctx.onError);
   };
+
+  const finish = (post: Post): boolean => posts.delete(post);
 
   const postAnswered = (post: Post, body: Packed): void => {
     if (!finish(post)) return;
-    const { cb } = post;
     let reply: unknown;
     try {
       reply = unpack(body).content;
     } catch (error) {
       ctx.onError(error);
-      if (cb !== undefined) callSafely(cb, CHSK.error, ctx.onError);
-      return;
+      reply = undefined;
     }
-    // Keyword packers give the server's `:chsk/timeout` as a keyword: callbacks always see strings.
-    if (isKeyword(reply) && isCbError(reply)) reply = reply.name;
-    if (cb !== undefined) callSafely(cb, reply, ctx.onError);
+    holding = true;
+    post.items.forEach((item, i) => {
+      // A batch POST's answer is the vector of its events' replies; anything else fails them.
+      let r = post.items.length < 2 ? reply : Array.isArray(reply) ? reply[i] : undefined;
+      // Keyword packers give the server's `:chsk/timeout` as a keyword: callbacks always see strings.
+      if (isKeyword(r) && isCbError(r)) r = r.name;
+      settle(item, r === undefined ? CHSK.error : r);
+    });
+    holding = false;
+    // What waited, with what the callbacks sent, goes now in one POST.
+    sendQueued();
+    if (reply === undefined) return;
     if (!active) return;
     state.update({ open: true });
     // The server answers again: do not wait out a backoff to resume the poll.
@@ -236,27 +279,34 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
 
   const postRejected = (post: Post, error: unknown): void => {
     if (!finish(post)) return;
-    const { cb } = post;
-    if (post.timedOut) {
-      if (cb !== undefined) callSafely(cb, CHSK.timeout, ctx.onError);
-      return;
-    }
     // An error status (413, 500…) proves the server reachable: the send failed,
     // not the connection, so unlike Sente the client stays open — except for a
     // refused credential (401, 403), which is terminal on a POST as on a poll.
     if (isSenteError(error) && error.status !== undefined) {
       const refused = error.status === 401 || error.status === 403 ? errorForStatus(error.status) : undefined;
-      if (refused !== undefined && post.refresh) {
-        if (cb !== undefined) callSafely(cb, refused.code, ctx.onError);
+      if (refused !== undefined && (post.items[0] as PostItem).refresh) {
+        settle(post.items[0] as PostItem, refused.code);
+        sendQueued();
         return;
       }
       if (refused === undefined || !ctx.report(refused)) ctx.onError(error);
     } else if (active) state.close('unexpected');
-    if (cb !== undefined) callSafely(cb, CHSK.error, ctx.onError);
+    for (const item of post.items) settle(item, CHSK.error);
+    sendQueued();
   };
 
-  const send = (event: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined, ext?: EnvelopeExt): boolean => {
-    const packed = ctx.pack(clientEnvelope(event, cb === undefined ? null : AJAX_CB_MARKER, ext));
+  /** POSTs `items`: one event as Sente's client does, several as a batch POST. */
+  const post = (items: PostItem[]): void => {
+    let packed = (items[0] as PostItem).packed;
+    if (items.length > 1) {
+      try {
+        packed = ctx.pack(postBatchEnvelope(items.map((x) => x.envelope)) as unknown as Envelope);
+      } catch {
+        // Over the server's limit together though each was under it: one by one.
+        for (const item of items) post([item]);
+        return;
+      }
+    }
     let q = appParamsQuery(ctx.params(), POST_RESERVED);
     let body: string | Uint8Array<ArrayBuffer>;
     let contentType: string;
@@ -271,13 +321,52 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       contentType = WIRE.binaryContentType;
     }
     q = appendParam(q, WIRE.ext, EXT);
-    const post: Post = inFlight({ cb, refresh: keywordName(event[0]) === CHSK.refresh }, timeoutMs ?? opts.timeoutMs);
-    posts.add(post);
-    const init: FetchInit = { method: 'POST', headers: headers(contentType), body, signal: post.controller.signal, cache: 'no-store' };
+    const p: Post = { controller: new AbortController(), items };
+    for (const item of items) item.post = p;
+    posts.add(p);
+    const init: FetchInit = { method: 'POST', headers: headers(contentType), body, signal: p.controller.signal, cache: 'no-store' };
     request(withQuery(opts.url, q), init).then(
-      (resBody) => postAnswered(post, resBody),
-      (error: unknown) => postRejected(post, error),
+      (resBody) => postAnswered(p, resBody),
+      (error: unknown) => postRejected(p, error),
     );
+  };
+
+  /** The next POST's items: at most the server's count, a credential refresh alone (its answer is its own). */
+  const take = (): PostItem[] => {
+    const max = ctx.maxPostEvents();
+    let n = 1;
+    if (!(queued[0] as PostItem).refresh) while (n < max && n < queued.length && !(queued[n] as PostItem).refresh) n++;
+    return queued.splice(0, n);
+  };
+
+  /** Sends what waits, in order, as batch POSTs. */
+  const sendQueued = (waited?: boolean): void => {
+    if (holding) return;
+    // A batch over the byte limit goes one by one (see post).
+    // A Sente server takes one event per POST: each goes at once, as Sente's client sends it.
+    while (queued.length > 0 && (waited || posts.size === 0 || ctx.maxPostEvents() < 2)) post(take());
+    if (queued.length > 0 && waitTimer === undefined) {
+      waitTimer = clock.setTimeout(() => {
+        waitTimer = undefined;
+        sendQueued(true);
+      }, POST_WAIT_MS);
+    }
+  };
+
+  const send = (event: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined, ext?: EnvelopeExt): boolean => {
+    const envelope = clientEnvelope(event, cb === undefined ? null : AJAX_CB_MARKER, ext);
+    const packed = ctx.pack(envelope);
+    const item: PostItem = {
+      envelope,
+      packed,
+      cb,
+      refresh: keywordName(event[0]) === CHSK.refresh,
+      timer: clock.setTimeout(() => settle(item, CHSK.timeout), timeoutMs ?? opts.timeoutMs),
+      settled: false,
+      post: null,
+    };
+    queued.push(item);
+    sendQueued();
     return true;
   };
 
@@ -290,7 +379,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       startPoll();
     },
     get busy() {
-      return posts.size > 0;
+      return posts.size > 0 || queued.length > 0;
     },
     disconnect(reason: CloseReason | null, recordClose = false) {
       active = false;
@@ -302,12 +391,13 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
         p.controller.abort();
       }
       if (reason !== null) state.close(reason, undefined, recordClose);
-      const pending = [...posts];
+      clock.clearTimeout(waitTimer);
+      waitTimer = undefined;
+      const pending = [...posts, { controller: new AbortController(), items: queued.splice(0) }];
       posts.clear();
-      for (const post of pending) {
-        clock.clearTimeout(post.timer);
-        post.controller.abort();
-        if (post.cb !== undefined) callSafely(post.cb, CHSK.error, ctx.onError);
+      for (const p of pending) {
+        p.controller.abort();
+        for (const item of p.items) settle(item, CHSK.error);
       }
     },
     send,

@@ -15,6 +15,8 @@ export interface TransportContext extends ReconnectorContext {
   csrfToken(): string | undefined;
   /** The app's query params for the next request. */
   params(): QueryParams | undefined;
+  /** The most events the server takes in one Ajax POST (its handshake's `maxPostEvents`); 1 for a Sente server. */
+  maxPostEvents(): number;
   /** Packs an outgoing envelope; throws when it is over `maxPayloadBytes`. */
   pack(envelope: Envelope): Packed;
   /** Processes a handshake received on `transport`. */

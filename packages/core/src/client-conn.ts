@@ -37,7 +37,7 @@ export class ClientConn {
   /** True for a client of this library's extensions (`sente-ext`): it gets positioned batches and replays. */
   ext = false;
   /** Payloads that are not pushes (server→client requests), sent before the queued pushes. */
-  private control: Packed[] = [];
+  private control: Packed[] | undefined;
   readonly outbox: Outbox;
   /** When this client first connected (ms since the epoch). */
   readonly since: number;
@@ -127,13 +127,17 @@ export class ClientConn {
 
   /** Sends a payload that is not a push (a request to the client), ahead of queued pushes. */
   send(payload: Packed): void {
-    this.control.push(payload);
+    (this.control ??= []).push(payload);
     this.drain();
   }
 
   /** Writes what is queued, in order, while the session takes it. */
   drain(): void {
-    while (this.session !== null && this.control.length > 0 && this.session.write(this.control[0] as Packed)) this.control.shift();
+    const control = this.control;
+    if (control !== undefined) {
+      while (this.session !== null && control.length > 0 && this.session.write(control[0] as Packed)) control.shift();
+      if (control.length === 0) this.control = undefined;
+    }
     let next: Packed | undefined;
     while (this.session !== null && (next = this.outbox.peek()) !== undefined && this.session.write(next)) this.outbox.shift();
   }
@@ -158,7 +162,7 @@ export class ClientConn {
     this.cancelGrace();
     this.expiry?.cancel();
     this.expiry = undefined;
-    this.control = [];
+    this.control = undefined;
     const dropped = this.outbox.clear();
     // A client of the extensions finds what it missed in the push log when it comes back.
     if (dropped > 0 && !this.ext) {
@@ -195,7 +199,8 @@ export class ClientConn {
  */
 export class ClientTable {
   private readonly byUid = { ws: new Map<string, Map<string, ClientConn>>(), ajax: new Map<string, Map<string, ClientConn>>() };
-  private readonly byClientId = new Map<string, Set<ClientConn>>();
+  /** Each client id's records: the record itself while it is the only one (the common case, no Set). */
+  private readonly byClientId = new Map<string, ClientConn | Set<ClientConn>>();
 
   get(transport: Transport, uid: string, clientId: string): ClientConn | undefined {
     return this.byUid[transport].get(uid)?.get(clientId);
@@ -204,11 +209,6 @@ export class ClientTable {
   /** The clients of `uid` on `transport`. */
   clientsOf(transport: Transport, uid: string): ReadonlyMap<string, ClientConn> | undefined {
     return this.byUid[transport].get(uid);
-  }
-
-  /** Every record of a client id (one per transport and uid it used). */
-  recordsOf(clientId: string): ReadonlySet<ClientConn> | undefined {
-    return this.byClientId.get(clientId);
   }
 
   /** The client to reach `clientId` of `uid` through: its live channel first (a socket, a parked poll), else one that will be back. */
@@ -252,8 +252,10 @@ export class ClientTable {
 
   /** The uid that holds `clientId`; `undefined` when none does, `null` when two uids do. */
   uidHolding(clientId: string): string | undefined | null {
+    const records = this.byClientId.get(clientId);
+    if (records instanceof ClientConn) return records.uid;
     let uid: string | undefined;
-    for (const r of this.byClientId.get(clientId) ?? []) {
+    for (const r of records ?? []) {
       if (uid === undefined) uid = r.uid;
       else if (r.uid !== uid) return null;
     }
@@ -264,9 +266,10 @@ export class ClientTable {
     let m = this.byUid[client.transport].get(client.uid);
     if (m === undefined) this.byUid[client.transport].set(client.uid, (m = new Map()));
     m.set(client.clientId, client);
-    let s = this.byClientId.get(client.clientId);
-    if (s === undefined) this.byClientId.set(client.clientId, (s = new Set()));
-    s.add(client);
+    const r = this.byClientId.get(client.clientId);
+    if (r === undefined) this.byClientId.set(client.clientId, client);
+    else if (r instanceof ClientConn) this.byClientId.set(client.clientId, new Set([r, client]));
+    else r.add(client);
   }
 
   /** Removes `client`; true when it was the uid's last client on its transport. */
@@ -274,9 +277,12 @@ export class ClientTable {
     const m = this.byUid[client.transport].get(client.uid);
     if (m?.get(client.clientId) !== client) return false;
     m.delete(client.clientId);
-    const s = this.byClientId.get(client.clientId);
-    s?.delete(client);
-    if (s?.size === 0) this.byClientId.delete(client.clientId);
+    const r = this.byClientId.get(client.clientId);
+    if (r === client) this.byClientId.delete(client.clientId);
+    else if (r instanceof Set) {
+      r.delete(client);
+      if (r.size === 1) this.byClientId.set(client.clientId, r.values().next().value as ClientConn);
+    }
     if (m.size > 0) return false;
     this.byUid[client.transport].delete(client.uid);
     return true;

@@ -33,6 +33,8 @@ export class LocalDelivery implements Delivery {
   // A broadcast pushes one event to every uid: its size is estimated once.
   private sized: WireEvent | undefined;
   private size = 0;
+  /** The last one-event plain batch packed: a broadcast's batches (one per uid) are packed once for all. */
+  private single: { readonly event: WireEvent; readonly packed: Packed } | undefined;
 
   constructor(
     private readonly hub: Hub,
@@ -99,6 +101,17 @@ export class LocalDelivery implements Delivery {
 
   /** Packs the events of a batch that `keep` keeps, once; events that cannot be packed are dropped and reported. */
   private pack(batch: Batch, keep: (i: number) => boolean, epoch: string | undefined, client: ClientConn): Packed | null {
+    if (batch.events.length === 1 && batch.only === undefined && epoch === undefined) {
+      const event = batch.events[0] as WireEvent;
+      if (this.single?.event === event) return this.single.packed;
+      const packed = this.packBatch(batch, keep, epoch, client);
+      if (packed !== null) this.single = { event, packed };
+      return packed;
+    }
+    return this.packBatch(batch, keep, epoch, client);
+  }
+
+  private packBatch(batch: Batch, keep: (i: number) => boolean, epoch: string | undefined, client: ClientConn): Packed | null {
     let events: WireEvent[];
     let offsets: (number | null)[];
     if (batch.only === undefined) {

@@ -39,6 +39,12 @@ export interface EnvelopeExt {
   readonly t?: string | undefined;
   /** W3C trace context: the `tracestate` that goes with {@link t}. */
   readonly s?: string | undefined;
+  /**
+   * A batch POST: the number of client envelopes in its content (each
+   * `[event cbId ext?]`), answered with the vector of their replies. Read
+   * by the server only (`post-batch.ts`).
+   */
+  readonly b?: number | undefined;
 }
 
 const K_HANDSHAKE = Keyword.for(CHSK.handshake);
@@ -105,6 +111,16 @@ export function replyEnvelope(value: unknown, cbId: string | null, ext?: Envelop
 /** The server's answer to a client ping: `["pong" cbId]`. */
 export function pongEnvelope(cbId: string): Envelope {
   return [PONG, cbId];
+}
+
+/** A batch POST of client envelopes: `[[env1 env2 …] nil {b n}]`. */
+export function postBatchEnvelope(items: readonly unknown[]): readonly [unknown, null, EnvelopeExt] {
+  return [items, null, { b: items.length }];
+}
+
+/** The answer to a batch POST: `[[reply1 reply2 …] nil]`, each as a one-event POST's content would be. */
+export function postBatchReplyEnvelope(values: readonly unknown[]): Envelope {
+  return [values, null];
 }
 
 /** A client event, `[event cbId|nil]`; Ajax requests for a reply use the `:ajax` marker. */

@@ -25,6 +25,8 @@ export interface HandshakeExt {
   readonly v: number;
   /** The largest payload the server accepts from a client, in bytes. */
   readonly maxPayloadBytes?: number | undefined;
+  /** The most events the server takes in one Ajax POST (a batch POST); absent: one. */
+  readonly maxPostEvents?: number | undefined;
   /** Further fields, by name (read as they came). */
   readonly [field: string]: unknown;
 }
@@ -61,5 +63,6 @@ function readExt(v: unknown): HandshakeExt | undefined {
   }
   if (o === undefined || typeof o['v'] !== 'number') return undefined;
   const max = o['maxPayloadBytes'];
-  return { ...o, v: o['v'], maxPayloadBytes: typeof max === 'number' && max > 0 ? max : undefined };
+  const events = o['maxPostEvents'];
+  return { ...o, v: o['v'], maxPayloadBytes: typeof max === 'number' && max > 0 ? max : undefined, maxPostEvents: typeof events === 'number' && events >= 1 ? events : undefined };
 }

@@ -68,6 +68,13 @@ export const WIRE = {
 /** The version of the extensions a client asks for with {@link WIRE.ext}. */
 export const EXT_VERSION = 1;
 
+/**
+ * The most events a client of the extensions may put in one Ajax POST (a
+ * batch POST, `[[env1 env2 …] nil {b n}]`); the handshake says it as
+ * `maxPostEvents`.
+ */
+export const MAX_POST_EVENTS = 32;
+
 /** The callback outcomes that mean "no reply": see {@link isCbError}. */
 export type CbErrorValue = typeof CHSK.closed | typeof CHSK.timeout | typeof CHSK.error;
 

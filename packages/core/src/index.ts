@@ -1,7 +1,7 @@
 export { Keyword, kw, isKeyword, keywordName } from './keyword.js';
 export { SenteError, isSenteError, senteError, asSenteError } from './errors.js';
 export type { SenteErrorCode, SenteErrorOptions } from './errors.js';
-export { CHSK, NIL_UID, ALL_USERS_WITHOUT_UID, SKIP_CSRF_CHECK, PONG, AJAX_CB_MARKER, CLOSE_CODES, WIRE, EXT_VERSION } from './ids.js';
+export { CHSK, NIL_UID, ALL_USERS_WITHOUT_UID, SKIP_CSRF_CHECK, PONG, AJAX_CB_MARKER, CLOSE_CODES, WIRE, EXT_VERSION, MAX_POST_EVENTS } from './ids.js';
 export { formatRetryHint, parseRetryHint, parseRetryAfter, retryDelay } from './retry-hint.js';
 export type { RetryHint } from './retry-hint.js';
 export type { CbErrorValue } from './ids.js';
@@ -71,7 +71,7 @@ export type { ConnectionLimits } from './admission.js';
 export type { RateLimit, RateLimits } from './rate-limit.js';
 export type { PushLog, PushLogLimits, LogPosition, LogEntry, Recovery } from './push-log.js';
 export type { EnvelopeExt } from './envelope.js';
-export { positionedBatchEnvelope, requestEnvelope, answerEnvelope } from './envelope.js';
+export { positionedBatchEnvelope, requestEnvelope, answerEnvelope, postBatchEnvelope } from './envelope.js';
 export type { Delivery } from './delivery.js';
 export type { SenteServerOptions, ErrorContext } from './options.js';
 export type { ConnectedUids, ConnectedUidsChange, ConnectedUidsListener } from './connected-uids.js';

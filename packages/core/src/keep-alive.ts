@@ -77,3 +77,65 @@ export function createKeepAlive(timers: Timers, o: KeepAliveOptions): KeepAlive 
     },
   };
 }
+
+/**
+ * The same keep-alive as {@link createKeepAlive}, as one object with its
+ * state in fields: a server holds one per WebSocket for the socket's whole
+ * life, and this saves the closures (and their contexts) of each. `owner`
+ * gets the `ping` and `dead` calls (a server session implements them
+ * itself). The browser client keeps the closure form, which minifies smaller.
+ */
+export class KeepAliveTimer implements KeepAlive {
+  private activity = 0;
+  private seen = 0;
+  private awaitingPong = false;
+  private stopped = true;
+  private timer: Timer | undefined;
+
+  constructor(
+    private readonly timers: Timers,
+    private readonly intervalMs: number,
+    private readonly pingTimeoutMs: number | null,
+    private readonly owner: Pick<KeepAliveOptions, 'ping' | 'dead'>,
+  ) {}
+
+  touch(): void {
+    this.activity++;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.seen = this.activity;
+    this.awaitingPong = false;
+    this.arm(this.intervalMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.timer = undefined;
+  }
+
+  private arm(ms: number): void {
+    this.timer = this.timers.set(() => this.tick(), ms);
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    if (this.activity !== this.seen) {
+      this.seen = this.activity;
+      this.awaitingPong = false;
+    } else if (this.awaitingPong) {
+      return this.owner.dead();
+    } else {
+      this.owner.ping();
+      // ping() may have stopped us (e.g. it found the socket gone); the ping's own traffic is not the peer's.
+      if (this.timer !== undefined || this.stopped) return;
+      this.seen = this.activity;
+      this.awaitingPong = this.pingTimeoutMs !== null;
+      return this.arm(this.pingTimeoutMs ?? this.intervalMs);
+    }
+    this.arm(this.intervalMs);
+  }
+}

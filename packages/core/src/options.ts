@@ -67,9 +67,13 @@ export interface SenteServerOptions<Raw = unknown, C extends SenteContract = Sen
    * @default 20000
    */
   lpTimeoutMs?: number | undefined;
-  /** The batching window of pushes to WebSocket clients. @default 30 */
+  /**
+   * The batching window of pushes to WebSocket clients: a push after a window
+   * without any goes out at once, the pushes within a window of the last
+   * batch wait for it to close. @default 30
+   */
   sendBufMsWs?: number | undefined;
-  /** The batching window of pushes to Ajax clients. @default 100 */
+  /** The batching window of pushes to Ajax clients (as `sendBufMsWs`). @default 100 */
   sendBufMsAjax?: number | undefined;
   /** How long a closed WebSocket client may take to come back before it counts as gone. @default 2500 */
   msAllowReconnectBeforeCloseWs?: number | undefined;

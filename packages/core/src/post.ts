@@ -7,6 +7,7 @@ import { fromWireEvent } from './event.js';
 import { inTraceOf } from './trace.js';
 import { errorResponse, payloadResponse } from './responses.js';
 import { badPackage, clientEvent } from './inbound.js';
+import { answerPostBatch, postBatchCount, readPostBatch } from './post-batch.js';
 import type { HttpExchange } from './adapter.js';
 import type { AjaxReplies } from './ajax-replies.js';
 import type { SenteEvent } from './event.js';
@@ -79,8 +80,10 @@ export function answerPost(
   refresh?: (data: unknown, reply: ((value: unknown) => boolean) | undefined) => void,
 ): void {
   let env;
+  let raw: unknown;
   try {
-    env = decodeEnvelope(hub.packer.unpack(body));
+    raw = hub.packer.unpack(body);
+    env = decodeEnvelope(raw);
   } catch (e) {
     env = badPackage(e);
   }
@@ -89,6 +92,16 @@ export function answerPost(
     hub.report(env, context);
     exchange.respond(errorResponse(env));
     return;
+  }
+  const count = env.ext === undefined ? undefined : postBatchCount((raw as unknown[])[2]);
+  if (count !== undefined) {
+    const items = readPostBatch(env.content, count);
+    if (items instanceof Error) {
+      hub.report(items, context);
+      exchange.respond(errorResponse(items));
+      return;
+    }
+    return answerPostBatch(replies, exchange, items, dispatch, answer);
   }
   if (env.ext?.r !== undefined) {
     exchange.respond(payloadResponse(hub.packed.dummy));

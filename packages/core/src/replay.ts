@@ -1,6 +1,6 @@
 import { asSenteError } from './errors.js';
 import { handshakeEnvelope, positionedBatchEnvelope } from './envelope.js';
-import { EXT_VERSION, WIRE } from './ids.js';
+import { EXT_VERSION, MAX_POST_EVENTS, WIRE } from './ids.js';
 import { readPosition } from './inbound.js';
 import type { Packed } from './packer.js';
 import type { LogEntry, PushLog } from './push-log.js';
@@ -43,7 +43,7 @@ export function greet(hub: Hub, log: PushLog, client: ClientConn, plain: Packed,
     return plain;
   }
   const top = log.open(client.uid);
-  const ext: Record<string, unknown> = { v: EXT_VERSION, maxPayloadBytes: hub.opts.maxPayloadBytes, epoch: top.epoch, offset: top.offset, ...extra };
+  const ext: Record<string, unknown> = { v: EXT_VERSION, maxPayloadBytes: hub.opts.maxPayloadBytes, maxPostEvents: MAX_POST_EVENTS, epoch: top.epoch, offset: top.offset, ...extra };
   const since = readPosition(client.request.query[WIRE.position]);
   if (since !== undefined) {
     const r = log.recover(client.uid, since, client.clientId);

@@ -19,6 +19,11 @@ export class Timers {
     return this.liveCount;
   }
 
+  /** The clock's time, epoch ms. */
+  now(): number {
+    return this.clock.now();
+  }
+
   /** Calls `fn` once after `ms`. */
   set(fn: () => void, ms: number): Timer {
     let handle: TimerHandle;

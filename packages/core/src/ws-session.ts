@@ -2,7 +2,7 @@ import { CHSK, CLOSE_CODES } from './ids.js';
 import { senteError } from './errors.js';
 import { decodeEnvelope, pongEnvelope, replyEnvelope } from './envelope.js';
 import { overLimit, payloadTooLarge } from './body.js';
-import { createKeepAlive } from './keep-alive.js';
+import { KeepAliveTimer } from './keep-alive.js';
 import { badPackage, clientEvent } from './inbound.js';
 import { fromWireEvent } from './event.js';
 import { currentTrace, inTraceOf } from './trace.js';
@@ -35,16 +35,18 @@ export class WsSession implements Session, SocketListener {
     private readonly socket: SocketChannel,
   ) {
     const { wsKaliveMs, wsPingTimeoutMs } = hub.opts;
-    // Sente checks every half period (#455): a fixed window otherwise lets idle time reach 2x.
-    this.keepAlive =
-      wsKaliveMs === null
-        ? undefined
-        : createKeepAlive(hub.timers, {
-            intervalMs: wsKaliveMs / 2,
-            pingTimeoutMs: wsPingTimeoutMs,
-            ping: () => this.socket.send(this.hub.packed.ping),
-            dead: () => this.fail(senteError('ERR_SENTE_KEEPALIVE_TIMEOUT')),
-          });
+    // The session is the keep-alive's owner (ping, dead): no closures per socket.
+    this.keepAlive = wsKaliveMs === null ? undefined : new KeepAliveTimer(hub.timers, wsKaliveMs / 2, wsPingTimeoutMs, this);
+  }
+
+  /** Keep-alive: the socket was idle for a whole interval. */
+  ping(): void {
+    this.socket.send(this.hub.packed.ping);
+  }
+
+  /** Keep-alive: no traffic after a ping. */
+  dead(): void {
+    this.fail(senteError('ERR_SENTE_KEEPALIVE_TIMEOUT'));
   }
 
   /** Sends the handshake, then what was queued for the client while it was away. */

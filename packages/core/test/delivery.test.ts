@@ -4,17 +4,60 @@ import { Harness } from './support/harness.js';
 import { failingOn, jsonPacker, keywordPacker } from './support/packers.js';
 
 describe('batching of pushes', () => {
-  it('sends several pushes within sendBufMsWs (30 ms) as one frame, events in order', async () => {
+  it('sends a push after a quiet period at once, and the pushes within sendBufMsWs (30 ms) after it as one frame, in order', async () => {
     const h = new Harness();
     const c = await h.ws('c1', { uid: 'alice' });
     h.server.send('alice', ['chat/a', 1]);
+    expect(c.pushes()).toEqual([]);
+    await h.advance(0);
+    expect(c.pushes()).toEqual([[[['chat/a', 1]], null]]);
     await h.advance(10);
     h.server.send('alice', ['chat/b', 2]);
     h.server.send('alice', ['chat/c']);
     await h.advance(19);
-    expect(c.pushes()).toEqual([]);
+    expect(c.pushes()).toHaveLength(1);
     await h.advance(1);
-    expect(c.pushes()).toEqual([[[['chat/a', 1], ['chat/b', 2], ['chat/c']], null]]);
+    expect(c.pushes()).toEqual([
+      [[['chat/a', 1]], null],
+      [[['chat/b', 2], ['chat/c']], null],
+    ]);
+  });
+
+  it('sends the pushes of one turn after a quiet period together, at once', async () => {
+    const h = new Harness();
+    const c = await h.ws('c1', { uid: 'alice' });
+    for (let i = 0; i < 3; i++) h.server.send('alice', ['n/i', i]);
+    await h.advance(0);
+    expect(c.pushes()).toEqual([[[['n/i', 0], ['n/i', 1], ['n/i', 2]], null]]);
+  });
+
+  it('flushes the leading batches of a broadcast to many uids with one timer, each uid its own batch', async () => {
+    const h = new Harness();
+    const clients = [];
+    for (let i = 0; i < 5; i++) clients.push(await h.ws(`c${i}`, { uid: `u${i}` }));
+    const before = h.server.stats().timers;
+    h.server.broadcast(['news/flash', 1]);
+    expect(h.server.stats()).toMatchObject({ timers: before + 1, bufferedBatches: 5 });
+    await h.advance(0);
+    for (const c of clients) expect(c.pushes()).toEqual([[[['news/flash', 1]], null]]);
+    expect(h.server.stats()).toMatchObject({ timers: before, bufferedBatches: 0 });
+  });
+
+  it('goes out at once again once a whole window passed without a batch', async () => {
+    const h = new Harness();
+    const c = await h.ws('c1', { uid: 'alice' });
+    h.server.send('alice', ['chat/a']);
+    await h.advance(0);
+    await h.advance(29);
+    h.server.send('alice', ['chat/b']);
+    await h.advance(0);
+    expect(c.pushes()).toHaveLength(1);
+    await h.advance(1);
+    expect(c.pushes()).toHaveLength(2);
+    await h.advance(30);
+    h.server.send('alice', ['chat/c']);
+    await h.advance(0);
+    expect(c.pushedEvents()).toEqual([['chat/a'], ['chat/b'], ['chat/c']]);
   });
 
   it('writes pushed event ids as keywords and a one-event batch as a vector', async () => {
@@ -24,28 +67,40 @@ describe('batching of pushes', () => {
     expect(c.pushes()).toEqual([[[[kw('chat/a'), 1]], null]]);
   });
 
-  it('sends pushes to Ajax clients after sendBufMsAjax (100 ms)', async () => {
+  it('answers a parked poll at once with a push after a quiet period, and batches the next pushes for sendBufMsAjax (100 ms)', async () => {
     const h = new Harness();
     const p = await h.ajaxClient('c1', { uid: 'alice' });
     h.server.send('alice', ['chat/a', 1]);
+    await h.advance(0);
+    expect(p.body()).toEqual([[['chat/a', 1]], null]);
+    const q = await h.ajaxGet('c1', { uid: 'alice' });
     await h.advance(50);
     h.server.send('alice', ['chat/b', 2]);
+    h.server.send('alice', ['chat/c', 3]);
     await h.advance(49);
-    expect(p.answered).toBe(false);
+    expect(q.answered).toBe(false);
     await h.advance(1);
-    expect(p.body()).toEqual([[['chat/a', 1], ['chat/b', 2]], null]);
+    expect(q.body()).toEqual([[['chat/b', 2], ['chat/c', 3]], null]);
   });
 
   it('uses the configured windows', async () => {
     const h = new Harness({ sendBufMsWs: 5, sendBufMsAjax: 7 });
     const c = await h.ws('c1', { uid: 'alice' });
-    const p = await h.ajaxClient('c2', { uid: 'alice' });
-    h.server.send('alice', ['chat/a']);
-    await h.advance(5);
+    const p = await h.ajaxClient('c2', { uid: 'bob' });
+    h.server.send('alice', ['chat/a'], { flush: true });
+    h.server.send('alice', ['chat/b']);
+    await h.advance(4);
     expect(c.pushes()).toHaveLength(1);
-    expect(p.answered).toBe(false);
-    await h.advance(2);
+    await h.advance(1);
+    expect(c.pushes()).toHaveLength(2);
+    h.server.send('bob', ['chat/x'], { flush: true });
     expect(p.answered).toBe(true);
+    const q = await h.ajaxGet('c2', { uid: 'bob' });
+    h.server.send('bob', ['chat/y']);
+    await h.advance(6);
+    expect(q.answered).toBe(false);
+    await h.advance(1);
+    expect(q.body()).toEqual([[['chat/y']], null]);
   });
 
   it('sends at once with flush, with everything buffered before', async () => {
@@ -64,10 +119,11 @@ describe('batching of pushes', () => {
   it('starts a new window after a flush', async () => {
     const h = new Harness();
     const c = await h.ws('c1', { uid: 'alice' });
-    h.server.send('alice', ['chat/a']);
-    await h.advance(30);
+    h.server.send('alice', ['chat/a'], { flush: true });
     h.server.send('alice', ['chat/b']);
-    await h.advance(30);
+    await h.advance(29);
+    expect(c.pushes()).toEqual([[[['chat/a']], null]]);
+    await h.advance(1);
     expect(c.pushes()).toEqual([[[['chat/a']], null], [[['chat/b']], null]]);
   });
 });
@@ -92,6 +148,23 @@ describe('who gets a push', () => {
     packs = 0;
     h.server.send('alice', ['chat/a', 1], { flush: true });
     expect(packs).toBe(1);
+  });
+
+  it('packs a broadcast once for all its uids when each gets it as a batch of its own', async () => {
+    let packs = 0;
+    const h = new Harness({ packer: { ...jsonPacker, pack: (v) => (packs++, jsonPacker.pack(v)) } });
+    const clients = [];
+    for (let i = 0; i < 5; i++) clients.push(await h.ws(`c${i}`, { uid: `u${i}` }));
+    packs = 0;
+    h.server.broadcast(['news/flash', 1]);
+    await h.advance(0);
+    expect(packs).toBe(1);
+    for (const c of clients) expect(c.pushes()).toEqual([[[['news/flash', 1]], null]]);
+    // Another event is packed anew, not mistaken for the last one.
+    await h.advance(30);
+    h.server.send('u0', ['news/other', 2]);
+    await h.advance(0);
+    expect(clients[0]!.pushes()[1]).toEqual([[['news/other', 2]], null]);
   });
 
   it('sendToClient reaches only that client', async () => {
@@ -179,10 +252,12 @@ describe('who gets a push', () => {
   it('broadcast without flush waits for the window', async () => {
     const h = new Harness();
     const a = await h.ws('a1', { uid: 'alice' });
-    h.server.broadcast(['news/flash']);
-    expect(a.pushes()).toEqual([]);
-    await h.advance(30);
+    h.server.broadcast(['news/flash'], { flush: true });
+    h.server.broadcast(['news/later']);
+    await h.advance(29);
     expect(a.pushes()).toEqual([[[['news/flash']], null]]);
+    await h.advance(1);
+    expect(a.pushes()).toEqual([[[['news/flash']], null], [[['news/later']], null]]);
   });
 
   it('sending to an offline uid drops the push and sets no timer', async () => {

@@ -2,6 +2,30 @@ import { describe, expect, it } from 'vitest';
 import { collectBody, headerValue, parseQuery, payloadHeaders, payloadTooLarge, textResponse } from '../src/index.js';
 
 describe('requests and bodies', () => {
+  it('parseQuery reads every query and form as URLSearchParams does (first value of each key)', () => {
+    const cases = [
+      '',
+      '?',
+      'a',
+      'a=',
+      '=x',
+      '&&a=1&&',
+      'a=1&b=2&a=3',
+      'ppstr=%5B%5B%22chat%2Fhi%22%2C%7B%22t%22%3A%22a%20b%26c%22%7D%5D%2C%22ajax%22%5D&client-id=c1',
+      'q=a+b%2Bc',
+      'k%3F=v%3D1=2',
+      'bad=%E0%A4%A&ok=%F0%9F%98%80',
+      'x=%zz&y=100%',
+      'caf%C3%A9=cr%C3%A8me',
+      '__proto__=1&constructor=2&toString=3',
+    ];
+    for (const c of cases) {
+      const expected: Record<string, string> = {};
+      for (const [k, v] of new URLSearchParams(c)) if (!(k in expected)) expected[k] = v;
+      expect(parseQuery(c)).toEqual(expected);
+    }
+  });
+
   it('parseQuery keeps the first value and decodes names', () => {
     expect(parseQuery('')).toEqual({});
     expect(parseQuery('?a=1&a=2&handshake%3F=1&client-id=x%20y')).toEqual({ a: '1', 'handshake?': '1', 'client-id': 'x y' });

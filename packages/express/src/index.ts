@@ -63,10 +63,12 @@ export function senteExpress<C extends SenteContract = SenteContract>(options: S
         wsOptions: rest.wsOptions,
         prepare: async (req) => {
           // Hooks (and libraries such as csrf-csrf) read `req.query` the Express way on upgrades too.
+          // One parse, shared with the Sente request (the upgrade lives as long as its socket).
           const r = req as IncomingMessage & { query?: unknown };
-          r.query ??= parseQuery(requestSearch(req.url));
+          const query = parseQuery(requestSearch(req.url));
+          r.query ??= query;
           await runMiddleware(upgradeMiddleware, req);
-          return { raw: req as Request, session: (req as { session?: unknown }).session };
+          return { raw: req as Request, session: (req as { session?: unknown }).session, ...(r.query === query ? { query } : {}) };
         },
       });
       mount.onClose(() => h.detach());

@@ -16,7 +16,8 @@ interface Decorated {
  * app's session middleware set one; a body that the app's body parser already
  * read is used as is, otherwise the raw body is read up to the core's limit.
  * `parsedBody` is that body when the framework keeps it elsewhere than
- * `req.body` (Koa's `ctx.request.body`).
+ * `req.body` (Koa's `ctx.request.body`); `query`, the query when the adapter
+ * parsed it already.
  */
 export function nodeRequest<Raw>(
   req: IncomingMessage,
@@ -24,13 +25,14 @@ export function nodeRequest<Raw>(
   websocket: boolean,
   session?: unknown,
   parsedBody?: unknown,
+  query?: Record<string, string>,
 ): SenteRequest<Raw> {
   const d = req as IncomingMessage & Decorated;
   const sess = session ?? d.session;
   return {
     method: req.method ?? 'GET',
     websocket,
-    query: parseQuery(requestSearch(d.originalUrl ?? req.url)),
+    query: query ?? parseQuery(requestSearch(d.originalUrl ?? req.url)),
     headers: req.headers,
     remoteAddress: req.socket?.remoteAddress,
     ...(sess === undefined ? {} : { session: sess as SessionOf<Raw> }),

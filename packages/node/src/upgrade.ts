@@ -16,7 +16,7 @@ export interface AttachUpgradeOptions<Raw> {
    * session middleware; resolves to the session (if any) and the raw request
    * that hooks receive as `req.raw`.
    */
-  prepare?: ((req: IncomingMessage) => Promise<{ raw: Raw; session?: unknown }>) | undefined;
+  prepare?: ((req: IncomingMessage) => Promise<{ raw: Raw; session?: unknown; query?: Record<string, string> }>) | undefined;
   /** Options for `ws`'s server (`noServer` and `maxPayload` are set by Sente). @default {} */
   wsOptions?: Omit<WsServerOptions, 'noServer' | 'server' | 'port' | 'maxPayload'> | undefined;
 }
@@ -61,13 +61,13 @@ async function handleUpgrade<Raw>(
   socket: Duplex,
   head: Buffer,
 ): Promise<void> {
-  let prepared: { raw: Raw; session?: unknown };
+  let prepared: { raw: Raw; session?: unknown; query?: Record<string, string> };
   try {
     prepared = options.prepare ? await options.prepare(req) : { raw: req as Raw };
   } catch {
     return rejectUpgrade(socket, errorResponse(senteError('ERR_SENTE_HOOK_FAILED')));
   }
-  await server.handleUpgrade(nodeRequest(req, prepared.raw, true, prepared.session), {
+  await server.handleUpgrade(nodeRequest(req, prepared.raw, true, prepared.session, undefined, prepared.query), {
     reject: (r) => rejectUpgrade(socket, r),
     accept: (open) => {
       if (socket.destroyed) return;
@@ -82,18 +82,7 @@ async function handleUpgrade<Raw>(
  * For adapters whose framework does the upgrade itself (@fastify/websocket).
  */
 export function openWebSocketChannel(ws: WebSocket, open: (socket: SocketChannel) => SocketListener): void {
-  const socket: SocketChannel = {
-    send(payload) {
-      if (ws.readyState === ws.OPEN) ws.send(payload);
-    },
-    close(code, reason) {
-      if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
-    },
-    get bufferedAmount() {
-      return ws.bufferedAmount;
-    },
-  };
-  const listener = open(socket);
+  const listener = open(new WsChannel(ws));
   ws.on('message', (data, isBinary) => {
     const buf = data as Buffer;
     listener.onMessage(isBinary ? buf : buf.toString('utf8'));
@@ -101,6 +90,24 @@ export function openWebSocketChannel(ws: WebSocket, open: (socket: SocketChannel
   ws.on('close', (code, reason) => listener.onClose(code, reason.toString('utf8')));
   // 'close' always follows 'error'; an unhandled 'error' would crash the process.
   ws.on('error', ignore);
+}
+
+/** A `ws` socket as the core's channel: one object per socket, its methods shared (no closures per socket). */
+class WsChannel implements SocketChannel {
+  constructor(private readonly ws: WebSocket) {}
+
+  send(payload: string | Uint8Array): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(payload);
+  }
+
+  close(code: number, reason: string): void {
+    const ws = this.ws;
+    if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
 }
 
 /** Answers an upgrade request with a plain HTTP response instead of upgrading. */

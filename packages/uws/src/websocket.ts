@@ -3,30 +3,42 @@ import type { WebSocket } from 'uWebSockets.js';
 
 /** What a uWS socket carries from its upgrade to its close. */
 export interface SocketData {
-  /** The core's `open`, from the accepted upgrade. */
-  readonly open: (socket: SocketChannel) => SocketListener;
+  /** The core's `open`, from the accepted upgrade; dropped once called (it holds the whole upgrade). */
+  open: ((socket: SocketChannel) => SocketListener) | undefined;
   listener: SocketListener | undefined;
   /** uWS forbids touching a socket after its close handler ran. */
   closed: boolean;
 }
 
+/** A uWS socket as the core's channel: one object per socket, its methods shared (no closures per socket). */
+class UwsChannel implements SocketChannel {
+  constructor(
+    private readonly ws: WebSocket<SocketData>,
+    private readonly data: SocketData,
+  ) {}
+
+  send(payload: string | Uint8Array): void {
+    if (this.data.closed) return;
+    const ws = this.ws;
+    ws.cork(() => void ws.send(payload, typeof payload !== 'string'));
+  }
+
+  close(code: number, reason: string): void {
+    // uWS runs the close handler (hence the core's onClose) synchronously.
+    if (!this.data.closed) this.ws.end(code, reason);
+  }
+
+  get bufferedAmount(): number {
+    return this.data.closed ? 0 : this.ws.getBufferedAmount();
+  }
+}
+
 /** Opens the channel of a uWS socket that just opened. */
 export function openSocketChannel(ws: WebSocket<SocketData>): void {
   const data = ws.getUserData();
-  const socket: SocketChannel = {
-    send(payload) {
-      if (data.closed) return;
-      ws.cork(() => void ws.send(payload, typeof payload !== 'string'));
-    },
-    close(code, reason) {
-      // uWS runs the close handler (hence the core's onClose) synchronously.
-      if (!data.closed) ws.end(code, reason);
-    },
-    get bufferedAmount() {
-      return data.closed ? 0 : ws.getBufferedAmount();
-    },
-  };
-  data.listener = data.open(socket);
+  const open = data.open as (socket: SocketChannel) => SocketListener;
+  data.open = undefined;
+  data.listener = open(new UwsChannel(ws, data));
   // Closed while the core was opening it: the close handler found no listener yet.
   if (data.closed) data.listener.onClose();
 }

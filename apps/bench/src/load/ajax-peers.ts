@@ -1,7 +1,8 @@
 /**
  * Raw-protocol Ajax clients on node:http with keep-alive, each behaving as
- * its library's own client does: Sente 1.21's client sends one POST per event
- * and keeps one long-poll GET parked; Socket.IO's polling transport keeps one
+ * its library's own client does: `@sente/client` keeps one long-poll GET
+ * parked and sends events by POST, several in one batch POST while two are in
+ * flight (one per POST with a Sente server that does not offer batches); Socket.IO's polling transport keeps one
  * GET parked and sends what it has queued in one POST at a time.
  */
 import { Agent, request } from 'node:http';
@@ -47,12 +48,24 @@ export function openAjaxPeer(family: Family, port: number, i: number, inflight: 
   throw new Error(`no Ajax transport for ${family}`);
 }
 
-/** Sente 1.21's Ajax: a handshake GET, a parked long-poll GET, one form POST per event answered with its reply. */
+/** How long a send waits for the POST in flight before it goes in another, as in `@sente/client`. */
+const SENTE_POST_WAIT_MS = 200;
+
+/**
+ * Sente's Ajax as `@sente/client` does it: a handshake GET asking for the
+ * extensions (`sente-ext=1`), a parked long-poll GET, and form POSTs answered
+ * with their replies — one event per POST when none is in flight, and the
+ * events sent meanwhile (and by the callbacks) together in the next batch POST
+ * (`[[env1 env2 …] nil {b n}]`, answered `[[reply1 reply2 …] nil]`), at most
+ * the handshake's `maxPostEvents`; what waited 200 ms goes in another POST.
+ */
 async function senteAjaxPeer(agent: Agent, port: number, i: number, onPush: OnPush): Promise<Peer> {
   const clientId = `c${i}-${process.pid}`;
-  const query = `uid=u${i}&client-id=${clientId}`;
+  const query = `uid=u${i}&client-id=${clientId}&sente-ext=1`;
   const hs = await http(agent, port, 'GET', `/chsk?${query}&handshake%3F=1&udt=${Date.now()}`);
   if (hs.status !== 200) throw new Error(`Sente handshake answered ${hs.status}: ${hs.body}`);
+  const [[, [, , , ext]]] = JSON.parse(hs.body) as [[string, [unknown, unknown, unknown, { maxPostEvents?: number } | undefined]]];
+  const maxEvents = ext?.maxPostEvents ?? 1;
   let open = true;
   const poll = (): void => {
     if (!open) return;
@@ -64,16 +77,54 @@ async function senteAjaxPeer(agent: Agent, port: number, i: number, onPush: OnPu
     }, () => {});
   };
   poll();
-  const form = new URLSearchParams({ 'client-id': clientId, ppstr: `[["${ECHO_ID}",${ECHO_DATA_JSON}],"ajax"]` }).toString();
+  const one = `[["${ECHO_ID}",${ECHO_DATA_JSON}],"ajax"]`;
+  const form = (ppstr: string): string => `udt=${Date.now()}&client-id=${encodeURIComponent(clientId)}&ppstr=${encodeURIComponent(ppstr)}`;
+  interface Waiter {
+    done(): void;
+    failed(why: string): void;
+  }
+  const queue: Waiter[] = [];
+  let inFlight = 0;
+  const post = (batch: Waiter[]): void => {
+    inFlight++;
+    const ppstr = batch.length === 1 ? one : `[[${batch.map(() => one).join(',')}],null,{"b":${batch.length}}]`;
+    http(agent, port, 'POST', `/chsk?${query}&udt=${Date.now()}`, form(ppstr), 'application/x-www-form-urlencoded;charset=UTF-8').then(
+      (a) => {
+        if (a.status !== 200) for (const w of batch) w.failed(`POST answered ${a.status}`);
+        else if (batch.length === 1) batch[0]?.done();
+        else {
+          const [replies] = JSON.parse(a.body) as [unknown[]];
+          batch.forEach((w, k) => (replies[k] !== undefined ? w.done() : w.failed('no reply')));
+        }
+        // After the callbacks: what they sent goes with what waited, in one POST.
+        inFlight--;
+        flush();
+      },
+      (e: Error) => {
+        inFlight--;
+        for (const w of batch) w.failed(e.message);
+        flush();
+      },
+    );
+  };
+  let waitTimer: NodeJS.Timeout | undefined;
+  const flush = (waited = false): void => {
+    while (queue.length > 0 && (waited || inFlight === 0 || maxEvents < 2)) post(queue.splice(0, maxEvents));
+    if (queue.length > 0 && waitTimer === undefined && open) {
+      waitTimer = setTimeout(() => {
+        waitTimer = undefined;
+        flush(true);
+      }, SENTE_POST_WAIT_MS);
+    }
+  };
   return {
     request(done, failed) {
-      http(agent, port, 'POST', `/chsk?${query}&udt=${Date.now()}`, form, 'application/x-www-form-urlencoded;charset=UTF-8').then(
-        (a) => (a.status === 200 ? done() : failed(`POST answered ${a.status}`)),
-        (e: Error) => failed(e.message),
-      );
+      queue.push({ done, failed });
+      flush();
     },
     close() {
       open = false;
+      clearTimeout(waitTimer);
       agent.destroy();
     },
   };
