@@ -33,6 +33,8 @@ export class ClientConn {
   /** The remote address of the request that created this client. */
   readonly address: string | undefined;
   private grace: Timer | undefined;
+  /** Pushes that arrived while the client's replay was read (with a backplane): they go after it. */
+  private gated: Packed[] | undefined;
 
   constructor(
     readonly transport: Transport,
@@ -83,6 +85,10 @@ export class ClientConn {
 
   /** Hands a packed batch to the client, behind whatever is already queued for it. */
   push(payload: Packed): void {
+    if (this.gated !== undefined) {
+      this.gated.push(payload);
+      return;
+    }
     if (this.outbox.length === 0 && this.session?.write(payload)) return;
     this.outbox.push(payload);
     if (this.outbox.overBound) return this.overflow();
@@ -110,6 +116,24 @@ export class ClientConn {
   recover(replay: readonly Packed[]): void {
     this.outbox.clear();
     for (const p of replay) this.outbox.push(p);
+    this.ungate();
+  }
+
+  /**
+   * Holds the pushes that arrive from now on until {@link recover} or
+   * {@link ungate}: a backplane reads the replay asynchronously, and a push
+   * that arrives meanwhile must come after it, not be lost with the queue.
+   */
+  gate(): void {
+    this.gated ??= [];
+  }
+
+  /** Queues the held pushes (see {@link gate}), in order. */
+  ungate(): void {
+    const held = this.gated;
+    if (held === undefined) return;
+    this.gated = undefined;
+    for (const p of held) this.push(p);
   }
 
   /** Ends the channel from the server's side; the grace period starts. */
@@ -121,6 +145,7 @@ export class ClientConn {
   dispose(): void {
     this.cancelGrace();
     this.control = [];
+    this.gated = undefined;
     const dropped = this.outbox.clear();
     // A client of the extensions finds what it missed in the push log when it comes back.
     if (dropped > 0 && !this.ext) {
