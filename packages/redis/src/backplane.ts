@@ -101,7 +101,14 @@ class RedisBackplaneImpl implements RedisBackplane {
   private node: BackplaneNode | undefined;
   private readonly keys: Keys;
   private readonly cmd: Redis;
+  /** The control channels: this node's, and the presence's. */
   private readonly sub: Redis;
+  /**
+   * The uids' channels, on a connection of their own: ioredis leaves
+   * subscriber mode when a SUNSUBSCRIBE leaves no sharded channel, even
+   * with classic ones still subscribed on the same connection.
+   */
+  private readonly psub: Redis;
   private log: LogStore | undefined;
   private sharded = false;
   private readonly heartbeatMs: number;
@@ -150,16 +157,19 @@ class RedisBackplaneImpl implements RedisBackplane {
     };
     this.cmd = new Redis(url, { ...redisOptions, connectionName: `sente:${id}` });
     this.sub = new Redis(url, { ...redisOptions, connectionName: `sente-sub:${id}` });
+    this.psub = new Redis(url, { ...redisOptions, connectionName: `sente-push:${id}` });
     for (const [name, conn] of [
       ['command', this.cmd],
       ['subscriber', this.sub],
+      ['push subscriber', this.psub],
     ] as const) {
       // node-redis and ioredis alike: without an error listener a dropped socket is an uncaught exception.
       conn.on('error', (e: Error) => this.lostRedis(name, e));
       conn.on('close', () => this.lostRedis(name, undefined));
     }
     this.sub.on('message', (channel: string, msg: string) => this.onMessage(channel, msg));
-    this.sub.on('smessage', (channel: string, msg: string) => this.onMessage(channel, msg));
+    this.psub.on('message', (channel: string, msg: string) => this.onMessage(channel, msg));
+    this.psub.on('smessage', (channel: string, msg: string) => this.onMessage(channel, msg));
   }
 
   attach(node: BackplaneNode): void {
@@ -177,7 +187,7 @@ class RedisBackplaneImpl implements RedisBackplane {
       bufferedPushes: this.inflight,
       claimedClients: this.claims.size,
       timers,
-      connected: this.cmd.status === 'ready' && this.sub.status === 'ready',
+      connected: this.cmd.status === 'ready' && this.sub.status === 'ready' && this.psub.status === 'ready',
     };
   }
 
@@ -344,14 +354,14 @@ class RedisBackplaneImpl implements RedisBackplane {
 
   private subscribe(uids: string[]): Promise<unknown> {
     const channels = uids.map((u) => this.keys.push(u));
-    if (!this.sharded) return this.sub.subscribe(...channels);
+    if (!this.sharded) return this.psub.subscribe(...channels);
     // SSUBSCRIBE takes the channels of one slot per call: one call each.
-    return Promise.all(channels.map((c) => this.sub.ssubscribe(c)));
+    return Promise.all(channels.map((c) => this.psub.ssubscribe(c)));
   }
 
   private unsubscribe(uids: string[]): Promise<unknown> {
     const channels = uids.map((u) => this.keys.push(u));
-    return this.sharded ? Promise.all(channels.map((c) => this.sub.sunsubscribe(c))) : this.sub.unsubscribe(...channels);
+    return this.sharded ? Promise.all(channels.map((c) => this.psub.sunsubscribe(c))) : this.psub.unsubscribe(...channels);
   }
 
   private onMessage(channel: string, msg: string): void {
@@ -627,17 +637,19 @@ class RedisBackplaneImpl implements RedisBackplane {
   // ---- connection lifecycle -------------------------------------------------
 
   private async start(): Promise<void> {
-    this.cmd.connect().catch(() => undefined);
-    this.sub.connect().catch(() => undefined);
+    for (const conn of [this.cmd, this.sub, this.psub]) conn.connect().catch(() => undefined);
     this.sub.on('ready', () => {
-      if (this.started) void this.resync();
+      if (this.started) void this.resyncControl();
+    });
+    this.psub.on('ready', () => {
+      if (this.started) void this.resyncPushes();
     });
     this.cmd.on('ready', () => {
       if (this.started) this.beat().catch((e: unknown) => this.failed(e, {}));
     });
     while (!this.closed) {
       try {
-        await Promise.all([readyOf(this.cmd), readyOf(this.sub)]);
+        await Promise.all([readyOf(this.cmd), readyOf(this.sub), readyOf(this.psub)]);
         this.sharded = this.pubsubMode === 'sharded' || (this.pubsubMode === 'auto' && (await supportsSharded(this.cmd)));
         await this.join();
         await this.sub.subscribe(this.keys.node(this.nodeId), this.keys.presence());
@@ -655,13 +667,22 @@ class RedisBackplaneImpl implements RedisBackplane {
     }
   }
 
-  /** After the subscriber reconnected: every channel again, the presence whole, and what each held uid missed meanwhile. */
-  private async resync(): Promise<void> {
+  /** After the control subscriber reconnected: its channels again, and the presence whole. */
+  private async resyncControl(): Promise<void> {
     try {
       await this.sub.subscribe(this.keys.node(this.nodeId), this.keys.presence());
+      await this.loadPresence();
+      this.down = false;
+    } catch (e) {
+      this.failed(e, {});
+    }
+  }
+
+  /** After the push subscriber reconnected: every held uid's channel again, and what each missed meanwhile. */
+  private async resyncPushes(): Promise<void> {
+    try {
       const uids = [...this.held.keys()];
       for (let i = 0; i < uids.length; i += SUBSCRIBE_BATCH) await this.subscribe(uids.slice(i, i + SUBSCRIBE_BATCH));
-      await this.loadPresence();
       this.down = false;
       for (const [uid, h] of this.held) if (h.live) void this.fill(uid, h);
     } catch (e) {
@@ -705,15 +726,17 @@ class RedisBackplaneImpl implements RedisBackplane {
     }
     this.stop();
     if (connected) await this.within(this.cmd.quit()).catch(() => undefined);
-    this.cmd.disconnect();
-    this.sub.disconnect();
+    this.disconnect();
   }
 
   abandon(): void {
     this.stop();
     this.closing ??= Promise.resolve();
-    this.cmd.disconnect();
-    this.sub.disconnect();
+    this.disconnect();
+  }
+
+  private disconnect(): void {
+    for (const conn of [this.cmd, this.sub, this.psub]) conn.disconnect();
   }
 
   private stop(): void {

@@ -64,4 +64,106 @@ describe('pushes across nodes', () => {
     expect(dataOf(c, 'test/n')).toEqual([1, 2, 3, 4, 5, 6]);
     expect(c.handshakes.map((h) => h.recovered)).toEqual([undefined, true]);
   });
+
+  it('sendToClient reaches the one client on whichever node holds it, by address or by client id alone', async () => {
+    const a = await node('a');
+    const b = await node('b');
+    const tab1 = client(a.origin, 'cy');
+    const tab2 = client(b.origin, 'cy');
+    await Promise.all([opened(tab1), opened(tab2)]);
+    a.server.sendToClient({ uid: 'cy', clientId: tab2.client.clientId }, ['test/only', 'by address']);
+    a.server.sendToClient(tab2.client.clientId, ['test/only', 'by id']);
+    b.server.sendToClient(tab1.client.clientId, ['test/only', 'to tab 1']);
+    await until(() => dataOf(tab2, 'test/only').length === 2 && dataOf(tab1, 'test/only').length === 1);
+    await sleep(100);
+    expect(dataOf(tab2, 'test/only')).toEqual(['by address', 'by id']);
+    expect(dataOf(tab1, 'test/only')).toEqual(['to tab 1']);
+  });
+
+  it('broadcast reaches every client in the cluster once', async () => {
+    const a = await node('a');
+    const b = await node('b');
+    const c = await node('c');
+    const users = [client(a.origin, 'u1'), client(b.origin, 'u2'), client(c.origin, 'u3'), client(b.origin, 'u1')];
+    await Promise.all(users.map(opened));
+    await until(() => a.server.connectedUids.any.size === 3, 8000, 'the cluster\'s uids on a');
+    b.server.broadcast(['test/all', 1]);
+    a.server.broadcast(['test/all', 2]);
+    await until(() => users.every((u) => dataOf(u, 'test/all').length === 2));
+    await sleep(150);
+    for (const u of users) expect([...dataOf(u, 'test/all')].sort()).toEqual([1, 2]);
+  });
+
+  it('server.request reaches a client on another node, and the answer comes back', async () => {
+    const a = await node('a');
+    const b = await node('b');
+    const ws = client(b.origin, 'dee');
+    await opened(ws);
+    ws.client.startRouter((msg) => {
+      if (msg.id === 'test/ask') msg.reply?.({ answer: (msg.data as number) * 2 });
+    });
+    await expect(a.server.request({ uid: 'dee', clientId: ws.client.clientId }, ['test/ask', 21], 5000)).resolves.toEqual({ answer: 42 });
+    await expect(a.server.request(ws.client.clientId, ['test/ask', 5], 5000)).resolves.toEqual({ answer: 10 });
+    await expect(a.server.request({ uid: 'dee', clientId: 'nobody' }, ['test/ask', 1], 5000)).rejects.toMatchObject({ code: 'ERR_SENTE_CLOSED' });
+  });
+
+  it('an Ajax client whose polls and posts go round-robin to three nodes gets every push once, in order, and its requests answered', async () => {
+    const a = await node('a');
+    const b = await node('b');
+    const c = await node('c');
+    const rr = roundRobinFetch([a.origin, b.origin, c.origin]);
+    const aj = client(a.origin, 'eve', { type: 'ajax', fetch: rr.fetch });
+    await opened(aj);
+    for (let i = 0; i < 30; i++) {
+      [a, b, c][i % 3]!.server.send('eve', ['test/n', i]);
+      if (i % 5 === 0) await sleep(60);
+    }
+    await until(() => dataOf(aj, 'test/n').length === 30, 15_000, 'every push');
+    const got = dataOf(aj, 'test/n') as number[];
+    expect([...got].sort((x, y) => x - y)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    for (const r of [0, 1, 2]) expect(got.filter((n) => n % 3 === r)).toEqual(got.filter((n) => n % 3 === r).sort((x, y) => x - y));
+    const answers = await Promise.all([1, 2, 3].map((i) => new Promise((resolve) => aj.client.send(['test/echo', i], 5000, resolve))));
+    expect(answers.map((x) => (x as { echo: number }).echo)).toEqual([1, 2, 3]);
+    // The polls did land on every node.
+    expect(new Set(rr.hits).size).toBe(3);
+  });
+});
+
+describe('connected uids across the cluster', () => {
+  it('are the same on every node, with uidport-open and -close once per uid per cluster', async () => {
+    const a = await node('a');
+    const b = await node('b');
+    const x1 = client(a.origin, 'fay');
+    const x2 = client(b.origin, 'fay', { type: 'ajax' });
+    await Promise.all([opened(x1), opened(x2)]);
+    for (const n of [a, b]) await until(() => n.server.connectedUids.any.has('fay') && n.server.connectedUids.ajax.has('fay') && n.server.connectedUids.ws.has('fay'));
+    const opens = (): number => [a, b].flatMap((n) => n.events).filter((m) => m.id === 'chsk/uidport-open' && m.data === 'fay').length;
+    const closes = (): number => [a, b].flatMap((n) => n.events).filter((m) => m.id === 'chsk/uidport-close' && m.data === 'fay').length;
+    expect(opens()).toBe(1);
+    x1.client.disconnect();
+    await until(() => !b.server.connectedUids.ws.has('fay'));
+    expect(b.server.connectedUids.any.has('fay')).toBe(true);
+    expect(closes()).toBe(0);
+    x2.client.disconnect();
+    await until(() => !a.server.connectedUids.any.has('fay') && !b.server.connectedUids.any.has('fay'));
+    await until(() => closes() === 1);
+    await sleep(300);
+    expect(opens()).toBe(1);
+    expect(closes()).toBe(1);
+  });
+
+  it('a node that stops without leaving: its uids expire within presenceTtlMs + heartbeatMs, with one uidport-close', async () => {
+    const a = await node('a');
+    const b = await node('b');
+    const g = client(b.origin, 'gus');
+    await opened(g);
+    await until(() => a.server.connectedUids.any.has('gus'));
+    const t0 = Date.now();
+    await b.crash();
+    g.client.disconnect();
+    // 800 ms of presence + 200 ms of heartbeat in these tests.
+    await until(() => !a.server.connectedUids.any.has('gus'), 3000, 'the crashed node\'s uid to expire');
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await until(() => a.events.some((m) => m.id === 'chsk/uidport-close' && m.data === 'gus'));
+  });
 });

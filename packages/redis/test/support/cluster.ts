@@ -79,10 +79,10 @@ export async function startNode(
     },
     async crash() {
       backplane.abandon();
+      // Redis first: nothing of the server's own leave path reaches it (the backplane is gone).
       closed ??= (async () => {
-        await stopHttp();
-        // What the process held dies with it: nothing more reaches Redis (the backplane is gone).
         await sente.close();
+        await stopHttp();
       })();
       await closed;
     },
