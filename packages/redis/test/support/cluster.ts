@@ -113,6 +113,15 @@ export function roundRobinWebSocket(origins: readonly string[]): typeof WebSocke
   } as typeof WebSocket;
 }
 
+/** A `WebSocket` class that connects to wherever `origin()` says at each (re)connect. */
+export function switchableWebSocket(origin: () => string): typeof WebSocket {
+  return class extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(String(url).replace(/^wss?:\/\/[^/]+/, origin().replace(/^http/, 'ws')), protocols);
+    }
+  } as typeof WebSocket;
+}
+
 /** A real client of the cluster, with everything it received. */
 export interface TestClient {
   readonly client: SenteClient;
