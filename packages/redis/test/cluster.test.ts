@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { connect, dataOf, roundRobinFetch, roundRobinWebSocket, sleep, startNode, startRedisServer, until } from './support/cluster.js';
 import type { RedisServer, TestClient, TestNode } from './support/cluster.js';
 
@@ -165,5 +166,43 @@ describe('connected uids across the cluster', () => {
     await until(() => !a.server.connectedUids.any.has('gus'), 3000, 'the crashed node\'s uid to expire');
     expect(Date.now() - t0).toBeLessThan(2000);
     await until(() => a.events.some((m) => m.id === 'chsk/uidport-close' && m.data === 'gus'));
+  });
+});
+
+/** The stats of a server holding nothing. */
+const EMPTY_STATS = { wsClients: 0, ajaxClients: 0, timers: 0, bufferedBatches: 0, queuedBatches: 0, queuedBytes: 0, pendingReplies: 0, loggedPushes: 0, serverRequests: 0 };
+
+describe('what a node holds', () => {
+  it('subscribes only to the uids it has clients of, and holds nothing once they left: stats at zero, no timer but its heartbeat', async () => {
+    const probe = new Redis(redis.url);
+    try {
+      const a = await node('a');
+      const b = await node('b');
+      const numsub = async (uid: string): Promise<number> => Number(((await probe.call('PUBSUB', 'SHARDNUMSUB', `test:{${uid}}:push`)) as unknown[])[1]);
+      const ola = client(a.origin, 'ola');
+      const pat = client(b.origin, 'pat', { type: 'ajax' });
+      await Promise.all([opened(ola), opened(pat)]);
+      expect([await numsub('ola'), await numsub('pat')]).toEqual([1, 1]);
+      a.server.send('pat', ['test/n', 1]);
+      await until(() => dataOf(pat, 'test/n').length === 1);
+      expect(a.backplane.stats().heldUids).toBe(1);
+      ola.client.disconnect();
+      pat.client.disconnect();
+      for (const n of [a, b]) {
+        await until(() => n.server.stats().wsClients + n.server.stats().ajaxClients === 0 && n.backplane.stats().heldUids === 0, 8000, `${n.name} to let go`);
+        await until(() => n.backplane.stats().bufferedPushes === 0);
+        expect(n.server.stats()).toEqual(EMPTY_STATS);
+        expect(n.backplane.stats()).toEqual({ heldUids: 0, bufferedPushes: 0, claimedClients: 0, timers: 1, connected: true });
+      }
+      await until(() => a.server.connectedUids.any.size === 0 && b.server.connectedUids.any.size === 0);
+      expect([await numsub('ola'), await numsub('pat')]).toEqual([0, 0]);
+      expect(await probe.keys('test:client:*')).toEqual([]);
+      await a.close();
+      expect(a.backplane.stats().timers).toBe(0);
+      expect(await probe.exists(`test:presence:${a.backplane.nodeId}`)).toBe(0);
+      expect(await probe.zscore('test:nodes', a.backplane.nodeId)).toBe(null);
+    } finally {
+      probe.disconnect();
+    }
   });
 });
