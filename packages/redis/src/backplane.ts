@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { asSenteError, senteError } from '@sente/core';
 import { decodeBody, encodeBody, packedToText, parseEntry, parseUidMessage, textToPacked } from './codec.js';
-import { Keys, LogStore, supportsSharded } from './keys.js';
+import { Keys, LogStore, newEpoch, supportsSharded } from './keys.js';
 import { positive } from './options.js';
 import { CLAIM, PRESENCE_BEAT, PRESENCE_CHANGE, PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_SNAPSHOT, REFRESH, ROUTE, UNCLAIM } from './scripts.js';
 import type {
@@ -125,6 +125,8 @@ class RedisBackplaneImpl implements RedisBackplane {
   /** The cluster's connected uids, as last heard, to diff a snapshot against. */
   private readonly view = { ws: new Set<string>(), ajax: new Set<string>() };
   private presenceVersion = 0;
+  /** The id of the cluster's presence in Redis (a new one after Redis lost its data). */
+  private clusterId: string | undefined;
   /** Presence messages that arrive while a snapshot is read. */
   private presenceBacklog: string[] | undefined;
   private inflight = 0;
@@ -140,6 +142,7 @@ class RedisBackplaneImpl implements RedisBackplane {
     this.keys = new Keys(options.prefix ?? 'sente');
     this.heartbeatMs = positive('heartbeatMs', options.heartbeatMs, 5000);
     this.presenceTtlMs = positive('presenceTtlMs', options.presenceTtlMs, 15_000);
+    if (this.presenceTtlMs < 2 * this.heartbeatMs) throw senteError('ERR_SENTE_BAD_OPTION', '@sente/redis: presenceTtlMs must be at least twice heartbeatMs');
     this.maxBuffered = positive('maxBufferedPushes', options.maxBufferedPushes, 10_000);
     this.timeoutMs = positive('timeoutMs', options.timeoutMs, 5000);
     this.releaseDelayMs = options.releaseDelayMs === 0 ? 0 : positive('releaseDelayMs', options.releaseDelayMs, 1000);
@@ -300,6 +303,7 @@ class RedisBackplaneImpl implements RedisBackplane {
   private within<T>(p: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(senteError('ERR_SENTE_BACKPLANE_UNAVAILABLE', `Redis did not answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer.unref();
       p.then(
         (v) => {
           clearTimeout(timer);
@@ -320,7 +324,7 @@ class RedisBackplaneImpl implements RedisBackplane {
     if (h !== undefined) {
       if (h.release !== undefined) clearTimeout(h.release);
       h.release = undefined;
-      return this.within(h.ready);
+      return h.live ? Promise.resolve() : this.within(h.ready);
     }
     const held: Held = { ready: Promise.resolve(), live: false, epoch: undefined, top: 0, queue: [], filling: false, release: undefined };
     h = held;
@@ -334,7 +338,7 @@ class RedisBackplaneImpl implements RedisBackplane {
       held.live = true;
       this.drain(uid, held);
     })().catch((e: unknown) => {
-      // Redis went away meanwhile: the resync after its return positions the uid.
+      // Redis went away meanwhile: the resync after its return subscribes and positions the uid.
       if (!this.closed) this.report('ERR_SENTE_BACKPLANE_UNAVAILABLE', `Cannot subscribe to ${uid}`, e, { uid });
     });
     return this.within(held.ready);
@@ -428,6 +432,7 @@ class RedisBackplaneImpl implements RedisBackplane {
       if (h.epoch !== undefined) node.lost(uid);
       h.epoch = r.epoch;
       h.top = r.top;
+      h.live = true;
     } else {
       const parsed = r.entries.map(parseEntry);
       // Entries past the log's window are gone: the clients of the extensions come back and learn it.
@@ -599,10 +604,19 @@ class RedisBackplaneImpl implements RedisBackplane {
     for (const c of changed as string[]) this.node?.uidport(c.slice(1), c[0] === '+');
   }
 
+  /**
+   * (Re)joins the presence with this node's counts. After Redis lost its data
+   * (a new cluster id) the uids that come back never left as far as the apps
+   * heard: no `chsk/uidport-open` for them. After this node was swept (it
+   * was silent past presenceTtlMs, and its uids were closed), they open again.
+   */
   private async join(): Promise<void> {
     const pairs: (string | number)[] = [];
     for (const [f, n] of this.counts) pairs.push(f, n);
-    this.uidports(await this.cmd.eval(PRESENCE_JOIN, 0, this.keys.prefix, this.nodeId, this.presenceTtlMs, ...pairs));
+    const [cluster, changed] = (await this.cmd.eval(PRESENCE_JOIN, 0, this.keys.prefix, this.nodeId, this.presenceTtlMs, newEpoch(), ...pairs)) as [string, string[]];
+    const lost = this.clusterId !== undefined && cluster !== this.clusterId;
+    this.clusterId = cluster;
+    if (!lost) this.uidports(changed);
   }
 
   private async beat(): Promise<void> {
@@ -645,7 +659,9 @@ class RedisBackplaneImpl implements RedisBackplane {
       if (this.started) void this.resyncPushes();
     });
     this.cmd.on('ready', () => {
-      if (this.started) this.beat().catch((e: unknown) => this.failed(e, {}));
+      if (!this.started) return;
+      this.down = false;
+      this.beat().catch((e: unknown) => this.failed(e, {}));
     });
     while (!this.closed) {
       try {
@@ -684,7 +700,8 @@ class RedisBackplaneImpl implements RedisBackplane {
       const uids = [...this.held.keys()];
       for (let i = 0; i < uids.length; i += SUBSCRIBE_BATCH) await this.subscribe(uids.slice(i, i + SUBSCRIBE_BATCH));
       this.down = false;
-      for (const [uid, h] of this.held) if (h.live) void this.fill(uid, h);
+      // Each uid: what it missed; one whose first positioning failed (Redis away) is positioned now.
+      for (const [uid, h] of this.held) void this.fill(uid, h);
     } catch (e) {
       this.failed(e, {});
     }

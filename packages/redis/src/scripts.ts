@@ -211,17 +211,20 @@ return #changed`;
 
 /**
  * (Re)joins this node with its counts: what Redis held for it goes, the
- * given counts come. ARGV: prefix, node, ttl, then field, count pairs.
- * Returns the uids that joined (\`+uid\`) or left (\`-uid\`) the cluster.
+ * given counts come. ARGV: prefix, node, ttl, a candidate cluster id, then
+ * field, count pairs. Returns { the cluster id (\`<prefix>:cluster\`, made
+ * when missing), the uids that joined (\`+uid\`) or left (\`-uid\`) the cluster }.
  */
 export const PRESENCE_JOIN = `${PRESENCE}
 local prefix, node = ARGV[1], ARGV[2]
+local cluster = redis.call('GET', prefix .. ':cluster')
+if not cluster then cluster = ARGV[4]; redis.call('SET', prefix .. ':cluster', cluster) end
 local h = prefix .. ':presence:' .. node
 local before = {}
 local all = redis.call('HGETALL', h)
 for i = 1, #all, 2 do if all[i] ~= '_' then before[all[i]] = tonumber(all[i + 1]) end end
 local after = {}
-for i = 4, #ARGV, 2 do after[ARGV[i]] = tonumber(ARGV[i + 1]) end
+for i = 5, #ARGV, 2 do after[ARGV[i]] = tonumber(ARGV[i + 1]) end
 local changed = {}
 local fields = {}
 for f, _ in pairs(before) do fields[f] = true end
@@ -234,7 +237,7 @@ for f, _ in pairs(fields) do
   if d ~= 0 then add(prefix, f, d, changed) end
 end
 redis.call('ZADD', prefix .. ':nodes', now_ms() + tonumber(ARGV[3]), node)
-return changed`;
+return { cluster, changed }`;
 
 /**
  * The heartbeat: this node is alive for ttl more; nodes past their expiry
