@@ -201,8 +201,9 @@ export class SenteServer<Raw = unknown> {
    */
   sendToClient(client: string | ClientAddress, event: SenteEvent, options?: SendOptions): void {
     const wire = checkPush(event);
-    // Through a backplane, a client id that no client of this process has is looked up cluster-wide.
-    if (this.cluster !== undefined && typeof client === 'string' && this.clientTable.recordsOf(client) === undefined) {
+    // Through a backplane, a client id alone is looked up cluster-wide (another node's uid may claim it too).
+    if (this.cluster !== undefined && typeof client === 'string') {
+      if (this.uidOf(client) === undefined && this.clientTable.recordsOf(client) !== undefined) return;
       return this.cluster.backplane.publishToClient(client, wire);
     }
     const uid = this.uidOf(client);
@@ -245,10 +246,13 @@ export class SenteServer<Raw = unknown> {
     const clientId = typeof client === 'string' ? client : client.clientId;
     const target = uid === undefined ? undefined : this.clientTable.reachable(uid, clientId);
     let answer: Promise<unknown>;
-    if (target === undefined && this.cluster !== undefined && (typeof client !== 'string' || this.clientTable.recordsOf(clientId) === undefined)) {
-      // Not here: the backplane takes it to the node holding the client, and brings the answer back.
-      const opened = this.requests.open({ uid, clientId }, timeoutMs);
-      this.cluster.backplane.request(uid, clientId, opened.id, wire);
+    const clash = typeof client === 'string' && uid === undefined && this.clientTable.recordsOf(clientId) !== undefined;
+    if (this.cluster !== undefined && !clash && (target === undefined || typeof client === 'string')) {
+      // Not here, or by client id alone (which another node's uid may claim too): the backplane
+      // takes it to the node holding the client, and brings the answer back.
+      const to = typeof client === 'string' ? undefined : uid;
+      const opened = this.requests.open({ uid: to, clientId }, timeoutMs);
+      this.cluster.backplane.request(to, clientId, opened.id, wire);
       answer = opened.answer;
     } else {
       if (target === undefined) throw senteError('ERR_SENTE_CLOSED', `Client ${clientId} is not connected`);

@@ -485,7 +485,8 @@ class RedisBackplaneImpl implements RedisBackplane {
     const msg = JSON.stringify({ c: clientId, id, e });
     this.cmd.eval(ROUTE, 1, this.keys.client(clientId), this.keys.prefix, uid ?? '', msg).then(
       (sent) => {
-        if (sent !== 1) node.failed(id, senteError('ERR_SENTE_CLOSED', `Client ${clientId} is not connected`));
+        if (sent === -1) node.failed(id, senteError('ERR_SENTE_CLIENT_ID_CLASH', `Client id ${clientId} is held by two uids: address it with { uid, clientId }`));
+        else if (sent !== 1) node.failed(id, senteError('ERR_SENTE_CLOSED', `Client ${clientId} is not connected`));
       },
       (err: unknown) => node.failed(id, asSenteError(err, 'ERR_SENTE_BACKPLANE_UNAVAILABLE', `Cannot route a request to client ${clientId}`)),
     );

@@ -57,15 +57,16 @@ export const PUBLISH = `${NOW}${PUBLISH_ONE}
 return publish_one(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], now_ms())`;
 
 /**
- * A push to the one uid that holds a client id (KEYS[1] = the client's key).
- * ARGV: prefix, body, candidate, max len, max age, position ttl, sharded.
- * Returns 0 when no uid holds it, -1 when two uids claim it, else the offset.
+ * A push to the one uid that holds a client id (KEYS[1] = the client's key, a
+ * hash of uid → node). ARGV: prefix, body, candidate, max len, max age,
+ * position ttl, sharded. Returns 0 when no uid holds it, -1 when two uids
+ * claim it, else the offset.
  */
 export const PUBLISH_TO_CLIENT = `${NOW}${PUBLISH_ONE}
-local uid = redis.call('HGET', KEYS[1], 'u')
-if not uid then return 0 end
-if redis.call('HEXISTS', KEYS[1], 'x') == 1 then return -1 end
-return publish_one(ARGV[1], uid, ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], now_ms())`;
+local all = redis.call('HGETALL', KEYS[1])
+if #all == 0 then return 0 end
+if #all > 2 then return -1 end
+return publish_one(ARGV[1], all[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], now_ms())`;
 
 /**
  * A broadcast, in one round trip: logged and published for every uid
@@ -116,43 +117,44 @@ end
 return { epoch, top, now, entries }`;
 
 /**
- * Claims a client id for a uid on this node (KEYS[1] = the client's key).
- * ARGV: uid, node id, ttl, prefix, transport. A client id another uid holds
- * is marked clashed. An Ajax client that another node held is taken over:
- * that node is told. Returns 1, or -1 on a clash.
+ * Claims a client id for a uid on this node: KEYS[1], the client's key, is a
+ * hash of uid → node (two uids: the id is clashed, and a push by id alone is
+ * refused). ARGV: uid, node id, ttl, prefix, transport. An Ajax client that
+ * another node held is taken over: that node is told. Returns 1, or -1 on a clash.
  */
 export const CLAIM = `
-local u = redis.call('HGET', KEYS[1], 'u')
-if u and u ~= ARGV[1] then
-  redis.call('HSET', KEYS[1], 'x', 1)
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-  return -1
-end
-local prev = redis.call('HGET', KEYS[1], 'n')
-redis.call('HSET', KEYS[1], 'u', ARGV[1], 'n', ARGV[2])
+local prev = redis.call('HGET', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 if ARGV[5] == 'ajax' and prev and prev ~= ARGV[2] then
   redis.call('PUBLISH', ARGV[4] .. ':node:' .. prev, 't\\n' .. cjson.encode({ u = ARGV[1], c = string.sub(KEYS[1], #ARGV[4] + 9) }))
 end
+if redis.call('HLEN', KEYS[1]) > 1 then return -1 end
 return 1`;
 
-/** Lets go of a client id (KEYS[1]) that this node (ARGV[2]) holds for ARGV[1]; a clashed one expires by itself. */
+/** Lets go of a client id (KEYS[1]) that this node (ARGV[2]) holds for the uid ARGV[1]. */
 export const UNCLAIM = `
-if redis.call('HGET', KEYS[1], 'u') == ARGV[1] and redis.call('HGET', KEYS[1], 'n') == ARGV[2] and redis.call('HEXISTS', KEYS[1], 'x') == 0 then
-  redis.call('DEL', KEYS[1])
-end
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
 return 1`;
 
 /**
  * Sends a message to the node holding a client (KEYS[1] = its key). ARGV:
- * prefix, uid ('' for any), the message (JSON; its \`u\` is filled in).
- * Returns 1 when sent, 0 when no node holds the client (for that uid).
+ * prefix, uid ('' for the one uid holding the id), the message (JSON; its
+ * \`u\` is filled in). Returns 1 when sent, 0 when no node holds the client
+ * (for that uid), -1 when two uids claim the id and none was given.
  */
 export const ROUTE = `
-local u = redis.call('HGET', KEYS[1], 'u')
-local n = redis.call('HGET', KEYS[1], 'n')
-if not u or not n or redis.call('HEXISTS', KEYS[1], 'x') == 1 then return 0 end
-if ARGV[2] ~= '' and ARGV[2] ~= u then return 0 end
+local u = ARGV[2]
+local n
+if u == '' then
+  local all = redis.call('HGETALL', KEYS[1])
+  if #all == 0 then return 0 end
+  if #all > 2 then return -1 end
+  u, n = all[1], all[2]
+else
+  n = redis.call('HGET', KEYS[1], u)
+  if not n then return 0 end
+end
 local m = cjson.decode(ARGV[3])
 m.u = u
 redis.call('PUBLISH', ARGV[1] .. ':node:' .. n, 'q\\n' .. cjson.encode(m))
@@ -266,9 +268,11 @@ return changed`;
 export const PRESENCE_SNAPSHOT = `
 return { tonumber(redis.call('GET', ARGV[1] .. ':presence:v')) or 0, redis.call('HKEYS', ARGV[1] .. ':presence') }`;
 
-/** Refreshes the TTL of the client keys KEYS that this node (ARGV[1]) holds. ARGV[2]: ttl. */
+/** Refreshes the TTL of the client keys KEYS in which this node (ARGV[1]) holds a uid. ARGV[2]: ttl. */
 export const REFRESH = `
 for _, k in ipairs(KEYS) do
-  if redis.call('HGET', k, 'n') == ARGV[1] then redis.call('PEXPIRE', k, ARGV[2]) end
+  for _, n in ipairs(redis.call('HVALS', k)) do
+    if n == ARGV[1] then redis.call('PEXPIRE', k, ARGV[2]); break end
+  end
 end
 return #KEYS`;

@@ -130,6 +130,55 @@ describe('pushes across nodes', () => {
   });
 });
 
+describe('client ids across the cluster', () => {
+  it('a client id belongs to one uid cluster-wide: by id alone, a push to an id two uids claim on two nodes is refused', async () => {
+    const a = await node('a');
+    const b = await node('b');
+    const mine = client(a.origin, 'hugo', { clientId: 'shared-id' });
+    const theirs = client(b.origin, 'ivy', { clientId: 'shared-id' });
+    const other = client(b.origin, 'hugo');
+    await Promise.all([opened(mine), opened(theirs), opened(other)]);
+    await sleep(100);
+    b.server.sendToClient('shared-id', ['test/only', 'by id']);
+    a.server.sendToClient({ uid: 'ivy', clientId: 'shared-id' }, ['test/only', 'by address']);
+    a.server.sendToClient(other.client.clientId, ['test/only', 'to other']);
+    await until(() => dataOf(theirs, 'test/only').length === 1 && dataOf(other, 'test/only').length === 1);
+    await until(() => a.errors.concat(b.errors).some((e) => e.error.code === 'ERR_SENTE_CLIENT_ID_CLASH'));
+    await sleep(150);
+    expect(dataOf(mine, 'test/only')).toEqual([]);
+    expect(dataOf(theirs, 'test/only')).toEqual(['by address']);
+    expect(dataOf(other, 'test/only')).toEqual(['to other']);
+    await expect(a.server.request('shared-id', ['test/ask', 1], 2000)).rejects.toMatchObject({ code: 'ERR_SENTE_CLIENT_ID_CLASH' });
+    // Once one of them left, the id is the other's again, cluster-wide.
+    mine.client.disconnect();
+    await until(() => a.server.stats().wsClients === 0);
+    await sleep(100);
+    a.server.sendToClient('shared-id', ['test/only', 'now theirs']);
+    await until(() => dataOf(theirs, 'test/only').length === 2);
+    expect(dataOf(theirs, 'test/only')).toEqual(['by address', 'now theirs']);
+  });
+
+  it('a poll that reaches another node takes the client over: the poll parked on the first node ends at once', async () => {
+    const a = await node('a');
+    const b = await node('b');
+    const q = 'client-id=roamer&uid=jay&sente-ext=1';
+    const hs = await fetch(`${a.origin}/chsk?${q}&handshake%3F=1`);
+    expect(hs.status).toBe(200);
+    await hs.text();
+    const t0 = Date.now();
+    const parked = fetch(`${a.origin}/chsk?${q}`).then(async (r) => ({ status: r.status, body: await r.text(), ms: Date.now() - t0 }));
+    await sleep(200);
+    const moved = await fetch(`${b.origin}/chsk?${q}`);
+    expect(moved.status).toBe(200);
+    // Answered by a handshake on the new node (the client's extensions replay from its position there).
+    expect(await moved.text()).toContain('chsk/handshake');
+    const first = await parked;
+    // lpTimeoutMs is 3000 here: it ended because another node took the client over.
+    expect(first.ms).toBeLessThan(1500);
+    expect(first.body).toContain('chsk/timeout');
+  });
+});
+
 describe('connected uids across the cluster', () => {
   it('are the same on every node, with uidport-open and -close once per uid per cluster', async () => {
     const a = await node('a');
