@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { connect, dataOf, roundRobinFetch, roundRobinWebSocket, sleep, startNode, startRedisServer, until } from './support/cluster.js';
+import { connect, dataOf, roundRobinFetch, roundRobinWebSocket, sleep, switchableFetch, startNode, startRedisServer, until } from './support/cluster.js';
 import type { RedisServer, TestClient, TestNode } from './support/cluster.js';
 
 let redis: RedisServer;
@@ -64,6 +64,35 @@ describe('pushes across nodes', () => {
     await sleep(100);
     expect(dataOf(c, 'test/n')).toEqual([1, 2, 3, 4, 5, 6]);
     expect(c.handshakes.map((h) => h.recovered)).toEqual([undefined, true]);
+  });
+
+  it('a node crashes mid-stream: its clients reconnect to another node and replay; nothing lost, nothing twice, in order', async () => {
+    const a = await node('a');
+    const b = await node('b');
+    const ws = client(a.origin, 'kit', { WebSocket: roundRobinWebSocket([a.origin, b.origin]) as never });
+    let ajaxTarget = a.origin;
+    const aj = client(a.origin, 'kit', { type: 'ajax', fetch: switchableFetch(() => ajaxTarget) });
+    await Promise.all([opened(ws), opened(aj)]);
+    let n = 0;
+    for (; n < 20; n++) {
+      b.server.send('kit', ['test/n', n]);
+      if (n % 4 === 0) await sleep(15);
+    }
+    await a.crash();
+    // The balancer sends the Ajax client's requests to b now.
+    ajaxTarget = b.origin;
+    for (; n < 40; n++) {
+      b.server.send('kit', ['test/n', n]);
+      if (n % 4 === 0) await sleep(15);
+    }
+    const all = Array.from({ length: 40 }, (_, i) => i);
+    await until(() => dataOf(ws, 'test/n').length === 40, 10_000, 'the WebSocket client to catch up');
+    await until(() => dataOf(aj, 'test/n').length === 40, 10_000, 'the Ajax client to catch up');
+    await sleep(200);
+    for (const c of [ws, aj]) {
+      expect(dataOf(c, 'test/n')).toEqual(all);
+      expect(c.handshakes.map((h) => h.recovered)).toEqual([undefined, true]);
+    }
   });
 
   it('sendToClient reaches the one client on whichever node holds it, by address or by client id alone', async () => {

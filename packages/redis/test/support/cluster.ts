@@ -54,6 +54,12 @@ export async function startNode(
     if (msg.id === 'test/echo') msg.reply?.({ echo: msg.data, node: name });
   });
   const httpServer = http.createServer(sente.listener);
+  // Every socket, upgraded ones included, for a crash to cut.
+  const sockets = new Set<import('node:net').Socket>();
+  httpServer.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
   sente.attach(httpServer);
   await backplane.ready;
@@ -79,6 +85,8 @@ export async function startNode(
     },
     async crash() {
       backplane.abandon();
+      // The network goes with the process: nothing more reaches a client (no close frame, no last batch).
+      for (const socket of sockets) socket.destroy();
       // Redis first: nothing of the server's own leave path reaches it (the backplane is gone).
       closed ??= (async () => {
         await sente.close();
@@ -111,6 +119,11 @@ export function roundRobinWebSocket(origins: readonly string[]): typeof WebSocke
       super(String(url).replace(/^wss?:\/\/[^/]+/, origin), protocols);
     }
   } as typeof WebSocket;
+}
+
+/** A `fetch` that sends each request to wherever `origin()` says then. */
+export function switchableFetch(origin: () => string): typeof fetch {
+  return (input, init) => globalThis.fetch(String(input).replace(/^http:\/\/[^/]+/, origin()), init);
 }
 
 /** A `WebSocket` class that connects to wherever `origin()` says at each (re)connect. */
