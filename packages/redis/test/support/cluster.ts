@@ -138,18 +138,27 @@ export function switchableWebSocket(origin: () => string): typeof WebSocket {
 /** A real client of the cluster, with everything it received. */
 export interface TestClient {
   readonly client: SenteClient;
+  /** What the client reported (a node gone, …). */
+  readonly errors: unknown[];
   readonly received: unknown[][];
   readonly handshakes: { recovered: boolean | undefined }[];
 }
 
 /** Connects a real `@sente/client` as `uid` to `origin` (options may override the transport's wiring). */
 export function connect(origin: string, uid: string, options: SenteClientOptions = {}): TestClient {
-  const client = createSenteClient(`${origin}/chsk`, null, { type: 'ws', WebSocket: WebSocket as never, params: { uid }, ...options });
+  const errors: unknown[] = [];
+  const client = createSenteClient(`${origin}/chsk`, null, {
+    type: 'ws',
+    WebSocket: WebSocket as never,
+    params: { uid },
+    onError: (e) => void errors.push(e),
+    ...options,
+  });
   const received: unknown[][] = [];
   const handshakes: { recovered: boolean | undefined }[] = [];
   client.on('event', (ev) => void received.push(ev as unknown as unknown[]));
   client.on('handshake', (h) => void handshakes.push({ recovered: h.recovered }));
-  return { client, received, handshakes };
+  return { client, errors, received, handshakes };
 }
 
 /** The data of the received events with id `id`. */
