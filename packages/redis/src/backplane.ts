@@ -636,8 +636,8 @@ class RedisBackplaneImpl implements RedisBackplane {
 
   private schedule(): void {
     if (this.closed) return;
+    // The fired timer stays in `heartbeat` while its beat runs: the heartbeat is one live timer throughout.
     this.heartbeat = setTimeout(() => {
-      this.heartbeat = undefined;
       this.beat().then(
         () => this.schedule(),
         (e: unknown) => {
