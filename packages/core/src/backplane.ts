@@ -15,6 +15,8 @@ export interface BackplaneEntry {
   readonly event: WireEvent;
   /** Set for a push to one client of the uid. */
   readonly clientId: string | undefined;
+  /** The sender asked for `flush`: what is buffered for the uid goes out now. */
+  readonly flush?: boolean | undefined;
 }
 
 /** A client, as the cluster knows it. */
@@ -95,12 +97,16 @@ export interface Backplane {
   readonly ready: Promise<void>;
   /** Called once by the server it is given to, in its constructor. */
   attach(node: BackplaneNode): void;
-  /** Logs `event` in `uid`'s log and delivers it to every node holding `uid` (only to client `clientId` when given). */
-  publish(uid: string, event: WireEvent, clientId?: string): void;
+  /**
+   * Logs `event` in `uid`'s log and delivers it to every node holding `uid`
+   * (only to client `clientId` when given); with `flush`, each node sends it
+   * without waiting for the batching window.
+   */
+  publish(uid: string, event: WireEvent, clientId?: string, flush?: boolean): void;
   /** As {@link publish}, to the one uid holding `clientId` cluster-wide; refused (reported) when two uids claim it. */
-  publishToClient(clientId: string, event: WireEvent): void;
+  publishToClient(clientId: string, event: WireEvent, flush?: boolean): void;
   /** Logs and delivers `event` to every uid connected in the cluster, and to every uid with a live log. */
-  broadcast(event: WireEvent): void;
+  broadcast(event: WireEvent, flush?: boolean): void;
   /** Closes the connections of `uid` on every node. */
   closeUser(uid: string): void;
   /**

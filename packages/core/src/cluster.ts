@@ -95,6 +95,7 @@ export class Cluster implements BackplaneNode {
       epochs.set(uid, epoch);
     }
     this.d.delivery.deliver(uid, entry.event, entry.clientId, entry.offset);
+    if (entry.flush === true) this.d.delivery.flush(uid);
   }
 
   lost(uid: string): void {

@@ -184,7 +184,7 @@ export class SenteServer<Raw = unknown> {
       this.closeUser(target);
       return;
     }
-    if (this.cluster !== undefined) return this.cluster.backplane.publish(target, checkPush(event));
+    if (this.cluster !== undefined) return this.cluster.backplane.publish(target, checkPush(event), undefined, options?.flush === true);
     this.delivery.push(target, checkPush(event));
     if (options?.flush) this.delivery.flush(target);
   }
@@ -204,12 +204,12 @@ export class SenteServer<Raw = unknown> {
     // Through a backplane, a client id alone is looked up cluster-wide (another node's uid may claim it too).
     if (this.cluster !== undefined && typeof client === 'string') {
       if (this.uidOf(client) === undefined && this.clientTable.recordsOf(client) !== undefined) return;
-      return this.cluster.backplane.publishToClient(client, wire);
+      return this.cluster.backplane.publishToClient(client, wire, options?.flush === true);
     }
     const uid = this.uidOf(client);
     if (uid === undefined) return;
     const clientId = typeof client === 'string' ? client : client.clientId;
-    if (this.cluster !== undefined) return this.cluster.backplane.publish(uid, wire, clientId);
+    if (this.cluster !== undefined) return this.cluster.backplane.publish(uid, wire, clientId, options?.flush === true);
     this.delivery.push(uid, wire, clientId);
     if (options?.flush) this.delivery.flush(uid);
   }
@@ -217,7 +217,7 @@ export class SenteServer<Raw = unknown> {
   /** Pushes `event` to every connected uid. */
   broadcast(event: SenteEvent, options?: SendOptions): void {
     const wire = checkPush(event);
-    if (this.cluster !== undefined) return this.cluster.backplane.broadcast(wire);
+    if (this.cluster !== undefined) return this.cluster.backplane.broadcast(wire, options?.flush === true);
     const any = this.uids.view.any;
     for (const uid of any) {
       this.delivery.push(uid, wire);

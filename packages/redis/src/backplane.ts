@@ -196,17 +196,17 @@ class RedisBackplaneImpl implements RedisBackplane {
 
   // ---- pushes ------------------------------------------------------------
 
-  publish(uid: string, event: WireEvent, clientId?: string): void {
+  publish(uid: string, event: WireEvent, clientId?: string, flush = false): void {
     const node = this.node;
     if (node === undefined || this.closed) return;
-    const body = this.body(node, event, clientId, clientId === undefined ? { uid } : { uid, clientId });
+    const body = this.body(node, event, clientId, flush, clientId === undefined ? { uid } : { uid, clientId });
     if (body !== undefined) this.track((log) => log.publish(uid, body), { uid });
   }
 
-  publishToClient(clientId: string, event: WireEvent): void {
+  publishToClient(clientId: string, event: WireEvent, flush = false): void {
     const node = this.node;
     if (node === undefined || this.closed) return;
-    const body = this.body(node, event, clientId, { clientId });
+    const body = this.body(node, event, clientId, flush, { clientId });
     if (body === undefined) return;
     this.track(
       (log) =>
@@ -220,10 +220,10 @@ class RedisBackplaneImpl implements RedisBackplane {
     );
   }
 
-  broadcast(event: WireEvent): void {
+  broadcast(event: WireEvent, flush = false): void {
     const node = this.node;
     if (node === undefined || this.closed) return;
-    const body = this.body(node, event, undefined, {});
+    const body = this.body(node, event, undefined, flush, {});
     if (body !== undefined) this.track((log) => log.broadcast(body), {});
   }
 
@@ -232,9 +232,9 @@ class RedisBackplaneImpl implements RedisBackplane {
     this.track((log) => log.closeUser(uid), { uid });
   }
 
-  private body(node: BackplaneNode, event: WireEvent, clientId: string | undefined, context: ErrorContext): string | undefined {
+  private body(node: BackplaneNode, event: WireEvent, clientId: string | undefined, flush: boolean, context: ErrorContext): string | undefined {
     try {
-      return encodeBody(node.packer, event, clientId);
+      return encodeBody(node.packer, event, clientId, flush);
     } catch (e) {
       node.report(asSenteError(e, 'ERR_SENTE_PACK_FAILED', `Cannot pack event ${String(event[0])}: not sent`), context);
       return undefined;
@@ -397,10 +397,10 @@ class RedisBackplaneImpl implements RedisBackplane {
 
   private deliver(node: BackplaneNode, uid: string, epoch: string, offset: number, body: string): void {
     const d = this.decode(node, body, uid);
-    if (d !== undefined) node.deliver({ uid, epoch, offset, event: d.event, clientId: d.clientId });
+    if (d !== undefined) node.deliver({ uid, epoch, offset, event: d.event, clientId: d.clientId, flush: d.flush });
   }
 
-  private decode(node: BackplaneNode, body: string, uid: string): { event: WireEvent; clientId: string | undefined } | undefined {
+  private decode(node: BackplaneNode, body: string, uid: string): { event: WireEvent; clientId: string | undefined; flush: boolean } | undefined {
     try {
       return decodeBody(node.packer, body);
     } catch (e) {

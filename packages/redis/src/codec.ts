@@ -13,19 +13,23 @@ export function textToPacked(s: string): Packed {
   return s.startsWith('b') ? new Uint8Array(Buffer.from(s.slice(1), 'base64')) : s.slice(1);
 }
 
-/** A push's body in the log and on the wire: `<client id as JSON, or nothing>\n<packed event>`. */
-export function encodeBody(packer: Packer, event: WireEvent, clientId: string | undefined): string {
-  return `${clientId === undefined ? '' : JSON.stringify(clientId)}\n${packedToText(packer.pack(event))}`;
+/**
+ * A push's body in the log and on the wire: `[!]<client id as JSON, or
+ * nothing>\n<packed event>`, `!` when the sender asked for `flush`.
+ */
+export function encodeBody(packer: Packer, event: WireEvent, clientId: string | undefined, flush = false): string {
+  return `${flush ? '!' : ''}${clientId === undefined ? '' : JSON.stringify(clientId)}\n${packedToText(packer.pack(event))}`;
 }
 
 /** The inverse of {@link encodeBody}. Throws on a body that is not one. */
-export function decodeBody(packer: Packer, body: string): { event: WireEvent; clientId: string | undefined } {
+export function decodeBody(packer: Packer, body: string): { event: WireEvent; clientId: string | undefined; flush: boolean } {
   const nl = body.indexOf('\n');
   if (nl < 0) throw new Error('not a push body');
-  const head = body.slice(0, nl);
+  const flush = body.startsWith('!');
+  const head = body.slice(flush ? 1 : 0, nl);
   const clientId = head === '' ? undefined : (JSON.parse(head) as string);
   const event = packer.unpack(textToPacked(body.slice(nl + 1))) as WireEvent;
-  return { event, clientId };
+  return { event, clientId, flush };
 }
 
 /** One message of a uid's channel: a logged push, or "close the uid's connections". */

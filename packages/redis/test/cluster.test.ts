@@ -49,6 +49,32 @@ describe('pushes across nodes', () => {
     expect(got.filter((n) => n % 2 === 1)).toEqual(all.filter((n) => n % 2 === 1));
   });
 
+  it('send with flush skips the batching window on every node', async () => {
+    // A batching window of 2 s: only flush gets a push out before it.
+    const a = await node('a', {}, { sendBufMsWs: 2000 });
+    const b = await node('b', {}, { sendBufMsWs: 2000 });
+    const onB = client(b.origin, 'flo');
+    await opened(onB);
+    a.server.send('flo', ['test/n', 1]);
+    a.server.send('flo', ['test/n', 2], { flush: true });
+    await until(() => dataOf(onB, 'test/n').length === 2, 1500, 'the flushed pushes before the window');
+    expect(dataOf(onB, 'test/n')).toEqual([1, 2]);
+  });
+
+  it('works on classic pub/sub too', async () => {
+    const a = await node('a', { pubsub: 'classic' });
+    const b = await node('b', { pubsub: 'classic' });
+    const onA = client(a.origin, 'cal');
+    const onB = client(b.origin, 'cal', { type: 'ajax' });
+    await Promise.all([opened(onA), opened(onB)]);
+    for (let i = 0; i < 10; i++) b.server.send('cal', ['test/n', i]);
+    await until(() => dataOf(onA, 'test/n').length === 10 && dataOf(onB, 'test/n').length === 10);
+    expect(dataOf(onA, 'test/n')).toEqual(dataOf(onB, 'test/n'));
+    onA.client.disconnect();
+    onB.client.disconnect();
+    await until(() => a.backplane.stats().heldUids === 0 && b.backplane.stats().heldUids === 0, 8000, 'both to unsubscribe');
+  });
+
   it('replays on another node what a client missed while its node went away', async () => {
     const a = await node('a');
     const b = await node('b');
