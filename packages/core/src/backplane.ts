@@ -134,6 +134,8 @@ export interface Backplane {
   request(uid: string | undefined, clientId: string, id: string, event: WireEvent): void;
   /** A client answered request `id`, which another node sent: routes the answer there. False when `id` is not another node's. */
   answer(id: string, value: unknown, client: BackplaneClient): boolean;
+  /** Request `id`, which another node sent and this node delivered, failed here (its client left): tells that node. */
+  fail(id: string, error: SenteError): void;
   /** Leaves the cluster (this node's connected uids go) and closes its connections. Idempotent. */
   close(): Promise<void>;
 }

@@ -67,8 +67,14 @@ export interface ClusterDeps {
   closeLocal(uid: string): void;
 }
 
+/** Requests of other nodes remembered per client, at most (the oldest are forgotten). */
+const MAX_FORWARDED = 1000;
+
 /** The server's side of a {@link Backplane}: what the cluster routes to this process lands here. */
 export class Cluster implements BackplaneNode {
+  /** Other nodes' requests delivered to a client of this node, per `uid\nclientId`: they fail if it leaves first. */
+  private readonly forwarded = new Map<string, Set<string>>();
+
   constructor(
     readonly backplane: Backplane,
     private readonly d: ClusterDeps,
@@ -125,7 +131,28 @@ export class Cluster implements BackplaneNode {
     if (target === undefined) return senteError('ERR_SENTE_CLOSED', `Client ${client.clientId} is not connected`);
     if (!target.ext) return senteError('ERR_SENTE_UNSUPPORTED', `Client ${client.clientId} does not take requests (a Sente client without this library's extensions)`);
     target.send(this.d.hub.packer.pack(requestEnvelope(event, id)));
+    const key = `${client.uid}\n${client.clientId}`;
+    let ids = this.forwarded.get(key);
+    if (ids === undefined) this.forwarded.set(key, (ids = new Set()));
+    ids.add(id);
+    if (ids.size > MAX_FORWARDED) ids.delete(ids.values().next().value as string);
     return undefined;
+  }
+
+  /** The client answered request `id` of another node. */
+  answered(id: string, client: BackplaneClient): void {
+    const key = `${client.uid}\n${client.clientId}`;
+    const ids = this.forwarded.get(key);
+    if (ids?.delete(id) && ids.size === 0) this.forwarded.delete(key);
+  }
+
+  /** The client is gone from this node: the other nodes' requests it did not answer fail. */
+  gone(client: BackplaneClient): void {
+    const key = `${client.uid}\n${client.clientId}`;
+    const ids = this.forwarded.get(key);
+    if (ids === undefined) return;
+    this.forwarded.delete(key);
+    for (const id of ids) this.backplane.fail(id, senteError('ERR_SENTE_CLOSED', `Client ${client.clientId} left before it answered`));
   }
 
   answer(id: string, value: unknown, client: BackplaneClient): void {

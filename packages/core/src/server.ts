@@ -605,7 +605,10 @@ export class SenteServer<Raw = unknown> {
   private left(cluster: Cluster, client: ClientConn): void {
     const backplane = cluster.backplane;
     const other = this.clientTable.get(client.transport === 'ws' ? 'ajax' : 'ws', client.uid, client.clientId);
-    if (other === undefined) backplane.unclaim(client);
+    if (other === undefined) {
+      backplane.unclaim(client);
+      cluster.gone(client);
+    }
     if (!this.clientTable.has(client.uid)) {
       backplane.release(client.uid);
       (this.log as ClusterLog).epochs.delete(client.uid);
@@ -641,8 +644,9 @@ export class SenteServer<Raw = unknown> {
 
   /** A client answered request `id`: this server's, or (through a backplane) another node's. */
   private answer(id: string, value: unknown, from: ClientAddress): void {
-    if (this.requests.answer(id, value, from)) return;
-    this.cluster?.backplane.answer(id, value, from);
+    if (this.requests.answer(id, value, from) || this.cluster === undefined) return;
+    this.cluster.answered(id, from);
+    this.cluster.backplane.answer(id, value, from);
   }
 
   private report(error: SenteError, context: ErrorContext): void {

@@ -59,6 +59,9 @@ class FakeBackplane implements Backplane {
   answer(): boolean {
     return false;
   }
+  fail(id: string): void {
+    this.calls.push(['fail', id]);
+  }
   close(): Promise<void> {
     this.calls.push(['close']);
     return Promise.resolve();

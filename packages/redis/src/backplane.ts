@@ -508,6 +508,12 @@ class RedisBackplaneImpl implements RedisBackplane {
     return true;
   }
 
+  fail(id: string, error: SenteError): void {
+    const dot = id.indexOf('.');
+    if (dot <= 0 || this.closed) return;
+    this.directed(id.slice(0, dot), 'f', { id, code: error.code, m: error.message }, {});
+  }
+
   private directed(to: string, kind: string, payload: object, context: ErrorContext): void {
     this.cmd.publish(this.keys.node(to), `${kind}\n${JSON.stringify(payload)}`).catch((e: unknown) => this.failed(e, context));
   }

@@ -161,6 +161,14 @@ describe('pushes across nodes', () => {
     await expect(a.server.request({ uid: 'dee', clientId: ws.client.clientId }, ['test/ask', 21], 5000)).resolves.toEqual({ answer: 42 });
     await expect(a.server.request(ws.client.clientId, ['test/ask', 5], 5000)).resolves.toEqual({ answer: 10 });
     await expect(a.server.request({ uid: 'dee', clientId: 'nobody' }, ['test/ask', 1], 5000)).rejects.toMatchObject({ code: 'ERR_SENTE_CLOSED' });
+    // A client that leaves its node before it answers: the request fails at once, not at its timeout.
+    const asked = a.server.request({ uid: 'dee', clientId: ws.client.clientId }, ['test/silent', 1], 20_000);
+    await sleep(100);
+    const t0 = Date.now();
+    ws.client.disconnect();
+    await expect(asked).rejects.toMatchObject({ code: 'ERR_SENTE_CLOSED' });
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(a.server.stats().serverRequests).toBe(0);
   });
 
   it('an Ajax client whose polls and posts go round-robin to three nodes gets every push once, in order, and its requests answered', async () => {
