@@ -4,7 +4,7 @@ import { asSenteError, senteError } from '@sente/core';
 import { decodeBody, encodeBody, packedToText, parseEntry, parseUidMessage, textToPacked } from './codec.js';
 import { Keys, LogStore, newEpoch, supportsSharded } from './keys.js';
 import { positive } from './options.js';
-import { CLAIM, PRESENCE_BEAT, PRESENCE_CHANGE, PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_SNAPSHOT, REFRESH, ROUTE, UNCLAIM } from './scripts.js';
+import { CLAIM, PRESENCE_BEAT, PRESENCE_CHANGE, PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_SNAPSHOT, REFRESH, ROUTE, UNCLAIM, run } from './scripts.js';
 import type {
   Backplane,
   BackplaneClient,
@@ -463,15 +463,14 @@ class RedisBackplaneImpl implements RedisBackplane {
   claim(client: BackplaneClient, transport: Transport): void {
     if (this.closed) return;
     this.claims.set(client.clientId, client.uid);
-    this.cmd
-      .eval(CLAIM, 1, this.keys.client(client.clientId), client.uid, this.nodeId, this.presenceTtlMs, this.keys.prefix, transport)
+    run(this.cmd, CLAIM, 1, this.keys.client(client.clientId), client.uid, this.nodeId, this.presenceTtlMs, this.keys.prefix, transport)
       .catch((e: unknown) => this.failed(e, { uid: client.uid, clientId: client.clientId }));
   }
 
   unclaim(client: BackplaneClient): void {
     if (this.claims.get(client.clientId) === client.uid) this.claims.delete(client.clientId);
     if (this.closed) return;
-    this.cmd.eval(UNCLAIM, 1, this.keys.client(client.clientId), client.uid, this.nodeId).catch((e: unknown) => this.failed(e, { uid: client.uid, clientId: client.clientId }));
+    run(this.cmd, UNCLAIM, 1, this.keys.client(client.clientId), client.uid, this.nodeId).catch((e: unknown) => this.failed(e, { uid: client.uid, clientId: client.clientId }));
   }
 
   request(uid: string | undefined, clientId: string, id: string, event: WireEvent): void {
@@ -483,7 +482,7 @@ class RedisBackplaneImpl implements RedisBackplane {
       return node.failed(id, asSenteError(err, 'ERR_SENTE_PACK_FAILED', `Cannot pack request ${String(event[0])}`));
     }
     const msg = JSON.stringify({ c: clientId, id, e });
-    this.cmd.eval(ROUTE, 1, this.keys.client(clientId), this.keys.prefix, uid ?? '', msg).then(
+    run(this.cmd, ROUTE, 1, this.keys.client(clientId), this.keys.prefix, uid ?? '', msg).then(
       (sent) => {
         if (sent === -1) node.failed(id, senteError('ERR_SENTE_CLIENT_ID_CLASH', `Client id ${clientId} is held by two uids: address it with { uid, clientId }`));
         else if (sent !== 1) node.failed(id, senteError('ERR_SENTE_CLOSED', `Client ${clientId} is not connected`));
@@ -554,7 +553,7 @@ class RedisBackplaneImpl implements RedisBackplane {
     else this.counts.delete(field);
     if (this.closed) return false;
     try {
-      const changed = await this.cmd.eval(PRESENCE_CHANGE, 0, this.keys.prefix, this.nodeId, field, delta, this.presenceTtlMs);
+      const changed = await run(this.cmd, PRESENCE_CHANGE, 0, this.keys.prefix, this.nodeId, field, delta, this.presenceTtlMs);
       return Number(changed) > 0;
     } catch (e) {
       this.failed(e, { uid });
@@ -586,7 +585,7 @@ class RedisBackplaneImpl implements RedisBackplane {
   private async loadPresence(): Promise<void> {
     this.presenceBacklog = [];
     try {
-      const [v, fields] = (await this.cmd.eval(PRESENCE_SNAPSHOT, 0, this.keys.prefix)) as [number, string[]];
+      const [v, fields] = (await run(this.cmd, PRESENCE_SNAPSHOT, 0, this.keys.prefix)) as [number, string[]];
       const now = { ws: new Set<string>(), ajax: new Set<string>() };
       for (const f of fields) {
         const bar = f.indexOf('|');
@@ -620,21 +619,21 @@ class RedisBackplaneImpl implements RedisBackplane {
   private async join(): Promise<void> {
     const pairs: (string | number)[] = [];
     for (const [f, n] of this.counts) pairs.push(f, n);
-    const [cluster, changed] = (await this.cmd.eval(PRESENCE_JOIN, 0, this.keys.prefix, this.nodeId, this.presenceTtlMs, newEpoch(), ...pairs)) as [string, string[]];
+    const [cluster, changed] = (await run(this.cmd, PRESENCE_JOIN, 0, this.keys.prefix, this.nodeId, this.presenceTtlMs, newEpoch(), ...pairs)) as [string, string[]];
     const lost = this.clusterId !== undefined && cluster !== this.clusterId;
     this.clusterId = cluster;
     if (!lost) this.uidports(changed);
   }
 
   private async beat(): Promise<void> {
-    const [rejoin, changed] = (await this.cmd.eval(PRESENCE_BEAT, 0, this.keys.prefix, this.nodeId, this.presenceTtlMs)) as [number, string[]];
+    const [rejoin, changed] = (await run(this.cmd, PRESENCE_BEAT, 0, this.keys.prefix, this.nodeId, this.presenceTtlMs)) as [number, string[]];
     this.uidports(changed);
     // Redis lost this node's entries (it restarted empty, or swept a node it had not heard of in time).
     if (Number(rejoin) === 1) await this.join();
     const keys = [...this.claims.keys()].map((c) => this.keys.client(c));
     for (let i = 0; i < keys.length; i += REFRESH_BATCH) {
       const batch = keys.slice(i, i + REFRESH_BATCH);
-      await this.cmd.eval(REFRESH, batch.length, ...batch, this.nodeId, this.presenceTtlMs);
+      await run(this.cmd, REFRESH, batch.length, ...batch, this.nodeId, this.presenceTtlMs);
       // Client ids lost with Redis's data are claimed again.
     }
     if (Number(rejoin) === 1) for (const [c, u] of this.claims) this.claim({ uid: u, clientId: c }, 'ws');
@@ -743,7 +742,7 @@ class RedisBackplaneImpl implements RedisBackplane {
     if (connected) {
       // Leave the cluster: this node's uids go now, not after presenceTtlMs.
       try {
-        await this.within(this.cmd.eval(PRESENCE_LEAVE, 0, this.keys.prefix, this.nodeId));
+        await this.within(run(this.cmd, PRESENCE_LEAVE, 0, this.keys.prefix, this.nodeId));
       } catch {
         // The entries expire by themselves.
       }

@@ -8,6 +8,27 @@
  * replicas), not on Redis Cluster.
  */
 
+import type { Redis } from 'ioredis';
+
+const names = new Map<string, string>();
+
+/**
+ * Runs a script: EVAL the first time on each connection, EVALSHA after
+ * (ioredis's defined commands), so a push does not send the script's text.
+ * A reconnect loads it again before anything else on the new connection.
+ */
+export function run(redis: Redis, lua: string, numberOfKeys: number, ...args: (string | number)[]): Promise<unknown> {
+  let name = names.get(lua);
+  if (name === undefined) names.set(lua, (name = `senteScript${names.size}`));
+  const commands = redis as unknown as Record<string, ((...a: (string | number)[]) => Promise<unknown>) | undefined>;
+  let command = commands[name];
+  if (command === undefined) {
+    redis.defineCommand(name, { lua });
+    command = commands[name] as (...a: (string | number)[]) => Promise<unknown>;
+  }
+  return command.call(redis, numberOfKeys, ...args);
+}
+
 /** Milliseconds since the epoch, from Redis. */
 const NOW = `local function now_ms()
   local t = redis.call('TIME')
@@ -22,6 +43,7 @@ end
  * starts a new epoch and drops whatever stream was left (never mixed with a new epoch).
  * The stream entry id is `<offset>-0`; its fields are `t` (ms) and `b` (the body).
  * The stream is trimmed by count (MAXLEN ~) and by age (MINID past the old entries).
+ * (The uids with a live log, for a broadcast, are those whose log was read: see READ.)
  */
 const PUBLISH_ONE = `local function publish_one(prefix, uid, body, cand, maxlen, maxage, ttl, sharded, now)
   local meta = prefix .. ':{' .. uid .. '}:meta'
@@ -35,16 +57,16 @@ const PUBLISH_ONE = `local function publish_one(prefix, uid, body, cand, maxlen,
   local top = redis.call('HINCRBY', meta, 's', 1)
   redis.call('PEXPIRE', meta, ttl)
   redis.call('XADD', log, 'MAXLEN', '~', maxlen, top .. '-0', 't', now, 'b', body)
-  local old = redis.call('XRANGE', log, '-', '+', 'COUNT', 16)
-  local cut = nil
-  for _, e in ipairs(old) do
-    if tonumber(e[2][2]) < now - maxage then cut = e[1] else break end
-  end
-  if cut then
+  -- Age: only when the oldest entry is past it, a look at the next few.
+  local oldest = redis.call('XRANGE', log, '-', '+', 'COUNT', 1)[1]
+  if oldest and tonumber(oldest[2][2]) < now - maxage then
+    local cut = nil
+    for _, e in ipairs(redis.call('XRANGE', log, '-', '+', 'COUNT', 64)) do
+      if tonumber(e[2][2]) < now - maxage then cut = e[1] else break end
+    end
     redis.call('XTRIM', log, 'MINID', (tonumber(string.match(cut, '^(%d+)')) + 1) .. '-0')
   end
   redis.call('PEXPIRE', log, maxage)
-  redis.call('ZADD', prefix .. ':logs', now, uid)
   local msg = 'p\\n' .. top .. '\\n' .. epoch .. '\\n' .. body
   local channel = prefix .. ':{' .. uid .. '}:push'
   if sharded == '1' then redis.call('SPUBLISH', channel, msg) else redis.call('PUBLISH', channel, msg) end

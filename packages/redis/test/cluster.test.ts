@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { connect, dataOf, roundRobinFetch, roundRobinWebSocket, sleep, switchableFetch, startNode, startRedisServer, until } from './support/cluster.js';
+import { connect, dataOf, roundRobinFetch, roundRobinWebSocket, sleep, switchableFetch, switchableWebSocket, startNode, startRedisServer, until } from './support/cluster.js';
 import type { RedisServer, TestClient, TestNode } from './support/cluster.js';
 
 let redis: RedisServer;
@@ -119,6 +119,39 @@ describe('pushes across nodes', () => {
       expect(dataOf(c, 'test/n')).toEqual(all);
       expect(c.handshakes.map((h) => h.recovered)).toEqual([undefined, true]);
     }
+  });
+
+  it('replays within the log\'s window only: past maxEntries or maxAgeMs a client is told recovered: false, given nothing', async () => {
+    const replay = { maxEntries: 5, maxAgeMs: 400 };
+    const a = await node('a', {}, { replay });
+    const b = await node('b', {}, { replay });
+    let n = 0;
+    /** An Ajax handshake of a new client id at `origin` from `pos`: the handshake's extensions. */
+    const handshake = async (origin: string, pos?: string): Promise<{ epoch: string; offset: number; recovered?: boolean }> => {
+      const q = `client-id=h${n++}&uid=win&sente-ext=1&handshake%3F=1${pos === undefined ? '' : `&sente-pos=${pos}`}`;
+      const body = JSON.parse(await (await fetch(`${origin}/chsk?${q}`)).text()) as unknown[][];
+      return (body[0]?.[1] as unknown[])[3] as { epoch: string; offset: number; recovered?: boolean };
+    };
+    const start = await handshake(a.origin);
+    // 12 pushes: more than the log keeps by count.
+    for (let i = 0; i < 12; i++) a.server.send('win', ['test/n', i]);
+    await sleep(50);
+    const overCount = await handshake(b.origin, `${start.epoch}:${start.offset}`);
+    expect(overCount).toMatchObject({ epoch: start.epoch, offset: start.offset + 12, recovered: false });
+    // 2 pushes, and longer than the log keeps them.
+    a.server.send('win', ['test/n', 12]);
+    a.server.send('win', ['test/n', 13]);
+    await sleep(600);
+    const overAge = await handshake(b.origin, `${start.epoch}:${overCount.offset}`);
+    expect(overAge).toMatchObject({ offset: overCount.offset + 2, recovered: false });
+    // 2 pushes, back within the window: recovered.
+    a.server.send('win', ['test/n', 14]);
+    a.server.send('win', ['test/n', 15]);
+    await sleep(50);
+    expect(await handshake(b.origin, `${start.epoch}:${overAge.offset}`)).toMatchObject({ offset: overAge.offset + 2, recovered: true });
+    expect(await handshake(b.origin, `${start.epoch}:${overAge.offset + 2}`)).toMatchObject({ recovered: true });
+    expect(await handshake(b.origin, `${start.epoch}:${overAge.offset + 3}`)).toMatchObject({ recovered: false });
+    expect(await handshake(b.origin, `other:${overAge.offset}`)).toMatchObject({ recovered: false });
   });
 
   it('sendToClient reaches the one client on whichever node holds it, by address or by client id alone', async () => {
