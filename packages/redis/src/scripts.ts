@@ -57,8 +57,9 @@ const PUBLISH_ONE = `local function publish_one(prefix, uid, body, cand, maxlen,
   local top = redis.call('HINCRBY', meta, 's', 1)
   redis.call('PEXPIRE', meta, ttl)
   redis.call('XADD', log, 'MAXLEN', '~', maxlen, top .. '-0', 't', now, 'b', body)
-  -- Age: only when the oldest entry is past it, a look at the next few.
-  local oldest = redis.call('XRANGE', log, '-', '+', 'COUNT', 1)[1]
+  -- Age: every 8th push, when the oldest entry is past it, a look at the next few (a
+  -- replay checks the age of what it gives anyway; the whole stream expires after maxage).
+  local oldest = (top % 8 == 0) and redis.call('XRANGE', log, '-', '+', 'COUNT', 1)[1]
   if oldest and tonumber(oldest[2][2]) < now - maxage then
     local cut = nil
     for _, e in ipairs(redis.call('XRANGE', log, '-', '+', 'COUNT', 64)) do
