@@ -124,12 +124,24 @@ class RedisBackplaneImpl implements RedisBackplane {
   private readonly claims = new Map<string, string>();
   /** The cluster's connected uids, as last heard, to diff a snapshot against. */
   private readonly view = { ws: new Set<string>(), ajax: new Set<string>() };
+  /** The version of the last presence snapshot: older changes are in it. */
   private presenceVersion = 0;
+  /**
+   * The version of the change last applied, per `<transport>|<uid>`: a change
+   * this node made is applied from the script's answer (so that the view holds
+   * it when `chsk/uidport-open` is emitted), and its message, or an older one,
+   * changes nothing when it comes. Dropped once no older message can come.
+   */
+  private readonly fieldVersions = new Map<string, number>();
+  /** The version of the last presence message (or snapshot) applied. */
+  private messageVersion = 0;
   /** The id of the cluster's presence in Redis (a new one after Redis lost its data). */
   private clusterId: string | undefined;
   /** Presence messages that arrive while a snapshot is read. */
   private presenceBacklog: string[] | undefined;
   private inflight = 0;
+  /** The last push sent: they are answered in order, so it is the one to wait for. */
+  private lastPush: Promise<unknown> = Promise.resolve();
   private overflowing = false;
   private down = false;
   private started = false;
@@ -252,7 +264,9 @@ class RedisBackplaneImpl implements RedisBackplane {
       return;
     }
     this.inflight++;
-    send(log).then(
+    const sent = send(log);
+    this.lastPush = sent.catch(() => undefined);
+    sent.then(
       () => this.settled(),
       (e: unknown) => {
         this.settled();
@@ -553,7 +567,8 @@ class RedisBackplaneImpl implements RedisBackplane {
     else this.counts.delete(field);
     if (this.closed) return false;
     try {
-      const changed = await run(this.cmd, PRESENCE_CHANGE, 0, this.keys.prefix, this.nodeId, field, delta, this.presenceTtlMs);
+      const [changed, version, present] = (await run(this.cmd, PRESENCE_CHANGE, 0, this.keys.prefix, this.nodeId, field, delta, this.presenceTtlMs)) as [number, number, number];
+      if (Number(version) > 0) this.applyPresence(Number(version), transport, uid, Number(present) === 1, false);
       return Number(changed) > 0;
     } catch (e) {
       this.failed(e, { uid });
@@ -569,8 +584,22 @@ class RedisBackplaneImpl implements RedisBackplane {
     const [v, t, flag, ...rest] = msg.split('\n');
     const version = Number(v);
     if (!(version > this.presenceVersion) || (t !== 'ws' && t !== 'ajax')) return;
-    this.presenceVersion = version;
-    this.setPresent(t, rest.join('\n'), flag === '1');
+    this.applyPresence(version, t, rest.join('\n'), flag === '1', true);
+  }
+
+  /** A change of the presence at `version`, from its message (in order) or from this node's script (ahead of its message). */
+  private applyPresence(version: number, transport: Transport, uid: string, connected: boolean, message: boolean): void {
+    // Messages come in version order: a script's answer older than the last message came after its own message.
+    if (message) this.messageVersion = Math.max(this.messageVersion, version);
+    else if (version <= this.messageVersion) return;
+    const field = `${transport}|${uid}`;
+    const last = this.fieldVersions.get(field) ?? 0;
+    if (version > last) {
+      this.setPresent(transport, uid, connected);
+      this.fieldVersions.set(field, version);
+    }
+    // Messages come in version order: once this one came, no older one for the field can.
+    if (message && version >= last) this.fieldVersions.delete(field);
   }
 
   private setPresent(transport: Transport, uid: string, connected: boolean): void {
@@ -596,7 +625,14 @@ class RedisBackplaneImpl implements RedisBackplane {
         for (const uid of [...this.view[t]]) if (!now[t].has(uid)) this.setPresent(t, uid, false);
         for (const uid of now[t]) this.setPresent(t, uid, true);
       }
+      // Versions went back: Redis lost its data, and counts from 1 again.
+      if (Number(v) < this.messageVersion) {
+        this.messageVersion = 0;
+        this.fieldVersions.clear();
+      }
       this.presenceVersion = Number(v);
+      this.messageVersion = Math.max(this.messageVersion, this.presenceVersion);
+      for (const [f, fv] of this.fieldVersions) if (fv <= this.presenceVersion) this.fieldVersions.delete(f);
     } finally {
       const backlog = this.presenceBacklog;
       this.presenceBacklog = undefined;
@@ -732,6 +768,17 @@ class RedisBackplaneImpl implements RedisBackplane {
     if (this.node !== undefined) this.node.report(error, context);
   }
 
+  async settle(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.within(this.lastPush);
+      // A round trip on the subscriber: what was published before has come in ahead of its answer.
+      await this.within(this.psub.ping());
+    } catch {
+      // Redis is away: what was sent is in the log, for the clients' replay.
+    }
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
@@ -770,6 +817,7 @@ class RedisBackplaneImpl implements RedisBackplane {
     this.held.clear();
     this.claims.clear();
     this.counts.clear();
+    this.fieldVersions.clear();
     // Nothing resolves ready any more: let a waiting handshake go.
     this.markReady();
   }

@@ -75,6 +75,18 @@ describe('pushes across nodes', () => {
     await until(() => a.backplane.stats().heldUids === 0 && b.backplane.stats().heldUids === 0, 8000, 'both to unsubscribe');
   });
 
+  it('a closing node sends the pushes on their way through Redis to its clients before it closes them', async () => {
+    const a = await node('a');
+    const c = client(a.origin, 'gil', { WebSocket: roundRobinWebSocket([a.origin, 'http://127.0.0.1:1']) as never });
+    await opened(c);
+    for (let i = 0; i < 5; i++) a.server.send('gil', ['test/n', i]);
+    await a.close();
+    // Its close frame came after them.
+    await until(() => !c.client.state.open);
+    expect(dataOf(c, 'test/n')).toEqual([0, 1, 2, 3, 4]);
+    c.client.disconnect();
+  });
+
   it('replays on another node what a client missed while its node went away', async () => {
     const a = await node('a');
     const b = await node('b');
@@ -279,6 +291,13 @@ describe('connected uids across the cluster', () => {
   it('are the same on every node, with uidport-open and -close once per uid per cluster', async () => {
     const a = await node('a');
     const b = await node('b');
+    // A handler of uidport-open finds the uid connected, as without a backplane.
+    const seenConnected: boolean[] = [];
+    for (const n of [a, b]) {
+      n.server.startRouter((msg) => {
+        if (msg.id === 'chsk/uidport-open') seenConnected.push(msg.server.connectedUids.any.has(msg.data as string));
+      });
+    }
     const x1 = client(a.origin, 'fay');
     const x2 = client(b.origin, 'fay', { type: 'ajax' });
     await Promise.all([opened(x1), opened(x2)]);
@@ -286,6 +305,7 @@ describe('connected uids across the cluster', () => {
     const opens = (): number => [a, b].flatMap((n) => n.events).filter((m) => m.id === 'chsk/uidport-open' && m.data === 'fay').length;
     const closes = (): number => [a, b].flatMap((n) => n.events).filter((m) => m.id === 'chsk/uidport-close' && m.data === 'fay').length;
     expect(opens()).toBe(1);
+    expect(seenConnected).toEqual([true]);
     x1.client.disconnect();
     await until(() => !b.server.connectedUids.ws.has('fay'));
     expect(b.server.connectedUids.any.has('fay')).toBe(true);
