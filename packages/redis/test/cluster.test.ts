@@ -233,6 +233,12 @@ describe('pushes across nodes', () => {
     for (const r of [0, 1, 2]) expect(got.filter((n) => n % 3 === r)).toEqual(got.filter((n) => n % 3 === r).sort((x, y) => x - y));
     const answers = await Promise.all([1, 2, 3].map((i) => new Promise((resolve) => aj.client.send(['test/echo', i], 5000, resolve))));
     expect(answers.map((x) => (x as { echo: number }).echo)).toEqual([1, 2, 3]);
+    // A server request reaches it through whichever node its polls reach; its answer (a POST to any node) comes back.
+    aj.client.startRouter((msg) => {
+      if (msg.id === 'test/ask') msg.reply?.({ twice: (msg.data as number) * 2 });
+    });
+    const asked = await Promise.all([a, b, c].map((n, i) => n.server.request({ uid: 'eve', clientId: aj.client.clientId }, ['test/ask', i], 8000)));
+    expect(asked).toEqual([{ twice: 0 }, { twice: 2 }, { twice: 4 }]);
     // The polls did land on every node.
     expect(new Set(rr.hits).size).toBe(3);
   });
