@@ -48,7 +48,17 @@ export interface MachineInfo {
   readonly libraries: readonly string[];
 }
 
-const LIBRARIES = ['ws', 'uWebSockets.js', 'socket.io', 'socket.io-client', 'express'];
+const LIBRARIES = ['ws', 'uWebSockets.js', 'socket.io', 'socket.io-client', 'express', '@socket.io/redis-adapter', 'ioredis'];
+
+/** The `redis-server` the cluster scenario starts, as `redis-server@<version>`. */
+function redisServerVersion(): string {
+  try {
+    const out = execFileSync(process.env['REDIS_SERVER'] ?? 'redis-server', ['--version'], { encoding: 'utf8' });
+    return `redis-server@${/v=([0-9.]+)/.exec(out)?.[1] ?? '?'}`;
+  } catch {
+    return 'redis-server (not installed)';
+  }
+}
 
 function installed(name: string): string {
   try {
@@ -74,6 +84,6 @@ export function machineInfo(): MachineInfo {
     node: process.version,
     fdLimit,
     loadAverage: os.loadavg().map((x) => Math.round(x * 100) / 100),
-    libraries: LIBRARIES.map(installed),
+    libraries: [...LIBRARIES.map(installed), redisServerVersion()],
   };
 }

@@ -7,12 +7,15 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startRedisServer } from '@sente/adapter-conformance/redis-server';
+import type { RedisServer } from '@sente/adapter-conformance/redis-server';
 import { BenchChild } from './child.js';
 import { hostTimes, idlePercent, othersPercent } from './host.js';
 import type { HostTimes } from './host.js';
 import type { OpenArgs } from './load/main.js';
+import { redisCpuUs } from './redis-info.js';
 import type { Scenario, Sizes } from './scenarios.js';
-import { TARGET_INFO } from './targets.js';
+import { CLUSTER_NODES, TARGET_INFO } from './targets.js';
 import type { Target } from './targets.js';
 
 /** One measurement of one cell. Fields that do not apply to the scenario are absent. */
@@ -22,8 +25,10 @@ export interface CellResult {
   readonly target: Target;
   readonly conns: number;
   readonly error?: string;
-  /** Server CPU (user + system) per operation, µs: per round trip, or per delivered push. */
+  /** Server CPU (user + system) per operation, µs: per round trip, or per delivered push (a cluster's three processes together). */
   readonly serverUsPerOp?: number;
+  /** Redis's CPU (used_cpu_sys + used_cpu_user) per delivered push, µs (cluster targets). */
+  readonly redisUsPerOp?: number;
   /** Load-generator (client) CPU per operation, µs. */
   readonly clientUsPerOp?: number;
   /** Operations per second over the window. */
@@ -74,15 +79,22 @@ interface Cpu {
 interface Snapshot {
   readonly t: number;
   readonly host: HostTimes;
+  /** The server processes' CPU, summed. */
   readonly serverCpu: Cpu;
+  /** Redis's CPU so far, µs (cluster targets). */
+  readonly redisCpuUs: number | null;
   readonly load: { ops: number; p50: number | null; p99: number | null; errors: number; firstError: string | null; cpu: Cpu };
 }
 
-/** A server and a load generator for one target, for one or more scenarios. */
+/**
+ * A target's processes, for one or more scenarios: its server (three of them
+ * and a Redis for a cluster target) and a load generator.
+ */
 interface Pair {
-  readonly server: BenchChild;
+  readonly servers: readonly BenchChild[];
   readonly load: BenchChild;
-  readonly port: number;
+  readonly ports: readonly number[];
+  readonly redis?: RedisServer | undefined;
 }
 
 const IPC_MS = 30_000;
@@ -98,39 +110,44 @@ function cellBudgetMs(s: Sizes): number {
 
 async function startPair(target: Target, lifetimeMs: number, plan: Plan): Promise<Pair> {
   const fromSource = plan.load === 'source';
-  const server = BenchChild.spawn(`${target} server`, 'src/server/main.ts', {
-    lifetimeMs,
-    fromSource,
-    nodeFlags: ['--expose-gc'],
-  });
+  const cluster = TARGET_INFO[target].cluster === true;
+  // A cluster's processes share a Redis of their own, on a free loopback port, with no persistence.
+  const redis = cluster ? await startRedisServer() : undefined;
+  const servers = Array.from({ length: cluster ? CLUSTER_NODES : 1 }, (_, i) =>
+    BenchChild.spawn(`${target} server${cluster ? ` ${i + 1}` : ''}`, 'src/server/main.ts', { lifetimeMs, fromSource, nodeFlags: ['--expose-gc'] }),
+  );
   const load = BenchChild.spawn(`${target} load`, 'src/load/main.ts', { lifetimeMs, fromSource });
   try {
-    const { port } = await server.request<{ port: number }>('start', { target }, 60_000);
-    return { server, load, port };
+    const started = await Promise.all(servers.map((s) => s.request<{ port: number }>('start', { target, redisUrl: redis?.url }, 60_000)));
+    return { servers, load, ports: started.map((s) => s.port), redis };
   } catch (e) {
-    server.kill();
+    for (const s of servers) s.kill();
     load.kill();
+    await redis?.stop();
     throw e;
   }
 }
 
 async function stopPair(p: Pair): Promise<void> {
+  const all = [p.load, ...p.servers];
   // A graceful close first (so a wedged close is noticed), then no chances.
   await p.load.request('stop', null, 10_000).catch(() => {});
-  await p.server.request('close', null, 10_000).catch(() => {});
-  await Promise.all([p.load.request('exit', null, 5_000).catch(() => {}), p.server.request('exit', null, 5_000).catch(() => {})]);
-  await Promise.race([Promise.all([p.load.exit(), p.server.exit()]), sleep(5_000)]);
-  p.load.kill();
-  p.server.kill();
-  await Promise.all([p.load.exit(), p.server.exit()]);
+  await Promise.all(p.servers.map((s) => s.request('close', null, 10_000).catch(() => {})));
+  await Promise.all(all.map((c) => c.request('exit', null, 5_000).catch(() => {})));
+  await Promise.race([Promise.all(all.map((c) => c.exit())), sleep(5_000)]);
+  for (const c of all) c.kill();
+  await Promise.all(all.map((c) => c.exit()));
+  await p.redis?.stop();
 }
 
 async function snapshot(p: Pair): Promise<Snapshot> {
-  const [server, load] = await Promise.all([
-    p.server.request<{ cpu: Cpu }>('cpu', null, IPC_MS),
+  const [servers, load, redisCpu] = await Promise.all([
+    Promise.all(p.servers.map((s) => s.request<{ cpu: Cpu }>('cpu', null, IPC_MS))),
     p.load.request<Snapshot['load']>('mark', null, IPC_MS),
+    p.redis === undefined ? null : redisCpuUs(p.redis.port),
   ]);
-  return { t: performance.now(), host: hostTimes(), serverCpu: server.cpu, load };
+  const serverCpu = servers.reduce((sum, s) => ({ user: sum.user + s.cpu.user, system: sum.system + s.cpu.system }), { user: 0, system: 0 });
+  return { t: performance.now(), host: hostTimes(), serverCpu, redisCpuUs: redisCpu, load };
 }
 
 function connsOf(sc: Scenario, s: Sizes): number {
@@ -138,6 +155,7 @@ function connsOf(sc: Scenario, s: Sizes): number {
     case 'echo':
       return s.echoConns;
     case 'fanout':
+    case 'cluster':
       return s.fanoutConns;
     case 'memory':
       return s.memoryConns;
@@ -150,7 +168,7 @@ function connsOf(sc: Scenario, s: Sizes): number {
 
 function openArgs(sc: Scenario, target: Target, p: Pair, s: Sizes): OpenArgs {
   const via: OpenArgs['via'] = sc.kind === 'ajax' ? 'ajax' : sc.kind === 'client' ? (sc.transport === 'ajax' ? 'client-ajax' : 'client-ws') : 'ws';
-  return { family: TARGET_INFO[target].family, ext: TARGET_INFO[target].ext !== undefined, port: p.port, conns: connsOf(sc, s), via, inflight: sc.inflight ?? 0, maxOps: s.maxOps };
+  return { family: TARGET_INFO[target].family, ext: TARGET_INFO[target].ext !== undefined, ports: p.ports, conns: connsOf(sc, s), via, inflight: sc.inflight ?? 0, maxOps: s.maxOps };
 }
 
 /** The steady window's figures from two snapshots. */
@@ -158,11 +176,13 @@ function windowFigures(a: Snapshot, b: Snapshot): Partial<CellResult> {
   const ops = b.load.ops;
   const windowMs = b.t - a.t;
   const idle = idlePercent(a.host, b.host);
-  const others = othersPercent(a.host, b.host, cpuUs(a.serverCpu, b.serverCpu) + cpuUs(a.load.cpu, b.load.cpu));
+  const redisUs = a.redisCpuUs === null || b.redisCpuUs === null ? null : b.redisCpuUs - a.redisCpuUs;
+  const others = othersPercent(a.host, b.host, cpuUs(a.serverCpu, b.serverCpu) + cpuUs(a.load.cpu, b.load.cpu) + (redisUs ?? 0));
   return {
     ops,
     windowMs,
     ...(ops > 0 ? { serverUsPerOp: cpuUs(a.serverCpu, b.serverCpu) / ops, clientUsPerOp: cpuUs(a.load.cpu, b.load.cpu) / ops } : {}),
+    ...(ops > 0 && redisUs !== null ? { redisUsPerOp: redisUs / ops } : {}),
     opsPerSec: (ops * 1000) / windowMs,
     ...(b.load.p50 === null ? {} : { p50Ms: b.load.p50 }),
     ...(b.load.p99 === null ? {} : { p99Ms: b.load.p99 }),
@@ -177,10 +197,10 @@ async function profiled<T>(p: Pair, plan: Plan, name: string, window: () => Prom
   const dir = plan.profileDir;
   if (dir === undefined) return window();
   mkdirSync(dir, { recursive: true });
-  await Promise.all([p.server.request('profileStart', null, IPC_MS), p.load.request('profileStart', null, IPC_MS)]);
+  await Promise.all([...p.servers.map((s) => s.request('profileStart', null, IPC_MS)), p.load.request('profileStart', null, IPC_MS)]);
   const out = await window();
   await Promise.all([
-    p.server.request('profileStop', { file: join(dir, `${name}-server.cpuprofile`) }, IPC_MS),
+    ...p.servers.map((s, i) => s.request('profileStop', { file: join(dir, `${name}-server${p.servers.length > 1 ? i + 1 : ''}.cpuprofile`) }, IPC_MS)),
     p.load.request('profileStop', { file: join(dir, `${name}-load.cpuprofile`) }, IPC_MS),
   ]);
   return out;
@@ -190,11 +210,12 @@ async function measureCell(sc: Scenario, target: Target, p: Pair, plan: Plan, ru
   const s = plan.sizes;
   const args = openArgs(sc, target, p, s);
   const openMs = 60_000 + args.conns * 20;
+  const [server] = p.servers as [BenchChild];
   if (sc.kind === 'memory') {
-    const before = await p.server.request<NodeJS.MemoryUsage>('mem', null, IPC_MS);
+    const before = await server.request<NodeJS.MemoryUsage>('mem', null, IPC_MS);
     await p.load.request('open', args, openMs);
     await sleep(s.warmupMs);
-    const after = await p.server.request<NodeJS.MemoryUsage>('mem', null, IPC_MS);
+    const after = await server.request<NodeJS.MemoryUsage>('mem', null, IPC_MS);
     await p.load.request('stop', null, IPC_MS);
     return {
       rssKiBPerConn: (after.rss - before.rss) / args.conns / 1024,
@@ -202,9 +223,12 @@ async function measureCell(sc: Scenario, target: Target, p: Pair, plan: Plan, ru
     };
   }
   await p.load.request('open', args, openMs);
-  if (sc.kind === 'fanout') {
-    const rate = sc.rate ?? 1;
-    await p.server.request('fanout', { rate, maxPushes: Math.ceil((rate * (s.warmupMs + s.steadyMs + 10_000)) / 1000) }, IPC_MS);
+  if (sc.kind === 'fanout' || sc.kind === 'cluster') {
+    // A cluster's processes take turns: each pushes at a third of the rate, a third of a period apart.
+    const n = p.servers.length;
+    const rate = (sc.rate ?? 1) / n;
+    const maxPushes = Math.ceil((rate * (s.warmupMs + s.steadyMs + 10_000)) / 1000);
+    await Promise.all(p.servers.map((srv, i) => srv.request('fanout', { rate, maxPushes, offsetMs: (i * 1000) / (rate * n) }, IPC_MS)));
   } else {
     await p.load.request('start', { inflight: sc.inflight ?? 1 }, IPC_MS);
   }
@@ -214,7 +238,7 @@ async function measureCell(sc: Scenario, target: Target, p: Pair, plan: Plan, ru
     await sleep(s.steadyMs);
     return [first, await snapshot(p)] as const;
   });
-  if (sc.kind === 'fanout') await p.server.request('fanoutStop', null, IPC_MS);
+  if (sc.kind === 'fanout' || sc.kind === 'cluster') await Promise.all(p.servers.map((srv) => srv.request('fanoutStop', null, IPC_MS)));
   await p.load.request('stop', null, IPC_MS);
   return windowFigures(a, b);
 }
@@ -245,7 +269,8 @@ function describe(r: CellResult): string {
   if (r.error !== undefined) return `ERROR ${r.error}`;
   if (r.rssKiBPerConn !== undefined) return `${f(r.rssKiBPerConn, 2)} KiB RSS/conn, ${f(r.heapKiBPerConn, 2)} KiB heap/conn`;
   const failed = r.failedRequests ? `, ${r.failedRequests} failed requests (${r.firstFailure ?? ''})` : '';
-  return `server ${f(r.serverUsPerOp)} µs/op, client ${f(r.clientUsPerOp)} µs/op, ${f(r.opsPerSec, 0)} ops/s, p50 ${f(r.p50Ms, 2)} p99 ${f(r.p99Ms, 2)} ms, host idle ${f(r.hostIdlePct, 0)}%, others ${f(r.othersPct, 0)}%${failed}`;
+  const redis = r.redisUsPerOp === undefined ? '' : `redis ${f(r.redisUsPerOp, 2)} µs/op, `;
+  return `server ${f(r.serverUsPerOp)} µs/op, ${redis}client ${f(r.clientUsPerOp)} µs/op, ${f(r.opsPerSec, 0)} ops/s, p50 ${f(r.p50Ms, 2)} p99 ${f(r.p99Ms, 2)} ms, host idle ${f(r.hostIdlePct, 0)}%, others ${f(r.othersPct, 0)}%${failed}`;
 }
 
 /** The scenarios one server/load pair runs, in order. */

@@ -5,8 +5,8 @@ import type { Scenario, Sizes } from './scenarios.js';
 import { TARGETS, TARGET_INFO } from './targets.js';
 import type { Target } from './targets.js';
 
-type Metric = 'serverUsPerOp' | 'clientUsPerOp' | 'opsPerSec' | 'p50Ms' | 'p99Ms' | 'hostIdlePct' | 'othersPct' | 'rssKiBPerConn' | 'heapKiBPerConn';
-const METRICS: readonly Metric[] = ['serverUsPerOp', 'clientUsPerOp', 'opsPerSec', 'p50Ms', 'p99Ms', 'hostIdlePct', 'othersPct', 'rssKiBPerConn', 'heapKiBPerConn'];
+type Metric = 'serverUsPerOp' | 'redisUsPerOp' | 'clientUsPerOp' | 'opsPerSec' | 'p50Ms' | 'p99Ms' | 'hostIdlePct' | 'othersPct' | 'rssKiBPerConn' | 'heapKiBPerConn';
+const METRICS: readonly Metric[] = ['serverUsPerOp', 'redisUsPerOp', 'clientUsPerOp', 'opsPerSec', 'p50Ms', 'p99Ms', 'hostIdlePct', 'othersPct', 'rssKiBPerConn', 'heapKiBPerConn'];
 
 /** One cell over all its runs: the median of each figure, the spread of the headline, the failures. */
 export interface CellSummary {
@@ -95,7 +95,7 @@ function scenarioOf(name: string): Scenario {
 /** The headline table: server cost per scenario, one column per target. */
 export function serverTable(sum: readonly CellSummary[], sizes: Sizes): string {
   const get = (scenario: string, m: Metric) => (t: Target): number | undefined => sum.find((c) => c.scenario === scenario && c.target === t)?.median[m];
-  const cols = TARGETS.filter((t) => sum.some((c) => c.target === t && scenarioOf(c.scenario).kind !== 'client'));
+  const cols = TARGETS.filter((t) => sum.some((c) => c.target === t && scenarioOf(c.scenario).kind !== 'client' && scenarioOf(c.scenario).kind !== 'cluster'));
   const present = (name: string): boolean => sum.some((c) => c.scenario === name);
   const rows: string[] = [];
   const row = (label: string, scenario: string, cell: (t: Target) => string): void => {
@@ -143,11 +143,39 @@ export function clientTable(sum: readonly CellSummary[], sizes: Sizes): string {
   return lines.join('\n');
 }
 
+/**
+ * Fan-out across three processes on one Redis: Sente with @sente/redis beside
+ * Socket.IO with @socket.io/redis-adapter, each Sente figure with its ratio to
+ * Socket.IO's.
+ */
+export function clusterTable(sum: readonly CellSummary[], sizes: Sizes): string {
+  const cells = sum.filter((c) => scenarioOf(c.scenario).kind === 'cluster');
+  if (cells.length === 0) return '';
+  const sc = scenarioOf(cells[0]?.scenario as string);
+  const cols = TARGETS.filter((t) => cells.some((c) => c.target === t));
+  const get = (t: Target, m: Metric): number | undefined => cells.find((c) => c.target === t)?.median[m];
+  const cell = (t: Target, m: Metric): string => {
+    const x = get(t, m);
+    const r = TARGET_INFO[t].family === 'sente' ? ratio(x, get(TARGET_INFO[t].socketio, m)) : undefined;
+    return r === undefined ? fmt(x) : `${fmt(x)} (${r} SIO)`;
+  };
+  const row = (label: string, m: Metric): string => `| ${label} | ${cols.map((t) => cell(t, m)).join(' | ')} |`;
+  return [
+    `| ${sc.name}: ${sizes.fanoutConns} conns over 3 processes, ${sc.rate ?? 0} pushes/s to each | ${cols.map((t) => TARGET_INFO[t].label).join(' | ')} |`,
+    `|---|${cols.map(() => '---:').join('|')}|`,
+    row('delivered msgs/s', 'opsPerSec'),
+    row('p50 latency, ms', 'p50Ms'),
+    row('p99 latency, ms', 'p99Ms'),
+    row('server µs per delivered msg (the 3 processes)', 'serverUsPerOp'),
+    row('Redis µs per delivered msg', 'redisUsPerOp'),
+  ].join('\n');
+}
+
 /** Every cell with every figure. */
 export function detailTable(sum: readonly CellSummary[]): string {
   const lines = [
-    '| scenario | target | server µs/op (min–max) | client µs/op | ops/s | p50 ms | p99 ms | host idle % | others % | RSS / heap KiB per conn | runs (failed) | failed requests |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| scenario | target | server µs/op (min–max) | Redis µs/op | client µs/op | ops/s | p50 ms | p99 ms | host idle % | others % | RSS / heap KiB per conn | runs (failed) | failed requests |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const c of sum) {
     const m = c.median;
@@ -156,8 +184,8 @@ export function detailTable(sum: readonly CellSummary[]): string {
     const mem = m.rssKiBPerConn === undefined ? '' : `${fmt(m.rssKiBPerConn)} / ${fmt(m.heapKiBPerConn)}${c.spread ? ` (RSS ${fmt(c.spread[0])}–${fmt(c.spread[1])})` : ''}`;
     const cells =
       kind === 'memory'
-        ? ['', '', '', '', '', '', '']
-        : [`${fmt(m.serverUsPerOp)}${spread}`, fmt(m.clientUsPerOp), fmt(m.opsPerSec), fmt(m.p50Ms), fmt(m.p99Ms), fmt(m.hostIdlePct), fmt(m.othersPct)];
+        ? ['', '', '', '', '', '', '', '']
+        : [`${fmt(m.serverUsPerOp)}${spread}`, m.redisUsPerOp === undefined ? '' : fmt(m.redisUsPerOp), fmt(m.clientUsPerOp), fmt(m.opsPerSec), fmt(m.p50Ms), fmt(m.p99Ms), fmt(m.hostIdlePct), fmt(m.othersPct)];
     lines.push(`| ${c.scenario} | ${TARGET_INFO[c.target].label} | ${cells.join(' | ')} | ${mem} | ${c.runs}${c.errors.length > 0 ? ` (${c.errors.length})` : ''} | ${c.failedRequests} |`);
   }
   return lines.join('\n');
@@ -189,10 +217,7 @@ export function markdownReport(
     '',
     `Libraries: ${machine.libraries.join(', ')}.`,
     '',
-    serverTable(sum, sizes),
-    '',
-    clientTable(sum, sizes),
-    '',
+    ...[serverTable(sum, sizes), clientTable(sum, sizes), clusterTable(sum, sizes)].filter((t) => t !== '').flatMap((t) => [t, '']),
     '<details><summary>Every cell</summary>',
     '',
     detailTable(sum),

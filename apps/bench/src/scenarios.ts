@@ -1,4 +1,4 @@
-import { TARGETS } from './targets.js';
+import { CLUSTER_TARGETS, SINGLE_TARGETS } from './targets.js';
 import type { Target } from './targets.js';
 
 /**
@@ -7,9 +7,11 @@ import type { Target } from './targets.js';
  * - `fanout`: the server pushes to every connection at a fixed rate;
  * - `memory`: idle connections, RSS after GC;
  * - `ajax`: Ajax long-poll request/reply, raw-protocol load generator;
- * - `client`: request/reply through each library's own client, for the client's CPU.
+ * - `client`: request/reply through each library's own client, for the client's CPU;
+ * - `cluster`: fan-out across three server processes on one Redis: each pushes to every connection, the
+ *   connections spread over the three; Redis's CPU is read too.
  */
-export type ScenarioKind = 'echo' | 'fanout' | 'memory' | 'ajax' | 'client';
+export type ScenarioKind = 'echo' | 'fanout' | 'memory' | 'ajax' | 'client' | 'cluster';
 
 /** One scenario of the matrix. */
 export interface Scenario {
@@ -18,7 +20,7 @@ export interface Scenario {
   readonly kind: ScenarioKind;
   /** Requests in flight per connection (echo, ajax, client). */
   readonly inflight?: number;
-  /** Pushes per second (fanout). */
+  /** Pushes per second to every connection (fanout, cluster: the three processes share them). */
   readonly rate?: number;
   /** The client's transport (client). */
   readonly transport?: 'ws' | 'ajax';
@@ -28,15 +30,15 @@ export interface Scenario {
 
 const POLLING: readonly Target[] = ['socketio', 'socketio-uws', 'sente-express', 'sente-uws'];
 /** The push log and the schemas cost on pushes and events, not on idle connections: measured where they work. */
-const NOT_LOG: readonly Target[] = TARGETS.filter((t) => t !== 'sente-express-log' && t !== 'sente-express-schema');
+const NOT_LOG: readonly Target[] = SINGLE_TARGETS.filter((t) => t !== 'sente-express-log' && t !== 'sente-express-schema');
 
 /** Every scenario, in the order they run (idle memory first: a fresh process is the cleanest baseline). */
 export const SCENARIOS: readonly Scenario[] = [
   { name: 'memory', title: 'idle memory per connection', kind: 'memory', targets: NOT_LOG },
-  { name: 'echo-10', title: 'WebSocket echo with reply, 10 in flight', kind: 'echo', inflight: 10, targets: TARGETS },
-  { name: 'echo-1', title: 'WebSocket echo with reply, 1 in flight', kind: 'echo', inflight: 1, targets: TARGETS },
-  { name: 'fanout-20', title: 'fan-out, 20 pushes/s to every connection', kind: 'fanout', rate: 20, targets: TARGETS },
-  { name: 'fanout-100', title: 'fan-out, 100 pushes/s to every connection', kind: 'fanout', rate: 100, targets: TARGETS },
+  { name: 'echo-10', title: 'WebSocket echo with reply, 10 in flight', kind: 'echo', inflight: 10, targets: SINGLE_TARGETS },
+  { name: 'echo-1', title: 'WebSocket echo with reply, 1 in flight', kind: 'echo', inflight: 1, targets: SINGLE_TARGETS },
+  { name: 'fanout-20', title: 'fan-out, 20 pushes/s to every connection', kind: 'fanout', rate: 20, targets: SINGLE_TARGETS },
+  { name: 'fanout-100', title: 'fan-out, 100 pushes/s to every connection', kind: 'fanout', rate: 100, targets: SINGLE_TARGETS },
   { name: 'ajax-10', title: 'Ajax long-poll echo with reply, 10 in flight', kind: 'ajax', inflight: 10, targets: POLLING },
   { name: 'ajax-1', title: 'Ajax long-poll echo with reply, 1 in flight', kind: 'ajax', inflight: 1, targets: POLLING },
   // The clients' own cost is measured against the uWS servers, the cheapest of each kind, to leave the load generator the most CPU.
@@ -44,6 +46,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'client-ws-1', title: 'client CPU, WebSocket, 1 in flight', kind: 'client', transport: 'ws', inflight: 1, targets: ['uws', 'socketio-uws', 'sente-uws'] },
   { name: 'client-ajax-10', title: 'client CPU, Ajax, 10 in flight', kind: 'client', transport: 'ajax', inflight: 10, targets: ['socketio-uws', 'sente-uws'] },
   { name: 'client-ajax-1', title: 'client CPU, Ajax, 1 in flight', kind: 'client', transport: 'ajax', inflight: 1, targets: ['socketio-uws', 'sente-uws'] },
+  { name: 'cluster-fanout', title: 'fan-out across 3 processes on one Redis, 20 pushes/s to every connection', kind: 'cluster', rate: 20, targets: CLUSTER_TARGETS },
 ];
 
 /** Reads a comma-separated scenario filter; a name matches itself or every scenario it prefixes (`echo` = `echo-10,echo-1`). */

@@ -1,5 +1,16 @@
 /** The systems measured side by side, in the table's column order. */
-export const TARGETS = ['ws', 'uws', 'socketio', 'socketio-uws', 'sente-express', 'sente-uws', 'sente-express-log', 'sente-express-schema'] as const;
+export const TARGETS = [
+  'ws',
+  'uws',
+  'socketio',
+  'socketio-uws',
+  'sente-express',
+  'sente-uws',
+  'sente-express-log',
+  'sente-express-schema',
+  'socketio-cluster',
+  'sente-cluster',
+] as const;
 export type Target = (typeof TARGETS)[number];
 
 /** How a load generator speaks to a target: its wire protocol. */
@@ -20,6 +31,8 @@ export interface TargetInfo {
   readonly ext?: { readonly base: Target } | undefined;
   /** The same server as `base`, with a contract whose zod schemas check every event and reply. */
   readonly schema?: { readonly base: Target } | undefined;
+  /** Three server processes sharing their clients on one Redis (the `cluster-fanout` scenario only). */
+  readonly cluster?: true | undefined;
 }
 
 export const TARGET_INFO: Readonly<Record<Target, TargetInfo>> = {
@@ -31,7 +44,16 @@ export const TARGET_INFO: Readonly<Record<Target, TargetInfo>> = {
   'sente-uws': { label: 'Sente on uWS', family: 'sente', raw: 'uws', socketio: 'socketio-uws' },
   'sente-express-log': { label: 'Sente on Express, push log', family: 'sente', raw: 'ws', socketio: 'socketio', ext: { base: 'sente-express' } },
   'sente-express-schema': { label: 'Sente on Express, zod schemas', family: 'sente', raw: 'ws', socketio: 'socketio', schema: { base: 'sente-express' } },
+  'socketio-cluster': { label: 'Socket.IO + @socket.io/redis-adapter, 3 nodes', family: 'socketio', raw: 'ws', socketio: 'socketio-cluster', cluster: true },
+  'sente-cluster': { label: 'Sente on Express + @sente/redis, 3 nodes', family: 'sente', raw: 'ws', socketio: 'socketio-cluster', cluster: true },
 };
+
+/** The targets of one server process (every scenario but `cluster-fanout`). */
+export const SINGLE_TARGETS: readonly Target[] = TARGETS.filter((t) => TARGET_INFO[t].cluster !== true);
+/** The targets of three server processes on one Redis. */
+export const CLUSTER_TARGETS: readonly Target[] = TARGETS.filter((t) => TARGET_INFO[t].cluster === true);
+/** Server processes of a cluster target. */
+export const CLUSTER_NODES = 3;
 
 /** Reads a comma-separated target filter. */
 export function parseTargets(list: string): Target[] {

@@ -6,6 +6,7 @@ import session from 'express-session';
 import cookieParser from 'cookie-parser';
 import { doubleCsrf } from 'csrf-csrf';
 import { senteExpress } from '@sente/express';
+import type { Backplane } from '@sente/core';
 import { createInspector, createInspectorProbe } from '@sente/inspector';
 import type { Chat } from '@sente/example-chat';
 import { FAVICON_TYPE, buildChatPage, installChat, listenWithSente } from '@sente/example-chat';
@@ -21,17 +22,37 @@ declare module 'express-session' {
 /** A running example app. */
 export type Example = NodeExample;
 
+/** Where and how the example runs; every field has an embedded default. */
+export interface ExampleOptions {
+  /** @default 3000 */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** Shares users with other Sente servers (see docs/guides/scaling.md). @default none: this process alone */
+  readonly backplane?: Backplane;
+  /** Signs the session cookie and the CSRF token: the same on every process of a cluster. @default a random per-process secret */
+  readonly secret?: string;
+  /** Where sessions live: one store shared by every process of a cluster. @default express-session's in-memory store */
+  readonly sessionStore?: session.Store;
+}
+
 /**
  * Starts the chat on Express, wired the way Express apps are: express-session
  * (in memory), csrf-csrf's double-submit token checked by Sente on every
  * request, and a login that sets the session's uid.
  */
-export async function startExample(options: { port?: number; host?: string } = {}): Promise<Example> {
+export async function startExample(options: ExampleOptions = {}): Promise<Example> {
   const page = await buildChatPage(fileURLToPath(new URL('./packer.ts', import.meta.url)));
 
   // Embedded defaults: an in-memory session store and a per-process secret.
-  const secret = randomBytes(32).toString('hex');
-  const sessionMiddleware = session({ secret, resave: false, saveUninitialized: true, cookie: { sameSite: 'lax' } });
+  const secret = options.secret ?? randomBytes(32).toString('hex');
+  const sessionMiddleware = session({
+    secret,
+    resave: false,
+    saveUninitialized: true,
+    cookie: { sameSite: 'lax' },
+    ...(options.sessionStore === undefined ? {} : { store: options.sessionStore }),
+  });
   const cookies = cookieParser(secret);
   const csrf = doubleCsrf({
     getSecret: () => secret,
@@ -47,6 +68,7 @@ export async function startExample(options: { port?: number; host?: string } = {
   const probe = createInspectorProbe();
   const sente = senteExpress<Chat>({
     ...probe.serverOptions,
+    ...(options.backplane === undefined ? {} : { backplane: options.backplane }),
     packer,
     upgradeMiddleware: [cookies, sessionMiddleware],
     userId: (req) => req.raw.session?.uid,

@@ -288,8 +288,10 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
       positions.handshake(ext);
       live.ext = ext;
       reported.clear();
-      // Already open: a switch from Ajax back to WebSocket, not a new connection.
-      const upgrade = store.current.open;
+      // Already open on the other transport: a switch from Ajax back to WebSocket, not a new
+      // connection. A handshake on the open Ajax channel is one: the server forgot this client
+      // (its queue overflowed, or the poll reached a server of a cluster that did not hold it).
+      const upgrade = store.current.open && store.current.type !== kind;
       const firstHandshake = !everHandshaken;
       everHandshaken = true;
       const r = ext?.['recovered'];

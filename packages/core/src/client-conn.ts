@@ -48,6 +48,8 @@ export class ClientConn {
   expiresAt: number | undefined;
   private expiry: Timer | undefined;
   private key: string | undefined;
+  /** Pushes that arrived while the client's replay was read (with a backplane): they go after it. */
+  private gated: Packed[] | undefined;
 
   constructor(
     readonly transport: Transport,
@@ -119,6 +121,10 @@ export class ClientConn {
 
   /** Hands a packed batch to the client, behind whatever is already queued for it. */
   push(payload: Packed): void {
+    if (this.gated !== undefined) {
+      this.gated.push(payload);
+      return;
+    }
     if (this.outbox.length === 0 && this.session?.write(payload)) return;
     this.outbox.push(payload);
     if (this.outbox.overBound) return this.overflow();
@@ -150,6 +156,24 @@ export class ClientConn {
   recover(replay: readonly Packed[]): void {
     this.outbox.clear();
     for (const p of replay) this.outbox.push(p);
+    this.ungate();
+  }
+
+  /**
+   * Holds the pushes that arrive from now on until {@link recover} or
+   * {@link ungate}: a backplane reads the replay asynchronously, and a push
+   * that arrives meanwhile must come after it, not be lost with the queue.
+   */
+  gate(): void {
+    this.gated ??= [];
+  }
+
+  /** Queues the held pushes (see {@link gate}), in order. */
+  ungate(): void {
+    const held = this.gated;
+    if (held === undefined) return;
+    this.gated = undefined;
+    for (const p of held) this.push(p);
   }
 
   /** Ends the channel from the server's side; the grace period starts. */
@@ -163,6 +187,7 @@ export class ClientConn {
     this.expiry?.cancel();
     this.expiry = undefined;
     this.control = undefined;
+    this.gated = undefined;
     const dropped = this.outbox.clear();
     // A client of the extensions finds what it missed in the push log when it comes back.
     if (dropped > 0 && !this.ext) {
@@ -248,6 +273,11 @@ export class ClientTable {
   /** True when `uid` has a client on either transport. */
   has(uid: string): boolean {
     return this.byUid.ws.has(uid) || this.byUid.ajax.has(uid);
+  }
+
+  /** True when this process holds a record of `clientId` (on either transport, for any uid). */
+  holds(clientId: string): boolean {
+    return this.byClientId.has(clientId);
   }
 
   /** The uid that holds `clientId`; `undefined` when none does, `null` when two uids do. */

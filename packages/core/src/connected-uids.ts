@@ -64,6 +64,13 @@ export class ConnectedUidsStore {
     return left;
   }
 
+  /** Sets whether `uid` is connected on `transport` (a backplane's cluster-wide view, counted by the backplane). */
+  set(transport: Transport, uid: string, connected: boolean): void {
+    const has = this.counts[transport].has(uid);
+    if (connected && !has) this.add(transport, uid);
+    else if (!connected && has) this.remove(transport, uid);
+  }
+
   watch(listener: ConnectedUidsListener): () => void {
     this.listeners.add(listener);
     return () => void this.listeners.delete(listener);

@@ -1,3 +1,4 @@
+import { CLOSE_CODES } from './ids.js';
 import { asSenteError, senteError } from './errors.js';
 import { normalizeUid, sessionUid } from './inbound.js';
 import { checkRequest } from './security.js';
@@ -7,7 +8,7 @@ import type { SenteErrorCode } from './errors.js';
 import type { RefreshCredentials } from './refresh.js';
 import type { ClientConn, ClientTable } from './client-conn.js';
 import type { Hub } from './hub.js';
-import type { PushLog } from './push-log.js';
+import type { LogPosition } from './push-log.js';
 import type { ResolvedOptions } from './options.js';
 import type { SenteRequest } from './request.js';
 
@@ -16,7 +17,8 @@ export interface CredentialsHost<Raw> {
   readonly hub: Hub;
   readonly opts: ResolvedOptions<Raw>;
   readonly clients: ClientTable;
-  readonly log: PushLog;
+  /** The position of `uid`'s push log (asynchronous through a backplane). */
+  position(uid: string): LogPosition | Promise<LogPosition>;
   /** Moves `client` to `uid`: connected uids, uidport events, limits, queues follow. */
   move(client: ClientConn, uid: string): void;
   /** Closes `client` for good: 4401 on WebSocket, 401 on a parked poll. */
@@ -141,11 +143,24 @@ export class Credentials<Raw> {
     this.host.hub.metrics.credentials(moved ? 'moved' : 'refreshed');
     // `[uid ttl epoch offset]`: the new uid's log position when the connection moved, so that the client's dedupe stays right.
     const answer: unknown[] = [uid, this.ttl(client) ?? null];
-    if (client.ext && moved) {
-      const top = this.host.log.open(uid);
-      answer.push(top.epoch, top.offset);
+    if (!client.ext || !moved) {
+      reply?.(answer);
+      return;
     }
-    reply?.(answer);
+    const top = this.host.position(uid);
+    if (!(top instanceof Promise)) {
+      reply?.([...answer, top.epoch, top.offset]);
+      return;
+    }
+    top.then(
+      (t) => reply?.([...answer, t.epoch, t.offset]),
+      (e: unknown) => {
+        // The connection moved, but its new position is unknown: it reconnects, and its handshake tells it.
+        this.host.hub.report(asSenteError(e, 'ERR_SENTE_BACKPLANE_UNAVAILABLE'), client.context);
+        client.end(CLOSE_CODES.serviceRestart, 'Push log unavailable');
+        reply?.('ERR_SENTE_BACKPLANE_UNAVAILABLE');
+      },
+    );
   }
 
   private ttl(client: ClientConn): number | undefined {

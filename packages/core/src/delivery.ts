@@ -65,6 +65,13 @@ export class LocalDelivery implements Delivery {
     if (this.clients.clientsOf('ajax', uid)) this.buffers.push('ajax', uid, event, clientId, offset);
   }
 
+  /** Buffers a push another party logged (a backplane), at its `offset`, for this process's clients of `uid`. */
+  deliver(uid: string, event: WireEvent, clientId: string | undefined, offset: number): void {
+    this.hub.metrics.pushed();
+    if (this.clients.clientsOf('ws', uid)) this.buffers.push('ws', uid, event, clientId, offset);
+    if (this.clients.clientsOf('ajax', uid)) this.buffers.push('ajax', uid, event, clientId, offset);
+  }
+
   flush(uid?: string): void {
     if (uid === undefined) return this.buffers.takeAll();
     this.buffers.take('ws', uid);

@@ -39,6 +39,10 @@ export const ERRORS = {
   ERR_SENTE_FORBIDDEN: { status: 403, closeCode: undefined, message: 'Forbidden' },
   ERR_SENTE_TRANSPORT: { status: undefined, closeCode: undefined, message: 'Transport error' },
   ERR_SENTE_BAD_REPLY: { status: undefined, closeCode: undefined, message: 'Bad reply' },
+  ERR_SENTE_BACKPLANE_UNAVAILABLE: { status: 503, closeCode: undefined, message: 'Backplane unavailable' },
+  ERR_SENTE_BACKPLANE_OVERFLOW: { status: undefined, closeCode: undefined, message: 'Backplane buffer full' },
+  ERR_SENTE_BACKPLANE_FAILED: { status: undefined, closeCode: undefined, message: 'Backplane command failed' },
+  ERR_SENTE_BACKPLANE_LOG_LOST: { status: undefined, closeCode: 1012, message: 'Push log lost' },
   ERR_SENTE_CREDENTIALS_EXPIRED: { status: 401, closeCode: 4401, message: 'Credentials expired' },
   ERR_SENTE_REFRESH_REFUSED: { status: undefined, closeCode: undefined, message: 'Refresh refused' },
 } as const satisfies Record<string, { status: number | undefined; closeCode: number | undefined; message: string }>;

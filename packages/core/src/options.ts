@@ -10,6 +10,7 @@ import type { SenteContract } from './contract.js';
 import type { ConnectionLimits } from './admission.js';
 import type { RateLimits } from './rate-limit.js';
 import type { Meter } from '@opentelemetry/api';
+import type { Backplane } from './backplane.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -131,6 +132,15 @@ export interface SenteServerOptions<Raw = unknown, C extends SenteContract = Sen
   rateLimits?: RateLimits | undefined;
   /** How long `close()` waits for handlers to answer pending Ajax replies. @default 5000 */
   closeTimeoutMs?: number | undefined;
+  /**
+   * Shares this server's users with other server processes (e.g.
+   * `createRedisBackplane` of `@sente/redis`): pushes, `closeUser`, server
+   * requests, the connected uids and `chsk/uidport-*` become cluster-wide,
+   * and the push log is the backplane's. `close()` closes it too.
+   * See docs/reference/backplane.md.
+   * @default undefined (everything in this process's memory)
+   */
+  backplane?: Backplane | undefined;
   /**
    * Hears about bad input, hook failures and dropped pushes (each a
    * {@link SenteError} with a stable code). The server carries on regardless.

@@ -2,10 +2,10 @@ import { randomId } from './clock.js';
 import { senteError } from './errors.js';
 import type { SenteError } from './errors.js';
 import type { Timer, Timers } from './timers.js';
-import type { ClientConn } from './client-conn.js';
 
 interface Pending {
-  readonly uid: string;
+  /** Undefined for a request by client id alone, sent through a backplane: the client's uid is not known here. */
+  readonly uid: string | undefined;
   readonly clientId: string;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: SenteError) => void;
@@ -20,15 +20,19 @@ interface Pending {
 export class ServerRequests {
   private readonly pending = new Map<string, Pending>();
 
-  constructor(private readonly timers: Timers) {}
+  constructor(
+    private readonly timers: Timers,
+    /** Prefixes every id (a backplane's node id, so that an answer on another node finds its way back). */
+    private readonly prefix = '',
+  ) {}
 
   get size(): number {
     return this.pending.size;
   }
 
   /** A new request to `client`: its id, and the promise of its answer. */
-  open(client: ClientConn, timeoutMs: number): { id: string; answer: Promise<unknown> } {
-    const id = randomId(12);
+  open(client: { readonly uid: string | undefined; readonly clientId: string }, timeoutMs: number): { id: string; answer: Promise<unknown> } {
+    const id = this.prefix + randomId(12);
     const answer = new Promise<unknown>((resolve, reject) => {
       const timer = this.timers.set(() => {
         this.pending.delete(id);
@@ -42,19 +46,27 @@ export class ServerRequests {
   /** `client` answered request `id`; an answer from any other client, or a second one, is ignored. */
   answer(id: string, value: unknown, client: { readonly uid: string; readonly clientId: string }): boolean {
     const p = this.pending.get(id);
-    if (p === undefined || p.uid !== client.uid || p.clientId !== client.clientId) return false;
+    if (p === undefined || (p.uid !== undefined && p.uid !== client.uid) || p.clientId !== client.clientId) return false;
     this.settle(id, p);
     p.resolve(value);
     return true;
   }
 
   /** The client is gone: its requests fail. */
-  gone(client: ClientConn): void {
+  gone(client: { readonly uid: string; readonly clientId: string }): void {
     for (const [id, p] of this.pending) {
       if (p.uid !== client.uid || p.clientId !== client.clientId) continue;
       this.settle(id, p);
       p.reject(senteError('ERR_SENTE_CLOSED', `Client ${client.clientId} left before it answered`));
     }
+  }
+
+  /** Request `id` failed elsewhere (on the node of its client). */
+  fail(id: string, error: SenteError): void {
+    const p = this.pending.get(id);
+    if (p === undefined) return;
+    this.settle(id, p);
+    p.reject(error);
   }
 
   /** Fails every request with `error`. */

@@ -15,6 +15,7 @@ import { Routers } from './router.js';
 import { ConnectedUidsStore } from './connected-uids.js';
 import { ClientConn, ClientTable } from './client-conn.js';
 import { LocalDelivery } from './delivery.js';
+import { Cluster, ClusterLog, greetClustered } from './cluster.js';
 import { WsSession } from './ws-session.js';
 import { PollSession } from './long-poll.js';
 import { AjaxReplies } from './ajax-replies.js';
@@ -31,9 +32,8 @@ import { badReplyError, contractChecks, runSchema } from './contract-check.js';
 import type { ContractChecks } from './contract-check.js';
 import type { SenteContract } from './contract.js';
 import type { SenteServerOf } from './typed-server.js';
-import type { PushLog } from './push-log.js';
+import type { LogPosition, PushLog } from './push-log.js';
 import type { Transport } from './client-conn.js';
-import type { Delivery } from './delivery.js';
 import type { SenteEvent } from './event.js';
 import type { Packed, Packer } from './packer.js';
 import type { SenteRequest, SenteResponse } from './request.js';
@@ -67,7 +67,9 @@ export class SenteServer<Raw = unknown> {
   private readonly routers: Routers<ServerEventMsg<Raw>>;
   private readonly uids: ConnectedUidsStore;
   private readonly clientTable = new ClientTable();
-  private readonly delivery: Delivery;
+  private readonly delivery: LocalDelivery;
+  /** The backplane's side in this server, when it was given one. */
+  private readonly cluster: Cluster | undefined;
   private readonly log: PushLog;
   private readonly dedupe: Dedupe;
   private readonly requests: ServerRequests;
@@ -105,25 +107,27 @@ export class SenteServer<Raw = unknown> {
       packed,
       metrics: createMetrics(() => this.stats(), this.opts.meter),
       dispatch: (event, from, reply, messageId) => this.intake.take(event, from, reply, messageId),
-      answer: (id, value, from) => void this.requests.answer(id, value, from),
+      answer: (id, value, from) => this.answer(id, value, from),
       connected: (client) => this.connected(client),
       expired: (client) => this.expired(client),
       refresh: (client, data, reply) => void this.credentials.overSocket(client, data, reply),
       report: (error, context) => this.report(error, context),
     };
     const clock = this.opts.clock;
-    this.log = new MemoryPushLog(() => clock.now(), this.opts.replay, (uid) => this.clientTable.has(uid));
+    const backplane = this.opts.backplane;
+    const clusterLog = backplane === undefined ? undefined : new ClusterLog();
+    this.log = clusterLog ?? new MemoryPushLog(() => clock.now(), this.opts.replay, (uid) => this.clientTable.has(uid));
     this.delivery = new LocalDelivery(this.hub, this.clientTable, this.log);
     this.replies = new AjaxReplies(this.hub);
     this.dedupe = new Dedupe(() => clock.now(), { maxIds: 1000, ttlMs: this.opts.replay.maxAgeMs });
-    this.requests = new ServerRequests(this.timers);
+    this.requests = new ServerRequests(this.timers, backplane === undefined ? '' : `${backplane.nodeId}.`);
     this.admission = new Admission(this.opts.limits ?? {});
     this.limiter = this.opts.rateLimits === undefined ? undefined : new RateLimiter(this.opts.rateLimits, () => clock.now());
     this.credentials = new Credentials<Raw>({
       hub: this.hub,
       opts: this.opts,
       clients: this.clientTable,
-      log: this.log,
+      position: (uid) => this.position(uid),
       move: (client, uid) => this.move(client, uid),
       expire: (client) => this.expireClient(client),
       closing: () => this.closing !== undefined,
@@ -139,6 +143,19 @@ export class SenteServer<Raw = unknown> {
         for (const t of ['ws', 'ajax'] as const) this.clientTable.get(t, uid, clientId)?.end(code, reason);
       },
     });
+    this.cluster =
+      backplane === undefined
+        ? undefined
+        : new Cluster(backplane, {
+            hub: this.hub,
+            clients: this.clientTable,
+            delivery: this.delivery,
+            log: clusterLog as ClusterLog,
+            uids: this.uids,
+            requests: this.requests,
+            emit: (event, from) => this.emit(event, from, undefined),
+            closeLocal: (uid) => this.closeLocal(uid),
+          });
   }
 
   /** The uids with at least one connected client, by transport: a live, read-only view. */
@@ -180,6 +197,7 @@ export class SenteServer<Raw = unknown> {
       this.closeUser(target);
       return;
     }
+    if (this.cluster !== undefined) return this.cluster.backplane.publish(target, checkPush(event), undefined, options?.flush === true);
     this.delivery.push(target, checkPush(event));
     if (options?.flush) this.delivery.flush(target);
   }
@@ -196,9 +214,15 @@ export class SenteServer<Raw = unknown> {
    */
   sendToClient(client: string | ClientAddress, event: SenteEvent, options?: SendOptions): void {
     const wire = checkPush(event);
+    // Through a backplane, a client id alone is looked up cluster-wide (another node's uid may claim it too).
+    if (this.cluster !== undefined && typeof client === 'string') {
+      if (this.uidOf(client) === undefined && this.clientTable.holds(client)) return;
+      return this.cluster.backplane.publishToClient(client, wire, options?.flush === true);
+    }
     const uid = this.uidOf(client);
     if (uid === undefined) return;
     const clientId = typeof client === 'string' ? client : client.clientId;
+    if (this.cluster !== undefined) return this.cluster.backplane.publish(uid, wire, clientId, options?.flush === true);
     this.delivery.push(uid, wire, clientId);
     if (options?.flush) this.delivery.flush(uid);
   }
@@ -206,6 +230,7 @@ export class SenteServer<Raw = unknown> {
   /** Pushes `event` to every connected uid. */
   broadcast(event: SenteEvent, options?: SendOptions): void {
     const wire = checkPush(event);
+    if (this.cluster !== undefined) return this.cluster.backplane.broadcast(wire, options?.flush === true);
     const any = this.uids.view.any;
     for (const uid of any) {
       this.delivery.push(uid, wire);
@@ -233,10 +258,22 @@ export class SenteServer<Raw = unknown> {
     const uid = this.uidOf(client);
     const clientId = typeof client === 'string' ? client : client.clientId;
     const target = uid === undefined ? undefined : this.clientTable.reachable(uid, clientId);
-    if (target === undefined) throw senteError('ERR_SENTE_CLOSED', `Client ${clientId} is not connected`);
-    if (!target.ext) throw senteError('ERR_SENTE_UNSUPPORTED', `Client ${clientId} does not take requests (a Sente client without this library's extensions)`);
-    const { id, answer } = this.requests.open(target, timeoutMs);
-    target.send(this.packer.pack(requestEnvelope(wire, id, currentTrace())));
+    let answer: Promise<unknown>;
+    const clash = typeof client === 'string' && uid === undefined && this.clientTable.holds(clientId);
+    if (this.cluster !== undefined && !clash && (target === undefined || typeof client === 'string')) {
+      // Not here, or by client id alone (which another node's uid may claim too): the backplane
+      // takes it to the node holding the client, and brings the answer back.
+      const to = typeof client === 'string' ? undefined : uid;
+      const opened = this.requests.open({ uid: to, clientId }, timeoutMs);
+      this.cluster.backplane.request(to, clientId, opened.id, wire);
+      answer = opened.answer;
+    } else {
+      if (target === undefined) throw senteError('ERR_SENTE_CLOSED', `Client ${clientId} is not connected`);
+      if (!target.ext) throw senteError('ERR_SENTE_UNSUPPORTED', `Client ${clientId} does not take requests (a Sente client without this library's extensions)`);
+      const opened = this.requests.open(target, timeoutMs);
+      target.send(this.packer.pack(requestEnvelope(wire, opened.id, currentTrace())));
+      answer = opened.answer;
+    }
     const schema = this.checks?.reply(event[0]);
     if (schema === undefined) return answer;
     const value = await answer;
@@ -248,6 +285,12 @@ export class SenteServer<Raw = unknown> {
   /** Closes every connection of `uid` (WebSockets with code 4001; parked polls end with 204). */
   closeUser(uid: string): void {
     const target = checkUid(uid);
+    if (this.cluster !== undefined) return this.cluster.backplane.closeUser(target);
+    this.closeLocal(target);
+  }
+
+  /** Closes this process's connections of `target`. */
+  private closeLocal(target: string): void {
     for (const t of ['ws', 'ajax'] as const) {
       const clients = this.clientTable.clientsOf(t, target);
       if (clients !== undefined) for (const c of [...clients.values()]) c.end(CLOSE_CODES.closedByServer, 'Closed by server');
@@ -432,7 +475,7 @@ export class SenteServer<Raw = unknown> {
         http as HttpExchange,
         body,
         (event, reply, messageId) => this.intake.take(event, from, reply, messageId),
-        (id, value) => void this.requests.answer(id, value, from),
+        (id, value) => this.answer(id, value, from),
         { uid, clientId, transport: 'ajax' },
         req.query[WIRE.ext] === undefined ? undefined : (data, reply) => void this.credentials.overPost(req, uid, clientId, data, reply),
       );
@@ -456,6 +499,7 @@ export class SenteServer<Raw = unknown> {
         return IGNORE;
       });
     }
+    if (this.cluster !== undefined && hs !== undefined) return this.openClustered(req, http, upgrade, uid, clientId, expiresAt, hs, data, accepted);
     accepted();
     if (upgrade !== undefined) {
       return upgrade.accept((socket) => {
@@ -483,6 +527,48 @@ export class SenteServer<Raw = unknown> {
     new PollSession(this.hub, client, exchange).start();
   }
 
+  /**
+   * A handshake through a backplane: the client's record first (its pushes
+   * held), then the log's position and replay (asynchronous), then the
+   * handshake and the queue, in that order.
+   */
+  private async openClustered(
+    req: SenteRequest<Raw>,
+    http: HttpExchange | undefined,
+    upgrade: UpgradeExchange | undefined,
+    uid: string,
+    clientId: string,
+    expiresAt: number | undefined,
+    hs: Packed,
+    data: unknown,
+    accepted: () => void,
+  ): Promise<void> {
+    const backplane = (this.cluster as Cluster).backplane;
+    const transport = upgrade === undefined ? 'ajax' : 'ws';
+    const client = this.claim(transport, req, uid, clientId, expiresAt);
+    // A poll this client parked before its new handshake is stale.
+    if (transport === 'ajax') client.end(CLOSE_CODES.normal, 'Superseded');
+    // It counts as gone after its grace period unless a channel opens meanwhile.
+    if (client.session === null) client.startGrace();
+    const greeting = await greetClustered(this.hub, backplane, client, hs, data, this.credentials.handshakeFields(client));
+    if (this.closing) throw senteError('ERR_SENTE_SERVER_CLOSED');
+    accepted();
+    if (upgrade !== undefined) {
+      return upgrade.accept((socket) => {
+        if (this.closing) {
+          socket.close(CLOSE_CODES.goingAway, 'Server closing');
+          return IGNORE;
+        }
+        const session = new WsSession(this.hub, this.claim('ws', req, uid, clientId, expiresAt), socket);
+        session.start(greeting);
+        return session;
+      });
+    }
+    (http as HttpExchange).respond(payloadResponse(greeting));
+    // No uidport-open for the handshake itself (Sente #260): the client counts once it polls.
+    client.startGrace();
+  }
+
   /** Why this request may not open a channel now: draining (every one), or a new client over a limit. */
   private refusal(transport: Transport, uid: string, clientId: string, req: SenteRequest): Refusal | undefined {
     if (this.admission.draining === undefined && this.clientTable.get(transport, uid, clientId) !== undefined) return undefined;
@@ -496,11 +582,15 @@ export class SenteServer<Raw = unknown> {
       const other = transport === 'ws' ? 'ajax' : 'ws';
       if (this.clientTable.get(other, uid, clientId) !== undefined) this.hub.metrics.transportSwitch(other, transport);
       client = new ClientConn(transport, uid, clientId, req, this.hub);
+      const held = this.clientTable.has(uid);
       this.clientTable.add(client);
       this.admission.add(uid, client.address);
+      // The first client of a uid here: this process receives the uid's pushes from now on.
+      if (this.cluster !== undefined && !held) this.cluster.backplane.hold(uid).catch(() => undefined);
     }
     client.request = req;
     client.ext = req.query[WIRE.ext] !== undefined;
+    this.cluster?.backplane.claim(client, transport);
     this.credentials.arm(client, expiresAt);
     return client;
   }
@@ -527,6 +617,13 @@ export class SenteServer<Raw = unknown> {
     if (client.counted) return;
     client.counted = true;
     this.hub.metrics.connected(client.transport, 1);
+    if (this.cluster !== undefined) {
+      // Cluster-wide: the node whose client made the uid join the cluster says so, once.
+      void this.cluster.backplane.connected(client.uid, client.transport, 1).then((joined) => {
+        if (joined) this.emit([CHSK.uidportOpen, client.uid], client, undefined);
+      });
+      return;
+    }
     if (this.uids.add(client.transport, client.uid)) this.emit([CHSK.uidportOpen, client.uid], client, undefined);
   }
 
@@ -559,11 +656,44 @@ export class SenteServer<Raw = unknown> {
     this.limiter?.forget(old, clientId, !this.clientTable.has(old));
     // What was queued for the old uid is not the new one's.
     client.outbox.clear();
-    if (client.counted && this.uids.remove(transport, old)) this.emit([CHSK.uidportClose, old], { uid: old, clientId, transport, request: client.request }, undefined);
+    const gone = { uid: old, clientId, transport, request: client.request };
+    const cluster = this.cluster;
+    if (cluster === undefined && client.counted && this.uids.remove(transport, old)) this.emit([CHSK.uidportClose, old], gone, undefined);
+    const heldNew = this.clientTable.has(uid);
     client.uid = uid;
     this.clientTable.add(client);
     this.admission.add(uid, client.address);
-    if (client.counted && this.uids.add(transport, uid)) this.emit([CHSK.uidportOpen, uid], client, undefined);
+    if (cluster === undefined) {
+      if (client.counted && this.uids.add(transport, uid)) this.emit([CHSK.uidportOpen, uid], client, undefined);
+      return;
+    }
+    // Through a backplane: the old uid's claim, interest and presence go, the new uid's come, cluster-wide.
+    const backplane = cluster.backplane;
+    backplane.unclaim({ uid: old, clientId });
+    cluster.gone({ uid: old, clientId });
+    if (!this.clientTable.has(old)) {
+      backplane.release(old);
+      (this.log as ClusterLog).epochs.delete(old);
+    }
+    if (!heldNew) backplane.hold(uid).catch(() => undefined);
+    backplane.claim(client, transport);
+    if (!client.counted) return;
+    void backplane.connected(old, transport, -1).then((left) => {
+      if (left) this.emit([CHSK.uidportClose, old], gone, undefined);
+    });
+    void backplane.connected(uid, transport, 1).then((joined) => {
+      if (joined) this.emit([CHSK.uidportOpen, uid], client, undefined);
+    });
+  }
+
+  /** The position of `uid`'s push log: the backplane's (and remembered for positioned batches), or this process's. */
+  private position(uid: string): LogPosition | Promise<LogPosition> {
+    const cluster = this.cluster;
+    if (cluster === undefined) return this.log.open(uid);
+    return cluster.backplane.position(uid).then((top) => {
+      (this.log as ClusterLog).epochs.set(uid, top.epoch);
+      return top;
+    });
   }
 
   private expired(client: ClientConn): void {
@@ -574,7 +704,26 @@ export class SenteServer<Raw = unknown> {
     if (this.clientTable.remove(client)) this.delivery.forget(client.uid, client.transport);
     this.limiter?.forget(client.uid, client.clientId, !this.clientTable.has(client.uid));
     if (client.counted) this.hub.metrics.connected(client.transport, -1);
+    if (this.cluster !== undefined) return this.left(this.cluster, client);
     if (client.counted && this.uids.remove(client.transport, client.uid)) this.emit([CHSK.uidportClose, client.uid], client, undefined);
+  }
+
+  /** A client's record is gone, with a backplane: its claims in the cluster go too. */
+  private left(cluster: Cluster, client: ClientConn): void {
+    const backplane = cluster.backplane;
+    const other = this.clientTable.get(client.transport === 'ws' ? 'ajax' : 'ws', client.uid, client.clientId);
+    if (other === undefined) {
+      backplane.unclaim(client);
+      cluster.gone(client);
+    }
+    if (!this.clientTable.has(client.uid)) {
+      backplane.release(client.uid);
+      (this.log as ClusterLog).epochs.delete(client.uid);
+    }
+    if (!client.counted) return;
+    void backplane.connected(client.uid, client.transport, -1).then((left) => {
+      if (left) this.emit([CHSK.uidportClose, client.uid], client, undefined);
+    });
   }
 
   /** The one uid a push addressed to `client` may reach. */
@@ -588,6 +737,8 @@ export class SenteServer<Raw = unknown> {
 
   private async shutdown(): Promise<void> {
     this.requests.failAll(senteError('ERR_SENTE_SERVER_CLOSED'));
+    // Pushes on their way through a backplane come back first, to go out with the rest.
+    if (this.cluster !== undefined) await this.cluster.backplane.settle();
     this.delivery.flush();
     await this.replies.settle(this.opts.closeTimeoutMs);
     this.delivery.flush();
@@ -597,6 +748,14 @@ export class SenteServer<Raw = unknown> {
     }
     this.log.close();
     this.dedupe.clear();
+    await this.cluster?.backplane.close();
+  }
+
+  /** A client answered request `id`: this server's, or (through a backplane) another node's. */
+  private answer(id: string, value: unknown, from: ClientAddress): void {
+    if (this.requests.answer(id, value, from) || this.cluster === undefined) return;
+    this.cluster.answered(id, from);
+    this.cluster.backplane.answer(id, value, from);
   }
 
   private report(error: SenteError, context: ErrorContext): void {

@@ -17,7 +17,8 @@ export interface OpenArgs {
   readonly family: Family;
   /** Ask for this library's extensions (the push log). */
   readonly ext: boolean;
-  readonly port: number;
+  /** The target's ports: connection `i` goes to `ports[i % ports.length]` (three for a cluster target). */
+  readonly ports: readonly number[];
   readonly conns: number;
   readonly via: 'ws' | 'ajax' | 'client-ws' | 'client-ajax';
   readonly inflight: number;
@@ -33,16 +34,17 @@ let maxOps = 0;
 let recorder = new Recorder();
 
 function openOne(a: OpenArgs, i: number, onPush: OnPush): Promise<Peer> {
+  const port = a.ports[i % a.ports.length] as number;
   switch (a.via) {
     case 'ws':
-      return openWsPeer(a.family, a.port, i, onPush, a.ext);
+      return openWsPeer(a.family, port, i, onPush, a.ext);
     case 'ajax':
-      return openAjaxPeer(a.family, a.port, i, a.inflight, onPush);
+      return openAjaxPeer(a.family, port, i, a.inflight, onPush);
     // Imported only where used: a process that measures a server need not load the clients' code.
     case 'client-ws':
-      return import('./clients.js').then((m) => m.openClient(a.family, 'ws', a.port, i));
+      return import('./clients.js').then((m) => m.openClient(a.family, 'ws', port, i));
     case 'client-ajax':
-      return import('./clients.js').then((m) => m.openClient(a.family, 'ajax', a.port, i));
+      return import('./clients.js').then((m) => m.openClient(a.family, 'ajax', port, i));
   }
 }
 

@@ -28,31 +28,31 @@ async function settledMemory(): Promise<NodeJS.MemoryUsage> {
   return process.memoryUsage();
 }
 
-/** Pushes to every connection at `rate` per second on the clock, until stopped or `maxPushes`. */
-function startPushing(rate: number, maxPushes: number): void {
+/** Pushes to every connection at `rate` per second on the clock, from `offsetMs` on, until stopped or `maxPushes`. */
+function startPushing(rate: number, maxPushes: number, offsetMs = 0): void {
   const state: { timer: NodeJS.Timeout | undefined; pushes: number } = { timer: undefined, pushes: 0 };
   const period = 1000 / rate;
-  const t0 = performance.now();
+  const t0 = performance.now() + offsetMs;
   const tick = (): void => {
     running().push();
     state.pushes++;
     if (state.pushes >= maxPushes) return;
     state.timer = setTimeout(tick, Math.max(0, t0 + state.pushes * period - performance.now()));
   };
-  state.timer = setTimeout(tick, period);
+  state.timer = setTimeout(tick, offsetMs + period);
   pushing = state;
 }
 
 serveOrchestrator(
   {
-    async start(args: { target: Target }) {
-      server = await startServer(args.target);
+    async start(args: { target: Target; redisUrl?: string }) {
+      server = await startServer(args.target, args.redisUrl);
       return { port: server.port, pid: process.pid };
     },
     cpu: () => ({ cpu: process.cpuUsage(), rss: process.memoryUsage.rss() }),
     mem: settledMemory,
-    fanout(args: { rate: number; maxPushes: number }) {
-      startPushing(args.rate, args.maxPushes);
+    fanout(args: { rate: number; maxPushes: number; offsetMs?: number }) {
+      startPushing(args.rate, args.maxPushes, args.offsetMs);
     },
     fanoutStop() {
       clearTimeout(pushing?.timer);

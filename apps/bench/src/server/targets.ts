@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import uWS from 'uWebSockets.js';
 import type { Server as HttpServer } from 'node:http';
-import type { SenteServer } from '@sente/core';
+import type { Backplane, SenteServer } from '@sente/core';
 import type { Server as IoServer } from 'socket.io';
 import type { Target } from '../targets.js';
 import { ECHO_ID, PUSH_ID, pushData } from '../wire.js';
@@ -15,12 +15,16 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-/** Starts `target`'s server on 127.0.0.1 on a free port. */
-export function startServer(target: Target): Promise<BenchServer> {
+/** Starts `target`'s server on 127.0.0.1 on a free port; a cluster target's shares its clients on the Redis at `redisUrl`. */
+export function startServer(target: Target, redisUrl?: string): Promise<BenchServer> {
+  if (target === 'sente-cluster' || target === 'socketio-cluster') {
+    if (redisUrl === undefined) throw new Error(`${target} needs a Redis`);
+    return target === 'sente-cluster' ? senteCluster(redisUrl) : socketIoCluster(redisUrl);
+  }
   return FACTORIES[target]();
 }
 
-const FACTORIES: Record<Target, () => Promise<BenchServer>> = {
+const FACTORIES: Record<Exclude<Target, 'sente-cluster' | 'socketio-cluster'>, () => Promise<BenchServer>> = {
   ws: rawWs,
   uws: rawUws,
   socketio: socketIo,
@@ -122,6 +126,27 @@ async function socketIo(): Promise<BenchServer> {
   };
 }
 
+/** Socket.IO with the classic Redis adapter (pub/sub: every broadcast reaches every process), on ioredis. */
+async function socketIoCluster(redisUrl: string): Promise<BenchServer> {
+  const [{ Server }, { createAdapter }, { Redis }] = await Promise.all([import('socket.io'), import('@socket.io/redis-adapter'), import('ioredis')]);
+  const pub = new Redis(redisUrl);
+  const sub = pub.duplicate();
+  const http = createServer();
+  const io = new Server(http, { serveClient: false, adapter: createAdapter(pub, sub) });
+  onIoConnection(io);
+  const port = await listenHttp(http);
+  return {
+    port,
+    push: () => void io.emit('push', pushData()),
+    async close() {
+      await io.close();
+      pub.disconnect();
+      sub.disconnect();
+      await closeHttp(http).catch(() => {});
+    },
+  };
+}
+
 async function socketIoUws(): Promise<BenchServer> {
   const { Server } = await import('socket.io');
   const app = uWS.App();
@@ -152,11 +177,16 @@ function senteRouter<Raw>(server: SenteServer<Raw>): void {
   });
 }
 
-async function senteOnExpress(withSchemas = false): Promise<BenchServer> {
+async function senteOnExpress(withSchemas = false, backplane?: Backplane): Promise<BenchServer> {
   const [{ default: express }, { senteExpress }] = await Promise.all([import('express'), import('@sente/express')]);
   const app = express();
   const contract = withSchemas ? await benchContract() : undefined;
-  const sente = senteExpress({ csrfToken: null, userId: (req) => req.query['uid'] as string, ...(contract === undefined ? {} : { contract }) });
+  const sente = senteExpress({
+    csrfToken: null,
+    userId: (req) => req.query['uid'] as string,
+    ...(contract === undefined ? {} : { contract }),
+    ...(backplane === undefined ? {} : { backplane }),
+  });
   // Typed by the contract when there is one; the bench drives it untyped.
   const server = sente.server as unknown as SenteServer<unknown>;
   app.use(sente.middleware);
@@ -172,6 +202,15 @@ async function senteOnExpress(withSchemas = false): Promise<BenchServer> {
       await closeHttp(http);
     },
   };
+}
+
+/** Sente on Express with the Redis backplane: a broadcast reaches the clients of every process. */
+async function senteCluster(redisUrl: string): Promise<BenchServer> {
+  const { createRedisBackplane } = await import('@sente/redis');
+  const backplane = createRedisBackplane({ url: redisUrl, prefix: 'bench' });
+  const server = await senteOnExpress(false, backplane);
+  await backplane.ready;
+  return server;
 }
 
 async function senteOnUws(): Promise<BenchServer> {

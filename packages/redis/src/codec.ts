@@ -1,0 +1,63 @@
+import type { Packed, Packer, WireEvent } from '@sente/core';
+
+/**
+ * How events cross Redis: packed with the servers' packer, as text (`t…`) or
+ * as base64 bytes (`b…`), so that every message and stream entry is a string.
+ */
+export function packedToText(p: Packed): string {
+  return typeof p === 'string' ? `t${p}` : `b${Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('base64')}`;
+}
+
+/** The inverse of {@link packedToText}. */
+export function textToPacked(s: string): Packed {
+  return s.startsWith('b') ? new Uint8Array(Buffer.from(s.slice(1), 'base64')) : s.slice(1);
+}
+
+/**
+ * A push's body in the log and on the wire: `[!]<client id as JSON, or
+ * nothing>\n<packed event>`, `!` when the sender asked for `flush`.
+ */
+export function encodeBody(packer: Packer, event: WireEvent, clientId: string | undefined, flush = false): string {
+  return `${flush ? '!' : ''}${clientId === undefined ? '' : JSON.stringify(clientId)}\n${packedToText(packer.pack(event))}`;
+}
+
+/** The inverse of {@link encodeBody}. Throws on a body that is not one. */
+export function decodeBody(packer: Packer, body: string): { event: WireEvent; clientId: string | undefined; flush: boolean } {
+  const nl = body.indexOf('\n');
+  if (nl < 0) throw new Error('not a push body');
+  const flush = body.startsWith('!');
+  const head = body.slice(flush ? 1 : 0, nl);
+  const clientId = head === '' ? undefined : (JSON.parse(head) as string);
+  const event = packer.unpack(textToPacked(body.slice(nl + 1))) as WireEvent;
+  return { event, clientId, flush };
+}
+
+/** One message of a uid's channel: a logged push, or "close the uid's connections". */
+export type UidMessage = { readonly kind: 'p'; readonly offset: number; readonly epoch: string; readonly body: string } | { readonly kind: 'c' };
+
+/** Parses a uid channel's message (`p\n<offset>\n<epoch>\n<body>` or `c\n`); undefined for anything else. */
+export function parseUidMessage(msg: string): UidMessage | undefined {
+  if (msg.startsWith('c\n')) return { kind: 'c' };
+  if (!msg.startsWith('p\n')) return undefined;
+  const a = msg.indexOf('\n', 2);
+  const b = msg.indexOf('\n', a + 1);
+  if (a < 0 || b < 0) return undefined;
+  const offset = Number(msg.slice(2, a));
+  if (!Number.isSafeInteger(offset)) return undefined;
+  return { kind: 'p', offset, epoch: msg.slice(a + 1, b), body: msg.slice(b + 1) };
+}
+
+/** A stream entry as XRANGE gives it: `[id, [field, value, …]]`. */
+export type RawEntry = [string, string[]];
+
+/** The offset, time and body of a stream entry. */
+export function parseEntry(e: RawEntry): { offset: number; at: number; body: string } {
+  const fields = e[1];
+  let at = 0;
+  let body = '';
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === 't') at = Number(fields[i + 1]);
+    else if (fields[i] === 'b') body = fields[i + 1] as string;
+  }
+  return { offset: Number(e[0].slice(0, e[0].indexOf('-'))), at, body };
+}

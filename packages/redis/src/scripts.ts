@@ -1,0 +1,309 @@
+/**
+ * The Lua scripts of the backplane. Each runs atomically in Redis, so that a
+ * push is logged and published in one step: publish order is log order.
+ * Time is Redis's (`TIME`), so that the nodes' clocks do not matter.
+ *
+ * Keys are built from the prefix inside some scripts (broadcast, presence
+ * sweeps): the backplane runs on a standalone Redis (or a primary with
+ * replicas), not on Redis Cluster.
+ */
+
+import type { Redis } from 'ioredis';
+
+const names = new Map<string, string>();
+
+/**
+ * Runs a script: EVAL the first time on each connection, EVALSHA after
+ * (ioredis's defined commands), so a push does not send the script's text.
+ * A reconnect loads it again before anything else on the new connection.
+ */
+export function run(redis: Redis, lua: string, numberOfKeys: number, ...args: (string | number)[]): Promise<unknown> {
+  let name = names.get(lua);
+  if (name === undefined) names.set(lua, (name = `senteScript${names.size}`));
+  const commands = redis as unknown as Record<string, ((...a: (string | number)[]) => Promise<unknown>) | undefined>;
+  let command = commands[name];
+  if (command === undefined) {
+    redis.defineCommand(name, { lua });
+    command = commands[name] as (...a: (string | number)[]) => Promise<unknown>;
+  }
+  return command.call(redis, numberOfKeys, ...args);
+}
+
+/** Milliseconds since the epoch, from Redis. */
+const NOW = `local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+`;
+
+/**
+ * Logs one push in a uid's stream and publishes it: the body of
+ * `publish_one(prefix, uid, body, candidate_epoch, max_len, max_age_ms, position_ttl_ms, sharded, now)`.
+ * The meta hash holds the epoch (`e`) and the top offset (`s`); a missing meta
+ * starts a new epoch and drops whatever stream was left (never mixed with a new epoch).
+ * The stream entry id is `<offset>-0`; its fields are `t` (ms) and `b` (the body).
+ * The stream is trimmed by count (MAXLEN ~) and by age (MINID past the old entries).
+ * (The uids with a live log, for a broadcast, are those whose log was read: see READ.)
+ */
+const PUBLISH_ONE = `local function publish_one(prefix, uid, body, cand, maxlen, maxage, ttl, sharded, now)
+  local meta = prefix .. ':{' .. uid .. '}:meta'
+  local log = prefix .. ':{' .. uid .. '}:log'
+  local epoch = redis.call('HGET', meta, 'e')
+  if not epoch then
+    epoch = cand
+    redis.call('DEL', log)
+    redis.call('HSET', meta, 'e', epoch, 's', 0)
+  end
+  local top = redis.call('HINCRBY', meta, 's', 1)
+  redis.call('PEXPIRE', meta, ttl)
+  redis.call('XADD', log, 'MAXLEN', '~', maxlen, top .. '-0', 't', now, 'b', body)
+  -- Age: every 8th push, when the oldest entry is past it, a look at the next few (a
+  -- replay checks the age of what it gives anyway; the whole stream expires after maxage).
+  local oldest = (top % 8 == 0) and redis.call('XRANGE', log, '-', '+', 'COUNT', 1)[1]
+  if oldest and tonumber(oldest[2][2]) < now - maxage then
+    local cut = nil
+    for _, e in ipairs(redis.call('XRANGE', log, '-', '+', 'COUNT', 64)) do
+      if tonumber(e[2][2]) < now - maxage then cut = e[1] else break end
+    end
+    redis.call('XTRIM', log, 'MINID', (tonumber(string.match(cut, '^(%d+)')) + 1) .. '-0')
+  end
+  redis.call('PEXPIRE', log, maxage)
+  local msg = 'p\\n' .. top .. '\\n' .. epoch .. '\\n' .. body
+  local channel = prefix .. ':{' .. uid .. '}:push'
+  if sharded == '1' then redis.call('SPUBLISH', channel, msg) else redis.call('PUBLISH', channel, msg) end
+  return top
+end
+`;
+
+/** ARGV: prefix, uid, body, candidate epoch, max len, max age ms, position ttl ms, sharded. Returns the offset. */
+export const PUBLISH = `${NOW}${PUBLISH_ONE}
+return publish_one(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], now_ms())`;
+
+/**
+ * A push to the one uid that holds a client id (KEYS[1] = the client's key, a
+ * hash of uid → node). ARGV: prefix, body, candidate, max len, max age,
+ * position ttl, sharded. Returns 0 when no uid holds it, -1 when two uids
+ * claim it, else the offset.
+ */
+export const PUBLISH_TO_CLIENT = `${NOW}${PUBLISH_ONE}
+local all = redis.call('HGETALL', KEYS[1])
+if #all == 0 then return 0 end
+if #all > 2 then return -1 end
+return publish_one(ARGV[1], all[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], now_ms())`;
+
+/**
+ * A broadcast, in one round trip: logged and published for every uid
+ * connected in the cluster and every uid whose log was used within the
+ * position TTL (users away for now). ARGV as {@link PUBLISH} without the uid.
+ * Returns the number of uids.
+ */
+export const BROADCAST = `${NOW}${PUBLISH_ONE}
+local prefix = ARGV[1]
+local now = now_ms()
+local logs = prefix .. ':logs'
+redis.call('ZREMRANGEBYSCORE', logs, '-inf', now - tonumber(ARGV[6]))
+local uids = {}
+local list = {}
+for _, f in ipairs(redis.call('HKEYS', prefix .. ':presence')) do
+  local uid = string.sub(f, string.find(f, '|', 1, true) + 1)
+  if not uids[uid] then uids[uid] = true; table.insert(list, uid) end
+end
+for _, uid in ipairs(redis.call('ZRANGE', logs, 0, -1)) do
+  if not uids[uid] then uids[uid] = true; table.insert(list, uid) end
+end
+for _, uid in ipairs(list) do
+  publish_one(prefix, uid, ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], now)
+end
+return #list`;
+
+/**
+ * The position of a uid's log and, from an offset, the entries after it.
+ * KEYS: meta, log, logs. ARGV: uid, candidate epoch, position ttl, since
+ * (-1: position only), count limit. Returns { epoch, top, now, entries }.
+ */
+export const READ = `${NOW}
+local now = now_ms()
+local epoch = redis.call('HGET', KEYS[1], 'e')
+if not epoch then
+  epoch = ARGV[2]
+  redis.call('DEL', KEYS[2])
+  redis.call('HSET', KEYS[1], 'e', epoch, 's', 0)
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('ZADD', KEYS[3], now, ARGV[1])
+local top = tonumber(redis.call('HGET', KEYS[1], 's'))
+local since = tonumber(ARGV[4])
+local entries = {}
+if since >= 0 and since < top then
+  entries = redis.call('XRANGE', KEYS[2], (since + 1) .. '-0', '+', 'COUNT', ARGV[5])
+end
+return { epoch, top, now, entries }`;
+
+/**
+ * Claims a client id for a uid on this node: KEYS[1], the client's key, is a
+ * hash of uid → node (two uids: the id is clashed, and a push by id alone is
+ * refused). ARGV: uid, node id, ttl, prefix, transport. An Ajax client that
+ * another node held is taken over: that node is told. Returns 1, or -1 on a clash.
+ */
+export const CLAIM = `
+local prev = redis.call('HGET', KEYS[1], ARGV[1])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+if ARGV[5] == 'ajax' and prev and prev ~= ARGV[2] then
+  redis.call('PUBLISH', ARGV[4] .. ':node:' .. prev, 't\\n' .. cjson.encode({ u = ARGV[1], c = string.sub(KEYS[1], #ARGV[4] + 9) }))
+end
+if redis.call('HLEN', KEYS[1]) > 1 then return -1 end
+return 1`;
+
+/** Lets go of a client id (KEYS[1]) that this node (ARGV[2]) holds for the uid ARGV[1]. */
+export const UNCLAIM = `
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 1`;
+
+/**
+ * Sends a message to the node holding a client (KEYS[1] = its key). ARGV:
+ * prefix, uid ('' for the one uid holding the id), the message (JSON; its
+ * \`u\` is filled in). Returns 1 when sent, 0 when no node holds the client
+ * (for that uid), -1 when two uids claim the id and none was given.
+ */
+export const ROUTE = `
+local u = ARGV[2]
+local n
+if u == '' then
+  local all = redis.call('HGETALL', KEYS[1])
+  if #all == 0 then return 0 end
+  if #all > 2 then return -1 end
+  u, n = all[1], all[2]
+else
+  n = redis.call('HGET', KEYS[1], u)
+  if not n then return 0 end
+end
+local m = cjson.decode(ARGV[3])
+m.u = u
+redis.call('PUBLISH', ARGV[1] .. ':node:' .. n, 'q\\n' .. cjson.encode(m))
+return 1`;
+
+/**
+ * Presence, per node: \`<prefix>:presence:<node>\` (a hash of \`<transport>|<uid>\` →
+ * this node's clients, and \`_\` while the node is joined), the cluster's counts
+ * \`<prefix>:presence\`, the live nodes \`<prefix>:nodes\` (node → expiry ms) and a
+ * version. Every change of a uid's membership in a transport's set is published
+ * on \`<prefix>:presence\` as \`<version>\\n<transport>\\n<0|1>\\n<uid>\`.
+ */
+const PRESENCE = `${NOW}
+local function other(field)
+  if string.sub(field, 1, 3) == 'ws|' then return 'ajax|' .. string.sub(field, 4) end
+  return 'ws|' .. string.sub(field, 6)
+end
+local function add(prefix, field, delta, changed)
+  local counts = prefix .. ':presence'
+  local before = tonumber(redis.call('HGET', counts, field)) or 0
+  local after = before + delta
+  if after <= 0 then redis.call('HDEL', counts, field); after = 0 else redis.call('HSET', counts, field, after) end
+  if (before == 0) ~= (after == 0) then
+    local bar = string.find(field, '|', 1, true)
+    local t = string.sub(field, 1, bar - 1)
+    local uid = string.sub(field, bar + 1)
+    local v = redis.call('INCR', prefix .. ':presence:v')
+    redis.call('PUBLISH', prefix .. ':presence', v .. '\\n' .. t .. '\\n' .. (after > 0 and '1' or '0') .. '\\n' .. uid)
+    if redis.call('HEXISTS', counts, other(field)) == 0 then table.insert(changed, (after > 0 and '+' or '-') .. uid) end
+    return v
+  end
+  return 0
+end
+local function drop_node(prefix, node, changed)
+  local h = prefix .. ':presence:' .. node
+  local all = redis.call('HGETALL', h)
+  for i = 1, #all, 2 do
+    if all[i] ~= '_' then add(prefix, all[i], -tonumber(all[i + 1]), changed) end
+  end
+  redis.call('DEL', h)
+  redis.call('ZREM', prefix .. ':nodes', node)
+end
+`;
+
+/**
+ * One client more or less on this node. ARGV: prefix, node, field, delta,
+ * ttl. Returns { 1 when the uid joined (or left) the cluster with it, the
+ * version of the change of the transport's set (0: none), 1 when the uid is
+ * in that set now }.
+ */
+export const PRESENCE_CHANGE = `${PRESENCE}
+local prefix, node, field, delta = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local h = prefix .. ':presence:' .. node
+local mine = tonumber(redis.call('HGET', h, field)) or 0
+if delta < 0 and mine <= 0 then return { 0, 0, 0 } end
+if mine + delta <= 0 then redis.call('HDEL', h, field) else redis.call('HSET', h, field, mine + delta) end
+local changed = {}
+local v = add(prefix, field, delta, changed)
+return { #changed, v, redis.call('HEXISTS', prefix .. ':presence', field) }`;
+
+/**
+ * (Re)joins this node with its counts: what Redis held for it goes, the
+ * given counts come. ARGV: prefix, node, ttl, a candidate cluster id, then
+ * field, count pairs. Returns { the cluster id (\`<prefix>:cluster\`, made
+ * when missing), the uids that joined (\`+uid\`) or left (\`-uid\`) the cluster }.
+ */
+export const PRESENCE_JOIN = `${PRESENCE}
+local prefix, node = ARGV[1], ARGV[2]
+local cluster = redis.call('GET', prefix .. ':cluster')
+if not cluster then cluster = ARGV[4]; redis.call('SET', prefix .. ':cluster', cluster) end
+local h = prefix .. ':presence:' .. node
+local before = {}
+local all = redis.call('HGETALL', h)
+for i = 1, #all, 2 do if all[i] ~= '_' then before[all[i]] = tonumber(all[i + 1]) end end
+local after = {}
+for i = 5, #ARGV, 2 do after[ARGV[i]] = tonumber(ARGV[i + 1]) end
+local changed = {}
+local fields = {}
+for f, _ in pairs(before) do fields[f] = true end
+for f, _ in pairs(after) do fields[f] = true end
+redis.call('DEL', h)
+redis.call('HSET', h, '_', 1)
+for f, _ in pairs(fields) do
+  local d = (after[f] or 0) - (before[f] or 0)
+  if after[f] then redis.call('HSET', h, f, after[f]) end
+  if d ~= 0 then add(prefix, f, d, changed) end
+end
+redis.call('ZADD', prefix .. ':nodes', now_ms() + tonumber(ARGV[3]), node)
+return { cluster, changed }`;
+
+/**
+ * The heartbeat: this node is alive for ttl more; nodes past their expiry
+ * are dropped (their uids leave). ARGV: prefix, node, ttl. Returns
+ * { 1 when this node must rejoin (Redis lost its entries), the uids that left the cluster (\`-uid\`) }.
+ */
+export const PRESENCE_BEAT = `${PRESENCE}
+local prefix, node = ARGV[1], ARGV[2]
+local now = now_ms()
+local nodes = prefix .. ':nodes'
+local rejoin = redis.call('HEXISTS', prefix .. ':presence:' .. node, '_') == 0 and 1 or 0
+redis.call('ZADD', nodes, now + tonumber(ARGV[3]), node)
+local changed = {}
+for _, dead in ipairs(redis.call('ZRANGEBYSCORE', nodes, '-inf', now)) do
+  if dead ~= node then drop_node(prefix, dead, changed) end
+end
+return { rejoin, changed }`;
+
+/** This node leaves (a graceful close). ARGV: prefix, node. Returns the uids that left the cluster (\`-uid\`). */
+export const PRESENCE_LEAVE = `${PRESENCE}
+local changed = {}
+drop_node(ARGV[1], ARGV[2], changed)
+return changed`;
+
+/** The cluster's presence: { version, fields with a count }. ARGV: prefix. */
+export const PRESENCE_SNAPSHOT = `
+return { tonumber(redis.call('GET', ARGV[1] .. ':presence:v')) or 0, redis.call('HKEYS', ARGV[1] .. ':presence') }`;
+
+/**
+ * The heartbeat of this node's client ids: KEYS are their keys, ARGV this
+ * node, the ttl, then the uid of each key. A uid's entry that another node
+ * let go of (it had the client last, and forgot it) is this node's again.
+ */
+export const REFRESH = `
+for i, k in ipairs(KEYS) do
+  local uid = ARGV[i + 2]
+  if not redis.call('HGET', k, uid) then redis.call('HSET', k, uid, ARGV[1]) end
+  redis.call('PEXPIRE', k, ARGV[2])
+end
+return #KEYS`;
