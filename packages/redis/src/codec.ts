@@ -84,14 +84,11 @@ export function parseBroadcast(msg: string): { body: string; positions: string[]
 /** A stream entry as XRANGE gives it: `[id, [field, value, …]]`. */
 export type RawEntry = [string, string[]];
 
-/** The offset, time and body of a stream entry. */
+/** The offset, time (ms) and body of a stream entry (id `<offset>-<ms>`, field `b`). */
 export function parseEntry(e: RawEntry): { offset: number; at: number; body: string } {
   const fields = e[1];
-  let at = 0;
   let body = '';
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === 't') at = Number(fields[i + 1]);
-    else if (fields[i] === 'b') body = fields[i + 1] as string;
-  }
-  return { offset: Number(e[0].slice(0, e[0].indexOf('-'))), at, body };
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'b') body = fields[i + 1] as string;
+  const dash = e[0].indexOf('-');
+  return { offset: Number(e[0].slice(0, dash)), at: Number(e[0].slice(dash + 1)), body };
 }

@@ -23,17 +23,17 @@ end
  * The meta hash holds the epoch (`e`), the top offset (`s`) and when the
  * TTLs were last set (`x`); a missing meta starts a new epoch and drops
  * whatever stream was left (never mixed with a new epoch). The stream entry
- * id is `<offset>-0`; its fields are `t` (ms) and `b` (the body).
+ * id is `<offset>-<ms>` (ids rise with the offsets; the second part is the
+ * time of the push), its one field `b` (the body).
  *
- * Cheap per push: HMGET, HINCRBY and XADD (trimmed by count, `MAXLEN ~`).
- * The rest is amortized:
+ * Cheap per push: HMGET, HINCRBY and XADD. The rest is amortized:
  * - the TTLs (meta: position TTL, stream: max age, each plus `every_ms`)
  *   and the uid's score in `<prefix>:logs` are set once per `every_ms`,
  *   so they always outlast the last use by at least the TTL;
  * - the age window is enforced where it matters, on read (an entry older
- *   than `max_age_ms` counts as trimmed: no recovery through it), and the
- *   old entries are cut every 64th offset (up to 64 at a time, as many as
- *   were written meanwhile).
+ *   than `max_age_ms` counts as trimmed: no recovery through it); every
+ *   64th offset, the stream is trimmed by count (`MAXLEN ~`) and its entries
+ *   past the age cut (up to 64 at a time, as many as were written meanwhile).
  */
 const LOG_ONE = `local function log_one(prefix, uid, body, cand, maxlen, maxage, ttl, every, now)
   local meta = prefix .. ':{' .. uid .. '}:meta'
@@ -46,7 +46,7 @@ const LOG_ONE = `local function log_one(prefix, uid, body, cand, maxlen, maxage,
     redis.call('HSET', meta, 'e', epoch, 's', 0)
   end
   local top = redis.call('HINCRBY', meta, 's', 1)
-  redis.call('XADD', log, 'MAXLEN', '~', maxlen, top .. '-0', 't', now, 'b', body)
+  redis.call('XADD', log, top .. '-' .. now, 'b', body)
   local x = tonumber(m[2])
   local refreshed = false
   if not x or now - x >= every or x > now then
@@ -56,11 +56,13 @@ const LOG_ONE = `local function log_one(prefix, uid, body, cand, maxlen, maxage,
     refreshed = true
   end
   if top % 64 == 0 then
+    redis.call('XTRIM', log, 'MAXLEN', '~', maxlen)
     local cut = nil
     for _, e in ipairs(redis.call('XRANGE', log, '-', '+', 'COUNT', 64)) do
-      if tonumber(e[2][2]) < now - maxage then cut = e[1] else break end
+      local o, t = string.match(e[1], '^(%d+)-(%d+)$')
+      if tonumber(t) < now - maxage then cut = o else break end
     end
-    if cut then redis.call('XTRIM', log, 'MINID', (tonumber(string.match(cut, '^(%d+)')) + 1) .. '-0') end
+    if cut then redis.call('XTRIM', log, 'MINID', (tonumber(cut) + 1) .. '-0') end
   end
   return epoch, top, refreshed
 end

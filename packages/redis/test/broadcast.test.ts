@@ -114,8 +114,8 @@ describe('the age window (replay.maxAgeMs)', () => {
     b.server.send('eve', ['test/n', 3]);
     await sleep(500);
     // ... past the window for push 2, not for push 3; both are still in the stream.
-    const ids = (await conn().xrange('test:{eve}:log', '-', '+')).map(([id]) => id);
-    expect(ids).toEqual(['1-0', '2-0', '3-0']);
+    const offsets = (await conn().xrange('test:{eve}:log', '-', '+')).map(([id]) => id.split('-')[0]);
+    expect(offsets).toEqual(['1', '2', '3']);
     target = b.origin;
     await until(() => eve.handshakes.length === 2, 8000, 'the client to come back');
     b.server.send('eve', ['test/n', 4]);
@@ -123,5 +123,29 @@ describe('the age window (replay.maxAgeMs)', () => {
     await sleep(100);
     expect(eve.handshakes.map((h) => h.recovered)).toEqual([undefined, false]);
     expect(dataOf(eve, 'test/n')).toEqual([1, 4]);
+  });
+
+  it('the stream is cut as pushes go on (every 64th offset): entries past the window, then by count (maxEntries)', async () => {
+    const a = await node('a', {}, { replay: { maxAgeMs: 1000, maxEntries: 10 } });
+    const ola = client(a.origin, 'ola');
+    await opened(ola);
+    const redisConn = conn();
+    const offsets = async (): Promise<number[]> => (await redisConn.xrange('test:{ola}:log', '-', '+')).map(([id]) => Number(id.split('-')[0]));
+    for (let i = 1; i <= 10; i++) a.server.send('ola', ['test/n', i]);
+    await until(() => dataOf(ola, 'test/n').length === 10);
+    await sleep(1100);
+    for (let i = 11; i <= 64; i++) a.server.send('ola', ['test/n', i]);
+    await until(() => dataOf(ola, 'test/n').length === 64);
+    // At offset 64, the 10 entries past the window went.
+    expect((await offsets())[0]).toBe(11);
+    for (let i = 65; i <= 128; i++) a.server.send('ola', ['test/n', i]);
+    await until(() => dataOf(ola, 'test/n').length === 128);
+    // At offset 128, the oldest entries went by count (whole stream nodes, as MAXLEN ~ does).
+    const left = await offsets();
+    expect(left.length).toBeLessThan(118);
+    expect(left.length).toBeGreaterThanOrEqual(10);
+    expect(left[left.length - 1]).toBe(128);
+    expect(dataOf(ola, 'test/n')).toEqual(Array.from({ length: 128 }, (_, i) => i + 1));
+    expect(a.errors).toEqual([]);
   });
 });
