@@ -136,6 +136,12 @@ export interface Backplane {
   answer(id: string, value: unknown, client: BackplaneClient): boolean;
   /** Request `id`, which another node sent and this node delivered, failed here (its client left): tells that node. */
   fail(id: string, error: SenteError): void;
+  /**
+   * Resolves once the pushes this node sent so far are logged and delivered
+   * back to it, for the uids it holds (a closing server sends them to its
+   * clients before it closes them). Never rejects; bounded by the backplane's timeout.
+   */
+  settle(): Promise<void>;
   /** Leaves the cluster (this node's connected uids go) and closes its connections. Idempotent. */
   close(): Promise<void>;
 }

@@ -16,4 +16,4 @@ export { contractChecks, checkInbound, runSchema, isSchema, hasSchemas, badEvent
 export type { ContractChecks, CheckResult } from './contract-check.js';
 export { validateClient } from './contract-client.js';
 export type { ValidatedClient } from './contract-client.js';
-export { checkPush } from './inbound.js';
+export { checkPush, checkUid } from './inbound.js';

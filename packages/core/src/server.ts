@@ -630,6 +630,8 @@ export class SenteServer<Raw = unknown> {
 
   private async shutdown(): Promise<void> {
     this.requests.failAll(senteError('ERR_SENTE_SERVER_CLOSED'));
+    // Pushes on their way through a backplane come back first, to go out with the rest.
+    if (this.cluster !== undefined) await this.cluster.backplane.settle();
     this.delivery.flush();
     await this.replies.settle(this.opts.closeTimeoutMs);
     this.delivery.flush();

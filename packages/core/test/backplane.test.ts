@@ -62,6 +62,10 @@ class FakeBackplane implements Backplane {
   fail(id: string): void {
     this.calls.push(['fail', id]);
   }
+  settle(): Promise<void> {
+    this.calls.push(['settle']);
+    return Promise.resolve();
+  }
   close(): Promise<void> {
     this.calls.push(['close']);
     return Promise.resolve();
@@ -158,6 +162,6 @@ describe('a server with a backplane', () => {
     bp.node.uidport('zed', false);
     expect(h.events.at(-1)).toMatchObject({ id: 'chsk/uidport-close', data: 'zed', clientId: '' });
     await h.server.close();
-    expect(bp.named('close')).toHaveLength(1);
+    expect(bp.calls.filter((x) => x[0] === 'settle' || x[0] === 'close')).toEqual([['settle'], ['close']]);
   });
 });

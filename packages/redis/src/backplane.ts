@@ -4,7 +4,7 @@ import { asSenteError, senteError } from '@sente/core';
 import { decodeBody, encodeBody, packedToText, parseBroadcast, parseEntry, parseUidMessage, textToPacked } from './codec.js';
 import { Keys, LogStore, newEpoch, supportsSharded } from './keys.js';
 import { positive } from './options.js';
-import { CLAIM, PRESENCE_BEAT, PRESENCE_CHANGE, PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_SNAPSHOT, REFRESH, ROUTE, UNCLAIM } from './scripts.js';
+import { CLAIM, PRESENCE_BEAT, PRESENCE_CHANGE, PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_SNAPSHOT, REFRESH, ROUTE, UNCLAIM, run } from './scripts.js';
 import type {
   Backplane,
   BackplaneClient,
@@ -128,12 +128,24 @@ class RedisBackplaneImpl implements RedisBackplane {
   private readonly claims = new Map<string, string>();
   /** The cluster's connected uids, as last heard, to diff a snapshot against. */
   private readonly view = { ws: new Set<string>(), ajax: new Set<string>() };
+  /** The version of the last presence snapshot: older changes are in it. */
   private presenceVersion = 0;
+  /**
+   * The version of the change last applied, per `<transport>|<uid>`: a change
+   * this node made is applied from the script's answer (so that the view holds
+   * it when `chsk/uidport-open` is emitted), and its message, or an older one,
+   * changes nothing when it comes. Dropped once no older message can come.
+   */
+  private readonly fieldVersions = new Map<string, number>();
+  /** The version of the last presence message (or snapshot) applied. */
+  private messageVersion = 0;
   /** The id of the cluster's presence in Redis (a new one after Redis lost its data). */
   private clusterId: string | undefined;
   /** Presence messages that arrive while a snapshot is read. */
   private presenceBacklog: string[] | undefined;
   private inflight = 0;
+  /** The last push sent: they are answered in order, so it is the one to wait for. */
+  private lastPush: Promise<unknown> = Promise.resolve();
   private overflowing = false;
   private down = false;
   private started = false;
@@ -256,7 +268,9 @@ class RedisBackplaneImpl implements RedisBackplane {
       return;
     }
     this.inflight++;
-    send(log).then(
+    const sent = send(log);
+    this.lastPush = sent.catch(() => undefined);
+    sent.then(
       () => this.settled(),
       (e: unknown) => {
         this.settled();
@@ -497,15 +511,14 @@ class RedisBackplaneImpl implements RedisBackplane {
   claim(client: BackplaneClient, transport: Transport): void {
     if (this.closed) return;
     this.claims.set(client.clientId, client.uid);
-    this.cmd
-      .eval(CLAIM, 1, this.keys.client(client.clientId), client.uid, this.nodeId, this.presenceTtlMs, this.keys.prefix, transport)
+    run(this.cmd, CLAIM, 1, this.keys.client(client.clientId), client.uid, this.nodeId, this.presenceTtlMs, this.keys.prefix, transport)
       .catch((e: unknown) => this.failed(e, { uid: client.uid, clientId: client.clientId }));
   }
 
   unclaim(client: BackplaneClient): void {
     if (this.claims.get(client.clientId) === client.uid) this.claims.delete(client.clientId);
     if (this.closed) return;
-    this.cmd.eval(UNCLAIM, 1, this.keys.client(client.clientId), client.uid, this.nodeId).catch((e: unknown) => this.failed(e, { uid: client.uid, clientId: client.clientId }));
+    run(this.cmd, UNCLAIM, 1, this.keys.client(client.clientId), client.uid, this.nodeId).catch((e: unknown) => this.failed(e, { uid: client.uid, clientId: client.clientId }));
   }
 
   request(uid: string | undefined, clientId: string, id: string, event: WireEvent): void {
@@ -517,7 +530,7 @@ class RedisBackplaneImpl implements RedisBackplane {
       return node.failed(id, asSenteError(err, 'ERR_SENTE_PACK_FAILED', `Cannot pack request ${String(event[0])}`));
     }
     const msg = JSON.stringify({ c: clientId, id, e });
-    this.cmd.eval(ROUTE, 1, this.keys.client(clientId), this.keys.prefix, uid ?? '', msg).then(
+    run(this.cmd, ROUTE, 1, this.keys.client(clientId), this.keys.prefix, uid ?? '', msg).then(
       (sent) => {
         if (sent === -1) node.failed(id, senteError('ERR_SENTE_CLIENT_ID_CLASH', `Client id ${clientId} is held by two uids: address it with { uid, clientId }`));
         else if (sent !== 1) node.failed(id, senteError('ERR_SENTE_CLOSED', `Client ${clientId} is not connected`));
@@ -588,7 +601,8 @@ class RedisBackplaneImpl implements RedisBackplane {
     else this.counts.delete(field);
     if (this.closed) return false;
     try {
-      const changed = await this.cmd.eval(PRESENCE_CHANGE, 0, this.keys.prefix, this.nodeId, field, delta, this.presenceTtlMs);
+      const [changed, version, present] = (await run(this.cmd, PRESENCE_CHANGE, 0, this.keys.prefix, this.nodeId, field, delta, this.presenceTtlMs)) as [number, number, number];
+      if (Number(version) > 0) this.applyPresence(Number(version), transport, uid, Number(present) === 1, false);
       return Number(changed) > 0;
     } catch (e) {
       this.failed(e, { uid });
@@ -604,8 +618,22 @@ class RedisBackplaneImpl implements RedisBackplane {
     const [v, t, flag, ...rest] = msg.split('\n');
     const version = Number(v);
     if (!(version > this.presenceVersion) || (t !== 'ws' && t !== 'ajax')) return;
-    this.presenceVersion = version;
-    this.setPresent(t, rest.join('\n'), flag === '1');
+    this.applyPresence(version, t, rest.join('\n'), flag === '1', true);
+  }
+
+  /** A change of the presence at `version`, from its message (in order) or from this node's script (ahead of its message). */
+  private applyPresence(version: number, transport: Transport, uid: string, connected: boolean, message: boolean): void {
+    // Messages come in version order: a script's answer older than the last message came after its own message.
+    if (message) this.messageVersion = Math.max(this.messageVersion, version);
+    else if (version <= this.messageVersion) return;
+    const field = `${transport}|${uid}`;
+    const last = this.fieldVersions.get(field) ?? 0;
+    if (version > last) {
+      this.setPresent(transport, uid, connected);
+      this.fieldVersions.set(field, version);
+    }
+    // Messages come in version order: once this one came, no older one for the field can.
+    if (message && version >= last) this.fieldVersions.delete(field);
   }
 
   private setPresent(transport: Transport, uid: string, connected: boolean): void {
@@ -620,7 +648,7 @@ class RedisBackplaneImpl implements RedisBackplane {
   private async loadPresence(): Promise<void> {
     this.presenceBacklog = [];
     try {
-      const [v, fields] = (await this.cmd.eval(PRESENCE_SNAPSHOT, 0, this.keys.prefix)) as [number, string[]];
+      const [v, fields] = (await run(this.cmd, PRESENCE_SNAPSHOT, 0, this.keys.prefix)) as [number, string[]];
       const now = { ws: new Set<string>(), ajax: new Set<string>() };
       for (const f of fields) {
         const bar = f.indexOf('|');
@@ -631,7 +659,14 @@ class RedisBackplaneImpl implements RedisBackplane {
         for (const uid of [...this.view[t]]) if (!now[t].has(uid)) this.setPresent(t, uid, false);
         for (const uid of now[t]) this.setPresent(t, uid, true);
       }
+      // Versions went back: Redis lost its data, and counts from 1 again.
+      if (Number(v) < this.messageVersion) {
+        this.messageVersion = 0;
+        this.fieldVersions.clear();
+      }
       this.presenceVersion = Number(v);
+      this.messageVersion = Math.max(this.messageVersion, this.presenceVersion);
+      for (const [f, fv] of this.fieldVersions) if (fv <= this.presenceVersion) this.fieldVersions.delete(f);
     } finally {
       const backlog = this.presenceBacklog;
       this.presenceBacklog = undefined;
@@ -654,21 +689,21 @@ class RedisBackplaneImpl implements RedisBackplane {
   private async join(): Promise<void> {
     const pairs: (string | number)[] = [];
     for (const [f, n] of this.counts) pairs.push(f, n);
-    const [cluster, changed] = (await this.cmd.eval(PRESENCE_JOIN, 0, this.keys.prefix, this.nodeId, this.presenceTtlMs, newEpoch(), ...pairs)) as [string, string[]];
+    const [cluster, changed] = (await run(this.cmd, PRESENCE_JOIN, 0, this.keys.prefix, this.nodeId, this.presenceTtlMs, newEpoch(), ...pairs)) as [string, string[]];
     const lost = this.clusterId !== undefined && cluster !== this.clusterId;
     this.clusterId = cluster;
     if (!lost) this.uidports(changed);
   }
 
   private async beat(): Promise<void> {
-    const [rejoin, changed] = (await this.cmd.eval(PRESENCE_BEAT, 0, this.keys.prefix, this.nodeId, this.presenceTtlMs)) as [number, string[]];
+    const [rejoin, changed] = (await run(this.cmd, PRESENCE_BEAT, 0, this.keys.prefix, this.nodeId, this.presenceTtlMs)) as [number, string[]];
     this.uidports(changed);
     // Redis lost this node's entries (it restarted empty, or swept a node it had not heard of in time).
     if (Number(rejoin) === 1) await this.join();
     const keys = [...this.claims.keys()].map((c) => this.keys.client(c));
     for (let i = 0; i < keys.length; i += REFRESH_BATCH) {
       const batch = keys.slice(i, i + REFRESH_BATCH);
-      await this.cmd.eval(REFRESH, batch.length, ...batch, this.nodeId, this.presenceTtlMs);
+      await run(this.cmd, REFRESH, batch.length, ...batch, this.nodeId, this.presenceTtlMs);
       // Client ids lost with Redis's data are claimed again.
     }
     if (Number(rejoin) === 1) for (const [c, u] of this.claims) this.claim({ uid: u, clientId: c }, 'ws');
@@ -769,6 +804,17 @@ class RedisBackplaneImpl implements RedisBackplane {
     if (this.node !== undefined) this.node.report(error, context);
   }
 
+  async settle(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.within(this.lastPush);
+      // A round trip on the subscriber: what was published before has come in ahead of its answer.
+      await this.within(this.psub.ping());
+    } catch {
+      // Redis is away: what was sent is in the log, for the clients' replay.
+    }
+  }
+
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
@@ -779,7 +825,7 @@ class RedisBackplaneImpl implements RedisBackplane {
     if (connected) {
       // Leave the cluster: this node's uids go now, not after presenceTtlMs.
       try {
-        await this.within(this.cmd.eval(PRESENCE_LEAVE, 0, this.keys.prefix, this.nodeId));
+        await this.within(run(this.cmd, PRESENCE_LEAVE, 0, this.keys.prefix, this.nodeId));
       } catch {
         // The entries expire by themselves.
       }
@@ -807,6 +853,7 @@ class RedisBackplaneImpl implements RedisBackplane {
     this.held.clear();
     this.claims.clear();
     this.counts.clear();
+    this.fieldVersions.clear();
     // Nothing resolves ready any more: let a waiting handshake go.
     this.markReady();
   }

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { senteError } from '@sente/core';
-import { checkPush } from '@sente/core/internal';
+import { checkPush, checkUid } from '@sente/core/internal';
 import { json } from '@sente/packer-json';
 import { encodeBody } from './codec.js';
 import { Keys, LogStore, supportsSharded } from './keys.js';
@@ -10,8 +10,12 @@ import type { RedisEmitterOptions } from './options.js';
 
 /** Pushes to a Sente cluster's users from a process that runs no server. */
 export interface RedisEmitter {
-  /** Pushes `event` to every client of `uid`, logged and ordered with the servers' pushes; resolves once logged. */
-  send(uid: string, event: SenteEvent): Promise<void>;
+  /**
+   * Pushes `event` to every client of `uid`, logged and ordered with the
+   * servers' pushes; resolves once logged. `sente/all-users-without-uid`
+   * reaches the clients without a uid, as on a server.
+   */
+  send(uid: string | number, event: SenteEvent): Promise<void>;
   /**
    * Pushes `event` to one client. A client id alone reaches it only while a
    * single uid holds it (rejects with `ERR_SENTE_CLIENT_ID_CLASH` when two do);
@@ -21,7 +25,7 @@ export interface RedisEmitter {
   /** Pushes `event` to every uid connected in the cluster, and every uid with a live log; resolves with their number. */
   broadcast(event: SenteEvent): Promise<number>;
   /** Closes every connection of `uid`, on every server. */
-  closeUser(uid: string): Promise<void>;
+  closeUser(uid: string | number): Promise<void>;
   /** Waits for what was sent, then closes the connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -80,20 +84,18 @@ export function createRedisEmitter(options: RedisEmitterOptions = {}): RedisEmit
       throw senteError('ERR_SENTE_BACKPLANE_UNAVAILABLE', `Redis refused: ${String((e as Error)?.message ?? e)}`, e);
     }
   };
-  const checkUid = (uid: string): string => {
-    if (typeof uid !== 'string' || uid === '') throw senteError('ERR_SENTE_BAD_UID', 'A uid is a non-empty string');
-    return uid;
-  };
   return {
     async send(uid, event) {
+      const target = checkUid(uid);
       const body = encodeBody(packer, checkPush(event), undefined);
-      await run((l) => l.publish(checkUid(uid), body));
+      await run((l) => l.publish(target, body));
     },
     async sendToClient(client, event) {
       const wire = checkPush(event);
       if (typeof client !== 'string') {
+        const target = checkUid(client.uid);
         const body = encodeBody(packer, wire, client.clientId);
-        await run((l) => l.publish(checkUid(client.uid), body));
+        await run((l) => l.publish(target, body));
         return;
       }
       const body = encodeBody(packer, wire, client);
@@ -105,7 +107,8 @@ export function createRedisEmitter(options: RedisEmitterOptions = {}): RedisEmit
       return run((l) => l.broadcast(body));
     },
     async closeUser(uid) {
-      await run((l) => l.closeUser(checkUid(uid)));
+      const target = checkUid(uid);
+      await run((l) => l.closeUser(target));
     },
     close() {
       closing ??= (async () => {

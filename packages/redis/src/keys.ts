@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { BROADCAST, PUBLISH, PUBLISH_TO_CLIENT, READ } from './scripts.js';
+import { BROADCAST, PUBLISH, PUBLISH_TO_CLIENT, READ, run } from './scripts.js';
 import type { Redis } from 'ioredis';
 import type { PushLogLimits } from '@sente/core';
 import type { RawEntry } from './codec.js';
@@ -84,12 +84,12 @@ export class LogStore {
 
   /** Logs and publishes `body` for `uid`; resolves with its offset. */
   publish(uid: string, body: string): Promise<number> {
-    return this.redis.eval(PUBLISH, 0, this.keys.prefix, uid, body, ...this.args()) as Promise<number>;
+    return run(this.redis, PUBLISH, 0, this.keys.prefix, uid, body, ...this.args()) as Promise<number>;
   }
 
   /** As {@link publish}, to the uid holding `clientId`: 0 when none does, -1 when two uids claim it. */
   publishToClient(clientId: string, body: string): Promise<number> {
-    return this.redis.eval(PUBLISH_TO_CLIENT, 1, this.keys.client(clientId), this.keys.prefix, body, ...this.args()) as Promise<number>;
+    return run(this.redis, PUBLISH_TO_CLIENT, 1, this.keys.client(clientId), this.keys.prefix, body, ...this.args()) as Promise<number>;
   }
 
   /**
@@ -97,13 +97,13 @@ export class LogStore {
    * publishes it once on the broadcast channel with their offsets; resolves with their number.
    */
   broadcast(body: string): Promise<number> {
-    return this.redis.eval(BROADCAST, 0, this.keys.prefix, body, ...this.args()) as Promise<number>;
+    return run(this.redis, BROADCAST, 0, this.keys.prefix, body, ...this.args()) as Promise<number>;
   }
 
   /** The position of `uid`'s log, and its entries after `since` (none when `since` is -1). */
   async read(uid: string, since: number): Promise<LogRead> {
     const k = this.keys;
-    const r = (await this.redis.eval(READ, 3, k.meta(uid), k.log(uid), k.logs(), uid, newEpoch(), this.limits.positionTtlMs, since, this.limits.maxEntries + 1, refreshEvery(this.limits))) as [
+    const r = (await run(this.redis, READ, 3, k.meta(uid), k.log(uid), k.logs(), uid, newEpoch(), this.limits.positionTtlMs, since, this.limits.maxEntries + 1, refreshEvery(this.limits))) as [
       string,
       number,
       number,

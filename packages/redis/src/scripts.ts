@@ -8,6 +8,27 @@
  * replicas), not on Redis Cluster.
  */
 
+import type { Redis } from 'ioredis';
+
+const names = new Map<string, string>();
+
+/**
+ * Runs a script: EVAL the first time on each connection, EVALSHA after
+ * (ioredis's defined commands), so a push does not send the script's text.
+ * A reconnect loads it again before anything else on the new connection.
+ */
+export function run(redis: Redis, lua: string, numberOfKeys: number, ...args: (string | number)[]): Promise<unknown> {
+  let name = names.get(lua);
+  if (name === undefined) names.set(lua, (name = `senteScript${names.size}`));
+  const commands = redis as unknown as Record<string, ((...a: (string | number)[]) => Promise<unknown>) | undefined>;
+  let command = commands[name];
+  if (command === undefined) {
+    redis.defineCommand(name, { lua });
+    command = commands[name] as (...a: (string | number)[]) => Promise<unknown>;
+  }
+  return command.call(redis, numberOfKeys, ...args);
+}
+
 /** Milliseconds since the epoch, from Redis. */
 const NOW = `local function now_ms()
   local t = redis.call('TIME')
@@ -234,7 +255,9 @@ local function add(prefix, field, delta, changed)
     local v = redis.call('INCR', prefix .. ':presence:v')
     redis.call('PUBLISH', prefix .. ':presence', v .. '\\n' .. t .. '\\n' .. (after > 0 and '1' or '0') .. '\\n' .. uid)
     if redis.call('HEXISTS', counts, other(field)) == 0 then table.insert(changed, (after > 0 and '+' or '-') .. uid) end
+    return v
   end
+  return 0
 end
 local function drop_node(prefix, node, changed)
   local h = prefix .. ':presence:' .. node
@@ -249,17 +272,19 @@ end
 
 /**
  * One client more or less on this node. ARGV: prefix, node, field, delta,
- * ttl. Returns 1 when the uid joined (or left) the cluster with it.
+ * ttl. Returns { 1 when the uid joined (or left) the cluster with it, the
+ * version of the change of the transport's set (0: none), 1 when the uid is
+ * in that set now }.
  */
 export const PRESENCE_CHANGE = `${PRESENCE}
 local prefix, node, field, delta = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local h = prefix .. ':presence:' .. node
 local mine = tonumber(redis.call('HGET', h, field)) or 0
-if delta < 0 and mine <= 0 then return 0 end
+if delta < 0 and mine <= 0 then return { 0, 0, 0 } end
 if mine + delta <= 0 then redis.call('HDEL', h, field) else redis.call('HSET', h, field, mine + delta) end
 local changed = {}
-add(prefix, field, delta, changed)
-return #changed`;
+local v = add(prefix, field, delta, changed)
+return { #changed, v, redis.call('HEXISTS', prefix .. ':presence', field) }`;
 
 /**
  * (Re)joins this node with its counts: what Redis held for it goes, the

@@ -175,6 +175,7 @@ describe('replay after every server restarted, and the emitter', () => {
       expect(dataOf(m1, 'test/only')).toEqual(['m1']);
       expect(dataOf(m2, 'test/only')).toEqual(['m2']);
       await expect(emitter.send('mo', ['chsk/close', null] as never)).rejects.toMatchObject({ code: 'ERR_SENTE_BAD_EVENT' });
+      await expect(emitter.send('', ['test/n', 1])).rejects.toMatchObject({ code: 'ERR_SENTE_BAD_UID' });
       await emitter.closeUser('ned');
       await until(() => other.client.state.open === false || other.handshakes.length > 1, 5000, 'ned closed');
     } finally {
