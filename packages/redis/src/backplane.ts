@@ -163,6 +163,7 @@ class RedisBackplaneImpl implements RedisBackplane {
     this.timeoutMs = positive('timeoutMs', options.timeoutMs, 5000);
     this.releaseDelayMs = options.releaseDelayMs === 0 ? 0 : positive('releaseDelayMs', options.releaseDelayMs, 1000);
     this.pubsubMode = options.pubsub ?? 'auto';
+    if (!['auto', 'sharded', 'classic'].includes(this.pubsubMode)) throw senteError('ERR_SENTE_BAD_OPTION', "@sente/redis: pubsub must be 'auto', 'sharded' or 'classic'");
     const id = options.nodeId ?? randomBytes(9).toString('base64url');
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw senteError('ERR_SENTE_BAD_OPTION', '@sente/redis: nodeId must be 1 to 64 letters, digits, - or _');
     this.nodeId = id;

@@ -1,7 +1,7 @@
 import { senteError } from '@sente/core';
 import type { Packer, PushLogLimits } from '@sente/core';
 
-/** Options of {@link createRedisBackplane}. */
+/** Options of {@link createRedisBackplane}. Bad values throw `ERR_SENTE_BAD_OPTION`. */
 export interface RedisBackplaneOptions {
   /** The Redis server. @default 'redis://127.0.0.1:6379' */
   url?: string | undefined;

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { createRedisBackplane } from '../src/index.js';
 import { connect, dataOf, roundRobinFetch, roundRobinWebSocket, sleep, switchableFetch, switchableWebSocket, startNode, startRedisServer, until } from './support/cluster.js';
 import type { RedisServer, TestClient, TestNode } from './support/cluster.js';
 
@@ -349,6 +350,14 @@ describe('connected uids across the cluster', () => {
 
 /** The stats of a server holding nothing. */
 const EMPTY_STATS = { wsClients: 0, ajaxClients: 0, timers: 0, bufferedBatches: 0, queuedBatches: 0, queuedBytes: 0, pendingReplies: 0, loggedPushes: 0, serverRequests: 0 };
+
+describe('options', () => {
+  it('are checked: a bad one throws ERR_SENTE_BAD_OPTION', () => {
+    for (const bad of [{ heartbeatMs: 0 }, { presenceTtlMs: 100, heartbeatMs: 100 }, { pubsub: 'fast' as never }, { nodeId: 'a.b' }, { maxBufferedPushes: -1 }, { timeoutMs: Number.NaN }]) {
+      expect(() => createRedisBackplane({ url: redis.url, ...bad }), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: 'ERR_SENTE_BAD_OPTION' }));
+    }
+  });
+});
 
 describe('what a node holds', () => {
   it('subscribes only to the uids it has clients of, and holds nothing once they left: stats at zero, no timer but its heartbeat', async () => {
