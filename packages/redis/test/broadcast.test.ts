@@ -96,6 +96,22 @@ describe('broadcasts', () => {
   });
 });
 
+describe('broadcast uids', () => {
+  it('any string is a uid for a broadcast: quotes, slashes, a newline, non-ASCII', async () => {
+    const a = await node('a');
+    const b = await node('b');
+    const uids = ['zoë', 'say "hi"', 'a/b\\c', 'two\nlines', '東京'];
+    const users = uids.map((u, i) => client((i % 2 === 0 ? a : b).origin, u));
+    await Promise.all(users.map(opened));
+    await until(() => a.server.connectedUids.any.size === uids.length, 8000, 'the cluster\'s uids');
+    a.server.broadcast(['test/all', 1]);
+    b.server.broadcast(['test/all', 2]);
+    await until(() => users.every((u) => dataOf(u, 'test/all').length === 2));
+    await sleep(100);
+    for (const u of users) expect([...dataOf(u, 'test/all')].sort()).toEqual([1, 2]);
+  });
+});
+
 describe('the age window (replay.maxAgeMs)', () => {
   it('holds on read: an entry older than the window, still in the stream, is not replayed, and the client is told recovered: false', async () => {
     const replay = { maxAgeMs: 1000 };
