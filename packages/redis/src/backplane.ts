@@ -701,13 +701,12 @@ class RedisBackplaneImpl implements RedisBackplane {
     this.uidports(changed);
     // Redis lost this node's entries (it restarted empty, or swept a node it had not heard of in time).
     if (Number(rejoin) === 1) await this.join();
-    const keys = [...this.claims.keys()].map((c) => this.keys.client(c));
-    for (let i = 0; i < keys.length; i += REFRESH_BATCH) {
-      const batch = keys.slice(i, i + REFRESH_BATCH);
-      await run(this.cmd, REFRESH, batch.length, ...batch, this.nodeId, this.presenceTtlMs);
-      // Client ids lost with Redis's data are claimed again.
+    // This node's client ids live on (and come back after Redis lost them).
+    const claims = [...this.claims];
+    for (let i = 0; i < claims.length; i += REFRESH_BATCH) {
+      const batch = claims.slice(i, i + REFRESH_BATCH);
+      await run(this.cmd, REFRESH, batch.length, ...batch.map(([c]) => this.keys.client(c)), this.nodeId, this.presenceTtlMs, ...batch.map(([, u]) => u));
     }
-    if (Number(rejoin) === 1) for (const [c, u] of this.claims) this.claim({ uid: u, clientId: c }, 'ws');
   }
 
   private schedule(): void {

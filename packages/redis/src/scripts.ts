@@ -343,11 +343,15 @@ return changed`;
 export const PRESENCE_SNAPSHOT = `
 return { tonumber(redis.call('GET', ARGV[1] .. ':presence:v')) or 0, redis.call('HKEYS', ARGV[1] .. ':presence') }`;
 
-/** Refreshes the TTL of the client keys KEYS in which this node (ARGV[1]) holds a uid. ARGV[2]: ttl. */
+/**
+ * The heartbeat of this node's client ids: KEYS are their keys, ARGV this
+ * node, the ttl, then the uid of each key. A uid's entry that another node
+ * let go of (it had the client last, and forgot it) is this node's again.
+ */
 export const REFRESH = `
-for _, k in ipairs(KEYS) do
-  for _, n in ipairs(redis.call('HVALS', k)) do
-    if n == ARGV[1] then redis.call('PEXPIRE', k, ARGV[2]); break end
-  end
+for i, k in ipairs(KEYS) do
+  local uid = ARGV[i + 2]
+  if not redis.call('HGET', k, uid) then redis.call('HSET', k, uid, ARGV[1]) end
+  redis.call('PEXPIRE', k, ARGV[2])
 end
 return #KEYS`;

@@ -127,6 +127,8 @@ describe('when Redis goes away', () => {
     }
     expect(codes(a)).toContain('ERR_SENTE_BACKPLANE_UNAVAILABLE');
     expect(codes(a).concat(codes(b))).toContain('ERR_SENTE_BACKPLANE_LOG_LOST');
+    // The nodes joined the presence again: the cluster's connected uids are right on both.
+    for (const x of [a, b]) await until(() => x.server.connectedUids.ws.has('kim') && x.server.connectedUids.ajax.has('kim'), 5000, 'the presence back');
   });
 });
 
