@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { asSenteError, senteError } from '@sente/core';
-import { decodeBody, encodeBody, packedToText, parseEntry, parseUidMessage, textToPacked } from './codec.js';
+import { decodeBody, encodeBody, packedToText, parseBroadcast, parseEntry, parseUidMessage, textToPacked } from './codec.js';
 import { Keys, LogStore, newEpoch, supportsSharded } from './keys.js';
 import { positive } from './options.js';
 import { CLAIM, PRESENCE_BEAT, PRESENCE_CHANGE, PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_SNAPSHOT, REFRESH, ROUTE, UNCLAIM, run } from './scripts.js';
@@ -18,7 +18,7 @@ import type {
   WireEvent,
   ErrorContext,
 } from '@sente/core';
-import type { UidMessage } from './codec.js';
+import type { DecodedBody, UidMessage } from './codec.js';
 import type { LogRead } from './keys.js';
 import type { RedisBackplaneOptions } from './options.js';
 
@@ -70,8 +70,10 @@ const REFRESH_BATCH = 500;
  * `backplane` option; `server.close()` closes it).
  *
  * - Each push is one Lua script: the uid's offset is incremented, the push is
- *   appended to the uid's stream (trimmed by count and age) and published on
- *   the uid's channel, atomically — publish order is log order.
+ *   appended to the uid's stream (trimmed by count; the age window holds on
+ *   read) and published on the uid's channel, atomically — publish order is log order.
+ * - A broadcast is one script too: logged in every uid's stream, published
+ *   once (the body and each uid's offset) on a channel every node subscribes to.
  * - A node subscribes only to the uids it has clients of (sharded pub/sub on
  *   Redis 7+), delivers each uid's pushes in offset order, and fills any gap
  *   (a lost message, a reconnect) from the stream.
@@ -104,9 +106,11 @@ class RedisBackplaneImpl implements RedisBackplane {
   /** The control channels: this node's, and the presence's. */
   private readonly sub: Redis;
   /**
-   * The uids' channels, on a connection of their own: ioredis leaves
-   * subscriber mode when a SUNSUBSCRIBE leaves no sharded channel, even
-   * with classic ones still subscribed on the same connection.
+   * The uids' channels and the broadcast channel, on a connection of their
+   * own: ioredis leaves subscriber mode when a SUNSUBSCRIBE leaves no
+   * sharded channel, even with classic ones still subscribed on the same
+   * connection. Both kinds of push come on this one connection, so in the
+   * order Redis published them.
    */
   private readonly psub: Redis;
   private log: LogStore | undefined;
@@ -371,6 +375,11 @@ class RedisBackplaneImpl implements RedisBackplane {
     h.release.unref();
   }
 
+  /** The broadcast channel, in the uids' channels' mode (sharded or classic), on their connection. */
+  private subscribeBroadcasts(): Promise<unknown> {
+    return this.sharded ? this.psub.ssubscribe(this.keys.broadcast()) : this.psub.subscribe(this.keys.broadcast());
+  }
+
   private subscribe(uids: string[]): Promise<unknown> {
     const channels = uids.map((u) => this.keys.push(u));
     if (!this.sharded) return this.psub.subscribe(...channels);
@@ -387,11 +396,32 @@ class RedisBackplaneImpl implements RedisBackplane {
     if (this.closed) return;
     if (channel === this.keys.presence()) return this.onPresence(msg);
     if (channel === this.keys.node(this.nodeId)) return this.onDirected(msg);
+    if (channel === this.keys.broadcast()) return this.onBroadcast(msg);
     const uid = this.keys.uidOfPush(channel);
     if (uid === undefined) return;
     const h = this.held.get(uid);
     const m = parseUidMessage(msg);
     if (h === undefined || m === undefined) return;
+    this.route(uid, h, m);
+  }
+
+  /** A broadcast: to each uid held here, at its offset, as if it came on the uid's channel (the body decoded once). */
+  private onBroadcast(msg: string): void {
+    const b = parseBroadcast(msg);
+    if (b === undefined) return;
+    const { body, positions } = b;
+    const shared = {};
+    for (let i = 0; i < positions.length; i += 3) {
+      const uid = positions[i] as string;
+      const h = this.held.get(uid);
+      if (h === undefined) continue;
+      const offset = Number(positions[i + 2]);
+      if (!Number.isSafeInteger(offset)) continue;
+      this.route(uid, h, { kind: 'p', offset, epoch: positions[i + 1] as string, body, shared });
+    }
+  }
+
+  private route(uid: string, h: Held, m: UidMessage): void {
     if (!h.live || h.filling) h.queue.push(m);
     else this.process(uid, h, m);
   }
@@ -407,15 +437,19 @@ class RedisBackplaneImpl implements RedisBackplane {
     }
     if (m.offset <= h.top) return;
     h.top = m.offset;
-    this.deliver(node, uid, m.epoch, m.offset, m.body);
+    this.deliver(node, uid, m.epoch, m.offset, m.body, m.shared);
   }
 
-  private deliver(node: BackplaneNode, uid: string, epoch: string, offset: number, body: string): void {
-    const d = this.decode(node, body, uid);
+  private deliver(node: BackplaneNode, uid: string, epoch: string, offset: number, body: string, shared?: { decoded?: DecodedBody | undefined }): void {
+    let d = shared?.decoded;
+    if (d === undefined) {
+      d = this.decode(node, body, uid);
+      if (shared !== undefined) shared.decoded = d;
+    }
     if (d !== undefined) node.deliver({ uid, epoch, offset, event: d.event, clientId: d.clientId, flush: d.flush });
   }
 
-  private decode(node: BackplaneNode, body: string, uid: string): { event: WireEvent; clientId: string | undefined; flush: boolean } | undefined {
+  private decode(node: BackplaneNode, body: string, uid: string): DecodedBody | undefined {
     try {
       return decodeBody(node.packer, body);
     } catch (e) {
@@ -711,6 +745,7 @@ class RedisBackplaneImpl implements RedisBackplane {
         this.sharded = this.pubsubMode === 'sharded' || (this.pubsubMode === 'auto' && (await supportsSharded(this.cmd)));
         await this.join();
         await this.sub.subscribe(this.keys.node(this.nodeId), this.keys.presence());
+        await this.subscribeBroadcasts();
         await this.loadPresence();
         this.started = true;
         this.down = false;
@@ -739,6 +774,7 @@ class RedisBackplaneImpl implements RedisBackplane {
   /** After the push subscriber reconnected: every held uid's channel again, and what each missed meanwhile. */
   private async resyncPushes(): Promise<void> {
     try {
+      await this.subscribeBroadcasts();
       const uids = [...this.held.keys()];
       for (let i = 0; i < uids.length; i += SUBSCRIBE_BATCH) await this.subscribe(uids.slice(i, i + SUBSCRIBE_BATCH));
       this.down = false;

@@ -22,7 +22,7 @@ export function encodeBody(packer: Packer, event: WireEvent, clientId: string | 
 }
 
 /** The inverse of {@link encodeBody}. Throws on a body that is not one. */
-export function decodeBody(packer: Packer, body: string): { event: WireEvent; clientId: string | undefined; flush: boolean } {
+export function decodeBody(packer: Packer, body: string): DecodedBody {
   const nl = body.indexOf('\n');
   if (nl < 0) throw new Error('not a push body');
   const flush = body.startsWith('!');
@@ -33,7 +33,23 @@ export function decodeBody(packer: Packer, body: string): { event: WireEvent; cl
 }
 
 /** One message of a uid's channel: a logged push, or "close the uid's connections". */
-export type UidMessage = { readonly kind: 'p'; readonly offset: number; readonly epoch: string; readonly body: string } | { readonly kind: 'c' };
+export type UidMessage =
+  | {
+      readonly kind: 'p';
+      readonly offset: number;
+      readonly epoch: string;
+      readonly body: string;
+      /** The body decoded, shared by the uids of one broadcast (decoded once per node). */
+      readonly shared?: { decoded?: DecodedBody | undefined } | undefined;
+    }
+  | { readonly kind: 'c' };
+
+/** A push's body, decoded. */
+export interface DecodedBody {
+  readonly event: WireEvent;
+  readonly clientId: string | undefined;
+  readonly flush: boolean;
+}
 
 /** Parses a uid channel's message (`p\n<offset>\n<epoch>\n<body>` or `c\n`); undefined for anything else. */
 export function parseUidMessage(msg: string): UidMessage | undefined {
@@ -47,17 +63,32 @@ export function parseUidMessage(msg: string): UidMessage | undefined {
   return { kind: 'p', offset, epoch: msg.slice(a + 1, b), body: msg.slice(b + 1) };
 }
 
+/**
+ * Parses a broadcast channel's message (`b\n<JSON [uid, epoch, offset, …]>\n<body>`)
+ * into its body and its flat list of uid, epoch, offset; undefined for anything else.
+ */
+export function parseBroadcast(msg: string): { body: string; positions: string[] } | undefined {
+  if (!msg.startsWith('b\n')) return undefined;
+  const nl = msg.indexOf('\n', 2);
+  if (nl < 0) return undefined;
+  let positions: unknown;
+  try {
+    positions = JSON.parse(msg.slice(2, nl));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(positions) || positions.length % 3 !== 0) return undefined;
+  return { body: msg.slice(nl + 1), positions: positions as string[] };
+}
+
 /** A stream entry as XRANGE gives it: `[id, [field, value, …]]`. */
 export type RawEntry = [string, string[]];
 
-/** The offset, time and body of a stream entry. */
+/** The offset, time (ms) and body of a stream entry (id `<offset>-<ms>`, field `b`). */
 export function parseEntry(e: RawEntry): { offset: number; at: number; body: string } {
   const fields = e[1];
-  let at = 0;
   let body = '';
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === 't') at = Number(fields[i + 1]);
-    else if (fields[i] === 'b') body = fields[i + 1] as string;
-  }
-  return { offset: Number(e[0].slice(0, e[0].indexOf('-'))), at, body };
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'b') body = fields[i + 1] as string;
+  const dash = e[0].indexOf('-');
+  return { offset: Number(e[0].slice(0, dash)), at: Number(e[0].slice(dash + 1)), body };
 }

@@ -20,6 +20,10 @@ export class Keys {
   push(uid: string): string {
     return `${this.prefix}:{${uid}}:push`;
   }
+  /** The channel of broadcasts, which every node subscribes to. */
+  broadcast(): string {
+    return `${this.prefix}:broadcast`;
+  }
   /** The uid of a {@link push} channel, or undefined. */
   uidOfPush(channel: string): string | undefined {
     const head = `${this.prefix}:{`;
@@ -41,6 +45,15 @@ export function newEpoch(): string {
   return randomBytes(9).toString('base64url');
 }
 
+/**
+ * How often (ms) a uid's TTLs are set again by its pushes: an eighth of the
+ * shorter of the age window and the position TTL. Each TTL is set to its
+ * bound plus this, so that it outlasts the last use by at least its bound.
+ */
+export function refreshEvery(limits: PushLogLimits): number {
+  return Math.max(1, Math.floor(Math.min(limits.maxAgeMs, limits.positionTtlMs) / 8));
+}
+
 /** What a read of a uid's log gives. */
 export interface LogRead {
   readonly epoch: string;
@@ -53,7 +66,7 @@ export interface LogRead {
 /**
  * The push log's writes and reads, shared by the backplane and the emitter:
  * one script per push (logged and published atomically, so that publish
- * order is log order on every node).
+ * order is log order on every node); one script and one message per broadcast.
  */
 export class LogStore {
   constructor(
@@ -66,7 +79,7 @@ export class LogStore {
 
   private args(): (string | number)[] {
     const { maxEntries, maxAgeMs, positionTtlMs } = this.limits;
-    return [newEpoch(), maxEntries, maxAgeMs, positionTtlMs, this.sharded() ? '1' : '0'];
+    return [newEpoch(), maxEntries, maxAgeMs, positionTtlMs, refreshEvery(this.limits), this.sharded() ? '1' : '0'];
   }
 
   /** Logs and publishes `body` for `uid`; resolves with its offset. */
@@ -79,7 +92,10 @@ export class LogStore {
     return run(this.redis, PUBLISH_TO_CLIENT, 1, this.keys.client(clientId), this.keys.prefix, body, ...this.args()) as Promise<number>;
   }
 
-  /** Logs and publishes `body` for every connected uid and every uid with a live log; resolves with their number. */
+  /**
+   * Logs `body` for every connected uid and every uid with a live log, and
+   * publishes it once on the broadcast channel with their offsets; resolves with their number.
+   */
   broadcast(body: string): Promise<number> {
     return run(this.redis, BROADCAST, 0, this.keys.prefix, body, ...this.args()) as Promise<number>;
   }
@@ -87,7 +103,7 @@ export class LogStore {
   /** The position of `uid`'s log, and its entries after `since` (none when `since` is -1). */
   async read(uid: string, since: number): Promise<LogRead> {
     const k = this.keys;
-    const r = (await run(this.redis, READ, 3, k.meta(uid), k.log(uid), k.logs(), uid, newEpoch(), this.limits.positionTtlMs, since, this.limits.maxEntries + 1)) as [
+    const r = (await run(this.redis, READ, 3, k.meta(uid), k.log(uid), k.logs(), uid, newEpoch(), this.limits.positionTtlMs, since, this.limits.maxEntries + 1, refreshEvery(this.limits))) as [
       string,
       number,
       number,

@@ -37,37 +37,67 @@ end
 `;
 
 /**
- * Logs one push in a uid's stream and publishes it: the body of
- * `publish_one(prefix, uid, body, candidate_epoch, max_len, max_age_ms, position_ttl_ms, sharded, now)`.
- * The meta hash holds the epoch (`e`) and the top offset (`s`); a missing meta
- * starts a new epoch and drops whatever stream was left (never mixed with a new epoch).
- * The stream entry id is `<offset>-0`; its fields are `t` (ms) and `b` (the body).
- * The stream is trimmed by count (MAXLEN ~) and by age (MINID past the old entries).
- * (The uids with a live log, for a broadcast, are those whose log was read: see READ.)
+ * Logs one push in a uid's stream: the body of
+ * `log_one(prefix, uid, body, candidate_epoch, max_len, max_age_ms, position_ttl_ms, every_ms, now)`,
+ * returning `epoch, offset, refreshed`.
+ *
+ * The meta hash holds the epoch (`e`), the top offset (`s`) and when the
+ * TTLs were last set (`x`); a missing meta starts a new epoch and drops
+ * whatever stream was left (never mixed with a new epoch). The stream entry
+ * id is `<offset>-<ms>` (ids rise with the offsets; the second part is the
+ * time of the push), its one field `b` (the body).
+ *
+ * Cheap per push: HMGET, HINCRBY and XADD. The rest is amortized:
+ * - the TTLs (meta: position TTL, stream: max age, each plus `every_ms`)
+ *   and the uid's score in `<prefix>:logs` are set once per `every_ms`,
+ *   so they always outlast the last use by at least the TTL;
+ * - the age window is enforced where it matters, on read (an entry older
+ *   than `max_age_ms` counts as trimmed: no recovery through it); every
+ *   64th offset, the stream is trimmed by count (`MAXLEN ~`) and its entries
+ *   past the age cut (up to 64 at a time, as many as were written meanwhile).
  */
-const PUBLISH_ONE = `local function publish_one(prefix, uid, body, cand, maxlen, maxage, ttl, sharded, now)
+const LOG_ONE = `local function log_one(prefix, uid, body, cand, maxlen, maxage, ttl, every, now)
   local meta = prefix .. ':{' .. uid .. '}:meta'
   local log = prefix .. ':{' .. uid .. '}:log'
-  local epoch = redis.call('HGET', meta, 'e')
+  local m = redis.call('HMGET', meta, 'e', 'x')
+  local epoch = m[1]
   if not epoch then
     epoch = cand
     redis.call('DEL', log)
     redis.call('HSET', meta, 'e', epoch, 's', 0)
   end
   local top = redis.call('HINCRBY', meta, 's', 1)
-  redis.call('PEXPIRE', meta, ttl)
-  redis.call('XADD', log, 'MAXLEN', '~', maxlen, top .. '-0', 't', now, 'b', body)
-  -- Age: every 8th push, when the oldest entry is past it, a look at the next few (a
-  -- replay checks the age of what it gives anyway; the whole stream expires after maxage).
-  local oldest = (top % 8 == 0) and redis.call('XRANGE', log, '-', '+', 'COUNT', 1)[1]
-  if oldest and tonumber(oldest[2][2]) < now - maxage then
+  redis.call('XADD', log, top .. '-' .. now, 'b', body)
+  local x = tonumber(m[2])
+  local refreshed = false
+  if not x or now - x >= every or x > now then
+    redis.call('HSET', meta, 'x', now)
+    redis.call('PEXPIRE', meta, ttl + every)
+    redis.call('PEXPIRE', log, maxage + every)
+    refreshed = true
+  end
+  if top % 64 == 0 then
+    redis.call('XTRIM', log, 'MAXLEN', '~', maxlen)
     local cut = nil
     for _, e in ipairs(redis.call('XRANGE', log, '-', '+', 'COUNT', 64)) do
-      if tonumber(e[2][2]) < now - maxage then cut = e[1] else break end
+      local o, t = string.match(e[1], '^(%d+)-(%d+)$')
+      if tonumber(t) < now - maxage then cut = o else break end
     end
-    redis.call('XTRIM', log, 'MINID', (tonumber(string.match(cut, '^(%d+)')) + 1) .. '-0')
+    if cut then redis.call('XTRIM', log, 'MINID', (tonumber(cut) + 1) .. '-0') end
   end
-  redis.call('PEXPIRE', log, maxage)
+  return epoch, top, refreshed
+end
+`;
+
+/**
+ * A push to one uid: logged ({@link LOG_ONE}) and published on the uid's
+ * channel (`p\\n<offset>\\n<epoch>\\n<body>`) in one step — publish order is
+ * log order. ARGV of the function as {@link LOG_ONE}, plus `sharded` before `now`.
+ */
+const PUBLISH_ONE = `${LOG_ONE}
+local function publish_one(prefix, uid, body, cand, maxlen, maxage, ttl, every, sharded, now)
+  local epoch, top, refreshed = log_one(prefix, uid, body, cand, maxlen, maxage, ttl, every, now)
+  if refreshed then redis.call('ZADD', prefix .. ':logs', now, uid) end
   local msg = 'p\\n' .. top .. '\\n' .. epoch .. '\\n' .. body
   local channel = prefix .. ':{' .. uid .. '}:push'
   if sharded == '1' then redis.call('SPUBLISH', channel, msg) else redis.call('PUBLISH', channel, msg) end
@@ -75,33 +105,36 @@ const PUBLISH_ONE = `local function publish_one(prefix, uid, body, cand, maxlen,
 end
 `;
 
-/** ARGV: prefix, uid, body, candidate epoch, max len, max age ms, position ttl ms, sharded. Returns the offset. */
+/** ARGV: prefix, uid, body, candidate epoch, max len, max age ms, position ttl ms, every ms, sharded. Returns the offset. */
 export const PUBLISH = `${NOW}${PUBLISH_ONE}
-return publish_one(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], now_ms())`;
+return publish_one(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8]), ARGV[9], now_ms())`;
 
 /**
  * A push to the one uid that holds a client id (KEYS[1] = the client's key, a
  * hash of uid → node). ARGV: prefix, body, candidate, max len, max age,
- * position ttl, sharded. Returns 0 when no uid holds it, -1 when two uids
+ * position ttl, every, sharded. Returns 0 when no uid holds it, -1 when two uids
  * claim it, else the offset.
  */
 export const PUBLISH_TO_CLIENT = `${NOW}${PUBLISH_ONE}
 local all = redis.call('HGETALL', KEYS[1])
 if #all == 0 then return 0 end
 if #all > 2 then return -1 end
-return publish_one(ARGV[1], all[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], now_ms())`;
+return publish_one(ARGV[1], all[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8], now_ms())`;
 
 /**
- * A broadcast, in one round trip: logged and published for every uid
- * connected in the cluster and every uid whose log was used within the
- * position TTL (users away for now). ARGV as {@link PUBLISH} without the uid.
- * Returns the number of uids.
+ * A broadcast, in one round trip: logged for every uid connected in the
+ * cluster and every uid whose log was used within the position TTL (users
+ * away for now), and published **once**, on `<prefix>:broadcast` (which every
+ * node subscribes to, on the connection of the uids' channels, so that it
+ * comes in publish order with them): `b\\n<JSON [uid, epoch, offset, …]>\\n<body>`.
+ * ARGV as {@link PUBLISH} without the uid. Returns the number of uids.
  */
-export const BROADCAST = `${NOW}${PUBLISH_ONE}
+export const BROADCAST = `${NOW}${LOG_ONE}
 local prefix = ARGV[1]
 local now = now_ms()
+local every = tonumber(ARGV[7])
 local logs = prefix .. ':logs'
-redis.call('ZREMRANGEBYSCORE', logs, '-inf', now - tonumber(ARGV[6]))
+redis.call('ZREMRANGEBYSCORE', logs, '-inf', now - tonumber(ARGV[6]) - every)
 local uids = {}
 local list = {}
 for _, f in ipairs(redis.call('HKEYS', prefix .. ':presence')) do
@@ -111,15 +144,30 @@ end
 for _, uid in ipairs(redis.call('ZRANGE', logs, 0, -1)) do
   if not uids[uid] then uids[uid] = true; table.insert(list, uid) end
 end
+if #list == 0 then return 0 end
+local out = {}
+local scores = {}
 for _, uid in ipairs(list) do
-  publish_one(prefix, uid, ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], now)
+  local epoch, top, refreshed = log_one(prefix, uid, ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], every, now)
+  out[#out + 1] = uid
+  out[#out + 1] = epoch
+  out[#out + 1] = tostring(top)
+  if refreshed then
+    scores[#scores + 1] = now
+    scores[#scores + 1] = uid
+    if #scores >= 1000 then redis.call('ZADD', logs, unpack(scores)); scores = {} end
+  end
 end
+if #scores > 0 then redis.call('ZADD', logs, unpack(scores)) end
+local msg = 'b\\n' .. cjson.encode(out) .. '\\n' .. ARGV[2]
+if ARGV[8] == '1' then redis.call('SPUBLISH', prefix .. ':broadcast', msg) else redis.call('PUBLISH', prefix .. ':broadcast', msg) end
 return #list`;
 
 /**
  * The position of a uid's log and, from an offset, the entries after it.
  * KEYS: meta, log, logs. ARGV: uid, candidate epoch, position ttl, since
- * (-1: position only), count limit. Returns { epoch, top, now, entries }.
+ * (-1: position only), count limit, every ms (as {@link LOG_ONE}: the
+ * meta outlives this read by the position TTL). Returns { epoch, top, now, entries }.
  */
 export const READ = `${NOW}
 local now = now_ms()
@@ -129,7 +177,7 @@ if not epoch then
   redis.call('DEL', KEYS[2])
   redis.call('HSET', KEYS[1], 'e', epoch, 's', 0)
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) + tonumber(ARGV[6]))
 redis.call('ZADD', KEYS[3], now, ARGV[1])
 local top = tonumber(redis.call('HGET', KEYS[1], 's'))
 local since = tonumber(ARGV[4])

@@ -1,0 +1,167 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { connect, dataOf, sleep, startNode, startRedisServer, switchableWebSocket, until } from './support/cluster.js';
+import type { RedisServer, TestClient, TestNode } from './support/cluster.js';
+
+let redis: RedisServer;
+const nodes: TestNode[] = [];
+const clients: TestClient[] = [];
+const conns: Redis[] = [];
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.client.disconnect();
+  for (const c of conns.splice(0)) c.disconnect();
+  await Promise.all(nodes.splice(0).map((n) => n.close()));
+});
+
+async function node(name: string, ...rest: Parameters<typeof startNode> extends [string, string, ...infer R] ? R : never): Promise<TestNode> {
+  const n = await startNode(name, redis.url, ...rest);
+  nodes.push(n);
+  return n;
+}
+function client(...args: Parameters<typeof connect>): TestClient {
+  const c = connect(...args);
+  clients.push(c);
+  return c;
+}
+function conn(): Redis {
+  const c = new Redis(redis.url);
+  conns.push(c);
+  return c;
+}
+const opened = (c: TestClient): Promise<void> => until(() => c.client.state.open, 8000, 'the client to open');
+
+describe('broadcasts', () => {
+  it('interleaved with per-uid pushes from three nodes: every client gets each push once, each node\'s pushes in order, one order per uid', async () => {
+    const [a, b, c] = [await node('a'), await node('b'), await node('c')];
+    const ivyA = client(a.origin, 'ivy');
+    const ivyB = client(b.origin, 'ivy');
+    const jo = client(c.origin, 'jo');
+    const kai = client(a.origin, 'kai', { type: 'ajax' });
+    const all = [ivyA, ivyB, jo, kai];
+    await Promise.all(all.map(opened));
+    await until(() => [a, b, c].every((n) => n.server.connectedUids.any.size === 3), 8000, 'the cluster\'s uids on every node');
+    // Each node numbers its pushes; a client must see each node's numbers rising, none twice, none missing.
+    const expected = new Map<TestClient, string[]>(all.map((x) => [x, []]));
+    const seq = new Map<string, number>();
+    const push = (n: TestNode, to: 'all' | 'ivy' | 'jo'): void => {
+      const k = seq.get(n.name) ?? 0;
+      seq.set(n.name, k + 1);
+      const data = `${n.name}:${k}`;
+      if (to === 'all') n.server.broadcast(['test/x', data]);
+      else n.server.send(to, ['test/x', data]);
+      for (const x of to === 'all' ? all : to === 'ivy' ? [ivyA, ivyB] : [jo]) expected.get(x)?.push(data);
+    };
+    for (let i = 0; i < 60; i++) {
+      const n = [a, b, c][i % 3] as TestNode;
+      push(n, i % 4 === 0 ? 'all' : i % 4 === 1 ? 'ivy' : i % 4 === 2 ? 'all' : 'jo');
+      if (i % 10 === 9) await sleep(10);
+    }
+    await until(() => all.every((x) => dataOf(x, 'test/x').length >= (expected.get(x) as string[]).length), 10_000, 'every push');
+    await sleep(150);
+    for (const x of all) {
+      const got = dataOf(x, 'test/x') as string[];
+      expect([...got].sort()).toEqual([...(expected.get(x) as string[])].sort());
+      for (const name of ['a', 'b', 'c']) {
+        const mine = got.filter((d) => d.startsWith(`${name}:`)).map((d) => Number(d.slice(2)));
+        expect(mine).toEqual([...mine].sort((p, q) => p - q));
+      }
+      expect(x.handshakes.map((h) => h.recovered)).toEqual([undefined]);
+    }
+    // The two clients of ivy, on two nodes, see one order: the log's.
+    expect(dataOf(ivyB, 'test/x')).toEqual(dataOf(ivyA, 'test/x'));
+  });
+
+  it('is published once, on the broadcast channel, whatever the number of uids', async () => {
+    const a = await node('a', { pubsub: 'classic' });
+    const b = await node('b', { pubsub: 'classic' });
+    const users = ['u1', 'u2', 'u3', 'u4', 'u5'].map((u, i) => client((i % 2 === 0 ? a : b).origin, u));
+    await Promise.all(users.map(opened));
+    await until(() => a.server.connectedUids.any.size === 5 && b.server.connectedUids.any.size === 5, 8000, 'the cluster\'s uids');
+    const watch = conn();
+    const seen: string[] = [];
+    watch.on('pmessage', (_p: string, channel: string) => void seen.push(channel));
+    await watch.psubscribe('test:*');
+    b.server.broadcast(['test/all', 'hello']);
+    await until(() => users.every((u) => dataOf(u, 'test/all').length === 1));
+    await sleep(100);
+    expect(seen.filter((ch) => ch !== 'test:presence')).toEqual(['test:broadcast']);
+    for (const u of users) expect(dataOf(u, 'test/all')).toEqual(['hello']);
+  });
+});
+
+describe('broadcast uids', () => {
+  it('any string is a uid for a broadcast: quotes, slashes, a newline, non-ASCII', async () => {
+    const a = await node('a');
+    const b = await node('b');
+    const uids = ['zoë', 'say "hi"', 'a/b\\c', 'two\nlines', '東京'];
+    const users = uids.map((u, i) => client((i % 2 === 0 ? a : b).origin, u));
+    await Promise.all(users.map(opened));
+    await until(() => a.server.connectedUids.any.size === uids.length, 8000, 'the cluster\'s uids');
+    a.server.broadcast(['test/all', 1]);
+    b.server.broadcast(['test/all', 2]);
+    await until(() => users.every((u) => dataOf(u, 'test/all').length === 2));
+    await sleep(100);
+    for (const u of users) expect([...dataOf(u, 'test/all')].sort()).toEqual([1, 2]);
+  });
+});
+
+describe('the age window (replay.maxAgeMs)', () => {
+  it('holds on read: an entry older than the window, still in the stream, is not replayed, and the client is told recovered: false', async () => {
+    const replay = { maxAgeMs: 1000 };
+    const a = await node('a', {}, { replay });
+    const b = await node('b', {}, { replay });
+    let target = a.origin;
+    const eve = client(a.origin, 'eve', { WebSocket: switchableWebSocket(() => target) as never, backoffMs: () => 50 });
+    await opened(eve);
+    b.server.send('eve', ['test/n', 1]);
+    await until(() => dataOf(eve, 'test/n').length === 1);
+    // The client is away (its node is gone, and nothing answers where it reconnects) ...
+    target = 'http://127.0.0.1:1';
+    await a.crash();
+    b.server.send('eve', ['test/n', 2]);
+    await sleep(700);
+    b.server.send('eve', ['test/n', 3]);
+    await sleep(500);
+    // ... past the window for push 2, not for push 3; both are still in the stream.
+    const offsets = (await conn().xrange('test:{eve}:log', '-', '+')).map(([id]) => id.split('-')[0]);
+    expect(offsets).toEqual(['1', '2', '3']);
+    target = b.origin;
+    await until(() => eve.handshakes.length === 2, 8000, 'the client to come back');
+    b.server.send('eve', ['test/n', 4]);
+    await until(() => dataOf(eve, 'test/n').length === 2);
+    await sleep(100);
+    expect(eve.handshakes.map((h) => h.recovered)).toEqual([undefined, false]);
+    expect(dataOf(eve, 'test/n')).toEqual([1, 4]);
+  });
+
+  it('the stream is cut as pushes go on (every 64th offset): entries past the window, then by count (maxEntries)', async () => {
+    const a = await node('a', {}, { replay: { maxAgeMs: 1000, maxEntries: 10 } });
+    const ola = client(a.origin, 'ola');
+    await opened(ola);
+    const redisConn = conn();
+    const offsets = async (): Promise<number[]> => (await redisConn.xrange('test:{ola}:log', '-', '+')).map(([id]) => Number(id.split('-')[0]));
+    for (let i = 1; i <= 10; i++) a.server.send('ola', ['test/n', i]);
+    await until(() => dataOf(ola, 'test/n').length === 10);
+    await sleep(1100);
+    for (let i = 11; i <= 64; i++) a.server.send('ola', ['test/n', i]);
+    await until(() => dataOf(ola, 'test/n').length === 64);
+    // At offset 64, the 10 entries past the window went.
+    expect((await offsets())[0]).toBe(11);
+    for (let i = 65; i <= 128; i++) a.server.send('ola', ['test/n', i]);
+    await until(() => dataOf(ola, 'test/n').length === 128);
+    // At offset 128, the oldest entries went by count (whole stream nodes, as MAXLEN ~ does).
+    const left = await offsets();
+    expect(left.length).toBeLessThan(118);
+    expect(left.length).toBeGreaterThanOrEqual(10);
+    expect(left[left.length - 1]).toBe(128);
+    expect(dataOf(ola, 'test/n')).toEqual(Array.from({ length: 128 }, (_, i) => i + 1));
+    expect(a.errors).toEqual([]);
+  });
+});
