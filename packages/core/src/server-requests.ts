@@ -7,6 +7,12 @@ interface Pending {
   /** Undefined for a request by client id alone, sent through a backplane: the client's uid is not known here. */
   readonly uid: string | undefined;
   readonly clientId: string;
+  /**
+   * Sent through a backplane: the node that delivers it fails it when its
+   * client leaves there; a record of the client on this node expiring (an
+   * Ajax client polling another node) says nothing about it.
+   */
+  readonly forwarded: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: SenteError) => void;
   readonly timer: Timer;
@@ -31,14 +37,14 @@ export class ServerRequests {
   }
 
   /** A new request to `client`: its id, and the promise of its answer. */
-  open(client: { readonly uid: string | undefined; readonly clientId: string }, timeoutMs: number): { id: string; answer: Promise<unknown> } {
+  open(client: { readonly uid: string | undefined; readonly clientId: string }, timeoutMs: number, forwarded = false): { id: string; answer: Promise<unknown> } {
     const id = this.prefix + randomId(12);
     const answer = new Promise<unknown>((resolve, reject) => {
       const timer = this.timers.set(() => {
         this.pending.delete(id);
         reject(senteError('ERR_SENTE_TIMEOUT', `No answer from client ${client.clientId} within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(id, { uid: client.uid, clientId: client.clientId, resolve, reject, timer });
+      this.pending.set(id, { uid: client.uid, clientId: client.clientId, forwarded, resolve, reject, timer });
     });
     return { id, answer };
   }
@@ -55,7 +61,7 @@ export class ServerRequests {
   /** The client is gone: its requests fail. */
   gone(client: { readonly uid: string; readonly clientId: string }): void {
     for (const [id, p] of this.pending) {
-      if (p.uid !== client.uid || p.clientId !== client.clientId) continue;
+      if (p.forwarded || p.uid !== client.uid || p.clientId !== client.clientId) continue;
       this.settle(id, p);
       p.reject(senteError('ERR_SENTE_CLOSED', `Client ${client.clientId} left before it answered`));
     }

@@ -264,7 +264,7 @@ export class SenteServer<Raw = unknown> {
       // Not here, or by client id alone (which another node's uid may claim too): the backplane
       // takes it to the node holding the client, and brings the answer back.
       const to = typeof client === 'string' ? undefined : uid;
-      const opened = this.requests.open({ uid: to, clientId }, timeoutMs);
+      const opened = this.requests.open({ uid: to, clientId }, timeoutMs, true);
       this.cluster.backplane.request(to, clientId, opened.id, wire);
       answer = opened.answer;
     } else {
