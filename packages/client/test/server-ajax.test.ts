@@ -40,6 +40,25 @@ describe('Ajax client against an Express server', () => {
     await expect(c.request(['test/echo', { deep: [1, 2] }], 2000)).resolves.toEqual({ echo: { deep: [1, 2] }, uid: 'bo' });
   });
 
+  it('sends the requests made while a POST is in flight together in one batch POST, each reply to its own callback, in order', async () => {
+    const posts: number[] = [];
+    server = await startServer({}, { setup: (app) => app.use((req, _res, next) => (req.method === 'POST' && posts.push(1), next())) });
+    const handled: number[] = [];
+    server.sente.server.startRouter((msg) => {
+      if (msg.id !== 'test/n') return;
+      handled.push(msg.data as number);
+      // Replies out of order: each still reaches its own callback.
+      setTimeout(() => msg.reply?.({ n: msg.data }), 20 - (msg.data as number));
+    });
+    const c = connect(server.url, 'bt');
+    await waitFor(() => c.state.open, 'open');
+    const replies = await Promise.all(Array.from({ length: 10 }, (_, n) => c.request(['test/n', n], 5000)));
+    expect(replies).toEqual(Array.from({ length: 10 }, (_, n) => ({ n })));
+    expect(handled).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // The first alone, the nine sent while it was in flight together.
+    expect(posts).toHaveLength(2);
+  });
+
   it('delivers a send without a callback; the server\'s dummy answer raises nothing', async () => {
     server = await startServer();
     const seen: unknown[] = [];
