@@ -2,6 +2,7 @@ import { CLOSE_CODES } from './ids.js';
 import { senteError } from './errors.js';
 import { Outbox } from './outbox.js';
 import { headerValue } from './request.js';
+import type { WireEvent } from './event.js';
 import type { ClientInfo } from './server-types.js';
 import type { ErrorContext } from './options.js';
 import type { Packed } from './packer.js';
@@ -24,6 +25,12 @@ function secureId(): string {
 /** A transport of Sente. */
 export type Transport = 'ws' | 'ajax';
 
+/** A server request waiting in a client's queue: its id and event. */
+export interface QueuedRequest {
+  readonly id: string;
+  readonly event: WireEvent;
+}
+
 /**
  * One client (a client id of a uid) on one transport, from its first request
  * until its reconnect grace period runs out. It owns its queue of pushes and
@@ -38,6 +45,8 @@ export class ClientConn {
   ext = false;
   /** Payloads that are not pushes (server→client requests), sent before the queued pushes. */
   private control: Packed[] | undefined;
+  /** The server request each {@link control} payload is, if it is one (same indexes). */
+  private controlRequests: (QueuedRequest | undefined)[] | undefined;
   readonly outbox: Outbox;
   /** When this client first connected (ms since the epoch). */
   readonly since: number;
@@ -132,17 +141,34 @@ export class ClientConn {
   }
 
   /** Sends a payload that is not a push (a request to the client), ahead of queued pushes. */
-  send(payload: Packed): void {
+  send(payload: Packed, request?: QueuedRequest): void {
     (this.control ??= []).push(payload);
+    (this.controlRequests ??= []).push(request);
     this.drain();
+  }
+
+  /**
+   * Takes the server requests not written yet out of the queue (an Ajax
+   * client another node took over: they follow it there).
+   */
+  takeRequests(): QueuedRequest[] {
+    const requests = (this.controlRequests ?? []).filter((r): r is QueuedRequest => r !== undefined);
+    if (requests.length === 0) return requests;
+    const keep = (this.control ?? []).filter((_, i) => this.controlRequests?.[i] === undefined);
+    this.control = keep.length === 0 ? undefined : keep;
+    this.controlRequests = keep.length === 0 ? undefined : keep.map(() => undefined);
+    return requests;
   }
 
   /** Writes what is queued, in order, while the session takes it. */
   drain(): void {
     const control = this.control;
     if (control !== undefined) {
-      while (this.session !== null && control.length > 0 && this.session.write(control[0] as Packed)) control.shift();
-      if (control.length === 0) this.control = undefined;
+      while (this.session !== null && control.length > 0 && this.session.write(control[0] as Packed)) {
+        control.shift();
+        this.controlRequests?.shift();
+      }
+      if (control.length === 0) this.control = this.controlRequests = undefined;
     }
     let next: Packed | undefined;
     while (this.session !== null && (next = this.outbox.peek()) !== undefined && this.session.write(next)) this.outbox.shift();

@@ -130,7 +130,7 @@ export class Cluster implements BackplaneNode {
     const target = this.d.clients.reachable(client.uid, client.clientId);
     if (target === undefined) return senteError('ERR_SENTE_CLOSED', `Client ${client.clientId} is not connected`);
     if (!target.ext) return senteError('ERR_SENTE_UNSUPPORTED', `Client ${client.clientId} does not take requests (a Sente client without this library's extensions)`);
-    target.send(this.d.hub.packer.pack(requestEnvelope(event, id)));
+    target.send(this.d.hub.packer.pack(requestEnvelope(event, id)), { id, event });
     const key = `${client.uid}\n${client.clientId}`;
     let ids = this.forwarded.get(key);
     if (ids === undefined) this.forwarded.set(key, (ids = new Set()));
@@ -164,7 +164,15 @@ export class Cluster implements BackplaneNode {
   }
 
   takeover(client: BackplaneClient): void {
-    this.d.clients.get('ajax', client.uid, client.clientId)?.end(CLOSE_CODES.normal, 'Superseded');
+    const record = this.d.clients.get('ajax', client.uid, client.clientId);
+    if (record === undefined) return;
+    record.end(CLOSE_CODES.normal, 'Superseded');
+    // Requests its polls here did not carry yet follow it to the node that holds it now
+    // (their ids still name the node that asked, where the answer goes).
+    for (const r of record.takeRequests()) {
+      this.answered(r.id, client);
+      this.backplane.request(client.uid, client.clientId, r.id, r.event);
+    }
   }
 
   presence(change: BackplanePresence): void {

@@ -260,9 +260,10 @@ export class SenteServer<Raw = unknown> {
     const target = uid === undefined ? undefined : this.clientTable.reachable(uid, clientId);
     let answer: Promise<unknown>;
     const clash = typeof client === 'string' && uid === undefined && this.clientTable.holds(clientId);
-    if (this.cluster !== undefined && !clash && (target === undefined || typeof client === 'string')) {
-      // Not here, or by client id alone (which another node's uid may claim too): the backplane
-      // takes it to the node holding the client, and brings the answer back.
+    if (this.cluster !== undefined && !clash && (target === undefined || target.session === null || typeof client === 'string')) {
+      // Not here, here without a live channel (an Ajax client polling another node), or by client id
+      // alone (which another node's uid may claim too): the backplane takes it to the node holding
+      // the client, and brings the answer back.
       const to = typeof client === 'string' ? undefined : uid;
       const opened = this.requests.open({ uid: to, clientId }, timeoutMs, true);
       this.cluster.backplane.request(to, clientId, opened.id, wire);
@@ -271,7 +272,7 @@ export class SenteServer<Raw = unknown> {
       if (target === undefined) throw senteError('ERR_SENTE_CLOSED', `Client ${clientId} is not connected`);
       if (!target.ext) throw senteError('ERR_SENTE_UNSUPPORTED', `Client ${clientId} does not take requests (a Sente client without this library's extensions)`);
       const opened = this.requests.open(target, timeoutMs);
-      target.send(this.packer.pack(requestEnvelope(wire, opened.id, currentTrace())));
+      target.send(this.packer.pack(requestEnvelope(wire, opened.id, currentTrace())), { id: opened.id, event: wire });
       answer = opened.answer;
     }
     const schema = this.checks?.reply(event[0]);

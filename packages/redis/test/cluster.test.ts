@@ -224,9 +224,10 @@ describe('pushes across nodes', () => {
   });
 
   it('an Ajax client whose polls and posts go round-robin to three nodes gets every push once, in order, and its requests answered', async () => {
-    const a = await node('a');
-    const b = await node('b');
-    const c = await node('c');
+    // The default Ajax grace period: a client that polls each node in turn is away from each for a while.
+    const a = await node('a', {}, { msAllowReconnectBeforeCloseAjax: 5000 });
+    const b = await node('b', {}, { msAllowReconnectBeforeCloseAjax: 5000 });
+    const c = await node('c', {}, { msAllowReconnectBeforeCloseAjax: 5000 });
     const rr = roundRobinFetch([a.origin, b.origin, c.origin]);
     const aj = client(a.origin, 'eve', { type: 'ajax', fetch: rr.fetch });
     await opened(aj);
