@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
-import type { ChildReply, ChildRequest, ChildSpec, ProcessSample, PushStream, ServerCounts, ServerSeen } from './protocol.js';
+import type { ChildReply, ChildRequest, ChildSpec, ClientRecord, ProcessSample, PushStream, ServerCounts, ServerSeen } from './protocol.js';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 const APP_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -105,6 +105,11 @@ export class ServerProcess {
     const p = this.ports[key];
     if (p === undefined) throw new Error(`No server ${key}`);
     return p;
+  }
+
+  /** The records server `key` holds for `uids`: live or not, and what is queued for each. */
+  records(key: string, uids: readonly string[]): Promise<ClientRecord[]> {
+    return this.call({ op: 'records', key, uids }) as Promise<ClientRecord[]>;
   }
 
   stats(): Promise<Record<string, ServerCounts>> {

@@ -7,7 +7,7 @@
 import { PACKERS, startAdapter } from './adapters.js';
 import { CSRF_TOKEN, GOOD_ORIGIN } from './protocol.js';
 import type { RunningServer } from './adapters.js';
-import type { ChildReply, ChildRequest, ChildSpec, ProcessSample, PushStream, ServerCounts, ServerSeen } from './protocol.js';
+import type { ChildReply, ChildRequest, ChildSpec, ClientRecord, ProcessSample, PushStream, ServerCounts, ServerSeen } from './protocol.js';
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as ChildSpec;
 const servers = new Map<string, RunningServer>();
@@ -102,6 +102,13 @@ async function answer(req: ChildRequest): Promise<unknown> {
   switch (req.op) {
     case 'stats':
       return counts();
+    case 'records': {
+      const uids = new Set(req.uids);
+      return server(req.key)
+        .server.clients()
+        .filter((c) => uids.has(c.uid))
+        .map((c): ClientRecord => ({ uid: c.uid, transport: c.transport, live: c.live, queuedBatches: c.queuedBatches }));
+    }
     case 'sample':
       return sample();
     case 'errors': {
