@@ -244,8 +244,10 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
       serverExt = ext !== undefined;
       positions.handshake(ext);
       reported.clear();
-      // Already open: a switch from Ajax back to WebSocket, not a new connection.
-      const upgrade = store.current.open;
+      // Already open on the other transport: a switch from Ajax back to WebSocket, not a new
+      // connection. Open on this one (a poll answered with a handshake: the server forgot this
+      // client) is a new connection, and the app is told whether it recovered what it missed.
+      const upgrade = store.current.open && store.current.type !== kind;
       const firstHandshake = !everHandshaken;
       everHandshaken = true;
       const r = ext?.['recovered'];
