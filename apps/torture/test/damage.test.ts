@@ -20,7 +20,7 @@ describe("the good clients' judgement", () => {
   });
 
   it('counts a server that forgot a client early as damage, and what contracts allow as figures only', () => {
-    const d = { ...noDamage(), ajaxExpiries: 2, pushesLostAtExpiry: 5, unrecovered: 1, pushesLostBeyondLog: 3, pushesLate: 40 };
+    const d = { ...noDamage(), ajaxExpiries: 2, pushesLostAtExpiry: 5, unrecovered: 1, pushesLostBeyondLog: 3, pushesLate: 40, pushesDroppedAtBound: 7 };
     expect(damageCount(d)).toBe(0);
     expect(damageCount({ ...d, earlyExpiries: 1 })).toBe(1);
   });

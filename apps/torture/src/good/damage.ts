@@ -20,6 +20,13 @@ export interface Damage {
    * next polls): late, not lost; a figure, not damage.
    */
   pushesLate: number;
+  /**
+   * Pushes to a plain (Sente) client the server reported dropping at its
+   * queue bound (`ERR_SENTE_QUEUE_OVERFLOW`, `maxQueuedBatches`): a client
+   * that falls that far behind loses the oldest, as Sente's at-most-once
+   * contract allows; a figure, not damage.
+   */
+  pushesDroppedAtBound: number;
   /** Pushes seen out of send order, or twice. */
   pushesOutOfOrder: number;
   /** Good connections the server closed or failed. */
@@ -61,6 +68,7 @@ export function noDamage(): Damage {
     pushesMissing: 0,
     ajaxPushesMissing: 0,
     pushesLate: 0,
+    pushesDroppedAtBound: 0,
     pushesOutOfOrder: 0,
     unexpectedCloses: 0,
     ajaxExpiries: 0,

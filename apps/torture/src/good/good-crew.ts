@@ -97,7 +97,9 @@ export class GoodCrew {
    * stream stops: the wait lasts while pushes keep arriving (up to
    * `capMs`), and ends once none has arrived for `stallMs`. Pushes the
    * server still holds, in order, for a client that has not caught up are
-   * counted late, not missing.
+   * counted late, not missing; pushes to a plain client that the server
+   * reported dropping at its queue bound (`ERR_SENTE_QUEUE_OVERFLOW`) are
+   * counted apart, as Sente's at-most-once contract allows.
    */
   async stop(stallMs = 6000, capMs = 10_000): Promise<Damage> {
     this.running = false;
@@ -122,18 +124,25 @@ export class GoodCrew {
     // stream is late (queued, in order, for its next polls), not lost.
     const behind = this.members.filter((m) => !caughtUp(m)).map((m) => m.uid);
     const queued = new Set(behind.length === 0 ? [] : (await this.proc.records(this.key, behind)).filter((r) => r.queuedBatches > 0).map((r) => r.uid));
+    // What the server reported dropping at a plain client's queue bound (ERR_SENTE_QUEUE_OVERFLOW):
+    // Sente's contract is at-most-once, and the queue is bounded (a batch holds one push or more).
+    const plain = this.members.filter((m) => m.kind === 'ajax' || m.kind === 'ws').map((m) => m.uid);
+    const dropped = await this.proc.dropped(this.key, plain);
     d.clients = this.members.length;
     for (const m of this.members) {
       const expected = sent[m.uid] ?? 0;
       const seen = m.pushes();
       const { missing, excused, outOfOrder } = checkSequence(seen, expected, m.gaps);
-      const last = seen.length === 0 ? -1 : Math.max(...seen);
+      let last = -1;
+      for (const x of seen) if (x > last) last = x;
       const late = queued.has(m.uid) ? Math.min(missing, expected - 1 - last) : 0;
+      const atBound = Math.min(missing - late, dropped[m.uid] ?? 0);
       d.pushesSent += expected;
       d.pushesSeen += seen.length;
-      d.pushesMissing += missing - late;
+      d.pushesMissing += missing - late - atBound;
       d.pushesLate += late;
-      if (m.kind === 'ajax' || m.kind === 'real-ajax') d.ajaxPushesMissing += missing - late;
+      d.pushesDroppedAtBound += atBound;
+      if (m.kind === 'ajax' || m.kind === 'real-ajax') d.ajaxPushesMissing += missing - late - atBound;
       if (m.kind === 'ajax') d.pushesLostAtExpiry += excused;
       else d.pushesLostBeyondLog += excused;
       d.ajaxExpiries += m.expiries();
@@ -142,7 +151,7 @@ export class GoodCrew {
       d.pushesOutOfOrder += outOfOrder;
       if (m.broken()) d.unexpectedCloses++;
       if (process.env['TORTURE_DEBUG'] && missing + excused > 0) {
-        console.error(`crew ${m.uid}: sent ${expected}, seen ${seen.length}, missing ${missing} (late ${late}), excused ${excused} (gaps ${JSON.stringify(m.gaps)})`);
+        console.error(`crew ${m.uid}: sent ${expected}, seen ${seen.length}, missing ${missing} (late ${late}, dropped at the queue bound ${atBound}), excused ${excused} (gaps ${JSON.stringify(m.gaps)})`);
       }
     }
     await Promise.all(this.members.map((m) => m.stop()));

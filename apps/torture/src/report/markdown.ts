@@ -30,7 +30,8 @@ function damageLine(d: Damage): string {
       : '';
   const catchUp =
     (d.slowestCatchUpMs > 1000 ? `; the slowest caught up ${(d.slowestCatchUpMs / 1000).toFixed(1)} s after the push stream stopped` : '') +
-    (d.pushesLate > 0 ? `; late (still queued in order at the server when the wait ended) ${d.pushesLate}` : '');
+    (d.pushesLate > 0 ? `; late (still queued in order at the server when the wait ended) ${d.pushesLate}` : '') +
+    (d.pushesDroppedAtBound > 0 ? `; dropped at a plain client's queue bound, reported (ERR_SENTE_QUEUE_OVERFLOW) ${d.pushesDroppedAtBound}` : '');
   return `${damageCount(d)} (good clients ${d.clients}: replies ${fmt(d.repliesOk)}/${fmt(d.requests)}, pushes seen ${fmt(d.pushesSeen)}/${fmt(d.pushesSent)}, missing ${d.pushesMissing}, out of order ${d.pushesOutOfOrder}, closed ${d.unexpectedCloses}${contract}${catchUp})`;
 }
 

@@ -112,6 +112,11 @@ export class ServerProcess {
     return this.call({ op: 'records', key, uids }) as Promise<ClientRecord[]>;
   }
 
+  /** Push batches server `key` reported dropping at each good uid's queue bound (`ERR_SENTE_QUEUE_OVERFLOW`). */
+  dropped(key: string, uids: readonly string[]): Promise<Record<string, number>> {
+    return this.call({ op: 'dropped', key, uids }) as Promise<Record<string, number>>;
+  }
+
   stats(): Promise<Record<string, ServerCounts>> {
     return this.call({ op: 'stats' }) as Promise<Record<string, ServerCounts>>;
   }

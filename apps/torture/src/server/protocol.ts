@@ -70,6 +70,7 @@ export type ChildRequest =
   | { op: 'pushStart'; stream: PushStream }
   | { op: 'pushStop'; key: string }
   | { op: 'records'; key: string; uids: readonly string[] }
+  | { op: 'dropped'; key: string; uids: readonly string[] }
   | { op: 'send'; key: string; uid?: string; clientId?: string; id: string; count: number; bytes: number; flush: boolean }
   | { op: 'close' };
 
