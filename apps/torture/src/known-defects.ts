@@ -21,14 +21,6 @@ export const NEW_DEFECT_CASES: readonly string[] = [
   // Rare (once in 12,480 framing cases of the full run): after an unmasked frame the pinned uWS build neither
   // closed the socket nor answered the ping that followed within 2 s (uWS's parser does not check the mask).
   'ws-framing/unmasked@uws',
-  // Under concurrent hostile load on other servers of the same process, a good long-polling client (a raw
-  // Sente client, without the push log) sometimes never sees the last pushes sent to its uid; not reproduced
-  // with one server alone. Under investigation.
-  'damage/ajax-pushes-missing@express',
-  'damage/ajax-pushes-missing@fastify',
-  'damage/ajax-pushes-missing@koa',
-  'damage/ajax-pushes-missing@node',
-  'damage/ajax-pushes-missing@uws',
 ];
 
 /**

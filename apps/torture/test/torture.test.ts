@@ -29,9 +29,7 @@ describe('the torture run, bounded (every mode, a few thousand cases, a short so
     expect(unexpected(r.findings)).toEqual([]);
     expect(h.crashes).toBe(0);
     expect({ servers: h.leaks.servers, handles: h.leaks.resources }).toEqual({ servers: {}, handles: {} });
-    // Pushes missed by an Ajax good client are held out while that finding is open (NEW_DEFECT_CASES).
-    const ajaxHeld = isKnownDefect('damage/ajax-pushes-missing@express') ? h.damage.ajaxPushesMissing : 0;
-    expect(damageCount(h.damage) - ajaxHeld).toBe(0);
+    expect(damageCount(h.damage)).toBe(0);
     expect(h.damage.repliesOk).toBeGreaterThan(0);
     expect(h.damage.pushesSeen).toBeGreaterThan(0);
   }, 120_000);

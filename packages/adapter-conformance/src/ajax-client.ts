@@ -1,4 +1,4 @@
-import { randomId } from '@sente/core';
+import { isHandshake, randomId } from '@sente/core';
 import type { Packed, SenteEvent } from '@sente/core';
 import { until } from './wait.js';
 import type { Wire } from './wire.js';
@@ -46,6 +46,12 @@ export class RawAjaxClient {
   readonly batches: SenteEvent[][] = [];
   /** How many `chsk/timeout` answers the poll loop got. */
   timeouts = 0;
+  /**
+   * How many polls of the loop were answered with a handshake: the server had
+   * forgotten this client (its grace period ran out between two polls), and
+   * the loop polls on, as Sente's client does.
+   */
+  handshakes = 0;
   private readonly inFlight = new Set<AbortController>();
   private cursor = 0;
   private loop: Promise<void> | undefined;
@@ -120,6 +126,7 @@ export class RawAjaxClient {
         }
         if (a.status !== 200) break;
         if (this.wire.isKeyword(a.body, 'chsk/timeout')) this.timeouts++;
+        else if (isHandshake(this.wire.decode(a.body).content)) this.handshakes++;
         else this.batches.push(this.wire.pushedEvents(a.body));
       }
       this.loop = undefined;

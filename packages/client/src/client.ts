@@ -289,8 +289,9 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
       live.ext = ext;
       reported.clear();
       // Already open on the other transport: a switch from Ajax back to WebSocket, not a new
-      // connection. A handshake on the open Ajax channel is one: the server forgot this client
-      // (its queue overflowed, or the poll reached a server of a cluster that did not hold it).
+      // connection. A handshake on the open Ajax channel is one: the server forgot this client (its
+      // queue overflowed, or the poll reached a server of a cluster that did not hold it), and the
+      // app is told whether it recovered what it missed.
       const upgrade = store.current.open && store.current.type !== kind;
       const firstHandshake = !everHandshaken;
       everHandshaken = true;

@@ -128,6 +128,31 @@ describe('pushes exactly once, in order, across a network cut longer than the gr
   }
 });
 
+describe('a server that forgets an open Ajax client', () => {
+  it("says so on the next poll's handshake: recovered: false when the log cannot cover the gap", async () => {
+    // A queue of 2 batches and a log of 2 entries: a burst between two polls overflows the
+    // queue, and the server forgets the client (it must come back with its position).
+    server = await startServer({ maxQueuedBatches: 2, replay: { maxEntries: 2 }, onError: () => {} });
+    const s = server;
+    const c = client(s.url, { type: 'ajax' });
+    const seen = pushesOf(c);
+    const handshakes: HandshakeInfo[] = [];
+    c.on('handshake', (h) => handshakes.push(h));
+    await waitFor(() => c.state.open && s.sente.server.stats().ajaxClients === 1, 'open');
+    await sleep(50);
+    // 1 answers the parked poll; 2, 3 and 4 queue up before the next poll, 4 overflows the queue.
+    for (const n of range(1, 6)) s.sente.server.send('u1', ['test/n', n], { flush: true });
+    await waitFor(() => handshakes.length === 2, "the next poll's handshake");
+    s.sente.server.send('u1', ['test/n', 7], { flush: true });
+    await waitFor(() => seen.includes(7), 'a new push');
+
+    expect(c.state.open).toBe(true);
+    expect(handshakes.map((h) => h.recovered)).toEqual([undefined, false]);
+    expect(c.state.recovered).toBe(false);
+    expect(seen).toEqual([1, 7]);
+  });
+});
+
 describe('the outbox', () => {
   for (const type of ['ws', 'ajax'] as ClientType[]) {
     it(`queues sends while the server is unreachable and delivers them in order once it opens (${type})`, async () => {

@@ -229,8 +229,9 @@ async function attackServer(
     }
   }
   const d = proc.alive ? await crew.stop() : noDamage();
-  // Pushes a long-polling good client never saw are a finding of their own (see NEW_DEFECT_CASES).
-  if (d.ajaxPushesMissing > 0) findings.add(`damage/ajax-pushes-missing@${adapter}`, `a good Ajax client never saw ${d.ajaxPushesMissing} pushes sent to its uid, with no onError report of a dropped push`, s.key, repro('all'));
+  // Pushes a long-polling good client never saw, that neither Sente's contract (a plain client
+  // forgotten after its grace period) nor the push log's window excuses, are a finding of their own.
+  if (d.ajaxPushesMissing > 0) findings.add(`damage/ajax-pushes-missing@${adapter}`, `a good Ajax client never saw ${d.ajaxPushesMissing} pushes sent to its uid, neither lost by Sente's contract (the server forgot it after its grace period) nor beyond the push log's window, nor still queued for it at the server`, s.key, repro('all'));
   if (damageCount(d) - d.ajaxPushesMissing > 0) findings.add(`damage@${adapter}`, `good clients damaged: ${JSON.stringify(d)}`, s.key, repro('all'));
   log(`hostile ${s.key}: ${Date.now() - tStart} ms, damage ${JSON.stringify(d)}`);
   return d;

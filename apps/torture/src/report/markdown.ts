@@ -24,7 +24,15 @@ function classRows(t: Tally): string[][] {
 }
 
 function damageLine(d: Damage): string {
-  return `${damageCount(d)} (good clients ${d.clients}: replies ${fmt(d.repliesOk)}/${fmt(d.requests)}, pushes seen ${fmt(d.pushesSeen)}/${fmt(d.pushesSent)}, missing ${d.pushesMissing}, out of order ${d.pushesOutOfOrder}, closed ${d.unexpectedCloses})`;
+  const contract =
+    d.ajaxExpiries + d.unrecovered + d.earlyExpiries > 0
+      ? `; plain Ajax clients forgotten after their grace period ${d.ajaxExpiries} (pushes lost by Sente's at-most-once contract ${d.pushesLostAtExpiry}), forgotten early ${d.earlyExpiries}, gaps beyond the push log ${d.unrecovered} (${d.pushesLostBeyondLog} pushes)`
+      : '';
+  const catchUp =
+    (d.slowestCatchUpMs > 1000 ? `; the slowest caught up ${(d.slowestCatchUpMs / 1000).toFixed(1)} s after the push stream stopped` : '') +
+    (d.pushesLate > 0 ? `; late (still queued in order at the server when the wait ended) ${d.pushesLate}` : '') +
+    (d.pushesDroppedAtBound > 0 ? `; dropped at a plain client's queue bound, reported (ERR_SENTE_QUEUE_OVERFLOW) ${d.pushesDroppedAtBound}` : '');
+  return `${damageCount(d)} (good clients ${d.clients}: replies ${fmt(d.repliesOk)}/${fmt(d.requests)}, pushes seen ${fmt(d.pushesSeen)}/${fmt(d.pushesSent)}, missing ${d.pushesMissing}, out of order ${d.pushesOutOfOrder}, closed ${d.unexpectedCloses}${contract}${catchUp})`;
 }
 
 /** The hostile-input table: one row per input class, then the totals. */

@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
-import type { ChildReply, ChildRequest, ChildSpec, ProcessSample, PushStream, ServerCounts, ServerSeen } from './protocol.js';
+import type { ChildReply, ChildRequest, ChildSpec, ClientRecord, ProcessSample, PushStream, ServerCounts, ServerSeen } from './protocol.js';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 const APP_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -105,6 +105,16 @@ export class ServerProcess {
     const p = this.ports[key];
     if (p === undefined) throw new Error(`No server ${key}`);
     return p;
+  }
+
+  /** The records server `key` holds for `uids`: live or not, and what is queued for each. */
+  records(key: string, uids: readonly string[]): Promise<ClientRecord[]> {
+    return this.call({ op: 'records', key, uids }) as Promise<ClientRecord[]>;
+  }
+
+  /** Push batches server `key` reported dropping at each good uid's queue bound (`ERR_SENTE_QUEUE_OVERFLOW`). */
+  dropped(key: string, uids: readonly string[]): Promise<Record<string, number>> {
+    return this.call({ op: 'dropped', key, uids }) as Promise<Record<string, number>>;
   }
 
   stats(): Promise<Record<string, ServerCounts>> {

@@ -7,12 +7,14 @@
 import { PACKERS, startAdapter } from './adapters.js';
 import { CSRF_TOKEN, GOOD_ORIGIN } from './protocol.js';
 import type { RunningServer } from './adapters.js';
-import type { ChildReply, ChildRequest, ChildSpec, ProcessSample, PushStream, ServerCounts, ServerSeen } from './protocol.js';
+import type { ChildReply, ChildRequest, ChildSpec, ClientRecord, ProcessSample, PushStream, ServerCounts, ServerSeen } from './protocol.js';
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as ChildSpec;
 const servers = new Map<string, RunningServer>();
 const seen = new Map<string, { errors: Record<string, number>; events: Record<string, number> }>();
 const streams = new Map<string, { timer: NodeJS.Timeout; sent: Record<string, number> }>();
+/** Push batches the server reported dropping at a good client's queue bound (ERR_SENTE_QUEUE_OVERFLOW), by `<server key> <uid>`. */
+const dropped = new Map<string, number>();
 
 function bump(m: Record<string, number>, k: string): void {
   m[k] = (m[k] ?? 0) + 1;
@@ -27,7 +29,15 @@ for (const s of spec.servers) {
     userId: (req) => req.query['uid'],
     csrfToken: () => CSRF_TOKEN,
     allowedOrigins: [GOOD_ORIGIN],
-    onError: (e) => bump(counts.errors, e.code),
+    onError: (e, ctx) => {
+      bump(counts.errors, e.code);
+      // The good clients' uids: what the server reported dropping for each (see `dropped`).
+      const uid = ctx?.uid;
+      if (typeof uid === 'string' && uid.startsWith('good-') && e.code === 'ERR_SENTE_QUEUE_OVERFLOW') {
+        const n = Number(/(\d+) oldest batch/.exec(e.message)?.[1] ?? 1);
+        dropped.set(`${s.key} ${uid}`, (dropped.get(`${s.key} ${uid}`) ?? 0) + n);
+      }
+    },
   }, 0, s.uwsMaxBackpressure);
   running.server.startRouter((msg) => {
     bump(counts.events, msg.id.startsWith('chsk/') || msg.id.startsWith('good/') ? msg.id : 'other');
@@ -102,6 +112,18 @@ async function answer(req: ChildRequest): Promise<unknown> {
   switch (req.op) {
     case 'stats':
       return counts();
+    case 'records': {
+      const uids = new Set(req.uids);
+      return server(req.key)
+        .server.clients()
+        .filter((c) => uids.has(c.uid))
+        .map((c): ClientRecord => ({ uid: c.uid, transport: c.transport, live: c.live, queuedBatches: c.queuedBatches }));
+    }
+    case 'dropped': {
+      const out: Record<string, number> = {};
+      for (const uid of req.uids) out[uid] = dropped.get(`${req.key} ${uid}`) ?? 0;
+      return out;
+    }
     case 'sample':
       return sample();
     case 'errors': {

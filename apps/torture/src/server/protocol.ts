@@ -69,6 +69,8 @@ export type ChildRequest =
   | { op: 'errors' }
   | { op: 'pushStart'; stream: PushStream }
   | { op: 'pushStop'; key: string }
+  | { op: 'records'; key: string; uids: readonly string[] }
+  | { op: 'dropped'; key: string; uids: readonly string[] }
   | { op: 'send'; key: string; uid?: string; clientId?: string; id: string; count: number; bytes: number; flush: boolean }
   | { op: 'close' };
 
@@ -76,6 +78,15 @@ export type ChildRequest =
 export interface ServerCounts {
   readonly stats: Record<string, number>;
   readonly connectedUids: { ws: number; ajax: number; any: number };
+}
+
+/** A client record the server holds for a uid (see `server.clients()`). */
+export interface ClientRecord {
+  readonly uid: string;
+  readonly transport: 'ws' | 'ajax';
+  /** True while a socket is open or a poll is parked. */
+  readonly live: boolean;
+  readonly queuedBatches: number;
 }
 
 /** A sample of the child process after a forced GC. */
