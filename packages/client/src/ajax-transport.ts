@@ -74,7 +74,7 @@ type HttpError = SenteError & { retryAfter?: string | null | undefined };
  */
 export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOptions, kit: FallbackKit): Transport {
   // What the client's bundle has already, handed over (this file imports nothing at run time: see lazy-ajax.ts).
-  const {
+  const [
     AJAX_CB_MARKER,
     CHSK,
     EXT_VERSION,
@@ -99,7 +99,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     appParamsQuery,
     appendParam,
     withQuery,
-  } = kit;
+  ] = kit;
   const GET_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.handshake, WIRE.ext, WIRE.position] as const;
   const POST_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.binary, WIRE.ppstr, WIRE.ext] as const;
   const EXT = String(EXT_VERSION);

@@ -33,9 +33,10 @@ export type Fallback = typeof import('./fallback.js');
  * What fallback.ts uses of the client's bundle, handed over rather than
  * imported: a bundler then splits it off alone, with no chunk of code it
  * shares with the client (esbuild would put that code in a chunk that a page
- * loads at once, even when the page uses none of it).
+ * loads at once, even when the page uses none of it). A tuple: its
+ * minified form names nothing.
  */
-export const kit = {
+export const kit = [
   AJAX_CB_MARKER,
   CHSK,
   EXT_VERSION,
@@ -62,7 +63,7 @@ export const kit = {
   withQuery,
   createStateStore,
   createWsTransport,
-};
+] as const;
 
 /** See {@link kit}. */
 export type FallbackKit = typeof kit;

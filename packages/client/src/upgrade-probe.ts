@@ -41,9 +41,12 @@ export function createProbe(
   backoffMs: (attempt: number) => number,
   take: TakeProbe,
   fallback: (t: Transport) => boolean,
-  { createStateStore, createWsTransport }: FallbackKit,
+  kit: FallbackKit,
 ): Probe {
   const { clock } = ctx;
+  // The last two of the kit (see lazy-ajax.ts).
+  const createStateStore = kit[24];
+  const createWsTransport = kit[25];
   let taken = false;
   let timer: TimerHandle | undefined;
   let handshake: readonly [unknown, unknown] = [null, null];
