@@ -220,13 +220,17 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
       if (fetch === undefined) return false;
       if (tabs !== undefined || fallback() !== undefined) return ajax().send(wire, cb, timeoutMs);
       // A refresh POST from a client on WebSocket: the Ajax code loads first.
-      withFallback(
-        () => ajax().send(wire, cb, timeoutMs) || callSafely(cb, CHSK.closed, onError),
-        (error) => {
-          onError(error);
-          callSafely(cb, CHSK.error, onError);
-        },
-      );
+      const failed = (error: unknown): void => {
+        onError(error);
+        callSafely(cb, CHSK.error, onError);
+      };
+      withFallback(() => {
+        try {
+          if (!ajax().send(wire, cb, timeoutMs)) callSafely(cb, CHSK.closed, onError);
+        } catch (error) {
+          failed(error);
+        }
+      }, failed);
       return true;
     },
     csrfToken() {
