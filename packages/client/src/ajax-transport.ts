@@ -1,31 +1,9 @@
-import {
-  AJAX_CB_MARKER,
-  CHSK,
-  EXT_VERSION,
-  postBatchEnvelope,
-  SenteError,
-  WIRE,
-  decodeEnvelope,
-  isHandshake,
-  isCbError,
-  isKeyword,
-  isKeywordContent,
-  keywordName,
-  isSenteError,
-  parseRetryAfter,
-  retryDelay,
-} from '@sente/core';
-import type { DecodedEnvelope, Envelope, EnvelopeExt, Packed, TimerHandle, WireEvent } from '@sente/core';
-import { connectionError, errorForStatus } from './connection-errors.js';
-import { asSendable } from './platform.js';
+import type { DecodedEnvelope, Envelope, EnvelopeExt, Packed, SenteError, TimerHandle, WireEvent } from '@sente/core';
+import type { FallbackKit } from './lazy-ajax.js';
 import type { FetchInit, FetchLike, ResponseLike } from './platform.js';
-import { createReconnector } from './reconnector.js';
-import { callSafely } from './reply-callbacks.js';
 import type { ReplyCallback } from './reply-callbacks.js';
 import type { CloseReason } from './state.js';
-import { clientEnvelope } from './transport.js';
 import type { Transport, TransportContext } from './transport.js';
-import { appParamsQuery, appendParam, withQuery } from './urls.js';
 
 /** Ajax options of {@link createAjaxTransport}. */
 export interface AjaxTransportOptions {
@@ -83,23 +61,9 @@ interface Post {
  */
 const POST_WAIT_MS = 200;
 
-const GET_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.handshake, WIRE.ext, WIRE.position] as const;
-const POST_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.binary, WIRE.ppstr, WIRE.ext] as const;
-const EXT = String(EXT_VERSION);
-
 /** An error status, with the server's `Retry-After` when it sent one. */
 type HttpError = SenteError & { retryAfter?: string | null | undefined };
 
-/** The body of a 2xx response; a rejected promise for any other status. */
-async function readBody(res: ResponseLike, binary: boolean): Promise<Packed> {
-  if (!res.ok) {
-    void res.body?.cancel().catch(() => {});
-    const error: HttpError = new SenteError('ERR_SENTE_TRANSPORT', `The server answered ${res.status} to an Ajax request.`, { status: res.status });
-    error.retryAfter = res.headers?.get('retry-after');
-    throw error;
-  }
-  return binary ? new Uint8Array(await res.arrayBuffer()) : await res.text();
-}
 
 /**
  * The Ajax channel socket (sente-protocol §3.6): a long-poll GET for pushes,
@@ -108,7 +72,48 @@ async function readBody(res: ResponseLike, binary: boolean): Promise<Packed> {
  * (`maxPostEvents`), one in flight, the sends made meanwhile going together
  * in the next (see the protocol reference).
  */
-export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOptions): Transport {
+export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOptions, kit: FallbackKit): Transport {
+  // What the client's bundle has already, handed over (this file imports nothing at run time: see lazy-ajax.ts).
+  const [
+    AJAX_CB_MARKER,
+    CHSK,
+    EXT_VERSION,
+    postBatchEnvelope,
+    SenteError,
+    WIRE,
+    decodeEnvelope,
+    isHandshake,
+    isCbError,
+    isKeyword,
+    isKeywordContent,
+    keywordName,
+    isSenteError,
+    parseRetryAfter,
+    retryDelay,
+    connectionError,
+    errorForStatus,
+    asSendable,
+    createReconnector,
+    callSafely,
+    clientEnvelope,
+    appParamsQuery,
+    appendParam,
+    withQuery,
+  ] = kit;
+  const GET_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.handshake, WIRE.ext, WIRE.position] as const;
+  const POST_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.binary, WIRE.ppstr, WIRE.ext] as const;
+  const EXT = String(EXT_VERSION);
+  /** The body of a 2xx response; a rejected promise for any other status. */
+  async function readBody(res: ResponseLike, binary: boolean): Promise<Packed> {
+    if (!res.ok) {
+      void res.body?.cancel().catch(() => {});
+      const error: HttpError = new SenteError('ERR_SENTE_TRANSPORT', `The server answered ${res.status} to an Ajax request.`, { status: res.status });
+      error.retryAfter = res.headers?.get('retry-after');
+      throw error;
+    }
+    return binary ? new Uint8Array(await res.arrayBuffer()) : await res.text();
+  }
+
   const { clock, state, packer } = ctx;
   let active = false;
   let poll: Poll | null = null;

@@ -1,6 +1,5 @@
 import { CHSK, SenteError, assertEvent, fromWireEvent, isBadEventReply, isCbError, isReservedId, readHandshake, toWireEvent } from '@sente/core';
 import type { Envelope, Packed, SenteContract, SenteEvent, WireEvent } from '@sente/core';
-import { createAjaxTransport } from './ajax-transport.js';
 import { createEmitter } from './emitter.js';
 import { resolveOptions } from './options.js';
 import type { ResolvedOptions, SenteClientOptions, TraceContext } from './options.js';
@@ -18,7 +17,7 @@ import { LIVE } from './live.js';
 import type { LiveHooks } from './live.js';
 import type { ClientState, StateChange } from './state.js';
 import type { Transport, TransportContext } from './transport.js';
-import { createProbe } from './upgrade-probe.js';
+import { fallback, kit, lazyTransport, withFallback } from './lazy-ajax.js';
 import type { Probe, TakeProbe } from './upgrade-probe.js';
 import { tabSharing } from './share.js';
 import type { ClientCore, ClientHooks } from './share.js';
@@ -217,7 +216,23 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
     onHandshake: undefined,
     onHalt: undefined,
     send: (wire, cb, timeoutMs) => store.current.open && transport !== null && transport.send(wire, cb, timeoutMs),
-    post: (wire, cb, timeoutMs) => fetch !== undefined && ajax().send(wire, cb, timeoutMs),
+    post(wire, cb, timeoutMs) {
+      if (fetch === undefined) return false;
+      if (tabs !== undefined || fallback() !== undefined) return ajax().send(wire, cb, timeoutMs);
+      // A refresh POST from a client on WebSocket: the Ajax code loads first.
+      const failed = (error: unknown): void => {
+        onError(error);
+        callSafely(cb, CHSK.error, onError);
+      };
+      withFallback(() => {
+        try {
+          if (!ajax().send(wire, cb, timeoutMs)) callSafely(cb, CHSK.closed, onError);
+        } catch (error) {
+          failed(error);
+        }
+      }, failed);
+      return true;
+    },
     csrfToken() {
       const t = 'csrfToken' in live.own ? live.own.csrfToken : typeof csrfToken === 'function' ? csrfToken() : csrfToken;
       return typeof t === 'string' && t.trim() !== '' ? t : undefined;
@@ -391,17 +406,20 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
     return i >= 0;
   };
 
+  /** The Ajax transport (fallback.ts, loaded on demand), or the tabs' shared connection. */
   const ajax = (): Transport => {
     if (tabs !== undefined) return tabs.transport(ctx);
     if (fetch === undefined) throw new SenteError('ERR_SENTE_BAD_OPTION', 'Ajax needs fetch: pass options.fetch.');
-    return createAjaxTransport(ctx, {
-      url: urls.ajax,
-      fetch,
-      timeoutMs: opts.ajaxTimeoutMs,
-      connectTimeoutMs: opts.wsConnectTimeoutMs,
-      withCredentials: opts.withCredentials,
-      headers: live.headers,
-    });
+    return lazyTransport(ctx, (m) =>
+      m.createAjaxTransport(ctx, {
+        url: urls.ajax,
+        fetch,
+        timeoutMs: opts.ajaxTimeoutMs,
+        connectTimeoutMs: opts.wsConnectTimeoutMs,
+        withCredentials: opts.withCredentials,
+        headers: live.headers,
+      }, kit),
+    );
   };
 
   // Sente's :auto rule, widened: a WebSocket that fails before its first
@@ -413,16 +431,23 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
     ws.disconnect('downgrading-ws-to-ajax', true);
     // A state listener may have called disconnect() or reconnect() meanwhile.
     if (transport !== ws) return true;
-    transport = ajax();
-    transport.connect();
     const probeMs = opts.upgradeBackoffMs;
-    if (probeMs !== null && WebSocket !== undefined) {
+    const reupgrade = probeMs !== null && WebSocket !== undefined;
+    // Each fallback starts probing where the last one left off: a WebSocket
+    // that keeps failing soon after a switch is probed less and less often.
+    const skip = reupgrade ? fallbacks++ : 0;
+    if (reupgrade) {
       recent = [];
       switched = false;
-      // Each fallback starts probing where the last one left off: a WebSocket
-      // that keeps failing soon after a switch is probed less and less often.
-      const skip = fallbacks++;
-      probe = createProbe(ctx, opts, urls.ws, WebSocket, (n) => probeMs(n + skip), takeProbe, downgrade);
+    }
+    const t = ajax();
+    transport = t;
+    t.connect();
+    // fallback.ts holds the probe: once it is loaded, unless the client moved on meanwhile.
+    if (reupgrade) {
+      withFallback((m) => {
+        if (transport === t) probe = m.createProbe(ctx, opts, urls.ws, WebSocket, (n) => probeMs(n + skip), takeProbe, downgrade, kit);
+      }, onError);
     }
     return true;
   };

@@ -1,8 +1,7 @@
 import type { EnvelopeExt, TimerHandle } from '@sente/core';
 import type { WebSocketConstructor } from './platform.js';
-import { createStateStore } from './state.js';
+import type { FallbackKit } from './lazy-ajax.js';
 import type { Transport, TransportContext } from './transport.js';
-import { createWsTransport } from './ws-transport.js';
 import type { WsTimings } from './ws-transport.js';
 
 /** A background WebSocket transport that becomes the client's once it proves itself. */
@@ -42,8 +41,12 @@ export function createProbe(
   backoffMs: (attempt: number) => number,
   take: TakeProbe,
   fallback: (t: Transport) => boolean,
+  kit: FallbackKit,
 ): Probe {
   const { clock } = ctx;
+  // The last two of the kit (see lazy-ajax.ts).
+  const createStateStore = kit[24];
+  const createWsTransport = kit[25];
   let taken = false;
   let timer: TimerHandle | undefined;
   let handshake: readonly [unknown, unknown] = [null, null];

@@ -1,10 +1,16 @@
 import { Keyword } from '@sente/core';
 import type { Packer } from '@sente/core';
 import { json } from '@sente/packer-json';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { SenteEvent } from '../src/index.js';
 import { harness } from './support/clients.js';
 import { flush } from './support/fake-fetch.js';
+import { loadFallback } from '../src/lazy-ajax.js';
+
+// These tests drive the Ajax code with a fake clock, step by step: it is loaded
+// beforehand, as a page has it once a client went to Ajax (lazy-ajax.test.ts
+// covers the load itself).
+beforeAll(() => loadFallback());
 
 const K = (n: string) => Keyword.for(n);
 const handshake = (uid = 'u1', data: unknown = null) => json.pack([[K('chsk/handshake'), [uid, null, data]], null]);

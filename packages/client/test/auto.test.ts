@@ -1,11 +1,17 @@
 import { Keyword } from '@sente/core';
 import { json } from '@sente/packer-json';
-import { afterEach, describe, expect, it } from 'vitest';
+import { beforeAll, afterEach, describe, expect, it } from 'vitest';
 import { createSenteClient } from '../src/index.js';
 import { harness } from './support/clients.js';
 import { FakeClock } from '@sente/core/internal';
 import { FakeFetch, flush } from './support/fake-fetch.js';
 import { FakeWebSocket } from './support/fake-web-socket.js';
+import { loadFallback } from '../src/lazy-ajax.js';
+
+// These tests drive the Ajax code with a fake clock, step by step: it is loaded
+// beforehand, as a page has it once a client went to Ajax (lazy-ajax.test.ts
+// covers the load itself).
+beforeAll(() => loadFallback());
 
 const handshake = (uid = 'u1') => json.pack([[Keyword.for('chsk/handshake'), [uid, null, null]], null]) as string;
 

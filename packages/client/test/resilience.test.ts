@@ -1,11 +1,17 @@
 import { Keyword } from '@sente/core';
 import { json } from '@sente/packer-json';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { equalJitterBackoff } from '../src/backoff.js';
 import type { HandshakeInfo, SenteEvent } from '../src/index.js';
 import { harness } from './support/clients.js';
 import { flush } from './support/fake-fetch.js';
 import { FakeWebSocket } from './support/fake-web-socket.js';
+import { loadFallback } from '../src/lazy-ajax.js';
+
+// These tests drive the Ajax code with a fake clock, step by step: it is loaded
+// beforehand, as a page has it once a client went to Ajax (lazy-ajax.test.ts
+// covers the load itself).
+beforeAll(() => loadFallback());
 
 const K = (n: string) => Keyword.for(n);
 const ajaxHandshake = (uid = 'u1') => json.pack([[K('chsk/handshake'), [uid, null, null]], null]) as string;

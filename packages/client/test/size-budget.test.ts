@@ -11,19 +11,23 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 /**
- * 12.25 KiB of gzip, the budget of @sente/client + @sente/packer-json. It was 10
- * KiB before the client gained its outbox, replay positions, idempotent
- * retries, server requests, re-upgrade and page-lifecycle handling (11.6 KiB
- * with all of them), then 12 KiB; one connection for all of a browser's tabs
- * (on by default for Ajax, so decided at run time) added 0.6 KiB: 12.2 KiB.
- * The code that shares (tabs.ts and what it imports, 2.2 KiB) is loaded by
- * a dynamic import, only by a page that shares: it is reported, and checked
- * to stay a chunk of its own, but not counted here. The whole stays below
- * socket.io-client, which is checked too.
- * Making those features importable separately, to come back under 10 KiB for
- * apps that do not need them, is open work.
+ * 11.5 KiB of gzip, the budget of @sente/client + @sente/packer-json: what a
+ * page loads at once. It was 10 KiB before the client gained its outbox,
+ * replay positions, idempotent retries, server requests, re-upgrade and
+ * page-lifecycle handling, then 12.25 KiB with cross-tab sharing, batch
+ * POSTs, live credentials and trace context (12.94 KiB measured).
+ * Code that only some pages need is loaded by a dynamic import, only by a
+ * page that needs it: the Ajax transport with the re-upgrade probe
+ * (fallback.ts: a client on Ajax, by choice or after a fallback) and the
+ * tab-sharing code (tabs.ts: a page that shares). Each chunk is reported,
+ * and checked to stay a chunk of its own, but not counted here. The whole
+ * stays below socket.io-client, which is checked too.
+ * Coming back under 10 KiB is open work.
  */
-const BUDGET_BYTES = 12.25 * 1024;
+const BUDGET_BYTES = 11.5 * 1024;
+
+/** The chunks loaded on demand, by the name of the file that starts them. */
+const LAZY_CHUNKS = ['fallback', 'tabs'] as const;
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -33,8 +37,8 @@ interface Bundle {
   /** What a page loads at once: the entry chunk and the chunks it imports statically. */
   readonly minified: number;
   readonly gzipped: number;
-  /** What a page loads only when it needs it (dynamic imports: the tab-sharing code), gzipped. */
-  readonly lazyGzipped: number;
+  /** What a page loads only when it needs it (dynamic imports), gzipped, by chunk name. */
+  readonly lazy: ReadonlyMap<string, number>;
   /** Minified bytes per source file, largest first. */
   readonly byFile: readonly (readonly [file: string, bytes: number])[];
 }
@@ -70,7 +74,6 @@ async function bundle(entry: string, { keepNames = false } = {}): Promise<Bundle
   const isEager = (path: string): boolean => [...eager].some((e) => path.endsWith(e.replace(/^out/, '')));
   const join = (eagerOnes: boolean): Uint8Array => Buffer.concat(files.filter((f) => isEager(f.path) === eagerOnes).map((f) => f.contents));
   const bytes = join(true);
-  const lazy = join(false);
   const byFile = [...eager]
     .flatMap((f) => Object.entries(outputs[f]?.inputs ?? {}))
     .map(([file, { bytesInOutput }]) => [file.replace(/^.*?packages\//, ''), bytesInOutput] as const)
@@ -80,7 +83,11 @@ async function bundle(entry: string, { keepNames = false } = {}): Promise<Bundle
     code: files.filter((f) => isEager(f.path)).map((f) => f.text).join('\n'),
     minified: bytes.length,
     gzipped: gzipSync(bytes, { level: 9 }).length,
-    lazyGzipped: lazy.length === 0 ? 0 : gzipSync(lazy, { level: 9 }).length,
+    lazy: new Map(
+      files
+        .filter((f) => !isEager(f.path))
+        .map((f) => [(/([a-z-]+)-[A-Z0-9]+\.js$/.exec(f.path)?.[1] ?? f.path), gzipSync(f.contents, { level: 9 }).length] as const),
+    ),
     byFile,
   };
 }
@@ -92,7 +99,7 @@ const defines = (code: string, name: string): boolean =>
   new RegExp(`(?:function|class)\\s+${name}\\d*\\b|(?:^|[^\\w$.])${name}\\d*\\s*=(?!=)`).test(code);
 
 describe('browser size budget', () => {
-  it('bundles @sente/client with the JSON packer in at most 12.25 KiB, minified and gzipped, and below socket.io-client', async () => {
+  it('bundles @sente/client with the JSON packer in at most 11.5 KiB loaded at once, minified and gzipped, and below socket.io-client', async () => {
     const sente = await bundle(
       "export { createSenteClient } from '@sente/client'; export { jsonPacker } from '@sente/packer-json';",
     );
@@ -100,20 +107,21 @@ describe('browser size budget', () => {
     console.log(
       [
         'Browser bundles (esbuild, minified, gzip -9):',
-        `  @sente/client + @sente/packer-json  ${kib(sente.gzipped).padStart(10)}  (budget ${kib(BUDGET_BYTES)}; ${sente.minified} bytes minified)`,
-        `  + loaded when tabs share (tab*.ts)   ${kib(sente.lazyGzipped).padStart(10)}`,
+        `  @sente/client + @sente/packer-json  ${kib(sente.gzipped).padStart(10)}  at once (budget ${kib(BUDGET_BYTES)}; ${sente.minified} bytes minified)`,
+        ...[...sente.lazy].map(([name, n]) => `  + on demand: ${`${name}.ts`.padEnd(22)} ${kib(n).padStart(10)}`),
         `  socket.io-client 4.8.4 (io)          ${kib(socketIo.gzipped).padStart(10)}  (${socketIo.minified} bytes minified)`,
+        'Loaded at once, minified bytes by file:',
+        ...sente.byFile.map(([f, n]) => `  ${String(n).padStart(6)}  ${f}`),
       ].join('\n'),
     );
-    if (sente.gzipped > BUDGET_BYTES) {
-      // Where the bytes are, to decide what to make importable separately.
-      console.log(['Over budget; minified bytes by file:', ...sente.byFile.map(([f, n]) => `  ${String(n).padStart(6)}  ${f}`)].join('\n'));
-    }
     expect(sente.gzipped).toBeLessThanOrEqual(BUDGET_BYTES);
     expect(sente.gzipped).toBeLessThan(socketIo.gzipped);
-    // The tab-sharing code is its own chunk, of a few KiB at most.
-    expect(sente.lazyGzipped).toBeGreaterThan(0);
-    expect(sente.lazyGzipped).toBeLessThan(3 * 1024);
+    // Each on-demand chunk is its own, of a few KiB at most, and nothing else is split off.
+    expect([...sente.lazy.keys()].sort()).toEqual([...LAZY_CHUNKS].sort());
+    for (const n of sente.lazy.values()) {
+      expect(n).toBeGreaterThan(0);
+      expect(n).toBeLessThan(3 * 1024);
+    }
   });
 
   it('adds nothing to a bundle that imports the packages but uses none of their exports (sideEffects: false)', async () => {
