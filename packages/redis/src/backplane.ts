@@ -41,6 +41,9 @@ export interface RedisBackplaneStats {
 export interface RedisBackplane extends Backplane {
   /** Counts of what it holds. */
   stats(): RedisBackplaneStats;
+  /** The side channel, on the classic pub/sub channel `<prefix>:topic:<topic>` (see {@link Backplane.publishTopic}). */
+  publishTopic(topic: string, data: unknown): boolean;
+  subscribeTopic(topic: string, listener: (data: unknown) => void): () => void;
   /**
    * Drops the connections at once, without leaving the cluster, as a crash
    * would: this node's connected uids and client ids expire after
