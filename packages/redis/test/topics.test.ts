@@ -46,6 +46,26 @@ describe('the side channel (publishTopic / subscribeTopic)', () => {
     expect([a!.errors, b!.errors]).toEqual([[], []]);
   });
 
+  it('is subscribed again after Redis restarts', async () => {
+    const [a, b] = await Promise.all([startNode('a', redis.url), startNode('b', redis.url)]);
+    nodes.push(a!, b!);
+    const heard: unknown[] = [];
+    b!.backplane.subscribeTopic('tools/samples', (d) => void heard.push(d));
+    await until(() => {
+      a!.backplane.publishTopic('tools/samples', { n: 1 });
+      return heard.length > 0;
+    }, 5000, 'b hearing a');
+    await redis.kill();
+    await redis.restart();
+    await until(() => a!.backplane.stats().connected && b!.backplane.stats().connected, 8000, 'both reconnected');
+    heard.length = 0;
+    await until(() => {
+      a!.backplane.publishTopic('tools/samples', { n: 2 });
+      return heard.length > 0;
+    }, 8000, 'b hearing a after the restart');
+    expect(heard[0]).toEqual({ n: 2 });
+  });
+
   it('refuses what it cannot send: too large, not JSON, a bad topic, after close', async () => {
     const a = await startNode('a', redis.url);
     nodes.push(a);
