@@ -5,7 +5,9 @@ import { createRedisBackplane } from '@sente/redis';
 import type { RedisBackplane } from '@sente/redis';
 import type { SenteClient } from '@sente/client';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { INSPECTOR_EVENTS } from '../src/index.js';
+import { createSenteServer } from '@sente/core';
+import { json } from '@sente/packer-json';
+import { INSPECTOR_EVENTS, createInspector } from '../src/index.js';
 import type { InspectorSnapshot } from '../src/index.js';
 import { PASS, launchChromium, nodeViewer, startApp } from './support/app.js';
 import type { TestApp } from './support/app.js';
@@ -96,6 +98,15 @@ describe('the inspector of a cluster (Redis backplane)', () => {
     expect(last.cluster!.total.totals.eventsIn).toBe(last.cluster!.nodes.reduce((s, n) => s + n.totals.eventsIn, 0));
     expect(last.cluster!.total.totals.pushesOut).toBe(last.cluster!.nodes.reduce((s, n) => s + (n.totals.pushesOut ?? 0), 0));
 
+    // A bad request on node-b is counted there, by code, and in the total.
+    const bad = await fetch(`${b!.origin}/chsk?uid=zed`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'event=%5Bnot-json' });
+    expect(bad.status).toBeGreaterThanOrEqual(400);
+    const errorsOf = (id: string): Readonly<Record<string, number>> | null | undefined => snapshots.at(-1)?.cluster?.nodes.find((n) => n.nodeId === id)?.errors;
+    await expect.poll(() => Object.keys(errorsOf('node-b') ?? {}).length, { timeout: 10_000 }).toBeGreaterThan(0);
+    last = snapshots.at(-1)!;
+    expect(errorsOf('node-a')).toEqual({});
+    expect(last.cluster!.total.errors).toEqual(errorsOf('node-b'));
+
     // node-c stops as a crash would (no goodbye): it goes once not heard from for 3 intervals.
     backplanes[2]!.abandon();
     await expect.poll(() => nodesOf(snapshots)?.map((n) => n[0]), { timeout: 10_000 }).toEqual(['node-a', 'node-b']);
@@ -119,6 +130,18 @@ describe('the inspector of a cluster (Redis backplane)', () => {
     // Once node-b's samples stop saying "watched", node-a stops within 3 intervals.
     await expect.poll(() => a!.inspector.watching, { timeout: 10_000 }).toBe(false);
     expect(b!.inspector.watching).toBe(false);
+  });
+
+  it('asks for an interval of at least 1 s with a backplane', async () => {
+    const backplane = createRedisBackplane({ url: redis.url, prefix: `inspector-${++run}` });
+    const server = createSenteServer({ packer: json });
+    try {
+      expect(() => createInspector(server, { backplane, intervalMs: 500 })).toThrow(/with a backplane, option "intervalMs" must be at least 1000/);
+      expect(() => createInspector(server, { backplane, intervalMs: 1000 }).close()).not.toThrow();
+    } finally {
+      backplane.abandon();
+      await server.close();
+    }
   });
 
   it('shows the nodes and their total on the page', async () => {
