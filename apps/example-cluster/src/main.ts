@@ -17,6 +17,7 @@ try {
     [
       `Sente example chat on ${cluster.url} — three processes behind one round-robin balancer, users shared on ${cluster.redisUrl}.`,
       `Each process directly: ${cluster.nodeUrls.join(' ')}`,
+      `The inspector of the whole cluster (every node and the total): ${cluster.nodeUrls[0]?.replace(/\/$/, '')}/inspector (on any process, directly)`,
       'Open it in two tabs (and ?type=ajax in a third), log in and chat. Ctrl-C stops everything.',
     ].join('\n'),
   );

@@ -78,8 +78,10 @@ export async function startExample(options: ExampleOptions = {}): Promise<Exampl
   installChat(sente.server);
 
   // The inspector at /inspector, for local use only: anyone else gets 403.
+  // With a backplane, it lists every node of the cluster and their total.
   const inspector = createInspector(sente.server, {
     probe,
+    ...(options.backplane === undefined ? {} : { backplane: options.backplane }),
     authorize: (req) => isLoopback(req.remoteAddress),
     showRemoteAddress: true,
     actions: { disconnect: true, testPush: true },

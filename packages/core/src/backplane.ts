@@ -144,6 +144,28 @@ export interface Backplane {
   settle(): Promise<void>;
   /** Leaves the cluster (this node's connected uids go) and closes its connections. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Optional, for cluster-wide tooling (the inspector's per-node samples), not
+   * for an app's pushes: sends a small JSON value to the listeners of `topic`
+   * on every node, this one included. Not logged, not ordered across nodes,
+   * at most once; dropped while the store is unreachable. Returns false when
+   * not sent: larger than {@link MAX_TOPIC_BYTES} once encoded, not JSON,
+   * not connected, or closed. A topic is 1 to 64 letters, digits, `-`, `_`, `.`, `/`.
+   */
+  publishTopic?(topic: string, data: unknown): boolean;
+  /**
+   * Optional, with {@link publishTopic}: `listener` gets each value published
+   * on `topic` (decoded) until the returned function is called.
+   */
+  subscribeTopic?(topic: string, listener: (data: unknown) => void): () => void;
+}
+
+/** The largest value {@link Backplane.publishTopic} sends, encoded as JSON (UTF-8 bytes). */
+export const MAX_TOPIC_BYTES = 65_536;
+
+/** Whether `topic` is a valid topic of {@link Backplane.publishTopic}. */
+export function isTopic(topic: unknown): topic is string {
+  return typeof topic === 'string' && /^[A-Za-z0-9_./-]{1,64}$/.test(topic);
 }
 
 export type { LogPosition, PushLogLimits, Recovery };

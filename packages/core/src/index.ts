@@ -74,6 +74,7 @@ export type { EnvelopeExt } from './envelope.js';
 export { positionedBatchEnvelope, requestEnvelope, answerEnvelope, postBatchEnvelope } from './envelope.js';
 export type { Delivery } from './delivery.js';
 export type { Backplane, BackplaneNode, BackplaneEntry, BackplaneClient, BackplanePresence } from './backplane.js';
+export { MAX_TOPIC_BYTES, isTopic } from './backplane.js';
 export type { SenteServerOptions, ErrorContext } from './options.js';
 export type { ConnectedUids, ConnectedUidsChange, ConnectedUidsListener } from './connected-uids.js';
 export type { EventHandler, Router, RouterOptions } from './router.js';

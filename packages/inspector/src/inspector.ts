@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { requestPath, systemClock, textResponse, timingSafeEqual } from '@sente/core';
-import type { Clock, MountOptions, Router, SenteContract, SenteRequest, SenteResponse, SenteServer, ServerEventMsg, TypedSenteServer } from '@sente/core';
+import type { Backplane, Clock, MountOptions, Router, SenteContract, SenteRequest, SenteResponse, SenteServer, ServerEventMsg, TypedSenteServer } from '@sente/core';
 import { nodeRequest, writeResponse } from '@sente/node';
 import { json } from '@sente/packer-json';
 import { Sampler } from './sampler.js';
+import { ClusterView } from './cluster.js';
 import { createTally } from './tally.js';
 import { pageHtml, pageScript } from './page.js';
 import { INSPECTOR_EVENTS } from './snapshot.js';
@@ -29,8 +30,19 @@ export interface InspectorOptions<Raw = unknown> {
    * @default undefined
    */
   probe?: InspectorProbe | undefined;
-  /** How often a snapshot is taken and pushed to the viewers, while there are any. @default 1000 */
+  /** How often a snapshot is taken and pushed to the viewers, while there are any. At least 1000 with a `backplane`. @default 1000 */
   intervalMs?: number | undefined;
+  /**
+   * The backplane the app server was given (`options.backplane`): the page
+   * then lists every node of the cluster (each node's counts, rates, queues
+   * and errors) and their total. Each node's inspector sends its sample on
+   * the backplane's side channel (`publishTopic`, topic
+   * `sente-inspector/samples`) once per interval while someone watches on
+   * any node; a node not heard from for 3 intervals leaves the list. A
+   * backplane without the side channel gives this node's view only.
+   * @default undefined (this node's view)
+   */
+  backplane?: Backplane | undefined;
   /** The most clients a snapshot lists (the count is always exact). @default 500 */
   maxClients?: number | undefined;
   /** Whether the page shows each client's remote address. @default false */
@@ -102,6 +114,9 @@ export function createInspector<Raw = unknown, C extends SenteContract = SenteCo
   if (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs < 10)
     throw new TypeError('@sente/inspector: option "intervalMs" must be a number of at least 10');
   const clock = options.clock ?? systemClock;
+  const bp = options.backplane;
+  const shared = bp?.publishTopic !== undefined && bp.subscribeTopic !== undefined ? bp : undefined;
+  if (shared !== undefined && intervalMs < 1000) throw new TypeError('@sente/inspector: with a backplane, option "intervalMs" must be at least 1000');
   const feedPath = `${path}/chsk`;
   const scriptPath = `${path}/inspector.js`;
   const authorize = options.authorize ?? (() => false);
@@ -129,6 +144,14 @@ export function createInspector<Raw = unknown, C extends SenteContract = SenteCo
   const tally = options.probe?.tally ?? own ?? createTally();
   let feed: SenteServer<Raw> | undefined;
   let unwatch: (() => void) | undefined;
+  /** True while this node's feed has viewers. */
+  let watchedHere = false;
+  // Samples are taken while someone watches here, or on another node (its samples say so).
+  const follow = (): void => (watchedHere || cluster?.watchedElsewhere === true ? sampler.start() : sampler.stop());
+  const cluster =
+    shared === undefined
+      ? undefined
+      : new ClusterView(shared as Required<Pick<Backplane, 'nodeId' | 'publishTopic' | 'subscribeTopic'>>, clock, 3 * intervalMs, () => follow());
   const sampler = new Sampler({
     server,
     tally,
@@ -138,7 +161,11 @@ export function createInspector<Raw = unknown, C extends SenteContract = SenteCo
     showRemoteAddress: options.showRemoteAddress === true,
     actions,
     clock,
-    publish: (snapshot) => feed?.send(VIEWER_UID, [INSPECTOR_EVENTS.snapshot, snapshot], { flush: true }),
+    publish: (snapshot) => {
+      if (watchedHere) feed?.send(VIEWER_UID, [INSPECTOR_EVENTS.snapshot, snapshot], { flush: true });
+      else follow();
+    },
+    cluster: cluster === undefined ? undefined : (own, advance) => cluster.share({ nodeId: cluster.nodeId, watched: watchedHere, ...own }, advance),
   });
 
   const onViewerEvent = (msg: ServerEventMsg<Raw>): void => {
@@ -187,9 +214,13 @@ export function createInspector<Raw = unknown, C extends SenteContract = SenteCo
       if (feed !== undefined) throw new Error('@sente/inspector: serve() was already called');
       feed = f;
       routers.push(f.startRouter(onViewerEvent));
-      const follow = (): void => (f.connectedUids.any.size > 0 ? sampler.start() : sampler.stop());
-      unwatch = f.watchConnectedUids(follow);
-      follow();
+      const viewers = (): void => {
+        watchedHere = f.connectedUids.any.size > 0;
+        follow();
+      };
+      unwatch = f.watchConnectedUids(viewers);
+      cluster?.listen();
+      viewers();
     },
     page,
     get watching() {
@@ -206,6 +237,7 @@ export function createInspector<Raw = unknown, C extends SenteContract = SenteCo
     },
     close() {
       sampler.stop();
+      cluster?.close();
       unwatch?.();
       for (const r of routers) r.stop();
     },

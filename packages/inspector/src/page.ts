@@ -60,6 +60,14 @@ export function pageHtml(o: { title: string; scriptPath: string; feedPath: strin
 </header>
 <section id="counts" class="cards" aria-label="counts"></section>
 <section id="charts" class="charts" aria-label="charts"></section>
+<section id="cluster" class="panel nodes" aria-label="nodes" hidden>
+  <h2>Nodes <span id="node-count" class="muted"></span></h2>
+  <table id="nodes">
+    <thead><tr><th>node</th><th>ws clients</th><th>ajax clients</th><th>events in / s</th><th>pushes out / s</th><th>queued</th><th>pending replies</th><th>errors</th></tr></thead>
+    <tbody></tbody>
+    <tfoot></tfoot>
+  </table>
+</section>
 <section class="row">
   <div class="panel grow">
     <h2>Clients <span id="client-count" class="muted"></span></h2>
@@ -107,6 +115,7 @@ h1 { font-size: 20px; margin: 0 0 12px; } h2 { font-size: 15px; margin: 0 0 8px;
 .chart svg { display: block; width: 100%; height: 60px; }
 .chart .head { display: flex; justify-content: space-between; font-size: 12px; color: var(--muted); }
 .chart .now { color: var(--fg); font-weight: 600; font-variant-numeric: tabular-nums; }
+.nodes { margin-bottom: 12px; } tr.total td { font-weight: 600; } tr.self td:first-child::after { content: ' (this node)'; color: var(--muted); font-weight: 400; }
 .row { display: flex; gap: 12px; align-items: flex-start; }
 .panel { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 10px; }
 .grow { flex: 1; min-width: 0; overflow-x: auto; } .side { width: 260px; }

@@ -1,6 +1,6 @@
 import type { Clock, SenteServer, TimerHandle } from '@sente/core';
 import type { Tally } from './tally.js';
-import type { InspectedClient, InspectorSnapshot } from './snapshot.js';
+import type { InspectedClient, InspectedCluster, InspectedNode, InspectorSnapshot } from './snapshot.js';
 
 /** What a sampler reads and how. */
 export interface SamplerOptions {
@@ -14,8 +14,14 @@ export interface SamplerOptions {
   readonly showRemoteAddress: boolean;
   readonly actions: InspectorSnapshot['actions'];
   readonly clock: Clock;
-  /** Gets each snapshot the timer takes. */
+  /** Gets each snapshot the timer takes (it may stop the sampler). */
   readonly publish: (snapshot: InspectorSnapshot) => void;
+  /**
+   * With a backplane: given this node's sample (`advance`: a timer's, to send
+   * to the other nodes), answers the cluster's view.
+   * @default undefined (`cluster` is null)
+   */
+  readonly cluster?: ((own: Omit<InspectedNode, 'nodeId' | 'watched'>, advance: boolean) => InspectedCluster) | undefined;
 }
 
 /**
@@ -58,8 +64,9 @@ export class Sampler {
 
   private schedule(): void {
     this.timer = this.o.clock.setTimeout(() => {
-      this.o.publish(this.take(true));
+      const snapshot = this.take(true);
       this.schedule();
+      this.o.publish(snapshot);
     }, this.o.intervalMs);
   }
 
@@ -96,13 +103,8 @@ export class Sampler {
       remoteAddress: this.o.showRemoteAddress ? (c.remoteAddress ?? null) : null,
     }));
     const uids = server.connectedUids;
-    const snapshot: InspectorSnapshot = {
-      at: now,
-      intervalMs: this.o.intervalMs,
-      stats: server.stats(),
-      uids: { ws: uids.ws.size, ajax: uids.ajax.size, any: uids.any.size },
-      rates,
-      totals: {
+    const stats = server.stats();
+    const totals = {
         eventsIn: tally.eventsIn,
         pushesOut: probed ? tally.pushesOut : null,
         handshakes: probed ? tally.handshakes : null,
@@ -110,12 +112,23 @@ export class Sampler {
         replayMisses: probed ? tally.replayMisses : null,
         fallbacks: probed ? tally.fallbacks : null,
         reupgrades: probed ? tally.reupgrades : null,
-      },
-      errors: probed ? Object.fromEntries(tally.errors) : null,
-      closes: probed ? Object.fromEntries(tally.closes) : null,
+    };
+    const errors = probed ? Object.fromEntries(tally.errors) : null;
+    const closes = probed ? Object.fromEntries(tally.closes) : null;
+    const cluster = this.o.cluster?.({ at: now, stats, rates, totals, errors, closes, clientCount: all.length }, advance) ?? null;
+    const snapshot: InspectorSnapshot = {
+      at: now,
+      intervalMs: this.o.intervalMs,
+      stats,
+      uids: { ws: uids.ws.size, ajax: uids.ajax.size, any: uids.any.size },
+      rates,
+      totals,
+      errors,
+      closes,
       clients,
       clientCount: all.length,
       actions: this.o.actions,
+      cluster,
     };
     if (advance) this.latest = snapshot;
     return snapshot;

@@ -56,6 +56,41 @@ export interface InspectorSnapshot {
   readonly clientCount: number;
   /** The actions the app opted into. */
   readonly actions: { readonly disconnect: boolean; readonly testPush: boolean };
+  /**
+   * Every node of the cluster and their sum, when the inspector was given the
+   * server's backplane (with its side channel); `null` otherwise. The rest of
+   * the snapshot is this node's, but `uids`, which a backplane makes cluster-wide.
+   */
+  readonly cluster: InspectedCluster | null;
+}
+
+/** One node of a cluster, as its inspector samples it (what it sends the others, once per interval). */
+export interface InspectedNode {
+  /** The node's backplane id. */
+  readonly nodeId: string;
+  /** When it was sampled, ms since the epoch (the node's clock). */
+  readonly at: number;
+  /** True when someone watches the inspector on that node: the others then sample too. */
+  readonly watched: boolean;
+  readonly stats: ServerStats;
+  readonly rates: InspectedRates;
+  readonly totals: InspectedTotals;
+  readonly errors: Readonly<Record<string, number>> | null;
+  readonly closes: Readonly<Record<string, number>> | null;
+  /** Its clients (WebSocket and Ajax). */
+  readonly clientCount: number;
+}
+
+/** The nodes of a cluster, as heard by this node's inspector, and their sum. */
+export interface InspectedCluster {
+  /** This node's id. */
+  readonly nodeId: string;
+  /** The nodes heard from within `staleAfterMs` (this one included), by id. */
+  readonly nodes: readonly InspectedNode[];
+  /** The sum over {@link nodes}: counts, rates and errors added up (a count is `null` only when no node has it). */
+  readonly total: Omit<InspectedNode, 'nodeId' | 'at' | 'watched'> & { readonly nodes: number };
+  /** How long a node that stops sending stays listed: 3 sampling intervals. */
+  readonly staleAfterMs: number;
 }
 
 /** The event ids between the inspector and its page. */

@@ -25,7 +25,7 @@ describe('the inspector without a probe', () => {
     for (let i = 0; i < 25; i++) fay.send(['load/ping', i]);
     await expect.poll(() => snapshots.at(-1)?.totals.eventsIn, { timeout: 10_000 }).toBe(25);
     const last = snapshots.at(-1)!;
-    expect([last.rates.pushesOut, last.totals.pushesOut, last.errors]).toEqual([null, null, null]);
+    expect([last.rates.pushesOut, last.totals.pushesOut, last.errors, last.cluster]).toEqual([null, null, null, null]);
     expect(snapshots.some((s) => s.rates.eventsIn > 0)).toBe(true);
     expect(last.clients.map((c) => [c.uid, c.transport])).toEqual([['fay', 'ws']]);
   });

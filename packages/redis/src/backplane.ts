@@ -4,6 +4,7 @@ import { asSenteError, senteError } from '@sente/core';
 import { decodeBody, encodeBody, packedToText, parseBroadcast, parseEntry, parseUidMessage, textToPacked } from './codec.js';
 import { Keys, LogStore, newEpoch, supportsSharded } from './keys.js';
 import { positive } from './options.js';
+import { Topics } from './topics.js';
 import { CLAIM, PRESENCE_BEAT, PRESENCE_CHANGE, PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_SNAPSHOT, REFRESH, ROUTE, UNCLAIM, run } from './scripts.js';
 import type {
   Backplane,
@@ -40,6 +41,9 @@ export interface RedisBackplaneStats {
 export interface RedisBackplane extends Backplane {
   /** Counts of what it holds. */
   stats(): RedisBackplaneStats;
+  /** The side channel, on the classic pub/sub channel `<prefix>:topic:<topic>` (see {@link Backplane.publishTopic}). */
+  publishTopic(topic: string, data: unknown): boolean;
+  subscribeTopic(topic: string, listener: (data: unknown) => void): () => void;
   /**
    * Drops the connections at once, without leaving the cluster, as a crash
    * would: this node's connected uids and client ids expire after
@@ -152,6 +156,8 @@ class RedisBackplaneImpl implements RedisBackplane {
   private heartbeat: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
   private closed = false;
+  /** The side channel's listeners (on the control subscriber). */
+  private readonly topics: Topics;
 
   constructor(options: RedisBackplaneOptions) {
     const url = options.url ?? 'redis://127.0.0.1:6379';
@@ -187,7 +193,10 @@ class RedisBackplaneImpl implements RedisBackplane {
       conn.on('error', (e: Error) => this.lostRedis(name, e));
       conn.on('close', () => this.lostRedis(name, undefined));
     }
-    this.sub.on('message', (channel: string, msg: string) => this.onMessage(channel, msg));
+    this.topics = new Topics(this.keys.prefix, (e) => this.report('ERR_SENTE_HOOK_FAILED', 'A topic listener failed', e, {}));
+    this.sub.on('message', (channel: string, msg: string) => {
+      if (!this.closed && !this.topics.deliver(channel, msg)) this.onMessage(channel, msg);
+    });
     this.psub.on('message', (channel: string, msg: string) => this.onMessage(channel, msg));
     this.psub.on('smessage', (channel: string, msg: string) => this.onMessage(channel, msg));
   }
@@ -209,6 +218,33 @@ class RedisBackplaneImpl implements RedisBackplane {
       timers,
       connected: this.cmd.status === 'ready' && this.sub.status === 'ready' && this.psub.status === 'ready',
     };
+  }
+
+  // ---- side channel ------------------------------------------------------
+
+  publishTopic(topic: string, data: unknown): boolean {
+    const channel = this.topics.channel(topic);
+    if (this.closed || !this.started || this.cmd.status !== 'ready') return false;
+    const text = Topics.encode(data);
+    if (text === undefined) return false;
+    this.cmd.publish(channel, text).catch((e: unknown) => this.failed(e, {}));
+    return true;
+  }
+
+  subscribeTopic(topic: string, listener: (data: unknown) => void): () => void {
+    const channel = this.topics.channel(topic);
+    if (this.closed) return () => undefined;
+    // Subscribed now when the control subscriber is up (SUBSCRIBE is idempotent); at start and after a reconnect, with the rest.
+    return this.topics.add(
+      channel,
+      listener,
+      () => {
+        if (this.sub.status === 'ready') this.sub.subscribe(channel).catch((e: unknown) => this.failed(e, {}));
+      },
+      () => {
+        if (this.sub.status === 'ready' && !this.closed) this.sub.unsubscribe(channel).catch((e: unknown) => this.failed(e, {}));
+      },
+    );
   }
 
   // ---- pushes ------------------------------------------------------------
@@ -744,7 +780,7 @@ class RedisBackplaneImpl implements RedisBackplane {
         await Promise.all([readyOf(this.cmd), readyOf(this.sub), readyOf(this.psub)]);
         this.sharded = this.pubsubMode === 'sharded' || (this.pubsubMode === 'auto' && (await supportsSharded(this.cmd)));
         await this.join();
-        await this.sub.subscribe(this.keys.node(this.nodeId), this.keys.presence());
+        await this.sub.subscribe(this.keys.node(this.nodeId), this.keys.presence(), ...this.topics.channels());
         await this.subscribeBroadcasts();
         await this.loadPresence();
         this.started = true;
@@ -763,7 +799,7 @@ class RedisBackplaneImpl implements RedisBackplane {
   /** After the control subscriber reconnected: its channels again, and the presence whole. */
   private async resyncControl(): Promise<void> {
     try {
-      await this.sub.subscribe(this.keys.node(this.nodeId), this.keys.presence());
+      await this.sub.subscribe(this.keys.node(this.nodeId), this.keys.presence(), ...this.topics.channels());
       await this.loadPresence();
       this.down = false;
     } catch (e) {
@@ -854,6 +890,7 @@ class RedisBackplaneImpl implements RedisBackplane {
     this.claims.clear();
     this.counts.clear();
     this.fieldVersions.clear();
+    this.topics.clear();
     // Nothing resolves ready any more: let a waiting handshake go.
     this.markReady();
   }

@@ -5,7 +5,7 @@
 import { createSenteClient, isCbSuccess } from '@sente/client';
 import { Sparkline } from './chart.js';
 import { INSPECTOR_EVENTS } from '../snapshot.js';
-import type { InspectedClient, InspectorSnapshot } from '../snapshot.js';
+import type { InspectedClient, InspectedCluster, InspectedNode, InspectorSnapshot } from '../snapshot.js';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const meta = document.querySelector<HTMLMetaElement>('meta[name="sente-inspector"]');
@@ -100,7 +100,7 @@ function drawClients(s: InspectorSnapshot): void {
   const filter = $<HTMLInputElement>('uid-filter').value.trim().toLowerCase();
   const shown = filter === '' ? s.clients : s.clients.filter((c) => c.uid.toLowerCase().includes(filter));
   const hidden = s.clientCount - s.clients.length;
-  $('client-count').textContent = `${s.clientCount} in all${hidden > 0 ? `, first ${s.clients.length} listed` : ''}${filter ? `, ${shown.length} match` : ''}`;
+  $('client-count').textContent = `${s.clientCount} ${s.cluster === null ? 'in all' : 'on this node'}${hidden > 0 ? `, first ${s.clients.length} listed` : ''}${filter ? `, ${shown.length} match` : ''}`;
   // Only the table's own content: a redraw between a press and its release would eat the click.
   const key = JSON.stringify([shown, s.actions]);
   if (key === drawnClients) return;
@@ -170,9 +170,42 @@ function drawErrors(s: InspectorSnapshot): void {
   $('switches').textContent = fallbacks === null ? 'Not counted (no probe).' : `${fallbacks} fallbacks to Ajax, ${reupgrades} re-upgrades to WebSocket`;
 }
 
+const errorCount = (errors: Readonly<Record<string, number>> | null): string =>
+  errors === null ? '—' : String(Object.values(errors).reduce((a, b) => a + b, 0));
+
+/** One row of the nodes table: a node (`id`) or the total. */
+function nodeRow(id: string | undefined, n: Omit<InspectedNode, 'nodeId' | 'at' | 'watched'>, self: boolean): HTMLTableRowElement {
+  const tr = document.createElement('tr');
+  if (id === undefined) tr.className = 'total';
+  else {
+    tr.dataset['node'] = id;
+    if (self) tr.className = 'self';
+  }
+  tr.append(
+    cell(id ?? 'total', id === undefined ? '' : 'id'),
+    cell(String(n.stats.wsClients)),
+    cell(String(n.stats.ajaxClients)),
+    cell(fmt(n.rates.eventsIn)),
+    cell(orDash(n.rates.pushesOut)),
+    cell(n.stats.queuedBatches === 0 ? '—' : `${n.stats.queuedBatches} (${bytes(n.stats.queuedBytes)})`),
+    cell(String(n.stats.pendingReplies)),
+    cell(errorCount(n.errors)),
+  );
+  return tr;
+}
+
+function drawCluster(c: InspectedCluster | null): void {
+  $('cluster').hidden = c === null;
+  if (c === null) return;
+  $('node-count').textContent = `${c.nodes.length} heard from within ${c.staleAfterMs / 1000} s`;
+  $('nodes').querySelector('tbody')!.replaceChildren(...c.nodes.map((n) => nodeRow(n.nodeId, n, n.nodeId === c.nodeId)));
+  $('nodes').querySelector('tfoot')!.replaceChildren(nodeRow(undefined, c.total, false));
+}
+
 function draw(s: InspectorSnapshot, sample: boolean): void {
   latest = s;
   drawCounts(s);
+  drawCluster(s.cluster);
   drawClients(s);
   drawErrors(s);
   if (sample) {

@@ -3,6 +3,7 @@ import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import WebSocket from 'ws';
 import { senteExpress } from '@sente/express';
+import type { SenteExpressOptions } from '@sente/express';
 import { createSenteClient } from '@sente/client';
 import type { SenteClient } from '@sente/client';
 import type { Request } from 'express';
@@ -36,9 +37,10 @@ export interface TestApp {
  * `load/ping` with a push `load/pong`; the inspector, sampling every 200 ms,
  * authorized by the {@link PASS} cookie unless `options` say otherwise.
  */
-export async function startApp(options: Partial<InspectorOptions<Request>> = {}): Promise<TestApp> {
+export async function startApp(options: Partial<InspectorOptions<Request>> = {}, serverOptions: Partial<SenteExpressOptions> = {}): Promise<TestApp> {
   const probe = createInspectorProbe();
   const sente = senteExpress({
+    ...serverOptions,
     ...probe.serverOptions,
     csrfToken: null,
     userId: (req) => req.query['uid'] ?? null,
