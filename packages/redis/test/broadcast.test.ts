@@ -1,41 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
-import { connect, dataOf, sleep, startNode, startRedisServer, switchableWebSocket, until } from './support/cluster.js';
-import type { RedisServer, TestClient, TestNode } from './support/cluster.js';
+import { describe, expect, it } from 'vitest';
+import { dataOf, sleep, switchableWebSocket, until } from './support/cluster.js';
+import { useCluster } from './support/use-cluster.js';
+import type { TestClient, TestNode } from './support/cluster.js';
 
-let redis: RedisServer;
-const nodes: TestNode[] = [];
-const clients: TestClient[] = [];
-const conns: Redis[] = [];
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.client.disconnect();
-  for (const c of conns.splice(0)) c.disconnect();
-  await Promise.all(nodes.splice(0).map((n) => n.close()));
-});
-
-async function node(name: string, ...rest: Parameters<typeof startNode> extends [string, string, ...infer R] ? R : never): Promise<TestNode> {
-  const n = await startNode(name, redis.url, ...rest);
-  nodes.push(n);
-  return n;
-}
-function client(...args: Parameters<typeof connect>): TestClient {
-  const c = connect(...args);
-  clients.push(c);
-  return c;
-}
-function conn(): Redis {
-  const c = new Redis(redis.url);
-  conns.push(c);
-  return c;
-}
-const opened = (c: TestClient): Promise<void> => until(() => c.client.state.open, 8000, 'the client to open');
+const cluster = useCluster();
+const { node, client, conn, opened } = cluster;
 
 describe('broadcasts', () => {
   it('interleaved with per-uid pushes from three nodes: every client gets each push once, each node\'s pushes in order, one order per uid', async () => {

@@ -1,35 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createRedisBackplane } from '../src/index.js';
-import { connect, dataOf, roundRobinFetch, roundRobinWebSocket, sleep, switchableFetch, switchableWebSocket, startNode, startRedisServer, until } from './support/cluster.js';
-import type { RedisServer, TestClient, TestNode } from './support/cluster.js';
+import { dataOf, roundRobinFetch, roundRobinWebSocket, sleep, switchableFetch, switchableWebSocket, until } from './support/cluster.js';
+import { useCluster } from './support/use-cluster.js';
+import type { TestClient } from './support/cluster.js';
 
-let redis: RedisServer;
-const nodes: TestNode[] = [];
-const clients: TestClient[] = [];
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.client.disconnect();
-  await Promise.all(nodes.splice(0).map((n) => n.close()));
-});
-
-async function node(name: string, ...rest: Parameters<typeof startNode> extends [string, string, ...infer R] ? R : never): Promise<TestNode> {
-  const n = await startNode(name, redis.url, ...rest);
-  nodes.push(n);
-  return n;
-}
-function client(...args: Parameters<typeof connect>): TestClient {
-  const c = connect(...args);
-  clients.push(c);
-  return c;
-}
-const opened = (c: TestClient): Promise<void> => until(() => c.client.state.open, 8000, 'the client to open');
+const cluster = useCluster();
+const { node, client, opened } = cluster;
 
 describe('pushes across nodes', () => {
   it('send(uid) on one node reaches the uid\'s clients on every node, once and in order', async () => {
@@ -355,14 +332,14 @@ const EMPTY_STATS = { wsClients: 0, ajaxClients: 0, timers: 0, bufferedBatches: 
 describe('options', () => {
   it('are checked: a bad one throws ERR_SENTE_BAD_OPTION', () => {
     for (const bad of [{ heartbeatMs: 0 }, { presenceTtlMs: 100, heartbeatMs: 100 }, { pubsub: 'fast' as never }, { nodeId: 'a.b' }, { maxBufferedPushes: -1 }, { timeoutMs: Number.NaN }]) {
-      expect(() => createRedisBackplane({ url: redis.url, ...bad }), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: 'ERR_SENTE_BAD_OPTION' }));
+      expect(() => createRedisBackplane({ url: cluster.redis.url, ...bad }), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: 'ERR_SENTE_BAD_OPTION' }));
     }
   });
 });
 
 describe('what a node holds', () => {
   it('subscribes only to the uids it has clients of, and holds nothing once they left: stats at zero, no timer but its heartbeat', async () => {
-    const probe = new Redis(redis.url);
+    const probe = new Redis(cluster.redis.url);
     try {
       const a = await node('a');
       const b = await node('b');

@@ -1,36 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startProxy } from '@sente/adapter-conformance/tcp-proxy';
 import { createRedisEmitter } from '../src/index.js';
-import { connect, dataOf, sleep, startNode, startRedisServer, switchableWebSocket, until } from './support/cluster.js';
+import { dataOf, sleep, switchableWebSocket, until } from './support/cluster.js';
+import { useCluster } from './support/use-cluster.js';
 import type { TcpProxy } from '@sente/adapter-conformance/tcp-proxy';
-import type { RedisServer, TestClient, TestNode } from './support/cluster.js';
+import type { TestNode } from './support/cluster.js';
 
-let redis: RedisServer;
-const nodes: TestNode[] = [];
-const clients: TestClient[] = [];
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.client.disconnect();
-  await Promise.all(nodes.splice(0).map((n) => n.close()));
-});
-
-async function node(name: string, url: string, ...rest: Parameters<typeof startNode> extends [string, string, ...infer R] ? R : never): Promise<TestNode> {
-  const n = await startNode(name, url, ...rest);
-  nodes.push(n);
-  return n;
-}
-function client(...args: Parameters<typeof connect>): TestClient {
-  const c = connect(...args);
-  clients.push(c);
-  return c;
-}
-const opened = (c: TestClient): Promise<void> => until(() => c.client.state.open, 8000, 'the client to open');
+const cluster = useCluster();
+const { nodeAt: node, client, opened } = cluster;
 const codes = (n: TestNode): string[] => n.errors.map((e) => e.error.code);
 
 /** True when `xs` has no repeat and is increasing. */
@@ -38,7 +15,7 @@ const increasing = (xs: number[]): boolean => xs.every((x, i) => i === 0 || x > 
 
 describe('when Redis goes away', () => {
   it('a Redis unreachable for a while: reported, pushes held and sent when it is back, nothing lost, nothing twice', async () => {
-    const proxy: TcpProxy = await startProxy(redis.port);
+    const proxy: TcpProxy = await startProxy(cluster.redis.port);
     try {
       const url = proxy.origin.replace('http:', 'redis:');
       const a = await node('a', url);
@@ -65,14 +42,13 @@ describe('when Redis goes away', () => {
       expect(codes(b)).toContain('ERR_SENTE_BACKPLANE_UNAVAILABLE');
     } finally {
       // The nodes first: they leave the cluster through the proxy.
-      for (const c of clients.splice(0)) c.client.disconnect();
-      await Promise.all(nodes.splice(0).map((n) => n.close()));
+      await cluster.closeAll();
       await proxy.close();
     }
   });
 
   it('pushes past maxBufferedPushes while Redis is away are dropped and reported; a handshake then is answered 503', async () => {
-    const proxy: TcpProxy = await startProxy(redis.port);
+    const proxy: TcpProxy = await startProxy(cluster.redis.port);
     try {
       const url = proxy.origin.replace('http:', 'redis:');
       const a = await node('a', url, { maxBufferedPushes: 5, timeoutMs: 300 });
@@ -89,15 +65,14 @@ describe('when Redis goes away', () => {
       await until(() => a.backplane.stats().bufferedPushes === 0, 8000, 'the held pushes to be sent');
     } finally {
       // The nodes first: they leave the cluster through the proxy.
-      for (const c of clients.splice(0)) c.client.disconnect();
-      await Promise.all(nodes.splice(0).map((n) => n.close()));
+      await cluster.closeAll();
       await proxy.close();
     }
   });
 
   it('Redis restarted empty mid-stream: clients are told recovered: false (a new epoch), never given a push twice', async () => {
-    const a = await node('a', redis.url);
-    const b = await node('b', redis.url);
+    const a = await node('a', cluster.redis.url);
+    const b = await node('b', cluster.redis.url);
     const ca = client(a.origin, 'kim');
     const cb = client(b.origin, 'kim', { type: 'ajax' });
     await Promise.all([opened(ca), opened(cb)]);
@@ -109,9 +84,9 @@ describe('when Redis goes away', () => {
       }
     };
     await stream(10);
-    await redis.kill();
+    await cluster.redis.kill();
     await stream(5);
-    await redis.restart();
+    await cluster.redis.restart();
     await until(() => ca.handshakes.some((h) => h.recovered === false) && cb.handshakes.some((h) => h.recovered === false), 10_000, 'both clients told recovered: false');
     await stream(10);
     const last = n - 1;
@@ -134,17 +109,18 @@ describe('when Redis goes away', () => {
 
 describe('replay after every server restarted, and the emitter', () => {
   it('a client comes back to a new server and gets what was pushed while no server ran (by an emitter), in order', async () => {
-    const emitter = createRedisEmitter({ url: redis.url, prefix: 'test' });
+    const emitter = createRedisEmitter({ url: cluster.redis.url, prefix: 'test' });
     try {
-      let target = (await node('a', redis.url)).origin;
+      const first = await node('a', cluster.redis.url);
+      let target = first.origin;
       const c = client('http://127.0.0.1:1', 'lee', { WebSocket: switchableWebSocket(() => target) as never });
       await opened(c);
       await emitter.send('lee', ['test/n', 1]);
-      nodes[0]!.server.send('lee', ['test/n', 2]);
+      first.server.send('lee', ['test/n', 2]);
       await until(() => dataOf(c, 'test/n').length === 2);
-      await Promise.all(nodes.splice(0).map((n) => n.close()));
+      await cluster.closeNodes();
       for (let i = 3; i <= 6; i++) await emitter.send('lee', ['test/n', i]);
-      target = (await node('b', redis.url)).origin;
+      target = (await node('b', cluster.redis.url)).origin;
       await until(() => dataOf(c, 'test/n').length === 6 && c.handshakes.length === 2, 10_000, 'the replay');
       expect(dataOf(c, 'test/n')).toEqual([1, 2, 3, 4, 5, 6]);
       expect(c.handshakes.map((h) => h.recovered)).toEqual([undefined, true]);
@@ -154,10 +130,10 @@ describe('replay after every server restarted, and the emitter', () => {
   });
 
   it('the emitter pushes to a uid, to one client, to everyone, and closes a uid, ordered with the servers\' pushes', async () => {
-    const emitter = createRedisEmitter({ url: redis.url, prefix: 'test' });
+    const emitter = createRedisEmitter({ url: cluster.redis.url, prefix: 'test' });
     try {
-      const a = await node('a', redis.url);
-      const b = await node('b', redis.url);
+      const a = await node('a', cluster.redis.url);
+      const b = await node('b', cluster.redis.url);
       const m1 = client(a.origin, 'mo');
       const m2 = client(b.origin, 'mo', { type: 'ajax' });
       const other = client(b.origin, 'ned');

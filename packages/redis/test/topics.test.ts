@@ -1,25 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_TOPIC_BYTES } from '@sente/core';
-import { sleep, startNode, startRedisServer, until } from './support/cluster.js';
-import type { RedisServer, TestNode } from './support/cluster.js';
+import { sleep, until } from './support/cluster.js';
+import { useCluster } from './support/use-cluster.js';
 
-let redis: RedisServer;
-const nodes: TestNode[] = [];
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(async () => {
-  await Promise.all(nodes.splice(0).map((n) => n.close()));
-});
+const cluster = useCluster();
+const { node } = cluster;
 
 describe('the side channel (publishTopic / subscribeTopic)', () => {
   it('sends a small JSON value to the listeners of its topic on every node, this one included, until they unsubscribe', async () => {
-    const [a, b] = await Promise.all([startNode('a', redis.url), startNode('b', redis.url)]);
-    nodes.push(a!, b!);
+    const [a, b] = await Promise.all([node('a'), node('b')]);
     const heardA: unknown[] = [];
     const heardB: unknown[] = [];
     const other: unknown[] = [];
@@ -47,16 +36,15 @@ describe('the side channel (publishTopic / subscribeTopic)', () => {
   });
 
   it('is subscribed again after Redis restarts', async () => {
-    const [a, b] = await Promise.all([startNode('a', redis.url), startNode('b', redis.url)]);
-    nodes.push(a!, b!);
+    const [a, b] = await Promise.all([node('a'), node('b')]);
     const heard: unknown[] = [];
     b!.backplane.subscribeTopic('tools/samples', (d) => void heard.push(d));
     await until(() => {
       a!.backplane.publishTopic('tools/samples', { n: 1 });
       return heard.length > 0;
     }, 5000, 'b hearing a');
-    await redis.kill();
-    await redis.restart();
+    await cluster.redis.kill();
+    await cluster.redis.restart();
     await until(() => a!.backplane.stats().connected && b!.backplane.stats().connected, 8000, 'both reconnected');
     heard.length = 0;
     await until(() => {
@@ -67,8 +55,7 @@ describe('the side channel (publishTopic / subscribeTopic)', () => {
   });
 
   it('refuses what it cannot send: too large, not JSON, a bad topic, after close', async () => {
-    const a = await startNode('a', redis.url);
-    nodes.push(a);
+    const a = await node('a');
     const bp = a.backplane;
     expect(bp.publishTopic('t', 'x'.repeat(MAX_TOPIC_BYTES))).toBe(false);
     expect(bp.publishTopic('t', { n: 1n })).toBe(false);
