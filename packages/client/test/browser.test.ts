@@ -1,40 +1,15 @@
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { SenteExpressOptions } from '@sente/express';
 import { startServer } from './support/server.js';
 import type { TestServer } from './support/server.js';
+import { useChromium } from './support/chromium.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-
-let browser: Browser;
-let pageScript: string;
+const chrome = useChromium();
 let server: TestServer | undefined;
 let page: Page | undefined;
 /** Ajax requests to /chsk the server got. */
 let chskRequests = 0;
-
-beforeAll(async () => {
-  const bundled = await build({
-    entryPoints: [fileURLToPath(new URL('./support/browser-page.ts', import.meta.url))],
-    bundle: true,
-    write: false,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
-    conditions: ['@sente/source'],
-    logLevel: 'silent',
-  });
-  pageScript = bundled.outputFiles[0]?.text ?? '';
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
 
 afterEach(async () => {
   await page?.close();
@@ -55,12 +30,12 @@ async function openPage(options: SenteExpressOptions = {}, query = '', init?: ()
         res.type('html').send('<!doctype html><title>sente</title><script type="module" src="/page.js"></script>');
       });
       app.get('/page.js', (_req, res) => {
-        res.type('js').send(pageScript);
+        res.type('js').send(chrome.pageScript);
       });
     },
   });
   server = s;
-  page = await browser.newPage();
+  page = await chrome.browser.newPage();
   if (init !== undefined) await page.addInitScript(init);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));

@@ -1,19 +1,14 @@
 import WebSocket from 'ws';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSenteClient, refreshCredentials } from '../src/index.js';
 import type { SenteClient } from '../src/index.js';
-import { handshakeFrame, startRawServer } from './support/raw-servers.js';
+import { handshakeFrame } from './support/raw-servers.js';
 import type { RawServer } from './support/raw-servers.js';
 import { waitFor } from './support/server.js';
+import { useServers } from './support/use-servers.js';
 
 let raw: RawServer | undefined;
-const clients: SenteClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.disconnect();
-  await raw?.close();
-  raw = undefined;
-});
+const { clients, startRawServer } = useServers();
 
 function client(url: string): SenteClient {
   const c = createSenteClient(url, () => 'token-1', { WebSocket, type: 'ws', params: { uid: 'u1' }, backoffMs: () => 20, onError: () => {} });

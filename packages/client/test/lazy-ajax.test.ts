@@ -3,24 +3,19 @@
  * it loads, and when it cannot be loaded. This file never loads it
  * beforehand, unlike the tests that drive the Ajax code with a fake clock.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSenteClient } from '../src/index.js';
 import type { SenteClient } from '../src/index.js';
 import { fallback, lazyTransport, loadFallback } from '../src/lazy-ajax.js';
 import type { Fallback } from '../src/lazy-ajax.js';
 import { createStateStore } from '../src/state.js';
 import type { Transport, TransportContext } from '../src/transport.js';
-import { startServer, waitFor } from './support/server.js';
+import { waitFor } from './support/server.js';
+import { useServers } from './support/use-servers.js';
 import type { TestServer } from './support/server.js';
 
 let server: TestServer | undefined;
-const clients: SenteClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.disconnect();
-  await server?.close();
-  server = undefined;
-});
+const { clients, startServer } = useServers();
 
 describe('the Ajax code, loaded on demand', () => {
   it("an 'ajax' client loads it on connect; sends made meanwhile wait in the outbox and reach the server in order", async () => {

@@ -1,18 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSenteClient } from '../src/index.js';
 import type { SenteClient, SenteClientOptions, SenteEvent } from '../src/index.js';
-import { startServer, waitFor } from './support/server.js';
+import { waitFor } from './support/server.js';
+import { useServers } from './support/use-servers.js';
 import type { TestServer } from './support/server.js';
 import { TrackingClock } from './support/tracking-clock.js';
 
 let server: TestServer | undefined;
-const clients: SenteClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.disconnect();
-  await server?.close();
-  server = undefined;
-});
+const { clients, startServer } = useServers();
 
 const connect = (url: string, uid: string, options: SenteClientOptions = {}): SenteClient => {
   const c = createSenteClient(url, null, { type: 'ajax', params: { uid }, ...options });

@@ -1,19 +1,14 @@
 import WebSocket from 'ws';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSenteClient } from '../src/index.js';
 import type { SenteClient, SenteEvent } from '../src/index.js';
-import { startServer, waitFor } from './support/server.js';
+import { waitFor } from './support/server.js';
+import { useServers } from './support/use-servers.js';
 import type { StartOptions, TestServer } from './support/server.js';
 import type { SenteExpressOptions } from '@sente/express';
 
 let server: TestServer | undefined;
-const clients: SenteClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.disconnect();
-  await server?.close();
-  server = undefined;
-});
+const { clients, startServer } = useServers();
 
 /** Starts a server, connects an auto client, and checks it works end to end. */
 async function connectsAndWorks(options: SenteExpressOptions, start: StartOptions = {}): Promise<SenteClient> {

@@ -1,18 +1,13 @@
 import WebSocket from 'ws';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSenteClient } from '../src/index.js';
 import type { ClientType, SenteClient } from '../src/index.js';
-import { startServer, waitFor } from './support/server.js';
+import { waitFor } from './support/server.js';
+import { useServers } from './support/use-servers.js';
 import type { TestServer } from './support/server.js';
 
 let server: TestServer | undefined;
-const clients: SenteClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.disconnect();
-  await server?.close();
-  server = undefined;
-});
+const { clients, startServer } = useServers();
 
 describe('CSRF token against an Express server that checks it', () => {
   for (const type of ['ws', 'ajax'] as ClientType[]) {

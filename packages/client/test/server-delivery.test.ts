@@ -4,25 +4,17 @@
  * `recovered` flag, the outbox, idempotent retries, and server→client requests.
  */
 import WebSocket from 'ws';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSenteClient } from '../src/index.js';
 import type { ClientType, HandshakeInfo, SenteClient, SenteClientOptions } from '../src/index.js';
-import { startServer, waitFor } from './support/server.js';
+import { waitFor } from './support/server.js';
+import { useServers } from './support/use-servers.js';
 import type { TestServer } from './support/server.js';
-import { startProxy } from '@sente/adapter-conformance/tcp-proxy';
 import type { TcpProxy } from '@sente/adapter-conformance/tcp-proxy';
 
 let server: TestServer | undefined;
 let proxy: TcpProxy | undefined;
-const clients: SenteClient[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.disconnect();
-  await proxy?.close();
-  proxy = undefined;
-  await server?.close();
-  server = undefined;
-});
+const { clients, startServer, startProxy } = useServers();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const codeOf = async (p: Promise<unknown>): Promise<string> => {

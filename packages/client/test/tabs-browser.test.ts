@@ -3,53 +3,16 @@
  * Chromium: several pages of one browser context (one browser, as a person's
  * tabs), the page's real Web Locks and BroadcastChannel, a real server.
  */
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { SenteExpressOptions } from '@sente/express';
 import { startServer, waitFor } from './support/server.js';
 import type { TestServer } from './support/server.js';
+import { useChromium } from './support/chromium.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-
-let browser: Browser;
-let pageScript: string;
-let workerScript: string;
+const chrome = useChromium({ worker: true });
 let server: TestServer | undefined;
 let context: BrowserContext | undefined;
-
-beforeAll(async () => {
-  const bundled = await build({
-    entryPoints: [fileURLToPath(new URL('./support/browser-page.ts', import.meta.url))],
-    bundle: true,
-    write: false,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
-    conditions: ['@sente/source'],
-    logLevel: 'silent',
-  });
-  pageScript = bundled.outputFiles[0]?.text ?? '';
-  const worker = await build({
-    entryPoints: [fileURLToPath(new URL('./support/shared-worker.ts', import.meta.url))],
-    bundle: true,
-    write: false,
-    platform: 'browser',
-    format: 'iife',
-    target: 'es2022',
-    conditions: ['@sente/source'],
-    logLevel: 'silent',
-  });
-  workerScript = worker.outputFiles[0]?.text ?? '';
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
 
 afterEach(async () => {
   await context?.close();
@@ -75,10 +38,10 @@ async function serve(options: SenteExpressOptions = {}): Promise<TestServer> {
           res.type('html').send('<!doctype html><title>sente</title><script type="module" src="/page.js"></script>');
         });
         app.get('/page.js', (_req, res) => {
-          res.type('js').send(pageScript);
+          res.type('js').send(chrome.pageScript);
         });
         app.get('/worker.js', (_req, res) => {
-          res.type('js').send(workerScript);
+          res.type('js').send(chrome.workerScript);
         });
       },
     },
@@ -91,7 +54,7 @@ async function serve(options: SenteExpressOptions = {}): Promise<TestServer> {
 
 /** Opens `n` tabs of one browser on `query`, one after the other, each waited until open. */
 async function openTabs(s: TestServer, n: number, query: string): Promise<Page[]> {
-  context = await browser.newContext();
+  context = await chrome.browser.newContext();
   const pages: Page[] = [];
   for (let i = 0; i < n; i++) {
     const p = await context.newPage();
