@@ -37,7 +37,7 @@ import type { Transport } from './client-conn.js';
 import type { SenteEvent } from './event.js';
 import type { Packed, Packer } from './packer.js';
 import type { SenteRequest, SenteResponse } from './request.js';
-import type { HttpExchange, SocketListener, UpgradeExchange } from './adapter.js';
+import type { HttpExchange, SocketChannel, SocketListener, UpgradeExchange } from './adapter.js';
 import type { ErrorContext, ResolvedOptions, SenteServerOptions } from './options.js';
 import type { EventHandler, Router, RouterOptions } from './router.js';
 import type { ConnectedUids, ConnectedUidsListener } from './connected-uids.js';
@@ -503,12 +503,7 @@ export class SenteServer<Raw = unknown> {
     if (this.cluster !== undefined && hs !== undefined) return this.openClustered(req, http, upgrade, uid, clientId, expiresAt, hs, data, accepted);
     accepted();
     if (upgrade !== undefined) {
-      return upgrade.accept((socket) => {
-        // A socket opened while the server closes is closed at once, nothing recorded.
-        if (this.closing) {
-          socket.close(CLOSE_CODES.goingAway, 'Server closing');
-          return IGNORE;
-        }
+      return this.acceptSocket(upgrade, (socket) => {
         const client = this.claim('ws', req, uid, clientId, expiresAt);
         const session = new WsSession(this.hub, client, socket);
         session.start(greet(this.hub, this.log, client, hs as Packed, data, this.credentials.handshakeFields(client)));
@@ -526,6 +521,17 @@ export class SenteServer<Raw = unknown> {
       return;
     }
     new PollSession(this.hub, client, exchange).start();
+  }
+
+  /** Accepts `upgrade`: a socket opened while the server closes is closed at once, nothing recorded. */
+  private acceptSocket(upgrade: UpgradeExchange, open: (socket: SocketChannel) => WsSession): void {
+    upgrade.accept((socket) => {
+      if (this.closing) {
+        socket.close(CLOSE_CODES.goingAway, 'Server closing');
+        return IGNORE;
+      }
+      return open(socket);
+    });
   }
 
   /**
@@ -555,11 +561,7 @@ export class SenteServer<Raw = unknown> {
     if (this.closing) throw senteError('ERR_SENTE_SERVER_CLOSED');
     accepted();
     if (upgrade !== undefined) {
-      return upgrade.accept((socket) => {
-        if (this.closing) {
-          socket.close(CLOSE_CODES.goingAway, 'Server closing');
-          return IGNORE;
-        }
+      return this.acceptSocket(upgrade, (socket) => {
         const session = new WsSession(this.hub, this.claim('ws', req, uid, clientId, expiresAt), socket);
         session.start(greeting);
         return session;
