@@ -105,7 +105,9 @@ export function wsBackpressureCases({ harness, wire }: CaseContext): void {
     const t = await harness.start({ ...BOUNDS, maxQueuedBytes: 64 * MiB });
     const c = await t.ws({ params: { uid: 'alice' } });
     c.pauseReading();
-    await pushUntil(t, () => t.stats().queuedBatches > 0, 4);
+    // Well past the first queued batch (1.5 MiB more): the kernel's socket buffers may still grow and
+    // drain a few batches before the keep-alive gives up, and something must be left queued then.
+    await pushUntil(t, () => t.stats().queuedBatches > 0, 24);
     await until(() => t.errorCodes().includes('ERR_SENTE_KEEPALIVE_TIMEOUT'), 'the keep-alive to give up');
     c.resumeReading();
     expect((await within(c.closed, 'the close of the silent socket', 10_000)).code).toBe(4000);
