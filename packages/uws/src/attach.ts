@@ -11,7 +11,7 @@ import { copyRequest, readBody, uwsRequest } from './request.js';
 import type { BodyReader, UwsRequest } from './request.js';
 import { uwsExchange } from './response.js';
 import type { UwsExchange } from './response.js';
-import { copyMessage, openSocketChannel } from './websocket.js';
+import { copyMessage, openSocketChannel, socketClosed, socketDrained } from './websocket.js';
 import type { SocketData } from './websocket.js';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -114,17 +114,11 @@ export function attachSente<C extends SenteContract = SenteContract>(app: Templa
       );
     },
     open: openSocketChannel,
-    drain(ws) {
-      ws.getUserData().listener?.onDrain();
-    },
+    drain: socketDrained,
     message(ws, message, isBinary) {
       ws.getUserData().listener?.onMessage(copyMessage(message, isBinary));
     },
-    close(ws, code, message) {
-      const data = ws.getUserData();
-      data.closed = true;
-      data.listener?.onClose(code, Buffer.from(message).toString('utf8'));
-    },
+    close: socketClosed,
   });
 
   app.any(path, (res: HttpResponse, req: HttpRequest) => {

@@ -1,6 +1,20 @@
 import type { SocketChannel, SocketListener } from '@sente/core';
 import type { WebSocket } from 'uWebSockets.js';
 
+/**
+ * How long a socket closed while uWS still buffers data for it gets to take
+ * that data, then the close frame, before it is dropped without one: `ws`'s
+ * close timeout, so that a slow reader is treated alike on every adapter.
+ */
+export const CLOSE_DRAIN_MS = 30_000;
+
+/** A close decided while uWS still buffered data for the socket: the close frame waits for the drain. */
+interface Closing {
+  readonly code: number;
+  readonly reason: string;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
 /** What a uWS socket carries from its upgrade to its close. */
 export interface SocketData {
   /** The core's `open`, from the accepted upgrade; dropped once called (it holds the whole upgrade). */
@@ -8,6 +22,8 @@ export interface SocketData {
   listener: SocketListener | undefined;
   /** uWS forbids touching a socket after its close handler ran. */
   closed: boolean;
+  /** Set while a close waits for uWS's buffer to drain (see {@link UwsChannel.close}). */
+  closing?: Closing | undefined;
 }
 
 /** A uWS socket as the core's channel: one object per socket, its methods shared (no closures per socket). */
@@ -18,14 +34,32 @@ class UwsChannel implements SocketChannel {
   ) {}
 
   send(payload: string | Uint8Array): void {
-    if (this.data.closed) return;
+    if (this.data.closed || this.data.closing !== undefined) return;
     const ws = this.ws;
     ws.cork(() => void ws.send(payload, typeof payload !== 'string'));
   }
 
+  /**
+   * Closes with a close frame. With nothing buffered, at once: uWS runs the
+   * close handler (hence the core's onClose) synchronously, and drops the
+   * connection within its 4 s timer granularity unless the peer ends it first.
+   * With data still buffered (a slow reader), uWS's `end` would queue the
+   * close frame behind it and, as soon as the peer read some, wait for that
+   * peer with no timeout at all (Sente runs uWS with `idleTimeout: 0`): a
+   * peer that then stops reading, or never ends its side, would hold the
+   * socket for ever. So the close frame waits here for the drain, for at most
+   * {@link CLOSE_DRAIN_MS}; past that the socket is dropped (1006).
+   */
   close(code: number, reason: string): void {
-    // uWS runs the close handler (hence the core's onClose) synchronously.
-    if (!this.data.closed) this.ws.end(code, reason);
+    const data = this.data;
+    if (data.closed || data.closing !== undefined) return;
+    if (this.ws.getBufferedAmount() === 0) return this.ws.end(code, reason);
+    const ws = this.ws;
+    const timer = setTimeout(() => {
+      if (!data.closed) ws.close();
+    }, CLOSE_DRAIN_MS);
+    timer.unref();
+    data.closing = { code, reason, timer };
   }
 
   get bufferedAmount(): number {
@@ -41,6 +75,24 @@ export function openSocketChannel(ws: WebSocket<SocketData>): void {
   data.listener = open(new UwsChannel(ws, data));
   // Closed while the core was opening it: the close handler found no listener yet.
   if (data.closed) data.listener.onClose();
+}
+
+/** uWS wrote some of the socket's buffer: the core may send again, or a close waiting for the drain goes out. */
+export function socketDrained(ws: WebSocket<SocketData>): void {
+  const data = ws.getUserData();
+  const closing = data.closing;
+  if (closing === undefined) return data.listener?.onDrain();
+  if (ws.getBufferedAmount() > 0) return;
+  clearTimeout(closing.timer);
+  ws.end(closing.code, closing.reason);
+}
+
+/** The socket closed (its peer, uWS, or Sente): nothing may touch it any more. */
+export function socketClosed(ws: WebSocket<SocketData>, code: number, message: ArrayBuffer): void {
+  const data = ws.getUserData();
+  data.closed = true;
+  if (data.closing !== undefined) clearTimeout(data.closing.timer);
+  data.listener?.onClose(code, Buffer.from(message).toString('utf8'));
 }
 
 /** A message, copied: uWS neuters its ArrayBuffer once the callback returns. */
