@@ -41,8 +41,9 @@ class UwsChannel implements SocketChannel {
 
   /**
    * Closes with a close frame. With nothing buffered, at once: uWS runs the
-   * close handler (hence the core's onClose) synchronously, and drops the
-   * connection within its 4 s timer granularity unless the peer ends it first.
+   * close handler (hence the core's onClose) synchronously, and lets the
+   * connection go at its next timer sweep (within 4 s with `idleTimeout: 0`)
+   * unless the peer ends it first.
    * With data still buffered (a slow reader), uWS's `end` would queue the
    * close frame behind it and, as soon as the peer read some, wait for that
    * peer with no timeout at all (Sente runs uWS with `idleTimeout: 0`): a

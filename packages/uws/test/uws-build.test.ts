@@ -1,7 +1,8 @@
 /**
  * The uWebSockets.js build the workspace tests with (the `uWebSockets.js`
  * entry of pnpm-workspace.yaml's catalog), held to the three behaviours that
- * decided the choice — see docs/guides/uws.md, "Which build the tests use".
+ * decided the choice — see docs/guides/uws.md, "Which build the tests use" —
+ * and to the HTTP/1.0 requests the guide says no handler ever sees.
  * Each test speaks raw TCP, so that nothing between it and uWS reassembles,
  * masks or fixes what is sent. If one fails after a change of build, the
  * guide's table is out of date: measure again and update both.
@@ -237,6 +238,34 @@ describe('the uWebSockets.js build under test', () => {
       await client.write(Buffer.concat([Buffer.from([0x81, event.length, 0, 0, 0, 0]), Buffer.from(event)]));
       expect(JSON.parse(await client.frame(1))).toEqual([{ echo: 'no mask' }, 'cb1']);
     });
+  });
+
+  describe('an HTTP/1.0 request (docs/guides/uws.md: out of Sente\'s reach on this adapter)', () => {
+    it('reaches no handler, not even app.any(\'/*\'), and gets no answer: the parser takes only "HTTP/1.1" in a request line', async () => {
+      const app = uWS.App();
+      let handled = 0;
+      app.any('/*', (res) => {
+        handled++;
+        res.end('ok');
+      });
+      const { port } = await listen(app);
+      const client = await RawClient.open(port);
+      await client.write('GET /plain HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n');
+      await expect(client.until('any answer', (b) => b.length > 0)).rejects.toThrow(/Timed out/);
+      expect(handled).toBe(0);
+      // The same request as HTTP/1.1, on a new connection, is handled: the app works.
+      const other = await RawClient.open(port);
+      await other.write('GET /plain HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      expect((await other.head())[0]).toBe('HTTP/1.1 200 OK');
+      expect(handled).toBe(1);
+    }, 15_000);
+
+    it('never reaches Sente: an HTTP/1.0 upgrade gets neither a 101 nor a refusal', async () => {
+      const { port } = await senteApp();
+      const client = await RawClient.open(port);
+      await client.write(upgradeRequest('/chsk?client-id=c1&user=alice', '13').replace('HTTP/1.1', 'HTTP/1.0'));
+      await expect(client.until('any answer', (b) => b.length > 0)).rejects.toThrow(/Timed out/);
+    }, 15_000);
   });
 
   describe('an upgrade with an unsupported Sec-WebSocket-Version (RFC 6455 §4.4: answer 426 with Sec-WebSocket-Version: 13)', () => {
