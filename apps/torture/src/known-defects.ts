@@ -15,8 +15,8 @@ export const KNOWN_DEFECT_CASES: readonly string[] = [];
  * answers 426.)
  */
 export const NEW_DEFECT_CASES: readonly string[] = [
-  // The pinned uWS build never answers a WebSocket upgrade sent as HTTP/1.0, and keeps the connection open
-  // (uWS's own parser: the request never reaches the adapter).
+  // The pinned uWS build never answers a request sent as HTTP/1.0 (an upgrade, an Ajax GET): its parser takes only
+  // HTTP/1.1, no handler runs, and uWS closes the connection silently after its 10 s HTTP timeout.
   'upgrade/http-1.0@uws',
   // Rare (once in 12,480 framing cases of the full run): after an unmasked frame the pinned uWS build neither
   // closed the socket nor answered the ping that followed within 2 s (uWS's parser does not check the mask).
