@@ -488,12 +488,9 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
   const connect = (): void => {
     stopped = false;
     if (transport !== null) return;
-    unwatchPage = watchPage({
-      setUnloading(u) {
-        unloading = u;
-      },
-      wake,
-    });
+    unwatchPage = watchPage((u) => {
+      unloading = u;
+    }, wake);
     fallbacks = 0;
     transport = tabs?.ajaxOnly === false ? tabs.transport(ctx) : opts.type === 'ajax' || WebSocket === undefined ? ajax() : ws(WebSocket);
     transport.connect();

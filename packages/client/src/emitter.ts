@@ -9,10 +9,6 @@ export interface Emitter<M> {
   on<K extends keyof M>(kind: K, fn: (payload: M[K]) => void): () => void;
   /** Delivers `payload` to the listeners of `kind`. */
   emit<K extends keyof M>(kind: K, payload: M[K]): void;
-  /** True when `kind` has a listener: lets callers skip building a payload. */
-  has(kind: keyof M): boolean;
-  /** Removes every listener. */
-  clear(): void;
 }
 
 /** Creates an {@link Emitter}; `onError` gets what a listener throws. */
@@ -59,13 +55,6 @@ export function createEmitter<M>(onError: (error: unknown) => void): Emitter<M> 
         queue.length = 0;
         emitting = false;
       }
-    },
-    has(kind) {
-      const set = listeners.get(kind);
-      return set !== undefined && set.size > 0;
-    },
-    clear() {
-      listeners.clear();
     },
   };
 }

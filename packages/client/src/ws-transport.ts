@@ -1,12 +1,10 @@
 import {
   CHSK,
-  CLOSE_CODES,
   EXT_VERSION,
   PONG,
   SenteError,
   WIRE,
   decodeEnvelope,
-  envelopes,
   isHandshake,
   isKeywordContent,
   kw,
@@ -15,7 +13,7 @@ import {
 } from '@sente/core';
 import type { DecodedEnvelope, EnvelopeExt, Packed, TimerHandle, WireEvent } from '@sente/core';
 import { connectionError, errorOfWsEvent } from './connection-errors.js';
-import { Timers, createKeepAlive } from '@sente/core/internal';
+import { CLOSE_NORMAL, CLOSE_UNAUTHORIZED, createKeepAlive } from '@sente/core/internal';
 import type { KeepAlive } from '@sente/core/internal';
 import { asSendable } from './platform.js';
 import type { WebSocketConstructor, WebSocketLike, WsCloseEventLike, WsMessageEventLike } from './platform.js';
@@ -40,6 +38,7 @@ export interface WsTimings {
 
 const RESERVED = [WIRE.clientId, WIRE.csrfToken, WIRE.ext, WIRE.position] as const;
 const PING_EVENT: WireEvent = [kw(CHSK.wsPing)];
+const PONG_EVENT: WireEvent = [kw(CHSK.wsPong)];
 const noop = (): void => {};
 
 /** The WebSocket URL: the app's params, then `client-id`, `csrf-token` and `sente-ext`. */
@@ -104,16 +103,25 @@ export function createWsTransport(
   // The client judges a ping by its "pong" reply (wsPingTimeoutMs), not by traffic after it.
   // Hidden tabs get their timers throttled: rather than misread a late timer as
   // a dead socket, the client leaves liveness to the server's own pings then.
+  // Its timers are the clock's own: only the server counts them (stats()).
   const keepAlive: KeepAlive | undefined =
     opts.kaliveMs > 0
-      ? createKeepAlive(new Timers(clock), {
-          intervalMs: opts.kaliveMs,
-          pingTimeoutMs: null,
-          ping: () => {
-            if (!ctx.hidden()) ping();
+      ? createKeepAlive(
+          {
+            set(fn, ms) {
+              const handle = clock.setTimeout(fn, ms);
+              return { cancel: () => clock.clearTimeout(handle) };
+            },
           },
-          dead: noop,
-        })
+          {
+            intervalMs: opts.kaliveMs,
+            pingTimeoutMs: null,
+            ping: () => {
+              if (!ctx.hidden()) ping();
+            },
+            dead: noop,
+          },
+        )
       : undefined;
 
   const clearTimer = (): void => {
@@ -155,7 +163,7 @@ export function createWsTransport(
   const giveUp = (s: WebSocketLike, error: SenteError): void => {
     clearTimer();
     detach(s);
-    closeQuietly(s, CLOSE_CODES.normal, 'CLOSE_NORMAL');
+    closeQuietly(s, CLOSE_NORMAL, 'CLOSE_NORMAL');
     socket = null;
     ctx.state.update({ lastWsError: { udt: clock.now(), event: error } });
     if (failedBeforeHandshake() || ctx.report(error)) return;
@@ -217,7 +225,7 @@ export function createWsTransport(
       return;
     }
     if (isKeywordContent(content, CHSK.wsPing)) {
-      if (socket !== null) sendRaw(socket, (pong ??= ctx.packer.pack(envelopes.wsPong)));
+      if (socket !== null) sendRaw(socket, (pong ??= ctx.packer.pack(clientEnvelope(PONG_EVENT, null, undefined))));
       return;
     }
     ctx.receiveBatch(content, env.ext);
@@ -232,7 +240,7 @@ export function createWsTransport(
     const wasBroken = broken === s;
     broken = null;
     const earlyDeath = handshaken && !survived && !ev.wasClean && !wasBroken;
-    if (ev.code === CLOSE_CODES.unauthorized) {
+    if (ev.code === CLOSE_UNAUTHORIZED) {
       ctx.state.update({ lastWsClose });
       if (ctx.report(connectionError('ERR_SENTE_UNAUTHORIZED'))) return;
     }
@@ -330,7 +338,7 @@ export function createWsTransport(
     callbacks.failAll(CHSK.error);
     if (s !== null) {
       detach(s);
-      closeQuietly(s, CLOSE_CODES.normal, 'CLOSE_NORMAL');
+      closeQuietly(s, CLOSE_NORMAL, 'CLOSE_NORMAL');
     }
   };
 

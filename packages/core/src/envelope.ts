@@ -47,13 +47,14 @@ export interface EnvelopeExt {
   readonly b?: number | undefined;
 }
 
-const K_HANDSHAKE = Keyword.for(CHSK.handshake);
-const K_PING = Keyword.for(CHSK.wsPing);
-const K_PONG = Keyword.for(CHSK.wsPong);
-const K_TIMEOUT = Keyword.for(CHSK.timeout);
-const K_DUMMY = Keyword.for(CHSK.dummyCb200);
-const K_AJAX = Keyword.for(AJAX_CB_MARKER);
-const K_NIL_UID = Keyword.for(NIL_UID);
+// Pure: a bundle that uses none of them (a browser client's) leaves them out.
+const K_HANDSHAKE = /* @__PURE__ */ Keyword.for(CHSK.handshake);
+const K_PING = /* @__PURE__ */ Keyword.for(CHSK.wsPing);
+const K_PONG = /* @__PURE__ */ Keyword.for(CHSK.wsPong);
+const K_TIMEOUT = /* @__PURE__ */ Keyword.for(CHSK.timeout);
+const K_DUMMY = /* @__PURE__ */ Keyword.for(CHSK.dummyCb200);
+const K_AJAX = /* @__PURE__ */ Keyword.for(AJAX_CB_MARKER);
+const K_NIL_UID = /* @__PURE__ */ Keyword.for(NIL_UID);
 
 /** The envelopes whose content never changes, ready to be packed once. */
 export const envelopes = {

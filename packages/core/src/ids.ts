@@ -78,12 +78,17 @@ export const MAX_POST_EVENTS = 32;
 /** The callback outcomes that mean "no reply": see {@link isCbError}. */
 export type CbErrorValue = typeof CHSK.closed | typeof CHSK.timeout | typeof CHSK.error;
 
+/** {@link CLOSE_CODES}`.normal`, alone: a bundle that needs only it leaves the table out. */
+export const CLOSE_NORMAL = 1000;
+/** {@link CLOSE_CODES}`.unauthorized`, alone. */
+export const CLOSE_UNAUTHORIZED = 4401;
+
 /**
  * WebSocket close codes used by Sente. 1xxx are RFC 6455's; 4xxx are Sente's own.
  */
 export const CLOSE_CODES = {
   /** A deliberate close (client disconnect, superseded socket). */
-  normal: 1000,
+  normal: CLOSE_NORMAL,
   /** The server is shutting down. */
   goingAway: 1001,
   /** A frame that the packer could not unpack, or not a Sente envelope. */
@@ -105,7 +110,7 @@ export const CLOSE_CODES = {
   /** The client's `breakConnection()` default (Sente's `CLOSE_ABNORMAL`). */
   abnormal: 3000,
   /** The connection's credentials were refused or expired: terminal, the client does not retry blindly. */
-  unauthorized: 4401,
+  unauthorized: CLOSE_UNAUTHORIZED,
   /** Over a hard rate limit. */
   rateLimited: 4429,
 } as const;
