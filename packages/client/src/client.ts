@@ -17,8 +17,8 @@ import { LIVE } from './live.js';
 import type { LiveHooks } from './live.js';
 import type { ClientState, StateChange } from './state.js';
 import type { Transport, TransportContext } from './transport.js';
-import { fallback, kit, lazyTransport, withFallback } from './lazy-ajax.js';
-import type { Probe, TakeProbe } from './upgrade-probe.js';
+import { kit, lazyTransport, withFallback } from './lazy-ajax.js';
+import type { Reupgrade } from './reupgrade.js';
 import { tabSharing } from './share.js';
 import type { ClientCore, ClientHooks } from './share.js';
 import { chskUrls } from './urls.js';
@@ -216,30 +216,17 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
     onHandshake: undefined,
     onHalt: undefined,
     send: (wire, cb, timeoutMs) => store.current.open && transport !== null && transport.send(wire, cb, timeoutMs),
-    post(wire, cb, timeoutMs) {
-      if (fetch === undefined) return false;
-      if (tabs !== undefined || fallback() !== undefined) return ajax().send(wire, cb, timeoutMs);
-      // A refresh POST from a client on WebSocket: the Ajax code loads first.
-      const failed = (error: unknown): void => {
-        onError(error);
-        callSafely(cb, CHSK.error, onError);
-      };
-      withFallback(() => {
-        try {
-          if (!ajax().send(wire, cb, timeoutMs)) callSafely(cb, CHSK.closed, onError);
-        } catch (error) {
-          failed(error);
-        }
-      }, failed);
-      return true;
+    ajax: fetch === undefined ? undefined : () => ajax(),
+    get shared() {
+      return tabs !== undefined;
     },
+    onError,
     csrfToken() {
       const t = 'csrfToken' in live.own ? live.own.csrfToken : typeof csrfToken === 'function' ? csrfToken() : csrfToken;
       return typeof t === 'string' && t.trim() !== '' ? t : undefined;
     },
     params: () => live.own.params ?? opts.params(),
     headers: () => live.own.headers ?? opts.headers(),
-    uid: () => store.current.uid,
     moved(uid, epoch, offset) {
       positions.moved(epoch, offset);
       store.update({ uid });
@@ -253,8 +240,8 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
   /** Set by `disconnect()` and a refusal: sends are refused, not queued. */
   let stopped = false;
   let transport: Transport | null = null;
-  /** The background WebSocket of a re-upgrade, and how many fallbacks this connect() has seen. */
-  let probe: Probe | null = null;
+  /** The way back to WebSocket after a fallback (fallback.ts), and how many fallbacks this connect() has seen. */
+  let reupgrade: Reupgrade | null = null;
   let fallbacks = 0;
   let everHandshaken = false;
   let unloading = false;
@@ -265,13 +252,6 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
   let serverMaxPostEvents = 1;
   /** The codes reported since the last handshake: each problem is reported once per outage. */
   const reported = new Set<string>();
-  /**
-   * Re-upgrade without a push twice: while on Ajax after a fallback, the
-   * pushes Ajax delivered (packed, the latest 1000); after the switch, those
-   * WebSocket may bring again.
-   */
-  let recent: Array<readonly [key: string, at: number]> | null = null;
-  let switched = false;
 
   const ctx: TransportContext = {
     clock,
@@ -329,8 +309,7 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
       content.forEach((item: unknown, i) => {
         // A server of the extensions gives positions: what is at or below ours was delivered already.
         // A Sente server does not: a re-upgrade's WebSocket repeats the tail of what Ajax delivered.
-        // A binary packer's bytes compare as their comma-separated list.
-        if (ext?.o !== undefined ? !positions.admit(ext.e, ext.o[i]) : recent !== null && seenBefore(recent, String(packer.pack(item)))) return;
+        if (ext?.o !== undefined ? !positions.admit(ext.e, ext.o[i]) : reupgrade !== null && reupgrade.repeat(item)) return;
         const ev = validPush(item);
         if (ev === undefined) return;
         tap?.push(item, ext?.e, ext?.o?.[i]);
@@ -389,23 +368,6 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
     });
   };
 
-  /**
-   * A server sends each push to both transports in the same order, so the
-   * WebSocket stream repeats the tail of what Ajax delivered (a server may also
-   * replay what an earlier socket missed): skip a WebSocket push found there
-   * (and everything logged before it), and stop filtering at the first new one.
-   */
-  const seenBefore = (log: Array<readonly [string, number]>, key: string): boolean => {
-    if (!switched) {
-      if (log.push([key, clock.now()]) > 1000) log.shift();
-      return false;
-    }
-    const i = log.findIndex((e) => e[0] === key);
-    if (i < 0) recent = null;
-    else log.splice(0, i + 1);
-    return i >= 0;
-  };
-
   /** The Ajax transport (fallback.ts, loaded on demand), or the tabs' shared connection. */
   const ajax = (): Transport => {
     if (tabs !== undefined) return tabs.transport(ctx);
@@ -431,22 +393,18 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
     ws.disconnect('downgrading-ws-to-ajax', true);
     // A state listener may have called disconnect() or reconnect() meanwhile.
     if (transport !== ws) return true;
-    const probeMs = opts.upgradeBackoffMs;
-    const reupgrade = probeMs !== null && WebSocket !== undefined;
-    // Each fallback starts probing where the last one left off: a WebSocket
-    // that keeps failing soon after a switch is probed less and less often.
-    const skip = reupgrade ? fallbacks++ : 0;
-    if (reupgrade) {
-      recent = [];
-      switched = false;
-    }
+    reupgrade = null;
     const t = ajax();
     transport = t;
     t.connect();
-    // fallback.ts holds the probe: once it is loaded, unless the client moved on meanwhile.
-    if (reupgrade) {
+    const probeMs = opts.upgradeBackoffMs;
+    if (probeMs !== null && WebSocket !== undefined) {
+      // Each fallback starts probing where the last one left off: a WebSocket
+      // that keeps failing soon after a switch is probed less and less often.
+      const skip = fallbacks++;
+      // fallback.ts holds the re-upgrade: once it is loaded, unless the client moved on meanwhile.
       withFallback((m) => {
-        if (transport === t) probe = m.createProbe(ctx, opts, urls.ws, WebSocket, (n) => probeMs(n + skip), takeProbe, downgrade, kit);
+        if (transport === t) reupgrade = m.createReupgrade(ctx, opts, urls.ws, WebSocket, (n) => probeMs(n + skip), take, downgrade, kit);
       }, onError);
     }
     return true;
@@ -463,19 +421,11 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
    * flight, so that sends reach the server in order; then the poll ends
    * without touching the state (the client stays open) and WebSocket goes on.
    */
-  const takeProbe: TakeProbe = (to, hs, pushes, since) => {
+  const take = (to: Transport): boolean => {
     const from = transport;
     if (from === null || from.busy) return false;
     transport = to;
-    probe = null;
     from.disconnect(null);
-    switched = true;
-    ctx.handshake('ws', hs);
-    for (const [batch, ext] of pushes) ctx.receiveBatch(batch, ext);
-    // WebSocket can only repeat what Ajax delivered after the probe connected
-    // (a second of slack for Ajax arriving first): an older entry would make a
-    // new push that looks like an old one pass for a repeat.
-    if (recent !== null) recent = recent.filter((e) => e[1] >= since - 1000);
     return true;
   };
 
@@ -500,10 +450,9 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
     const t = transport;
     if (t === null) return false;
     transport = null;
-    recent = null;
     live.onHalt?.();
-    probe?.stop();
-    probe = null;
+    reupgrade?.stop();
+    reupgrade = null;
     unwatchPage?.();
     unwatchPage = null;
     const wasOpen = store.current.open;
