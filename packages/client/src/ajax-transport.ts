@@ -376,7 +376,6 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
   };
 
   return {
-    kind: 'ajax',
     connect() {
       if (active) return;
       active = true;

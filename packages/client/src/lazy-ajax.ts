@@ -113,7 +113,6 @@ export function lazyTransport(ctx: TransportContext, make: (m: Fallback) => Tran
   };
   attemptLoad();
   return {
-    kind: 'ajax',
     get busy() {
       return real?.busy ?? false;
     },

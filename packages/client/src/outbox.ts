@@ -1,6 +1,7 @@
 import { CHSK, SenteError, eventEnvelope, fromWireEvent, randomId } from '@sente/core';
 import type { Clock, EnvelopeExt, Envelope, Packed, SenteEvent, TimerHandle, WireEvent } from '@sente/core';
 import type { TraceContext } from './options.js';
+import { byteLength } from './payload-size.js';
 import { callSafely } from './reply-callbacks.js';
 import type { ReplyCallback } from './reply-callbacks.js';
 import type { Transport } from './transport.js';
@@ -56,11 +57,7 @@ export interface Outbox {
   flush(): void;
   /** Gives every waiting send `outcome`, and forgets them. */
   fail(outcome: string): void;
-  /** How many sends wait. */
-  readonly size: number;
 }
-
-const utf8 = new TextEncoder();
 
 /** Creates the outbox of a client. */
 export function createOutbox(ctx: OutboxContext): Outbox {
@@ -79,7 +76,7 @@ export function createOutbox(ctx: OutboxContext): Outbox {
   /** Queues `e` in send order (a retry goes before what was sent after it). */
   const enqueue = (e: Entry): void => {
     const p = ctx.pack(eventEnvelope(e.wire, null));
-    e.bytes = typeof p === 'string' ? utf8.encode(p).byteLength : p.byteLength;
+    e.bytes = byteLength(p);
     bytes += e.bytes;
     let i = queue.length;
     while (i > 0 && (queue[i - 1] as Entry).seq > e.seq) i--;
@@ -149,9 +146,6 @@ export function createOutbox(ctx: OutboxContext): Outbox {
         if (e.cb !== undefined) callSafely(e.cb, outcome, ctx.onError);
       }
       bytes = 0;
-    },
-    get size() {
-      return queue.length;
     },
   };
 }

@@ -111,7 +111,6 @@ export function tabGroup(opts: ResolvedOptions, url: string, lead: LeaderFactory
 function lazyTabTransport(ctx: TransportContext, group: TabGroup): Transport {
   let wanted = true;
   const t: Transport = {
-    kind: 'ajax',
     busy: false,
     connect() {
       wanted = true;

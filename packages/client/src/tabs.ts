@@ -42,7 +42,6 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup, into:
   let hub: string | null = null;
   /** The shared connection's client id, once a leader told it. */
   let cid: string | undefined;
-  let kind: 'ws' | 'ajax' = 'ajax';
   /** The CSRF token of the last `reconnect()` in any tab, or of a tab that joined with another (a login): a new leader connects with it. */
   let csrf: string | undefined;
   let leader: { stop(): void } | null = null;
@@ -50,7 +49,6 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup, into:
   let worker: SharedWorkerLike | null = null;
 
   const handshake = (hs: Handshake): void => {
-    kind = hs[0];
     ctx.handshake(hs[0], unpacked(packer, hs[1]) as readonly [unknown, unknown]);
   };
 
@@ -133,9 +131,6 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup, into:
   };
 
   const transport: Transport = {
-    get kind() {
-      return kind;
-    },
     get busy() {
       return waiting.size > 0;
     },

@@ -43,7 +43,6 @@ export interface TransportContext extends ReconnectorContext {
 
 /** A channel socket implementation: WebSocket or Ajax long-polling. */
 export interface Transport {
-  readonly kind: 'ws' | 'ajax';
   /** Starts connecting (a no-op while connected); `later`: after the first backoff wait. */
   connect(later?: boolean): void;
   /**

@@ -343,7 +343,6 @@ export function createWsTransport(
   };
 
   return {
-    kind: 'ws',
     busy: false,
     connect,
     disconnect,
