@@ -1,7 +1,7 @@
 import { CHSK, SenteError, assertEvent, fromWireEvent, isBadEventReply, isCbError, isReservedId, readHandshake, toWireEvent } from '@sente/core';
 import type { Envelope, Packed, SenteContract, SenteEvent, WireEvent } from '@sente/core';
 import { createEmitter } from './emitter.js';
-import { resolveOptions } from './options.js';
+import { ms, resolveOptions } from './options.js';
 import type { ResolvedOptions, SenteClientOptions, TraceContext } from './options.js';
 import { isTerminal } from './connection-errors.js';
 import { pageHidden, watchPage } from './page-hooks.js';
@@ -166,7 +166,7 @@ export interface SenteClient {
 const errorForOutcome = (outcome: string, timeoutMs: number): SenteError => {
   if (outcome === CHSK.closed) return new SenteError('ERR_SENTE_CLOSED', 'Not sent: the client is not open.');
   if (outcome === CHSK.timeout) return new SenteError('ERR_SENTE_TIMEOUT', `No reply within ${timeoutMs} ms.`);
-  return new SenteError('ERR_SENTE_TRANSPORT', 'The connection failed or closed before the reply arrived.');
+  return new SenteError('ERR_SENTE_TRANSPORT', 'The connection ended before the reply.');
 };
 
 /**
@@ -270,7 +270,7 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
       const limit = server ? (serverMaxPayloadBytes as number) : opts.maxPayloadBytes;
       // Refused here, the send costs nothing; sent, the server would close the socket (1009) and fail every pending reply.
       if (exceedsBytes(packed, limit)) {
-        throw new SenteError('ERR_SENTE_PAYLOAD_TOO_LARGE', `Not sent: the packed event is over ${server ? "the server's limit" : 'maxPayloadBytes'} (${limit} bytes).`);
+        throw new SenteError('ERR_SENTE_PAYLOAD_TOO_LARGE', `Not sent: over ${server ? "the server's limit" : 'maxPayloadBytes'} (${limit} bytes).`);
       }
       return packed;
     },
@@ -303,7 +303,7 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
         return serverRequest(content, ext.q, ext.t === undefined ? undefined : { traceparent: ext.t, tracestate: ext.s });
       }
       if (!Array.isArray(content)) {
-        onError(new SenteError('ERR_SENTE_BAD_PACKAGE', 'Dropped a push that is not a batch of events.'));
+        onError(new SenteError('ERR_SENTE_BAD_PACKAGE', 'Dropped a push that is not a batch.'));
         return;
       }
       content.forEach((item: unknown, i) => {
@@ -335,7 +335,7 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
   const validPush = (item: unknown): SenteEvent | undefined => {
     const ev = fromWireEvent(item);
     if (ev !== undefined && !isReservedId(ev[0])) return ev;
-    onError(new SenteError('ERR_SENTE_BAD_EVENT', 'Dropped a pushed event that is not a valid app event.'));
+    onError(new SenteError('ERR_SENTE_BAD_EVENT', 'Dropped an invalid pushed event.'));
     return undefined;
   };
 
@@ -371,7 +371,7 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
   /** The Ajax transport (fallback.ts, loaded on demand), or the tabs' shared connection. */
   const ajax = (): Transport => {
     if (tabs !== undefined) return tabs.transport(ctx);
-    if (fetch === undefined) throw new SenteError('ERR_SENTE_BAD_OPTION', 'Ajax needs fetch: pass options.fetch.');
+    if (fetch === undefined) throw new SenteError('ERR_SENTE_BAD_OPTION', 'Ajax needs options.fetch.');
     return lazyTransport(ctx, (m) =>
       m.createAjaxTransport(ctx, {
         url: urls.ajax,
@@ -481,14 +481,12 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
     }
     assertEvent(event);
     if (isReservedId(event[0])) {
-      throw new SenteError('ERR_SENTE_BAD_EVENT', `Bad event: "${event[0]}" is reserved by Sente (chsk/*, sente/*).`);
+      throw new SenteError('ERR_SENTE_BAD_EVENT', `Bad event: "${event[0]}" is reserved by Sente.`);
     }
-    if (cb !== undefined && typeof cb !== 'function') throw new SenteError('ERR_SENTE_BAD_OPTION', 'The reply callback must be a function.');
-    if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0 && timeoutMs !== Infinity)) {
-      throw new SenteError('ERR_SENTE_BAD_OPTION', `timeoutMs must be a finite number >= 0, not ${String(timeoutMs)}.`);
-    }
+    if (cb !== undefined && typeof cb !== 'function') throw new SenteError('ERR_SENTE_BAD_OPTION', 'cb must be a function.');
+    ms('timeoutMs', timeoutMs, undefined);
     if (cb !== undefined && timeoutMs === undefined) {
-      throw new SenteError('ERR_SENTE_BAD_OPTION', 'A reply callback needs a timeoutMs, so that it is always called.');
+      throw new SenteError('ERR_SENTE_BAD_OPTION', 'cb needs a timeoutMs.');
     }
     return outbox.submit(toWireEvent(event), cb, timeoutMs);
   };

@@ -22,12 +22,12 @@ export type ConnectionErrorCode =
 
 /** The message of each code: what to check. */
 export const HINTS: Readonly<Record<ConnectionErrorCode, string>> = {
-  ERR_SENTE_PACKER_MISMATCH: 'Not a handshake: do the client and server use the same packer?',
+  ERR_SENTE_PACKER_MISMATCH: 'Not a handshake: the same packer on both sides?',
   ERR_SENTE_NOT_FOUND: '404: is the path right?',
-  ERR_SENTE_CONNECT_TIMEOUT: 'No handshake in wsConnectTimeoutMs: a wrong path, or a proxy that holds requests or drops upgrades?',
-  ERR_SENTE_FORBIDDEN: '403: a wrong CSRF token, or an origin not allowed? Not retrying.',
+  ERR_SENTE_CONNECT_TIMEOUT: 'No handshake in wsConnectTimeoutMs: a wrong path, or a proxy?',
+  ERR_SENTE_FORBIDDEN: '403: a wrong CSRF token or origin? Not retrying.',
   ERR_SENTE_UNAUTHORIZED: '401/4401: sign in, then reconnect(). Not retrying.',
-  ERR_SENTE_UNREACHABLE: 'Cannot connect: is the server running at this address?',
+  ERR_SENTE_UNREACHABLE: 'Cannot connect: is the server up?',
 };
 
 /** True for the codes after which retrying cannot help: the client stops. */

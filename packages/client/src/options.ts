@@ -198,9 +198,10 @@ export interface ResolvedOptions {
 
 const bad = (message: string): SenteError => new SenteError('ERR_SENTE_BAD_OPTION', message);
 
-function ms(name: string, v: number | undefined, dflt: number): number {
+/** `v`, checked to be a finite number >= 0 (`name` in the error), or `dflt` when undefined. */
+export function ms<D extends number | undefined>(name: string, v: number | undefined, dflt: D): number | D {
   if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !(v >= 0) || v === Infinity) throw bad(`Option ${name} must be a finite number >= 0, not ${String(v)}.`);
+  if (typeof v !== 'number' || !(v >= 0) || v === Infinity) throw bad(`${name} must be a finite number >= 0, not ${String(v)}.`);
   return v;
 }
 
@@ -216,17 +217,17 @@ const logError = (error: unknown): void => {
 /** Applies the defaults to `options` and checks them; throws `ERR_SENTE_BAD_OPTION`. */
 export function resolveOptions(options: SenteClientOptions): ResolvedOptions {
   const type = options.type ?? 'auto';
-  if (type !== 'auto' && type !== 'ws' && type !== 'ajax') throw bad(`Option type must be 'auto', 'ws' or 'ajax', not ${String(type)}.`);
+  if (type !== 'auto' && type !== 'ws' && type !== 'ajax') throw bad(`type must be 'auto', 'ws' or 'ajax', not ${String(type)}.`);
   const clientId = options.clientId ?? randomUuid();
-  if (typeof clientId !== 'string' || clientId.trim() === '') throw bad('Option clientId must be a non-blank string.');
+  if (typeof clientId !== 'string' || clientId.trim() === '') throw bad('clientId must be a non-blank string.');
   const g = globalThis as { WebSocket?: WebSocketConstructor; fetch?: FetchLike };
   const WebSocket = options.WebSocket ?? g.WebSocket;
   const fetch = options.fetch ?? (typeof g.fetch === 'function' ? g.fetch.bind(globalThis) : undefined);
   if (type === 'ws' && WebSocket === undefined) {
-    throw bad("type 'ws' needs a WebSocket constructor: pass options.WebSocket (on Node, the ws package's WebSocket).");
+    throw bad("type 'ws' needs options.WebSocket (on Node, the ws package's).");
   }
   if (type !== 'ws' && fetch === undefined && (type === 'ajax' || WebSocket === undefined)) {
-    throw bad(`type '${type}' needs fetch here: pass options.fetch.`);
+    throw bad(`type '${type}' needs options.fetch here.`);
   }
   const maxBackoffMs = ms('maxBackoffMs', options.maxBackoffMs, 30_000);
   const kalive = options.wsKaliveMs === null ? 0 : ms('wsKaliveMs', options.wsKaliveMs, 20_000);
@@ -234,7 +235,7 @@ export function resolveOptions(options: SenteClientOptions): ResolvedOptions {
   const random = options.random ?? Math.random;
   const shareAcrossTabs = options.shareAcrossTabs ?? 'ajax';
   if (shareAcrossTabs !== true && shareAcrossTabs !== false && shareAcrossTabs !== 'ajax') {
-    throw bad(`Option shareAcrossTabs must be true, false or 'ajax', not ${String(shareAcrossTabs)}.`);
+    throw bad(`shareAcrossTabs must be true, false or 'ajax', not ${String(shareAcrossTabs)}.`);
   }
   return {
     type,

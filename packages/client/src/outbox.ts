@@ -151,4 +151,4 @@ export function createOutbox(ctx: OutboxContext): Outbox {
 }
 
 const overflow = (what: string): SenteError =>
-  new SenteError('ERR_SENTE_QUEUE_OVERFLOW', `Not sent: the outbox is full (${what} wait for the connection).`);
+  new SenteError('ERR_SENTE_QUEUE_OVERFLOW', `Not sent: the outbox is full (${what}).`);

@@ -210,8 +210,7 @@ export function createWsTransport(
       return;
     }
     if (env === undefined) {
-      const what = cause === undefined ? 'is not a Sente envelope' : 'the packer cannot unpack';
-      ctx.onError(new SenteError('ERR_SENTE_BAD_PACKAGE', `Dropped a WebSocket message that ${what}.`, { cause }));
+      ctx.onError(new SenteError('ERR_SENTE_BAD_PACKAGE', `Dropped a WebSocket message: ${cause === undefined ? 'not an envelope' : 'cannot unpack'}.`, { cause }));
       return;
     }
     const { content, cbId } = env;

@@ -32,7 +32,7 @@ export function jsonPacker(options: JsonPackerOptions = {}): Packer {
           replacer === undefined ? JSON.stringify(value) : JSON.stringify(value, replacer);
         return text ?? 'null';
       } catch (cause) {
-        throw new SenteError('ERR_SENTE_PACK_FAILED', `JSON packer cannot pack this value: ${(cause as Error).message}`, { cause });
+        throw new SenteError('ERR_SENTE_PACK_FAILED', `JSON packer: ${(cause as Error).message}`, { cause });
       }
     },
     unpack(data: Packed): unknown {
@@ -41,7 +41,7 @@ export function jsonPacker(options: JsonPackerOptions = {}): Packer {
         if (text === undefined) throw new TypeError('not UTF-8 text');
         return reviver === undefined ? JSON.parse(text) : JSON.parse(text, reviver);
       } catch (cause) {
-        throw new SenteError('ERR_SENTE_BAD_PACKAGE', 'JSON packer cannot unpack this payload: not valid JSON text.', { cause });
+        throw new SenteError('ERR_SENTE_BAD_PACKAGE', 'JSON packer: not JSON text.', { cause });
       }
     },
   };
