@@ -83,14 +83,19 @@ export function withFallback(fn: (m: Fallback) => void, failed: (error: unknown)
 export const fallback = (): Fallback | undefined => loaded;
 
 /**
- * A transport made by `make` from fallback.ts: at once when it is loaded,
- * else a stand-in that loads it and then hands every call to the transport.
+ * A transport made by `make` from the module `load` loads (fallback.ts by
+ * default; share.ts loads tabs.ts): at once when fallback.ts is loaded, else a
+ * stand-in that loads it and then hands every call to the transport.
  * Meanwhile the client is not open, so sends wait in the outbox. A failed load
  * is reported (`onError`) and tried again after the reconnect backoff; a
  * `disconnect()` meanwhile ends it.
  */
-export function lazyTransport(ctx: TransportContext, make: (m: Fallback) => Transport, load = loadFallback): Transport {
-  if (loaded !== undefined && load === loadFallback) return make(loaded);
+export function lazyTransport<M = Fallback>(
+  ctx: TransportContext,
+  make: (m: M) => Transport,
+  load: () => Promise<M> = loadFallback as () => Promise<M>,
+): Transport {
+  if (loaded !== undefined && load === loadFallback) return make(loaded as M);
   let real: Transport | undefined;
   let active = true;
   let connectArg: [boolean | undefined] | undefined;
@@ -130,5 +135,11 @@ export function lazyTransport(ctx: TransportContext, make: (m: Fallback) => Tran
     breakConnection: (closeWs, wsCode) => real?.breakConnection(closeWs, wsCode),
     kick: () => real?.kick(),
     checkHealth: () => real?.checkHealth(),
+    get clientId() {
+      return real?.clientId;
+    },
+    get reconnectShared() {
+      return real?.reconnectShared;
+    },
   };
 }

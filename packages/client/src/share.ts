@@ -2,6 +2,7 @@ import { CHSK, SenteError, randomId } from '@sente/core';
 import type { SenteClient } from './client.js';
 import type { ResolvedOptions } from './options.js';
 import type { Outbox } from './outbox.js';
+import { lazyTransport } from './lazy-ajax.js';
 import { createReplyCallbacks } from './reply-callbacks.js';
 import type { Transport, TransportContext } from './transport.js';
 
@@ -88,7 +89,8 @@ export interface TabSharing {
  */
 export function tabSharing(opts: ResolvedOptions, url: string, lead: LeaderFactory): TabSharing | undefined {
   const group = tabGroup(opts, url, lead);
-  return group && { ajaxOnly: opts.shareAcrossTabs === 'ajax', transport: (ctx) => lazyTabTransport(ctx, group) };
+  // tabs.ts is loaded by the first tab transport, for pages that share only.
+  return group && { ajaxOnly: opts.shareAcrossTabs === 'ajax', transport: (ctx) => lazyTransport(ctx, (m) => m.createTabTransport(ctx, group), () => import('./tabs.js')) };
 }
 
 /** The group of the clients with options `opts` on chsk URL `url` (its http form), or `undefined` when they do not share. */
@@ -101,31 +103,4 @@ export function tabGroup(opts: ResolvedOptions, url: string, lead: LeaderFactory
   }
   const type = mode === 'ajax' ? 'ajax' : opts.type;
   return { name: `sente:${type}:${url}`, locks, Channel: g.BroadcastChannel, opts: { ...opts, type }, lead, kit };
-}
-
-/**
- * The tab's transport until tabs.ts is loaded (a bundler may split it off,
- * for pages that share only): its first `connect()` loads it, and
- * `createTabTransport` then turns this very object into the tab transport.
- */
-function lazyTabTransport(ctx: TransportContext, group: TabGroup): Transport {
-  let wanted = true;
-  const t: Transport = {
-    busy: false,
-    connect() {
-      wanted = true;
-      import('./tabs.js').then((m) => {
-        if (wanted) m.createTabTransport(ctx, group, t).connect();
-      }, ctx.onError);
-    },
-    disconnect(reason, recordClose) {
-      wanted = false;
-      if (reason !== null) ctx.state.close(reason, undefined, recordClose);
-    },
-    send: () => false,
-    breakConnection() {},
-    kick() {},
-    checkHealth() {},
-  };
-  return t;
 }

@@ -30,8 +30,8 @@ interface SharedWorkerLike {
 }
 type SharedWorkerConstructor = new (url: string, options: { name: string }) => SharedWorkerLike;
 
-/** Makes `into` (share.ts's stand-in) the transport of a tab in `group`, and returns it. */
-export function createTabTransport(ctx: TransportContext, group: TabGroup, into: Transport): Transport {
+/** The transport of a tab in `group`. */
+export function createTabTransport(ctx: TransportContext, group: TabGroup): Transport {
   const { clock, packer } = ctx;
   const { SenteError, randomId, replyCallbacks, error: CHSK_ERROR } = group.kit;
   const me = randomId(12);
@@ -206,5 +206,5 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup, into:
       send({ k: 'reconnect', s: me, h: hub ?? undefined, csrf });
     },
   };
-  return Object.defineProperties(into, Object.getOwnPropertyDescriptors(transport));
+  return transport;
 }

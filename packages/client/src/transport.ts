@@ -68,7 +68,7 @@ export interface Transport {
   /** A connection shared by tabs: its client id, once known. */
   readonly clientId?: string | undefined;
   /** A connection shared by tabs: `reconnect()` reconnects the shared connection instead of this tab. */
-  reconnectShared?(): void;
+  readonly reconnectShared?: (() => void) | undefined;
 }
 
 /** Reads a WebSocket frame or Ajax body as a packer's input; `undefined` when it is neither text nor bytes. */
