@@ -254,12 +254,9 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
   const reported = new Set<string>();
 
   const ctx: TransportContext = {
-    clock,
-    packer,
+    // clock, packer, clientId, backoffMs, maxBackoffMs, random, onError.
+    ...opts,
     state: store,
-    clientId: opts.clientId,
-    backoffMs: opts.backoffMs,
-    maxBackoffMs: opts.maxBackoffMs,
     unloading: () => unloading,
     csrfToken: live.csrfToken,
     params: live.params,
@@ -316,7 +313,6 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
         emitter.emit('event', ev);
       });
     },
-    onError,
     report(error) {
       store.update({ lastError: error });
       if (!reported.has(error.code)) {
@@ -328,7 +324,6 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
       stop('rejected', true);
       return true;
     },
-    random: opts.random,
     hidden: pageHidden,
   };
 
@@ -544,8 +539,8 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
   const msg = (id: string, data: unknown): ClientEventMsg => ({ id, data, event: [id, data], client });
   emitter.on('state', (c) => {
     if (routers.size === 0) return;
-    const flags: OpenFlags = { openChanged: c.openChanged, opened: c.opened, closed: c.closed, firstOpen: c.firstOpen };
-    const data: StateEventData = [c.old, { ...c.new, ...flags }, c.openChanged];
+    const { old, new: now, ...flags } = c;
+    const data: StateEventData = [old, { ...now, ...flags }, c.openChanged];
     routers.dispatch(msg(CHSK.state, data));
   });
   emitter.on('handshake', (h) => {

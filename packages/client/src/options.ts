@@ -214,6 +214,16 @@ const logError = (error: unknown): void => {
   console.error('[sente] client error:', error);
 };
 
+/** The options in milliseconds or bytes, with their defaults. */
+const NUMBERS = {
+  maxBackoffMs: 30_000,
+  wsPingTimeoutMs: 5000,
+  wsConnectTimeoutMs: 10_000,
+  wsEarlyDeathMs: 2000,
+  ajaxTimeoutMs: 60_000,
+  maxPayloadBytes: 1024 * 1024,
+};
+
 /** Applies the defaults to `options` and checks them; throws `ERR_SENTE_BAD_OPTION`. */
 export function resolveOptions(options: SenteClientOptions): ResolvedOptions {
   const type = options.type ?? 'auto';
@@ -229,15 +239,16 @@ export function resolveOptions(options: SenteClientOptions): ResolvedOptions {
   if (type !== 'ws' && fetch === undefined && (type === 'ajax' || WebSocket === undefined)) {
     throw bad(`type '${type}' needs options.fetch here.`);
   }
-  const maxBackoffMs = ms('maxBackoffMs', options.maxBackoffMs, 30_000);
+  const numbers = { ...NUMBERS };
+  for (const k of Object.keys(NUMBERS) as (keyof typeof NUMBERS)[]) numbers[k] = ms(k, options[k], NUMBERS[k]);
   const kalive = options.wsKaliveMs === null ? 0 : ms('wsKaliveMs', options.wsKaliveMs, 20_000);
-  const maxPayloadBytes = ms('maxPayloadBytes', options.maxPayloadBytes, 1024 * 1024);
   const random = options.random ?? Math.random;
   const shareAcrossTabs = options.shareAcrossTabs ?? 'ajax';
   if (shareAcrossTabs !== true && shareAcrossTabs !== false && shareAcrossTabs !== 'ajax') {
     throw bad(`shareAcrossTabs must be true, false or 'ajax', not ${String(shareAcrossTabs)}.`);
   }
   return {
+    ...numbers,
     type,
     packer: options.packer ?? json,
     clientId,
@@ -247,16 +258,10 @@ export function resolveOptions(options: SenteClientOptions): ResolvedOptions {
     fetch,
     withCredentials: options.withCredentials ?? false,
     kaliveMs: Math.floor(kalive / 2),
-    wsPingTimeoutMs: ms('wsPingTimeoutMs', options.wsPingTimeoutMs, 5000),
-    backoffMs: options.backoffMs ?? exponentialBackoff({ baseMs: 500, maxMs: maxBackoffMs, random }),
-    maxBackoffMs,
-    wsConnectTimeoutMs: ms('wsConnectTimeoutMs', options.wsConnectTimeoutMs, 10_000),
-    wsEarlyDeathMs: ms('wsEarlyDeathMs', options.wsEarlyDeathMs, 2000),
+    backoffMs: options.backoffMs ?? exponentialBackoff({ baseMs: 500, maxMs: numbers.maxBackoffMs, random }),
     upgradeBackoffMs: options.upgradeBackoffMs === null ? null : (options.upgradeBackoffMs ?? equalJitterBackoff(10_000, 300_000, random)),
     random,
-    ajaxTimeoutMs: ms('ajaxTimeoutMs', options.ajaxTimeoutMs, 60_000),
     wrapRecvEvs: options.wrapRecvEvs ?? false,
-    maxPayloadBytes,
     outboxMaxEvents: ms('outbox.maxEvents', options.outbox?.maxEvents, 1000),
     outboxMaxBytes: ms('outbox.maxBytes', options.outbox?.maxBytes, 1024 * 1024),
     clock: options.clock ?? systemClock,
