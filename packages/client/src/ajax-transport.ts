@@ -76,7 +76,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
   // What the client's bundle has already, handed over (this file imports nothing at run time: see lazy-ajax.ts).
   const [
     AJAX_CB_MARKER,
-    CHSK,
+    CHSK_TIMEOUT,
     EXT_VERSION,
     postBatchEnvelope,
     SenteError,
@@ -99,6 +99,10 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     appParamsQuery,
     appendParam,
     withQuery,
+    ,
+    ,
+    CHSK_ERROR,
+    CHSK_REFRESH,
   ] = kit;
   const GET_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.handshake, WIRE.ext, WIRE.position] as const;
   const POST_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.binary, WIRE.ppstr, WIRE.ext] as const;
@@ -180,7 +184,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     if (isHandshake(content)) ctx.handshake('ajax', content);
     else {
       state.update({ open: true });
-      if (!isKeywordContent(content, CHSK.timeout)) ctx.receiveBatch(content, env?.ext);
+      if (!isKeywordContent(content, CHSK_TIMEOUT)) ctx.receiveBatch(content, env?.ext);
     }
     // Handlers may have disconnected (or reconnected) meanwhile.
     if (active && poll === null) startPoll();
@@ -266,7 +270,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       let r = post.items.length < 2 ? reply : Array.isArray(reply) ? reply[i] : undefined;
       // Keyword packers give the server's `:chsk/timeout` as a keyword: callbacks always see strings.
       if (isKeyword(r) && isCbError(r)) r = r.name;
-      settle(item, r === undefined ? CHSK.error : r);
+      settle(item, r === undefined ? CHSK_ERROR : r);
     });
     holding = false;
     // What waited, with what the callbacks sent, goes now in one POST.
@@ -296,7 +300,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       }
       if (refused === undefined || !ctx.report(refused)) ctx.onError(error);
     } else if (active) state.close('unexpected');
-    for (const item of post.items) settle(item, CHSK.error);
+    for (const item of post.items) settle(item, CHSK_ERROR);
     sendQueued();
   };
 
@@ -365,8 +369,8 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       envelope,
       packed,
       cb,
-      refresh: keywordName(event[0]) === CHSK.refresh,
-      timer: clock.setTimeout(() => settle(item, CHSK.timeout), timeoutMs ?? opts.timeoutMs),
+      refresh: keywordName(event[0]) === CHSK_REFRESH,
+      timer: clock.setTimeout(() => settle(item, CHSK_TIMEOUT), timeoutMs ?? opts.timeoutMs),
       settled: false,
       post: null,
     };
@@ -401,7 +405,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       posts.clear();
       for (const p of pending) {
         p.controller.abort();
-        for (const item of p.items) settle(item, CHSK.error);
+        for (const item of p.items) settle(item, CHSK_ERROR);
       }
     },
     send,

@@ -1,4 +1,4 @@
-import { CHSK, SenteError, assertEvent, fromWireEvent, isBadEventReply, isCbError, isReservedId, readHandshake, toWireEvent } from '@sente/core';
+import { SenteError, assertEvent, fromWireEvent, isBadEventReply, isCbError, isReservedId, readHandshake, toWireEvent } from '@sente/core';
 import type { Envelope, Packed, SenteContract, SenteEvent, WireEvent } from '@sente/core';
 import { createEmitter } from './emitter.js';
 import { ms, resolveOptions } from './options.js';
@@ -10,7 +10,7 @@ import { exceedsBytes } from './payload-size.js';
 import { createPositions } from './positions.js';
 import { callSafely } from './reply-callbacks.js';
 import type { ReplyCallback } from './reply-callbacks.js';
-import { Routers, badEventError } from '@sente/core/internal';
+import { CHSK_CLOSED, CHSK_ERROR, CHSK_HANDSHAKE, CHSK_RECV, CHSK_STATE, CHSK_TIMEOUT, Routers, badEventError } from '@sente/core/internal';
 import type { ClientEventHandler, ClientEventMsg, Router, RouterOptions } from './router.js';
 import { createStateStore } from './state.js';
 import { LIVE } from './live.js';
@@ -164,8 +164,8 @@ export interface SenteClient {
  */
 
 const errorForOutcome = (outcome: string, timeoutMs: number): SenteError => {
-  if (outcome === CHSK.closed) return new SenteError('ERR_SENTE_CLOSED', 'Not sent: the client is not open.');
-  if (outcome === CHSK.timeout) return new SenteError('ERR_SENTE_TIMEOUT', `No reply within ${timeoutMs} ms.`);
+  if (outcome === CHSK_CLOSED) return new SenteError('ERR_SENTE_CLOSED', 'Not sent: the client is not open.');
+  if (outcome === CHSK_TIMEOUT) return new SenteError('ERR_SENTE_TIMEOUT', `No reply within ${timeoutMs} ms.`);
   return new SenteError('ERR_SENTE_TRANSPORT', 'The connection ended before the reply.');
 };
 
@@ -459,7 +459,7 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
   const stop = (reason: 'requested-disconnect' | 'rejected', recordClose = false): boolean => {
     stopped = true;
     const wasOpen = halt(reason, recordClose);
-    outbox.fail(CHSK.closed);
+    outbox.fail(CHSK_CLOSED);
     return wasOpen;
   };
 
@@ -490,7 +490,7 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
     const r = submit(event, a, b);
     if (r === true || r === false) return r;
     const cb = typeof a === 'object' && a !== null ? a.cb : b;
-    if (cb !== undefined) callSafely(cb, CHSK.error, onError);
+    if (cb !== undefined) callSafely(cb, CHSK_ERROR, onError);
     return false;
   };
 
@@ -541,15 +541,15 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
     if (routers.size === 0) return;
     const { old, new: now, ...flags } = c;
     const data: StateEventData = [old, { ...now, ...flags }, c.openChanged];
-    routers.dispatch(msg(CHSK.state, data));
+    routers.dispatch(msg(CHSK_STATE, data));
   });
   emitter.on('handshake', (h) => {
     if (routers.size === 0) return;
     const data: HandshakeEventData = [h.uid, null, h.handshakeData, h.firstHandshake];
-    routers.dispatch(msg(CHSK.handshake, data));
+    routers.dispatch(msg(CHSK_HANDSHAKE, data));
   });
   emitter.on('event', (ev) => {
-    if (routers.size > 0) routers.dispatch(opts.wrapRecvEvs ? msg(CHSK.recv, ev) : { id: ev[0], data: ev[1], event: ev, client });
+    if (routers.size > 0) routers.dispatch(opts.wrapRecvEvs ? msg(CHSK_RECV, ev) : { id: ev[0], data: ev[1], event: ev, client });
   });
   return { client, submit: outbox.submit, wake };
 }

@@ -1,4 +1,5 @@
-import { CHSK, SenteError, isCbError, systemClock, toWireEvent } from '@sente/core';
+import { SenteError, isCbError, systemClock, toWireEvent } from '@sente/core';
+import { CHSK_CLOSED, CHSK_ERROR, CHSK_REFRESH, CHSK_TIMEOUT } from '@sente/core/internal';
 import type { Clock, SenteErrorCode, TimerHandle, WireEvent } from '@sente/core';
 import { LIVE } from './live.js';
 import type { Credentials, LiveHooks } from './live.js';
@@ -38,11 +39,11 @@ function post(live: LiveHooks, wire: WireEvent, cb: ReplyCallback, timeoutMs: nu
   // A refresh POST from a client on WebSocket: the Ajax code loads first.
   const failed = (error: unknown): void => {
     onError(error);
-    callSafely(cb, CHSK.error, onError);
+    callSafely(cb, CHSK_ERROR, onError);
   };
   withFallback(() => {
     try {
-      if (!ajax().send(wire, cb, timeoutMs)) callSafely(cb, CHSK.closed, onError);
+      if (!ajax().send(wire, cb, timeoutMs)) callSafely(cb, CHSK_CLOSED, onError);
     } catch (error) {
       failed(error);
     }
@@ -82,7 +83,7 @@ export function refreshCredentials(client: SenteClient, credentials: Credentials
     // The answer: `[uid ttl epoch? offset?]`, or the code of a refusal.
     const cb: ReplyCallback = (reply) => {
       if (!Array.isArray(reply)) {
-        const code = isCbError(reply) ? (reply === CHSK.timeout ? 'ERR_SENTE_TIMEOUT' : reply === CHSK.closed ? 'ERR_SENTE_CLOSED' : 'ERR_SENTE_TRANSPORT') : String(reply);
+        const code = isCbError(reply) ? (reply === CHSK_TIMEOUT ? 'ERR_SENTE_TIMEOUT' : reply === CHSK_CLOSED ? 'ERR_SENTE_CLOSED' : 'ERR_SENTE_TRANSPORT') : String(reply);
         return reject(new SenteError(code as SenteErrorCode, `Refresh refused: ${code}`));
       }
       const [uid, ttl, epoch, offset] = reply as [string, number | null, unknown, unknown];
@@ -92,7 +93,7 @@ export function refreshCredentials(client: SenteClient, credentials: Credentials
     // A Clojure Sente server (no `refresh` in its handshake) would take it for a bad event.
     if (client.state.open && live.ext?.['refresh'] === undefined) return reject(new SenteError('ERR_SENTE_UNSUPPORTED', 'The server takes no refresh: reconnect() instead.'));
     try {
-      const wire = toWireEvent([CHSK.refresh, data]);
+      const wire = toWireEvent([CHSK_REFRESH, data]);
       if (!(overHttp && client.state.open ? post(live, wire, cb, timeoutMs) : live.send(wire, cb, timeoutMs))) reject(new SenteError('ERR_SENTE_CLOSED', 'Not open: the credentials apply from the next connection.'));
     } catch (e) {
       reject(e);

@@ -1,6 +1,5 @@
 import {
   AJAX_CB_MARKER,
-  CHSK,
   EXT_VERSION,
   postBatchEnvelope,
   SenteError,
@@ -16,6 +15,7 @@ import {
   retryDelay,
 } from '@sente/core';
 import type { TimerHandle } from '@sente/core';
+import { CHSK_ERROR, CHSK_REFRESH, CHSK_TIMEOUT } from '@sente/core/internal';
 import { connectionError, errorForStatus } from './connection-errors.js';
 import { asSendable } from './platform.js';
 import { createReconnector } from './reconnector.js';
@@ -38,7 +38,7 @@ export type Fallback = typeof import('./fallback.js');
  */
 export const kit = [
   AJAX_CB_MARKER,
-  CHSK,
+  CHSK_TIMEOUT,
   EXT_VERSION,
   postBatchEnvelope,
   SenteError,
@@ -63,6 +63,8 @@ export const kit = [
   withQuery,
   createStateStore,
   createWsTransport,
+  CHSK_ERROR,
+  CHSK_REFRESH,
 ] as const;
 
 /** See {@link kit}. */

@@ -1,4 +1,5 @@
-import { CHSK, SenteError, eventEnvelope, fromWireEvent, randomId } from '@sente/core';
+import { SenteError, eventEnvelope, fromWireEvent, randomId } from '@sente/core';
+import { CHSK_CLOSED, CHSK_ERROR, CHSK_TIMEOUT } from '@sente/core/internal';
 import type { Clock, EnvelopeExt, Envelope, Packed, SenteEvent, TimerHandle, WireEvent } from '@sente/core';
 import type { TraceContext } from './options.js';
 import { byteLength } from './payload-size.js';
@@ -84,7 +85,7 @@ export function createOutbox(ctx: OutboxContext): Outbox {
     if (e.deadline !== undefined) {
       e.timer = clock.setTimeout(() => {
         remove(e);
-        if (e.cb !== undefined) callSafely(e.cb, CHSK.timeout, ctx.onError);
+        if (e.cb !== undefined) callSafely(e.cb, CHSK_TIMEOUT, ctx.onError);
       }, e.deadline - clock.now());
     }
   };
@@ -99,7 +100,7 @@ export function createOutbox(ctx: OutboxContext): Outbox {
       e.cb &&
       ((reply: unknown): void => {
         // The connection died before the reply: the server will handle the retry once.
-        if (reply === CHSK.error && retry()) enqueue(e);
+        if (reply === CHSK_ERROR && retry()) enqueue(e);
         else callSafely(e.cb as ReplyCallback, reply, ctx.onError);
       });
     const sent = t.send(e.wire, cb, e.deadline === undefined ? undefined : Math.max(0, e.deadline - clock.now()), ext);
@@ -117,7 +118,7 @@ export function createOutbox(ctx: OutboxContext): Outbox {
       } catch (error) {
         // Over the server's own limit, which only its handshake told.
         ctx.onError(error);
-        if (e.cb !== undefined) callSafely(e.cb, CHSK.error, ctx.onError);
+        if (e.cb !== undefined) callSafely(e.cb, CHSK_ERROR, ctx.onError);
       }
     }
   };
@@ -125,7 +126,7 @@ export function createOutbox(ctx: OutboxContext): Outbox {
   return {
     submit(wire, cb, timeoutMs, r, m) {
       if (ctx.stopped()) {
-        if (cb !== undefined) callSafely(cb, CHSK.closed, ctx.onError);
+        if (cb !== undefined) callSafely(cb, CHSK_CLOSED, ctx.onError);
         return false;
       }
       const e: Entry = { seq: seq++, wire, cb, deadline: timeoutMs === undefined ? undefined : clock.now() + timeoutMs, r, id: m };

@@ -1,4 +1,5 @@
-import { CHSK, randomId } from '@sente/core';
+import { randomId } from '@sente/core';
+import { CHSK_TIMEOUT } from '@sente/core/internal';
 import type { Clock, TimerHandle } from '@sente/core';
 
 /**
@@ -48,7 +49,7 @@ export function createReplyCallbacks(clock: Clock, onError: (error: unknown) => 
     },
     add(cbId, cb, timeoutMs) {
       const timer = clock.setTimeout(() => {
-        if (waiting.delete(cbId)) callSafely(cb, CHSK.timeout, onError);
+        if (waiting.delete(cbId)) callSafely(cb, CHSK_TIMEOUT, onError);
       }, timeoutMs);
       waiting.set(cbId, { cb, timer });
     },

@@ -1,4 +1,5 @@
-import { CHSK, SenteError, randomId } from '@sente/core';
+import { SenteError, randomId } from '@sente/core';
+import { CHSK_ERROR } from '@sente/core/internal';
 import type { SenteClient } from './client.js';
 import type { ResolvedOptions } from './options.js';
 import type { Outbox } from './outbox.js';
@@ -73,7 +74,7 @@ export interface TabKit {
   readonly error: string;
 }
 
-const kit: TabKit = { SenteError, randomId, replyCallbacks: createReplyCallbacks, error: CHSK.error };
+const kit: TabKit = { SenteError, randomId, replyCallbacks: createReplyCallbacks, error: CHSK_ERROR };
 
 /** How a client shares: its transport becomes one that reaches the tabs' shared connection. */
 export interface TabSharing {

@@ -1,19 +1,7 @@
-import {
-  CHSK,
-  EXT_VERSION,
-  PONG,
-  SenteError,
-  WIRE,
-  decodeEnvelope,
-  isHandshake,
-  isKeywordContent,
-  kw,
-  parseRetryHint,
-  retryDelay,
-} from '@sente/core';
+import { EXT_VERSION, PONG, SenteError, WIRE, decodeEnvelope, isHandshake, isKeywordContent, kw, parseRetryHint, retryDelay } from '@sente/core';
 import type { DecodedEnvelope, EnvelopeExt, Packed, TimerHandle, WireEvent } from '@sente/core';
 import { connectionError, errorOfWsEvent } from './connection-errors.js';
-import { CLOSE_NORMAL, CLOSE_UNAUTHORIZED, createKeepAlive } from '@sente/core/internal';
+import { CHSK_ERROR, CHSK_WS_PING, CHSK_WS_PONG, CLOSE_NORMAL, CLOSE_UNAUTHORIZED, createKeepAlive } from '@sente/core/internal';
 import type { KeepAlive } from '@sente/core/internal';
 import { asSendable } from './platform.js';
 import type { WebSocketConstructor, WebSocketLike, WsCloseEventLike, WsMessageEventLike } from './platform.js';
@@ -37,8 +25,8 @@ export interface WsTimings {
 }
 
 const RESERVED = [WIRE.clientId, WIRE.csrfToken, WIRE.ext, WIRE.position] as const;
-const PING_EVENT: WireEvent = [kw(CHSK.wsPing)];
-const PONG_EVENT: WireEvent = [kw(CHSK.wsPong)];
+const PING_EVENT: WireEvent = [kw(CHSK_WS_PING)];
+const PONG_EVENT: WireEvent = [kw(CHSK_WS_PONG)];
 const noop = (): void => {};
 
 /** The WebSocket URL: the app's params, then `client-id`, `csrf-token` and `sente-ext`. */
@@ -168,7 +156,7 @@ export function createWsTransport(
     ctx.state.update({ lastWsError: { udt: clock.now(), event: error } });
     if (failedBeforeHandshake() || ctx.report(error)) return;
     ctx.state.close('unexpected');
-    callbacks.failAll(CHSK.error);
+    callbacks.failAll(CHSK_ERROR);
     if (active) reconnector.retry();
   };
 
@@ -223,7 +211,7 @@ export function createWsTransport(
       onHandshake(content);
       return;
     }
-    if (isKeywordContent(content, CHSK.wsPing)) {
+    if (isKeywordContent(content, CHSK_WS_PING)) {
       if (socket !== null) sendRaw(socket, (pong ??= ctx.packer.pack(clientEnvelope(PONG_EVENT, null, undefined))));
       return;
     }
@@ -249,7 +237,7 @@ export function createWsTransport(
     }
     // Pending replies can no longer arrive on this socket: fail them now rather than at their timeouts.
     ctx.state.close(ev.wasClean && !wasBroken ? 'clean' : 'unexpected', { lastWsClose });
-    callbacks.failAll(CHSK.error);
+    callbacks.failAll(CHSK_ERROR);
     // A draining or overloaded server says when to come back (close 1012, 1013, 4429).
     const hint = parseRetryHint(ev.reason);
     if (active) reconnector.retry(hint === undefined ? undefined : retryDelay(hint, ctx.random));
@@ -309,7 +297,7 @@ export function createWsTransport(
     const s = socket;
     if (s !== null && cbId !== null && cb !== undefined) callbacks.add(cbId, cb, timeoutMs ?? 0);
     if (s !== null && sendRaw(s, packed)) return true;
-    if (cbId !== null && cb !== undefined && !callbacks.settle(cbId, CHSK.error)) callSafely(cb, CHSK.error, ctx.onError);
+    if (cbId !== null && cb !== undefined && !callbacks.settle(cbId, CHSK_ERROR)) callSafely(cb, CHSK_ERROR, ctx.onError);
     if (active) reconnect('ws-error');
     return false;
   };
@@ -334,7 +322,7 @@ export function createWsTransport(
     silent = false;
     broken = null;
     if (reason !== null) ctx.state.close(reason, undefined, recordClose);
-    callbacks.failAll(CHSK.error);
+    callbacks.failAll(CHSK_ERROR);
     if (s !== null) {
       detach(s);
       closeQuietly(s, CLOSE_NORMAL, 'CLOSE_NORMAL');

@@ -1,23 +1,39 @@
+// Each id alone too, so that a bundle that needs a few (a browser client's) leaves the table out.
+export const CHSK_HANDSHAKE = 'chsk/handshake';
+export const CHSK_STATE = 'chsk/state';
+export const CHSK_RECV = 'chsk/recv';
+export const CHSK_WS_PING = 'chsk/ws-ping';
+export const CHSK_WS_PONG = 'chsk/ws-pong';
+export const CHSK_UIDPORT_OPEN = 'chsk/uidport-open';
+export const CHSK_UIDPORT_CLOSE = 'chsk/uidport-close';
+export const CHSK_BAD_EVENT = 'chsk/bad-event';
+export const CHSK_TIMEOUT = 'chsk/timeout';
+export const CHSK_CLOSED = 'chsk/closed';
+export const CHSK_ERROR = 'chsk/error';
+export const CHSK_DUMMY_CB_200 = 'chsk/dummy-cb-200';
+export const CHSK_CLOSE = 'chsk/close';
+export const CHSK_REFRESH = 'chsk/refresh';
+
 /**
  * The reserved event ids and values of Sente's protocol (sente-protocol §3.11),
  * as strings. On the wire they are keywords; see {@link Keyword}.
  */
 export const CHSK = {
-  handshake: 'chsk/handshake',
-  state: 'chsk/state',
-  recv: 'chsk/recv',
-  wsPing: 'chsk/ws-ping',
-  wsPong: 'chsk/ws-pong',
-  uidportOpen: 'chsk/uidport-open',
-  uidportClose: 'chsk/uidport-close',
-  badEvent: 'chsk/bad-event',
-  timeout: 'chsk/timeout',
-  closed: 'chsk/closed',
-  error: 'chsk/error',
-  dummyCb200: 'chsk/dummy-cb-200',
-  close: 'chsk/close',
+  handshake: CHSK_HANDSHAKE,
+  state: CHSK_STATE,
+  recv: CHSK_RECV,
+  wsPing: CHSK_WS_PING,
+  wsPong: CHSK_WS_PONG,
+  uidportOpen: CHSK_UIDPORT_OPEN,
+  uidportClose: CHSK_UIDPORT_CLOSE,
+  badEvent: CHSK_BAD_EVENT,
+  timeout: CHSK_TIMEOUT,
+  closed: CHSK_CLOSED,
+  error: CHSK_ERROR,
+  dummyCb200: CHSK_DUMMY_CB_200,
+  close: CHSK_CLOSE,
   /** A client of the extensions hands fresh credentials on its open connection (see the protocol reference). */
-  refresh: 'chsk/refresh',
+  refresh: CHSK_REFRESH,
 } as const;
 
 /** The uid of a connection whose user-id function gave none. */
