@@ -1,5 +1,6 @@
 import type { DecodedEnvelope, Envelope, EnvelopeExt, Packed, SenteError, TimerHandle, WireEvent } from '@sente/core';
 import type { FallbackKit } from './lazy-ajax.js';
+import { errorForStatus } from './status-errors.js';
 import type { FetchInit, FetchLike, ResponseLike } from './platform.js';
 import type { ReplyCallback } from './reply-callbacks.js';
 import type { CloseReason } from './state.js';
@@ -73,7 +74,7 @@ type HttpError = SenteError & { retryAfter?: string | null | undefined };
  * in the next (see the protocol reference).
  */
 export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOptions, kit: FallbackKit): Transport {
-  // What the client's bundle has already, handed over (this file imports nothing at run time: see lazy-ajax.ts).
+  // What the client's bundle has already, handed over (this chunk imports nothing of it at run time: see lazy-ajax.ts).
   const [
     AJAX_CB_MARKER,
     CHSK_TIMEOUT,
@@ -91,7 +92,6 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     parseRetryAfter,
     retryDelay,
     connectionError,
-    errorForStatus,
     asSendable,
     createReconnector,
     callSafely,
@@ -208,7 +208,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
         ? error instanceof TypeError
           ? connectionError('ERR_SENTE_UNREACHABLE', undefined, error)
           : undefined
-        : errorForStatus(status);
+        : errorForStatus(status, connectionError);
     if (diagnosed !== undefined && ctx.report(diagnosed)) return;
     // An overloaded or draining server says when to come back (503 + Retry-After).
     const hint = parseRetryAfter((error as HttpError | undefined)?.retryAfter);
@@ -292,7 +292,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     // not the connection, so unlike Sente the client stays open — except for a
     // refused credential (401, 403), which is terminal on a POST as on a poll.
     if (isSenteError(error) && error.status !== undefined) {
-      const refused = error.status === 401 || error.status === 403 ? errorForStatus(error.status) : undefined;
+      const refused = error.status === 401 || error.status === 403 ? errorForStatus(error.status, connectionError) : undefined;
       if (refused !== undefined && (post.items[0] as PostItem).refresh) {
         settle(post.items[0] as PostItem, refused.code);
         sendQueued();

@@ -3,7 +3,7 @@ import type { Envelope, Packed, SenteContract, SenteEvent, WireEvent } from '@se
 import { createEmitter } from './emitter.js';
 import { ms, resolveOptions } from './options.js';
 import type { ResolvedOptions, SenteClientOptions, TraceContext } from './options.js';
-import { isTerminal } from './connection-errors.js';
+import { connectionError, isTerminal } from './connection-errors.js';
 import { pageHidden, watchPage } from './page-hooks.js';
 import { createOutbox } from './outbox.js';
 import { exceedsBytes } from './payload-size.js';
@@ -325,6 +325,13 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
       return true;
     },
     hidden: pageHidden,
+    diagnose(event, then) {
+      if (typeof (event as { message?: unknown } | null)?.message !== 'string') return;
+      withFallback((m) => {
+        const error = m.errorOfWsEvent(event, connectionError);
+        if (error !== undefined) then(error);
+      }, onError);
+    },
   };
 
   const validPush = (item: unknown): SenteEvent | undefined => {

@@ -38,23 +38,3 @@ export function connectionError(code: ConnectionErrorCode, status?: number, caus
   // The codes are the client's own; @sente/core's SenteErrorCode does not list them yet.
   return new SenteError(code as SenteErrorCode, HINTS[code], { status: status as number, cause });
 }
-
-const BY_STATUS: Readonly<Record<number, ConnectionErrorCode>> = { 404: 'ERR_SENTE_NOT_FOUND', 403: 'ERR_SENTE_FORBIDDEN', 401: 'ERR_SENTE_UNAUTHORIZED' };
-
-/** The connection error an HTTP status (of an Ajax answer, or of a refused upgrade) means, if any. */
-export function errorForStatus(status: number): SenteError | undefined {
-  const code = BY_STATUS[status];
-  return code === undefined ? undefined : connectionError(code, status);
-}
-
-/**
- * The connection error a WebSocket `error` event shows, when the WebSocket
- * implementation says why (the `ws` package on Node does; browsers never do).
- */
-export function errorOfWsEvent(event: unknown): SenteError | undefined {
-  const message = (event as { message?: unknown } | null)?.message;
-  if (typeof message !== 'string') return undefined;
-  const status = /response: (\d{3})/.exec(message);
-  if (status !== null) return errorForStatus(Number(status[1]));
-  return /ECONNREFUSED|ENOTFOUND|UNREACH/.test(message) ? connectionError('ERR_SENTE_UNREACHABLE', undefined, event) : undefined;
-}

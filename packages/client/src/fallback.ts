@@ -6,3 +6,4 @@
  */
 export { createAjaxTransport } from './ajax-transport.js';
 export { createReupgrade } from './reupgrade.js';
+export { errorOfWsEvent } from './status-errors.js';

@@ -16,7 +16,7 @@ import {
 } from '@sente/core';
 import type { TimerHandle } from '@sente/core';
 import { CHSK_ERROR, CHSK_REFRESH, CHSK_TIMEOUT } from '@sente/core/internal';
-import { connectionError, errorForStatus } from './connection-errors.js';
+import { connectionError } from './connection-errors.js';
 import { asSendable } from './platform.js';
 import { createReconnector } from './reconnector.js';
 import { callSafely } from './reply-callbacks.js';
@@ -53,7 +53,6 @@ export const kit = [
   parseRetryAfter,
   retryDelay,
   connectionError,
-  errorForStatus,
   asSendable,
   createReconnector,
   callSafely,

@@ -35,6 +35,12 @@ export interface TransportContext extends ReconnectorContext {
    * the state; true when it is terminal and the client has stopped.
    */
   report(error: SenteError): boolean;
+  /**
+   * Reads why a WebSocket failed off its `error` event, when it says (Node's
+   * `ws` does; browsers never do), and hands the connection error to `report`:
+   * later, once the code that reads it (in fallback.ts) is loaded.
+   */
+  diagnose(event: unknown, report: (error: SenteError) => void): void;
   /** The random source in [0, 1). */
   random(): number;
   /** True while the page is hidden (its timers throttled). */

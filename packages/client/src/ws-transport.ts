@@ -1,6 +1,6 @@
 import { EXT_VERSION, PONG, SenteError, WIRE, decodeEnvelope, isHandshake, isKeywordContent, kw, parseRetryHint, retryDelay } from '@sente/core';
 import type { DecodedEnvelope, EnvelopeExt, Packed, TimerHandle, WireEvent } from '@sente/core';
-import { connectionError, errorOfWsEvent } from './connection-errors.js';
+import { connectionError } from './connection-errors.js';
 import { CHSK_ERROR, CHSK_WS_PING, CHSK_WS_PONG, CLOSE_NORMAL, CLOSE_UNAUTHORIZED, createKeepAlive } from '@sente/core/internal';
 import type { KeepAlive } from '@sente/core/internal';
 import { asSendable } from './platform.js';
@@ -252,8 +252,7 @@ export function createWsTransport(
       if (socket !== s) return;
       ctx.state.update({ lastWsError: { udt: clock.now(), event: ev } });
       if (handshaken || failedBeforeHandshake()) return;
-      const error = errorOfWsEvent(ev);
-      if (error !== undefined) ctx.report(error);
+      ctx.diagnose(ev, ctx.report);
     };
     s.onclose = (ev: WsCloseEventLike) => {
       if (socket === s) onClose(s, ev);

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { HINTS, connectionError, errorForStatus, errorOfWsEvent, isTerminal } from '../src/connection-errors.js';
+import { HINTS, connectionError as make, isTerminal } from '../src/connection-errors.js';
+import { errorForStatus as forStatus, errorOfWsEvent as ofWsEvent } from '../src/status-errors.js';
+
+const errorForStatus = (status: number) => forStatus(status, make);
+const errorOfWsEvent = (event: unknown) => ofWsEvent(event, make);
 
 const doc = (path: string) => readFileSync(fileURLToPath(new URL(`../../../${path}`, import.meta.url)), 'utf8');
 const codes = Object.keys(HINTS) as Array<keyof typeof HINTS>;
@@ -21,7 +25,7 @@ describe('connection errors', () => {
   it('carry their code, their hint as the message, and the HTTP status', () => {
     expect(errorForStatus(403)).toMatchObject({ name: 'SenteError', code: 'ERR_SENTE_FORBIDDEN', status: 403, message: HINTS.ERR_SENTE_FORBIDDEN });
     expect(errorForStatus(500)).toBeUndefined();
-    expect(connectionError('ERR_SENTE_CONNECT_TIMEOUT')).toMatchObject({ code: 'ERR_SENTE_CONNECT_TIMEOUT', status: undefined });
+    expect(make('ERR_SENTE_CONNECT_TIMEOUT')).toMatchObject({ code: 'ERR_SENTE_CONNECT_TIMEOUT', status: undefined });
   });
 
   it("read the ws package's error events; browsers' events say nothing", () => {
