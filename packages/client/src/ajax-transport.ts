@@ -1,6 +1,6 @@
 import type { DecodedEnvelope, Envelope, EnvelopeExt, Packed, SenteError, TimerHandle, WireEvent } from '@sente/core';
 import type { FallbackKit } from './lazy-ajax.js';
-import { errorForStatus } from './status-errors.js';
+import { STATUS_HINTS, errorForStatus } from './status-errors.js';
 import type { FetchInit, FetchLike, ResponseLike } from './platform.js';
 import type { ReplyCallback } from './reply-callbacks.js';
 import type { CloseReason } from './state.js';
@@ -206,7 +206,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       ? connectionError('ERR_SENTE_CONNECT_TIMEOUT')
       : status === undefined
         ? error instanceof TypeError
-          ? connectionError('ERR_SENTE_UNREACHABLE', undefined, error)
+          ? connectionError('ERR_SENTE_UNREACHABLE', undefined, error, STATUS_HINTS.ERR_SENTE_UNREACHABLE)
           : undefined
         : errorForStatus(status, connectionError);
     if (diagnosed !== undefined && ctx.report(diagnosed)) return;
