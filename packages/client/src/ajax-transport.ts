@@ -1,5 +1,6 @@
 import type { DecodedEnvelope, Envelope, EnvelopeExt, Packed, SenteError, TimerHandle, WireEvent } from '@sente/core';
 import type { FallbackKit } from './lazy-ajax.js';
+import { AJAX_WIRE } from './ajax-wire.js';
 import { STATUS_HINTS, errorForStatus } from './status-errors.js';
 import type { FetchInit, FetchLike, ResponseLike } from './platform.js';
 import type { ReplyCallback } from './reply-callbacks.js';
@@ -81,7 +82,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     EXT_VERSION,
     postBatchEnvelope,
     SenteError,
-    WIRE,
+    WIRE_CLIENT_ID,
     decodeEnvelope,
     isHandshake,
     isCbError,
@@ -103,9 +104,11 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     ,
     CHSK_ERROR,
     CHSK_REFRESH,
+    WIRE_EXT,
+    WIRE_POSITION,
   ] = kit;
-  const GET_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.handshake, WIRE.ext, WIRE.position] as const;
-  const POST_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.binary, WIRE.ppstr, WIRE.ext] as const;
+  const GET_RESERVED = [AJAX_WIRE.udt, WIRE_CLIENT_ID, AJAX_WIRE.handshake, WIRE_EXT, WIRE_POSITION] as const;
+  const POST_RESERVED = [AJAX_WIRE.udt, WIRE_CLIENT_ID, AJAX_WIRE.binary, AJAX_WIRE.ppstr, WIRE_EXT] as const;
   const EXT = String(EXT_VERSION);
   /** The body of a 2xx response; a rejected promise for any other status. */
   async function readBody(res: ResponseLike, binary: boolean): Promise<Packed> {
@@ -135,7 +138,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
   const headers = (contentType: string | undefined): Record<string, string> => {
     const h: Record<string, string> = { ...opts.headers() };
     const token = ctx.csrfToken();
-    if (token !== undefined) h[WIRE.csrfHeader] = token;
+    if (token !== undefined) h[AJAX_WIRE.csrfHeader] = token;
     if (contentType !== undefined) h['Content-Type'] = contentType;
     return h;
   };
@@ -217,13 +220,13 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
 
   const startPoll = (): void => {
     let q = appParamsQuery(ctx.params(), GET_RESERVED);
-    q = appendParam(q, WIRE.udt, String(clock.now()));
-    q = appendParam(q, WIRE.clientId, ctx.clientId);
+    q = appendParam(q, AJAX_WIRE.udt, String(clock.now()));
+    q = appendParam(q, WIRE_CLIENT_ID, ctx.clientId);
     const hs = !state.current.open;
-    if (hs) q = appendParam(q, WIRE.handshake, '1');
-    q = appendParam(q, WIRE.ext, EXT);
+    if (hs) q = appendParam(q, AJAX_WIRE.handshake, '1');
+    q = appendParam(q, WIRE_EXT, EXT);
     const pos = ctx.position();
-    if (pos !== undefined) q = appendParam(q, WIRE.position, pos);
+    if (pos !== undefined) q = appendParam(q, WIRE_POSITION, pos);
     const controller = new AbortController();
     const req: Poll = { hs, controller, at: clock.now(), timer: undefined, timedOut: false };
     req.timer = clock.setTimeout(() => {
@@ -320,16 +323,16 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     let body: string | Uint8Array<ArrayBuffer>;
     let contentType: string;
     if (typeof packed === 'string') {
-      body = `${WIRE.udt}=${clock.now()}&${WIRE.clientId}=${encodeURIComponent(ctx.clientId)}&${WIRE.ppstr}=${encodeURIComponent(packed)}`;
-      contentType = WIRE.formContentType;
+      body = `${AJAX_WIRE.udt}=${clock.now()}&${WIRE_CLIENT_ID}=${encodeURIComponent(ctx.clientId)}&${AJAX_WIRE.ppstr}=${encodeURIComponent(packed)}`;
+      contentType = AJAX_WIRE.formContentType;
     } else {
-      q = appendParam(q, WIRE.udt, String(clock.now()));
-      q = appendParam(q, WIRE.clientId, ctx.clientId);
-      q = appendParam(q, WIRE.binary, 'true');
+      q = appendParam(q, AJAX_WIRE.udt, String(clock.now()));
+      q = appendParam(q, WIRE_CLIENT_ID, ctx.clientId);
+      q = appendParam(q, AJAX_WIRE.binary, 'true');
       body = asSendable(packed) as Uint8Array<ArrayBuffer>;
-      contentType = WIRE.binaryContentType;
+      contentType = AJAX_WIRE.binaryContentType;
     }
-    q = appendParam(q, WIRE.ext, EXT);
+    q = appendParam(q, WIRE_EXT, EXT);
     const p: Post = { controller: new AbortController(), items };
     for (const item of items) item.post = p;
     posts.add(p);

@@ -3,7 +3,6 @@ import {
   EXT_VERSION,
   postBatchEnvelope,
   SenteError,
-  WIRE,
   decodeEnvelope,
   isHandshake,
   isCbError,
@@ -15,7 +14,7 @@ import {
   retryDelay,
 } from '@sente/core';
 import type { TimerHandle } from '@sente/core';
-import { CHSK_ERROR, CHSK_REFRESH, CHSK_TIMEOUT } from '@sente/core/internal';
+import { CHSK_ERROR, CHSK_REFRESH, CHSK_TIMEOUT, WIRE_CLIENT_ID, WIRE_EXT, WIRE_POSITION } from '@sente/core/internal';
 import { connectionError } from './connection-errors.js';
 import { asSendable } from './platform.js';
 import { createReconnector } from './reconnector.js';
@@ -42,7 +41,7 @@ export const kit = [
   EXT_VERSION,
   postBatchEnvelope,
   SenteError,
-  WIRE,
+  WIRE_CLIENT_ID,
   decodeEnvelope,
   isHandshake,
   isCbError,
@@ -64,6 +63,8 @@ export const kit = [
   createWsTransport,
   CHSK_ERROR,
   CHSK_REFRESH,
+  WIRE_EXT,
+  WIRE_POSITION,
 ] as const;
 
 /** See {@link kit}. */

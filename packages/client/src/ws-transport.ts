@@ -1,7 +1,7 @@
-import { EXT_VERSION, PONG, SenteError, WIRE, decodeEnvelope, isHandshake, isKeywordContent, kw, parseRetryHint, retryDelay } from '@sente/core';
+import { EXT_VERSION, PONG, SenteError, decodeEnvelope, isHandshake, isKeywordContent, kw, parseRetryHint, retryDelay } from '@sente/core';
 import type { DecodedEnvelope, EnvelopeExt, Packed, TimerHandle, WireEvent } from '@sente/core';
 import { connectionError } from './connection-errors.js';
-import { CHSK_ERROR, CHSK_WS_PING, CHSK_WS_PONG, CLOSE_NORMAL, CLOSE_UNAUTHORIZED, createKeepAlive } from '@sente/core/internal';
+import { CHSK_ERROR, CHSK_WS_PING, CHSK_WS_PONG, CLOSE_NORMAL, CLOSE_UNAUTHORIZED, createKeepAlive, WIRE_CLIENT_ID, WIRE_CSRF_TOKEN, WIRE_EXT, WIRE_POSITION } from '@sente/core/internal';
 import type { KeepAlive } from '@sente/core/internal';
 import { asSendable } from './platform.js';
 import type { WebSocketConstructor, WebSocketLike, WsCloseEventLike, WsMessageEventLike } from './platform.js';
@@ -24,7 +24,7 @@ export interface WsTimings {
   readonly wsEarlyDeathMs: number;
 }
 
-const RESERVED = [WIRE.clientId, WIRE.csrfToken, WIRE.ext, WIRE.position] as const;
+const RESERVED = [WIRE_CLIENT_ID, WIRE_CSRF_TOKEN, WIRE_EXT, WIRE_POSITION] as const;
 const PING_EVENT: WireEvent = [kw(CHSK_WS_PING)];
 const PONG_EVENT: WireEvent = [kw(CHSK_WS_PONG)];
 const noop = (): void => {};
@@ -32,13 +32,13 @@ const noop = (): void => {};
 /** The WebSocket URL: the app's params, then `client-id`, `csrf-token` and `sente-ext`. */
 function wsUrl(ctx: TransportContext, base: string): string {
   let q = appParamsQuery(ctx.params(), RESERVED);
-  q = appendParam(q, WIRE.clientId, ctx.clientId);
+  q = appendParam(q, WIRE_CLIENT_ID, ctx.clientId);
   const token = ctx.csrfToken();
-  if (token !== undefined) q = appendParam(q, WIRE.csrfToken, token);
+  if (token !== undefined) q = appendParam(q, WIRE_CSRF_TOKEN, token);
   // Asks servers that speak this library's extensions for them; Sente servers ignore it.
-  q = appendParam(q, WIRE.ext, String(EXT_VERSION));
+  q = appendParam(q, WIRE_EXT, String(EXT_VERSION));
   const pos = ctx.position();
-  if (pos !== undefined) q = appendParam(q, WIRE.position, pos);
+  if (pos !== undefined) q = appendParam(q, WIRE_POSITION, pos);
   return withQuery(base, q);
 }
 

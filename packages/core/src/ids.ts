@@ -47,12 +47,18 @@ export const PONG = 'pong';
 /** The cb-id slot of an Ajax POST that wants a reply (Sente 1.21+). */
 export const AJAX_CB_MARKER = 'ajax';
 
+// The names both transports send, alone too (a browser client's bundle leaves the table out).
+export const WIRE_CLIENT_ID = 'client-id';
+export const WIRE_CSRF_TOKEN = 'csrf-token';
+export const WIRE_EXT = 'sente-ext';
+export const WIRE_POSITION = 'sente-pos';
+
 /** The names Sente's requests carry on the wire (sente-protocol §3.2). */
 export const WIRE = {
   /** Query (WebSocket, Ajax GET, binary POST) or form field (text POST): the client id. */
-  clientId: 'client-id',
+  clientId: WIRE_CLIENT_ID,
   /** Query parameter with the CSRF token (the WebSocket upgrade). */
-  csrfToken: 'csrf-token',
+  csrfToken: WIRE_CSRF_TOKEN,
   /** Header with the CSRF token (Ajax). */
   csrfHeader: 'X-CSRF-Token',
   /** Cache-buster: the client's time in ms. */
@@ -72,13 +78,13 @@ export const WIRE = {
    * Sente's protocol (value: {@link EXT_VERSION}). A client that does not send it
    * (every Clojure Sente client) gets Sente's wire, unchanged.
    */
-  ext: 'sente-ext',
+  ext: WIRE_EXT,
   /**
    * Query parameter of a client of this library's extensions: the position
    * (`<epoch>:<offset>`) of the last push it handed to the app, so that the
    * server replays what it missed.
    */
-  position: 'sente-pos',
+  position: WIRE_POSITION,
 } as const;
 
 /** The version of the extensions a client asks for with {@link WIRE.ext}. */
