@@ -119,29 +119,21 @@ export function lazyTransport<M = Fallback>(
     );
   };
   attemptLoad();
-  return {
-    get busy() {
-      return real?.busy ?? false;
-    },
+  // Until the module is loaded, this stand-in; then every call goes to the transport.
+  const standIn: Transport = {
+    busy: false,
     connect(later) {
-      if (real !== undefined) real.connect(later);
-      else connectArg = [later];
+      connectArg = [later];
     },
     disconnect(reason, recordClose) {
-      if (real !== undefined) return real.disconnect(reason, recordClose);
       active = false;
       if (timer !== undefined) ctx.clock.clearTimeout(timer);
       if (reason !== null) ctx.state.close(reason, undefined, recordClose);
     },
-    send: (event, cb, timeoutMs, ext) => real?.send(event, cb, timeoutMs, ext) ?? false,
-    breakConnection: (closeWs, wsCode) => real?.breakConnection(closeWs, wsCode),
-    kick: () => real?.kick(),
-    checkHealth: () => real?.checkHealth(),
-    get clientId() {
-      return real?.clientId;
-    },
-    get reconnectShared() {
-      return real?.reconnectShared;
-    },
+    send: () => false,
+    breakConnection() {},
+    kick() {},
+    checkHealth() {},
   };
+  return new Proxy(standIn, { get: (target, key) => Reflect.get(real ?? target, key) });
 }
