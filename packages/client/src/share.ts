@@ -74,7 +74,7 @@ export interface TabKit {
   readonly error: string;
 }
 
-const kit: TabKit = { SenteError, randomId, replyCallbacks: createReplyCallbacks, error: CHSK_ERROR };
+export const tabKit: TabKit = { SenteError, randomId, replyCallbacks: createReplyCallbacks, error: CHSK_ERROR };
 
 /** How a client shares: its transport becomes one that reaches the tabs' shared connection. */
 export interface TabSharing {
@@ -83,25 +83,37 @@ export interface TabSharing {
   transport(ctx: TransportContext): Transport;
 }
 
-/**
- * How a client with options `opts` shares its connection with the other tabs
- * of its browser, or `undefined` when it connects on its own (sharing off,
- * `type: 'ws'` with `'ajax'`, no Web Locks or `BroadcastChannel`).
- */
-export function tabSharing(opts: ResolvedOptions, url: string, lead: LeaderFactory): TabSharing | undefined {
-  const group = tabGroup(opts, url, lead);
-  // tabs.ts is loaded by the first tab transport, for pages that share only.
-  return group && { ajaxOnly: opts.shareAcrossTabs === 'ajax', transport: (ctx) => lazyTransport(ctx, (m) => m.createTabTransport(ctx, group), () => import('./tabs.js')) };
-}
+/** The Web Locks and the `BroadcastChannel` tabs share a connection with. */
+export type Sharing = readonly [locks: LocksLike, Channel: TabGroup['Channel']];
 
-/** The group of the clients with options `opts` on chsk URL `url` (its http form), or `undefined` when they do not share. */
-export function tabGroup(opts: ResolvedOptions, url: string, lead: LeaderFactory): TabGroup | undefined {
+/**
+ * Whether clients with options `opts` share their connection with the other
+ * tabs of their browser: what they share it with, or `undefined` when each
+ * connects on its own (sharing off, `type: 'ws'` with `'ajax'`, no Web Locks
+ * or `BroadcastChannel`).
+ */
+export function sharing(opts: ResolvedOptions): Sharing | undefined {
   const mode = opts.shareAcrossTabs;
   const g = globalThis as { navigator?: { locks?: LocksLike }; BroadcastChannel?: TabGroup['Channel'] };
   const locks = g.navigator?.locks;
   if (mode === false || (mode === 'ajax' && opts.type === 'ws') || typeof locks?.request !== 'function' || typeof g.BroadcastChannel !== 'function') {
     return undefined;
   }
-  const type = mode === 'ajax' ? 'ajax' : opts.type;
-  return { name: `sente:${type}:${url}`, locks, Channel: g.BroadcastChannel, opts: { ...opts, type }, lead, kit };
+  return [locks, g.BroadcastChannel];
+}
+
+/**
+ * How a client with options `opts` shares its connection with the other tabs
+ * of its browser (on chsk URL `url`, its http form), or `undefined` when it
+ * connects on its own. tabs.ts, loaded by the first tab transport (for pages
+ * that share only), makes the group.
+ */
+export function tabSharing(opts: ResolvedOptions, url: string, lead: LeaderFactory): TabSharing | undefined {
+  const found = sharing(opts);
+  return (
+    found && {
+      ajaxOnly: opts.shareAcrossTabs === 'ajax',
+      transport: (ctx) => lazyTransport(ctx, (m) => m.createTabTransport(ctx, m.tabGroup(found, opts, url, lead, tabKit)), () => import('./tabs.js')),
+    }
+  );
 }

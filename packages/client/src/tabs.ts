@@ -1,5 +1,6 @@
 import type { Envelope } from '@sente/core';
-import type { ChannelLike, TabGroup } from './share.js';
+import type { ChannelLike, LeaderFactory, Sharing, TabGroup, TabKit } from './share.js';
+import type { ResolvedOptions } from './options.js';
 import type { ClientState } from './state.js';
 import { lead } from './tab-leader.js';
 import { packed, post, unpacked } from './tab-messages.js';
@@ -29,6 +30,15 @@ interface SharedWorkerLike {
   onerror: (() => void) | null;
 }
 type SharedWorkerConstructor = new (url: string, options: { name: string }) => SharedWorkerLike;
+
+/**
+ * The group of the clients with options `opts` on chsk URL `url` (its http
+ * form), that share over `sharing` (see share.ts).
+ */
+export function tabGroup([locks, Channel]: Sharing, opts: ResolvedOptions, url: string, lead: LeaderFactory, kit: TabKit): TabGroup {
+  const type = opts.shareAcrossTabs === 'ajax' ? 'ajax' : opts.type;
+  return { name: `sente:${type}:${url}`, locks, Channel, opts: { ...opts, type }, lead, kit };
+}
 
 /** The transport of a tab in `group`. */
 export function createTabTransport(ctx: TransportContext, group: TabGroup): Transport {
