@@ -86,7 +86,6 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     decodeEnvelope,
     isHandshake,
     isCbError,
-    isKeyword,
     isKeywordContent,
     keywordName,
     isSenteError,
@@ -272,7 +271,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       // A batch POST's answer is the vector of its events' replies; anything else fails them.
       let r = post.items.length < 2 ? reply : Array.isArray(reply) ? reply[i] : undefined;
       // Keyword packers give the server's `:chsk/timeout` as a keyword: callbacks always see strings.
-      if (isKeyword(r) && isCbError(r)) r = r.name;
+      if (isCbError(r)) r = keywordName(r);
       settle(item, r === undefined ? CHSK_ERROR : r);
     });
     holding = false;

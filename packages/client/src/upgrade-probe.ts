@@ -45,8 +45,8 @@ export function createProbe(
 ): Probe {
   const { clock } = ctx;
   // From the kit (see lazy-ajax.ts).
-  const createStateStore = kit[23];
-  const createWsTransport = kit[24];
+  const createStateStore = kit[22];
+  const createWsTransport = kit[23];
   let taken = false;
   let timer: TimerHandle | undefined;
   let handshake: readonly [unknown, unknown] = [null, null];
