@@ -406,7 +406,7 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
       const skip = fallbacks++;
       // fallback.ts holds the re-upgrade: once it is loaded, unless the client moved on meanwhile.
       withFallback((m) => {
-        if (transport === t) reupgrade = m.createReupgrade(ctx, opts, urls.ws, WebSocket, (n) => probeMs(n + skip), take, downgrade, kit);
+        if (transport === t) reupgrade = m.createReupgrade(ctx, opts, urls.ws, WebSocket, probeMs, skip, take, downgrade, kit);
       }, onError);
     }
     return true;

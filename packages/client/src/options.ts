@@ -1,7 +1,7 @@
 import { SenteError, systemClock } from '@sente/core';
 import type { Clock, Packer, SenteEvent } from '@sente/core';
 import { json } from '@sente/packer-json';
-import { equalJitterBackoff, exponentialBackoff } from './backoff.js';
+import { exponentialBackoff } from './backoff.js';
 import { randomUuid } from './client-id.js';
 import type { FetchLike, WebSocketConstructor } from './platform.js';
 import type { ClientType } from './state.js';
@@ -181,7 +181,8 @@ export interface ResolvedOptions {
   readonly maxBackoffMs: number;
   readonly wsConnectTimeoutMs: number;
   readonly wsEarlyDeathMs: number;
-  readonly upgradeBackoffMs: ((attempt: number) => number) | null;
+  /** `undefined`: the default schedule (reupgrade.ts). */
+  readonly upgradeBackoffMs: ((attempt: number) => number) | null | undefined;
   readonly random: () => number;
   readonly ajaxTimeoutMs: number;
   readonly wrapRecvEvs: boolean;
@@ -259,7 +260,7 @@ export function resolveOptions(options: SenteClientOptions): ResolvedOptions {
     withCredentials: options.withCredentials ?? false,
     kaliveMs: Math.floor(kalive / 2),
     backoffMs: options.backoffMs ?? exponentialBackoff({ baseMs: 500, maxMs: numbers.maxBackoffMs, random }),
-    upgradeBackoffMs: options.upgradeBackoffMs === null ? null : (options.upgradeBackoffMs ?? equalJitterBackoff(10_000, 300_000, random)),
+    upgradeBackoffMs: options.upgradeBackoffMs,
     random,
     wrapRecvEvs: options.wrapRecvEvs ?? false,
     outboxMaxEvents: ms('outbox.maxEvents', options.outbox?.maxEvents, 1000),

@@ -24,19 +24,23 @@ export interface Reupgrade {
  * its handshake and the pushes it received meanwhile are handed on. No push
  * is delivered twice: a server of the extensions gives positions; a Sente
  * server does not, so the pushes Ajax delivered are remembered (packed, the
- * latest 1000) and a WebSocket push found there is skipped.
+ * latest 1000) and a WebSocket push found there is skipped. `backoffMs`
+ * is the `upgradeBackoffMs` option (`undefined`: {@link equalJitterBackoff}).
  */
 export function createReupgrade(
   ctx: TransportContext,
   opts: WsTimings,
   url: string,
   WebSocket: WebSocketConstructor,
-  backoffMs: (attempt: number) => number,
+  backoffMs: ((attempt: number) => number) | undefined,
+  skip: number,
   take: (probe: Transport) => boolean,
   fallback: (t: Transport) => boolean,
   kit: FallbackKit,
 ): Reupgrade {
   const { clock, packer } = ctx;
+  // Each fallback starts probing where the last one left off (`skip`).
+  const schedule = backoffMs ?? equalJitterBackoff(10_000, 300_000, ctx.random);
   /** Before the switch, what Ajax delivered; after it, what WebSocket may repeat; `null` once it brought something new. */
   let recent: Array<readonly [key: string, at: number]> | null = [];
   let switched = false;
@@ -45,7 +49,7 @@ export function createReupgrade(
     opts,
     url,
     WebSocket,
-    backoffMs,
+    (n) => schedule(n + skip),
     (to, hs, pushes, since) => {
       if (!take(to)) return false;
       switched = true;
@@ -79,5 +83,18 @@ export function createReupgrade(
       return i >= 0;
     },
     stop: () => probe.stop(),
+  };
+}
+
+/**
+ * "Equal jitter": attempt `n` waits a random time in `[w/2, w)` with
+ * `w = min(maxMs, baseMs * 2^(n-1))`. Never near 0, so a WebSocket that just
+ * failed is left alone for a while; still spread out. The default schedule of
+ * the background WebSocket probes (`upgradeBackoffMs`).
+ */
+export function equalJitterBackoff(baseMs: number, maxMs: number, random: () => number): (attempt: number) => number {
+  return (attempt) => {
+    const w = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(attempt - 1, 0), 30));
+    return Math.floor(w / 2 + (random() * w) / 2);
   };
 }

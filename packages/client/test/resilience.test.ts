@@ -1,7 +1,7 @@
 import { Keyword } from '@sente/core';
 import { json } from '@sente/packer-json';
 import { beforeAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { equalJitterBackoff } from '../src/backoff.js';
+import { equalJitterBackoff } from '../src/reupgrade.js';
 import type { HandshakeInfo, SenteEvent } from '../src/index.js';
 import { harness } from './support/clients.js';
 import { flush } from './support/fake-fetch.js';
