@@ -344,7 +344,8 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
 
   /** The next POST's items: at most the server's count, a credential refresh alone (its answer is its own). */
   const take = (): PostItem[] => {
-    const max = ctx.maxPostEvents();
+    // 1: Sente's one event per POST.
+    const max = ctx.ext()?.maxPostEvents ?? 1;
     let n = 1;
     if (!(queued[0] as PostItem).refresh) while (n < max && n < queued.length && !(queued[n] as PostItem).refresh) n++;
     return queued.splice(0, n);
@@ -355,7 +356,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     if (holding) return;
     // A batch over the byte limit goes one by one (see post).
     // A Sente server takes one event per POST: each goes at once, as Sente's client sends it.
-    while (queued.length > 0 && (waited || posts.size === 0 || ctx.maxPostEvents() < 2)) post(take());
+    while (queued.length > 0 && (waited || posts.size === 0 || (ctx.ext()?.maxPostEvents ?? 1) < 2)) post(take());
     if (queued.length > 0 && waitTimer === undefined) {
       waitTimer = clock.setTimeout(() => {
         waitTimer = undefined;

@@ -248,8 +248,6 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
   let unwatchPage: (() => void) | null = null;
   /** The server's limit from its handshake, when it sent one. */
   let serverMaxPayloadBytes: number | undefined;
-  /** The most events per Ajax POST the server's handshake allows (1: Sente's one per POST). */
-  let serverMaxPostEvents = 1;
   /** The codes reported since the last handshake: each problem is reported once per outage. */
   const reported = new Set<string>();
 
@@ -260,7 +258,7 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
     unloading: () => unloading,
     csrfToken: live.csrfToken,
     params: live.params,
-    maxPostEvents: () => serverMaxPostEvents,
+    ext: () => live.ext,
     pack(envelope: Envelope): Packed {
       const packed = packer.pack(envelope);
       const server = serverMaxPayloadBytes !== undefined && serverMaxPayloadBytes < opts.maxPayloadBytes;
@@ -275,7 +273,6 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
       tap?.handshake(kind, content);
       const { uid, handshakeData, ext } = readHandshake(content);
       serverMaxPayloadBytes = ext?.maxPayloadBytes;
-      serverMaxPostEvents = ext?.maxPostEvents ?? 1;
       serverExt = ext !== undefined;
       positions.handshake(ext);
       live.ext = ext;

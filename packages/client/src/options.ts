@@ -193,7 +193,7 @@ export interface ResolvedOptions {
   readonly traceContext: ((event: SenteEvent) => TraceContext | undefined) | undefined;
   readonly autoConnect: boolean;
   readonly shareAcrossTabs: boolean | 'ajax';
-  readonly sharedWorker: string | undefined;
+  readonly sharedWorker: string | URL | undefined;
   readonly onError: (error: unknown) => void;
 }
 
@@ -269,7 +269,7 @@ export function resolveOptions(options: SenteClientOptions): ResolvedOptions {
     traceContext: options.traceContext,
     autoConnect: options.autoConnect ?? true,
     shareAcrossTabs,
-    sharedWorker: options.sharedWorker === undefined ? undefined : String(options.sharedWorker),
+    sharedWorker: options.sharedWorker,
     onError: options.onError ?? logError,
   };
 }

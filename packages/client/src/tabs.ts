@@ -29,7 +29,7 @@ import type { Transport, TransportContext } from './transport.js';
 interface SharedWorkerLike {
   onerror: (() => void) | null;
 }
-type SharedWorkerConstructor = new (url: string, options: { name: string }) => SharedWorkerLike;
+type SharedWorkerConstructor = new (url: string | URL, options: { name: string }) => SharedWorkerLike;
 
 /**
  * The group of the clients with options `opts` on chsk URL `url` (its http

@@ -1,5 +1,5 @@
 import { eventEnvelope } from '@sente/core';
-import type { Clock, Envelope, EnvelopeExt, Packed, Packer, SenteError, WireEvent } from '@sente/core';
+import type { Clock, Envelope, EnvelopeExt, HandshakeExt, Packed, Packer, SenteError, WireEvent } from '@sente/core';
 import type { ReconnectorContext } from './reconnector.js';
 import type { ReplyCallback } from './reply-callbacks.js';
 import type { CloseReason, StateStore } from './state.js';
@@ -15,8 +15,8 @@ export interface TransportContext extends ReconnectorContext {
   csrfToken(): string | undefined;
   /** The app's query params for the next request. */
   params(): QueryParams | undefined;
-  /** The most events the server takes in one Ajax POST (its handshake's `maxPostEvents`); 1 for a Sente server. */
-  maxPostEvents(): number;
+  /** The extensions of the last handshake (`maxPostEvents`: the most events the server takes in one Ajax POST); `undefined` from a Sente server. */
+  ext(): HandshakeExt | undefined;
   /** Packs an outgoing envelope; throws when it is over `maxPayloadBytes`. */
   pack(envelope: Envelope): Packed;
   /** Processes a handshake received on `transport`. */

@@ -125,6 +125,15 @@ export function createWsTransport(
     }
   };
 
+  /** Closes a socket we let go, unheard. */
+  const letGo = (s: WebSocketLike): void => {
+    detach(s);
+    closeQuietly(s, CLOSE_NORMAL, 'CLOSE_NORMAL');
+  };
+
+  /** Records the socket's error (`state.lastWsError`). */
+  const wsError = (event: unknown): void => ctx.state.update({ lastWsError: { udt: clock.now(), event } });
+
   const sendRaw = (s: WebSocketLike, packed: Packed): boolean => {
     keepAlive?.touch();
     if (silent) return true;
@@ -150,10 +159,9 @@ export function createWsTransport(
   /** Gives up on a socket that did not handshake in time, or whose first frame is no handshake. */
   const giveUp = (s: WebSocketLike, error: SenteError): void => {
     clearTimer();
-    detach(s);
-    closeQuietly(s, CLOSE_NORMAL, 'CLOSE_NORMAL');
+    letGo(s);
     socket = null;
-    ctx.state.update({ lastWsError: { udt: clock.now(), event: error } });
+    wsError(error);
     if (failedBeforeHandshake() || ctx.report(error)) return;
     ctx.state.close('unexpected');
     callbacks.failAll(CHSK_ERROR);
@@ -250,7 +258,7 @@ export function createWsTransport(
     };
     s.onerror = (ev: unknown) => {
       if (socket !== s) return;
-      ctx.state.update({ lastWsError: { udt: clock.now(), event: ev } });
+      wsError(ev);
       if (handshaken || failedBeforeHandshake()) return;
       ctx.diagnose(ev, ctx.report);
     };
@@ -266,7 +274,7 @@ export function createWsTransport(
     try {
       s = new WebSocket(wsUrl(ctx, url));
     } catch (error) {
-      ctx.state.update({ lastWsError: { udt: clock.now(), event: error } });
+      wsError(error);
       if (!failedBeforeHandshake() && active) reconnector.retry();
       return;
     }
@@ -322,10 +330,7 @@ export function createWsTransport(
     broken = null;
     if (reason !== null) ctx.state.close(reason, undefined, recordClose);
     callbacks.failAll(CHSK_ERROR);
-    if (s !== null) {
-      detach(s);
-      closeQuietly(s, CLOSE_NORMAL, 'CLOSE_NORMAL');
-    }
+    if (s !== null) letGo(s);
   };
 
   return {
