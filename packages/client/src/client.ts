@@ -235,8 +235,6 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
   const { tap } = hooks;
   // A leader's client never shares again.
   const tabs = tap === undefined ? tabSharing(opts, urls.ajax, (csrf, o, h) => createClient(urls.ajax, csrf, o, h)) : undefined;
-  /** The server negotiated this library's extensions (message ids, positions, requests). */
-  let serverExt = false;
   /** Set by `disconnect()` and a refusal: sends are refused, not queued. */
   let stopped = false;
   let transport: Transport | null = null;
@@ -251,8 +249,8 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
   /** The codes reported since the last handshake: each problem is reported once per outage. */
   const reported = new Set<string>();
 
-  const ctx: TransportContext = {
-    // clock, packer, clientId, backoffMs, maxBackoffMs, random, onError.
+  const ctx: TransportContext & ResolvedOptions = {
+    // The resolved options (clock, packer, clientId, backoffMs, onError…): transports and the outbox read them here.
     ...opts,
     state: store,
     unloading: () => unloading,
@@ -273,7 +271,6 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
       tap?.handshake(kind, content);
       const { uid, handshakeData, ext } = readHandshake(content);
       serverMaxPayloadBytes = ext?.maxPayloadBytes;
-      serverExt = ext !== undefined;
       positions.handshake(ext);
       live.ext = ext;
       reported.clear();
@@ -339,15 +336,10 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
   };
 
   const outbox = createOutbox({
-    clock,
-    maxEvents: opts.outboxMaxEvents,
-    maxBytes: opts.outboxMaxBytes,
-    onError,
-    pack: ctx.pack,
+    // clock, outboxMaxEvents, outboxMaxBytes, traceContext, onError, pack, ext.
+    ...ctx,
     open: () => (store.current.open ? transport : null),
-    ext: () => serverExt,
     stopped: () => stopped,
-    trace: opts.traceContext,
   });
 
   /** A server→client request: the routers get it with a `reply`, whose answer goes back at most once. */

@@ -10,19 +10,21 @@ import type { Transport } from './transport.js';
 /** What an {@link Outbox} needs from its client. */
 export interface OutboxContext {
   readonly clock: Clock;
-  readonly maxEvents: number;
-  readonly maxBytes: number;
+  /** The most sends that wait (option `outbox.maxEvents`). */
+  readonly outboxMaxEvents: number;
+  /** The most bytes that wait, packed (option `outbox.maxBytes`). */
+  readonly outboxMaxBytes: number;
   onError(error: unknown): void;
   /** Packs an envelope, checking the payload limits (throws `ERR_SENTE_PAYLOAD_TOO_LARGE`). */
   pack(envelope: Envelope): Packed;
   /** The transport, when the client is open; else `null`. */
   open(): Transport | null;
-  /** True when the server negotiated the extensions: sends get message ids and are retried. */
-  ext(): boolean;
+  /** Defined when the server negotiated the extensions (its handshake's): sends get message ids and are retried. */
+  ext(): unknown;
   /** True once `disconnect()` or a refusal stopped the client. */
   stopped(): boolean;
   /** The trace context of a send (`traceContext` option). */
-  trace?: ((event: SenteEvent) => TraceContext | undefined) | undefined;
+  readonly traceContext?: ((event: SenteEvent) => TraceContext | undefined) | undefined;
 }
 
 /** One send: an event (or, with `r`, the answer to a server→client request). */
@@ -91,9 +93,9 @@ export function createOutbox(ctx: OutboxContext): Outbox {
   };
 
   const dispatch = (t: Transport, e: Entry): boolean => {
-    if (e.m === undefined && e.r === undefined && ctx.ext()) e.m = e.id ?? randomId(16);
+    if (e.m === undefined && e.r === undefined && ctx.ext() !== undefined) e.m = e.id ?? randomId(16);
     let ext: EnvelopeExt | undefined = e.r !== undefined ? { r: e.r } : e.m !== undefined ? { m: e.m } : undefined;
-    const tc = e.m !== undefined && ctx.trace ? ctx.trace(fromWireEvent(e.wire) as SenteEvent) : undefined;
+    const tc = e.m !== undefined && ctx.traceContext ? ctx.traceContext(fromWireEvent(e.wire) as SenteEvent) : undefined;
     if (tc) ext = { ...ext, t: tc.traceparent, ...(tc.tracestate ? { s: tc.tracestate } : {}) };
     const retry = (): boolean => e.m !== undefined && !ctx.stopped() && ctx.open() === null && (e.deadline === undefined || e.deadline > clock.now());
     const cb =
@@ -132,11 +134,11 @@ export function createOutbox(ctx: OutboxContext): Outbox {
       const e: Entry = { seq: seq++, wire, cb, deadline: timeoutMs === undefined ? undefined : clock.now() + timeoutMs, r, id: m };
       const t = ctx.open();
       if (t !== null && queue.length === 0) return dispatch(t, e);
-      if (queue.length >= ctx.maxEvents) return overflow(`${ctx.maxEvents} sends`);
+      if (queue.length >= ctx.outboxMaxEvents) return overflow(`${ctx.outboxMaxEvents} sends`);
       enqueue(e);
-      if (bytes > ctx.maxBytes) {
+      if (bytes > ctx.outboxMaxBytes) {
         remove(e);
-        return overflow(`${ctx.maxBytes} bytes`);
+        return overflow(`${ctx.outboxMaxBytes} bytes`);
       }
       return true;
     },
