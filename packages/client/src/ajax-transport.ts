@@ -2,22 +2,20 @@ import type { DecodedEnvelope, Envelope, EnvelopeExt, Packed, SenteError, TimerH
 import type { FallbackKit } from './lazy-ajax.js';
 import { AJAX_WIRE } from './ajax-wire.js';
 import { STATUS_HINTS, errorForStatus } from './status-errors.js';
+import type { ResolvedOptions } from './options.js';
 import type { FetchInit, FetchLike, ResponseLike } from './platform.js';
 import type { ReplyCallback } from './reply-callbacks.js';
 import type { CloseReason } from './state.js';
 import type { Transport, TransportContext } from './transport.js';
 
-/** Ajax options of {@link createAjaxTransport}. */
-export interface AjaxTransportOptions {
-  readonly url: string;
-  readonly fetch: FetchLike;
-  /** The client-side timeout of polls and of POSTs without their own. */
-  readonly timeoutMs: number;
-  /** The timeout of a handshake poll (a server answers it at once); 0: `timeoutMs`. */
-  readonly connectTimeoutMs: number;
-  readonly withCredentials: boolean;
-  readonly headers: () => Readonly<Record<string, string>> | undefined;
-}
+/**
+ * What {@link createAjaxTransport} reads off its context besides the
+ * transport's: the client's resolved options (`ajaxTimeoutMs`: polls and
+ * POSTs without a timeout of their own; `wsConnectTimeoutMs`: a handshake
+ * poll, which a server answers at once, 0 for `ajaxTimeoutMs`), with `fetch`
+ * (which the client checked it has) and the current `headers`.
+ */
+export type AjaxContext = TransportContext & Pick<ResolvedOptions, 'fetch' | 'ajaxTimeoutMs' | 'wsConnectTimeoutMs' | 'withCredentials' | 'headers'>;
 
 /** One request in flight. */
 interface InFlight {
@@ -74,7 +72,8 @@ type HttpError = SenteError & { retryAfter?: string | null | undefined };
  * (`maxPostEvents`), one in flight, the sends made meanwhile going together
  * in the next (see the protocol reference).
  */
-export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOptions, kit: FallbackKit): Transport {
+export function createAjaxTransport(ctx: AjaxContext, url: string, kit: FallbackKit): Transport {
+  const fetch = ctx.fetch as FetchLike;
   // What the client's bundle has already, handed over (this chunk imports nothing of it at run time: see lazy-ajax.ts).
   const [
     AJAX_CB_MARKER,
@@ -135,7 +134,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
   });
 
   const headers = (contentType: string | undefined): Record<string, string> => {
-    const h: Record<string, string> = { ...opts.headers() };
+    const h: Record<string, string> = { ...ctx.headers() };
     const token = ctx.csrfToken();
     if (token !== undefined) h[AJAX_WIRE.csrfHeader] = token;
     if (contentType !== undefined) h['Content-Type'] = contentType;
@@ -145,7 +144,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
   const request = (url: string, init: FetchInit): Promise<Packed> => {
     let res: Promise<ResponseLike>;
     try {
-      res = opts.fetch(url, opts.withCredentials ? { ...init, credentials: 'include' } : init);
+      res = fetch(url, ctx.withCredentials ? { ...init, credentials: 'include' } : init);
     } catch (error) {
       res = Promise.reject(error);
     }
@@ -231,10 +230,10 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     req.timer = clock.setTimeout(() => {
       req.timedOut = true;
       controller.abort();
-    }, hs && opts.connectTimeoutMs > 0 ? opts.connectTimeoutMs : opts.timeoutMs);
+    }, hs && ctx.wsConnectTimeoutMs > 0 ? ctx.wsConnectTimeoutMs : ctx.ajaxTimeoutMs);
     poll = req;
     const init: FetchInit = { method: 'GET', headers: headers(undefined), signal: req.controller.signal, cache: 'no-store' };
-    request(withQuery(opts.url, q), init).then(
+    request(withQuery(url, q), init).then(
       (body) => pollAnswered(req, body),
       (error: unknown) => pollRejected(req, error),
     );
@@ -336,7 +335,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     for (const item of items) item.post = p;
     posts.add(p);
     const init: FetchInit = { method: 'POST', headers: headers(contentType), body, signal: p.controller.signal, cache: 'no-store' };
-    request(withQuery(opts.url, q), init).then(
+    request(withQuery(url, q), init).then(
       (resBody) => postAnswered(p, resBody),
       (error: unknown) => postRejected(p, error),
     );
@@ -373,7 +372,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       packed,
       cb,
       refresh: keywordName(event[0]) === CHSK_REFRESH,
-      timer: clock.setTimeout(() => settle(item, CHSK_TIMEOUT), timeoutMs ?? opts.timeoutMs),
+      timer: clock.setTimeout(() => settle(item, CHSK_TIMEOUT), timeoutMs ?? ctx.ajaxTimeoutMs),
       settled: false,
       post: null,
     };
@@ -426,7 +425,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       // one parked for over half our own timeout is likely dead (a sleeping
       // laptop, a changed network, a hidden tab's throttled timer). Poll anew.
       const p = poll;
-      if (p === null || clock.now() - p.at <= opts.timeoutMs / 2) return;
+      if (p === null || clock.now() - p.at <= ctx.ajaxTimeoutMs / 2) return;
       p.timedOut = true;
       p.controller.abort();
     },

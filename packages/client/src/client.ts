@@ -256,6 +256,7 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
     unloading: () => unloading,
     csrfToken: live.csrfToken,
     params: live.params,
+    headers: live.headers,
     ext: () => live.ext,
     pack(envelope: Envelope): Packed {
       const packed = packer.pack(envelope);
@@ -363,16 +364,7 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
   const ajax = (): Transport => {
     if (tabs !== undefined) return tabs.transport(ctx);
     if (fetch === undefined) throw new SenteError('ERR_SENTE_BAD_OPTION', 'Ajax needs options.fetch.');
-    return lazyTransport(ctx, (m) =>
-      m.createAjaxTransport(ctx, {
-        url: urls.ajax,
-        fetch,
-        timeoutMs: opts.ajaxTimeoutMs,
-        connectTimeoutMs: opts.wsConnectTimeoutMs,
-        withCredentials: opts.withCredentials,
-        headers: live.headers,
-      }, kit),
-    );
+    return lazyTransport(ctx, (m) => m.createAjaxTransport(ctx, urls.ajax, kit));
   };
 
   // Sente's :auto rule, widened: a WebSocket that fails before its first
