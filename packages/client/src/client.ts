@@ -284,7 +284,8 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
       everHandshaken = true;
       const r = ext?.['recovered'];
       const recovered = typeof r === 'boolean' ? r : undefined;
-      store.update({ type: kind, open: true, everOpened: true, uid, handshakeData, udtNextReconnect: null, ...(upgrade ? {} : { recovered }) });
+      // Open: no reconnect is due (the store clears udtNextReconnect).
+      store.update({ type: kind, open: true, everOpened: true, uid, handshakeData, ...(upgrade ? {} : { recovered }) });
       live.onHandshake?.();
       if (!upgrade) emitter.emit('handshake', { uid, handshakeData, firstHandshake, recovered });
     },

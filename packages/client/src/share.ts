@@ -66,15 +66,10 @@ export interface TabGroup {
  * imported: a bundler then splits tabs.ts off alone, with no chunk of code
  * it shares with the client (a page would load that chunk at once).
  */
-export interface TabKit {
-  readonly SenteError: typeof SenteError;
-  readonly randomId: typeof randomId;
-  readonly replyCallbacks: typeof createReplyCallbacks;
-  /** `'chsk/error'`. */
-  readonly error: string;
-}
+export type TabKit = typeof tabKit;
 
-export const tabKit: TabKit = { SenteError, randomId, replyCallbacks: createReplyCallbacks, error: CHSK_ERROR };
+/** See {@link TabKit}: `SenteError`, `randomId`, `createReplyCallbacks` and `'chsk/error'`; a tuple, whose minified form names nothing. */
+export const tabKit = [SenteError, randomId, createReplyCallbacks, CHSK_ERROR] as const;
 
 /** How a client shares: its transport becomes one that reaches the tabs' shared connection. */
 export interface TabSharing {

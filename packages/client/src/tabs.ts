@@ -43,7 +43,7 @@ export function tabGroup([locks, Channel]: Sharing, opts: ResolvedOptions, url: 
 /** The transport of a tab in `group`. */
 export function createTabTransport(ctx: TransportContext, group: TabGroup): Transport {
   const { clock, packer } = ctx;
-  const { SenteError, randomId, replyCallbacks, error: CHSK_ERROR } = group.kit;
+  const [SenteError, randomId, replyCallbacks, CHSK_ERROR] = group.kit;
   const me = randomId(12);
   const waiting = replyCallbacks(clock, ctx.onError);
   let channel: ChannelLike | null = null;
