@@ -217,9 +217,7 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
     onHalt: undefined,
     send: (wire, cb, timeoutMs) => store.current.open && transport !== null && transport.send(wire, cb, timeoutMs),
     ajax: fetch === undefined ? undefined : () => ajax(),
-    get shared() {
-      return tabs !== undefined;
-    },
+    shared: () => tabs !== undefined,
     onError,
     csrfToken() {
       const t = 'csrfToken' in live.own ? live.own.csrfToken : typeof csrfToken === 'function' ? csrfToken() : csrfToken;
@@ -527,13 +525,11 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
   // Every router gets the same message, built once per event.
   const msg = (id: string, data: unknown): ClientEventMsg => ({ id, data, event: [id, data], client });
   emitter.on('state', (c) => {
-    if (routers.size === 0) return;
     const { old, new: now, ...flags } = c;
     const data: StateEventData = [old, { ...now, ...flags }, c.openChanged];
     routers.dispatch(msg(CHSK_STATE, data));
   });
   emitter.on('handshake', (h) => {
-    if (routers.size === 0) return;
     const data: HandshakeEventData = [h.uid, null, h.handshakeData, h.firstHandshake];
     routers.dispatch(msg(CHSK_HANDSHAKE, data));
   });

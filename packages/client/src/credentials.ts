@@ -35,7 +35,7 @@ const hooks = (client: SenteClient): LiveHooks => (client as unknown as { [LIVE]
 function post(live: LiveHooks, wire: WireEvent, cb: ReplyCallback, timeoutMs: number): boolean {
   const { ajax, onError } = live;
   if (ajax === undefined) return false;
-  if (live.shared || fallback() !== undefined) return ajax().send(wire, cb, timeoutMs);
+  if (live.shared() || fallback() !== undefined) return ajax().send(wire, cb, timeoutMs);
   // A refresh POST from a client on WebSocket: the Ajax code loads first.
   const failed = (error: unknown): void => {
     onError(error);

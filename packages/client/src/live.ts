@@ -37,8 +37,8 @@ export interface LiveHooks {
    * `fetch`. Sends only once fallback.ts is loaded, unless `shared`.
    */
   readonly ajax: (() => Transport) | undefined;
-  /** The client shares its Ajax connection with other tabs. */
-  readonly shared: boolean;
+  /** True when the client shares its Ajax connection with other tabs. */
+  shared(): boolean;
   onError(error: unknown): void;
   /** The current credentials, as the next request sends them. */
   csrfToken(): string | undefined;
