@@ -212,7 +212,7 @@ function asFn<T>(v: T | (() => T) | undefined): () => T | undefined {
 }
 
 const logError = (error: unknown): void => {
-  console.error('[sente] client error:', error);
+  console.error('[sente]', error);
 };
 
 /** The options in milliseconds or bytes, with their defaults. */

@@ -194,8 +194,8 @@ export function createWsTransport(
     let env: DecodedEnvelope | undefined;
     let cause: unknown;
     try {
-      if (packed === undefined) throw new Error('not text or bytes');
-      env = decodeEnvelope(ctx.packer.unpack(packed));
+      // A frame neither text nor bytes is no envelope.
+      if (packed !== undefined) env = decodeEnvelope(ctx.packer.unpack(packed));
     } catch (error) {
       cause = error;
     }
