@@ -1,21 +1,21 @@
 import type { DecodedEnvelope, Envelope, EnvelopeExt, Packed, SenteError, TimerHandle, WireEvent } from '@sente/core';
 import type { FallbackKit } from './lazy-ajax.js';
+import { AJAX_WIRE } from './ajax-wire.js';
+import { STATUS_HINTS, errorForStatus } from './status-errors.js';
+import type { ResolvedOptions } from './options.js';
 import type { FetchInit, FetchLike, ResponseLike } from './platform.js';
 import type { ReplyCallback } from './reply-callbacks.js';
 import type { CloseReason } from './state.js';
 import type { Transport, TransportContext } from './transport.js';
 
-/** Ajax options of {@link createAjaxTransport}. */
-export interface AjaxTransportOptions {
-  readonly url: string;
-  readonly fetch: FetchLike;
-  /** The client-side timeout of polls and of POSTs without their own. */
-  readonly timeoutMs: number;
-  /** The timeout of a handshake poll (a server answers it at once); 0: `timeoutMs`. */
-  readonly connectTimeoutMs: number;
-  readonly withCredentials: boolean;
-  readonly headers: () => Readonly<Record<string, string>> | undefined;
-}
+/**
+ * What {@link createAjaxTransport} reads off its context besides the
+ * transport's: the client's resolved options (`ajaxTimeoutMs`: polls and
+ * POSTs without a timeout of their own; `wsConnectTimeoutMs`: a handshake
+ * poll, which a server answers at once, 0 for `ajaxTimeoutMs`), with `fetch`
+ * (which the client checked it has) and the current `headers`.
+ */
+export type AjaxContext = TransportContext & Pick<ResolvedOptions, 'fetch' | 'ajaxTimeoutMs' | 'wsConnectTimeoutMs' | 'withCredentials' | 'headers'>;
 
 /** One request in flight. */
 interface InFlight {
@@ -72,26 +72,25 @@ type HttpError = SenteError & { retryAfter?: string | null | undefined };
  * (`maxPostEvents`), one in flight, the sends made meanwhile going together
  * in the next (see the protocol reference).
  */
-export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOptions, kit: FallbackKit): Transport {
-  // What the client's bundle has already, handed over (this file imports nothing at run time: see lazy-ajax.ts).
+export function createAjaxTransport(ctx: AjaxContext, url: string, kit: FallbackKit): Transport {
+  const fetch = ctx.fetch as FetchLike;
+  // What the client's bundle has already, handed over (this chunk imports nothing of it at run time: see lazy-ajax.ts).
   const [
     AJAX_CB_MARKER,
-    CHSK,
+    CHSK_TIMEOUT,
     EXT_VERSION,
     postBatchEnvelope,
     SenteError,
-    WIRE,
+    WIRE_CLIENT_ID,
     decodeEnvelope,
     isHandshake,
     isCbError,
-    isKeyword,
     isKeywordContent,
     keywordName,
     isSenteError,
     parseRetryAfter,
     retryDelay,
     connectionError,
-    errorForStatus,
     asSendable,
     createReconnector,
     callSafely,
@@ -99,9 +98,15 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     appParamsQuery,
     appendParam,
     withQuery,
+    ,
+    ,
+    CHSK_ERROR,
+    CHSK_REFRESH,
+    WIRE_EXT,
+    WIRE_POSITION,
   ] = kit;
-  const GET_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.handshake, WIRE.ext, WIRE.position] as const;
-  const POST_RESERVED = [WIRE.udt, WIRE.clientId, WIRE.binary, WIRE.ppstr, WIRE.ext] as const;
+  const GET_RESERVED = [AJAX_WIRE.udt, WIRE_CLIENT_ID, AJAX_WIRE.handshake, WIRE_EXT, WIRE_POSITION] as const;
+  const POST_RESERVED = [AJAX_WIRE.udt, WIRE_CLIENT_ID, AJAX_WIRE.binary, AJAX_WIRE.ppstr, WIRE_EXT] as const;
   const EXT = String(EXT_VERSION);
   /** The body of a 2xx response; a rejected promise for any other status. */
   async function readBody(res: ResponseLike, binary: boolean): Promise<Packed> {
@@ -129,9 +134,9 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
   });
 
   const headers = (contentType: string | undefined): Record<string, string> => {
-    const h: Record<string, string> = { ...opts.headers() };
+    const h: Record<string, string> = { ...ctx.headers() };
     const token = ctx.csrfToken();
-    if (token !== undefined) h[WIRE.csrfHeader] = token;
+    if (token !== undefined) h[AJAX_WIRE.csrfHeader] = token;
     if (contentType !== undefined) h['Content-Type'] = contentType;
     return h;
   };
@@ -139,7 +144,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
   const request = (url: string, init: FetchInit): Promise<Packed> => {
     let res: Promise<ResponseLike>;
     try {
-      res = opts.fetch(url, opts.withCredentials ? { ...init, credentials: 'include' } : init);
+      res = fetch(url, ctx.withCredentials ? { ...init, credentials: 'include' } : init);
     } catch (error) {
       res = Promise.reject(error);
     }
@@ -180,7 +185,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     if (isHandshake(content)) ctx.handshake('ajax', content);
     else {
       state.update({ open: true });
-      if (!isKeywordContent(content, CHSK.timeout)) ctx.receiveBatch(content, env?.ext);
+      if (!isKeywordContent(content, CHSK_TIMEOUT)) ctx.receiveBatch(content, env?.ext);
     }
     // Handlers may have disconnected (or reconnected) meanwhile.
     if (active && poll === null) startPoll();
@@ -202,9 +207,9 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       ? connectionError('ERR_SENTE_CONNECT_TIMEOUT')
       : status === undefined
         ? error instanceof TypeError
-          ? connectionError('ERR_SENTE_UNREACHABLE', undefined, error)
+          ? connectionError('ERR_SENTE_UNREACHABLE', undefined, error, STATUS_HINTS.ERR_SENTE_UNREACHABLE)
           : undefined
-        : errorForStatus(status);
+        : errorForStatus(status, connectionError);
     if (diagnosed !== undefined && ctx.report(diagnosed)) return;
     // An overloaded or draining server says when to come back (503 + Retry-After).
     const hint = parseRetryAfter((error as HttpError | undefined)?.retryAfter);
@@ -213,22 +218,22 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
 
   const startPoll = (): void => {
     let q = appParamsQuery(ctx.params(), GET_RESERVED);
-    q = appendParam(q, WIRE.udt, String(clock.now()));
-    q = appendParam(q, WIRE.clientId, ctx.clientId);
+    q = appendParam(q, AJAX_WIRE.udt, String(clock.now()));
+    q = appendParam(q, WIRE_CLIENT_ID, ctx.clientId);
     const hs = !state.current.open;
-    if (hs) q = appendParam(q, WIRE.handshake, '1');
-    q = appendParam(q, WIRE.ext, EXT);
+    if (hs) q = appendParam(q, AJAX_WIRE.handshake, '1');
+    q = appendParam(q, WIRE_EXT, EXT);
     const pos = ctx.position();
-    if (pos !== undefined) q = appendParam(q, WIRE.position, pos);
+    if (pos !== undefined) q = appendParam(q, WIRE_POSITION, pos);
     const controller = new AbortController();
     const req: Poll = { hs, controller, at: clock.now(), timer: undefined, timedOut: false };
     req.timer = clock.setTimeout(() => {
       req.timedOut = true;
       controller.abort();
-    }, hs && opts.connectTimeoutMs > 0 ? opts.connectTimeoutMs : opts.timeoutMs);
+    }, hs && ctx.wsConnectTimeoutMs > 0 ? ctx.wsConnectTimeoutMs : ctx.ajaxTimeoutMs);
     poll = req;
     const init: FetchInit = { method: 'GET', headers: headers(undefined), signal: req.controller.signal, cache: 'no-store' };
-    request(withQuery(opts.url, q), init).then(
+    request(withQuery(url, q), init).then(
       (body) => pollAnswered(req, body),
       (error: unknown) => pollRejected(req, error),
     );
@@ -265,8 +270,8 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       // A batch POST's answer is the vector of its events' replies; anything else fails them.
       let r = post.items.length < 2 ? reply : Array.isArray(reply) ? reply[i] : undefined;
       // Keyword packers give the server's `:chsk/timeout` as a keyword: callbacks always see strings.
-      if (isKeyword(r) && isCbError(r)) r = r.name;
-      settle(item, r === undefined ? CHSK.error : r);
+      if (isCbError(r)) r = keywordName(r);
+      settle(item, r === undefined ? CHSK_ERROR : r);
     });
     holding = false;
     // What waited, with what the callbacks sent, goes now in one POST.
@@ -288,7 +293,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     // not the connection, so unlike Sente the client stays open — except for a
     // refused credential (401, 403), which is terminal on a POST as on a poll.
     if (isSenteError(error) && error.status !== undefined) {
-      const refused = error.status === 401 || error.status === 403 ? errorForStatus(error.status) : undefined;
+      const refused = error.status === 401 || error.status === 403 ? errorForStatus(error.status, connectionError) : undefined;
       if (refused !== undefined && (post.items[0] as PostItem).refresh) {
         settle(post.items[0] as PostItem, refused.code);
         sendQueued();
@@ -296,7 +301,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       }
       if (refused === undefined || !ctx.report(refused)) ctx.onError(error);
     } else if (active) state.close('unexpected');
-    for (const item of post.items) settle(item, CHSK.error);
+    for (const item of post.items) settle(item, CHSK_ERROR);
     sendQueued();
   };
 
@@ -316,21 +321,21 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     let body: string | Uint8Array<ArrayBuffer>;
     let contentType: string;
     if (typeof packed === 'string') {
-      body = `${WIRE.udt}=${clock.now()}&${WIRE.clientId}=${encodeURIComponent(ctx.clientId)}&${WIRE.ppstr}=${encodeURIComponent(packed)}`;
-      contentType = WIRE.formContentType;
+      body = `${AJAX_WIRE.udt}=${clock.now()}&${WIRE_CLIENT_ID}=${encodeURIComponent(ctx.clientId)}&${AJAX_WIRE.ppstr}=${encodeURIComponent(packed)}`;
+      contentType = AJAX_WIRE.formContentType;
     } else {
-      q = appendParam(q, WIRE.udt, String(clock.now()));
-      q = appendParam(q, WIRE.clientId, ctx.clientId);
-      q = appendParam(q, WIRE.binary, 'true');
+      q = appendParam(q, AJAX_WIRE.udt, String(clock.now()));
+      q = appendParam(q, WIRE_CLIENT_ID, ctx.clientId);
+      q = appendParam(q, AJAX_WIRE.binary, 'true');
       body = asSendable(packed) as Uint8Array<ArrayBuffer>;
-      contentType = WIRE.binaryContentType;
+      contentType = AJAX_WIRE.binaryContentType;
     }
-    q = appendParam(q, WIRE.ext, EXT);
+    q = appendParam(q, WIRE_EXT, EXT);
     const p: Post = { controller: new AbortController(), items };
     for (const item of items) item.post = p;
     posts.add(p);
     const init: FetchInit = { method: 'POST', headers: headers(contentType), body, signal: p.controller.signal, cache: 'no-store' };
-    request(withQuery(opts.url, q), init).then(
+    request(withQuery(url, q), init).then(
       (resBody) => postAnswered(p, resBody),
       (error: unknown) => postRejected(p, error),
     );
@@ -338,7 +343,8 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
 
   /** The next POST's items: at most the server's count, a credential refresh alone (its answer is its own). */
   const take = (): PostItem[] => {
-    const max = ctx.maxPostEvents();
+    // 1: Sente's one event per POST.
+    const max = ctx.ext()?.maxPostEvents ?? 1;
     let n = 1;
     if (!(queued[0] as PostItem).refresh) while (n < max && n < queued.length && !(queued[n] as PostItem).refresh) n++;
     return queued.splice(0, n);
@@ -349,7 +355,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
     if (holding) return;
     // A batch over the byte limit goes one by one (see post).
     // A Sente server takes one event per POST: each goes at once, as Sente's client sends it.
-    while (queued.length > 0 && (waited || posts.size === 0 || ctx.maxPostEvents() < 2)) post(take());
+    while (queued.length > 0 && (waited || posts.size === 0 || (ctx.ext()?.maxPostEvents ?? 1) < 2)) post(take());
     if (queued.length > 0 && waitTimer === undefined) {
       waitTimer = clock.setTimeout(() => {
         waitTimer = undefined;
@@ -365,8 +371,8 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       envelope,
       packed,
       cb,
-      refresh: keywordName(event[0]) === CHSK.refresh,
-      timer: clock.setTimeout(() => settle(item, CHSK.timeout), timeoutMs ?? opts.timeoutMs),
+      refresh: keywordName(event[0]) === CHSK_REFRESH,
+      timer: clock.setTimeout(() => settle(item, CHSK_TIMEOUT), timeoutMs ?? ctx.ajaxTimeoutMs),
       settled: false,
       post: null,
     };
@@ -376,7 +382,6 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
   };
 
   return {
-    kind: 'ajax',
     connect() {
       if (active) return;
       active = true;
@@ -402,7 +407,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       posts.clear();
       for (const p of pending) {
         p.controller.abort();
-        for (const item of p.items) settle(item, CHSK.error);
+        for (const item of p.items) settle(item, CHSK_ERROR);
       }
     },
     send,
@@ -420,7 +425,7 @@ export function createAjaxTransport(ctx: TransportContext, opts: AjaxTransportOp
       // one parked for over half our own timeout is likely dead (a sleeping
       // laptop, a changed network, a hidden tab's throttled timer). Poll anew.
       const p = poll;
-      if (p === null || clock.now() - p.at <= opts.timeoutMs / 2) return;
+      if (p === null || clock.now() - p.at <= ctx.ajaxTimeoutMs / 2) return;
       p.timedOut = true;
       p.controller.abort();
     },

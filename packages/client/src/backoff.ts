@@ -48,16 +48,3 @@ export function safeDelay(ms: number, fallbackMs: number): number {
   if (Number.isNaN(ms) || ms < 0) return 0;
   return Number.isFinite(ms) ? ms : fallbackMs;
 }
-
-/**
- * "Equal jitter": attempt `n` waits a random time in `[w/2, w)` with
- * `w = min(maxMs, baseMs * 2^(n-1))`. Never near 0, so a WebSocket that just
- * failed is left alone for a while; still spread out. The default schedule of
- * the background WebSocket probes (`upgradeBackoffMs`).
- */
-export function equalJitterBackoff(baseMs: number, maxMs: number, random: () => number): (attempt: number) => number {
-  return (attempt) => {
-    const w = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(attempt - 1, 0), 30));
-    return Math.floor(w / 2 + (random() * w) / 2);
-  };
-}

@@ -8,7 +8,8 @@ export function randomUuid(): string {
   if (typeof c?.randomUUID === 'function') return c.randomUUID();
   const b = new Uint8Array(16);
   if (typeof c?.getRandomValues === 'function') c.getRandomValues(b);
-  else for (let i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
+  // A Uint8Array drops the fraction.
+  else for (let i = 0; i < 16; i++) b[i] = Math.random() * 256;
   b[6] = ((b[6] as number) & 0x0f) | 0x40;
   b[8] = ((b[8] as number) & 0x3f) | 0x80;
   let hex = '';

@@ -1,24 +1,24 @@
-import { CHSK, SenteError, assertEvent, fromWireEvent, isBadEventReply, isCbError, isReservedId, readHandshake, toWireEvent } from '@sente/core';
+import { SenteError, assertEvent, fromWireEvent, isBadEventReply, isCbError, isReservedId, readHandshake, toWireEvent } from '@sente/core';
 import type { Envelope, Packed, SenteContract, SenteEvent, WireEvent } from '@sente/core';
 import { createEmitter } from './emitter.js';
-import { resolveOptions } from './options.js';
+import { ms, resolveOptions } from './options.js';
 import type { ResolvedOptions, SenteClientOptions, TraceContext } from './options.js';
-import { isTerminal } from './connection-errors.js';
+import { connectionError, isTerminal } from './connection-errors.js';
 import { pageHidden, watchPage } from './page-hooks.js';
 import { createOutbox } from './outbox.js';
 import { exceedsBytes } from './payload-size.js';
 import { createPositions } from './positions.js';
 import { callSafely } from './reply-callbacks.js';
 import type { ReplyCallback } from './reply-callbacks.js';
-import { Routers, badEventError } from '@sente/core/internal';
+import { CHSK_CLOSED, CHSK_ERROR, CHSK_HANDSHAKE, CHSK_RECV, CHSK_STATE, CHSK_TIMEOUT, Routers, badEventError } from '@sente/core/internal';
 import type { ClientEventHandler, ClientEventMsg, Router, RouterOptions } from './router.js';
 import { createStateStore } from './state.js';
 import { LIVE } from './live.js';
 import type { LiveHooks } from './live.js';
 import type { ClientState, StateChange } from './state.js';
 import type { Transport, TransportContext } from './transport.js';
-import { fallback, kit, lazyTransport, withFallback } from './lazy-ajax.js';
-import type { Probe, TakeProbe } from './upgrade-probe.js';
+import { kit, lazyTransport, withFallback } from './lazy-ajax.js';
+import type { Reupgrade } from './reupgrade.js';
 import { tabSharing } from './share.js';
 import type { ClientCore, ClientHooks } from './share.js';
 import { chskUrls } from './urls.js';
@@ -164,9 +164,9 @@ export interface SenteClient {
  */
 
 const errorForOutcome = (outcome: string, timeoutMs: number): SenteError => {
-  if (outcome === CHSK.closed) return new SenteError('ERR_SENTE_CLOSED', 'Not sent: the client is not open.');
-  if (outcome === CHSK.timeout) return new SenteError('ERR_SENTE_TIMEOUT', `No reply within ${timeoutMs} ms.`);
-  return new SenteError('ERR_SENTE_TRANSPORT', 'The connection failed or closed before the reply arrived.');
+  if (outcome === CHSK_CLOSED) return new SenteError('ERR_SENTE_CLOSED', 'Not sent: the client is not open.');
+  if (outcome === CHSK_TIMEOUT) return new SenteError('ERR_SENTE_TIMEOUT', `No reply within ${timeoutMs} ms.`);
+  return new SenteError('ERR_SENTE_TRANSPORT', 'The connection ended before the reply.');
 };
 
 /**
@@ -216,30 +216,15 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
     onHandshake: undefined,
     onHalt: undefined,
     send: (wire, cb, timeoutMs) => store.current.open && transport !== null && transport.send(wire, cb, timeoutMs),
-    post(wire, cb, timeoutMs) {
-      if (fetch === undefined) return false;
-      if (tabs !== undefined || fallback() !== undefined) return ajax().send(wire, cb, timeoutMs);
-      // A refresh POST from a client on WebSocket: the Ajax code loads first.
-      const failed = (error: unknown): void => {
-        onError(error);
-        callSafely(cb, CHSK.error, onError);
-      };
-      withFallback(() => {
-        try {
-          if (!ajax().send(wire, cb, timeoutMs)) callSafely(cb, CHSK.closed, onError);
-        } catch (error) {
-          failed(error);
-        }
-      }, failed);
-      return true;
-    },
+    ajax: fetch === undefined ? undefined : () => ajax(),
+    shared: () => tabs !== undefined,
+    onError,
     csrfToken() {
       const t = 'csrfToken' in live.own ? live.own.csrfToken : typeof csrfToken === 'function' ? csrfToken() : csrfToken;
       return typeof t === 'string' && t.trim() !== '' ? t : undefined;
     },
     params: () => live.own.params ?? opts.params(),
     headers: () => live.own.headers ?? opts.headers(),
-    uid: () => store.current.uid,
     moved(uid, epoch, offset) {
       positions.moved(epoch, offset);
       store.update({ uid });
@@ -248,49 +233,36 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
   const { tap } = hooks;
   // A leader's client never shares again.
   const tabs = tap === undefined ? tabSharing(opts, urls.ajax, (csrf, o, h) => createClient(urls.ajax, csrf, o, h)) : undefined;
-  /** The server negotiated this library's extensions (message ids, positions, requests). */
-  let serverExt = false;
   /** Set by `disconnect()` and a refusal: sends are refused, not queued. */
   let stopped = false;
   let transport: Transport | null = null;
-  /** The background WebSocket of a re-upgrade, and how many fallbacks this connect() has seen. */
-  let probe: Probe | null = null;
+  /** The way back to WebSocket after a fallback (fallback.ts), and how many fallbacks this connect() has seen. */
+  let reupgrade: Reupgrade | null = null;
   let fallbacks = 0;
   let everHandshaken = false;
   let unloading = false;
   let unwatchPage: (() => void) | null = null;
   /** The server's limit from its handshake, when it sent one. */
   let serverMaxPayloadBytes: number | undefined;
-  /** The most events per Ajax POST the server's handshake allows (1: Sente's one per POST). */
-  let serverMaxPostEvents = 1;
   /** The codes reported since the last handshake: each problem is reported once per outage. */
   const reported = new Set<string>();
-  /**
-   * Re-upgrade without a push twice: while on Ajax after a fallback, the
-   * pushes Ajax delivered (packed, the latest 1000); after the switch, those
-   * WebSocket may bring again.
-   */
-  let recent: Array<readonly [key: string, at: number]> | null = null;
-  let switched = false;
 
-  const ctx: TransportContext = {
-    clock,
-    packer,
+  const ctx: TransportContext & ResolvedOptions = {
+    // The resolved options (clock, packer, clientId, backoffMs, onError…): transports and the outbox read them here.
+    ...opts,
     state: store,
-    clientId: opts.clientId,
-    backoffMs: opts.backoffMs,
-    maxBackoffMs: opts.maxBackoffMs,
     unloading: () => unloading,
     csrfToken: live.csrfToken,
     params: live.params,
-    maxPostEvents: () => serverMaxPostEvents,
+    headers: live.headers,
+    ext: () => live.ext,
     pack(envelope: Envelope): Packed {
       const packed = packer.pack(envelope);
       const server = serverMaxPayloadBytes !== undefined && serverMaxPayloadBytes < opts.maxPayloadBytes;
       const limit = server ? (serverMaxPayloadBytes as number) : opts.maxPayloadBytes;
       // Refused here, the send costs nothing; sent, the server would close the socket (1009) and fail every pending reply.
       if (exceedsBytes(packed, limit)) {
-        throw new SenteError('ERR_SENTE_PAYLOAD_TOO_LARGE', `Not sent: the packed event is over ${server ? "the server's limit" : 'maxPayloadBytes'} (${limit} bytes).`);
+        throw new SenteError('ERR_SENTE_PAYLOAD_TOO_LARGE', `Not sent: over ${server ? "the server's limit" : 'maxPayloadBytes'} (${limit} bytes).`);
       }
       return packed;
     },
@@ -298,8 +270,6 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
       tap?.handshake(kind, content);
       const { uid, handshakeData, ext } = readHandshake(content);
       serverMaxPayloadBytes = ext?.maxPayloadBytes;
-      serverMaxPostEvents = ext?.maxPostEvents ?? 1;
-      serverExt = ext !== undefined;
       positions.handshake(ext);
       live.ext = ext;
       reported.clear();
@@ -312,7 +282,8 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
       everHandshaken = true;
       const r = ext?.['recovered'];
       const recovered = typeof r === 'boolean' ? r : undefined;
-      store.update({ type: kind, open: true, everOpened: true, uid, handshakeData, udtNextReconnect: null, ...(upgrade ? {} : { recovered }) });
+      // Open: no reconnect is due (the store clears udtNextReconnect).
+      store.update({ type: kind, open: true, everOpened: true, uid, handshakeData, ...(upgrade ? {} : { recovered }) });
       live.onHandshake?.();
       if (!upgrade) emitter.emit('handshake', { uid, handshakeData, firstHandshake, recovered });
     },
@@ -323,21 +294,19 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
         return serverRequest(content, ext.q, ext.t === undefined ? undefined : { traceparent: ext.t, tracestate: ext.s });
       }
       if (!Array.isArray(content)) {
-        onError(new SenteError('ERR_SENTE_BAD_PACKAGE', 'Dropped a push that is not a batch of events.'));
+        onError(new SenteError('ERR_SENTE_BAD_PACKAGE', 'Dropped a push that is not a batch.'));
         return;
       }
       content.forEach((item: unknown, i) => {
         // A server of the extensions gives positions: what is at or below ours was delivered already.
         // A Sente server does not: a re-upgrade's WebSocket repeats the tail of what Ajax delivered.
-        // A binary packer's bytes compare as their comma-separated list.
-        if (ext?.o !== undefined ? !positions.admit(ext.e, ext.o[i]) : recent !== null && seenBefore(recent, String(packer.pack(item)))) return;
+        if (ext?.o !== undefined ? !positions.admit(ext.e, ext.o[i]) : reupgrade !== null && reupgrade.repeat(item)) return;
         const ev = validPush(item);
         if (ev === undefined) return;
         tap?.push(item, ext?.e, ext?.o?.[i]);
         emitter.emit('event', ev);
       });
     },
-    onError,
     report(error) {
       store.update({ lastError: error });
       if (!reported.has(error.code)) {
@@ -349,27 +318,28 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
       stop('rejected', true);
       return true;
     },
-    random: opts.random,
     hidden: pageHidden,
+    diagnose(event, then) {
+      if (typeof (event as { message?: unknown } | null)?.message !== 'string') return;
+      withFallback((m) => {
+        const error = m.errorOfWsEvent(event, connectionError);
+        if (error !== undefined) then(error);
+      }, onError);
+    },
   };
 
   const validPush = (item: unknown): SenteEvent | undefined => {
     const ev = fromWireEvent(item);
     if (ev !== undefined && !isReservedId(ev[0])) return ev;
-    onError(new SenteError('ERR_SENTE_BAD_EVENT', 'Dropped a pushed event that is not a valid app event.'));
+    onError(new SenteError('ERR_SENTE_BAD_EVENT', 'Dropped an invalid pushed event.'));
     return undefined;
   };
 
   const outbox = createOutbox({
-    clock,
-    maxEvents: opts.outboxMaxEvents,
-    maxBytes: opts.outboxMaxBytes,
-    onError,
-    pack: ctx.pack,
+    // clock, outboxMaxEvents, outboxMaxBytes, traceContext, onError, pack, ext.
+    ...ctx,
     open: () => (store.current.open ? transport : null),
-    ext: () => serverExt,
     stopped: () => stopped,
-    trace: opts.traceContext,
   });
 
   /** A server→client request: the routers get it with a `reply`, whose answer goes back at most once. */
@@ -389,37 +359,11 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
     });
   };
 
-  /**
-   * A server sends each push to both transports in the same order, so the
-   * WebSocket stream repeats the tail of what Ajax delivered (a server may also
-   * replay what an earlier socket missed): skip a WebSocket push found there
-   * (and everything logged before it), and stop filtering at the first new one.
-   */
-  const seenBefore = (log: Array<readonly [string, number]>, key: string): boolean => {
-    if (!switched) {
-      if (log.push([key, clock.now()]) > 1000) log.shift();
-      return false;
-    }
-    const i = log.findIndex((e) => e[0] === key);
-    if (i < 0) recent = null;
-    else log.splice(0, i + 1);
-    return i >= 0;
-  };
-
   /** The Ajax transport (fallback.ts, loaded on demand), or the tabs' shared connection. */
   const ajax = (): Transport => {
     if (tabs !== undefined) return tabs.transport(ctx);
-    if (fetch === undefined) throw new SenteError('ERR_SENTE_BAD_OPTION', 'Ajax needs fetch: pass options.fetch.');
-    return lazyTransport(ctx, (m) =>
-      m.createAjaxTransport(ctx, {
-        url: urls.ajax,
-        fetch,
-        timeoutMs: opts.ajaxTimeoutMs,
-        connectTimeoutMs: opts.wsConnectTimeoutMs,
-        withCredentials: opts.withCredentials,
-        headers: live.headers,
-      }, kit),
-    );
+    if (fetch === undefined) throw new SenteError('ERR_SENTE_BAD_OPTION', 'Ajax needs options.fetch.');
+    return lazyTransport(ctx, (m) => m.createAjaxTransport(ctx, urls.ajax, kit));
   };
 
   // Sente's :auto rule, widened: a WebSocket that fails before its first
@@ -431,22 +375,18 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
     ws.disconnect('downgrading-ws-to-ajax', true);
     // A state listener may have called disconnect() or reconnect() meanwhile.
     if (transport !== ws) return true;
-    const probeMs = opts.upgradeBackoffMs;
-    const reupgrade = probeMs !== null && WebSocket !== undefined;
-    // Each fallback starts probing where the last one left off: a WebSocket
-    // that keeps failing soon after a switch is probed less and less often.
-    const skip = reupgrade ? fallbacks++ : 0;
-    if (reupgrade) {
-      recent = [];
-      switched = false;
-    }
+    reupgrade = null;
     const t = ajax();
     transport = t;
     t.connect();
-    // fallback.ts holds the probe: once it is loaded, unless the client moved on meanwhile.
-    if (reupgrade) {
+    const probeMs = opts.upgradeBackoffMs;
+    if (probeMs !== null && WebSocket !== undefined) {
+      // Each fallback starts probing where the last one left off: a WebSocket
+      // that keeps failing soon after a switch is probed less and less often.
+      const skip = fallbacks++;
+      // fallback.ts holds the re-upgrade: once it is loaded, unless the client moved on meanwhile.
       withFallback((m) => {
-        if (transport === t) probe = m.createProbe(ctx, opts, urls.ws, WebSocket, (n) => probeMs(n + skip), takeProbe, downgrade, kit);
+        if (transport === t) reupgrade = m.createReupgrade(ctx, opts, urls.ws, WebSocket, probeMs, skip, take, downgrade, kit);
       }, onError);
     }
     return true;
@@ -463,19 +403,11 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
    * flight, so that sends reach the server in order; then the poll ends
    * without touching the state (the client stays open) and WebSocket goes on.
    */
-  const takeProbe: TakeProbe = (to, hs, pushes, since) => {
+  const take = (to: Transport): boolean => {
     const from = transport;
     if (from === null || from.busy) return false;
     transport = to;
-    probe = null;
     from.disconnect(null);
-    switched = true;
-    ctx.handshake('ws', hs);
-    for (const [batch, ext] of pushes) ctx.receiveBatch(batch, ext);
-    // WebSocket can only repeat what Ajax delivered after the probe connected
-    // (a second of slack for Ajax arriving first): an older entry would make a
-    // new push that looks like an old one pass for a repeat.
-    if (recent !== null) recent = recent.filter((e) => e[1] >= since - 1000);
     return true;
   };
 
@@ -488,12 +420,9 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
   const connect = (): void => {
     stopped = false;
     if (transport !== null) return;
-    unwatchPage = watchPage({
-      setUnloading(u) {
-        unloading = u;
-      },
-      wake,
-    });
+    unwatchPage = watchPage((u) => {
+      unloading = u;
+    }, wake);
     fallbacks = 0;
     transport = tabs?.ajaxOnly === false ? tabs.transport(ctx) : opts.type === 'ajax' || WebSocket === undefined ? ajax() : ws(WebSocket);
     transport.connect();
@@ -503,10 +432,9 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
     const t = transport;
     if (t === null) return false;
     transport = null;
-    recent = null;
     live.onHalt?.();
-    probe?.stop();
-    probe = null;
+    reupgrade?.stop();
+    reupgrade = null;
     unwatchPage?.();
     unwatchPage = null;
     const wasOpen = store.current.open;
@@ -518,7 +446,7 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
   const stop = (reason: 'requested-disconnect' | 'rejected', recordClose = false): boolean => {
     stopped = true;
     const wasOpen = halt(reason, recordClose);
-    outbox.fail(CHSK.closed);
+    outbox.fail(CHSK_CLOSED);
     return wasOpen;
   };
 
@@ -535,14 +463,12 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
     }
     assertEvent(event);
     if (isReservedId(event[0])) {
-      throw new SenteError('ERR_SENTE_BAD_EVENT', `Bad event: "${event[0]}" is reserved by Sente (chsk/*, sente/*).`);
+      throw new SenteError('ERR_SENTE_BAD_EVENT', `Bad event: "${event[0]}" is reserved by Sente.`);
     }
-    if (cb !== undefined && typeof cb !== 'function') throw new SenteError('ERR_SENTE_BAD_OPTION', 'The reply callback must be a function.');
-    if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0 && timeoutMs !== Infinity)) {
-      throw new SenteError('ERR_SENTE_BAD_OPTION', `timeoutMs must be a finite number >= 0, not ${String(timeoutMs)}.`);
-    }
+    if (cb !== undefined && typeof cb !== 'function') throw new SenteError('ERR_SENTE_BAD_OPTION', 'cb must be a function.');
+    ms('timeoutMs', timeoutMs, undefined);
     if (cb !== undefined && timeoutMs === undefined) {
-      throw new SenteError('ERR_SENTE_BAD_OPTION', 'A reply callback needs a timeoutMs, so that it is always called.');
+      throw new SenteError('ERR_SENTE_BAD_OPTION', 'cb needs a timeoutMs.');
     }
     return outbox.submit(toWireEvent(event), cb, timeoutMs);
   };
@@ -551,7 +477,7 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
     const r = submit(event, a, b);
     if (r === true || r === false) return r;
     const cb = typeof a === 'object' && a !== null ? a.cb : b;
-    if (cb !== undefined) callSafely(cb, CHSK.error, onError);
+    if (cb !== undefined) callSafely(cb, CHSK_ERROR, onError);
     return false;
   };
 
@@ -599,18 +525,16 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
   // Every router gets the same message, built once per event.
   const msg = (id: string, data: unknown): ClientEventMsg => ({ id, data, event: [id, data], client });
   emitter.on('state', (c) => {
-    if (routers.size === 0) return;
-    const flags: OpenFlags = { openChanged: c.openChanged, opened: c.opened, closed: c.closed, firstOpen: c.firstOpen };
-    const data: StateEventData = [c.old, { ...c.new, ...flags }, c.openChanged];
-    routers.dispatch(msg(CHSK.state, data));
+    const { old, new: now, ...flags } = c;
+    const data: StateEventData = [old, { ...now, ...flags }, c.openChanged];
+    routers.dispatch(msg(CHSK_STATE, data));
   });
   emitter.on('handshake', (h) => {
-    if (routers.size === 0) return;
     const data: HandshakeEventData = [h.uid, null, h.handshakeData, h.firstHandshake];
-    routers.dispatch(msg(CHSK.handshake, data));
+    routers.dispatch(msg(CHSK_HANDSHAKE, data));
   });
   emitter.on('event', (ev) => {
-    if (routers.size > 0) routers.dispatch(opts.wrapRecvEvs ? msg(CHSK.recv, ev) : { id: ev[0], data: ev[1], event: ev, client });
+    if (routers.size > 0) routers.dispatch(opts.wrapRecvEvs ? msg(CHSK_RECV, ev) : { id: ev[0], data: ev[1], event: ev, client });
   });
   return { client, submit: outbox.submit, wake };
 }

@@ -20,41 +20,18 @@ export type ConnectionErrorCode =
   | 'ERR_SENTE_UNAUTHORIZED'
   | 'ERR_SENTE_UNREACHABLE';
 
-/** The message of each code: what to check. */
-export const HINTS: Readonly<Record<ConnectionErrorCode, string>> = {
-  ERR_SENTE_PACKER_MISMATCH: 'Not a handshake: do the client and server use the same packer?',
-  ERR_SENTE_NOT_FOUND: '404: is the path right?',
-  ERR_SENTE_CONNECT_TIMEOUT: 'No handshake in wsConnectTimeoutMs: a wrong path, or a proxy that holds requests or drops upgrades?',
-  ERR_SENTE_FORBIDDEN: '403: a wrong CSRF token, or an origin not allowed? Not retrying.',
+/** The message of each code a WebSocket finds out: what to check (status-errors.ts has the others'). */
+export const HINTS = {
+  ERR_SENTE_PACKER_MISMATCH: 'Not a handshake: the same packer on both sides?',
+  ERR_SENTE_CONNECT_TIMEOUT: 'No handshake in wsConnectTimeoutMs: a wrong path, or a proxy?',
   ERR_SENTE_UNAUTHORIZED: '401/4401: sign in, then reconnect(). Not retrying.',
-  ERR_SENTE_UNREACHABLE: 'Cannot connect: is the server running at this address?',
-};
+} as const;
 
 /** True for the codes after which retrying cannot help: the client stops. */
 export const isTerminal = (code: string): boolean => code === 'ERR_SENTE_FORBIDDEN' || code === 'ERR_SENTE_UNAUTHORIZED';
 
 /** A {@link SenteError} with `code`, its hint as the message, and `status` when an HTTP answer said it. */
-export function connectionError(code: ConnectionErrorCode, status?: number, cause?: unknown): SenteError {
+export function connectionError(code: ConnectionErrorCode, status?: number, cause?: unknown, hint?: string): SenteError {
   // The codes are the client's own; @sente/core's SenteErrorCode does not list them yet.
-  return new SenteError(code as SenteErrorCode, HINTS[code], { status: status as number, cause });
-}
-
-const BY_STATUS: Readonly<Record<number, ConnectionErrorCode>> = { 404: 'ERR_SENTE_NOT_FOUND', 403: 'ERR_SENTE_FORBIDDEN', 401: 'ERR_SENTE_UNAUTHORIZED' };
-
-/** The connection error an HTTP status (of an Ajax answer, or of a refused upgrade) means, if any. */
-export function errorForStatus(status: number): SenteError | undefined {
-  const code = BY_STATUS[status];
-  return code === undefined ? undefined : connectionError(code, status);
-}
-
-/**
- * The connection error a WebSocket `error` event shows, when the WebSocket
- * implementation says why (the `ws` package on Node does; browsers never do).
- */
-export function errorOfWsEvent(event: unknown): SenteError | undefined {
-  const message = (event as { message?: unknown } | null)?.message;
-  if (typeof message !== 'string') return undefined;
-  const status = /response: (\d{3})/.exec(message);
-  if (status !== null) return errorForStatus(Number(status[1]));
-  return /ECONNREFUSED|ENOTFOUND|UNREACH/.test(message) ? connectionError('ERR_SENTE_UNREACHABLE', undefined, event) : undefined;
+  return new SenteError(code as SenteErrorCode, hint ?? HINTS[code as keyof typeof HINTS], { status: status as number, cause });
 }

@@ -1,7 +1,10 @@
-import { CHSK, SenteError, isCbError, systemClock, toWireEvent } from '@sente/core';
-import type { Clock, SenteErrorCode, TimerHandle } from '@sente/core';
+import { SenteError, isCbError, systemClock, toWireEvent } from '@sente/core';
+import { CHSK_CLOSED, CHSK_ERROR, CHSK_REFRESH, CHSK_TIMEOUT } from '@sente/core/internal';
+import type { Clock, SenteErrorCode, TimerHandle, WireEvent } from '@sente/core';
 import { LIVE } from './live.js';
 import type { Credentials, LiveHooks } from './live.js';
+import { fallback, withFallback } from './lazy-ajax.js';
+import { callSafely } from './reply-callbacks.js';
 import type { ReplyCallback } from './reply-callbacks.js';
 import type { SenteClient } from './client.js';
 
@@ -27,6 +30,26 @@ export interface RefreshResult {
 }
 
 const hooks = (client: SenteClient): LiveHooks => (client as unknown as { [LIVE]: LiveHooks })[LIVE];
+
+/** Sends `chsk/refresh` as an Ajax POST, whatever the transport: false without `fetch`. */
+function post(live: LiveHooks, wire: WireEvent, cb: ReplyCallback, timeoutMs: number): boolean {
+  const { ajax, onError } = live;
+  if (ajax === undefined) return false;
+  if (live.shared() || fallback() !== undefined) return ajax().send(wire, cb, timeoutMs);
+  // A refresh POST from a client on WebSocket: the Ajax code loads first.
+  const failed = (error: unknown): void => {
+    onError(error);
+    callSafely(cb, CHSK_ERROR, onError);
+  };
+  withFallback(() => {
+    try {
+      if (!ajax().send(wire, cb, timeoutMs)) callSafely(cb, CHSK_CLOSED, onError);
+    } catch (error) {
+      failed(error);
+    }
+  }, failed);
+  return true;
+}
 
 /**
  * Hands fresh credentials (CSRF token, params, headers) to the server on the
@@ -55,23 +78,23 @@ export function refreshCredentials(client: SenteClient, credentials: Credentials
   const { timeoutMs = 10_000, overHttp = false } = options;
   const live = hooks(client);
   live.own = { ...live.own, ...credentials };
-  const data = { params: live.params() ?? {}, headers: live.headers() ?? {}, 'csrf-token': live.csrfToken() ?? null, uid: live.uid(), key: live.ext?.['rk'] ?? null };
+  const data = { params: live.params() ?? {}, headers: live.headers() ?? {}, 'csrf-token': live.csrfToken() ?? null, uid: client.state.uid, key: live.ext?.['rk'] ?? null };
   return new Promise((resolve, reject) => {
     // The answer: `[uid ttl epoch? offset?]`, or the code of a refusal.
     const cb: ReplyCallback = (reply) => {
       if (!Array.isArray(reply)) {
-        const code = isCbError(reply) ? (reply === CHSK.timeout ? 'ERR_SENTE_TIMEOUT' : reply === CHSK.closed ? 'ERR_SENTE_CLOSED' : 'ERR_SENTE_TRANSPORT') : String(reply);
+        const code = isCbError(reply) ? (reply === CHSK_TIMEOUT ? 'ERR_SENTE_TIMEOUT' : reply === CHSK_CLOSED ? 'ERR_SENTE_CLOSED' : 'ERR_SENTE_TRANSPORT') : String(reply);
         return reject(new SenteError(code as SenteErrorCode, `Refresh refused: ${code}`));
       }
       const [uid, ttl, epoch, offset] = reply as [string, number | null, unknown, unknown];
-      if (uid !== live.uid()) live.moved(uid, epoch, offset);
+      if (uid !== client.state.uid) live.moved(uid, epoch, offset);
       resolve({ uid, expiresInMs: ttl ?? undefined });
     };
     // A Clojure Sente server (no `refresh` in its handshake) would take it for a bad event.
     if (client.state.open && live.ext?.['refresh'] === undefined) return reject(new SenteError('ERR_SENTE_UNSUPPORTED', 'The server takes no refresh: reconnect() instead.'));
     try {
-      const wire = toWireEvent([CHSK.refresh, data]);
-      if (!(overHttp && client.state.open ? live.post(wire, cb, timeoutMs) : live.send(wire, cb, timeoutMs))) reject(new SenteError('ERR_SENTE_CLOSED', 'Not open: the credentials apply from the next connection.'));
+      const wire = toWireEvent([CHSK_REFRESH, data]);
+      if (!(overHttp && client.state.open ? post(live, wire, cb, timeoutMs) : live.send(wire, cb, timeoutMs))) reject(new SenteError('ERR_SENTE_CLOSED', 'Not open: the credentials apply from the next connection.'));
     } catch (e) {
       reject(e);
     }

@@ -9,63 +9,42 @@ export interface Emitter<M> {
   on<K extends keyof M>(kind: K, fn: (payload: M[K]) => void): () => void;
   /** Delivers `payload` to the listeners of `kind`. */
   emit<K extends keyof M>(kind: K, payload: M[K]): void;
-  /** True when `kind` has a listener: lets callers skip building a payload. */
-  has(kind: keyof M): boolean;
-  /** Removes every listener. */
-  clear(): void;
 }
 
 /** Creates an {@link Emitter}; `onError` gets what a listener throws. */
 export function createEmitter<M>(onError: (error: unknown) => void): Emitter<M> {
-  const listeners = new Map<keyof M, Set<(payload: never) => void>>();
+  const listeners: { [K in keyof M]?: Set<(payload: M[K]) => void> } = {};
   const queue: Array<[keyof M, unknown]> = [];
   let emitting = false;
 
-  const deliver = (kind: keyof M, payload: unknown): void => {
-    const set = listeners.get(kind);
-    if (set === undefined) return;
-    for (const fn of set) {
-      try {
-        (fn as (p: unknown) => void)(payload);
-      } catch (error) {
-        onError(error);
-      }
-    }
-  };
-
   return {
     on(kind, fn) {
-      let set = listeners.get(kind);
-      if (set === undefined) listeners.set(kind, (set = new Set()));
-      const entry = fn as (payload: never) => void;
-      set.add(entry);
+      const set = (listeners[kind] ??= new Set());
+      set.add(fn);
       return () => {
-        set.delete(entry);
+        set.delete(fn);
       };
     },
     emit(kind, payload) {
-      if (emitting) {
-        queue.push([kind, payload]);
-        return;
-      }
+      queue.push([kind, payload]);
+      if (emitting) return;
       emitting = true;
       try {
-        deliver(kind, payload);
+        // The queue grows while a listener emits: each emit reaches every listener before the next.
         for (let i = 0; i < queue.length; i++) {
-          const item = queue[i] as [keyof M, unknown];
-          deliver(item[0], item[1]);
+          const [k, p] = queue[i] as [keyof M, unknown];
+          for (const fn of listeners[k] ?? []) {
+            try {
+              (fn as (p: unknown) => void)(p);
+            } catch (error) {
+              onError(error);
+            }
+          }
         }
       } finally {
         queue.length = 0;
         emitting = false;
       }
-    },
-    has(kind) {
-      const set = listeners.get(kind);
-      return set !== undefined && set.size > 0;
-    },
-    clear() {
-      listeners.clear();
     },
   };
 }

@@ -1,14 +1,11 @@
 import {
   AJAX_CB_MARKER,
-  CHSK,
   EXT_VERSION,
   postBatchEnvelope,
   SenteError,
-  WIRE,
   decodeEnvelope,
   isHandshake,
   isCbError,
-  isKeyword,
   isKeywordContent,
   keywordName,
   isSenteError,
@@ -16,7 +13,8 @@ import {
   retryDelay,
 } from '@sente/core';
 import type { TimerHandle } from '@sente/core';
-import { connectionError, errorForStatus } from './connection-errors.js';
+import { CHSK_ERROR, CHSK_REFRESH, CHSK_TIMEOUT, WIRE_CLIENT_ID, WIRE_EXT, WIRE_POSITION } from '@sente/core/internal';
+import { connectionError } from './connection-errors.js';
 import { asSendable } from './platform.js';
 import { createReconnector } from './reconnector.js';
 import { callSafely } from './reply-callbacks.js';
@@ -38,22 +36,20 @@ export type Fallback = typeof import('./fallback.js');
  */
 export const kit = [
   AJAX_CB_MARKER,
-  CHSK,
+  CHSK_TIMEOUT,
   EXT_VERSION,
   postBatchEnvelope,
   SenteError,
-  WIRE,
+  WIRE_CLIENT_ID,
   decodeEnvelope,
   isHandshake,
   isCbError,
-  isKeyword,
   isKeywordContent,
   keywordName,
   isSenteError,
   parseRetryAfter,
   retryDelay,
   connectionError,
-  errorForStatus,
   asSendable,
   createReconnector,
   callSafely,
@@ -63,6 +59,10 @@ export const kit = [
   withQuery,
   createStateStore,
   createWsTransport,
+  CHSK_ERROR,
+  CHSK_REFRESH,
+  WIRE_EXT,
+  WIRE_POSITION,
 ] as const;
 
 /** See {@link kit}. */
@@ -83,14 +83,19 @@ export function withFallback(fn: (m: Fallback) => void, failed: (error: unknown)
 export const fallback = (): Fallback | undefined => loaded;
 
 /**
- * A transport made by `make` from fallback.ts: at once when it is loaded,
- * else a stand-in that loads it and then hands every call to the transport.
+ * A transport made by `make` from the module `load` loads (fallback.ts by
+ * default; share.ts loads tabs.ts): at once when fallback.ts is loaded, else a
+ * stand-in that loads it and then hands every call to the transport.
  * Meanwhile the client is not open, so sends wait in the outbox. A failed load
  * is reported (`onError`) and tried again after the reconnect backoff; a
  * `disconnect()` meanwhile ends it.
  */
-export function lazyTransport(ctx: TransportContext, make: (m: Fallback) => Transport, load = loadFallback): Transport {
-  if (loaded !== undefined && load === loadFallback) return make(loaded);
+export function lazyTransport<M = Fallback>(
+  ctx: TransportContext,
+  make: (m: M) => Transport,
+  load: () => Promise<M> = loadFallback as () => Promise<M>,
+): Transport {
+  if (loaded !== undefined && load === loadFallback) return make(loaded as M);
   let real: Transport | undefined;
   let active = true;
   let connectArg: [boolean | undefined] | undefined;
@@ -112,24 +117,21 @@ export function lazyTransport(ctx: TransportContext, make: (m: Fallback) => Tran
     );
   };
   attemptLoad();
-  return {
-    kind: 'ajax',
-    get busy() {
-      return real?.busy ?? false;
-    },
+  // Until the module is loaded, this stand-in; then every call goes to the transport.
+  const standIn: Transport = {
+    busy: false,
     connect(later) {
-      if (real !== undefined) real.connect(later);
-      else connectArg = [later];
+      connectArg = [later];
     },
     disconnect(reason, recordClose) {
-      if (real !== undefined) return real.disconnect(reason, recordClose);
       active = false;
       if (timer !== undefined) ctx.clock.clearTimeout(timer);
       if (reason !== null) ctx.state.close(reason, undefined, recordClose);
     },
-    send: (event, cb, timeoutMs, ext) => real?.send(event, cb, timeoutMs, ext) ?? false,
-    breakConnection: (closeWs, wsCode) => real?.breakConnection(closeWs, wsCode),
-    kick: () => real?.kick(),
-    checkHealth: () => real?.checkHealth(),
+    send: () => false,
+    breakConnection() {},
+    kick() {},
+    checkHealth() {},
   };
+  return new Proxy(standIn, { get: (target, key) => Reflect.get(real ?? target, key) });
 }

@@ -1,5 +1,6 @@
 import type { HandshakeExt, WireEvent } from '@sente/core';
 import type { ReplyCallback } from './reply-callbacks.js';
+import type { Transport } from './transport.js';
 import type { QueryParams } from './urls.js';
 
 /**
@@ -30,13 +31,19 @@ export interface LiveHooks {
   onHalt: (() => void) | undefined;
   /** Sends `chsk/refresh` on the open connection: false when not open. */
   send(wire: WireEvent, cb: ReplyCallback, timeoutMs: number): boolean;
-  /** Sends `chsk/refresh` as an Ajax POST, whatever the transport: false without `fetch`. */
-  post(wire: WireEvent, cb: ReplyCallback, timeoutMs: number): boolean;
+  /**
+   * The client's Ajax transport (the tabs' shared connection in a tab that
+   * shares), for a refresh POST whatever the transport; `undefined` without
+   * `fetch`. Sends only once fallback.ts is loaded, unless `shared`.
+   */
+  readonly ajax: (() => Transport) | undefined;
+  /** True when the client shares its Ajax connection with other tabs. */
+  shared(): boolean;
+  onError(error: unknown): void;
   /** The current credentials, as the next request sends them. */
   csrfToken(): string | undefined;
   params(): QueryParams | undefined;
   headers(): Readonly<Record<string, string>> | undefined;
-  uid(): string | null;
   /** A refresh moved the connection: its new uid, and the position in that uid's log. */
   moved(uid: string, epoch: unknown, offset: unknown): void;
 }

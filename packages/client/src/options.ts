@@ -1,7 +1,7 @@
 import { SenteError, systemClock } from '@sente/core';
 import type { Clock, Packer, SenteEvent } from '@sente/core';
 import { json } from '@sente/packer-json';
-import { equalJitterBackoff, exponentialBackoff } from './backoff.js';
+import { exponentialBackoff } from './backoff.js';
 import { randomUuid } from './client-id.js';
 import type { FetchLike, WebSocketConstructor } from './platform.js';
 import type { ClientType } from './state.js';
@@ -181,7 +181,8 @@ export interface ResolvedOptions {
   readonly maxBackoffMs: number;
   readonly wsConnectTimeoutMs: number;
   readonly wsEarlyDeathMs: number;
-  readonly upgradeBackoffMs: ((attempt: number) => number) | null;
+  /** `undefined`: the default schedule (reupgrade.ts). */
+  readonly upgradeBackoffMs: ((attempt: number) => number) | null | undefined;
   readonly random: () => number;
   readonly ajaxTimeoutMs: number;
   readonly wrapRecvEvs: boolean;
@@ -192,15 +193,16 @@ export interface ResolvedOptions {
   readonly traceContext: ((event: SenteEvent) => TraceContext | undefined) | undefined;
   readonly autoConnect: boolean;
   readonly shareAcrossTabs: boolean | 'ajax';
-  readonly sharedWorker: string | undefined;
+  readonly sharedWorker: string | URL | undefined;
   readonly onError: (error: unknown) => void;
 }
 
 const bad = (message: string): SenteError => new SenteError('ERR_SENTE_BAD_OPTION', message);
 
-function ms(name: string, v: number | undefined, dflt: number): number {
+/** `v`, checked to be a finite number >= 0 (`name` in the error), or `dflt` when undefined. */
+export function ms<D extends number | undefined>(name: string, v: number | undefined, dflt: D): number | D {
   if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !(v >= 0) || v === Infinity) throw bad(`Option ${name} must be a finite number >= 0, not ${String(v)}.`);
+  if (typeof v !== 'number' || !(v >= 0) || v === Infinity) throw bad(`${name} must be a finite number >= 0, not ${String(v)}.`);
   return v;
 }
 
@@ -210,33 +212,44 @@ function asFn<T>(v: T | (() => T) | undefined): () => T | undefined {
 }
 
 const logError = (error: unknown): void => {
-  console.error('[sente] client error:', error);
+  console.error('[sente]', error);
+};
+
+/** The options in milliseconds or bytes, with their defaults. */
+const NUMBERS = {
+  maxBackoffMs: 30_000,
+  wsPingTimeoutMs: 5000,
+  wsConnectTimeoutMs: 10_000,
+  wsEarlyDeathMs: 2000,
+  ajaxTimeoutMs: 60_000,
+  maxPayloadBytes: 1024 * 1024,
 };
 
 /** Applies the defaults to `options` and checks them; throws `ERR_SENTE_BAD_OPTION`. */
 export function resolveOptions(options: SenteClientOptions): ResolvedOptions {
   const type = options.type ?? 'auto';
-  if (type !== 'auto' && type !== 'ws' && type !== 'ajax') throw bad(`Option type must be 'auto', 'ws' or 'ajax', not ${String(type)}.`);
+  if (type !== 'auto' && type !== 'ws' && type !== 'ajax') throw bad(`type must be 'auto', 'ws' or 'ajax', not ${String(type)}.`);
   const clientId = options.clientId ?? randomUuid();
-  if (typeof clientId !== 'string' || clientId.trim() === '') throw bad('Option clientId must be a non-blank string.');
+  if (typeof clientId !== 'string' || clientId.trim() === '') throw bad('clientId must be a non-blank string.');
   const g = globalThis as { WebSocket?: WebSocketConstructor; fetch?: FetchLike };
   const WebSocket = options.WebSocket ?? g.WebSocket;
   const fetch = options.fetch ?? (typeof g.fetch === 'function' ? g.fetch.bind(globalThis) : undefined);
   if (type === 'ws' && WebSocket === undefined) {
-    throw bad("type 'ws' needs a WebSocket constructor: pass options.WebSocket (on Node, the ws package's WebSocket).");
+    throw bad("type 'ws' needs options.WebSocket (on Node, the ws package's).");
   }
   if (type !== 'ws' && fetch === undefined && (type === 'ajax' || WebSocket === undefined)) {
-    throw bad(`type '${type}' needs fetch here: pass options.fetch.`);
+    throw bad(`type '${type}' needs options.fetch here.`);
   }
-  const maxBackoffMs = ms('maxBackoffMs', options.maxBackoffMs, 30_000);
+  const numbers = { ...NUMBERS };
+  for (const k of Object.keys(NUMBERS) as (keyof typeof NUMBERS)[]) numbers[k] = ms(k, options[k], NUMBERS[k]);
   const kalive = options.wsKaliveMs === null ? 0 : ms('wsKaliveMs', options.wsKaliveMs, 20_000);
-  const maxPayloadBytes = ms('maxPayloadBytes', options.maxPayloadBytes, 1024 * 1024);
   const random = options.random ?? Math.random;
   const shareAcrossTabs = options.shareAcrossTabs ?? 'ajax';
   if (shareAcrossTabs !== true && shareAcrossTabs !== false && shareAcrossTabs !== 'ajax') {
-    throw bad(`Option shareAcrossTabs must be true, false or 'ajax', not ${String(shareAcrossTabs)}.`);
+    throw bad(`shareAcrossTabs must be true, false or 'ajax', not ${String(shareAcrossTabs)}.`);
   }
   return {
+    ...numbers,
     type,
     packer: options.packer ?? json,
     clientId,
@@ -246,23 +259,17 @@ export function resolveOptions(options: SenteClientOptions): ResolvedOptions {
     fetch,
     withCredentials: options.withCredentials ?? false,
     kaliveMs: Math.floor(kalive / 2),
-    wsPingTimeoutMs: ms('wsPingTimeoutMs', options.wsPingTimeoutMs, 5000),
-    backoffMs: options.backoffMs ?? exponentialBackoff({ baseMs: 500, maxMs: maxBackoffMs, random }),
-    maxBackoffMs,
-    wsConnectTimeoutMs: ms('wsConnectTimeoutMs', options.wsConnectTimeoutMs, 10_000),
-    wsEarlyDeathMs: ms('wsEarlyDeathMs', options.wsEarlyDeathMs, 2000),
-    upgradeBackoffMs: options.upgradeBackoffMs === null ? null : (options.upgradeBackoffMs ?? equalJitterBackoff(10_000, 300_000, random)),
+    backoffMs: options.backoffMs ?? exponentialBackoff({ baseMs: 500, maxMs: numbers.maxBackoffMs, random }),
+    upgradeBackoffMs: options.upgradeBackoffMs,
     random,
-    ajaxTimeoutMs: ms('ajaxTimeoutMs', options.ajaxTimeoutMs, 60_000),
     wrapRecvEvs: options.wrapRecvEvs ?? false,
-    maxPayloadBytes,
     outboxMaxEvents: ms('outbox.maxEvents', options.outbox?.maxEvents, 1000),
     outboxMaxBytes: ms('outbox.maxBytes', options.outbox?.maxBytes, 1024 * 1024),
     clock: options.clock ?? systemClock,
     traceContext: options.traceContext,
     autoConnect: options.autoConnect ?? true,
     shareAcrossTabs,
-    sharedWorker: options.sharedWorker === undefined ? undefined : String(options.sharedWorker),
+    sharedWorker: options.sharedWorker,
     onError: options.onError ?? logError,
   };
 }

@@ -1,6 +1,8 @@
-import { CHSK, SenteError, eventEnvelope, fromWireEvent, randomId } from '@sente/core';
+import { SenteError, eventEnvelope, fromWireEvent, randomId } from '@sente/core';
+import { CHSK_CLOSED, CHSK_ERROR, CHSK_TIMEOUT } from '@sente/core/internal';
 import type { Clock, EnvelopeExt, Envelope, Packed, SenteEvent, TimerHandle, WireEvent } from '@sente/core';
 import type { TraceContext } from './options.js';
+import { byteLength } from './payload-size.js';
 import { callSafely } from './reply-callbacks.js';
 import type { ReplyCallback } from './reply-callbacks.js';
 import type { Transport } from './transport.js';
@@ -8,19 +10,21 @@ import type { Transport } from './transport.js';
 /** What an {@link Outbox} needs from its client. */
 export interface OutboxContext {
   readonly clock: Clock;
-  readonly maxEvents: number;
-  readonly maxBytes: number;
+  /** The most sends that wait (option `outbox.maxEvents`). */
+  readonly outboxMaxEvents: number;
+  /** The most bytes that wait, packed (option `outbox.maxBytes`). */
+  readonly outboxMaxBytes: number;
   onError(error: unknown): void;
   /** Packs an envelope, checking the payload limits (throws `ERR_SENTE_PAYLOAD_TOO_LARGE`). */
   pack(envelope: Envelope): Packed;
   /** The transport, when the client is open; else `null`. */
   open(): Transport | null;
-  /** True when the server negotiated the extensions: sends get message ids and are retried. */
-  ext(): boolean;
+  /** Defined when the server negotiated the extensions (its handshake's): sends get message ids and are retried. */
+  ext(): unknown;
   /** True once `disconnect()` or a refusal stopped the client. */
   stopped(): boolean;
   /** The trace context of a send (`traceContext` option). */
-  trace?: ((event: SenteEvent) => TraceContext | undefined) | undefined;
+  readonly traceContext?: ((event: SenteEvent) => TraceContext | undefined) | undefined;
 }
 
 /** One send: an event (or, with `r`, the answer to a server→client request). */
@@ -56,11 +60,7 @@ export interface Outbox {
   flush(): void;
   /** Gives every waiting send `outcome`, and forgets them. */
   fail(outcome: string): void;
-  /** How many sends wait. */
-  readonly size: number;
 }
-
-const utf8 = new TextEncoder();
 
 /** Creates the outbox of a client. */
 export function createOutbox(ctx: OutboxContext): Outbox {
@@ -79,7 +79,7 @@ export function createOutbox(ctx: OutboxContext): Outbox {
   /** Queues `e` in send order (a retry goes before what was sent after it). */
   const enqueue = (e: Entry): void => {
     const p = ctx.pack(eventEnvelope(e.wire, null));
-    e.bytes = typeof p === 'string' ? utf8.encode(p).byteLength : p.byteLength;
+    e.bytes = byteLength(p);
     bytes += e.bytes;
     let i = queue.length;
     while (i > 0 && (queue[i - 1] as Entry).seq > e.seq) i--;
@@ -87,22 +87,22 @@ export function createOutbox(ctx: OutboxContext): Outbox {
     if (e.deadline !== undefined) {
       e.timer = clock.setTimeout(() => {
         remove(e);
-        if (e.cb !== undefined) callSafely(e.cb, CHSK.timeout, ctx.onError);
+        if (e.cb !== undefined) callSafely(e.cb, CHSK_TIMEOUT, ctx.onError);
       }, e.deadline - clock.now());
     }
   };
 
   const dispatch = (t: Transport, e: Entry): boolean => {
-    if (e.m === undefined && e.r === undefined && ctx.ext()) e.m = e.id ?? randomId(16);
+    if (e.m === undefined && e.r === undefined && ctx.ext() !== undefined) e.m = e.id ?? randomId(16);
     let ext: EnvelopeExt | undefined = e.r !== undefined ? { r: e.r } : e.m !== undefined ? { m: e.m } : undefined;
-    const tc = e.m !== undefined && ctx.trace ? ctx.trace(fromWireEvent(e.wire) as SenteEvent) : undefined;
+    const tc = e.m !== undefined && ctx.traceContext ? ctx.traceContext(fromWireEvent(e.wire) as SenteEvent) : undefined;
     if (tc) ext = { ...ext, t: tc.traceparent, ...(tc.tracestate ? { s: tc.tracestate } : {}) };
     const retry = (): boolean => e.m !== undefined && !ctx.stopped() && ctx.open() === null && (e.deadline === undefined || e.deadline > clock.now());
     const cb =
       e.cb &&
       ((reply: unknown): void => {
         // The connection died before the reply: the server will handle the retry once.
-        if (reply === CHSK.error && retry()) enqueue(e);
+        if (reply === CHSK_ERROR && retry()) enqueue(e);
         else callSafely(e.cb as ReplyCallback, reply, ctx.onError);
       });
     const sent = t.send(e.wire, cb, e.deadline === undefined ? undefined : Math.max(0, e.deadline - clock.now()), ext);
@@ -120,7 +120,7 @@ export function createOutbox(ctx: OutboxContext): Outbox {
       } catch (error) {
         // Over the server's own limit, which only its handshake told.
         ctx.onError(error);
-        if (e.cb !== undefined) callSafely(e.cb, CHSK.error, ctx.onError);
+        if (e.cb !== undefined) callSafely(e.cb, CHSK_ERROR, ctx.onError);
       }
     }
   };
@@ -128,17 +128,17 @@ export function createOutbox(ctx: OutboxContext): Outbox {
   return {
     submit(wire, cb, timeoutMs, r, m) {
       if (ctx.stopped()) {
-        if (cb !== undefined) callSafely(cb, CHSK.closed, ctx.onError);
+        if (cb !== undefined) callSafely(cb, CHSK_CLOSED, ctx.onError);
         return false;
       }
       const e: Entry = { seq: seq++, wire, cb, deadline: timeoutMs === undefined ? undefined : clock.now() + timeoutMs, r, id: m };
       const t = ctx.open();
       if (t !== null && queue.length === 0) return dispatch(t, e);
-      if (queue.length >= ctx.maxEvents) return overflow(`${ctx.maxEvents} sends`);
+      if (queue.length >= ctx.outboxMaxEvents) return overflow(`${ctx.outboxMaxEvents} sends`);
       enqueue(e);
-      if (bytes > ctx.maxBytes) {
+      if (bytes > ctx.outboxMaxBytes) {
         remove(e);
-        return overflow(`${ctx.maxBytes} bytes`);
+        return overflow(`${ctx.outboxMaxBytes} bytes`);
       }
       return true;
     },
@@ -150,11 +150,8 @@ export function createOutbox(ctx: OutboxContext): Outbox {
       }
       bytes = 0;
     },
-    get size() {
-      return queue.length;
-    },
   };
 }
 
 const overflow = (what: string): SenteError =>
-  new SenteError('ERR_SENTE_QUEUE_OVERFLOW', `Not sent: the outbox is full (${what} wait for the connection).`);
+  new SenteError('ERR_SENTE_QUEUE_OVERFLOW', `Not sent: the outbox is full (${what}).`);

@@ -1,4 +1,5 @@
-import { CHSK, randomId } from '@sente/core';
+import { randomId } from '@sente/core';
+import { CHSK_TIMEOUT } from '@sente/core/internal';
 import type { Clock, TimerHandle } from '@sente/core';
 
 /**
@@ -8,10 +9,8 @@ import type { Clock, TimerHandle } from '@sente/core';
  */
 export type ReplyCallback = (reply: unknown) => void;
 
-interface Waiting {
-  readonly cb: ReplyCallback;
-  readonly timer: TimerHandle;
-}
+/** A waiting callback and its timeout. */
+type Waiting = readonly [cb: ReplyCallback, timer: TimerHandle];
 
 /** The WebSocket callbacks waiting for a reply, keyed by cb-id. */
 export interface ReplyCallbacks {
@@ -48,25 +47,25 @@ export function createReplyCallbacks(clock: Clock, onError: (error: unknown) => 
     },
     add(cbId, cb, timeoutMs) {
       const timer = clock.setTimeout(() => {
-        if (waiting.delete(cbId)) callSafely(cb, CHSK.timeout, onError);
+        if (waiting.delete(cbId)) callSafely(cb, CHSK_TIMEOUT, onError);
       }, timeoutMs);
-      waiting.set(cbId, { cb, timer });
+      waiting.set(cbId, [cb, timer]);
     },
     settle(cbId, reply) {
       const w = waiting.get(cbId);
       if (w === undefined) return false;
       waiting.delete(cbId);
-      clock.clearTimeout(w.timer);
-      callSafely(w.cb, reply, onError);
+      clock.clearTimeout(w[1]);
+      callSafely(w[0], reply, onError);
       return true;
     },
     failAll(outcome) {
       if (waiting.size === 0) return;
       const all = [...waiting.values()];
       waiting.clear();
-      for (const w of all) {
-        clock.clearTimeout(w.timer);
-        callSafely(w.cb, outcome, onError);
+      for (const [cb, timer] of all) {
+        clock.clearTimeout(timer);
+        callSafely(cb, outcome, onError);
       }
     },
     get size() {

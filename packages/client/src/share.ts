@@ -1,7 +1,9 @@
-import { CHSK, SenteError, randomId } from '@sente/core';
+import { SenteError, randomId } from '@sente/core';
+import { CHSK_ERROR } from '@sente/core/internal';
 import type { SenteClient } from './client.js';
 import type { ResolvedOptions } from './options.js';
 import type { Outbox } from './outbox.js';
+import { lazyTransport } from './lazy-ajax.js';
 import { createReplyCallbacks } from './reply-callbacks.js';
 import type { Transport, TransportContext } from './transport.js';
 
@@ -64,15 +66,10 @@ export interface TabGroup {
  * imported: a bundler then splits tabs.ts off alone, with no chunk of code
  * it shares with the client (a page would load that chunk at once).
  */
-export interface TabKit {
-  readonly SenteError: typeof SenteError;
-  readonly randomId: typeof randomId;
-  readonly replyCallbacks: typeof createReplyCallbacks;
-  /** `'chsk/error'`. */
-  readonly error: string;
-}
+export type TabKit = typeof tabKit;
 
-const kit: TabKit = { SenteError, randomId, replyCallbacks: createReplyCallbacks, error: CHSK.error };
+/** See {@link TabKit}: `SenteError`, `randomId`, `createReplyCallbacks` and `'chsk/error'`; a tuple, whose minified form names nothing. */
+export const tabKit = [SenteError, randomId, createReplyCallbacks, CHSK_ERROR] as const;
 
 /** How a client shares: its transport becomes one that reaches the tabs' shared connection. */
 export interface TabSharing {
@@ -81,52 +78,37 @@ export interface TabSharing {
   transport(ctx: TransportContext): Transport;
 }
 
-/**
- * How a client with options `opts` shares its connection with the other tabs
- * of its browser, or `undefined` when it connects on its own (sharing off,
- * `type: 'ws'` with `'ajax'`, no Web Locks or `BroadcastChannel`).
- */
-export function tabSharing(opts: ResolvedOptions, url: string, lead: LeaderFactory): TabSharing | undefined {
-  const group = tabGroup(opts, url, lead);
-  return group && { ajaxOnly: opts.shareAcrossTabs === 'ajax', transport: (ctx) => lazyTabTransport(ctx, group) };
-}
+/** The Web Locks and the `BroadcastChannel` tabs share a connection with. */
+export type Sharing = readonly [locks: LocksLike, Channel: TabGroup['Channel']];
 
-/** The group of the clients with options `opts` on chsk URL `url` (its http form), or `undefined` when they do not share. */
-export function tabGroup(opts: ResolvedOptions, url: string, lead: LeaderFactory): TabGroup | undefined {
+/**
+ * Whether clients with options `opts` share their connection with the other
+ * tabs of their browser: what they share it with, or `undefined` when each
+ * connects on its own (sharing off, `type: 'ws'` with `'ajax'`, no Web Locks
+ * or `BroadcastChannel`).
+ */
+export function sharing(opts: ResolvedOptions): Sharing | undefined {
   const mode = opts.shareAcrossTabs;
   const g = globalThis as { navigator?: { locks?: LocksLike }; BroadcastChannel?: TabGroup['Channel'] };
   const locks = g.navigator?.locks;
   if (mode === false || (mode === 'ajax' && opts.type === 'ws') || typeof locks?.request !== 'function' || typeof g.BroadcastChannel !== 'function') {
     return undefined;
   }
-  const type = mode === 'ajax' ? 'ajax' : opts.type;
-  return { name: `sente:${type}:${url}`, locks, Channel: g.BroadcastChannel, opts: { ...opts, type }, lead, kit };
+  return [locks, g.BroadcastChannel];
 }
 
 /**
- * The tab's transport until tabs.ts is loaded (a bundler may split it off,
- * for pages that share only): its first `connect()` loads it, and
- * `createTabTransport` then turns this very object into the tab transport.
+ * How a client with options `opts` shares its connection with the other tabs
+ * of its browser (on chsk URL `url`, its http form), or `undefined` when it
+ * connects on its own. tabs.ts, loaded by the first tab transport (for pages
+ * that share only), makes the group.
  */
-function lazyTabTransport(ctx: TransportContext, group: TabGroup): Transport {
-  let wanted = true;
-  const t: Transport = {
-    kind: 'ajax',
-    busy: false,
-    connect() {
-      wanted = true;
-      import('./tabs.js').then((m) => {
-        if (wanted) m.createTabTransport(ctx, group, t).connect();
-      }, ctx.onError);
-    },
-    disconnect(reason, recordClose) {
-      wanted = false;
-      if (reason !== null) ctx.state.close(reason, undefined, recordClose);
-    },
-    send: () => false,
-    breakConnection() {},
-    kick() {},
-    checkHealth() {},
-  };
-  return t;
+export function tabSharing(opts: ResolvedOptions, url: string, lead: LeaderFactory): TabSharing | undefined {
+  const found = sharing(opts);
+  return (
+    found && {
+      ajaxOnly: opts.shareAcrossTabs === 'ajax',
+      transport: (ctx) => lazyTransport(ctx, (m) => m.createTabTransport(ctx, m.tabGroup(found, opts, url, lead, tabKit)), () => import('./tabs.js')),
+    }
+  );
 }

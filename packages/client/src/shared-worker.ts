@@ -2,7 +2,8 @@ import { SenteError } from '@sente/core';
 import { createClient } from './client.js';
 import { resolveOptions } from './options.js';
 import type { SenteClientOptions } from './options.js';
-import { tabGroup } from './share.js';
+import { sharing, tabKit } from './share.js';
+import { tabGroup } from './tabs.js';
 import { lead } from './tab-leader.js';
 import { chskUrls } from './urls.js';
 
@@ -24,10 +25,11 @@ export function serveSharedConnection(path: string, options: SenteClientOptions 
   const opts = resolveOptions(options);
   const base = (globalThis as { location?: { href?: string } }).location?.href;
   const url = chskUrls(path, typeof base === 'string' ? base : undefined).ajax;
-  const group = tabGroup(opts, url, (csrf, o, hooks) => createClient(url, csrf, o, hooks));
-  if (group === undefined) {
+  const found = sharing(opts);
+  if (found === undefined) {
     throw new SenteError('ERR_SENTE_BAD_OPTION', 'serveSharedConnection needs Web Locks, BroadcastChannel, and shareAcrossTabs for this type.');
   }
+  const group = tabGroup(found, opts, url, (csrf, o, hooks) => createClient(url, csrf, o, hooks), tabKit);
   const abort = new AbortController();
   let stop: (() => void) | undefined;
   group.locks

@@ -137,14 +137,7 @@ export function createStateStore(type: ClientType, clock: Clock, emit: (change: 
   });
 
   const update = (patch: Partial<ClientState>): void => {
-    let changed = false;
-    for (const k in patch) {
-      if (patch[k as keyof ClientState] !== current[k as keyof ClientState]) {
-        changed = true;
-        break;
-      }
-    }
-    if (!changed) return;
+    if (!(Object.keys(patch) as (keyof ClientState)[]).some((k) => patch[k] !== current[k])) return;
     const old = current;
     const next: ClientState = { ...old, ...patch };
     if (next.open && next.udtNextReconnect !== null) (next as { udtNextReconnect: number | null }).udtNextReconnect = null;

@@ -22,7 +22,7 @@ const MAX_SERVER_REQUESTS = 1000;
  */
 export function lead(ctx: LeaderContext, group: TabGroup, cid: string, csrf: string | undefined): { stop(): void } {
   const { clock, packer } = ctx;
-  const { randomId, error: CHSK_ERROR } = group.kit;
+  const [, randomId, , CHSK_ERROR] = group.kit;
   const id = randomId(12);
   const onError = group.opts.onError;
   const channel = new group.Channel(group.name);

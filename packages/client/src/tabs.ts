@@ -1,5 +1,6 @@
 import type { Envelope } from '@sente/core';
-import type { ChannelLike, TabGroup } from './share.js';
+import type { ChannelLike, LeaderFactory, Sharing, TabGroup, TabKit } from './share.js';
+import type { ResolvedOptions } from './options.js';
 import type { ClientState } from './state.js';
 import { lead } from './tab-leader.js';
 import { packed, post, unpacked } from './tab-messages.js';
@@ -28,12 +29,21 @@ import type { Transport, TransportContext } from './transport.js';
 interface SharedWorkerLike {
   onerror: (() => void) | null;
 }
-type SharedWorkerConstructor = new (url: string, options: { name: string }) => SharedWorkerLike;
+type SharedWorkerConstructor = new (url: string | URL, options: { name: string }) => SharedWorkerLike;
 
-/** Makes `into` (share.ts's stand-in) the transport of a tab in `group`, and returns it. */
-export function createTabTransport(ctx: TransportContext, group: TabGroup, into: Transport): Transport {
+/**
+ * The group of the clients with options `opts` on chsk URL `url` (its http
+ * form), that share over `sharing` (see share.ts).
+ */
+export function tabGroup([locks, Channel]: Sharing, opts: ResolvedOptions, url: string, lead: LeaderFactory, kit: TabKit): TabGroup {
+  const type = opts.shareAcrossTabs === 'ajax' ? 'ajax' : opts.type;
+  return { name: `sente:${type}:${url}`, locks, Channel, opts: { ...opts, type }, lead, kit };
+}
+
+/** The transport of a tab in `group`. */
+export function createTabTransport(ctx: TransportContext, group: TabGroup): Transport {
   const { clock, packer } = ctx;
-  const { SenteError, randomId, replyCallbacks, error: CHSK_ERROR } = group.kit;
+  const [SenteError, randomId, replyCallbacks, CHSK_ERROR] = group.kit;
   const me = randomId(12);
   const waiting = replyCallbacks(clock, ctx.onError);
   let channel: ChannelLike | null = null;
@@ -42,7 +52,6 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup, into:
   let hub: string | null = null;
   /** The shared connection's client id, once a leader told it. */
   let cid: string | undefined;
-  let kind: 'ws' | 'ajax' = 'ajax';
   /** The CSRF token of the last `reconnect()` in any tab, or of a tab that joined with another (a login): a new leader connects with it. */
   let csrf: string | undefined;
   let leader: { stop(): void } | null = null;
@@ -50,7 +59,6 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup, into:
   let worker: SharedWorkerLike | null = null;
 
   const handshake = (hs: Handshake): void => {
-    kind = hs[0];
     ctx.handshake(hs[0], unpacked(packer, hs[1]) as readonly [unknown, unknown]);
   };
 
@@ -133,9 +141,6 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup, into:
   };
 
   const transport: Transport = {
-    get kind() {
-      return kind;
-    },
     get busy() {
       return waiting.size > 0;
     },
@@ -211,5 +216,5 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup, into:
       send({ k: 'reconnect', s: me, h: hub ?? undefined, csrf });
     },
   };
-  return Object.defineProperties(into, Object.getOwnPropertyDescriptors(transport));
+  return transport;
 }

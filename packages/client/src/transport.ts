@@ -1,5 +1,5 @@
 import { eventEnvelope } from '@sente/core';
-import type { Clock, Envelope, EnvelopeExt, Packed, Packer, SenteError, WireEvent } from '@sente/core';
+import type { Clock, Envelope, EnvelopeExt, HandshakeExt, Packed, Packer, SenteError, WireEvent } from '@sente/core';
 import type { ReconnectorContext } from './reconnector.js';
 import type { ReplyCallback } from './reply-callbacks.js';
 import type { CloseReason, StateStore } from './state.js';
@@ -15,8 +15,8 @@ export interface TransportContext extends ReconnectorContext {
   csrfToken(): string | undefined;
   /** The app's query params for the next request. */
   params(): QueryParams | undefined;
-  /** The most events the server takes in one Ajax POST (its handshake's `maxPostEvents`); 1 for a Sente server. */
-  maxPostEvents(): number;
+  /** The extensions of the last handshake (`maxPostEvents`: the most events the server takes in one Ajax POST); `undefined` from a Sente server. */
+  ext(): HandshakeExt | undefined;
   /** Packs an outgoing envelope; throws when it is over `maxPayloadBytes`. */
   pack(envelope: Envelope): Packed;
   /** Processes a handshake received on `transport`. */
@@ -35,6 +35,12 @@ export interface TransportContext extends ReconnectorContext {
    * the state; true when it is terminal and the client has stopped.
    */
   report(error: SenteError): boolean;
+  /**
+   * Reads why a WebSocket failed off its `error` event, when it says (Node's
+   * `ws` does; browsers never do), and hands the connection error to `report`:
+   * later, once the code that reads it (in fallback.ts) is loaded.
+   */
+  diagnose(event: unknown, report: (error: SenteError) => void): void;
   /** The random source in [0, 1). */
   random(): number;
   /** True while the page is hidden (its timers throttled). */
@@ -43,7 +49,6 @@ export interface TransportContext extends ReconnectorContext {
 
 /** A channel socket implementation: WebSocket or Ajax long-polling. */
 export interface Transport {
-  readonly kind: 'ws' | 'ajax';
   /** Starts connecting (a no-op while connected); `later`: after the first backoff wait. */
   connect(later?: boolean): void;
   /**
@@ -69,7 +74,7 @@ export interface Transport {
   /** A connection shared by tabs: its client id, once known. */
   readonly clientId?: string | undefined;
   /** A connection shared by tabs: `reconnect()` reconnects the shared connection instead of this tab. */
-  reconnectShared?(): void;
+  readonly reconnectShared?: (() => void) | undefined;
 }
 
 /** Reads a WebSocket frame or Ajax body as a packer's input; `undefined` when it is neither text nor bytes. */

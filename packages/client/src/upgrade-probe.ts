@@ -44,9 +44,9 @@ export function createProbe(
   kit: FallbackKit,
 ): Probe {
   const { clock } = ctx;
-  // The last two of the kit (see lazy-ajax.ts).
-  const createStateStore = kit[24];
-  const createWsTransport = kit[25];
+  // From the kit (see lazy-ajax.ts).
+  const createStateStore = kit[22];
+  const createWsTransport = kit[23];
   let taken = false;
   let timer: TimerHandle | undefined;
   let handshake: readonly [unknown, unknown] = [null, null];

@@ -23,7 +23,7 @@ export function chskUrls(path: string, base: string | undefined): ChskUrls {
   } catch (cause) {
     throw new SenteError(
       'ERR_SENTE_BAD_OPTION',
-      `Cannot resolve "${path}": outside a browser page, pass a full URL ("http://127.0.0.1:3000/chsk").`,
+      `Cannot resolve "${path}": outside a page, pass a full URL.`,
       { cause },
     );
   }

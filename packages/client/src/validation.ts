@@ -11,6 +11,6 @@ type Validation = (client: SenteClient, onError: (error: unknown) => void) => Se
  * that a client without one carries none of it.
  */
 export function withContract(client: SenteClient, contract: unknown, onError: (error: unknown) => void): SenteClient {
-  const validation = typeof contract === 'object' && contract !== null ? (contract as Record<symbol, unknown>)[VALIDATE_CLIENT] : undefined;
+  const validation = (contract as Record<symbol, unknown> | null | undefined)?.[VALIDATE_CLIENT];
   return typeof validation === 'function' ? (validation as Validation)(client, onError) : client;
 }

@@ -1,21 +1,7 @@
-import {
-  CHSK,
-  CLOSE_CODES,
-  EXT_VERSION,
-  PONG,
-  SenteError,
-  WIRE,
-  decodeEnvelope,
-  envelopes,
-  isHandshake,
-  isKeywordContent,
-  kw,
-  parseRetryHint,
-  retryDelay,
-} from '@sente/core';
+import { EXT_VERSION, PONG, SenteError, decodeEnvelope, isHandshake, isKeywordContent, kw, parseRetryHint, retryDelay } from '@sente/core';
 import type { DecodedEnvelope, EnvelopeExt, Packed, TimerHandle, WireEvent } from '@sente/core';
-import { connectionError, errorOfWsEvent } from './connection-errors.js';
-import { Timers, createKeepAlive } from '@sente/core/internal';
+import { connectionError } from './connection-errors.js';
+import { CHSK_ERROR, CHSK_WS_PING, CHSK_WS_PONG, CLOSE_NORMAL, CLOSE_UNAUTHORIZED, createKeepAlive, WIRE_CLIENT_ID, WIRE_CSRF_TOKEN, WIRE_EXT, WIRE_POSITION } from '@sente/core/internal';
 import type { KeepAlive } from '@sente/core/internal';
 import { asSendable } from './platform.js';
 import type { WebSocketConstructor, WebSocketLike, WsCloseEventLike, WsMessageEventLike } from './platform.js';
@@ -38,20 +24,21 @@ export interface WsTimings {
   readonly wsEarlyDeathMs: number;
 }
 
-const RESERVED = [WIRE.clientId, WIRE.csrfToken, WIRE.ext, WIRE.position] as const;
-const PING_EVENT: WireEvent = [kw(CHSK.wsPing)];
+const RESERVED = [WIRE_CLIENT_ID, WIRE_CSRF_TOKEN, WIRE_EXT, WIRE_POSITION] as const;
+const PING_EVENT: WireEvent = [kw(CHSK_WS_PING)];
+const PONG_EVENT: WireEvent = [kw(CHSK_WS_PONG)];
 const noop = (): void => {};
 
 /** The WebSocket URL: the app's params, then `client-id`, `csrf-token` and `sente-ext`. */
 function wsUrl(ctx: TransportContext, base: string): string {
   let q = appParamsQuery(ctx.params(), RESERVED);
-  q = appendParam(q, WIRE.clientId, ctx.clientId);
+  q = appendParam(q, WIRE_CLIENT_ID, ctx.clientId);
   const token = ctx.csrfToken();
-  if (token !== undefined) q = appendParam(q, WIRE.csrfToken, token);
+  if (token !== undefined) q = appendParam(q, WIRE_CSRF_TOKEN, token);
   // Asks servers that speak this library's extensions for them; Sente servers ignore it.
-  q = appendParam(q, WIRE.ext, String(EXT_VERSION));
+  q = appendParam(q, WIRE_EXT, String(EXT_VERSION));
   const pos = ctx.position();
-  if (pos !== undefined) q = appendParam(q, WIRE.position, pos);
+  if (pos !== undefined) q = appendParam(q, WIRE_POSITION, pos);
   return withQuery(base, q);
 }
 
@@ -104,16 +91,25 @@ export function createWsTransport(
   // The client judges a ping by its "pong" reply (wsPingTimeoutMs), not by traffic after it.
   // Hidden tabs get their timers throttled: rather than misread a late timer as
   // a dead socket, the client leaves liveness to the server's own pings then.
+  // Its timers are the clock's own: only the server counts them (stats()).
   const keepAlive: KeepAlive | undefined =
     opts.kaliveMs > 0
-      ? createKeepAlive(new Timers(clock), {
-          intervalMs: opts.kaliveMs,
-          pingTimeoutMs: null,
-          ping: () => {
-            if (!ctx.hidden()) ping();
+      ? createKeepAlive(
+          {
+            set(fn, ms) {
+              const handle = clock.setTimeout(fn, ms);
+              return { cancel: () => clock.clearTimeout(handle) };
+            },
           },
-          dead: noop,
-        })
+          {
+            intervalMs: opts.kaliveMs,
+            pingTimeoutMs: null,
+            ping: () => {
+              if (!ctx.hidden()) ping();
+            },
+            dead: noop,
+          },
+        )
       : undefined;
 
   const clearTimer = (): void => {
@@ -128,6 +124,15 @@ export function createWsTransport(
       ctx.onError(error);
     }
   };
+
+  /** Closes a socket we let go, unheard. */
+  const letGo = (s: WebSocketLike): void => {
+    detach(s);
+    closeQuietly(s, CLOSE_NORMAL, 'CLOSE_NORMAL');
+  };
+
+  /** Records the socket's error (`state.lastWsError`). */
+  const wsError = (event: unknown): void => ctx.state.update({ lastWsError: { udt: clock.now(), event } });
 
   const sendRaw = (s: WebSocketLike, packed: Packed): boolean => {
     keepAlive?.touch();
@@ -154,13 +159,12 @@ export function createWsTransport(
   /** Gives up on a socket that did not handshake in time, or whose first frame is no handshake. */
   const giveUp = (s: WebSocketLike, error: SenteError): void => {
     clearTimer();
-    detach(s);
-    closeQuietly(s, CLOSE_CODES.normal, 'CLOSE_NORMAL');
+    letGo(s);
     socket = null;
-    ctx.state.update({ lastWsError: { udt: clock.now(), event: error } });
+    wsError(error);
     if (failedBeforeHandshake() || ctx.report(error)) return;
     ctx.state.close('unexpected');
-    callbacks.failAll(CHSK.error);
+    callbacks.failAll(CHSK_ERROR);
     if (active) reconnector.retry();
   };
 
@@ -190,8 +194,8 @@ export function createWsTransport(
     let env: DecodedEnvelope | undefined;
     let cause: unknown;
     try {
-      if (packed === undefined) throw new Error('not text or bytes');
-      env = decodeEnvelope(ctx.packer.unpack(packed));
+      // A frame neither text nor bytes is no envelope.
+      if (packed !== undefined) env = decodeEnvelope(ctx.packer.unpack(packed));
     } catch (error) {
       cause = error;
     }
@@ -202,8 +206,7 @@ export function createWsTransport(
       return;
     }
     if (env === undefined) {
-      const what = cause === undefined ? 'is not a Sente envelope' : 'the packer cannot unpack';
-      ctx.onError(new SenteError('ERR_SENTE_BAD_PACKAGE', `Dropped a WebSocket message that ${what}.`, { cause }));
+      ctx.onError(new SenteError('ERR_SENTE_BAD_PACKAGE', `Dropped a WebSocket message: ${cause === undefined ? 'not an envelope' : 'cannot unpack'}.`, { cause }));
       return;
     }
     const { content, cbId } = env;
@@ -216,8 +219,8 @@ export function createWsTransport(
       onHandshake(content);
       return;
     }
-    if (isKeywordContent(content, CHSK.wsPing)) {
-      if (socket !== null) sendRaw(socket, (pong ??= ctx.packer.pack(envelopes.wsPong)));
+    if (isKeywordContent(content, CHSK_WS_PING)) {
+      if (socket !== null) sendRaw(socket, (pong ??= ctx.packer.pack(clientEnvelope(PONG_EVENT, null, undefined))));
       return;
     }
     ctx.receiveBatch(content, env.ext);
@@ -232,7 +235,7 @@ export function createWsTransport(
     const wasBroken = broken === s;
     broken = null;
     const earlyDeath = handshaken && !survived && !ev.wasClean && !wasBroken;
-    if (ev.code === CLOSE_CODES.unauthorized) {
+    if (ev.code === CLOSE_UNAUTHORIZED) {
       ctx.state.update({ lastWsClose });
       if (ctx.report(connectionError('ERR_SENTE_UNAUTHORIZED'))) return;
     }
@@ -242,7 +245,7 @@ export function createWsTransport(
     }
     // Pending replies can no longer arrive on this socket: fail them now rather than at their timeouts.
     ctx.state.close(ev.wasClean && !wasBroken ? 'clean' : 'unexpected', { lastWsClose });
-    callbacks.failAll(CHSK.error);
+    callbacks.failAll(CHSK_ERROR);
     // A draining or overloaded server says when to come back (close 1012, 1013, 4429).
     const hint = parseRetryHint(ev.reason);
     if (active) reconnector.retry(hint === undefined ? undefined : retryDelay(hint, ctx.random));
@@ -255,10 +258,9 @@ export function createWsTransport(
     };
     s.onerror = (ev: unknown) => {
       if (socket !== s) return;
-      ctx.state.update({ lastWsError: { udt: clock.now(), event: ev } });
+      wsError(ev);
       if (handshaken || failedBeforeHandshake()) return;
-      const error = errorOfWsEvent(ev);
-      if (error !== undefined) ctx.report(error);
+      ctx.diagnose(ev, ctx.report);
     };
     s.onclose = (ev: WsCloseEventLike) => {
       if (socket === s) onClose(s, ev);
@@ -272,7 +274,7 @@ export function createWsTransport(
     try {
       s = new WebSocket(wsUrl(ctx, url));
     } catch (error) {
-      ctx.state.update({ lastWsError: { udt: clock.now(), event: error } });
+      wsError(error);
       if (!failedBeforeHandshake() && active) reconnector.retry();
       return;
     }
@@ -302,7 +304,7 @@ export function createWsTransport(
     const s = socket;
     if (s !== null && cbId !== null && cb !== undefined) callbacks.add(cbId, cb, timeoutMs ?? 0);
     if (s !== null && sendRaw(s, packed)) return true;
-    if (cbId !== null && cb !== undefined && !callbacks.settle(cbId, CHSK.error)) callSafely(cb, CHSK.error, ctx.onError);
+    if (cbId !== null && cb !== undefined && !callbacks.settle(cbId, CHSK_ERROR)) callSafely(cb, CHSK_ERROR, ctx.onError);
     if (active) reconnect('ws-error');
     return false;
   };
@@ -327,15 +329,11 @@ export function createWsTransport(
     silent = false;
     broken = null;
     if (reason !== null) ctx.state.close(reason, undefined, recordClose);
-    callbacks.failAll(CHSK.error);
-    if (s !== null) {
-      detach(s);
-      closeQuietly(s, CLOSE_CODES.normal, 'CLOSE_NORMAL');
-    }
+    callbacks.failAll(CHSK_ERROR);
+    if (s !== null) letGo(s);
   };
 
   return {
-    kind: 'ws',
     busy: false,
     connect,
     disconnect,

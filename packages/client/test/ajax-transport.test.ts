@@ -1,4 +1,4 @@
-import { Keyword } from '@sente/core';
+import { Keyword, WIRE } from '@sente/core';
 import type { Packer } from '@sente/core';
 import { json } from '@sente/packer-json';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import type { SenteEvent } from '../src/index.js';
 import { harness } from './support/clients.js';
 import { flush } from './support/fake-fetch.js';
 import { loadFallback } from '../src/lazy-ajax.js';
+import { AJAX_WIRE } from '../src/ajax-wire.js';
 
 // These tests drive the Ajax code with a fake clock, step by step: it is loaded
 // beforehand, as a page has it once a client went to Ajax (lazy-ajax.test.ts
@@ -214,5 +215,12 @@ describe('Ajax disconnect and breakConnection', () => {
     fetch.last.respond(handshake());
     await flush();
     expect(client.state.open).toBe(true);
+  });
+});
+
+describe("the Ajax transport's names of the wire", () => {
+  it("are the core's (WIRE), of which fallback.ts keeps a copy so that the bundle every page loads does not carry them", () => {
+    expect(Object.entries(AJAX_WIRE)).toEqual(Object.entries(AJAX_WIRE).map(([k]) => [k, WIRE[k as keyof typeof AJAX_WIRE]]));
+    expect(Object.keys(AJAX_WIRE).length).toBe(7);
   });
 });

@@ -1,7 +1,7 @@
 import { Keyword } from '@sente/core';
 import { json } from '@sente/packer-json';
 import { beforeAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { equalJitterBackoff } from '../src/backoff.js';
+import { equalJitterBackoff } from '../src/reupgrade.js';
 import type { HandshakeInfo, SenteEvent } from '../src/index.js';
 import { harness } from './support/clients.js';
 import { flush } from './support/fake-fetch.js';
@@ -259,7 +259,7 @@ describe('the handshake ext', () => {
     const replies: unknown[] = [];
     client.send(['chat/a'], 5000, (r) => replies.push(r));
     expect(() => client.send(['chat/big', 'x'.repeat(100)])).toThrow(
-      expect.objectContaining({ code: 'ERR_SENTE_PAYLOAD_TOO_LARGE', message: "Not sent: the packed event is over the server's limit (64 bytes)." }),
+      expect.objectContaining({ code: 'ERR_SENTE_PAYLOAD_TOO_LARGE', message: "Not sent: over the server's limit (64 bytes)." }),
     );
     expect(s.sent).toHaveLength(1);
     expect(client.state.open).toBe(true);

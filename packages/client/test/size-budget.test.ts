@@ -11,20 +11,26 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 /**
- * 11.5 KiB of gzip, the budget of @sente/client + @sente/packer-json: what a
- * page loads at once. It was 10 KiB before the client gained its outbox,
- * replay positions, idempotent retries, server requests, re-upgrade and
- * page-lifecycle handling, then 12.25 KiB with cross-tab sharing, batch
- * POSTs, live credentials and trace context (12.94 KiB measured).
+ * 10 KB (10,000 bytes) of gzip, the budget of @sente/client +
+ * @sente/packer-json: what a page loads at once, with the outbox, replay
+ * positions, idempotent retries, reconnects, server requests, page-lifecycle
+ * handling, trace context and the tab-sharing decision. It was 10 KiB before
+ * the client gained most of those, then 12.25 KiB (12.94 measured) with
+ * cross-tab sharing, batch POSTs and live credentials, 11.5 KiB (11.41) once
+ * the Ajax code and tab sharing were split off; 9.76 KiB (9,992 bytes)
+ * measured since the re-upgrade, the HTTP-status diagnostics and the refresh
+ * POST moved to the Ajax chunk, the tables of @sente/core (CHSK, WIRE,
+ * CLOSE_CODES) gave way to the constants the client uses, and the code was
+ * tightened.
  * Code that only some pages need is loaded by a dynamic import, only by a
- * page that needs it: the Ajax transport with the re-upgrade probe
- * (fallback.ts: a client on Ajax, by choice or after a fallback) and the
- * tab-sharing code (tabs.ts: a page that shares). Each chunk is reported,
- * and checked to stay a chunk of its own, but not counted here. The whole
- * stays below socket.io-client, which is checked too.
- * Coming back under 10 KiB is open work.
+ * page that needs it: the Ajax transport with the re-upgrade (fallback.ts: a
+ * client on Ajax, by choice or after a fallback; it also reads why a `ws`
+ * socket failed on Node) and the tab-sharing code (tabs.ts: a page that
+ * shares). Each chunk is reported, and checked to stay a chunk of its own,
+ * but not counted here. The whole stays below socket.io-client, which is
+ * checked too.
  */
-const BUDGET_BYTES = 11.5 * 1024;
+const BUDGET_BYTES = 10 * 1000;
 
 /** The chunks loaded on demand, by the name of the file that starts them. */
 const LAZY_CHUNKS = ['fallback', 'tabs'] as const;
@@ -93,13 +99,14 @@ async function bundle(entry: string, { keepNames = false } = {}): Promise<Bundle
 }
 
 const kib = (bytes: number): string => `${(bytes / 1024).toFixed(2)} KiB`;
+const inBytes = (n: number): string => `${n} bytes`;
 
 /** Whether the bundle defines `name` (esbuild appends digits to a name it renames). */
 const defines = (code: string, name: string): boolean =>
   new RegExp(`(?:function|class)\\s+${name}\\d*\\b|(?:^|[^\\w$.])${name}\\d*\\s*=(?!=)`).test(code);
 
 describe('browser size budget', () => {
-  it('bundles @sente/client with the JSON packer in at most 11.5 KiB loaded at once, minified and gzipped, and below socket.io-client', async () => {
+  it('bundles @sente/client with the JSON packer in at most 10 KB loaded at once, minified and gzipped, and below socket.io-client', async () => {
     const sente = await bundle(
       "export { createSenteClient } from '@sente/client'; export { jsonPacker } from '@sente/packer-json';",
     );
@@ -107,7 +114,7 @@ describe('browser size budget', () => {
     console.log(
       [
         'Browser bundles (esbuild, minified, gzip -9):',
-        `  @sente/client + @sente/packer-json  ${kib(sente.gzipped).padStart(10)}  at once (budget ${kib(BUDGET_BYTES)}; ${sente.minified} bytes minified)`,
+        `  @sente/client + @sente/packer-json  ${kib(sente.gzipped).padStart(10)}  at once (${inBytes(sente.gzipped)}, budget ${inBytes(BUDGET_BYTES)}; ${sente.minified} bytes minified)`,
         ...[...sente.lazy].map(([name, n]) => `  + on demand: ${`${name}.ts`.padEnd(22)} ${kib(n).padStart(10)}`),
         `  socket.io-client 4.8.4 (io)          ${kib(socketIo.gzipped).padStart(10)}  (${socketIo.minified} bytes minified)`,
         'Loaded at once, minified bytes by file:',
@@ -116,11 +123,11 @@ describe('browser size budget', () => {
     );
     expect(sente.gzipped).toBeLessThanOrEqual(BUDGET_BYTES);
     expect(sente.gzipped).toBeLessThan(socketIo.gzipped);
-    // Each on-demand chunk is its own, of a few KiB at most, and nothing else is split off.
+    // Each on-demand chunk is its own, of a few KiB at most (fallback.ts 3.1, tabs.ts 2.2), and nothing else is split off.
     expect([...sente.lazy.keys()].sort()).toEqual([...LAZY_CHUNKS].sort());
     for (const n of sente.lazy.values()) {
       expect(n).toBeGreaterThan(0);
-      expect(n).toBeLessThan(3 * 1024);
+      expect(n).toBeLessThan(4 * 1024);
     }
   });
 

@@ -85,7 +85,7 @@ const range = (from: number, to: number): number[] => Array.from({ length: to - 
 describe('tabs sharing one connection', () => {
   it('refuses a shareAcrossTabs that is not true, false or ajax', () => {
     expect(() => tab({ shareAcrossTabs: 'ws' as unknown as boolean })).toThrow(
-      expect.objectContaining({ code: 'ERR_SENTE_BAD_OPTION', message: "Option shareAcrossTabs must be true, false or 'ajax', not ws." }),
+      expect.objectContaining({ code: 'ERR_SENTE_BAD_OPTION', message: "shareAcrossTabs must be true, false or 'ajax', not ws." }),
     );
   });
 

@@ -1,4 +1,4 @@
-import { CHSK } from './ids.js';
+import { CHSK_CLOSED, CHSK_ERROR, CHSK_TIMEOUT } from './ids.js';
 import { keywordName } from './keyword.js';
 import type { CbErrorValue } from './ids.js';
 
@@ -8,7 +8,7 @@ import type { CbErrorValue } from './ids.js';
  */
 export function isCbError(reply: unknown): reply is CbErrorValue {
   const n = keywordName(reply);
-  return n === CHSK.closed || n === CHSK.timeout || n === CHSK.error;
+  return n === CHSK_CLOSED || n === CHSK_TIMEOUT || n === CHSK_ERROR;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { AJAX_CB_MARKER, CHSK, NIL_UID, PONG } from './ids.js';
+import { AJAX_CB_MARKER, CHSK_DUMMY_CB_200, CHSK_HANDSHAKE, CHSK_TIMEOUT, CHSK_WS_PING, CHSK_WS_PONG, NIL_UID, PONG } from './ids.js';
 import { Keyword, keywordName } from './keyword.js';
 import type { WireEvent } from './event.js';
 
@@ -47,13 +47,14 @@ export interface EnvelopeExt {
   readonly b?: number | undefined;
 }
 
-const K_HANDSHAKE = Keyword.for(CHSK.handshake);
-const K_PING = Keyword.for(CHSK.wsPing);
-const K_PONG = Keyword.for(CHSK.wsPong);
-const K_TIMEOUT = Keyword.for(CHSK.timeout);
-const K_DUMMY = Keyword.for(CHSK.dummyCb200);
-const K_AJAX = Keyword.for(AJAX_CB_MARKER);
-const K_NIL_UID = Keyword.for(NIL_UID);
+// Pure: a bundle that uses none of them (a browser client's) leaves them out.
+const K_HANDSHAKE = /* @__PURE__ */ Keyword.for(CHSK_HANDSHAKE);
+const K_PING = /* @__PURE__ */ Keyword.for(CHSK_WS_PING);
+const K_PONG = /* @__PURE__ */ Keyword.for(CHSK_WS_PONG);
+const K_TIMEOUT = /* @__PURE__ */ Keyword.for(CHSK_TIMEOUT);
+const K_DUMMY = /* @__PURE__ */ Keyword.for(CHSK_DUMMY_CB_200);
+const K_AJAX = /* @__PURE__ */ Keyword.for(AJAX_CB_MARKER);
+const K_NIL_UID = /* @__PURE__ */ Keyword.for(NIL_UID);
 
 /** The envelopes whose content never changes, ready to be packed once. */
 export const envelopes = {

@@ -77,9 +77,10 @@ const BRAND = Symbol.for('sente.error');
  */
 export class SenteError extends Error {
   override readonly name = 'SenteError';
-  readonly code: SenteErrorCode;
-  readonly status: number | undefined;
-  readonly closeCode: number | undefined;
+  // Declared, not initialised: the constructor sets them (and a browser bundle carries no field list).
+  declare readonly code: SenteErrorCode;
+  declare readonly status: number | undefined;
+  declare readonly closeCode: number | undefined;
   readonly [BRAND] = true;
 
   /**

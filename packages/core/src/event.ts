@@ -1,4 +1,4 @@
-import { CHSK } from './ids.js';
+import { CHSK_BAD_EVENT } from './ids.js';
 import { SenteError } from './errors.js';
 import { Keyword, keywordName } from './keyword.js';
 
@@ -47,7 +47,7 @@ export function validateEvent(v: unknown): string | undefined {
 
 /** `v` as an event, or `[chsk/bad-event, v]` when it is not one. */
 export function asEvent(v: unknown): SenteEvent {
-  return isEvent(v) ? v : [CHSK.badEvent, v];
+  return isEvent(v) ? v : [CHSK_BAD_EVENT, v];
 }
 
 /** Throws a `ERR_SENTE_BAD_EVENT` {@link SenteError} unless `v` is a valid event. */

@@ -1,4 +1,4 @@
-import { CHSK, NIL_UID } from './ids.js';
+import { CHSK_HANDSHAKE, NIL_UID } from './ids.js';
 import { keywordName } from './keyword.js';
 import { isPlainObject } from './maps.js';
 
@@ -33,7 +33,7 @@ export interface HandshakeExt {
 
 /** True when an envelope's content is a handshake, `[chsk/handshake, …]`. */
 export function isHandshake(content: unknown): content is readonly [unknown, unknown] {
-  return Array.isArray(content) && content.length === 2 && keywordName(content[0]) === CHSK.handshake;
+  return Array.isArray(content) && content.length === 2 && keywordName(content[0]) === CHSK_HANDSHAKE;
 }
 
 /**

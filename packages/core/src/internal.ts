@@ -3,6 +3,7 @@
  * this repository share. Not public API: anything here may change in any release.
  */
 export { Routers } from './router.js';
+export { CLOSE_NORMAL, CLOSE_UNAUTHORIZED, CHSK_HANDSHAKE, CHSK_STATE, CHSK_RECV, CHSK_WS_PING, CHSK_WS_PONG, CHSK_TIMEOUT, CHSK_CLOSED, CHSK_ERROR, CHSK_REFRESH, WIRE_CLIENT_ID, WIRE_CSRF_TOKEN, WIRE_EXT, WIRE_POSITION } from './ids.js';
 export { Timers } from './timers.js';
 export type { Timer } from './timers.js';
 export { createKeepAlive } from './keep-alive.js';

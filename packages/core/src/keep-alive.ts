@@ -33,7 +33,7 @@ export interface KeepAliveOptions {
  * timestamp, so two messages in the same millisecond, or a frozen test clock,
  * still count.
  */
-export function createKeepAlive(timers: Timers, o: KeepAliveOptions): KeepAlive {
+export function createKeepAlive(timers: Pick<Timers, 'set'>, o: KeepAliveOptions): KeepAlive {
   let activity = 0;
   let seen = 0;
   let awaitingPong = false;

@@ -11,24 +11,24 @@ class KeywordClass {
   // life of the process (a memory exhaustion vector). A keyword is shared
   // while anything holds it, so `===` still works; once nothing does, nothing
   // can compare with it either, and its entry goes.
-  private static readonly interned = new Map<string, WeakRef<KeywordClass>>();
-  private static readonly registry = new FinalizationRegistry<string>((name) => {
-    if (KeywordClass.interned.get(name)?.deref() === undefined) KeywordClass.interned.delete(name);
+  static readonly #interned = new Map<string, WeakRef<KeywordClass>>();
+  static readonly #registry = new FinalizationRegistry<string>((name) => {
+    if (KeywordClass.#interned.get(name)?.deref() === undefined) KeywordClass.#interned.delete(name);
   });
 
   /** The interned keyword with this name (`'ns/name'` or `'name'`). */
   static for(name: string): KeywordClass {
-    const found = KeywordClass.interned.get(name)?.deref();
+    const found = KeywordClass.#interned.get(name)?.deref();
     if (found !== undefined) return found;
     const k = new KeywordClass(name);
-    KeywordClass.interned.set(name, new WeakRef(k));
-    KeywordClass.registry.register(k, name);
+    KeywordClass.#interned.set(name, new WeakRef(k));
+    KeywordClass.#registry.register(k, name);
     return k;
   }
 
   /** How many keywords are interned now (a diagnostic). */
   static get internedCount(): number {
-    return KeywordClass.interned.size;
+    return KeywordClass.#interned.size;
   }
 
   private constructor(readonly name: string) {}

@@ -23,45 +23,49 @@ export interface Router {
  * escapes.
  */
 export class Routers<M> {
-  private readonly routers = new Set<{ handler: EventHandler<M>; options: RouterOptions<M> }>();
+  // Private names and a tuple: a minified bundle renames them (it keeps property names).
+  readonly #routers = new Set<readonly [handler: EventHandler<M>, options: RouterOptions<M>]>();
+  readonly #onUnhandled: (error: unknown, msg: M) => void;
 
-  constructor(private readonly onUnhandled: (error: unknown, msg: M) => void) {}
+  constructor(onUnhandled: (error: unknown, msg: M) => void) {
+    this.#onUnhandled = onUnhandled;
+  }
 
   /** Starts a router: `handler` gets every event message until `stop()`. */
   start(handler: EventHandler<M>, options: RouterOptions<M> = {}): Router {
-    const entry = { handler, options };
-    this.routers.add(entry);
-    return { stop: () => void this.routers.delete(entry) };
+    const entry = [handler, options] as const;
+    this.#routers.add(entry);
+    return { stop: () => void this.#routers.delete(entry) };
   }
 
   /** Number of started routers. */
   get size(): number {
-    return this.routers.size;
+    return this.#routers.size;
   }
 
   /** Delivers `msg` to every router. */
   dispatch(msg: M): void {
     // A snapshot: a router a handler starts now gets the next event, not this one;
     // one a handler stops now gets nothing more.
-    for (const r of [...this.routers]) {
-      if (!this.routers.has(r)) continue;
+    for (const r of [...this.#routers]) {
+      if (!this.#routers.has(r)) continue;
       try {
-        const p = r.handler(msg);
+        const p = r[0](msg);
         if (p !== null && typeof p === 'object' && typeof (p as PromiseLike<unknown>).then === 'function') {
-          (p as PromiseLike<unknown>).then(undefined, (e: unknown) => this.fail(r.options, e, msg));
+          (p as PromiseLike<unknown>).then(undefined, (e: unknown) => this.#fail(r[1], e, msg));
         }
       } catch (e) {
-        this.fail(r.options, e, msg);
+        this.#fail(r[1], e, msg);
       }
     }
   }
 
-  private fail(options: RouterOptions<M>, error: unknown, msg: M): void {
-    if (!options.errorHandler) return this.onUnhandled(error, msg);
+  #fail(options: RouterOptions<M>, error: unknown, msg: M): void {
+    if (!options.errorHandler) return this.#onUnhandled(error, msg);
     try {
       options.errorHandler(error, msg);
     } catch (e) {
-      this.onUnhandled(e, msg);
+      this.#onUnhandled(e, msg);
     }
   }
 }

@@ -28,20 +28,19 @@ export function jsonPacker(options: JsonPackerOptions = {}): Packer {
     binary: false,
     pack(value: unknown): string {
       try {
-        const text: string | undefined =
-          replacer === undefined ? JSON.stringify(value) : JSON.stringify(value, replacer);
-        return text ?? 'null';
+        // undefined (a function, a symbol) packs as null.
+        return (JSON.stringify(value, replacer) as string | undefined) ?? 'null';
       } catch (cause) {
-        throw new SenteError('ERR_SENTE_PACK_FAILED', `JSON packer cannot pack this value: ${(cause as Error).message}`, { cause });
+        throw new SenteError('ERR_SENTE_PACK_FAILED', `JSON packer: ${(cause as Error).message}`, { cause });
       }
     },
     unpack(data: Packed): unknown {
       try {
         const text = payloadText(data);
         if (text === undefined) throw new TypeError('not UTF-8 text');
-        return reviver === undefined ? JSON.parse(text) : JSON.parse(text, reviver);
+        return JSON.parse(text, reviver);
       } catch (cause) {
-        throw new SenteError('ERR_SENTE_BAD_PACKAGE', 'JSON packer cannot unpack this payload: not valid JSON text.', { cause });
+        throw new SenteError('ERR_SENTE_BAD_PACKAGE', 'JSON packer: not JSON text.', { cause });
       }
     },
   };
