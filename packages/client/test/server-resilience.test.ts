@@ -166,8 +166,9 @@ describe('misconfiguration, said once with a hint', () => {
       for (const s of unanswered) s.destroy();
     });
     const ajax = client(`${server.origin}/nope`, { type: 'ajax' });
-    const ws = client(`${server.origin}/nope`, { type: 'ws', wsConnectTimeoutMs: 200 });
-    const auto = client(`${server.origin}/nope`, { wsConnectTimeoutMs: 200 });
+    // 1 s: long enough that a busy machine answers the auto client's Ajax handshake (a 404) within it.
+    const ws = client(`${server.origin}/nope`, { type: 'ws', wsConnectTimeoutMs: 1000 });
+    const auto = client(`${server.origin}/nope`, { wsConnectTimeoutMs: 1000 });
     await waitFor(() => codeOf(ajax.c.state.lastError) === 'ERR_SENTE_NOT_FOUND', 'ajax 404');
     await waitFor(() => codeOf(ws.c.state.lastError) === 'ERR_SENTE_CONNECT_TIMEOUT', 'ws timeout');
     await waitFor(() => codeOf(auto.c.state.lastError) === 'ERR_SENTE_NOT_FOUND', 'auto 404');
