@@ -61,6 +61,9 @@ interface Post {
  */
 const POST_WAIT_MS = 200;
 
+/** How many microtasks after a POST's answer what its callbacks send may still join the next POST (`await` chains). */
+const HOLD_HOPS = 4;
+
 /** An error status, with the server's `Retry-After` when it sent one. */
 type HttpError = SenteError & { retryAfter?: string | null | undefined };
 
@@ -126,7 +129,7 @@ export function createAjaxTransport(ctx: AjaxContext, url: string, kit: Fallback
   /** Sends waiting for a free POST (only with a server that takes batch POSTs). */
   const queued: PostItem[] = [];
   let waitTimer: TimerHandle | undefined;
-  /** True while a POST's callbacks run: what they send waits to go with the rest. */
+  /** True while a POST's callbacks run, and a few microtasks after: what they send waits to go with the rest. */
   let holding = false;
 
   const reconnector = createReconnector(ctx, () => {
@@ -273,9 +276,17 @@ export function createAjaxTransport(ctx: AjaxContext, url: string, kit: Fallback
       if (isCbError(r)) r = keywordName(r);
       settle(item, r === undefined ? CHSK_ERROR : r);
     });
-    holding = false;
-    // What waited, with what the callbacks sent, goes now in one POST.
-    sendQueued();
+    // What waited, with what the callbacks sent, goes in one POST: a request() gets its reply through
+    // a promise, so what its caller sends on it comes a few microtasks later, and waits for them.
+    let hops = HOLD_HOPS;
+    const release = (): void => {
+      if (--hops > 0) queueMicrotask(release);
+      else {
+        holding = false;
+        sendQueued();
+      }
+    };
+    queueMicrotask(release);
     if (reply === undefined) return;
     if (!active) return;
     state.update({ open: true });

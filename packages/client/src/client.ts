@@ -502,7 +502,7 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
           else if (isBadEventReply(reply)) reject(badEventError(reply.id, reply.issues));
           else resolve(reply);
         });
-        if (r !== true && r !== false) reject(r);
+        if (typeof r === 'object') reject(r);
       });
     },
     connect,

@@ -68,6 +68,8 @@ export function createOutbox(ctx: OutboxContext): Outbox {
   const queue: Entry[] = [];
   let bytes = 0;
   let seq = 0;
+  /** Message ids: this prefix, random per client, and the send's `seq`, unique without drawing per send. */
+  const mPrefix = randomId(12);
 
   const remove = (e: Entry): void => {
     const i = queue.indexOf(e);
@@ -93,7 +95,7 @@ export function createOutbox(ctx: OutboxContext): Outbox {
   };
 
   const dispatch = (t: Transport, e: Entry): boolean => {
-    if (e.m === undefined && e.r === undefined && ctx.ext() !== undefined) e.m = e.id ?? randomId(16);
+    if (e.m === undefined && e.r === undefined && ctx.ext()) e.m = e.id ?? mPrefix + e.seq;
     let ext: EnvelopeExt | undefined = e.r !== undefined ? { r: e.r } : e.m !== undefined ? { m: e.m } : undefined;
     const tc = e.m !== undefined && ctx.traceContext ? ctx.traceContext(fromWireEvent(e.wire) as SenteEvent) : undefined;
     if (tc) ext = { ...ext, t: tc.traceparent, ...(tc.tracestate ? { s: tc.tracestate } : {}) };

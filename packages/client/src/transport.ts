@@ -87,7 +87,6 @@ export function asPacked(data: unknown): Packed | undefined {
 
 /** A client event's envelope, with the extensions' 3rd element when there is one. */
 export function clientEnvelope(event: WireEvent, cbId: string | null, ext: EnvelopeExt | undefined): Envelope {
-  const env = eventEnvelope(event, cbId);
   // Sente's Envelope type has 2 elements; a peer of the extensions reads a 3rd.
-  return ext === undefined ? env : ([env[0], env[1], ext] as unknown as Envelope);
+  return ext === undefined ? eventEnvelope(event, cbId) : ([event, eventEnvelope(event, cbId)[1], ext] as unknown as Envelope);
 }

@@ -201,16 +201,16 @@ export function createWsTransport(
     }
     if (!handshaken) {
       // A Sente server's first frame is its handshake: anything else means another packer.
-      if (env !== undefined && isHandshake(env.content)) onHandshake(env.content);
+      if (env && isHandshake(env.content)) onHandshake(env.content);
       else giveUp(s, connectionError('ERR_SENTE_PACKER_MISMATCH', undefined, cause));
       return;
     }
-    if (env === undefined) {
+    if (!env) {
       ctx.onError(new SenteError('ERR_SENTE_BAD_PACKAGE', `Dropped a WebSocket message: ${cause === undefined ? 'not an envelope' : 'cannot unpack'}.`, { cause }));
       return;
     }
     const { content, cbId } = env;
-    if (cbId !== null) {
+    if (cbId) {
       // A reply with no waiting callback arrived after its timeout: dropped, as Sente does.
       callbacks.settle(cbId, content);
       return;
@@ -220,7 +220,7 @@ export function createWsTransport(
       return;
     }
     if (isKeywordContent(content, CHSK_WS_PING)) {
-      if (socket !== null) sendRaw(socket, (pong ??= ctx.packer.pack(clientEnvelope(PONG_EVENT, null, undefined))));
+      if (socket) sendRaw(socket, (pong ??= ctx.packer.pack(clientEnvelope(PONG_EVENT, null, undefined))));
       return;
     }
     ctx.receiveBatch(content, env.ext);
@@ -299,12 +299,12 @@ export function createWsTransport(
   };
 
   const send = (event: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined, ext?: EnvelopeExt): boolean => {
-    const cbId = cb === undefined ? null : callbacks.newId();
+    const cbId = cb ? callbacks.newId() : null;
     const packed = ctx.pack(clientEnvelope(event, cbId, ext));
     const s = socket;
-    if (s !== null && cbId !== null && cb !== undefined) callbacks.add(cbId, cb, timeoutMs ?? 0);
-    if (s !== null && sendRaw(s, packed)) return true;
-    if (cbId !== null && cb !== undefined && !callbacks.settle(cbId, CHSK_ERROR)) callSafely(cb, CHSK_ERROR, ctx.onError);
+    if (s && cb) callbacks.add(cbId as string, cb, timeoutMs ?? 0);
+    if (s && sendRaw(s, packed)) return true;
+    if (cb && !callbacks.settle(cbId as string, CHSK_ERROR)) callSafely(cb, CHSK_ERROR, ctx.onError);
     if (active) reconnect('ws-error');
     return false;
   };

@@ -45,6 +45,34 @@ describe('Ajax sends with a server that takes batch POSTs', () => {
     expect(replies).toEqual(['0:r0', '1:r1', '2:chsk/timeout', '3:r3', '4:r4']);
   });
 
+  it('puts what request() callers send on their replies, in a .then() or after an await, in the next batch POST with what waited', async () => {
+    const { client, fetch } = harness({ type: 'ajax' });
+    fetch.last.respond(extHandshake(32));
+    await flush();
+    const again = (i: number): Promise<unknown> => client.request(['q/again', i], 5000);
+    const ask = async (i: number): Promise<unknown> => {
+      await client.request(['q/first', i], 5000);
+      return again(i);
+    };
+    const settled = [0, 1, 2].map((i) => (i === 2 ? client.request(['q/first', i], 5000).then(() => again(i)) : ask(i)));
+    const ids = (r: FakeRequest | undefined): unknown[] => (ppstr(r) as [unknown[]])[0].map((e) => (e as [unknown])[0]);
+    // The first alone; once it is answered, the two that waited, with what its caller sent on its reply after an await.
+    expect(fetch.open('POST')).toHaveLength(1);
+    fetch.open('POST')[0]?.respond(json.pack(['r', null]) as string);
+    await flush();
+    let posts = fetch.open('POST');
+    expect(posts).toHaveLength(1);
+    expect(ids(posts[0])).toEqual([['q/first', 1], ['q/first', 2], ['q/again', 0]]);
+    posts[0]?.respond(json.pack([['r', 'r', 'a0'], null]) as string);
+    await flush();
+    // What the callers sent on these replies, in a .then() and after an await, together.
+    posts = fetch.open('POST');
+    expect(posts).toHaveLength(1);
+    expect(ids(posts[0])).toEqual([['q/again', 1], ['q/again', 2]]);
+    posts[0]?.respond(json.pack([['a1', 'a2'], null]) as string);
+    expect(await Promise.all(settled)).toEqual(['a0', 'a1', 'a2']);
+  });
+
   it('sends what waited more than 200 ms in another POST, so that a slow reply does not hold it', async () => {
     const { client, fetch, clock } = harness({ type: 'ajax' });
     fetch.last.respond(extHandshake(32));
