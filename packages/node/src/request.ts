@@ -50,6 +50,12 @@ async function readNodeBody(req: IncomingMessage & Decorated, limit: number, par
     if (typeof b === 'object' && b !== null) return b as Readonly<Record<string, unknown>>;
     return new Uint8Array(0);
   }
+  // The usual small POST has all arrived with its headers (all its Content-Length is
+  // buffered, even before 'end'): one read, no stream iterator.
+  const length = req.readableLength;
+  if (length <= limit && req.readableFlowing !== true && req.readableEncoding === null && (req.complete || (length > 0 && String(length) === req.headers['content-length']))) {
+    return (req.read() as Buffer | null) ?? new Uint8Array(0);
+  }
   try {
     return await collectBody(req, limit);
   } catch (e) {
