@@ -41,6 +41,29 @@ export function nodeRequest<Raw>(
   };
 }
 
+/**
+ * The {@link SenteRequest} view of an Ajax request whose `raw` is made by
+ * `rawOf` when something first reads it, for frameworks whose own request
+ * costs to make: Express's prototypes, set on Node's request and response,
+ * slow down all of Node's work on them. No session, no body parser: the
+ * request comes straight from the `http.Server`.
+ */
+export function lazyNodeRequest<Raw>(req: IncomingMessage, rawOf: () => Raw): SenteRequest<Raw> {
+  let raw: { value: Raw } | undefined;
+  return {
+    method: req.method ?? 'GET',
+    websocket: false,
+    query: parseQuery(requestSearch(req.url)),
+    headers: req.headers,
+    remoteAddress: req.socket?.remoteAddress,
+    ...(req.method === 'POST' ? { readBody: (limit: number) => readNodeBody(req, limit, undefined) } : {}),
+    get raw() {
+      raw ??= { value: rawOf() };
+      return raw.value;
+    },
+  };
+}
+
 async function readNodeBody(req: IncomingMessage & Decorated, limit: number, parsedBody: unknown): Promise<SenteBody> {
   // A body parser ran before us (express.urlencoded, @koa/bodyparser): the stream is spent.
   // (A parser that skipped the body's type, as @koa/bodyparser does for bytes, left it unread.)
