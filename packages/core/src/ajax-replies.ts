@@ -3,6 +3,7 @@ import { envelopes, postBatchReplyEnvelope, replyEnvelope } from './envelope.js'
 import { currentTrace } from './trace.js';
 import type { HttpExchange } from './adapter.js';
 import type { Hub } from './hub.js';
+import type { Timer } from './timers.js';
 
 /** A handler's reply function: false when the request was answered already or its client left. */
 export type ReplyFn = (value: unknown) => boolean;
@@ -22,7 +23,8 @@ const UNSET: unique symbol = Symbol('unset');
  * reply, by `chsk/timeout` after `lpTimeoutMs` (Sente answers within it
  * whatever the client's own timeout), or not at all when the client left. A
  * batch POST is answered once every one of its events has its reply (or its
- * `chsk/timeout`).
+ * `chsk/timeout`). A POST whose handlers answered before they returned (the
+ * usual echo) never waits: no timer, no abort listener, nothing to undo.
  */
 export class AjaxReplies {
   private readonly pending = new Set<() => void>();
@@ -35,38 +37,37 @@ export class AjaxReplies {
   }
 
   /**
-   * Keeps `exchange` open for a reply; returns the reply function handlers
-   * get. `traced`: the event came with a trace context, and the reply carries
-   * the handler's back.
+   * Keeps `exchange` open for a reply: `use` gets the reply function handlers
+   * get, and the wait starts when it returns, unless the reply came already.
+   * `traced`: the event came with a trace context, and the reply carries the
+   * handler's back.
    */
-  open(exchange: HttpExchange, traced = false): ReplyFn {
-    let done = false;
-    const at = this.hub.opts.clock.now();
-    const finish = this.hold(exchange, () => {
-      if (finish()) exchange.respond(payloadResponse(this.hub.packed.timeout));
-    }, () => {
-      if (done) return false;
-      done = true;
-      return true;
+  open(exchange: HttpExchange, traced: boolean, use: (reply: ReplyFn) => void): void {
+    const answer = new Answer(this, exchange, () => {
+      if (answer.claim()) exchange.respond(payloadResponse(this.hub.packed.timeout));
     });
-    return (value) => {
-      if (done) return false;
-      // Packed first: a value the packer rejects throws to the handler and leaves the request pending.
-      const payload = this.hub.packer.pack(replyEnvelope(value, null, traced ? currentTrace() : undefined));
-      finish();
-      this.hub.metrics.replied('ajax', this.hub.opts.clock.now() - at);
-      return exchange.respond(payloadResponse(payload));
-    };
+    const at = this.hub.opts.clock.now();
+    try {
+      use((value) => {
+        if (answer.done) return false;
+        // Packed first: a value the packer rejects throws to the handler and leaves the request pending.
+        const payload = this.hub.packer.pack(replyEnvelope(value, null, traced ? currentTrace() : undefined));
+        answer.claim();
+        this.hub.metrics.replied('ajax', this.hub.opts.clock.now() - at);
+        return exchange.respond(payloadResponse(payload));
+      });
+    } finally {
+      answer.wait();
+    }
   }
 
-  /** Keeps `exchange` open for the `n` answers of a batch POST. */
-  openBatch(exchange: HttpExchange, n: number): BatchSlots {
+  /** Keeps `exchange` open for the `n` answers of a batch POST: `use` gets its slots; the wait starts when it returns. */
+  openBatch(exchange: HttpExchange, n: number, use: (slots: BatchSlots) => void): void {
     const values = new Array<unknown>(n).fill(UNSET);
     const at = this.hub.opts.clock.now();
     let left = n;
-    let done = false;
-    const answer = (): void => {
-      if (!finish()) return;
+    const respond = (): void => {
+      if (!answer.claim()) return;
       let payload;
       try {
         payload = this.hub.packer.pack(postBatchReplyEnvelope(values));
@@ -76,52 +77,44 @@ export class AjaxReplies {
       }
       exchange.respond(payloadResponse(payload));
     };
-    const finish = this.hold(exchange, () => {
+    const answer = new Answer(this, exchange, () => {
       for (let i = 0; i < n; i++) if (values[i] === UNSET) values[i] = envelopes.timeout[0];
-      answer();
-    }, () => {
-      if (done) return false;
-      done = true;
-      return true;
+      respond();
     });
     const fill = (i: number, content: unknown): boolean => {
-      if (done || values[i] !== UNSET) return false;
+      if (answer.done || values[i] !== UNSET) return false;
       values[i] = content;
-      if (--left === 0) answer();
+      if (--left === 0) respond();
       return true;
     };
-    return {
-      reply: (i) => (value) => {
-        if (done || values[i] !== UNSET) return false;
-        const v = value === undefined ? null : value;
-        // Packed first, as a one-event reply is: a value the packer rejects throws to the handler.
-        this.hub.packer.pack(replyEnvelope(v, null));
-        if (!fill(i, v)) return false;
-        this.hub.metrics.replied('ajax', this.hub.opts.clock.now() - at);
-        return true;
-      },
-      fill: (i, content) => void fill(i, content),
-    };
+    try {
+      use({
+        reply: (i) => (value) => {
+          if (answer.done || values[i] !== UNSET) return false;
+          const v = value === undefined ? null : value;
+          // Packed first, as a one-event reply is: a value the packer rejects throws to the handler.
+          this.hub.packer.pack(replyEnvelope(v, null));
+          if (!fill(i, v)) return false;
+          this.hub.metrics.replied('ajax', this.hub.opts.clock.now() - at);
+          return true;
+        },
+        fill: (i, content) => void fill(i, content),
+      });
+    } finally {
+      answer.wait();
+    }
   }
 
-  /**
-   * Tracks a waiting exchange: `timeout` runs after `lpTimeoutMs` (and on
-   * close); the function returned ends the wait, true the first time
-   * (`claim` says whether this call is the first).
-   */
-  private hold(exchange: HttpExchange, timeout: () => void, claim: () => boolean): () => boolean {
-    const finish = (): boolean => {
-      if (!claim()) return false;
-      timer.cancel();
-      this.pending.delete(timeout);
-      if (this.pending.size === 0) this.drained?.();
-      return true;
-    };
-    const timer = this.hub.timers.set(timeout, this.hub.opts.lpTimeoutMs);
+  /** Starts waiting: `timeout` runs after `lpTimeoutMs` (and on close). */
+  track(timeout: () => void): Timer {
     this.pending.add(timeout);
-    // The client went away before the reply: nothing to answer.
-    exchange.onAbort(finish);
-    return finish;
+    return this.hub.timers.set(timeout, this.hub.opts.lpTimeoutMs);
+  }
+
+  /** Stops waiting for `timeout`'s answer. */
+  untrack(timeout: () => void): void {
+    this.pending.delete(timeout);
+    if (this.pending.size === 0) this.drained?.();
   }
 
   /** Waits up to `ms` for the pending replies, then answers the rest with `chsk/timeout`. */
@@ -137,5 +130,39 @@ export class AjaxReplies {
       });
     }
     for (const timeout of [...this.pending]) timeout();
+  }
+}
+
+/**
+ * One POST's answer, given once: `claim()` is true the first time. It waits
+ * (a timer, the client's abort) only from `wait()` on, and only if not given yet.
+ */
+class Answer {
+  done = false;
+  private timer: Timer | undefined;
+
+  constructor(
+    private readonly replies: AjaxReplies,
+    private readonly exchange: HttpExchange,
+    private readonly timeout: () => void,
+  ) {}
+
+  /** True the first time: the answer is this caller's to give; the wait (if any) ends. */
+  claim(): boolean {
+    if (this.done) return false;
+    this.done = true;
+    if (this.timer !== undefined) {
+      this.timer.cancel();
+      this.replies.untrack(this.timeout);
+    }
+    return true;
+  }
+
+  /** Waits for the answer, unless it was given already. */
+  wait(): void {
+    if (this.done) return;
+    this.timer = this.replies.track(this.timeout);
+    // The client went away before the reply: nothing to answer.
+    this.exchange.onAbort(() => void this.claim());
   }
 }

@@ -37,13 +37,19 @@ export function mountSente<Raw, C extends SenteContract = SenteContract>(options
   return {
     server,
     path,
-    matches: (url) => requestPath(url) === path,
+    matches: (url) => isPath(url, path),
     onClose: (fn) => void undo.push(fn),
     async close() {
       await server.close();
       for (const fn of undo.splice(0)) fn();
     },
   };
+}
+
+/** True when a request URL (path and query) is for `path`; without slicing, as this runs on every request an app gets. */
+function isPath(url: string | undefined, path: string): boolean {
+  if (url === undefined) return path === '/';
+  return url.startsWith(path) && (url.length === path.length || url.charCodeAt(path.length) === 63 /* ? */);
 }
 
 /** The path of a request URL, without its query. */

@@ -55,21 +55,22 @@ export function answerPostBatch(
   dispatch: (event: SenteEvent, reply: ReplyFn | undefined, messageId: string | undefined) => void,
   answer: (id: string, value: unknown) => void,
 ): void {
-  const slots = replies.openBatch(exchange, items.length);
-  const dummy = envelopes.dummyCb200[0];
-  for (let i = 0; i < items.length; i++) {
-    const env = items[i] as DecodedEnvelope;
-    if (env.ext?.r !== undefined) {
+  replies.openBatch(exchange, items.length, (slots) => {
+    const dummy = envelopes.dummyCb200[0];
+    for (let i = 0; i < items.length; i++) {
+      const env = items[i] as DecodedEnvelope;
+      if (env.ext?.r !== undefined) {
+        slots.fill(i, dummy);
+        answer(env.ext.r, env.content);
+        continue;
+      }
+      const event = clientEvent(fromWireEvent(env.content), env.content);
+      if (env.cbId !== null) {
+        dispatch(event, slots.reply(i), env.ext?.m);
+        continue;
+      }
       slots.fill(i, dummy);
-      answer(env.ext.r, env.content);
-      continue;
+      dispatch(event, undefined, env.ext?.m);
     }
-    const event = clientEvent(fromWireEvent(env.content), env.content);
-    if (env.cbId !== null) {
-      dispatch(event, slots.reply(i), env.ext?.m);
-      continue;
-    }
-    slots.fill(i, dummy);
-    dispatch(event, undefined, env.ext?.m);
-  }
+  });
 }

@@ -109,7 +109,7 @@ export function answerPost(
   }
   const wire = fromWireEvent(env.content);
   if (refresh !== undefined && wire !== undefined && wire[0] === CHSK.refresh) {
-    if (env.cbId !== null) return refresh(wire[1], replies.open(exchange));
+    if (env.cbId !== null) return replies.open(exchange, false, (reply) => refresh(wire[1], reply));
     exchange.respond(payloadResponse(hub.packed.dummy));
     return refresh(wire[1], undefined);
   }
@@ -130,7 +130,7 @@ function deliver(
   ext: EnvelopeExt | undefined,
   dispatch: (event: SenteEvent, reply: ((value: unknown) => boolean) | undefined, messageId: string | undefined) => void,
 ): void {
-  if (cbId !== null) return dispatch(event, replies.open(exchange, ext?.t !== undefined), ext?.m);
+  if (cbId !== null) return replies.open(exchange, ext?.t !== undefined, (reply) => dispatch(event, reply, ext?.m));
   exchange.respond(payloadResponse(hub.packed.dummy));
   dispatch(event, undefined, ext?.m);
 }

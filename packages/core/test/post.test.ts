@@ -53,6 +53,23 @@ describe('Ajax POST', () => {
     expect(h.server.stats()).toMatchObject({ pendingReplies: 0, timers: 0 });
   });
 
+  it('sets no timer and no abort listener for a POST whose handler replied before returning', async () => {
+    const h = new Harness();
+    h.server.startRouter((m) => {
+      if (m.id === 'q/ask') m.reply?.({ echo: m.data });
+    });
+    const setTimeout = h.clock.setTimeout.bind(h.clock);
+    let timers = 0;
+    h.clock.setTimeout = (fn, ms) => {
+      timers++;
+      return setTimeout(fn, ms);
+    };
+    const r = await h.post('c1', [['q/ask', 7], 'ajax'], { uid: 'alice' });
+    expect(r.body()).toEqual([{ echo: 7 }, null]);
+    expect(timers).toBe(0);
+    expect(r.channel.abortListeners).toHaveLength(0);
+  });
+
   it('answers an async handler reply', async () => {
     const h = new Harness();
     h.server.startRouter(async (m) => {

@@ -4,12 +4,12 @@
  * the upgrade on the same path through `ws`. Every protocol rule is in @sente/core.
  */
 import { ServerResponse } from 'node:http';
-import { attachUpgrade, mountNode, serveAjax } from '@sente/node';
+import { attachUpgrade, httpExchange, lazyNodeRequest, mountNode, serveAjax } from '@sente/node';
 import { parseQuery, requestSearch } from '@sente/core';
 import type { NodeSenteOptions, UpgradeHandle } from '@sente/node';
 import type { SenteContract, SenteServerOf } from '@sente/core';
-import type { Request, RequestHandler, Response } from 'express';
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Express, Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage, Server as HttpServer, ServerResponse as NodeResponse } from 'node:http';
 
 /** Options of {@link senteExpress}: every `createSenteServer` option, plus mounting. */
 export type SenteExpressOptions<C extends SenteContract = SenteContract> = NodeSenteOptions<Request, C> & {
@@ -21,6 +21,17 @@ export type SenteExpressOptions<C extends SenteContract = SenteContract> = NodeS
    * @default []
    */
   upgradeMiddleware?: readonly RequestHandler[] | undefined;
+  /**
+   * The Express app whose middleware and router Sente's Ajax requests skip:
+   * `attach()` then answers them from the `http.Server`'s `'request'`
+   * listener, before the app, as Socket.IO does (every other request goes to
+   * the app as before). An Ajax request then costs no routing, but nothing
+   * the app's middleware would do happens to it: hooks get the Express
+   * request (`req.query`, `req.get()`, `req.app`) with no `req.session`, no
+   * cookies, no CORS headers. For apps whose hooks need none of these.
+   * @default undefined (Ajax requests go through the app, to `sente.middleware`)
+   */
+  ajaxBeforeApp?: Express | undefined;
 };
 
 /** Sente mounted on an Express app. */
@@ -48,7 +59,7 @@ export interface SenteExpress<C extends SenteContract = SenteContract> {
  * ```
  */
 export function senteExpress<C extends SenteContract = SenteContract>(options: SenteExpressOptions<C> = {}): SenteExpress<C> {
-  const { upgradeMiddleware = [], ...rest } = options;
+  const { upgradeMiddleware = [], ajaxBeforeApp, ...rest } = options;
   const mount = mountNode<Request, C>(rest);
   const { server } = mount;
   return {
@@ -58,6 +69,12 @@ export function senteExpress<C extends SenteContract = SenteContract>(options: S
       void serveAjax(server, req, res, req, (req as { session?: unknown }).session);
     },
     attach(httpServer) {
+      if (ajaxBeforeApp !== undefined) {
+        const app = ajaxBeforeApp;
+        // The Express request is made only for a hook that reads `req.raw`: its prototypes slow Node's own work down.
+        const serve = (req: IncomingMessage, res: NodeResponse): void => void server.handleHttp(lazyNodeRequest(req, () => expressRequest(app, req, res)), httpExchange(res));
+        mount.onClose(serveBeforeApp(httpServer, (url) => mount.matches(url), serve));
+      }
       const h = attachUpgrade<Request>(httpServer, server, {
         path: mount.path,
         wsOptions: rest.wsOptions,
@@ -76,6 +93,44 @@ export function senteExpress<C extends SenteContract = SenteContract>(options: S
     },
     close: () => mount.close(),
   };
+}
+
+/**
+ * Puts `serve` before the `'request'` listeners of `httpServer` (the app) for
+ * the URLs `matches` accepts, the way engine.io attaches: the listeners are
+ * taken off and called for every other request. Returns the undo.
+ */
+function serveBeforeApp(httpServer: HttpServer, matches: (url: string | undefined) => boolean, serve: (req: IncomingMessage, res: NodeResponse) => void): () => void {
+  const others = httpServer.listeners('request') as ((req: IncomingMessage, res: NodeResponse) => void)[];
+  const onRequest = (req: IncomingMessage, res: NodeResponse): void => {
+    if (matches(req.url)) return serve(req, res);
+    for (const listener of others) listener.call(httpServer, req, res);
+  };
+  httpServer.removeAllListeners('request');
+  httpServer.on('request', onRequest);
+  return () => {
+    httpServer.off('request', onRequest);
+    for (const listener of others) httpServer.on('request', listener);
+  };
+}
+
+/**
+ * What Express's `app.handle` and router do to a request before its first
+ * middleware: its prototypes, `req.res`, `res.locals`, … (not the
+ * `X-Powered-By` header).
+ */
+function expressRequest(app: Express, req: IncomingMessage, res: NodeResponse): Request {
+  const r = Object.setPrototypeOf(req, app.request) as Request & { res: Response };
+  const s = Object.setPrototypeOf(res, app.response) as Response & { req: Request };
+  r.res = s;
+  s.req = r;
+  s.locals ??= Object.create(null) as Response['locals'];
+  r.originalUrl ??= req.url ?? '/';
+  r.baseUrl = '';
+  r.params = {};
+  // Express 4 parses the query in a middleware (Express 5 has a getter).
+  if (!('query' in r)) (r as { query: unknown }).query = parseQuery(requestSearch(req.url));
+  return r;
 }
 
 /** Runs Express middleware on an upgrade request, with a response that goes nowhere. */

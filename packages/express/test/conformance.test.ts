@@ -17,3 +17,13 @@ const factory: ConformanceFactory = async (options) => {
 // Express is the reference adapter: it runs the suite with every packer, so each
 // packer is proven end to end on both transports (binary frames and POSTs included).
 runAdapterConformance('express', factory, { packers: [json, msgpack, transit, edn] });
+
+// The same suite with Ajax answered before the app (`ajaxBeforeApp`): the protocol is the same on either way in.
+const beforeApp: ConformanceFactory = async (options) => {
+  const app = express();
+  const sente = senteExpress({ ...options, ajaxBeforeApp: app });
+  app.use(sente.middleware);
+  return serveNodeHttp(app, sente);
+};
+
+runAdapterConformance('express, Ajax before the app', beforeApp, { packers: [json] });

@@ -184,6 +184,8 @@ async function senteOnExpress(withSchemas = false, backplane?: Backplane): Promi
   const sente = senteExpress({
     csrfToken: null,
     userId: (req) => req.query['uid'] as string,
+    // The app has no middleware for Sente's hooks: its Ajax is answered before Express, as Socket.IO's is.
+    ajaxBeforeApp: app,
     ...(contract === undefined ? {} : { contract }),
     ...(backplane === undefined ? {} : { backplane }),
   });
