@@ -5,6 +5,7 @@ export const TARGETS = [
   'socketio',
   'socketio-uws',
   'sente-express',
+  'sente-express-before',
   'sente-uws',
   'sente-express-log',
   'sente-express-schema',
@@ -31,6 +32,8 @@ export interface TargetInfo {
   readonly ext?: { readonly base: Target } | undefined;
   /** The same server as `base`, with a contract whose zod schemas check every event and reply. */
   readonly schema?: { readonly base: Target } | undefined;
+  /** The same server as `base`, with its Ajax answered before the app (`ajaxBeforeApp`): the Ajax scenarios only. */
+  readonly beforeApp?: { readonly base: Target } | undefined;
   /** Three server processes sharing their clients on one Redis (the `cluster-fanout` scenario only). */
   readonly cluster?: true | undefined;
 }
@@ -41,6 +44,7 @@ export const TARGET_INFO: Readonly<Record<Target, TargetInfo>> = {
   socketio: { label: 'Socket.IO', family: 'socketio', raw: 'ws', socketio: 'socketio' },
   'socketio-uws': { label: 'Socket.IO on uWS', family: 'socketio', raw: 'uws', socketio: 'socketio-uws' },
   'sente-express': { label: 'Sente on Express', family: 'sente', raw: 'ws', socketio: 'socketio' },
+  'sente-express-before': { label: 'Sente on Express, Ajax before the app', family: 'sente', raw: 'ws', socketio: 'socketio', beforeApp: { base: 'sente-express' } },
   'sente-uws': { label: 'Sente on uWS', family: 'sente', raw: 'uws', socketio: 'socketio-uws' },
   'sente-express-log': { label: 'Sente on Express, push log', family: 'sente', raw: 'ws', socketio: 'socketio', ext: { base: 'sente-express' } },
   'sente-express-schema': { label: 'Sente on Express, zod schemas', family: 'sente', raw: 'ws', socketio: 'socketio', schema: { base: 'sente-express' } },

@@ -29,9 +29,10 @@ const FACTORIES: Record<Exclude<Target, 'sente-cluster' | 'socketio-cluster'>, (
   uws: rawUws,
   socketio: socketIo,
   'socketio-uws': socketIoUws,
-  'sente-express': senteOnExpress,
+  'sente-express': () => senteOnExpress(),
+  'sente-express-before': () => senteOnExpress(false, undefined, true),
   'sente-uws': senteOnUws,
-  'sente-express-log': senteOnExpress,
+  'sente-express-log': () => senteOnExpress(),
   'sente-express-schema': () => senteOnExpress(true),
 };
 
@@ -177,15 +178,19 @@ function senteRouter<Raw>(server: SenteServer<Raw>): void {
   });
 }
 
-async function senteOnExpress(withSchemas = false, backplane?: Backplane): Promise<BenchServer> {
+/**
+ * Sente's middleware in an Express app, as a user adds it; with `beforeApp`,
+ * its Ajax answered from the HTTP server before Express (`ajaxBeforeApp`),
+ * as Socket.IO's is: the app has no middleware Sente's hooks need.
+ */
+async function senteOnExpress(withSchemas = false, backplane?: Backplane, beforeApp = false): Promise<BenchServer> {
   const [{ default: express }, { senteExpress }] = await Promise.all([import('express'), import('@sente/express')]);
   const app = express();
   const contract = withSchemas ? await benchContract() : undefined;
   const sente = senteExpress({
     csrfToken: null,
     userId: (req) => req.query['uid'] as string,
-    // The app has no middleware for Sente's hooks: its Ajax is answered before Express, as Socket.IO's is.
-    ajaxBeforeApp: app,
+    ...(beforeApp ? { ajaxBeforeApp: app } : {}),
     ...(contract === undefined ? {} : { contract }),
     ...(backplane === undefined ? {} : { backplane }),
   });
