@@ -13,13 +13,13 @@ import type { Session } from './session.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** 16 random bytes, hex: a secret nobody can guess. */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** 16 random bytes, hex: a secret nobody can guess. One flat string (a `+=` loop would keep a chain of 31 pieces). */
 function secureId(): string {
   const b = new Uint8Array(16);
   globalThis.crypto.getRandomValues(b);
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
+  return Array.from(b, (x) => HEX[x] as string).join('');
 }
 
 /** A transport of Sente. */

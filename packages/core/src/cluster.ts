@@ -200,7 +200,7 @@ export async function greetClustered(
   client: ClientConn,
   plain: Packed,
   data: unknown,
-  extra?: Readonly<Record<string, unknown>>,
+  extra?: () => Readonly<Record<string, unknown>>,
 ): Promise<Packed> {
   client.gate();
   try {
@@ -223,7 +223,7 @@ export async function greetClustered(
       client.recover(r.recovered ? packReplay(hub, r.entries as LogEntry[], r.top.epoch, client) : []);
       hub.metrics.replay(r.recovered);
     }
-    const ext: Record<string, unknown> = { v: EXT_VERSION, maxPayloadBytes: hub.opts.maxPayloadBytes, maxPostEvents: MAX_POST_EVENTS, epoch: top.epoch, offset: top.offset, ...extra };
+    const ext: Record<string, unknown> = { v: EXT_VERSION, maxPayloadBytes: hub.opts.maxPayloadBytes, maxPostEvents: MAX_POST_EVENTS, epoch: top.epoch, offset: top.offset, ...extra?.() };
     if (recovered !== undefined) ext['recovered'] = recovered;
     hub.metrics.handshake(client.transport, recovered);
     return hub.packer.pack(handshakeEnvelope(client.uid, data, ext));
