@@ -92,12 +92,32 @@ export function openWebSocketChannel(ws: WebSocket, open: (socket: SocketChannel
   ws.on('error', ignore);
 }
 
+/** `ws`'s options for a text frame given as bytes. */
+const TEXT = { binary: false } as const;
+
+/**
+ * The text last sent, and its UTF-8 bytes once it was sent twice: a push to
+ * many sockets (a broadcast's batch, packed once) is encoded once, not once
+ * per socket, and each socket writes the same bytes. A text sent once (a
+ * reply) goes as it is.
+ */
+let lastText: string | undefined;
+let lastBytes: Buffer | undefined;
+
 /** A `ws` socket as the core's channel: one object per socket, its methods shared (no closures per socket). */
 class WsChannel implements SocketChannel {
   constructor(private readonly ws: WebSocket) {}
 
   send(payload: string | Uint8Array): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(payload);
+    const ws = this.ws;
+    if (ws.readyState !== ws.OPEN) return;
+    if (typeof payload !== 'string') return ws.send(payload);
+    if (payload !== lastText) {
+      lastText = payload;
+      lastBytes = undefined;
+      return ws.send(payload);
+    }
+    ws.send((lastBytes ??= Buffer.from(payload, 'utf8')), TEXT);
   }
 
   close(code: number, reason: string): void {

@@ -10,6 +10,25 @@ export interface SocketData {
   closed: boolean;
 }
 
+/**
+ * The text last sent, and its UTF-8 bytes once it was sent twice: a push to
+ * many sockets (a broadcast's batch, packed once) is encoded once, not once
+ * per socket. A text sent once (a reply) goes as it is.
+ */
+let lastText: string | undefined;
+let lastBytes: Uint8Array | undefined;
+
+// The send in progress, for the one corked callback every socket shares (no closure per send).
+let sending: WebSocket<SocketData> | undefined;
+let sendingFrame: string | Uint8Array = '';
+let sendingBinary = false;
+
+function sendCorked(): void {
+  (sending as WebSocket<SocketData>).send(sendingFrame, sendingBinary);
+  sending = undefined;
+  sendingFrame = '';
+}
+
 /** A uWS socket as the core's channel: one object per socket, its methods shared (no closures per socket). */
 class UwsChannel implements SocketChannel {
   constructor(
@@ -19,8 +38,18 @@ class UwsChannel implements SocketChannel {
 
   send(payload: string | Uint8Array): void {
     if (this.data.closed) return;
-    const ws = this.ws;
-    ws.cork(() => void ws.send(payload, typeof payload !== 'string'));
+    sending = this.ws;
+    let frame: string | Uint8Array = payload;
+    if (typeof payload === 'string') {
+      if (payload === lastText) frame = lastBytes ??= Buffer.from(payload, 'utf8');
+      else {
+        lastText = payload;
+        lastBytes = undefined;
+      }
+    }
+    sendingFrame = frame;
+    sendingBinary = typeof payload !== 'string';
+    sending.cork(sendCorked);
   }
 
   close(code: number, reason: string): void {
