@@ -33,17 +33,19 @@ export class LocalDelivery implements Delivery {
   // A broadcast pushes one event to every uid: its size is estimated once.
   private sized: WireEvent | undefined;
   private size = 0;
-  /** The last one-event plain batch packed: a broadcast's batches (one per uid) are packed once for all. */
-  private single: { readonly event: WireEvent; readonly packed: Packed } | undefined;
+  /**
+   * The last plain batch packed: a broadcast's batches (one per uid, the same
+   * events in the same order, also when pushes bunch up in a window) are
+   * packed once for all.
+   */
+  private last: { readonly events: readonly WireEvent[]; readonly packed: Packed } | undefined;
 
   constructor(
     private readonly hub: Hub,
     private readonly clients: ClientTable,
     private readonly log: PushLog,
   ) {
-    this.buffers = new SendBuffers(hub.timers, { ws: hub.opts.sendBufMsWs, ajax: hub.opts.sendBufMsAjax }, (t, uid, b) =>
-      this.fanOut(t, uid, b),
-    );
+    this.buffers = new SendBuffers(hub.timers, { ws: hub.opts.sendBufMsWs, ajax: hub.opts.sendBufMsAjax }, (b) => this.fanOut(b));
   }
 
   get bufferedBatches(): number {
@@ -82,7 +84,8 @@ export class LocalDelivery implements Delivery {
     this.buffers.drop(transport, uid);
   }
 
-  private fanOut(transport: Transport, uid: string, batch: Batch): void {
+  private fanOut(batch: Batch): void {
+    const { transport, uid } = batch;
     const clients = this.clients.clientsOf(transport, uid);
     if (clients === undefined) return;
     const { only, offsets } = batch;
@@ -108,11 +111,12 @@ export class LocalDelivery implements Delivery {
 
   /** Packs the events of a batch that `keep` keeps, once; events that cannot be packed are dropped and reported. */
   private pack(batch: Batch, keep: (i: number) => boolean, epoch: string | undefined, client: ClientConn): Packed | null {
-    if (batch.events.length === 1 && batch.only === undefined && epoch === undefined) {
-      const event = batch.events[0] as WireEvent;
-      if (this.single?.event === event) return this.single.packed;
+    if (batch.only === undefined && epoch === undefined) {
+      const last = this.last;
+      if (last !== undefined && sameEvents(last.events, batch.events)) return last.packed;
       const packed = this.packBatch(batch, keep, epoch, client);
-      if (packed !== null) this.single = { event, packed };
+      // A batch's events do not change once it is flushed: it is safe to keep.
+      if (packed !== null) this.last = { events: batch.events, packed };
       return packed;
     }
     return this.packBatch(batch, keep, epoch, client);
@@ -162,4 +166,11 @@ export class LocalDelivery implements Delivery {
       }
     }
   }
+}
+
+/** True when `a` and `b` hold the same events (the same objects) in the same order. */
+function sameEvents(a: readonly WireEvent[], b: readonly WireEvent[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

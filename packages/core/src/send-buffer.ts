@@ -9,15 +9,27 @@ import type { Timer, Timers } from './timers.js';
  * send to one client needs it, so the common case allocates nothing more.
  */
 export interface Batch {
+  readonly transport: Transport;
+  readonly uid: string;
   readonly events: WireEvent[];
   only: (string | undefined)[] | undefined;
   /** `offsets[i]` is event `i`'s offset in the uid's push log (null when it was not logged). */
   offsets: (number | null)[] | undefined;
-  readonly timer: Timer;
+  /** When its wave is due (-1: the end of this turn); NaN once it left its wave. */
+  due: number;
 }
 
-/** The timer of a batch that waits for the shared end-of-turn flush. */
-const NO_TIMER: Timer = { cancel() {} };
+/**
+ * The batches that go out at the same time, with the one timer that sends
+ * them: a broadcast's batches (one per uid) wait in a few waves, not behind a
+ * timer each. A batch flushed or dropped before its wave leaves it (counted
+ * in `live`); a wave left with none cancels its timer.
+ */
+interface Wave {
+  readonly batches: Batch[];
+  live: number;
+  timer: Timer | undefined;
+}
 
 /**
  * Server-push batching (Sente's send buffers), per uid and transport, with a
@@ -33,25 +45,22 @@ export class SendBuffers {
   private readonly batches = { ws: new Map<string, Batch>(), ajax: new Map<string, Batch>() };
   /** When each uid's last batch went out, per transport: the start of its current window. */
   private readonly sentAt = { ws: new Map<string, number>(), ajax: new Map<string, number>() };
-  /** The batches that go out at the end of this turn (leading edges), in the order they opened: one timer for all. */
-  private due: [Transport, string, Batch][] = [];
-  private dueTimer: Timer | undefined;
+  /** Each batch's wave, by the time it is due (the end-of-turn wave is due at -1). */
+  private readonly waves = new Map<number, Wave>();
 
   constructor(
     private readonly timers: Timers,
     private readonly windowMs: Readonly<Record<Transport, number>>,
-    private readonly flush: (transport: Transport, uid: string, batch: Batch) => void,
+    private readonly flush: (batch: Batch) => void,
   ) {}
 
   /** Buffers `event` for `uid` (for one client when `clientId` is given). */
   push(transport: Transport, uid: string, event: WireEvent, clientId: string | undefined, offset: number | undefined): void {
     let b = this.batches[transport].get(uid);
     if (b === undefined) {
-      const delay = this.delay(transport, uid);
-      const timer = delay > 0 ? this.timers.set(() => this.take(transport, uid), delay) : NO_TIMER;
-      b = { events: [], only: undefined, offsets: undefined, timer };
+      b = { transport, uid, events: [], only: undefined, offsets: undefined, due: this.dueAt(transport, uid) };
       this.batches[transport].set(uid, b);
-      if (delay === 0) this.soon(transport, uid, b);
+      this.join(b);
     }
     if (clientId !== undefined && b.only === undefined) b.only = new Array<string | undefined>(b.events.length).fill(undefined);
     if (offset !== undefined && b.offsets === undefined) b.offsets = new Array<number | null>(b.events.length).fill(null);
@@ -64,10 +73,8 @@ export class SendBuffers {
   take(transport: Transport, uid: string): void {
     const b = this.batches[transport].get(uid);
     if (b === undefined) return;
-    this.batches[transport].delete(uid);
-    this.sentAt[transport].set(uid, this.timers.now());
-    b.timer.cancel();
-    this.flush(transport, uid, b);
+    this.leave(b);
+    this.send(b, this.timers.now());
   }
 
   /** Drops `uid`'s batch on `transport` unsent (its last client is gone). */
@@ -76,15 +83,15 @@ export class SendBuffers {
     const b = this.batches[transport].get(uid);
     if (b === undefined) return;
     this.batches[transport].delete(uid);
-    b.timer.cancel();
+    this.leave(b);
   }
 
   /** Flushes every batch now. */
   takeAll(): void {
-    for (const t of ['ws', 'ajax'] as const) for (const uid of [...this.batches[t].keys()]) this.take(t, uid);
-    this.dueTimer?.cancel();
-    this.dueTimer = undefined;
-    this.due = [];
+    const now = this.timers.now();
+    for (const t of ['ws', 'ajax'] as const) for (const b of [...this.batches[t].values()]) this.send(b, now);
+    for (const w of this.waves.values()) w.timer?.cancel();
+    this.waves.clear();
   }
 
   /** Number of batches waiting. */
@@ -92,26 +99,55 @@ export class SendBuffers {
     return this.batches.ws.size + this.batches.ajax.size;
   }
 
-  /** Queues a leading-edge batch for the end of this turn; a broadcast to many uids sets one timer, not one per uid. */
-  private soon(transport: Transport, uid: string, batch: Batch): void {
-    this.due.push([transport, uid, batch]);
-    this.dueTimer ??= this.timers.set(() => {
-      this.dueTimer = undefined;
-      const due = this.due;
-      this.due = [];
-      // A batch flushed or dropped meanwhile is gone (or another one, with its own window, took its place).
-      for (const [t, u, b] of due) if (this.batches[t].get(u) === b) this.take(t, u);
-    }, 0);
+  private send(b: Batch, now: number): void {
+    b.due = NaN;
+    this.batches[b.transport].delete(b.uid);
+    this.sentAt[b.transport].set(b.uid, now);
+    this.flush(b);
   }
 
-  /** How long a new batch waits: 0 after a quiet period, else until the window of the last batch closes. */
-  private delay(transport: Transport, uid: string): number {
+  /** `b` waits in the wave due when it is due; the wave's timer is set by its first batch. */
+  private join(b: Batch): void {
+    const due = b.due;
+    let w = this.waves.get(due);
+    if (w === undefined) {
+      const wave: Wave = { batches: [], live: 0, timer: undefined };
+      wave.timer = this.timers.set(() => this.run(due, wave), due < 0 ? 0 : Math.max(0, due - this.timers.now()));
+      this.waves.set(due, (w = wave));
+    }
+    w.batches.push(b);
+    w.live++;
+  }
+
+  /** `b` leaves its wave before it is due (flushed or dropped). */
+  private leave(b: Batch): void {
+    const due = b.due;
+    b.due = NaN;
+    const w = this.waves.get(due);
+    if (w === undefined || --w.live > 0) return;
+    w.timer?.cancel();
+    this.waves.delete(due);
+  }
+
+  /** A wave is due: its batches still waiting go out, in the order they opened, on one reading of the clock. */
+  private run(due: number, w: Wave): void {
+    if (this.waves.get(due) === w) this.waves.delete(due);
+    w.timer = undefined;
+    const now = this.timers.now();
+    for (const b of w.batches) {
+      // A batch flushed or dropped meanwhile is gone (or another one, in its own wave, took its place).
+      if (b.due === due) this.send(b, now);
+    }
+  }
+
+  /** When a new batch goes out: -1 (the end of this turn) after a quiet period, else when the window of the last batch closes. */
+  private dueAt(transport: Transport, uid: string): number {
     const at = this.sentAt[transport].get(uid);
-    if (at === undefined) return 0;
-    const wait = at + this.windowMs[transport] - this.timers.now();
-    if (wait > 0) return wait;
+    if (at === undefined) return -1;
+    const due = at + this.windowMs[transport];
+    if (due > this.timers.now()) return due;
     // Quiet for a whole window: the entry is no longer needed.
     this.sentAt[transport].delete(uid);
-    return 0;
+    return -1;
   }
 }
