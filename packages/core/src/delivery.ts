@@ -6,7 +6,8 @@ import type { WireEvent } from './event.js';
 import type { Packed } from './packer.js';
 import type { Batch } from './send-buffer.js';
 import type { PushLog } from './push-log.js';
-import type { ClientConn, ClientTable, Transport } from './client-conn.js';
+import { ClientConn } from './client-conn.js';
+import type { ClientTable, Transport } from './client-conn.js';
 import type { Hub } from './hub.js';
 
 /**
@@ -93,15 +94,15 @@ export class LocalDelivery implements Delivery {
     // One payload per kind of client: plain Sente, or positioned (this library's clients).
     let plain: Packed | null | undefined;
     let positioned: Packed | null | undefined;
-    for (const client of clients.values()) {
+    for (const client of clients instanceof ClientConn ? [clients] : clients.values()) {
       const ext = client.ext && epoch !== undefined;
       let payload: Packed | null;
       if (only !== undefined && only.includes(client.clientId)) {
         payload = this.pack(batch, (i) => only[i] === undefined || only[i] === client.clientId, ext ? epoch : undefined, client);
       } else if (ext) {
-        payload = positioned === undefined ? (positioned = this.pack(batch, (i) => only?.[i] === undefined, epoch, client)) : positioned;
+        payload = positioned === undefined ? (positioned = this.pack(batch, only === undefined ? KEEP_ALL : (i) => only[i] === undefined, epoch, client)) : positioned;
       } else {
-        payload = plain === undefined ? (plain = this.pack(batch, (i) => only?.[i] === undefined, undefined, client)) : plain;
+        payload = plain === undefined ? (plain = this.pack(batch, only === undefined ? KEEP_ALL : (i) => only[i] === undefined, undefined, client)) : plain;
       }
       if (payload === null) continue;
       this.hub.metrics.batchSent(transport, batch.events.length);
@@ -167,6 +168,9 @@ export class LocalDelivery implements Delivery {
     }
   }
 }
+
+/** Keeps every event of a batch. */
+const KEEP_ALL = (): boolean => true;
 
 /** True when `a` and `b` hold the same events (the same objects) in the same order. */
 function sameEvents(a: readonly WireEvent[], b: readonly WireEvent[]): boolean {

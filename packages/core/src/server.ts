@@ -14,7 +14,7 @@ import { Timers } from './timers.js';
 import { KeepAliveSweep } from './keep-alive.js';
 import { Routers } from './router.js';
 import { ConnectedUidsStore } from './connected-uids.js';
-import { ClientConn, ClientTable } from './client-conn.js';
+import { ClientConn, ClientTable, eachClient } from './client-conn.js';
 import { LocalDelivery } from './delivery.js';
 import { Cluster, ClusterLog, greetClustered } from './cluster.js';
 import { WsSession } from './ws-session.js';
@@ -296,7 +296,7 @@ export class SenteServer<Raw = unknown> {
   private closeLocal(target: string): void {
     for (const t of ['ws', 'ajax'] as const) {
       const clients = this.clientTable.clientsOf(t, target);
-      if (clients !== undefined) for (const c of [...clients.values()]) c.end(CLOSE_CODES.closedByServer, 'Closed by server');
+      if (clients !== undefined) for (const c of eachClient(clients)) c.end(CLOSE_CODES.closedByServer, 'Closed by server');
     }
   }
 
@@ -316,7 +316,7 @@ export class SenteServer<Raw = unknown> {
         continue;
       }
       const clients = this.clientTable.clientsOf(t, uid);
-      if (clients !== undefined) for (const c of [...clients.values()]) this.expireClient(c);
+      if (clients !== undefined) for (const c of eachClient(clients)) this.expireClient(c);
     }
   }
 
