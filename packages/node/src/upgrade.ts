@@ -82,14 +82,26 @@ async function handleUpgrade<Raw>(
  * For adapters whose framework does the upgrade itself (@fastify/websocket).
  */
 export function openWebSocketChannel(ws: WebSocket, open: (socket: SocketChannel) => SocketListener): void {
-  const listener = open(new WsChannel(ws));
-  ws.on('message', (data, isBinary) => {
-    const buf = data as Buffer;
-    listener.onMessage(isBinary ? buf : buf.toString('utf8'));
-  });
-  ws.on('close', (code, reason) => listener.onClose(code, reason.toString('utf8')));
+  listeners.set(ws, open(new WsChannel(ws)));
+  // The same three functions for every socket (no closures per socket): each finds its socket's listener.
+  ws.on('message', onMessage);
+  ws.on('close', onClose);
   // 'close' always follows 'error'; an unhandled 'error' would crash the process.
   ws.on('error', ignore);
+}
+
+/** The core's listener of each open socket. */
+const listeners = new WeakMap<WebSocket, SocketListener>();
+
+function onMessage(this: WebSocket, data: unknown, isBinary: boolean): void {
+  const buf = data as Buffer;
+  listeners.get(this)?.onMessage(isBinary ? buf : buf.toString('utf8'));
+}
+
+function onClose(this: WebSocket, code: number, reason: Buffer): void {
+  const listener = listeners.get(this);
+  listeners.delete(this);
+  listener?.onClose(code, reason.toString('utf8'));
 }
 
 /** `ws`'s options for a text frame given as bytes. */
