@@ -86,29 +86,34 @@ export class LocalDelivery implements Delivery {
   }
 
   private fanOut(batch: Batch): void {
-    const { transport, uid } = batch;
-    const clients = this.clients.clientsOf(transport, uid);
+    const clients = this.clients.clientsOf(batch.transport, batch.uid);
     if (clients === undefined) return;
-    const { only, offsets } = batch;
-    const epoch = offsets === undefined ? undefined : this.log.epochOf(uid);
-    // One payload per kind of client: plain Sente, or positioned (this library's clients).
-    let plain: Packed | null | undefined;
-    let positioned: Packed | null | undefined;
-    for (const client of clients instanceof ClientConn ? [clients] : clients.values()) {
-      const ext = client.ext && epoch !== undefined;
-      let payload: Packed | null;
-      if (only !== undefined && only.includes(client.clientId)) {
-        payload = this.pack(batch, (i) => only[i] === undefined || only[i] === client.clientId, ext ? epoch : undefined, client);
-      } else if (ext) {
-        payload = positioned === undefined ? (positioned = this.pack(batch, only === undefined ? KEEP_ALL : (i) => only[i] === undefined, epoch, client)) : positioned;
-      } else {
-        payload = plain === undefined ? (plain = this.pack(batch, only === undefined ? KEEP_ALL : (i) => only[i] === undefined, undefined, client)) : plain;
-      }
-      if (payload === null) continue;
-      this.hub.metrics.batchSent(transport, batch.events.length);
-      client.push(payload);
-    }
+    const epoch = batch.offsets === undefined ? undefined : this.log.epochOf(batch.uid);
+    // The common case, a uid's only client: no list to go through.
+    if (clients instanceof ClientConn) return void this.toClient(batch, clients, epoch, undefined);
+    // One payload per kind of client: plain Sente, or positioned (this library's clients), packed once for all.
+    const packed: (Packed | null)[] = [];
+    for (const client of clients.values()) this.toClient(batch, client, epoch, packed);
   }
+
+  /** Hands `client` its part of `batch`; `packed[0]` and `packed[1]` keep the plain and the positioned payloads for the uid's next clients. */
+  private toClient(batch: Batch, client: ClientConn, epoch: string | undefined, packed: (Packed | null)[] | undefined): void {
+    const only = batch.only;
+    const ext = client.ext && epoch !== undefined;
+    let payload: Packed | null;
+    if (only !== undefined && only.includes(client.clientId)) {
+      payload = this.pack(batch, (i) => only[i] === undefined || only[i] === client.clientId, ext ? epoch : undefined, client);
+    } else {
+      const kind = ext ? 1 : 0;
+      const known = packed?.[kind];
+      payload = known !== undefined ? known : this.pack(batch, only === undefined ? KEEP_ALL : (i) => only[i] === undefined, ext ? epoch : undefined, client);
+      if (packed !== undefined) packed[kind] = payload;
+    }
+    if (payload === null) return;
+    this.hub.metrics.batchSent(batch.transport, batch.events.length);
+    client.push(payload);
+  }
+
 
   /** Packs the events of a batch that `keep` keeps, once; events that cannot be packed are dropped and reported. */
   private pack(batch: Batch, keep: (i: number) => boolean, epoch: string | undefined, client: ClientConn): Packed | null {

@@ -47,6 +47,8 @@ export class SendBuffers {
   private readonly sentAt = { ws: new Map<string, number>(), ajax: new Map<string, number>() };
   /** Each batch's wave, by the time it is due (the end-of-turn wave is due at -1). */
   private readonly waves = new Map<number, Wave>();
+  /** The latest time read off the clock: a window that closed before it is known closed without reading the clock again. */
+  private seen = -Infinity;
 
   constructor(
     private readonly timers: Timers,
@@ -58,9 +60,12 @@ export class SendBuffers {
   push(transport: Transport, uid: string, event: WireEvent, clientId: string | undefined, offset: number | undefined): void {
     let b = this.batches[transport].get(uid);
     if (b === undefined) {
-      b = { transport, uid, events: [], only: undefined, offsets: undefined, due: this.dueAt(transport, uid) };
+      b = { transport, uid, events: [event], only: undefined, offsets: undefined, due: this.dueAt(transport, uid) };
       this.batches[transport].set(uid, b);
       this.join(b);
+      if (clientId !== undefined) b.only = [clientId];
+      if (offset !== undefined) b.offsets = [offset];
+      return;
     }
     if (clientId !== undefined && b.only === undefined) b.only = new Array<string | undefined>(b.events.length).fill(undefined);
     if (offset !== undefined && b.offsets === undefined) b.offsets = new Array<number | null>(b.events.length).fill(null);
@@ -74,7 +79,7 @@ export class SendBuffers {
     const b = this.batches[transport].get(uid);
     if (b === undefined) return;
     this.leave(b);
-    this.send(b, this.timers.now());
+    this.send(b, this.now());
   }
 
   /** Drops `uid`'s batch on `transport` unsent (its last client is gone). */
@@ -88,7 +93,7 @@ export class SendBuffers {
 
   /** Flushes every batch now. */
   takeAll(): void {
-    const now = this.timers.now();
+    const now = this.now();
     for (const t of ['ws', 'ajax'] as const) for (const b of [...this.batches[t].values()]) this.send(b, now);
     for (const w of this.waves.values()) w.timer?.cancel();
     this.waves.clear();
@@ -112,7 +117,7 @@ export class SendBuffers {
     let w = this.waves.get(due);
     if (w === undefined) {
       const wave: Wave = { batches: [], live: 0, timer: undefined };
-      wave.timer = this.timers.set(() => this.run(due, wave), due < 0 ? 0 : Math.max(0, due - this.timers.now()));
+      wave.timer = this.timers.set(() => this.run(due, wave), due < 0 ? 0 : Math.max(0, due - this.now()));
       this.waves.set(due, (w = wave));
     }
     w.batches.push(b);
@@ -133,7 +138,7 @@ export class SendBuffers {
   private run(due: number, w: Wave): void {
     if (this.waves.get(due) === w) this.waves.delete(due);
     w.timer = undefined;
-    const now = this.timers.now();
+    const now = this.now();
     for (const b of w.batches) {
       // A batch flushed or dropped meanwhile is gone (or another one, in its own wave, took its place).
       if (b.due === due) this.send(b, now);
@@ -145,9 +150,15 @@ export class SendBuffers {
     const at = this.sentAt[transport].get(uid);
     if (at === undefined) return -1;
     const due = at + this.windowMs[transport];
-    if (due > this.timers.now()) return due;
-    // Quiet for a whole window: the entry is no longer needed.
-    this.sentAt[transport].delete(uid);
-    return -1;
+    // Quiet for a whole window: at once. (The entry stays, to be overwritten when this batch goes: no churn.)
+    // A broadcast finds most windows closed before the time last read: one clock reading for all its uids.
+    return due > this.seen && due > this.now() ? due : -1;
+  }
+
+  /** Reads the clock. */
+  private now(): number {
+    const now = this.timers.now();
+    if (now > this.seen) this.seen = now;
+    return now;
   }
 }
