@@ -18,17 +18,6 @@ export interface SocketData {
 let lastText: string | undefined;
 let lastBytes: Uint8Array | undefined;
 
-// The send in progress, for the one corked callback every socket shares (no closure per send).
-let sending: WebSocket<SocketData> | undefined;
-let sendingFrame: string | Uint8Array = '';
-let sendingBinary = false;
-
-function sendCorked(): void {
-  (sending as WebSocket<SocketData>).send(sendingFrame, sendingBinary);
-  sending = undefined;
-  sendingFrame = '';
-}
-
 /** A uWS socket as the core's channel: one object per socket, its methods shared (no closures per socket). */
 class UwsChannel implements SocketChannel {
   constructor(
@@ -38,18 +27,12 @@ class UwsChannel implements SocketChannel {
 
   send(payload: string | Uint8Array): void {
     if (this.data.closed) return;
-    sending = this.ws;
-    let frame: string | Uint8Array = payload;
-    if (typeof payload === 'string') {
-      if (payload === lastText) frame = lastBytes ??= Buffer.from(payload, 'utf8');
-      else {
-        lastText = payload;
-        lastBytes = undefined;
-      }
-    }
-    sendingFrame = frame;
-    sendingBinary = typeof payload !== 'string';
-    sending.cork(sendCorked);
+    // Not corked: one frame is one write either way, and uWS corks its own handlers' sends (a reply) already.
+    if (typeof payload !== 'string') return void this.ws.send(payload, true);
+    if (payload === lastText) return void this.ws.send((lastBytes ??= Buffer.from(payload, 'utf8')), false);
+    lastText = payload;
+    lastBytes = undefined;
+    this.ws.send(payload, false);
   }
 
   close(code: number, reason: string): void {
