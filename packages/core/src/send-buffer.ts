@@ -11,12 +11,17 @@ import type { Timer, Timers } from './timers.js';
 export interface Batch {
   readonly transport: Transport;
   readonly uid: string;
-  readonly events: WireEvent[];
+  /** The events of the open batch (a new array each time the batch opens: a sent one is never changed). */
+  events: WireEvent[];
   only: (string | undefined)[] | undefined;
   /** `offsets[i]` is event `i`'s offset in the uid's push log (null when it was not logged). */
   offsets: (number | null)[] | undefined;
   /** When its wave is due (-1: the end of this turn); NaN once it left its wave. */
   due: number;
+  /** True while it holds pushes not sent yet. */
+  open: boolean;
+  /** When its last batch went out (the start of its window); -Infinity before the first. */
+  sentAt: number;
 }
 
 /**
@@ -42,9 +47,14 @@ interface Wave {
  * only one batch per uid and transport is ever open.
  */
 export class SendBuffers {
+  /**
+   * Each uid's batch, per transport, kept from one window to the next while
+   * the uid has clients there (so a broadcast changes no Map): open while it
+   * holds pushes, and with the time its last batch went out.
+   */
   private readonly batches = { ws: new Map<string, Batch>(), ajax: new Map<string, Batch>() };
-  /** When each uid's last batch went out, per transport: the start of its current window. */
-  private readonly sentAt = { ws: new Map<string, number>(), ajax: new Map<string, number>() };
+  /** Open batches. */
+  private openCount = 0;
   /** Each batch's wave, by the time it is due (the end-of-turn wave is due at -1). */
   private readonly waves = new Map<number, Wave>();
   /** The latest time read off the clock: a window that closed before it is known closed without reading the clock again. */
@@ -59,9 +69,17 @@ export class SendBuffers {
   /** Buffers `event` for `uid` (for one client when `clientId` is given). */
   push(transport: Transport, uid: string, event: WireEvent, clientId: string | undefined, offset: number | undefined): void {
     let b = this.batches[transport].get(uid);
-    if (b === undefined) {
-      b = { transport, uid, events: [event], only: undefined, offsets: undefined, due: this.dueAt(transport, uid) };
-      this.batches[transport].set(uid, b);
+    if (b === undefined || !b.open) {
+      if (b === undefined) {
+        b = { transport, uid, events: [event], only: undefined, offsets: undefined, due: -1, open: true, sentAt: -Infinity };
+        this.batches[transport].set(uid, b);
+      } else {
+        b.events = [event];
+        b.only = b.offsets = undefined;
+        b.due = this.dueAt(b);
+        b.open = true;
+      }
+      this.openCount++;
       this.join(b);
       if (clientId !== undefined) b.only = [clientId];
       if (offset !== undefined) b.offsets = [offset];
@@ -77,37 +95,40 @@ export class SendBuffers {
   /** Flushes `uid`'s batch on `transport` now, if there is one. */
   take(transport: Transport, uid: string): void {
     const b = this.batches[transport].get(uid);
-    if (b === undefined) return;
+    if (b === undefined || !b.open) return;
     this.leave(b);
     this.send(b, this.now());
   }
 
   /** Drops `uid`'s batch on `transport` unsent (its last client is gone). */
   drop(transport: Transport, uid: string): void {
-    this.sentAt[transport].delete(uid);
     const b = this.batches[transport].get(uid);
     if (b === undefined) return;
     this.batches[transport].delete(uid);
+    if (!b.open) return;
+    b.open = false;
+    this.openCount--;
     this.leave(b);
   }
 
   /** Flushes every batch now. */
   takeAll(): void {
     const now = this.now();
-    for (const t of ['ws', 'ajax'] as const) for (const b of [...this.batches[t].values()]) this.send(b, now);
+    for (const t of ['ws', 'ajax'] as const) for (const b of [...this.batches[t].values()]) if (b.open) this.send(b, now);
     for (const w of this.waves.values()) w.timer?.cancel();
     this.waves.clear();
   }
 
   /** Number of batches waiting. */
   get size(): number {
-    return this.batches.ws.size + this.batches.ajax.size;
+    return this.openCount;
   }
 
   private send(b: Batch, now: number): void {
     b.due = NaN;
-    this.batches[b.transport].delete(b.uid);
-    this.sentAt[b.transport].set(b.uid, now);
+    b.open = false;
+    this.openCount--;
+    b.sentAt = now;
     this.flush(b);
   }
 
@@ -146,11 +167,9 @@ export class SendBuffers {
   }
 
   /** When a new batch goes out: -1 (the end of this turn) after a quiet period, else when the window of the last batch closes. */
-  private dueAt(transport: Transport, uid: string): number {
-    const at = this.sentAt[transport].get(uid);
-    if (at === undefined) return -1;
-    const due = at + this.windowMs[transport];
-    // Quiet for a whole window: at once. (The entry stays, to be overwritten when this batch goes: no churn.)
+  private dueAt(b: Batch): number {
+    const due = b.sentAt + this.windowMs[b.transport];
+    // Quiet for a whole window: at once.
     // A broadcast finds most windows closed before the time last read: one clock reading for all its uids.
     return due > this.seen && due > this.now() ? due : -1;
   }
