@@ -24,6 +24,9 @@ export interface Batch {
   sentAt: number;
 }
 
+/** The events of a closed batch. */
+const NO_EVENTS: WireEvent[] = [];
+
 /**
  * The batches that go out at the same time, with the one timer that sends
  * them: a broadcast's batches (one per uid) wait in a few waves, not behind a
@@ -130,6 +133,9 @@ export class SendBuffers {
     this.openCount--;
     b.sentAt = now;
     this.flush(b);
+    // A closed batch keeps its time, not its events.
+    b.events = NO_EVENTS;
+    b.only = b.offsets = undefined;
   }
 
   /** `b` waits in the wave due when it is due; the wave's timer is set by its first batch. */
