@@ -13,13 +13,13 @@ import type { Session } from './session.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** 16 random bytes, hex: a secret nobody can guess. */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** 16 random bytes, hex: a secret nobody can guess. One flat string (a `+=` loop would keep a chain of 31 pieces). */
 function secureId(): string {
   const b = new Uint8Array(16);
   globalThis.crypto.getRandomValues(b);
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
+  return Array.from(b, (x) => HEX[x] as string).join('');
 }
 
 /** A transport of Sente. */
@@ -249,16 +249,19 @@ export class ClientConn {
  * reaches a client id only while one uid holds it.
  */
 export class ClientTable {
-  private readonly byUid = { ws: new Map<string, Map<string, ClientConn>>(), ajax: new Map<string, Map<string, ClientConn>>() };
+  /** Each uid's records by transport: the record itself while it is the uid's only one there (the common case, no Map). */
+  private readonly byUid = { ws: new Map<string, ClientConn | Map<string, ClientConn>>(), ajax: new Map<string, ClientConn | Map<string, ClientConn>>() };
   /** Each client id's records: the record itself while it is the only one (the common case, no Set). */
   private readonly byClientId = new Map<string, ClientConn | Set<ClientConn>>();
 
   get(transport: Transport, uid: string, clientId: string): ClientConn | undefined {
-    return this.byUid[transport].get(uid)?.get(clientId);
+    const r = this.byUid[transport].get(uid);
+    if (r instanceof ClientConn) return r.clientId === clientId ? r : undefined;
+    return r?.get(clientId);
   }
 
-  /** The clients of `uid` on `transport`. */
-  clientsOf(transport: Transport, uid: string): ReadonlyMap<string, ClientConn> | undefined {
+  /** The clients of `uid` on `transport`: its only one, or a Map of them by client id. */
+  clientsOf(transport: Transport, uid: string): Clients | undefined {
     return this.byUid[transport].get(uid);
   }
 
@@ -319,9 +322,11 @@ export class ClientTable {
   }
 
   add(client: ClientConn): void {
-    let m = this.byUid[client.transport].get(client.uid);
-    if (m === undefined) this.byUid[client.transport].set(client.uid, (m = new Map()));
-    m.set(client.clientId, client);
+    const byUid = this.byUid[client.transport];
+    const m = byUid.get(client.uid);
+    if (m === undefined || (m instanceof ClientConn && m.clientId === client.clientId)) byUid.set(client.uid, client);
+    else if (m instanceof ClientConn) byUid.set(client.uid, new Map([[m.clientId, m], [client.clientId, client]]));
+    else m.set(client.clientId, client);
     const r = this.byClientId.get(client.clientId);
     if (r === undefined) this.byClientId.set(client.clientId, client);
     else if (r instanceof ClientConn) this.byClientId.set(client.clientId, new Set([r, client]));
@@ -330,28 +335,41 @@ export class ClientTable {
 
   /** Removes `client`; true when it was the uid's last client on its transport. */
   remove(client: ClientConn): boolean {
-    const m = this.byUid[client.transport].get(client.uid);
-    if (m?.get(client.clientId) !== client) return false;
-    m.delete(client.clientId);
+    const byUid = this.byUid[client.transport];
+    const m = byUid.get(client.uid);
+    if (m === undefined || (m instanceof ClientConn ? m !== client : m.get(client.clientId) !== client)) return false;
     const r = this.byClientId.get(client.clientId);
     if (r === client) this.byClientId.delete(client.clientId);
     else if (r instanceof Set) {
       r.delete(client);
       if (r.size === 1) this.byClientId.set(client.clientId, r.values().next().value as ClientConn);
     }
-    if (m.size > 0) return false;
-    this.byUid[client.transport].delete(client.uid);
-    return true;
+    if (m instanceof ClientConn) {
+      byUid.delete(client.uid);
+      return true;
+    }
+    m.delete(client.clientId);
+    // One left: held as itself again.
+    if (m.size === 1) byUid.set(client.uid, m.values().next().value as ClientConn);
+    return false;
   }
 
   /** Every record, both transports. */
   *all(): IterableIterator<ClientConn> {
-    for (const t of ['ws', 'ajax'] as const) for (const m of this.byUid[t].values()) yield* m.values();
+    for (const t of ['ws', 'ajax'] as const) for (const m of this.byUid[t].values()) yield* eachClient(m);
   }
 
   count(transport: Transport): number {
     let n = 0;
-    for (const m of this.byUid[transport].values()) n += m.size;
+    for (const m of this.byUid[transport].values()) n += m instanceof ClientConn ? 1 : m.size;
     return n;
   }
+}
+
+/** A uid's clients on one transport: the one record, or a Map of them by client id. */
+export type Clients = ClientConn | ReadonlyMap<string, ClientConn>;
+
+/** The records of `clients`, as a list of their own (safe to change the table while going through it). */
+export function eachClient(clients: Clients): ClientConn[] {
+  return clients instanceof ClientConn ? [clients] : [...clients.values()];
 }

@@ -8,6 +8,7 @@ import type { Backplane, BackplaneClient, BackplaneEntry, BackplaneNode, Backpla
 import type { WireEvent, SenteEvent } from './event.js';
 import type { LogEntry, LogPosition, PushLog, PushLogLimits, Recovery } from './push-log.js';
 import type { Packed, Packer } from './packer.js';
+import { eachClient } from './client-conn.js';
 import type { ClientConn, ClientTable } from './client-conn.js';
 import type { LocalDelivery } from './delivery.js';
 import type { ConnectedUidsStore } from './connected-uids.js';
@@ -108,7 +109,7 @@ export class Cluster implements BackplaneNode {
     for (const t of ['ws', 'ajax'] as const) {
       const clients = this.d.clients.clientsOf(t, uid);
       if (clients === undefined) continue;
-      for (const c of [...clients.values()]) {
+      for (const c of eachClient(clients)) {
         if (!c.ext) continue;
         this.d.hub.report(senteError('ERR_SENTE_BACKPLANE_LOG_LOST', `The push log of ${uid} was lost: the client reconnects`), c.context);
         if (t === 'ws') c.end(CLOSE_CODES.serviceRestart, 'Push log lost');
@@ -200,7 +201,7 @@ export async function greetClustered(
   client: ClientConn,
   plain: Packed,
   data: unknown,
-  extra?: Readonly<Record<string, unknown>>,
+  extra?: () => Readonly<Record<string, unknown>>,
 ): Promise<Packed> {
   client.gate();
   try {
@@ -223,7 +224,7 @@ export async function greetClustered(
       client.recover(r.recovered ? packReplay(hub, r.entries as LogEntry[], r.top.epoch, client) : []);
       hub.metrics.replay(r.recovered);
     }
-    const ext: Record<string, unknown> = { v: EXT_VERSION, maxPayloadBytes: hub.opts.maxPayloadBytes, maxPostEvents: MAX_POST_EVENTS, epoch: top.epoch, offset: top.offset, ...extra };
+    const ext: Record<string, unknown> = { v: EXT_VERSION, maxPayloadBytes: hub.opts.maxPayloadBytes, maxPostEvents: MAX_POST_EVENTS, epoch: top.epoch, offset: top.offset, ...extra?.() };
     if (recovered !== undefined) ext['recovered'] = recovered;
     hub.metrics.handshake(client.transport, recovered);
     return hub.packer.pack(handshakeEnvelope(client.uid, data, ext));

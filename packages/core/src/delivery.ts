@@ -6,7 +6,8 @@ import type { WireEvent } from './event.js';
 import type { Packed } from './packer.js';
 import type { Batch } from './send-buffer.js';
 import type { PushLog } from './push-log.js';
-import type { ClientConn, ClientTable, Transport } from './client-conn.js';
+import { ClientConn } from './client-conn.js';
+import type { ClientTable, Transport } from './client-conn.js';
 import type { Hub } from './hub.js';
 
 /**
@@ -33,17 +34,19 @@ export class LocalDelivery implements Delivery {
   // A broadcast pushes one event to every uid: its size is estimated once.
   private sized: WireEvent | undefined;
   private size = 0;
-  /** The last one-event plain batch packed: a broadcast's batches (one per uid) are packed once for all. */
-  private single: { readonly event: WireEvent; readonly packed: Packed } | undefined;
+  /**
+   * The last plain batch packed: a broadcast's batches (one per uid, the same
+   * events in the same order, also when pushes bunch up in a window) are
+   * packed once for all.
+   */
+  private last: { readonly events: readonly WireEvent[]; readonly packed: Packed } | undefined;
 
   constructor(
     private readonly hub: Hub,
     private readonly clients: ClientTable,
     private readonly log: PushLog,
   ) {
-    this.buffers = new SendBuffers(hub.timers, { ws: hub.opts.sendBufMsWs, ajax: hub.opts.sendBufMsAjax }, (t, uid, b) =>
-      this.fanOut(t, uid, b),
-    );
+    this.buffers = new SendBuffers(hub.timers, { ws: hub.opts.sendBufMsWs, ajax: hub.opts.sendBufMsAjax }, (b) => this.fanOut(b));
   }
 
   get bufferedBatches(): number {
@@ -82,37 +85,44 @@ export class LocalDelivery implements Delivery {
     this.buffers.drop(transport, uid);
   }
 
-  private fanOut(transport: Transport, uid: string, batch: Batch): void {
-    const clients = this.clients.clientsOf(transport, uid);
+  private fanOut(batch: Batch): void {
+    const clients = this.clients.clientsOf(batch.transport, batch.uid);
     if (clients === undefined) return;
-    const { only, offsets } = batch;
-    const epoch = offsets === undefined ? undefined : this.log.epochOf(uid);
-    // One payload per kind of client: plain Sente, or positioned (this library's clients).
-    let plain: Packed | null | undefined;
-    let positioned: Packed | null | undefined;
-    for (const client of clients.values()) {
-      const ext = client.ext && epoch !== undefined;
-      let payload: Packed | null;
-      if (only !== undefined && only.includes(client.clientId)) {
-        payload = this.pack(batch, (i) => only[i] === undefined || only[i] === client.clientId, ext ? epoch : undefined, client);
-      } else if (ext) {
-        payload = positioned === undefined ? (positioned = this.pack(batch, (i) => only?.[i] === undefined, epoch, client)) : positioned;
-      } else {
-        payload = plain === undefined ? (plain = this.pack(batch, (i) => only?.[i] === undefined, undefined, client)) : plain;
-      }
-      if (payload === null) continue;
-      this.hub.metrics.batchSent(transport, batch.events.length);
-      client.push(payload);
-    }
+    const epoch = batch.offsets === undefined ? undefined : this.log.epochOf(batch.uid);
+    // The common case, a uid's only client: no list to go through.
+    if (clients instanceof ClientConn) return void this.toClient(batch, clients, epoch, undefined);
+    // One payload per kind of client: plain Sente, or positioned (this library's clients), packed once for all.
+    const packed: (Packed | null)[] = [];
+    for (const client of clients.values()) this.toClient(batch, client, epoch, packed);
   }
+
+  /** Hands `client` its part of `batch`; `packed[0]` and `packed[1]` keep the plain and the positioned payloads for the uid's next clients. */
+  private toClient(batch: Batch, client: ClientConn, epoch: string | undefined, packed: (Packed | null)[] | undefined): void {
+    const only = batch.only;
+    const ext = client.ext && epoch !== undefined;
+    let payload: Packed | null;
+    if (only !== undefined && only.includes(client.clientId)) {
+      payload = this.pack(batch, (i) => only[i] === undefined || only[i] === client.clientId, ext ? epoch : undefined, client);
+    } else {
+      const kind = ext ? 1 : 0;
+      const known = packed?.[kind];
+      payload = known !== undefined ? known : this.pack(batch, only === undefined ? KEEP_ALL : (i) => only[i] === undefined, ext ? epoch : undefined, client);
+      if (packed !== undefined) packed[kind] = payload;
+    }
+    if (payload === null) return;
+    this.hub.metrics.batchSent(batch.transport, batch.events.length);
+    client.push(payload);
+  }
+
 
   /** Packs the events of a batch that `keep` keeps, once; events that cannot be packed are dropped and reported. */
   private pack(batch: Batch, keep: (i: number) => boolean, epoch: string | undefined, client: ClientConn): Packed | null {
-    if (batch.events.length === 1 && batch.only === undefined && epoch === undefined) {
-      const event = batch.events[0] as WireEvent;
-      if (this.single?.event === event) return this.single.packed;
+    if (batch.only === undefined && epoch === undefined) {
+      const last = this.last;
+      if (last !== undefined && sameEvents(last.events, batch.events)) return last.packed;
       const packed = this.packBatch(batch, keep, epoch, client);
-      if (packed !== null) this.single = { event, packed };
+      // A batch's events do not change once it is flushed: it is safe to keep.
+      if (packed !== null) this.last = { events: batch.events, packed };
       return packed;
     }
     return this.packBatch(batch, keep, epoch, client);
@@ -162,4 +172,14 @@ export class LocalDelivery implements Delivery {
       }
     }
   }
+}
+
+/** Keeps every event of a batch. */
+const KEEP_ALL = (): boolean => true;
+
+/** True when `a` and `b` hold the same events (the same objects) in the same order. */
+function sameEvents(a: readonly WireEvent[], b: readonly WireEvent[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -3,6 +3,7 @@ import type { SenteEvent } from './event.js';
 import type { ErrorContext, ResolvedOptions } from './options.js';
 import type { Packed, Packer } from './packer.js';
 import type { Timers } from './timers.js';
+import type { KeepAliveSweep } from './keep-alive.js';
 import type { ServerMetrics } from './metrics.js';
 import type { ClientConn, Transport } from './client-conn.js';
 import type { SenteRequest } from './request.js';
@@ -30,6 +31,8 @@ export interface Hub {
   readonly opts: ResolvedOptions<unknown>;
   readonly packer: Packer;
   readonly timers: Timers;
+  /** The keep-alive of every WebSocket (`undefined` when `wsKaliveMs` is null). */
+  readonly keepAlive: KeepAliveSweep | undefined;
   readonly packed: PackedConstants;
   readonly metrics: ServerMetrics;
   /**

@@ -1,3 +1,4 @@
+import { HeadQueue } from './head-queue.js';
 import type { Timer, Timers } from './timers.js';
 
 /** A WebSocket's keep-alive (sente-protocol §3.8), the same on client and server. */
@@ -79,63 +80,149 @@ export function createKeepAlive(timers: Pick<Timers, 'set'>, o: KeepAliveOptions
 }
 
 /**
- * The same keep-alive as {@link createKeepAlive}, as one object with its
- * state in fields: a server holds one per WebSocket for the socket's whole
- * life, and this saves the closures (and their contexts) of each. `owner`
- * gets the `ping` and `dead` calls (a server session implements them
- * itself). The browser client keeps the closure form, which minifies smaller.
+ * A socket kept alive by a {@link KeepAliveSweep}: its state lives in its own
+ * fields (a server holds one per WebSocket for the socket's whole life, so no
+ * object, closure or timer of its own), and it gets the `ping` and `dead` calls.
  */
-export class KeepAliveTimer implements KeepAlive {
-  private activity = 0;
-  private seen = 0;
-  private awaitingPong = false;
-  private stopped = true;
+export interface KeptAlive extends Pick<KeepAliveOptions, 'ping' | 'dead'> {
+  /** Traffic seen, counted by {@link KeepAliveSweep.touch}. */
+  kaActivity: number;
+  /** {@link kaActivity} at the last check. */
+  kaSeen: number;
+  /** Where it waits: 0 stopped, 1 the idle check, 2 a ping's answer, 3 in its own check. */
+  kaState: 0 | 1 | 2 | 3;
+  /** When its check is due, in the sweep's time ({@link KeepAliveSweep}). */
+  kaDue: number;
+}
+
+const STOPPED = 0;
+const IDLE = 1;
+const AWAITING_PONG = 2;
+const CHECKING = 3;
+
+/**
+ * A queue of sockets whose checks are due after the same delay: they join it
+ * in the order they are due, so one timer, armed for its head, serves them
+ * all. An entry is the socket and its due time; a socket that was stopped or
+ * re-armed since leaves a stale entry behind, skipped when it comes up.
+ */
+class DueQueue {
+  private readonly entries = new HeadQueue<KeptAlive | number>();
+  /** Sockets waiting in this queue (stale entries aside). */
+  waiting = 0;
   private timer: Timer | undefined;
+  /** True while its due checks run: the timer is armed once they are done. */
+  private running = false;
 
   constructor(
-    private readonly timers: Timers,
-    private readonly intervalMs: number,
-    private readonly pingTimeoutMs: number | null,
-    private readonly owner: Pick<KeepAliveOptions, 'ping' | 'dead'>,
+    private readonly sweep: KeepAliveSweep,
+    readonly state: 1 | 2,
+    readonly delayMs: number,
   ) {}
 
-  touch(): void {
-    this.activity++;
+  /** `m` waits here from now on (the sweep's time only grows: the queue stays in due order). */
+  add(m: KeptAlive): void {
+    m.kaState = this.state;
+    m.kaDue = this.sweep.now() + this.delayMs;
+    this.waiting++;
+    this.entries.push(m);
+    this.entries.push(m.kaDue);
+    if (!this.running) this.timer ??= this.sweep.timers.set(() => this.run(), this.delayMs);
   }
 
-  start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.seen = this.activity;
-    this.awaitingPong = false;
-    this.arm(this.intervalMs);
-  }
-
-  stop(): void {
-    this.stopped = true;
+  /** `m`, waiting here, leaves. */
+  remove(m: KeptAlive): void {
+    m.kaState = STOPPED;
+    if (--this.waiting > 0) return;
     this.timer?.cancel();
     this.timer = undefined;
+    this.entries.clear();
   }
 
-  private arm(ms: number): void {
-    this.timer = this.timers.set(() => this.tick(), ms);
-  }
-
-  private tick(): void {
+  private run(): void {
     this.timer = undefined;
-    if (this.activity !== this.seen) {
-      this.seen = this.activity;
-      this.awaitingPong = false;
-    } else if (this.awaitingPong) {
-      return this.owner.dead();
-    } else {
-      this.owner.ping();
-      // ping() may have stopped us (e.g. it found the socket gone); the ping's own traffic is not the peer's.
-      if (this.timer !== undefined || this.stopped) return;
-      this.seen = this.activity;
-      this.awaitingPong = this.pingTimeoutMs !== null;
-      return this.arm(this.pingTimeoutMs ?? this.intervalMs);
+    this.running = true;
+    const now = this.sweep.now();
+    let due: number | undefined;
+    try {
+      while ((due = this.entries.at(1) as number | undefined) !== undefined && due <= now) {
+        const m = this.entries.shift() as KeptAlive;
+        this.entries.shift();
+        if (m.kaState !== this.state || m.kaDue !== due) continue;
+        this.waiting--;
+        m.kaState = CHECKING;
+        this.sweep.check(m, this.state === AWAITING_PONG);
+      }
+    } finally {
+      this.running = false;
+      if (this.waiting === 0) this.entries.clear();
+      else if (due !== undefined) this.timer = this.sweep.timers.set(() => this.run(), Math.max(0, due - this.sweep.now()));
     }
-    this.arm(this.intervalMs);
+  }
+}
+
+/**
+ * The keep-alive of every WebSocket of a server (the same checks as
+ * {@link createKeepAlive}, per socket, at the same times): the sockets wait in
+ * two queues, one per delay — the idle check and a ping's answer — each with
+ * a single timer, so an idle server holds two timers whatever its number of
+ * sockets, and a socket costs four fields of its own.
+ */
+export class KeepAliveSweep {
+  private readonly idle: DueQueue;
+  private readonly pong: DueQueue;
+  private readonly origin: number;
+
+  constructor(
+    readonly timers: Timers,
+    intervalMs: number,
+    private readonly pingTimeoutMs: number | null,
+  ) {
+    this.idle = new DueQueue(this, IDLE, intervalMs);
+    this.pong = new DueQueue(this, AWAITING_PONG, pingTimeoutMs ?? intervalMs);
+    // Times relative to the sweep's start stay small integers.
+    this.origin = timers.now();
+  }
+
+  /** The sweep's time: ms since it started. */
+  now(): number {
+    return this.timers.now() - this.origin;
+  }
+
+  /** Records traffic on `m`: it is alive. */
+  touch(m: KeptAlive): void {
+    m.kaActivity++;
+  }
+
+  /** Starts checking `m`. */
+  start(m: KeptAlive): void {
+    if (m.kaState !== STOPPED) return;
+    m.kaSeen = m.kaActivity;
+    this.idle.add(m);
+  }
+
+  /** Stops checking `m`; the sweep keeps no timer for sockets it does not check. */
+  stop(m: KeptAlive): void {
+    if (m.kaState === IDLE) this.idle.remove(m);
+    else if (m.kaState === AWAITING_PONG) this.pong.remove(m);
+    else m.kaState = STOPPED;
+  }
+
+  /** `m`'s check is due; `awaitingPong` when it was pinged and waits for traffic. */
+  check(m: KeptAlive, awaitingPong: boolean): void {
+    if (m.kaActivity !== m.kaSeen) {
+      m.kaSeen = m.kaActivity;
+      return this.idle.add(m);
+    }
+    if (awaitingPong) {
+      m.kaState = STOPPED;
+      return m.dead();
+    }
+    m.ping();
+    // ping() may have stopped it (e.g. it found the socket gone); the ping's own traffic is not the peer's.
+    if (m.kaState !== CHECKING) return;
+    m.kaSeen = m.kaActivity;
+    if (this.pingTimeoutMs === null) return this.idle.add(m);
+    this.pong.add(m);
   }
 }

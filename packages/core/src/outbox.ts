@@ -5,10 +5,11 @@ import type { Packed } from './packer.js';
  * The packed push batches waiting for one client, oldest first: between two
  * long-polls, while it reconnects, or while its socket's buffer is full.
  * Bounded in batches and in bytes: a batch bigger than the byte bound is not
- * kept at all (it could never fit).
+ * kept at all (it could never fit). Its queue is made when first needed: a
+ * live socket's pushes go straight out, and most clients never queue anything.
  */
 export class Outbox {
-  private readonly queue = new HeadQueue<Packed>();
+  private queue: HeadQueue<Packed> | undefined;
   private byteCount = 0;
 
   constructor(
@@ -17,7 +18,7 @@ export class Outbox {
   ) {}
 
   get length(): number {
-    return this.queue.length;
+    return this.queue === undefined ? 0 : this.queue.length;
   }
 
   /** Bytes held (text counted by its length, bytes by their byte length: cheap, and close for the ASCII of packed payloads). */
@@ -31,17 +32,20 @@ export class Outbox {
   }
 
   peek(): Packed | undefined {
-    return this.queue.at(0);
+    return this.queue?.at(0);
   }
 
   push(payload: Packed): void {
-    this.queue.push(payload);
+    (this.queue ??= new HeadQueue()).push(payload);
     this.byteCount += size(payload);
   }
 
   shift(): Packed | undefined {
-    const p = this.queue.shift();
-    if (p !== undefined) this.byteCount -= size(p);
+    const q = this.queue;
+    const p = q?.shift();
+    if (p === undefined) return p;
+    this.byteCount -= size(p);
+    if (q?.length === 0) this.queue = undefined;
     return p;
   }
 
@@ -58,7 +62,7 @@ export class Outbox {
   /** Drops everything; returns how many batches went. */
   clear(): number {
     const n = this.length;
-    this.queue.clear();
+    this.queue = undefined;
     this.byteCount = 0;
     return n;
   }

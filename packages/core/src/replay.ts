@@ -36,14 +36,15 @@ export function packReplay(hub: Hub, entries: readonly LogEntry[], epoch: string
  * log; when it gave the position it had, what it missed since takes the place
  * of its queue, and the handshake says whether the log covered the gap. Runs
  * as the channel opens, so that no push falls between the replay and the queue.
+ * `extra` (more handshake fields) is asked for a client of the extensions only.
  */
-export function greet(hub: Hub, log: PushLog, client: ClientConn, plain: Packed, data: unknown, extra?: Readonly<Record<string, unknown>>): Packed {
+export function greet(hub: Hub, log: PushLog, client: ClientConn, plain: Packed, data: unknown, extra?: () => Readonly<Record<string, unknown>>): Packed {
   if (!client.ext) {
     hub.metrics.handshake(client.transport, undefined);
     return plain;
   }
   const top = log.open(client.uid);
-  const ext: Record<string, unknown> = { v: EXT_VERSION, maxPayloadBytes: hub.opts.maxPayloadBytes, maxPostEvents: MAX_POST_EVENTS, epoch: top.epoch, offset: top.offset, ...extra };
+  const ext: Record<string, unknown> = { v: EXT_VERSION, maxPayloadBytes: hub.opts.maxPayloadBytes, maxPostEvents: MAX_POST_EVENTS, epoch: top.epoch, offset: top.offset, ...extra?.() };
   const since = readPosition(client.request.query[WIRE.position]);
   if (since !== undefined) {
     const r = log.recover(client.uid, since, client.clientId);

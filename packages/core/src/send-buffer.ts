@@ -9,15 +9,35 @@ import type { Timer, Timers } from './timers.js';
  * send to one client needs it, so the common case allocates nothing more.
  */
 export interface Batch {
-  readonly events: WireEvent[];
+  readonly transport: Transport;
+  readonly uid: string;
+  /** The events of the open batch (a new array each time the batch opens: a sent one is never changed). */
+  events: WireEvent[];
   only: (string | undefined)[] | undefined;
   /** `offsets[i]` is event `i`'s offset in the uid's push log (null when it was not logged). */
   offsets: (number | null)[] | undefined;
-  readonly timer: Timer;
+  /** When its wave is due (-1: the end of this turn); NaN once it left its wave. */
+  due: number;
+  /** True while it holds pushes not sent yet. */
+  open: boolean;
+  /** When its last batch went out (the start of its window); -Infinity before the first. */
+  sentAt: number;
 }
 
-/** The timer of a batch that waits for the shared end-of-turn flush. */
-const NO_TIMER: Timer = { cancel() {} };
+/** The events of a closed batch. */
+const NO_EVENTS: WireEvent[] = [];
+
+/**
+ * The batches that go out at the same time, with the one timer that sends
+ * them: a broadcast's batches (one per uid) wait in a few waves, not behind a
+ * timer each. A batch flushed or dropped before its wave leaves it (counted
+ * in `live`); a wave left with none cancels its timer.
+ */
+interface Wave {
+  readonly batches: Batch[];
+  live: number;
+  timer: Timer | undefined;
+}
 
 /**
  * Server-push batching (Sente's send buffers), per uid and transport, with a
@@ -30,28 +50,43 @@ const NO_TIMER: Timer = { cancel() {} };
  * only one batch per uid and transport is ever open.
  */
 export class SendBuffers {
+  /**
+   * Each uid's batch, per transport, kept from one window to the next while
+   * the uid has clients there (so a broadcast changes no Map): open while it
+   * holds pushes, and with the time its last batch went out.
+   */
   private readonly batches = { ws: new Map<string, Batch>(), ajax: new Map<string, Batch>() };
-  /** When each uid's last batch went out, per transport: the start of its current window. */
-  private readonly sentAt = { ws: new Map<string, number>(), ajax: new Map<string, number>() };
-  /** The batches that go out at the end of this turn (leading edges), in the order they opened: one timer for all. */
-  private due: [Transport, string, Batch][] = [];
-  private dueTimer: Timer | undefined;
+  /** Open batches. */
+  private openCount = 0;
+  /** Each batch's wave, by the time it is due (the end-of-turn wave is due at -1). */
+  private readonly waves = new Map<number, Wave>();
+  /** The latest time read off the clock: a window that closed before it is known closed without reading the clock again. */
+  private seen = -Infinity;
 
   constructor(
     private readonly timers: Timers,
     private readonly windowMs: Readonly<Record<Transport, number>>,
-    private readonly flush: (transport: Transport, uid: string, batch: Batch) => void,
+    private readonly flush: (batch: Batch) => void,
   ) {}
 
   /** Buffers `event` for `uid` (for one client when `clientId` is given). */
   push(transport: Transport, uid: string, event: WireEvent, clientId: string | undefined, offset: number | undefined): void {
     let b = this.batches[transport].get(uid);
-    if (b === undefined) {
-      const delay = this.delay(transport, uid);
-      const timer = delay > 0 ? this.timers.set(() => this.take(transport, uid), delay) : NO_TIMER;
-      b = { events: [], only: undefined, offsets: undefined, timer };
-      this.batches[transport].set(uid, b);
-      if (delay === 0) this.soon(transport, uid, b);
+    if (b === undefined || !b.open) {
+      if (b === undefined) {
+        b = { transport, uid, events: [event], only: undefined, offsets: undefined, due: -1, open: true, sentAt: -Infinity };
+        this.batches[transport].set(uid, b);
+      } else {
+        b.events = [event];
+        b.only = b.offsets = undefined;
+        b.due = this.dueAt(b);
+        b.open = true;
+      }
+      this.openCount++;
+      this.join(b);
+      if (clientId !== undefined) b.only = [clientId];
+      if (offset !== undefined) b.offsets = [offset];
+      return;
     }
     if (clientId !== undefined && b.only === undefined) b.only = new Array<string | undefined>(b.events.length).fill(undefined);
     if (offset !== undefined && b.offsets === undefined) b.offsets = new Array<number | null>(b.events.length).fill(null);
@@ -63,55 +98,92 @@ export class SendBuffers {
   /** Flushes `uid`'s batch on `transport` now, if there is one. */
   take(transport: Transport, uid: string): void {
     const b = this.batches[transport].get(uid);
-    if (b === undefined) return;
-    this.batches[transport].delete(uid);
-    this.sentAt[transport].set(uid, this.timers.now());
-    b.timer.cancel();
-    this.flush(transport, uid, b);
+    if (b === undefined || !b.open) return;
+    this.leave(b);
+    this.send(b, this.now());
   }
 
   /** Drops `uid`'s batch on `transport` unsent (its last client is gone). */
   drop(transport: Transport, uid: string): void {
-    this.sentAt[transport].delete(uid);
     const b = this.batches[transport].get(uid);
     if (b === undefined) return;
     this.batches[transport].delete(uid);
-    b.timer.cancel();
+    if (!b.open) return;
+    b.open = false;
+    this.openCount--;
+    this.leave(b);
   }
 
   /** Flushes every batch now. */
   takeAll(): void {
-    for (const t of ['ws', 'ajax'] as const) for (const uid of [...this.batches[t].keys()]) this.take(t, uid);
-    this.dueTimer?.cancel();
-    this.dueTimer = undefined;
-    this.due = [];
+    const now = this.now();
+    for (const t of ['ws', 'ajax'] as const) for (const b of [...this.batches[t].values()]) if (b.open) this.send(b, now);
+    for (const w of this.waves.values()) w.timer?.cancel();
+    this.waves.clear();
   }
 
   /** Number of batches waiting. */
   get size(): number {
-    return this.batches.ws.size + this.batches.ajax.size;
+    return this.openCount;
   }
 
-  /** Queues a leading-edge batch for the end of this turn; a broadcast to many uids sets one timer, not one per uid. */
-  private soon(transport: Transport, uid: string, batch: Batch): void {
-    this.due.push([transport, uid, batch]);
-    this.dueTimer ??= this.timers.set(() => {
-      this.dueTimer = undefined;
-      const due = this.due;
-      this.due = [];
-      // A batch flushed or dropped meanwhile is gone (or another one, with its own window, took its place).
-      for (const [t, u, b] of due) if (this.batches[t].get(u) === b) this.take(t, u);
-    }, 0);
+  private send(b: Batch, now: number): void {
+    b.due = NaN;
+    b.open = false;
+    this.openCount--;
+    b.sentAt = now;
+    this.flush(b);
+    // A closed batch keeps its time, not its events.
+    b.events = NO_EVENTS;
+    b.only = b.offsets = undefined;
   }
 
-  /** How long a new batch waits: 0 after a quiet period, else until the window of the last batch closes. */
-  private delay(transport: Transport, uid: string): number {
-    const at = this.sentAt[transport].get(uid);
-    if (at === undefined) return 0;
-    const wait = at + this.windowMs[transport] - this.timers.now();
-    if (wait > 0) return wait;
-    // Quiet for a whole window: the entry is no longer needed.
-    this.sentAt[transport].delete(uid);
-    return 0;
+  /** `b` waits in the wave due when it is due; the wave's timer is set by its first batch. */
+  private join(b: Batch): void {
+    const due = b.due;
+    let w = this.waves.get(due);
+    if (w === undefined) {
+      const wave: Wave = { batches: [], live: 0, timer: undefined };
+      wave.timer = this.timers.set(() => this.run(due, wave), due < 0 ? 0 : Math.max(0, due - this.now()));
+      this.waves.set(due, (w = wave));
+    }
+    w.batches.push(b);
+    w.live++;
+  }
+
+  /** `b` leaves its wave before it is due (flushed or dropped). */
+  private leave(b: Batch): void {
+    const due = b.due;
+    b.due = NaN;
+    const w = this.waves.get(due);
+    if (w === undefined || --w.live > 0) return;
+    w.timer?.cancel();
+    this.waves.delete(due);
+  }
+
+  /** A wave is due: its batches still waiting go out, in the order they opened, on one reading of the clock. */
+  private run(due: number, w: Wave): void {
+    if (this.waves.get(due) === w) this.waves.delete(due);
+    w.timer = undefined;
+    const now = this.now();
+    for (const b of w.batches) {
+      // A batch flushed or dropped meanwhile is gone (or another one, in its own wave, took its place).
+      if (b.due === due) this.send(b, now);
+    }
+  }
+
+  /** When a new batch goes out: -1 (the end of this turn) after a quiet period, else when the window of the last batch closes. */
+  private dueAt(b: Batch): number {
+    const due = b.sentAt + this.windowMs[b.transport];
+    // Quiet for a whole window: at once.
+    // A broadcast finds most windows closed before the time last read: one clock reading for all its uids.
+    return due > this.seen && due > this.now() ? due : -1;
+  }
+
+  /** Reads the clock. */
+  private now(): number {
+    const now = this.timers.now();
+    if (now > this.seen) this.seen = now;
+    return now;
   }
 }

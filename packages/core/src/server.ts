@@ -11,9 +11,10 @@ import { headerValue } from './request.js';
 import { resolveOptions } from './options.js';
 import { answerPost, readPost } from './post.js';
 import { Timers } from './timers.js';
+import { KeepAliveSweep } from './keep-alive.js';
 import { Routers } from './router.js';
 import { ConnectedUidsStore } from './connected-uids.js';
-import { ClientConn, ClientTable } from './client-conn.js';
+import { ClientConn, ClientTable, eachClient } from './client-conn.js';
 import { LocalDelivery } from './delivery.js';
 import { Cluster, ClusterLog, greetClustered } from './cluster.js';
 import { WsSession } from './ws-session.js';
@@ -104,6 +105,7 @@ export class SenteServer<Raw = unknown> {
       opts: this.opts as ResolvedOptions<unknown>,
       packer: this.packer,
       timers: this.timers,
+      keepAlive: this.opts.wsKaliveMs === null ? undefined : new KeepAliveSweep(this.timers, this.opts.wsKaliveMs / 2, this.opts.wsPingTimeoutMs),
       packed,
       metrics: createMetrics(() => this.stats(), this.opts.meter),
       dispatch: (event, from, reply, messageId) => this.intake.take(event, from, reply, messageId),
@@ -294,7 +296,7 @@ export class SenteServer<Raw = unknown> {
   private closeLocal(target: string): void {
     for (const t of ['ws', 'ajax'] as const) {
       const clients = this.clientTable.clientsOf(t, target);
-      if (clients !== undefined) for (const c of [...clients.values()]) c.end(CLOSE_CODES.closedByServer, 'Closed by server');
+      if (clients !== undefined) for (const c of eachClient(clients)) c.end(CLOSE_CODES.closedByServer, 'Closed by server');
     }
   }
 
@@ -314,7 +316,7 @@ export class SenteServer<Raw = unknown> {
         continue;
       }
       const clients = this.clientTable.clientsOf(t, uid);
-      if (clients !== undefined) for (const c of [...clients.values()]) this.expireClient(c);
+      if (clients !== undefined) for (const c of eachClient(clients)) this.expireClient(c);
     }
   }
 
@@ -506,7 +508,7 @@ export class SenteServer<Raw = unknown> {
       return this.acceptSocket(upgrade, (socket) => {
         const client = this.claim('ws', req, uid, clientId, expiresAt);
         const session = new WsSession(this.hub, client, socket);
-        session.start(greet(this.hub, this.log, client, hs as Packed, data, this.credentials.handshakeFields(client)));
+        session.start(greet(this.hub, this.log, client, hs as Packed, data, () => this.credentials.handshakeFields(client)));
         return session;
       });
     }
@@ -515,7 +517,7 @@ export class SenteServer<Raw = unknown> {
     if (hs !== undefined) {
       // A poll this client parked before its new handshake is stale.
       client.end(CLOSE_CODES.normal, 'Superseded');
-      exchange.respond(payloadResponse(greet(this.hub, this.log, client, hs, data, this.credentials.handshakeFields(client))));
+      exchange.respond(payloadResponse(greet(this.hub, this.log, client, hs, data, () => this.credentials.handshakeFields(client))));
       // No uidport-open for the handshake itself (Sente #260): the client counts once it polls.
       client.startGrace();
       return;
@@ -557,7 +559,7 @@ export class SenteServer<Raw = unknown> {
     if (transport === 'ajax') client.end(CLOSE_CODES.normal, 'Superseded');
     // It counts as gone after its grace period unless a channel opens meanwhile.
     if (client.session === null) client.startGrace();
-    const greeting = await greetClustered(this.hub, backplane, client, hs, data, this.credentials.handshakeFields(client));
+    const greeting = await greetClustered(this.hub, backplane, client, hs, data, () => this.credentials.handshakeFields(client));
     if (this.closing) throw senteError('ERR_SENTE_SERVER_CLOSED');
     accepted();
     if (upgrade !== undefined) {

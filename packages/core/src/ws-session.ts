@@ -2,12 +2,11 @@ import { CHSK, CLOSE_CODES } from './ids.js';
 import { senteError } from './errors.js';
 import { decodeEnvelope, pongEnvelope, replyEnvelope } from './envelope.js';
 import { overLimit, payloadTooLarge } from './body.js';
-import { KeepAliveTimer } from './keep-alive.js';
 import { badPackage, clientEvent } from './inbound.js';
 import { fromWireEvent } from './event.js';
 import { currentTrace, inTraceOf } from './trace.js';
 import type { SenteError } from './errors.js';
-import type { KeepAlive } from './keep-alive.js';
+import type { KeptAlive } from './keep-alive.js';
 import type { Packed } from './packer.js';
 import type { SocketChannel, SocketListener } from './adapter.js';
 import type { Timer } from './timers.js';
@@ -22,22 +21,22 @@ const DRAIN_CHECK_MS = 50;
  * A client's WebSocket: the frames it receives, its keep-alive, and the
  * backpressure of its sends. It is the socket's listener; its timers die with it.
  */
-export class WsSession implements Session, SocketListener {
+export class WsSession implements Session, SocketListener, KeptAlive {
   private closed = false;
   /** The code this side closed with, when it did. */
   private endCode: number | undefined;
-  private readonly keepAlive: KeepAlive | undefined;
   private drainCheck: Timer | undefined;
+  // The keep-alive's state, kept by the server's one sweep (`hub.keepAlive`): no object or timer per socket.
+  kaActivity = 0;
+  kaSeen = 0;
+  kaState: KeptAlive['kaState'] = 0;
+  kaDue = 0;
 
   constructor(
     private readonly hub: Hub,
     private readonly client: ClientConn,
     private readonly socket: SocketChannel,
-  ) {
-    const { wsKaliveMs, wsPingTimeoutMs } = hub.opts;
-    // The session is the keep-alive's owner (ping, dead): no closures per socket.
-    this.keepAlive = wsKaliveMs === null ? undefined : new KeepAliveTimer(hub.timers, wsKaliveMs / 2, wsPingTimeoutMs, this);
-  }
+  ) {}
 
   /** Keep-alive: the socket was idle for a whole interval. */
   ping(): void {
@@ -52,7 +51,7 @@ export class WsSession implements Session, SocketListener {
   /** Sends the handshake, then what was queued for the client while it was away. */
   start(handshake: Packed): void {
     this.socket.send(handshake);
-    this.keepAlive?.start();
+    this.hub.keepAlive?.start(this);
     this.client.attach(this);
   }
 
@@ -64,7 +63,7 @@ export class WsSession implements Session, SocketListener {
       return false;
     }
     this.socket.send(payload);
-    this.keepAlive?.touch();
+    this.kaActivity++;
     return true;
   }
 
@@ -86,7 +85,7 @@ export class WsSession implements Session, SocketListener {
     if (this.closed) return;
     this.closed = true;
     this.hub.metrics.closed(this.endCode ?? code ?? 1005);
-    this.keepAlive?.stop();
+    this.hub.keepAlive?.stop(this);
     this.drainCheck?.cancel();
     this.drainCheck = undefined;
     this.client.detach(this);
@@ -96,7 +95,7 @@ export class WsSession implements Session, SocketListener {
     if (this.closed) return;
     const max = this.hub.opts.maxPayloadBytes;
     if (overLimit(data, max)) return this.fail(payloadTooLarge(max));
-    this.keepAlive?.touch();
+    this.kaActivity++;
     let env;
     try {
       env = decodeEnvelope(this.hub.packer.unpack(data));
@@ -136,7 +135,7 @@ export class WsSession implements Session, SocketListener {
       const payload = this.hub.packer.pack(replyEnvelope(value, cbId, traced ? currentTrace() : undefined));
       done = true;
       this.socket.send(payload);
-      this.keepAlive?.touch();
+      this.kaActivity++;
       this.hub.metrics.replied('ws', this.hub.opts.clock.now() - at);
       return true;
     };

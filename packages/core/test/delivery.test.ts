@@ -167,6 +167,48 @@ describe('who gets a push', () => {
     expect(clients[0]!.pushes()[1]).toEqual([[['news/other', 2]], null]);
   });
 
+  it('packs two broadcasts that meet in one window once for all their uids, and a batch of other events anew', async () => {
+    let packs = 0;
+    const h = new Harness({ packer: { ...jsonPacker, pack: (v) => (packs++, jsonPacker.pack(v)) } });
+    const clients = [];
+    for (let i = 0; i < 5; i++) clients.push(await h.ws(`c${i}`, { uid: `u${i}` }));
+    h.server.broadcast(['news/flash', 0]);
+    await h.advance(0);
+    packs = 0;
+    // Within every uid's window: both wait for it, and go out as one batch of two.
+    h.server.broadcast(['news/flash', 1]);
+    h.server.broadcast(['news/flash', 2]);
+    await h.advance(30);
+    expect(packs).toBe(1);
+    for (const c of clients) expect(c.pushes()[1]).toEqual([[['news/flash', 1], ['news/flash', 2]], null]);
+    h.server.send('u0', ['news/flash', 1]);
+    h.server.send('u0', ['news/other', 3]);
+    await h.advance(30);
+    expect(packs).toBe(2);
+    expect(clients[0]!.pushes()[2]).toEqual([[['news/flash', 1], ['news/other', 3]], null]);
+  });
+
+  it('holds the batches of many uids that wait for windows closing at the same time on one timer', async () => {
+    const h = new Harness();
+    const clients = [];
+    for (let i = 0; i < 5; i++) clients.push(await h.ws(`c${i}`, { uid: `u${i}` }));
+    h.server.broadcast(['news/flash', 0]);
+    await h.advance(0);
+    const before = h.server.stats().timers;
+    await h.advance(10);
+    h.server.broadcast(['news/flash', 1]);
+    expect(h.server.stats()).toMatchObject({ timers: before + 1, bufferedBatches: 5 });
+    // One uid flushed early leaves the others waiting on the same timer.
+    h.server.send('u0', ['news/flash', 2], { flush: true });
+    expect(h.server.stats()).toMatchObject({ timers: before + 1, bufferedBatches: 4 });
+    await h.advance(19);
+    expect(clients[1]!.pushes()).toHaveLength(1);
+    await h.advance(1);
+    for (const c of clients.slice(1)) expect(c.pushes()).toEqual([[[['news/flash', 0]], null], [[['news/flash', 1]], null]]);
+    expect(clients[0]!.pushes()).toEqual([[[['news/flash', 0]], null], [[['news/flash', 1], ['news/flash', 2]], null]]);
+    expect(h.server.stats()).toMatchObject({ timers: before, bufferedBatches: 0 });
+  });
+
   it('sendToClient reaches only that client', async () => {
     const h = new Harness();
     const a1 = await h.ws('a1', { uid: 'alice' });

@@ -133,4 +133,38 @@ describe('WebSocket keep-alive', () => {
     expect(c2.pushes()).toEqual([PING]);
     expect(c1.pushes()).toEqual([]);
   });
+
+  it('checks each of many sockets on its own schedule, with one timer per delay for all of them', async () => {
+    const h = new Harness({ wsKaliveMs: 1000, wsPingTimeoutMs: 300 });
+    const a = await h.ws('a', { uid: 'alice' });
+    await h.advance(200);
+    const b = await h.ws('b', { uid: 'bob' });
+    await h.advance(100);
+    const c = await h.ws('c', { uid: 'carol' });
+    expect(h.server.stats().timers).toBe(1);
+    await h.advance(199);
+    expect(a.pushes()).toEqual([]);
+    await h.advance(1);
+    // a idle since 0: pinged at 500; b (opened at 200) and c (at 300) not yet.
+    expect([a.pushes(), b.pushes(), c.pushes()]).toEqual([[PING], [], []]);
+    a.send(['chsk/ws-pong']);
+    await h.advance(200);
+    expect([b.pushes(), c.pushes()]).toEqual([[PING], []]);
+    c.drop();
+    await h.advance(100);
+    expect(c.channel.sent).toHaveLength(1);
+    // b never answers: closed 300 ms after its ping; a answered and stays.
+    await h.advance(200);
+    expect(b.closed?.code).toBe(4000);
+    expect(a.closed).toBeUndefined();
+    expect(h.server.stats().timers).toBeLessThanOrEqual(3);
+    // a's answer was seen at its check (800): idle again from there, pinged at 1300.
+    await h.advance(299);
+    expect(a.pushes()).toEqual([PING]);
+    await h.advance(1);
+    expect(a.pushes()).toEqual([PING, PING]);
+    a.drop();
+    await h.advance(5000);
+    expect(h.server.stats()).toMatchObject({ wsClients: 0, timers: 0 });
+  });
 });

@@ -82,22 +82,54 @@ async function handleUpgrade<Raw>(
  * For adapters whose framework does the upgrade itself (@fastify/websocket).
  */
 export function openWebSocketChannel(ws: WebSocket, open: (socket: SocketChannel) => SocketListener): void {
-  const listener = open(new WsChannel(ws));
-  ws.on('message', (data, isBinary) => {
-    const buf = data as Buffer;
-    listener.onMessage(isBinary ? buf : buf.toString('utf8'));
-  });
-  ws.on('close', (code, reason) => listener.onClose(code, reason.toString('utf8')));
+  listeners.set(ws, open(new WsChannel(ws)));
+  // The same three functions for every socket (no closures per socket): each finds its socket's listener.
+  ws.on('message', onMessage);
+  ws.on('close', onClose);
   // 'close' always follows 'error'; an unhandled 'error' would crash the process.
   ws.on('error', ignore);
 }
+
+/** The core's listener of each open socket. */
+const listeners = new WeakMap<WebSocket, SocketListener>();
+
+function onMessage(this: WebSocket, data: unknown, isBinary: boolean): void {
+  const buf = data as Buffer;
+  listeners.get(this)?.onMessage(isBinary ? buf : buf.toString('utf8'));
+}
+
+function onClose(this: WebSocket, code: number, reason: Buffer): void {
+  const listener = listeners.get(this);
+  listeners.delete(this);
+  listener?.onClose(code, reason.toString('utf8'));
+}
+
+/** `ws`'s options for a text frame given as bytes. */
+const TEXT = { binary: false } as const;
+
+/**
+ * The text last sent, and its UTF-8 bytes once it was sent twice: a push to
+ * many sockets (a broadcast's batch, packed once) is encoded once, not once
+ * per socket, and each socket writes the same bytes. A text sent once (a
+ * reply) goes as it is.
+ */
+let lastText: string | undefined;
+let lastBytes: Buffer | undefined;
 
 /** A `ws` socket as the core's channel: one object per socket, its methods shared (no closures per socket). */
 class WsChannel implements SocketChannel {
   constructor(private readonly ws: WebSocket) {}
 
   send(payload: string | Uint8Array): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(payload);
+    const ws = this.ws;
+    if (ws.readyState !== ws.OPEN) return;
+    if (typeof payload !== 'string') return ws.send(payload);
+    if (payload !== lastText) {
+      lastText = payload;
+      lastBytes = undefined;
+      return ws.send(payload);
+    }
+    ws.send((lastBytes ??= Buffer.from(payload, 'utf8')), TEXT);
   }
 
   close(code: number, reason: string): void {

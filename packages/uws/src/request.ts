@@ -19,19 +19,47 @@ export interface UwsRequest {
   readonly remoteAddress: string;
 }
 
+/**
+ * The last value seen of the headers that most requests repeat word for word:
+ * a request that repeats it shares that string, so an open socket (which
+ * keeps its upgrade request) holds no copy of its own. A fixed list of names,
+ * one value each: bounded whatever the clients send.
+ */
+const repeated = new Map<string, string>(
+  ['host', 'connection', 'upgrade', 'sec-websocket-version', 'sec-websocket-extensions', 'user-agent', 'origin', 'accept-encoding', 'accept-language', 'cache-control', 'pragma', 'content-type', 'accept'].map((n) => [n, '']),
+);
+
+/** `value`, or the same text already held for header `name`. */
+function shared(name: string, value: string): string {
+  const last = repeated.get(name);
+  if (last === undefined || last === value) return last ?? value;
+  repeated.set(name, value);
+  return value;
+}
+
+/** `s`, or the same text from the last call with the same text (the method, path and address of most requests). */
+function same(s: string, last: { value: string }): string {
+  if (s === last.value) return last.value;
+  last.value = s;
+  return s;
+}
+const lastMethod = { value: 'GET' };
+const lastUrl = { value: '' };
+const lastAddress = { value: '' };
+
 /** Copies what Sente needs of a uWS request; call it before anything async. */
 export function copyRequest(req: HttpRequest, res: HttpResponse): UwsRequest {
   const headers: Record<string, string> = {};
   req.forEach((name, value) => {
     const prev = headers[name];
-    headers[name] = prev === undefined ? value : `${prev}${name === 'cookie' ? '; ' : ', '}${value}`;
+    headers[name] = prev === undefined ? shared(name, value) : `${prev}${name === 'cookie' ? '; ' : ', '}${value}`;
   });
   return {
-    method: req.getCaseSensitiveMethod(),
-    url: req.getUrl(),
+    method: same(req.getCaseSensitiveMethod(), lastMethod),
+    url: same(req.getUrl(), lastUrl),
     query: req.getQuery() ?? '',
     headers,
-    remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString('utf8'),
+    remoteAddress: same(Buffer.from(res.getRemoteAddressAsText()).toString('utf8'), lastAddress),
   };
 }
 

@@ -26,6 +26,14 @@ export interface SocketData {
   closing?: Closing | undefined;
 }
 
+/**
+ * The text last sent, and its UTF-8 bytes once it was sent twice: a push to
+ * many sockets (a broadcast's batch, packed once) is encoded once, not once
+ * per socket. A text sent once (a reply) goes as it is.
+ */
+let lastText: string | undefined;
+let lastBytes: Uint8Array | undefined;
+
 /** A uWS socket as the core's channel: one object per socket, its methods shared (no closures per socket). */
 class UwsChannel implements SocketChannel {
   constructor(
@@ -35,8 +43,12 @@ class UwsChannel implements SocketChannel {
 
   send(payload: string | Uint8Array): void {
     if (this.data.closed || this.data.closing !== undefined) return;
-    const ws = this.ws;
-    ws.cork(() => void ws.send(payload, typeof payload !== 'string'));
+    // Not corked: one frame is one write either way, and uWS corks its own handlers' sends (a reply) already.
+    if (typeof payload !== 'string') return void this.ws.send(payload, true);
+    if (payload === lastText) return void this.ws.send((lastBytes ??= Buffer.from(payload, 'utf8')), false);
+    lastText = payload;
+    lastBytes = undefined;
+    this.ws.send(payload, false);
   }
 
   /**

@@ -118,6 +118,20 @@ export function pushCases({ harness, wire }: CaseContext, transport: Transport):
       for (let i = 0; i < 4; i++) batches.push(await again.nextPush());
       expect(batches).toEqual(FOUR_BATCHES());
     }, CASE_TIMEOUT_MS);
+
+    it('sends each broadcast to every socket as the same frame, of the packer\'s kind', async () => {
+      const t = await harness.start();
+      const sockets = await Promise.all(['alice', 'bob', 'carol'].map((uid) => t.ws({ params: { uid } })));
+      for (const round of [1, 2]) {
+        t.server.broadcast(ev(round));
+        for (const s of sockets) {
+          const frame = await s.next(`broadcast ${round}`);
+          // Text packers go as text frames, binary ones as binary frames, to the first socket and the others alike.
+          expect(frame.binary).toBe(wire.packer.binary);
+          expect(wire.pushedEvents(frame.raw)).toEqual(received([ev(round)]));
+        }
+      }
+    }, CASE_TIMEOUT_MS);
   }
 }
 
