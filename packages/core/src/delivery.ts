@@ -121,8 +121,8 @@ export class LocalDelivery implements Delivery {
       const last = this.last;
       if (last !== undefined && sameEvents(last.events, batch.events)) return last.packed;
       const packed = this.packBatch(batch, keep, epoch, client);
-      // A batch's events do not change once it is flushed: it is safe to keep.
-      if (packed !== null) this.last = { events: batch.events, packed };
+      // A batch's events do not change once it is flushed: it is safe to keep, if small (it stays until the next one).
+      this.last = packed !== null && packedSize(packed) <= KEEP_PACKED_BYTES ? { events: batch.events, packed } : undefined;
       return packed;
     }
     return this.packBatch(batch, keep, epoch, client);
@@ -172,6 +172,17 @@ export class LocalDelivery implements Delivery {
       }
     }
   }
+}
+
+/**
+ * The largest packed batch kept for the next uid's batch of the same events:
+ * what a broadcast is, with room to spare. A bigger one is packed per uid,
+ * so that no large payload stays in memory after it went out.
+ */
+const KEEP_PACKED_BYTES = 64 * 1024;
+
+function packedSize(p: Packed): number {
+  return typeof p === 'string' ? p.length : p.byteLength;
 }
 
 /** Keeps every event of a batch. */

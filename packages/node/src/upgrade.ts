@@ -115,6 +115,8 @@ const TEXT = { binary: false } as const;
  */
 let lastText: string | undefined;
 let lastBytes: Buffer | undefined;
+/** The longest text kept as {@link lastText}: nothing large stays in memory after it went out. */
+const KEEP_TEXT_CHARS = 64 * 1024;
 
 /** A `ws` socket as the core's channel: one object per socket, its methods shared (no closures per socket). */
 class WsChannel implements SocketChannel {
@@ -125,7 +127,8 @@ class WsChannel implements SocketChannel {
     if (ws.readyState !== ws.OPEN) return;
     if (typeof payload !== 'string') return ws.send(payload);
     if (payload !== lastText) {
-      lastText = payload;
+      // Only a small text is kept (it stays until the next one): a broadcast's batch, not a large reply.
+      lastText = payload.length <= KEEP_TEXT_CHARS ? payload : undefined;
       lastBytes = undefined;
       return ws.send(payload);
     }

@@ -33,6 +33,8 @@ export interface SocketData {
  */
 let lastText: string | undefined;
 let lastBytes: Uint8Array | undefined;
+/** The longest text kept as {@link lastText}: nothing large stays in memory after it went out. */
+const KEEP_TEXT_CHARS = 64 * 1024;
 
 /** A uWS socket as the core's channel: one object per socket, its methods shared (no closures per socket). */
 class UwsChannel implements SocketChannel {
@@ -46,7 +48,8 @@ class UwsChannel implements SocketChannel {
     // Not corked: one frame is one write either way, and uWS corks its own handlers' sends (a reply) already.
     if (typeof payload !== 'string') return void this.ws.send(payload, true);
     if (payload === lastText) return void this.ws.send((lastBytes ??= Buffer.from(payload, 'utf8')), false);
-    lastText = payload;
+    // Only a small text is kept (it stays until the next one): a broadcast's batch, not a large reply.
+    lastText = payload.length <= KEEP_TEXT_CHARS ? payload : undefined;
     lastBytes = undefined;
     this.ws.send(payload, false);
   }
