@@ -180,13 +180,13 @@ export class KeepAliveSweep {
   ) {
     this.idle = new DueQueue(this, IDLE, intervalMs);
     this.pong = new DueQueue(this, AWAITING_PONG, pingTimeoutMs ?? intervalMs);
-    // Times relative to the sweep's start stay small integers.
-    this.origin = timers.now();
+    // Times relative to the sweep's start stay small numbers.
+    this.origin = timers.elapsed();
   }
 
   /** The sweep's time: ms since it started. */
   now(): number {
-    return this.timers.now() - this.origin;
+    return this.timers.elapsed() - this.origin;
   }
 
   /** Records traffic on `m`: it is alive. */

@@ -182,7 +182,7 @@ export class SendBuffers {
 
   /** Reads the clock. */
   private now(): number {
-    const now = this.timers.now();
+    const now = this.timers.elapsed();
     if (now > this.seen) this.seen = now;
     return now;
   }

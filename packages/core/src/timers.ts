@@ -1,3 +1,4 @@
+import { systemClock } from './clock.js';
 import type { Clock, TimerHandle } from './clock.js';
 
 /** A pending timer; `cancel()` is idempotent. */
@@ -12,7 +13,17 @@ export interface Timer {
 export class Timers {
   private liveCount = 0;
 
-  constructor(private readonly clock: Clock) {}
+  /**
+   * Milliseconds on a clock that never goes back, for durations (batching
+   * windows, keep-alive checks): the system's monotonic clock when the clock
+   * is the system's — so that the wall clock stepped back (an NTP step, a VM
+   * resumed) delays nothing — else the injected clock's own time.
+   */
+  readonly elapsed: () => number;
+
+  constructor(private readonly clock: Clock) {
+    this.elapsed = clock === systemClock ? () => performance.now() : () => clock.now();
+  }
 
   /** Number of timers set and neither fired nor cancelled. */
   get live(): number {

@@ -1,0 +1,55 @@
+/**
+ * The server on the real clock while the wall clock steps back (an NTP step,
+ * a VM resumed from a snapshot): durations are measured on the monotonic
+ * clock, so neither a batching window nor a keep-alive check waits for the
+ * wall clock to catch up.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { systemClock } from '../src/index.js';
+import { Harness } from './support/harness.js';
+
+const HOUR = 3_600_000;
+const PING = ['chsk/ws-ping', null];
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits, on real time, until `ok()`; gives up after `ms`. */
+async function within(ms: number, ok: () => boolean): Promise<boolean> {
+  const end = performance.now() + ms;
+  while (!ok() && performance.now() < end) await sleep(5);
+  return ok();
+}
+
+/** Steps the wall clock back by `ms` from now on. */
+function stepWallClockBack(ms: number): void {
+  const realNow = Date.now.bind(Date);
+  vi.spyOn(Date, 'now').mockImplementation(() => realNow() - ms);
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('the wall clock stepped back', () => {
+  it('a push that waits for its batching window still goes out when the window ends', async () => {
+    const h = new Harness({ clock: systemClock, sendBufMsWs: 30 });
+    const c = await h.ws('c1', { uid: 'alice' });
+    h.server.send('alice', ['chat/a']);
+    expect(await within(1000, () => c.pushes().length === 1)).toBe(true);
+    // Within the window of the first batch: the next one waits for its end.
+    stepWallClockBack(HOUR);
+    h.server.send('alice', ['chat/b']);
+    expect(await within(1000, () => c.pushes().length === 2)).toBe(true);
+    expect(c.pushedEvents()).toEqual([['chat/a'], ['chat/b']]);
+    await h.server.close();
+  });
+
+  it('an idle WebSocket is still pinged after wsKaliveMs/2', async () => {
+    const h = new Harness({ clock: systemClock, wsKaliveMs: 100 });
+    const c = await h.ws('c1', { uid: 'alice' });
+    stepWallClockBack(HOUR);
+    expect(await within(1000, () => c.pushes().length > 0)).toBe(true);
+    expect(c.pushes()[0]).toEqual(PING);
+    await h.server.close();
+  });
+});
