@@ -124,7 +124,7 @@ export class SenteServer<Raw = unknown> {
     this.dedupe = new Dedupe(() => clock.now(), { maxIds: 1000, ttlMs: this.opts.replay.maxAgeMs });
     this.requests = new ServerRequests(this.timers, backplane === undefined ? '' : `${backplane.nodeId}.`);
     this.admission = new Admission(this.opts.limits ?? {});
-    this.limiter = this.opts.rateLimits === undefined ? undefined : new RateLimiter(this.opts.rateLimits, () => clock.now());
+    this.limiter = this.opts.rateLimits === undefined ? undefined : new RateLimiter(this.opts.rateLimits, this.timers.elapsed);
     this.credentials = new Credentials<Raw>({
       hub: this.hub,
       opts: this.opts,

@@ -44,6 +44,24 @@ describe('the wall clock stepped back', () => {
     await h.server.close();
   });
 
+  it('a rate limit lets through what its bucket holds, not what the wall clock took back', async () => {
+    const h = new Harness({ clock: systemClock, rateLimits: { perClient: { perSecond: 100, burst: 2 } } });
+    let handled = 0;
+    h.server.startRouter((msg) => {
+      if (msg.id === 'app/q') handled++;
+    });
+    const c = await h.ws('c1', { uid: 'alice' });
+    c.send(['app/q']);
+    stepWallClockBack(HOUR);
+    c.send(['app/q']);
+    // The bucket had two; 50 ms on, at 100 a second, it has them again.
+    await sleep(50);
+    c.send(['app/q']);
+    expect(handled).toBe(3);
+    expect(h.errorCodes()).toEqual([]);
+    await h.server.close();
+  });
+
   it('an idle WebSocket is still pinged after wsKaliveMs/2', async () => {
     const h = new Harness({ clock: systemClock, wsKaliveMs: 100 });
     const c = await h.ws('c1', { uid: 'alice' });
