@@ -121,7 +121,7 @@ export class SenteServer<Raw = unknown> {
     this.log = clusterLog ?? new MemoryPushLog(() => clock.now(), this.opts.replay, (uid) => this.clientTable.has(uid));
     this.delivery = new LocalDelivery(this.hub, this.clientTable, this.log);
     this.replies = new AjaxReplies(this.hub);
-    this.dedupe = new Dedupe(() => clock.now(), { maxIds: 1000, ttlMs: this.opts.replay.maxAgeMs });
+    this.dedupe = new Dedupe(this.timers.elapsed, { maxIds: 1000, ttlMs: this.opts.replay.maxAgeMs });
     this.requests = new ServerRequests(this.timers, backplane === undefined ? '' : `${backplane.nodeId}.`);
     this.admission = new Admission(this.opts.limits ?? {});
     this.limiter = this.opts.rateLimits === undefined ? undefined : new RateLimiter(this.opts.rateLimits, this.timers.elapsed);

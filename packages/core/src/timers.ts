@@ -15,7 +15,7 @@ export class Timers {
 
   /**
    * Milliseconds on a clock that never goes back, for durations (batching
-   * windows, keep-alive checks, rate-limit buckets): the system's monotonic clock when the clock
+   * windows, keep-alive checks, rate-limit buckets, message ids' lifetime): the system's monotonic clock when the clock
    * is the system's — so that the wall clock stepped back (an NTP step, a VM
    * resumed) delays nothing — else the injected clock's own time.
    */
