@@ -12,6 +12,7 @@ export { checkRequest } from './security.js';
 export type { Rejection } from './security.js';
 export { FakeClock, settle } from './fake-clock.js';
 export { Outbox } from './outbox.js';
+export { RepeatedText } from './repeated-text.js';
 export { ERRORS } from './errors.js';
 export { contractChecks, checkInbound, runSchema, isSchema, hasSchemas, badEventReply, badEventError, badReplyError } from './contract-check.js';
 export type { ContractChecks, CheckResult } from './contract-check.js';

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { requestPath, senteError, errorResponse } from '@sente/core';
+import { RepeatedText } from '@sente/core/internal';
 import type { SenteResponse, SenteServer, SocketChannel, SocketListener } from '@sente/core';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -107,16 +108,8 @@ function onClose(this: WebSocket, code: number, reason: Buffer): void {
 /** `ws`'s options for a text frame given as bytes. */
 const TEXT = { binary: false } as const;
 
-/**
- * The text last sent, and its UTF-8 bytes once it was sent twice: a push to
- * many sockets (a broadcast's batch, packed once) is encoded once, not once
- * per socket, and each socket writes the same bytes. A text sent once (a
- * reply) goes as it is.
- */
-let lastText: string | undefined;
-let lastBytes: Buffer | undefined;
-/** The longest text kept as {@link lastText}: nothing large stays in memory after it went out. */
-const KEEP_TEXT_CHARS = 64 * 1024;
+/** A broadcast's text encoded once for all the sockets it goes to. */
+const repeated = new RepeatedText((text) => Buffer.from(text, 'utf8'));
 
 /** A `ws` socket as the core's channel: one object per socket, its methods shared (no closures per socket). */
 class WsChannel implements SocketChannel {
@@ -126,13 +119,9 @@ class WsChannel implements SocketChannel {
     const ws = this.ws;
     if (ws.readyState !== ws.OPEN) return;
     if (typeof payload !== 'string') return ws.send(payload);
-    if (payload !== lastText) {
-      // Only a small text is kept (it stays until the next one): a broadcast's batch, not a large reply.
-      lastText = payload.length <= KEEP_TEXT_CHARS ? payload : undefined;
-      lastBytes = undefined;
-      return ws.send(payload);
-    }
-    ws.send((lastBytes ??= Buffer.from(payload, 'utf8')), TEXT);
+    const bytes = repeated.bytesOf(payload);
+    if (bytes === undefined) ws.send(payload);
+    else ws.send(bytes, TEXT);
   }
 
   close(code: number, reason: string): void {

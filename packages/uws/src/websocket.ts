@@ -1,3 +1,4 @@
+import { RepeatedText } from '@sente/core/internal';
 import type { SocketChannel, SocketListener } from '@sente/core';
 import type { WebSocket } from 'uWebSockets.js';
 
@@ -26,15 +27,8 @@ export interface SocketData {
   closing?: Closing | undefined;
 }
 
-/**
- * The text last sent, and its UTF-8 bytes once it was sent twice: a push to
- * many sockets (a broadcast's batch, packed once) is encoded once, not once
- * per socket. A text sent once (a reply) goes as it is.
- */
-let lastText: string | undefined;
-let lastBytes: Uint8Array | undefined;
-/** The longest text kept as {@link lastText}: nothing large stays in memory after it went out. */
-const KEEP_TEXT_CHARS = 64 * 1024;
+/** A broadcast's text encoded once for all the sockets it goes to. */
+const repeated = new RepeatedText((text) => Buffer.from(text, 'utf8'));
 
 /** A uWS socket as the core's channel: one object per socket, its methods shared (no closures per socket). */
 class UwsChannel implements SocketChannel {
@@ -47,11 +41,7 @@ class UwsChannel implements SocketChannel {
     if (this.data.closed || this.data.closing !== undefined) return;
     // Not corked: one frame is one write either way, and uWS corks its own handlers' sends (a reply) already.
     if (typeof payload !== 'string') return void this.ws.send(payload, true);
-    if (payload === lastText) return void this.ws.send((lastBytes ??= Buffer.from(payload, 'utf8')), false);
-    // Only a small text is kept (it stays until the next one): a broadcast's batch, not a large reply.
-    lastText = payload.length <= KEEP_TEXT_CHARS ? payload : undefined;
-    lastBytes = undefined;
-    this.ws.send(payload, false);
+    this.ws.send(repeated.bytesOf(payload) ?? payload, false);
   }
 
   /**

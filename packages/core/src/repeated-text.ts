@@ -1,0 +1,25 @@
+/**
+ * The bytes of a text sent to several sockets in a row (a broadcast's batch,
+ * packed once): encoded on its second send, then the same bytes for every
+ * further socket, instead of each socket encoding the text again. A text
+ * sent once (a reply) is not encoded here: its socket sends it as it is.
+ * Only a small text is kept, until the next one: nothing large stays in
+ * memory after it went out.
+ */
+export class RepeatedText<Bytes extends Uint8Array> {
+  private text: string | undefined;
+  private bytes: Bytes | undefined;
+
+  constructor(private readonly encode: (text: string) => Bytes) {}
+
+  /** Its bytes when `text` is the text of the previous call; `undefined` (send the text) otherwise. */
+  bytesOf(text: string): Bytes | undefined {
+    if (text === this.text) return (this.bytes ??= this.encode(text));
+    this.text = text.length <= KEEP_TEXT_CHARS ? text : undefined;
+    this.bytes = undefined;
+    return undefined;
+  }
+}
+
+/** The longest text kept for its next socket. */
+const KEEP_TEXT_CHARS = 64 * 1024;
