@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
-import { createSenteClient, refreshCredentials } from '../src/index.js';
-import type { SenteClient } from '../src/index.js';
+import { createSenteClient, refreshCredentials } from '../src/node.js';
+import type { SenteClient } from '../src/node.js';
 import { handshakeFrame } from './support/raw-servers.js';
 import type { RawServer } from './support/raw-servers.js';
 import { waitFor } from './support/server.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createSenteClient } from '../src/index.js';
-import type { SenteClient, SenteClientOptions, SenteEvent } from '../src/index.js';
+// The client as '@sente/client' is on Node: its Ajax over node:http (see node-fetch.test.ts).
+import { createSenteClient } from '../src/node.js';
+import type { SenteClient, SenteClientOptions, SenteEvent } from '../src/node.js';
 import { waitFor } from './support/server.js';
 import { useServers } from './support/use-servers.js';
 import type { TestServer } from './support/server.js';

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
-import { createSenteClient } from '../src/index.js';
-import type { SenteClient, SenteEvent } from '../src/index.js';
+import { createSenteClient } from '../src/node.js';
+import type { SenteClient, SenteEvent } from '../src/node.js';
 import { waitFor } from './support/server.js';
 import { useServers } from './support/use-servers.js';
 import type { StartOptions, TestServer } from './support/server.js';

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
-import { createSenteClient } from '../src/index.js';
-import type { ClientType, SenteClient } from '../src/index.js';
+import { createSenteClient } from '../src/node.js';
+import type { ClientType, SenteClient } from '../src/node.js';
 import { waitFor } from './support/server.js';
 import { useServers } from './support/use-servers.js';
 import type { TestServer } from './support/server.js';

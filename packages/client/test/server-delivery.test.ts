@@ -5,8 +5,8 @@
  */
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
-import { createSenteClient } from '../src/index.js';
-import type { ClientType, HandshakeInfo, SenteClient, SenteClientOptions } from '../src/index.js';
+import { createSenteClient } from '../src/node.js';
+import type { ClientType, HandshakeInfo, SenteClient, SenteClientOptions } from '../src/node.js';
 import { waitFor } from './support/server.js';
 import { useServers } from './support/use-servers.js';
 import type { TestServer } from './support/server.js';
