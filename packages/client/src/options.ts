@@ -38,7 +38,12 @@ export interface SenteClientOptions {
    * @default globalThis.WebSocket
    */
   WebSocket?: WebSocketConstructor | undefined;
-  /** The `fetch` used by the Ajax transport. @default globalThis.fetch */
+  /**
+   * The `fetch` used by the Ajax transport. On Node the default is not
+   * `fetch` but `node:http`/`node:https`, with keep-alive sockets of the
+   * client's own, at most 6 to a server (the package's `"node"` export).
+   * @default globalThis.fetch
+   */
   fetch?: FetchLike | undefined;
   /** Sends cookies on cross-origin Ajax requests (`credentials: 'include'`). @default false */
   withCredentials?: boolean | undefined;
