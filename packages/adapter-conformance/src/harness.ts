@@ -120,7 +120,7 @@ export class TestServer {
   }
 
   /**
-   * A real `@sente/client` (on `ws` and `fetch`) with the suite's packer; disconnected after the test.
+   * A real `@sente/client` (on `ws`, and `node:http` for Ajax, as on Node) with the suite's packer; disconnected after the test.
    * `url` points it elsewhere (a proxy in front of the server).
    */
   client(options: SenteClientOptions = {}, url: string = this.url): SenteClient {
