@@ -101,6 +101,8 @@ export function createNodeFetch(): FetchLike {
       const secure = url.startsWith('https:');
       const agent = secure ? (https ??= new HttpsAgent(agentOptions)) : (http ??= new HttpAgent(agentOptions));
       const req = (secure ? httpsRequest : httpRequest)(url, { method, headers, agent });
+      // Who is asking, as Node's `fetch` says it (servers and their dashboards show it), unless the app's headers say.
+      if (!req.hasHeader('user-agent')) req.setHeader('user-agent', 'node');
       let answered = false;
       const onAbort = (): void => {
         req.destroy();

@@ -54,6 +54,19 @@ describe('the Ajax transport on Node', () => {
     expect(sockets.size).toBe(2);
   });
 
+  it("says it is 'node' in User-Agent, as Node's fetch does, unless the app's headers say otherwise", async () => {
+    const agents: (string | undefined)[] = [];
+    const server = await startServer({}, { webSocket: false, setup: (app) => app.use((req, _res, next) => (agents.push(req.headers['user-agent']), next())) });
+    server.sente.server.startRouter((msg) => msg.reply?.('pong'));
+    const c = connect(server.url);
+    await waitFor(() => c.state.open, 'open');
+    await expect(c.request(['test/ping', null], 2000)).resolves.toBe('pong');
+    const own = connect(server.url, { headers: { 'User-Agent': 'probe/1' } });
+    await waitFor(() => own.state.open, 'open');
+    await expect(own.request(['test/ping', null], 2000)).resolves.toBe('pong');
+    expect(new Set(agents)).toEqual(new Set(['node', 'probe/1']));
+  });
+
   it('still uses the fetch the app passes', async () => {
     const seen: boolean[] = [];
     const server = await startServer({}, { webSocket: false, setup: (app) => app.use((req, _res, next) => (seen.push(viaFetch(req)), next())) });
