@@ -16,6 +16,9 @@ const IDLE_SOCKET_MS = 5000;
 /** A failed network request, as `fetch` rejects: a `TypeError` whose `cause` says what happened. */
 const failed = (message: string, cause: unknown): TypeError => new TypeError(message, { cause });
 
+/** Whether a `Connection` header value asks to close the connection after the response. */
+const isClose = (value: unknown): boolean => typeof value === 'string' && /\bclose\b/i.test(value);
+
 /** The response headers, read the way `Headers.get` reads them. */
 class NodeHeaders {
   constructor(private readonly raw: IncomingHttpHeaders) {}
@@ -103,6 +106,9 @@ export function createNodeFetch(): FetchLike {
       const req = (secure ? httpsRequest : httpRequest)(url, { method, headers, agent });
       // Who is asking, as Node's `fetch` says it (servers and their dashboards show it), unless the app's headers say.
       if (!req.hasHeader('user-agent')) req.setHeader('user-agent', 'node');
+      // The app's `Connection: close` holds whatever the server answers: the socket serves no other request
+      // (Node would keep it when the server's answer does not say close too, and the server closes it).
+      if (isClose(req.getHeader('connection'))) req.shouldKeepAlive = false;
       let answered = false;
       const onAbort = (): void => {
         req.destroy();

@@ -107,6 +107,35 @@ describe('the Ajax transport on Node', () => {
     expect(peak).toBe(5);
   });
 
+  it("keeps no socket for another request when the app's headers say Connection: close, though the server's answer does not", async () => {
+    const perSocket = new Map<Socket, number>();
+    let n = 0;
+    const raw = await startRawServer({
+      http(req, res, body) {
+        perSocket.set(req.socket, (perSocket.get(req.socket) ?? 0) + 1);
+        // As uWS does: it closes the connection after the answer, which does not say so.
+        res.removeHeader('connection');
+        const url = new URL(`http://x${req.url ?? ''}`);
+        if (req.method === 'GET' && url.searchParams.has('handshake?')) res.end(handshakeFrame('u1'));
+        else if (req.method === 'GET') setTimeout(() => res.end(json.pack([[['test/push', n++]], null]) as string), 20);
+        else {
+          const [ev] = json.unpack(new URLSearchParams(body).get('ppstr') ?? '') as [[string, number]];
+          res.end(json.pack([ev[1], null]) as string);
+        }
+      },
+    });
+    const errors: unknown[] = [];
+    const c = connect(raw.url, { headers: { Connection: 'close' }, onError: (e) => errors.push(e) });
+    const pushes: unknown[] = [];
+    c.on('event', ([id, data]) => id === 'test/push' && pushes.push(data));
+    await waitFor(() => c.state.open, 'open');
+    for (let i = 0; i < 5; i++) await expect(c.request(['test/n', i], 2000)).resolves.toBe(i);
+    await waitFor(() => pushes.length >= 5, 'pushes');
+    expect(pushes.slice(0, 5)).toEqual([0, 1, 2, 3, 4]);
+    expect(errors).toEqual([]);
+    expect([...perSocket.values()].every((count) => count === 1)).toBe(true);
+  });
+
   it('destroys the parked poll on disconnect(): the server sees its socket close', async () => {
     const closed: string[] = [];
     const raw = await startRawServer({
