@@ -6,16 +6,12 @@
 export function randomUuid(): string {
   const c = (globalThis as { crypto?: Partial<Crypto> }).crypto;
   if (typeof c?.randomUUID === 'function') return c.randomUUID();
-  const b = new Uint8Array(16);
-  if (typeof c?.getRandomValues === 'function') c.getRandomValues(b);
-  // A Uint8Array drops the fraction.
-  else for (let i = 0; i < 16; i++) b[i] = Math.random() * 256;
-  b[6] = ((b[6] as number) & 0x0f) | 0x40;
-  b[8] = ((b[8] as number) & 0x3f) | 0x80;
-  let hex = '';
-  for (let i = 0; i < 16; i++) {
-    hex += (b[i] as number).toString(16).padStart(2, '0');
-    if (i === 3 || i === 5 || i === 7 || i === 9) hex += '-';
-  }
-  return hex;
+  // A random byte for each of the 31 hex digits that are not the version's.
+  const b = typeof c?.getRandomValues === 'function' ? c.getRandomValues(new Uint8Array(31)) : undefined;
+  let i = 0;
+  // Version 4, and the variant's two top bits 10 (y: 8 to b). `&` drops Math.random's fraction.
+  return 'xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx'.replace(/[xy]/g, (d) => {
+    const r = b ? (b[i++] as number) : Math.random() * 16;
+    return (d < 'y' ? r & 15 : (r & 3) | 8).toString(16);
+  });
 }

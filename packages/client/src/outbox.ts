@@ -99,7 +99,8 @@ export function createOutbox(ctx: OutboxContext): Outbox {
     let ext: EnvelopeExt | undefined = e.r !== undefined ? { r: e.r } : e.m !== undefined ? { m: e.m } : undefined;
     const tc = e.m !== undefined && ctx.traceContext ? ctx.traceContext(fromWireEvent(e.wire) as SenteEvent) : undefined;
     if (tc) ext = { ...ext, t: tc.traceparent, ...(tc.tracestate ? { s: tc.tracestate } : {}) };
-    const retry = (): boolean => e.m !== undefined && !ctx.stopped() && ctx.open() === null && (e.deadline === undefined || e.deadline > clock.now());
+    // Past its deadline (never, without one: undefined <= n is false), a send is not retried.
+    const retry = (): boolean => e.m !== undefined && !ctx.stopped() && ctx.open() === null && !((e.deadline as number) <= clock.now());
     const cb =
       e.cb &&
       ((reply: unknown): void => {
@@ -107,7 +108,8 @@ export function createOutbox(ctx: OutboxContext): Outbox {
         if (reply === CHSK_ERROR && retry()) enqueue(e);
         else callSafely(e.cb as ReplyCallback, reply, ctx.onError);
       });
-    const sent = t.send(e.wire, cb, e.deadline === undefined ? undefined : Math.max(0, e.deadline - clock.now()), ext);
+    // What is left of its timeout (a deadline is never 0 but on a fake clock at 0, where this gives 0 too).
+    const sent = t.send(e.wire, cb, e.deadline && Math.max(0, e.deadline - clock.now()), ext);
     if (!sent && e.cb === undefined && retry()) enqueue(e);
     return sent;
   };

@@ -1,4 +1,3 @@
-import { eventEnvelope } from '@sente/core';
 import type { Clock, Envelope, EnvelopeExt, HandshakeExt, Packed, Packer, SenteError, WireEvent } from '@sente/core';
 import type { ReconnectorContext } from './reconnector.js';
 import type { ReplyCallback } from './reply-callbacks.js';
@@ -86,7 +85,4 @@ export function asPacked(data: unknown): Packed | undefined {
 }
 
 /** A client event's envelope, with the extensions' 3rd element when there is one. */
-export function clientEnvelope(event: WireEvent, cbId: string | null, ext: EnvelopeExt | undefined): Envelope {
-  // Sente's Envelope type has 2 elements; a peer of the extensions reads a 3rd.
-  return ext === undefined ? eventEnvelope(event, cbId) : ([event, eventEnvelope(event, cbId)[1], ext] as unknown as Envelope);
-}
+export { eventEnvelope as clientEnvelope } from '@sente/core';

@@ -42,6 +42,13 @@ function wsUrl(ctx: TransportContext, base: string): string {
   return withQuery(base, q);
 }
 
+/** What the client uses of the TCP socket under a `ws` WebSocket (Node's `net.Socket`). */
+interface NodeSocketLike {
+  readonly writableCorked: number;
+  cork(): void;
+  uncork(): void;
+}
+
 /** Stops listening to a socket we let go. */
 function detach(s: WebSocketLike): void {
   s.onopen = null;
@@ -138,6 +145,13 @@ export function createWsTransport(
     keepAlive?.touch();
     if (silent) return true;
     try {
+      // Node's `ws`: the frames sent in one tick (the requests that follow a
+      // burst of replies) leave in one write to its TCP socket, not one each.
+      const tcp = (s as { _socket?: NodeSocketLike })._socket;
+      if (tcp?.writableCorked === 0) {
+        tcp.cork();
+        queueMicrotask(() => tcp.uncork());
+      }
       s.send(asSendable(packed));
       return true;
     } catch {
@@ -220,7 +234,7 @@ export function createWsTransport(
       return;
     }
     if (isKeywordContent(content, CHSK_WS_PING)) {
-      if (socket) sendRaw(socket, (pong ??= ctx.packer.pack(clientEnvelope(PONG_EVENT, null, undefined))));
+      if (socket) sendRaw(socket, (pong ??= ctx.packer.pack(clientEnvelope(PONG_EVENT, null))));
       return;
     }
     ctx.receiveBatch(content, env.ext);

@@ -58,6 +58,38 @@ describe('WebSocket client against an Express server', () => {
     expect(got.map((e) => e[1])).toEqual([...Array(50).keys()]);
   });
 
+  it("sends the events of one tick in one write to ws's TCP socket, in order, and later ones in a write of their own", async () => {
+    server = await startServer();
+    server.sente.server.startRouter((msg) => {
+      if (msg.id === 'test/n') msg.reply?.(msg.data);
+    });
+    const sockets: WebSocket[] = [];
+    // The ws class, recording its instances so that the test can count the writes to their TCP socket.
+    class Recorded extends WebSocket {
+      constructor(url: string) {
+        super(url);
+        sockets.push(this);
+      }
+    }
+    const c = connect(server.url, 'wr', { WebSocket: Recorded as never });
+    await waitFor(() => c.state.open, 'open');
+    const tcp = (sockets[0] as unknown as { _socket: { _writev: (...a: unknown[]) => unknown; _write: (...a: unknown[]) => unknown } })._socket;
+    let writes = 0;
+    for (const m of ['_writev', '_write'] as const) {
+      const original = tcp[m].bind(tcp);
+      tcp[m] = (...a: unknown[]) => {
+        writes++;
+        return original(...a);
+      };
+    }
+    const replies = [1, 2, 3, 4, 5].map((n) => c.request(['test/n', n], 2000));
+    await Promise.resolve();
+    expect(writes).toBe(1);
+    await expect(Promise.all(replies)).resolves.toEqual([1, 2, 3, 4, 5]);
+    await expect(c.request(['test/n', 6], 2000)).resolves.toBe(6);
+    expect(writes).toBe(2);
+  });
+
   it('reconnects after the server closes the socket, and resumes replies and pushes', async () => {
     server = await startServer();
     server.sente.server.startRouter((msg) => {

@@ -124,9 +124,16 @@ export function postBatchReplyEnvelope(values: readonly unknown[]): Envelope {
   return [values, null];
 }
 
-/** A client event, `[event cbId|nil]`; Ajax requests for a reply use the `:ajax` marker. */
-export function eventEnvelope(event: WireEvent, cbId: string | null): Envelope {
-  return [event, cbId === AJAX_CB_MARKER ? K_AJAX : cbId];
+/**
+ * A client event, `[event cbId|nil]`; Ajax requests for a reply use the
+ * `:ajax` marker. With `ext` (a message id, trace context; or `r`: then
+ * `event` is the answer to a server→client request), `[event cbId|nil ext]`
+ * for a peer of the extensions.
+ */
+export function eventEnvelope(event: WireEvent, cbId: string | null, ext?: EnvelopeExt): Envelope {
+  const slot = cbId === AJAX_CB_MARKER ? K_AJAX : cbId;
+  // Sente's Envelope type has 2 elements; a peer of the extensions reads a 3rd.
+  return ext === undefined ? [event, slot] : ([event, slot, ext] as unknown as Envelope);
 }
 
 /**
