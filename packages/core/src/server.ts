@@ -660,7 +660,7 @@ export class SenteServer<Raw = unknown> {
     if (this.clientTable.remove(client)) this.delivery.forget(old, transport);
     this.limiter?.forget(old, clientId, !this.clientTable.has(old));
     // What was queued for the old uid is not the new one's.
-    client.outbox.clear();
+    client.clearQueue();
     const gone = { uid: old, clientId, transport, request: client.request };
     const cluster = this.cluster;
     if (cluster === undefined && client.counted && this.uids.remove(transport, old)) this.emit([CHSK.uidportClose, old], gone, undefined);
