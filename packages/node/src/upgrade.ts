@@ -72,7 +72,11 @@ async function handleUpgrade<Raw>(
     reject: (r) => rejectUpgrade(socket, r),
     accept: (open) => {
       if (socket.destroyed) return;
-      wss.handleUpgrade(req, socket, head, (ws) => openWebSocketChannel(ws, open));
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        // ws listens for the socket's errors from now on: one listener rather than a list of two, for the socket's life.
+        socket.off('error', ignore);
+        openWebSocketChannel(ws, open);
+      });
     },
   });
 }
