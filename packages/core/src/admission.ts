@@ -23,16 +23,20 @@ export interface Refusal {
 
 /**
  * Admission control: whether a new client may connect now. Counts the clients
- * by uid and by remote address as they come and go.
+ * as they come and go, and by uid and by remote address only under a limit of
+ * that kind (an entry per uid costs memory for every connection).
  */
 export class Admission {
   private total = 0;
-  private readonly byUid = new Map<string, number>();
-  private readonly byAddress = new Map<string, number>();
+  private readonly byUid: Map<string, number> | undefined;
+  private readonly byAddress: Map<string, number> | undefined;
   /** While draining: the hint every new client gets. */
   draining: RetryHint | undefined;
 
-  constructor(private readonly limits: ConnectionLimits) {}
+  constructor(private readonly limits: ConnectionLimits) {
+    this.byUid = limits.maxConnectionsPerUid === undefined ? undefined : new Map();
+    this.byAddress = limits.maxConnectionsPerAddress === undefined ? undefined : new Map();
+  }
 
   /** Why a new client of `uid` from `address` may not connect now, if it may not. */
   refusal(uid: string, address: string | undefined): Refusal | undefined {
@@ -40,8 +44,8 @@ export class Admission {
     const { maxConnections, maxConnectionsPerUid, maxConnectionsPerAddress } = this.limits;
     const hint = this.limits.retry ?? { afterMs: 5000, jitterMs: 2500 };
     if (maxConnections !== undefined && this.total >= maxConnections) return { reason: 'connections', hint };
-    if (maxConnectionsPerUid !== undefined && (this.byUid.get(uid) ?? 0) >= maxConnectionsPerUid) return { reason: 'uid', hint };
-    if (maxConnectionsPerAddress !== undefined && address !== undefined && (this.byAddress.get(address) ?? 0) >= maxConnectionsPerAddress) {
+    if (maxConnectionsPerUid !== undefined && (this.byUid?.get(uid) ?? 0) >= maxConnectionsPerUid) return { reason: 'uid', hint };
+    if (maxConnectionsPerAddress !== undefined && address !== undefined && (this.byAddress?.get(address) ?? 0) >= maxConnectionsPerAddress) {
       return { reason: 'address', hint };
     }
     return undefined;
@@ -49,14 +53,14 @@ export class Admission {
 
   add(uid: string, address: string | undefined): void {
     this.total++;
-    this.byUid.set(uid, (this.byUid.get(uid) ?? 0) + 1);
-    if (address !== undefined) this.byAddress.set(address, (this.byAddress.get(address) ?? 0) + 1);
+    this.byUid?.set(uid, (this.byUid.get(uid) ?? 0) + 1);
+    if (address !== undefined) this.byAddress?.set(address, (this.byAddress.get(address) ?? 0) + 1);
   }
 
   remove(uid: string, address: string | undefined): void {
     this.total--;
-    dec(this.byUid, uid);
-    if (address !== undefined) dec(this.byAddress, address);
+    if (this.byUid !== undefined) dec(this.byUid, uid);
+    if (address !== undefined && this.byAddress !== undefined) dec(this.byAddress, address);
   }
 }
 

@@ -47,7 +47,8 @@ export class ClientConn {
   private control: Packed[] | undefined;
   /** The server request each {@link control} payload is, if it is one (same indexes). */
   private controlRequests: (QueuedRequest | undefined)[] | undefined;
-  readonly outbox: Outbox;
+  /** The pushes waiting for this client; made when the first one has to wait (a live socket's go straight out). */
+  private outbox: Outbox | undefined;
   /** When this client first connected (ms since the epoch). */
   readonly since: number;
   /** The remote address of the request that created this client. */
@@ -69,7 +70,6 @@ export class ClientConn {
     public request: SenteRequest,
     private readonly hub: Hub,
   ) {
-    this.outbox = new Outbox(hub.opts.maxQueuedBatches, hub.opts.maxQueuedBytes);
     this.address = request.remoteAddress;
     this.since = hub.opts.clock.now();
   }
@@ -128,16 +128,37 @@ export class ClientConn {
     }, ms);
   }
 
+  /** Push batches waiting for this client. */
+  get queuedBatches(): number {
+    return this.outbox === undefined ? 0 : this.outbox.length;
+  }
+
+  /** Bytes of the push batches waiting for this client. */
+  get queuedBytes(): number {
+    return this.outbox === undefined ? 0 : this.outbox.bytes;
+  }
+
+  /** Drops the push batches waiting for this client; returns how many went. */
+  clearQueue(): number {
+    const n = this.queuedBatches;
+    this.outbox = undefined;
+    return n;
+  }
+
   /** Hands a packed batch to the client, behind whatever is already queued for it. */
   push(payload: Packed): void {
     if (this.gated !== undefined) {
       this.gated.push(payload);
       return;
     }
-    if (this.outbox.length === 0 && this.session?.write(payload)) return;
-    this.outbox.push(payload);
-    if (this.outbox.overBound) return this.overflow();
+    if (this.queuedBatches === 0 && this.session?.write(payload)) return;
+    this.queue(payload);
+    if ((this.outbox as Outbox).overBound) return this.overflow();
     this.drain();
+  }
+
+  private queue(payload: Packed): void {
+    (this.outbox ??= new Outbox(this.hub.opts.maxQueuedBatches, this.hub.opts.maxQueuedBytes)).push(payload);
   }
 
   /** Sends a payload that is not a push (a request to the client), ahead of queued pushes. */
@@ -170,8 +191,11 @@ export class ClientConn {
       }
       if (control.length === 0) this.control = this.controlRequests = undefined;
     }
+    const outbox = this.outbox;
+    if (outbox === undefined) return;
     let next: Packed | undefined;
-    while (this.session !== null && (next = this.outbox.peek()) !== undefined && this.session.write(next)) this.outbox.shift();
+    while (this.session !== null && (next = outbox.peek()) !== undefined && this.session.write(next)) outbox.shift();
+    if (outbox.length === 0 && this.outbox === outbox) this.outbox = undefined;
   }
 
   /**
@@ -180,8 +204,8 @@ export class ClientConn {
    * or, when the log could not cover the gap, nothing does.
    */
   recover(replay: readonly Packed[]): void {
-    this.outbox.clear();
-    for (const p of replay) this.outbox.push(p);
+    this.clearQueue();
+    for (const p of replay) this.queue(p);
     this.ungate();
   }
 
@@ -214,7 +238,7 @@ export class ClientConn {
     this.expiry = undefined;
     this.control = undefined;
     this.gated = undefined;
-    const dropped = this.outbox.clear();
+    const dropped = this.clearQueue();
     // A client of the extensions finds what it missed in the push log when it comes back.
     if (dropped > 0 && !this.ext) {
       // At most once: a client gone for its whole grace period loses what waited for it.
@@ -225,7 +249,7 @@ export class ClientConn {
   /** Over the queue's bound: the oldest batches go; a socket that cannot keep up is closed (1013). */
   private overflow(): void {
     // A client of the extensions replays from the log when it comes back: its queue goes whole.
-    const dropped = this.ext ? this.outbox.clear() : this.outbox.trim();
+    const dropped = this.ext ? this.clearQueue() : (this.outbox as Outbox).trim();
     this.hub.report(senteError('ERR_SENTE_QUEUE_OVERFLOW', `Push queue full: ${dropped} oldest batch(es) dropped`), this.context);
     if (this.transport === 'ws') return this.end(CLOSE_CODES.slowConsumer, 'Slow consumer');
     if (this.ext) {
@@ -277,8 +301,8 @@ export class ClientTable {
     let queuedBatches = 0;
     let queuedBytes = 0;
     for (const c of this.all()) {
-      queuedBatches += c.outbox.length;
-      queuedBytes += c.outbox.bytes;
+      queuedBatches += c.queuedBatches;
+      queuedBytes += c.queuedBytes;
     }
     return { queuedBatches, queuedBytes };
   }
@@ -292,8 +316,8 @@ export class ClientTable {
       live: c.session !== null,
       since: c.since,
       ext: c.ext,
-      queuedBatches: c.outbox.length,
-      queuedBytes: c.outbox.bytes,
+      queuedBatches: c.queuedBatches,
+      queuedBytes: c.queuedBytes,
       userAgent: headerValue(c.request.headers, 'user-agent'),
       remoteAddress: c.address,
     }));

@@ -184,9 +184,13 @@ export class KeepAliveSweep {
     this.origin = timers.elapsed();
   }
 
-  /** The sweep's time: ms since it started. */
+  /**
+   * The sweep's time: whole ms since it started. Whole, so that a socket's due
+   * time is a small integer, held in its field as is: a fraction would box it
+   * in a heap number of its own, per socket and per queue entry.
+   */
   now(): number {
-    return this.timers.elapsed() - this.origin;
+    return Math.floor(this.timers.elapsed() - this.origin);
   }
 
   /** Records traffic on `m`: it is alive. */

@@ -57,6 +57,15 @@ export interface SenteRequest<Raw = unknown> {
   readonly refresh?: boolean | undefined;
 }
 
+/**
+ * What a WebSocket keeps of its upgrade request after the handshake when the
+ * server's `keepUpgradeRaw` is false: the same view, with `raw: undefined`,
+ * so that the framework's request can go.
+ */
+export function withoutRaw<Raw>(req: SenteRequest<Raw>): SenteRequest<Raw> {
+  return req.raw === undefined ? req : { ...req, raw: undefined as Raw };
+}
+
 /** A plain HTTP response: rejections, and Ajax answers. */
 export interface SenteResponse {
   readonly status: number;

@@ -19,7 +19,8 @@ export interface ServerEventMsg<Raw = unknown> {
   readonly transport: Transport;
   /**
    * The request: for WebSocket, the upgrade request, for the socket's life
-   * (after a credential refresh, that request with the refreshed credentials, `refresh: true`).
+   * (after a credential refresh, that request with the refreshed credentials, `refresh: true`;
+   * its `raw` is `undefined` when the server's `keepUpgradeRaw` is false).
    */
   readonly request: SenteRequest<Raw>;
   /**

@@ -7,7 +7,7 @@ import { Dedupe } from './dedupe.js';
 import { ServerRequests } from './server-requests.js';
 import { checkRequest } from './security.js';
 import { errorResponse, payloadResponse } from './responses.js';
-import { headerValue } from './request.js';
+import { headerValue, withoutRaw } from './request.js';
 import { resolveOptions } from './options.js';
 import { answerPost, readPost } from './post.js';
 import { Timers } from './timers.js';
@@ -593,7 +593,8 @@ export class SenteServer<Raw = unknown> {
       // The first client of a uid here: this process receives the uid's pushes from now on.
       if (this.cluster !== undefined && !held) this.cluster.backplane.hold(uid).catch(() => undefined);
     }
-    client.request = req;
+    // The handshake's hooks have run: a socket keeps the framework's request only when the app wants it later.
+    client.request = transport === 'ws' && !this.opts.keepUpgradeRaw ? withoutRaw(req) : req;
     client.ext = req.query[WIRE.ext] !== undefined;
     this.cluster?.backplane.claim(client, transport);
     this.credentials.arm(client, expiresAt);
@@ -660,7 +661,7 @@ export class SenteServer<Raw = unknown> {
     if (this.clientTable.remove(client)) this.delivery.forget(old, transport);
     this.limiter?.forget(old, clientId, !this.clientTable.has(old));
     // What was queued for the old uid is not the new one's.
-    client.outbox.clear();
+    client.clearQueue();
     const gone = { uid: old, clientId, transport, request: client.request };
     const cluster = this.cluster;
     if (cluster === undefined && client.counted && this.uids.remove(transport, old)) this.emit([CHSK.uidportClose, old], gone, undefined);

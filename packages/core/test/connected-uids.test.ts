@@ -43,6 +43,23 @@ describe('connected uids', () => {
     expect(sets(h)).toEqual({ ws: [], ajax: [], any: [] });
   });
 
+  it('counts three tabs of a uid: it stays connected until the last one is gone, and comes back once', async () => {
+    const h = new Harness();
+    const tabs = [await h.ws('a1', { uid: 'alice' }), await h.ws('a2', { uid: 'alice' }), await h.ws('a3', { uid: 'alice' })];
+    for (const tab of tabs.slice(0, 2)) {
+      tab.drop();
+      await h.advance(3000);
+      expect(sets(h).ws).toEqual(['alice']);
+    }
+    expect(h.eventsOf('chsk/uidport-close')).toHaveLength(0);
+    tabs[2]!.drop();
+    await h.advance(3000);
+    expect(h.eventsOf('chsk/uidport-close').map((m) => m.clientId)).toEqual(['a3']);
+    expect(sets(h)).toEqual({ ws: [], ajax: [], any: [] });
+    await h.ws('a4', { uid: 'alice' });
+    expect(h.eventsOf('chsk/uidport-open').map((m) => m.clientId)).toEqual(['a1', 'a4']);
+  });
+
   it('emits uidport-close only after the Ajax grace period (5000 ms) after the last poll', async () => {
     const h = new Harness();
     await h.ajaxClient('a1', { uid: 'alice' });

@@ -83,6 +83,39 @@ describe('live credentials', () => {
     expect(h.eventsOf('app/who')[0]).toMatchObject({ uid: 'acme:alice', request: { refresh: true, query: { as: 'alice' } } });
   });
 
+  it('with keepUpgradeRaw false, gives raw to the handshake’s hooks only: events and a refresh get the socket’s request without it', async () => {
+    const seen: SenteRequest<string>[] = [];
+    const h = new Harness({
+      keepUpgradeRaw: false,
+      userId: (req) => {
+        seen.push(req);
+        return `${(req.session as { org: string }).org}:${req.query['as'] ?? 'guest'}`;
+      },
+    });
+    const w = await h.ws('c1', { query: { ...EXT, as: 'guest' }, session: { org: 'acme' }, headers: { 'user-agent': 'UA/1' } });
+    expect(seen[0]?.raw).toBe('raw-request');
+    w.send(['app/who', 1]);
+    const before = h.eventsOf('app/who')[0]!.request;
+    expect(before).toMatchObject({ websocket: true, query: { as: 'guest' }, headers: { 'user-agent': 'UA/1' }, session: { org: 'acme' } });
+    expect(before.raw).toBeUndefined();
+    w.send([Keyword.for('chsk/refresh'), { params: { as: 'alice' } }], 'r1');
+    await h.advance(0);
+    expect(replyOf(w.frames(), 'r1')).toEqual(['acme:alice', null, expect.any(String), 0]);
+    expect(seen.at(-1)).toMatchObject({ refresh: true, raw: undefined, session: { org: 'acme' }, headers: { 'user-agent': 'UA/1' } });
+    w.send(['app/who', 2]);
+    expect(h.eventsOf('app/who')[1]).toMatchObject({ uid: 'acme:alice', request: { refresh: true, raw: undefined, query: { as: 'alice' } } });
+    expect(h.server.clients()[0]).toMatchObject({ uid: 'acme:alice', userAgent: 'UA/1' });
+  });
+
+  it('keeps raw in the socket’s request for its whole life by default', async () => {
+    const h = new Harness({ userId: (req) => (req.query['as'] ?? 'guest') });
+    const w = await h.ws('c1', { query: { ...EXT } });
+    w.send([Keyword.for('chsk/refresh'), { params: { as: 'alice' } }], 'r1');
+    await h.advance(0);
+    w.send(['app/who', 1]);
+    expect(h.eventsOf('app/who')[0]).toMatchObject({ uid: 'alice', request: { refresh: true, raw: 'raw-request' } });
+  });
+
   it('runs one refresh of a socket at a time: another one meanwhile is refused, and the connection keeps its identity', async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => (release = r));

@@ -61,6 +61,11 @@ describe('options validation', () => {
     expect(() => createSenteServer({ packer: jsonPacker, maxQueuedBatches: 1 })).not.toThrow();
   });
 
+  it('requires keepUpgradeRaw to be a boolean', () => {
+    for (const v of [0, 1, 'false', null]) badOption({ packer: jsonPacker, keepUpgradeRaw: v }, 'Option "keepUpgradeRaw" must be a boolean.');
+    expect(() => createSenteServer({ packer: jsonPacker, keepUpgradeRaw: false })).not.toThrow();
+  });
+
   it.each(['lpTimeoutMs', 'sendBufMsWs', 'sendBufMsAjax', 'msAllowReconnectBeforeCloseWs', 'maxPayloadBytes', 'closeTimeoutMs'])(
     'rejects null for %s',
     (name) => {

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { WebSocketServer } from 'ws';
+import { WebSocket as WsSocket, WebSocketServer } from 'ws';
 import { requestPath, senteError, errorResponse } from '@sente/core';
 import { RepeatedText } from '@sente/core/internal';
 import type { SenteResponse, SenteServer, SocketChannel, SocketListener } from '@sente/core';
@@ -37,7 +37,7 @@ export interface UpgradeHandle {
  */
 export function attachUpgrade<Raw>(httpServer: HttpServer, server: SenteServer<Raw>, options: AttachUpgradeOptions<Raw>): UpgradeHandle {
   // ws enforces the frame limit itself (closing with 1009) before buffering a too-big frame.
-  const wss = new WebSocketServer({ ...options.wsOptions, noServer: true, maxPayload: server.maxPayloadBytes });
+  const wss = new WebSocketServer({ WebSocket: SenteWebSocket, ...options.wsOptions, noServer: true, maxPayload: server.maxPayloadBytes });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', ignore);
     if (requestPath(req.url) === options.path) void handleUpgrade(server, wss, options, req, socket, head);
@@ -72,7 +72,11 @@ async function handleUpgrade<Raw>(
     reject: (r) => rejectUpgrade(socket, r),
     accept: (open) => {
       if (socket.destroyed) return;
-      wss.handleUpgrade(req, socket, head, (ws) => openWebSocketChannel(ws, open));
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        // ws listens for the socket's errors from now on: one listener rather than a list of two, for the socket's life.
+        socket.off('error', ignore);
+        openWebSocketChannel(ws, open);
+      });
     },
   });
 }
@@ -83,7 +87,9 @@ async function handleUpgrade<Raw>(
  * For adapters whose framework does the upgrade itself (@fastify/websocket).
  */
 export function openWebSocketChannel(ws: WebSocket, open: (socket: SocketChannel) => SocketListener): void {
-  listeners.set(ws, open(new WsChannel(ws)));
+  const listener = open(new WsChannel(ws));
+  if (ws instanceof SenteWebSocket) ws.senteListener = listener;
+  else listeners.set(ws, listener);
   // The same three functions for every socket (no closures per socket): each finds its socket's listener.
   ws.on('message', onMessage);
   ws.on('close', onClose);
@@ -91,17 +97,31 @@ export function openWebSocketChannel(ws: WebSocket, open: (socket: SocketChannel
   ws.on('error', ignore);
 }
 
-/** The core's listener of each open socket. */
+/**
+ * A `ws` socket of Sente's own server, with a field for the core's listener:
+ * one field in the socket's object rather than an entry per socket in a
+ * WeakMap (which also costs every full garbage collection some work).
+ */
+class SenteWebSocket extends WsSocket {
+  senteListener: SocketListener | undefined = undefined;
+}
+
+/** The core's listener of each open socket made by another server (@fastify/websocket's, or a `WebSocket` class of the app's `wsOptions`). */
 const listeners = new WeakMap<WebSocket, SocketListener>();
+
+function listenerOf(ws: WebSocket): SocketListener | undefined {
+  return ws instanceof SenteWebSocket ? ws.senteListener : listeners.get(ws);
+}
 
 function onMessage(this: WebSocket, data: unknown, isBinary: boolean): void {
   const buf = data as Buffer;
-  listeners.get(this)?.onMessage(isBinary ? buf : buf.toString('utf8'));
+  listenerOf(this)?.onMessage(isBinary ? buf : buf.toString('utf8'));
 }
 
 function onClose(this: WebSocket, code: number, reason: Buffer): void {
-  const listener = listeners.get(this);
-  listeners.delete(this);
+  const listener = listenerOf(this);
+  if (this instanceof SenteWebSocket) this.senteListener = undefined;
+  else listeners.delete(this);
   listener?.onClose(code, reason.toString('utf8'));
 }
 
