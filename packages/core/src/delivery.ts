@@ -63,16 +63,24 @@ export class LocalDelivery implements Delivery {
       }
       offset = this.log.append(uid, event, clientId, this.size);
     }
-    // Only transports the uid has clients on get a batch: no timer for an offline user.
-    if (this.clients.clientsOf('ws', uid)) this.buffers.push('ws', uid, event, clientId, offset);
-    if (this.clients.clientsOf('ajax', uid)) this.buffers.push('ajax', uid, event, clientId, offset);
+    this.buffer(uid, event, clientId, offset);
   }
 
   /** Buffers a push another party logged (a backplane), at its `offset`, for this process's clients of `uid`. */
   deliver(uid: string, event: WireEvent, clientId: string | undefined, offset: number): void {
     this.hub.metrics.pushed();
-    if (this.clients.clientsOf('ws', uid)) this.buffers.push('ws', uid, event, clientId, offset);
-    if (this.clients.clientsOf('ajax', uid)) this.buffers.push('ajax', uid, event, clientId, offset);
+    this.buffer(uid, event, clientId, offset);
+  }
+
+  /**
+   * Buffers a push on each transport `uid` has clients on: no batch, no timer
+   * for an offline user. A uid's batch is kept only while it has clients
+   * there, so a uid with one is not looked up among the clients again.
+   */
+  private buffer(uid: string, event: WireEvent, clientId: string | undefined, offset: number | undefined): void {
+    const buffers = this.buffers;
+    if (!buffers.add('ws', uid, event, clientId, offset) && this.clients.clientsOf('ws', uid)) buffers.push('ws', uid, event, clientId, offset);
+    if (!buffers.add('ajax', uid, event, clientId, offset) && this.clients.clientsOf('ajax', uid)) buffers.push('ajax', uid, event, clientId, offset);
   }
 
   flush(uid?: string): void {

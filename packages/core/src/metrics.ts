@@ -1,4 +1,4 @@
-import { metrics as otel } from '@opentelemetry/api';
+import { createNoopMeter, metrics as otel } from '@opentelemetry/api';
 import type { Attributes, Counter, Histogram, Meter, UpDownCounter } from '@opentelemetry/api';
 import type { ServerStats } from './server-types.js';
 
@@ -24,7 +24,15 @@ export interface ServerMetrics {
   credentials(outcome: string): void;
   /** A request's reply went out, `ms` after the request arrived. */
   replied(transport: string, ms: number): void;
+  /**
+   * False when reply times go nowhere (the meter records nothing: no SDK was
+   * registered when the server was made): then no clock is read for them.
+   */
+  readonly timesReplies: boolean;
 }
+
+/** The histogram a meter that records nothing makes (the API's no-op meter). */
+const NOOP_HISTOGRAM = createNoopMeter().createHistogram('sente.noop');
 
 const ATTRS = {
   ws: Object.freeze({ transport: 'ws' }),
@@ -77,5 +85,7 @@ export function createMetrics(stats: () => ServerStats, meter: Meter = otel.getM
     transportSwitch: (from, to) => switches.add(1, { from, to }),
     credentials: (outcome) => credentials.add(1, { outcome }),
     replied: (transport, ms) => replyTime.record(ms, attrsOf(transport)),
+    // A clock read is not free (on some hosts a system call): a request pays for none it does not need.
+    timesReplies: replyTime !== NOOP_HISTOGRAM,
   };
 }

@@ -1,12 +1,14 @@
 /**
  * The bytes of a text sent to several sockets in a row (a broadcast's batch,
  * packed once): encoded on its second send, then the same bytes for every
- * further socket, instead of each socket encoding the text again. A text
+ * further socket, instead of each socket encoding the text again. What
+ * "encoded" is belongs to the adapter: UTF-8 bytes, or a whole WebSocket
+ * frame built once. A text
  * sent once (a reply) is not encoded here: its socket sends it as it is.
  * Only a small text is kept, until the next one: nothing large stays in
  * memory after it went out.
  */
-export class RepeatedText<Bytes extends Uint8Array> {
+export class RepeatedText<Bytes> {
   private text: string | undefined;
   private bytes: Bytes | undefined;
 

@@ -27,6 +27,15 @@ export interface Batch {
 /** The events of a closed batch. */
 const NO_EVENTS: WireEvent[] = [];
 
+/** Adds `event` to the open batch `b`. */
+function append(b: Batch, event: WireEvent, clientId: string | undefined, offset: number | undefined): void {
+  if (clientId !== undefined && b.only === undefined) b.only = new Array<string | undefined>(b.events.length).fill(undefined);
+  if (offset !== undefined && b.offsets === undefined) b.offsets = new Array<number | null>(b.events.length).fill(null);
+  b.events.push(event);
+  b.only?.push(clientId);
+  b.offsets?.push(offset ?? null);
+}
+
 /**
  * The batches that go out at the same time, with the one timer that sends
  * them: a broadcast's batches (one per uid) wait in a few waves, not behind a
@@ -69,30 +78,26 @@ export class SendBuffers {
     private readonly flush: (batch: Batch) => void,
   ) {}
 
+  /**
+   * Buffers `event` for `uid` (for one client when `clientId` is given) when
+   * the uid has a batch on `transport` — kept from its first push for as long
+   * as the uid has clients there — and returns true; false (nothing
+   * buffered) when it has none: then {@link push} opens its first.
+   */
+  add(transport: Transport, uid: string, event: WireEvent, clientId: string | undefined, offset: number | undefined): boolean {
+    const b = this.batches[transport].get(uid);
+    if (b === undefined) return false;
+    if (b.open) append(b, event, clientId, offset);
+    else this.reopen(b, event, clientId, offset);
+    return true;
+  }
+
   /** Buffers `event` for `uid` (for one client when `clientId` is given). */
   push(transport: Transport, uid: string, event: WireEvent, clientId: string | undefined, offset: number | undefined): void {
-    let b = this.batches[transport].get(uid);
-    if (b === undefined || !b.open) {
-      if (b === undefined) {
-        b = { transport, uid, events: [event], only: undefined, offsets: undefined, due: -1, open: true, sentAt: -Infinity };
-        this.batches[transport].set(uid, b);
-      } else {
-        b.events = [event];
-        b.only = b.offsets = undefined;
-        b.due = this.dueAt(b);
-        b.open = true;
-      }
-      this.openCount++;
-      this.join(b);
-      if (clientId !== undefined) b.only = [clientId];
-      if (offset !== undefined) b.offsets = [offset];
-      return;
-    }
-    if (clientId !== undefined && b.only === undefined) b.only = new Array<string | undefined>(b.events.length).fill(undefined);
-    if (offset !== undefined && b.offsets === undefined) b.offsets = new Array<number | null>(b.events.length).fill(null);
-    b.events.push(event);
-    b.only?.push(clientId);
-    b.offsets?.push(offset ?? null);
+    if (this.add(transport, uid, event, clientId, offset)) return;
+    const b: Batch = { transport, uid, events: NO_EVENTS, only: undefined, offsets: undefined, due: NaN, open: false, sentAt: -Infinity };
+    this.batches[transport].set(uid, b);
+    this.reopen(b, event, clientId, offset);
   }
 
   /** Flushes `uid`'s batch on `transport` now, if there is one. */
@@ -125,6 +130,17 @@ export class SendBuffers {
   /** Number of batches waiting. */
   get size(): number {
     return this.openCount;
+  }
+
+  /** `b`, closed, opens with `event` and joins the wave it is due in. */
+  private reopen(b: Batch, event: WireEvent, clientId: string | undefined, offset: number | undefined): void {
+    b.events = [event];
+    b.only = clientId === undefined ? undefined : [clientId];
+    b.offsets = offset === undefined ? undefined : [offset];
+    b.due = this.dueAt(b);
+    b.open = true;
+    this.openCount++;
+    this.join(b);
   }
 
   private send(b: Batch, now: number): void {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { Harness } from './support/harness.js';
 
@@ -62,5 +62,30 @@ describe('metrics', () => {
     } finally {
       await m.shutdown();
     }
+  });
+
+  it('times a WebSocket reply from its request when a meter records it', async () => {
+    const m = inMemoryMeter();
+    try {
+      const h = new Harness({ meter: m.meter });
+      const w = await h.ws('c1', { uid: 'alice' });
+      w.send(['q/ask', 1], 'cb1');
+      h.clock.advance(7);
+      h.eventsOf('q/ask')[0]!.reply!('ok');
+      const [point] = (await m.read()).get('sente.reply.duration') ?? [];
+      expect(point).toMatchObject({ attributes: { transport: 'ws' }, value: { count: 1, sum: 7 } });
+    } finally {
+      await m.shutdown();
+    }
+  });
+
+  it('reads no clock for the time of a WebSocket reply when no meter records it', async () => {
+    const h = new Harness();
+    const w = await h.ws('c1', { uid: 'alice' });
+    const now = vi.spyOn(h.clock, 'now');
+    w.send(['q/ask', 1], 'cb1');
+    h.eventsOf('q/ask')[0]!.reply!('ok');
+    expect(w.frames().at(-1)).toEqual(['ok', 'cb1']);
+    expect(now).not.toHaveBeenCalled();
   });
 });

@@ -7,6 +7,8 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ServerOptions as WsServerOptions, WebSocket } from 'ws';
 import { nodeRequest } from './request.js';
+import { frameSender, textFrame } from './ws-frame.js';
+import type { FrameSender } from './ws-frame.js';
 
 /** Options of {@link attachUpgrade}. */
 export interface AttachUpgradeOptions<Raw> {
@@ -125,23 +127,31 @@ function onClose(this: WebSocket, code: number, reason: Buffer): void {
   listener?.onClose(code, reason.toString('utf8'));
 }
 
-/** `ws`'s options for a text frame given as bytes. */
-const TEXT = { binary: false } as const;
-
-/** A broadcast's text encoded once for all the sockets it goes to. */
-const repeated = new RepeatedText((text) => Buffer.from(text, 'utf8'));
+/**
+ * A broadcast's text framed once for all the sockets it goes to: the same
+ * buffer, header and payload, is written to each, where `ws.send` would
+ * encode the text and build a header for every socket.
+ */
+const repeated = new RepeatedText(textFrame);
 
 /** A `ws` socket as the core's channel: one object per socket, its methods shared (no closures per socket). */
 class WsChannel implements SocketChannel {
-  constructor(private readonly ws: WebSocket) {}
+  /** Its sender, when a frame built once can be written through it (see {@link frameSender}). */
+  private readonly sender: FrameSender | undefined;
+
+  constructor(private readonly ws: WebSocket) {
+    this.sender = frameSender(ws);
+  }
 
   send(payload: string | Uint8Array): void {
     const ws = this.ws;
     if (ws.readyState !== ws.OPEN) return;
     if (typeof payload !== 'string') return ws.send(payload);
-    const bytes = repeated.bytesOf(payload);
-    if (bytes === undefined) ws.send(payload);
-    else ws.send(bytes, TEXT);
+    const sender = this.sender;
+    const frame = sender === undefined ? undefined : repeated.bytesOf(payload);
+    // A sender that queues (a Blob being read) keeps its order: the frame waits behind through ws.send.
+    if (frame === undefined || sender === undefined || sender._state !== 0) ws.send(payload);
+    else sender.sendFrame(frame);
   }
 
   close(code: number, reason: string): void {

@@ -1,0 +1,51 @@
+import type { WebSocket } from 'ws';
+
+/**
+ * The part of a `ws` socket's sender (ws 8, `ws._sender`; not public API)
+ * that a frame built once goes through: `sendFrame` writes its buffers to
+ * the socket as they are, where `ws.send` would build a header, and write
+ * header and payload, for every socket. Socket.IO's engine.io writes its
+ * broadcasts the same way.
+ */
+export interface FrameSender {
+  sendFrame(list: readonly Buffer[], cb?: () => void): void;
+  /** 0 while the sender queues nothing (no compression or Blob read in progress): a frame written now keeps its place. */
+  readonly _state: number;
+}
+
+/**
+ * `ws`'s sender of `ws` when a frame built once may be written through it;
+ * `undefined` (send with `ws.send`) when its shape is not the one known
+ * (another `ws` version), or when the socket compresses (a frame built once
+ * is not compressed, and a compressing sender queues its frames).
+ */
+export function frameSender(ws: WebSocket): FrameSender | undefined {
+  const sender = (ws as unknown as { _sender?: Partial<FrameSender> })._sender;
+  if (sender === undefined || typeof sender.sendFrame !== 'function' || sender._state !== 0) return undefined;
+  // A negotiated extension (permessage-deflate) changes what a frame is.
+  if (ws.extensions !== '') return undefined;
+  return sender as FrameSender;
+}
+
+/**
+ * One unmasked text frame with FIN set, as a server sends it (RFC 6455
+ * §5.2): the header and the UTF-8 payload of `text` in one buffer, written
+ * to every socket as one chunk.
+ */
+export function textFrame(text: string): readonly Buffer[] {
+  const length = Buffer.byteLength(text, 'utf8');
+  const head = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(head + length);
+  frame[0] = 0x81;
+  if (head === 2) frame[1] = length;
+  else if (head === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(0, 2);
+    frame.writeUInt32BE(length, 6);
+  }
+  frame.write(text, head, 'utf8');
+  return [frame];
+}

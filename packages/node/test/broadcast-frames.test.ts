@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { serveNodeHttp } from '@sente/adapter-conformance';
+import type { ConformanceServer } from '@sente/adapter-conformance';
+import { senteHttp } from '../src/index.js';
+import type { NodeSenteOptions } from '../src/index.js';
+
+const servers: ConformanceServer[] = [];
+const sockets: WebSocket[] = [];
+
+afterEach(async () => {
+  for (const ws of sockets.splice(0)) ws.terminate();
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function start(options: Partial<NodeSenteOptions<unknown>> = {}): Promise<ConformanceServer> {
+  const sente = senteHttp({ csrfToken: null, userId: (req) => req.query['uid'], ...options });
+  const served = await serveNodeHttp(sente.listener, sente);
+  servers.push(served);
+  return served;
+}
+
+/** A socket of `uid` and the events of every push batch it receives, in order. */
+async function connect(url: string, uid: string, perMessageDeflate = false): Promise<{ ws: WebSocket; events: unknown[][] }> {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}?client-id=${uid}-tab&uid=${uid}`, { perMessageDeflate });
+  sockets.push(ws);
+  const events: unknown[][] = [];
+  let handshake = false;
+  await new Promise<void>((resolve, reject) => {
+    ws.on('message', (data) => {
+      const [content] = JSON.parse(String(data)) as [unknown[]];
+      // The first frame is the handshake; every other one a push batch.
+      if (handshake) events.push(...(content as unknown[][]));
+      else (handshake = true), resolve();
+    });
+    ws.on('error', reject);
+  });
+  return { ws, events };
+}
+
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+describe('@sente/node broadcasts (one frame built for all the sockets)', () => {
+  it('delivers broadcasts of every frame length intact and in order to every socket', async () => {
+    const served = await start();
+    const peers = await Promise.all(['alice', 'bob', 'carol'].map((uid) => connect(served.url, uid)));
+    // A 7-bit, a 16-bit and a 64-bit payload length (RFC 6455 §5.2), the last of multi-byte characters.
+    const texts = ['hi', 'é'.repeat(150), '€'.repeat(30_000)];
+    for (const text of texts) served.server.broadcast(['test/news', text], { flush: true });
+    await until(() => peers.every((p) => p.events.length === texts.length));
+    for (const p of peers) expect(p.events).toEqual(texts.map((text) => ['test/news', text]));
+  });
+
+  it('keeps the order of a socket that compresses (permessage-deflate): its broadcasts queue behind its compressed frames', async () => {
+    const served = await start({ wsOptions: { perMessageDeflate: { threshold: 0 } } });
+    const alice = await connect(served.url, 'alice', true);
+    const bob = await connect(served.url, 'bob', true);
+    const big = 'x'.repeat(256 * 1024);
+    // Bob's big push is still being compressed when the broadcast goes out: the broadcast must not overtake it.
+    served.server.send('bob', ['test/big', big], { flush: true });
+    served.server.broadcast(['test/news', 1], { flush: true });
+    await until(() => bob.events.length === 2 && alice.events.length === 1);
+    expect(bob.events.map((e) => e[0])).toEqual(['test/big', 'test/news']);
+    expect(alice.events).toEqual([['test/news', 1]]);
+  });
+});
