@@ -7,6 +7,7 @@ import { ServerResponse } from 'node:http';
 import { attachUpgrade, httpExchange, lazyNodeRequest, mountNode, serveAjax } from '@sente/node';
 import { parseQuery, requestSearch } from '@sente/core';
 import type { NodeSenteOptions, UpgradeHandle } from '@sente/node';
+import { shapeBeforeApp, shareShape } from './shared-shape.js';
 import type { SenteContract, SenteServerOf } from '@sente/core';
 import type { Express, Request, RequestHandler, Response } from 'express';
 import type { IncomingMessage, Server as HttpServer, ServerResponse as NodeResponse } from 'node:http';
@@ -66,6 +67,8 @@ export function senteExpress<C extends SenteContract = SenteContract>(options: S
     server: server as SenteServerOf<Request, C>,
     middleware(req, res, next) {
       if (!mount.matches(req.originalUrl)) return next();
+      shareShape(req);
+      shareShape(res);
       void serveAjax(server, req, res, req, (req as { session?: unknown }).session);
     },
     attach(httpServer) {
@@ -74,6 +77,8 @@ export function senteExpress<C extends SenteContract = SenteContract>(options: S
         // The Express request is made only for a hook that reads `req.raw`: its prototypes slow Node's own work down.
         const serve = (req: IncomingMessage, res: NodeResponse): void => void server.handleHttp(lazyNodeRequest(req, () => expressRequest(app, req, res)), httpExchange(res));
         mount.onClose(serveBeforeApp(httpServer, (url) => mount.matches(url), serve));
+      } else {
+        mount.onClose(shapeBeforeApp(httpServer, (url) => mount.matches(url)));
       }
       const h = attachUpgrade<Request>(httpServer, server, {
         path: mount.path,
