@@ -41,7 +41,15 @@ export interface SenteExpress<C extends SenteContract = SenteContract> {
   readonly server: SenteServerOf<Request, C>;
   /** The middleware serving Sente's Ajax GET and POST on its path; `app.use(sente.middleware)`. */
   readonly middleware: RequestHandler;
-  /** Handles WebSocket upgrades to Sente's path on the app's `http.Server` (what `app.listen()` returns). */
+  /**
+   * Handles WebSocket upgrades to Sente's path on the app's `http.Server`
+   * (what `app.listen()` returns). When one of the server's `'request'`
+   * listeners is an Express app, it also gives Sente's Ajax requests, before
+   * the app, the prototypes the app is about to give them and one hidden
+   * class that V8 keeps through the app (the app sees the same request):
+   * Express's path costs a fraction of its CPU then. Attach once the app
+   * listens.
+   */
   attach(httpServer: HttpServer): UpgradeHandle;
   /** Closes gracefully: flushes pushes, answers pending requests, closes sockets. */
   close(): Promise<void>;
