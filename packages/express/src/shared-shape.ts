@@ -5,9 +5,10 @@ const SECOND = Symbol('sente.shape.second');
 
 /**
  * Puts an object in dictionary mode, where V8 gives the objects of one
- * prototype one hidden class whatever properties are added to them later;
- * the object's own properties, their order and its prototype stay as they
- * were (two symbols are added, then deleted).
+ * prototype one hidden class whatever properties are added to them later,
+ * and sets its prototype to `prototype` on the way when there is one. The
+ * object's own properties and their order stay as they were (two symbols are
+ * added, then deleted).
  *
  * Why: Express's `app.handle` sets the prototypes of Node's request and
  * response (`Object.setPrototypeOf`), then it and its router add properties
@@ -17,11 +18,14 @@ const SECOND = Symbol('sente.shape.second');
  * property access on the request or the response after that, in Express, in
  * Sente and in Node's own HTTP and stream code, misses its inline cache and
  * takes V8's slow lookup — more CPU per request than all of Sente's Ajax work.
+ * (So the symbols are added before the prototype is set: added after, they
+ * would make two such hidden classes.)
  */
-export function shareShape(o: object): void {
+export function shareShape(o: object, prototype?: object): void {
   const t = o as Record<symbol, unknown>;
   t[FIRST] = undefined;
   t[SECOND] = undefined;
+  if (prototype !== undefined) Object.setPrototypeOf(o, prototype);
   // Deleting a property that is not the last one added is what puts an object in dictionary mode.
   delete t[FIRST];
   delete t[SECOND];
@@ -58,10 +62,8 @@ export function shapeBeforeApp(httpServer: HttpServer, matches: (url: string | u
   const { request, response } = app;
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (!matches(req.url)) return;
-    Object.setPrototypeOf(req, request);
-    Object.setPrototypeOf(res, response);
-    shareShape(req);
-    shareShape(res);
+    shareShape(req, request);
+    shareShape(res, response);
   };
   httpServer.prependListener('request', onRequest);
   return () => void httpServer.off('request', onRequest);
