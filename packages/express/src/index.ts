@@ -133,8 +133,11 @@ function serveBeforeApp(httpServer: HttpServer, matches: (url: string | undefine
  * `X-Powered-By` header).
  */
 function expressRequest(app: Express, req: IncomingMessage, res: NodeResponse): Request {
-  const r = Object.setPrototypeOf(req, app.request) as Request & { res: Response };
-  const s = Object.setPrototypeOf(res, app.response) as Response & { req: Request };
+  // One hidden class for all such requests, kept through what is added below (see shareShape).
+  shareShape(req, app.request);
+  shareShape(res, app.response);
+  const r = req as Request & { res: Response };
+  const s = res as unknown as Response & { req: Request };
   r.res = s;
   s.req = r;
   s.locals ??= Object.create(null) as Response['locals'];
