@@ -5,7 +5,9 @@ const SECOND = Symbol('sente.shape.second');
 
 /**
  * Puts an object in dictionary mode, where V8 gives the objects of one
- * prototype one hidden class whatever properties are added to them later,
+ * prototype one hidden class whatever properties are added to them later
+ * (from a small cache: a full GC, or the rare hash collision with another
+ * object's, makes it a new one),
  * and sets its prototype to `prototype` on the way when there is one. The
  * object's own properties and their order stay as they were (two symbols are
  * added, then deleted).
