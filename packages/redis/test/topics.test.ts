@@ -46,12 +46,12 @@ describe('the side channel (publishTopic / subscribeTopic)', () => {
     await cluster.redis.kill();
     await cluster.redis.restart();
     await until(() => a!.backplane.stats().connected && b!.backplane.stats().connected, 8000, 'both reconnected');
-    heard.length = 0;
+    // A value of the first loop still queued in a's client when Redis went down may come after the restart: look for n 2.
     await until(() => {
       a!.backplane.publishTopic('tools/samples', { n: 2 });
-      return heard.length > 0;
+      return heard.some((d) => (d as { n: number }).n === 2);
     }, 8000, 'b hearing a after the restart');
-    expect(heard[0]).toEqual({ n: 2 });
+    expect(heard).toContainEqual({ n: 2 });
   });
 
   it('refuses what it cannot send: too large, not JSON, a bad topic, after close', async () => {
