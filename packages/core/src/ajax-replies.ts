@@ -46,14 +46,14 @@ export class AjaxReplies {
     const answer = new Answer(this, exchange, () => {
       if (answer.claim()) exchange.respond(payloadResponse(this.hub.packed.timeout));
     });
-    const at = this.hub.opts.clock.now();
+    const at = this.hub.metrics.timesReplies ? this.hub.timers.elapsed() : 0;
     try {
       use((value) => {
         if (answer.done) return false;
         // Packed first: a value the packer rejects throws to the handler and leaves the request pending.
         const payload = this.hub.packer.pack(replyEnvelope(value, null, traced ? currentTrace() : undefined));
         answer.claim();
-        this.hub.metrics.replied('ajax', this.hub.opts.clock.now() - at);
+        if (this.hub.metrics.timesReplies) this.hub.metrics.replied('ajax', this.hub.timers.elapsed() - at);
         return exchange.respond(payloadResponse(payload));
       });
     } finally {
@@ -64,7 +64,7 @@ export class AjaxReplies {
   /** Keeps `exchange` open for the `n` answers of a batch POST: `use` gets its slots; the wait starts when it returns. */
   openBatch(exchange: HttpExchange, n: number, use: (slots: BatchSlots) => void): void {
     const values = new Array<unknown>(n).fill(UNSET);
-    const at = this.hub.opts.clock.now();
+    const at = this.hub.metrics.timesReplies ? this.hub.timers.elapsed() : 0;
     let left = n;
     const respond = (): void => {
       if (!answer.claim()) return;
@@ -95,7 +95,7 @@ export class AjaxReplies {
           // Packed first, as a one-event reply is: a value the packer rejects throws to the handler.
           this.hub.packer.pack(replyEnvelope(v, null));
           if (!fill(i, v)) return false;
-          this.hub.metrics.replied('ajax', this.hub.opts.clock.now() - at);
+          if (this.hub.metrics.timesReplies) this.hub.metrics.replied('ajax', this.hub.timers.elapsed() - at);
           return true;
         },
         fill: (i, content) => void fill(i, content),

@@ -124,7 +124,7 @@ export class WsSession implements Session, SocketListener, KeptAlive {
 
   private replier(cbId: string, traced: boolean): (value: unknown) => boolean {
     let done = false;
-    const at = this.hub.metrics.timesReplies ? this.hub.opts.clock.now() : 0;
+    const at = this.hub.metrics.timesReplies ? this.hub.timers.elapsed() : 0;
     return (value) => {
       if (done) return false;
       if (this.closed) {
@@ -136,7 +136,7 @@ export class WsSession implements Session, SocketListener, KeptAlive {
       done = true;
       this.socket.send(payload);
       this.kaActivity++;
-      if (this.hub.metrics.timesReplies) this.hub.metrics.replied('ws', this.hub.opts.clock.now() - at);
+      if (this.hub.metrics.timesReplies) this.hub.metrics.replied('ws', this.hub.timers.elapsed() - at);
       return true;
     };
   }

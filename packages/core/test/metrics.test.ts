@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { systemClock } from '../src/index.js';
 import { Harness } from './support/harness.js';
 
 /** A meter whose values a test reads on demand, as an exporter would. */
@@ -77,6 +78,54 @@ describe('metrics', () => {
     } finally {
       await m.shutdown();
     }
+  });
+
+  it('times a reply on the monotonic clock: a wall clock stepped back meanwhile makes it no negative time', async () => {
+    const m = inMemoryMeter();
+    try {
+      const h = new Harness({ meter: m.meter, clock: systemClock });
+      const w = await h.ws('c1', { uid: 'alice' });
+      w.send(['q/ask', 1], 'cb1');
+      const realNow = Date.now.bind(Date);
+      vi.spyOn(Date, 'now').mockImplementation(() => realNow() - 3_600_000);
+      h.eventsOf('q/ask')[0]!.reply!('ok');
+      vi.restoreAllMocks();
+      const [point] = (await m.read()).get('sente.reply.duration') ?? [];
+      const value = point?.value as { count: number; min: number; max: number };
+      expect(value.count).toBe(1);
+      expect(value.min).toBeGreaterThanOrEqual(0);
+      expect(value.max).toBeLessThan(1000);
+      await h.server.close();
+    } finally {
+      await m.shutdown();
+    }
+  });
+
+  it('times an Ajax reply from its POST when a meter records it', async () => {
+    const m = inMemoryMeter();
+    try {
+      const h = new Harness({ meter: m.meter });
+      const r = h.post('c1', [['q/ask', 1], 'ajax'], { uid: 'alice' });
+      await vi.waitFor(() => expect(h.eventsOf('q/ask')).toHaveLength(1));
+      h.clock.advance(9);
+      h.eventsOf('q/ask')[0]!.reply!('ok');
+      expect((await r).body()).toEqual(['ok', null]);
+      const [point] = (await m.read()).get('sente.reply.duration') ?? [];
+      expect(point).toMatchObject({ attributes: { transport: 'ajax' }, value: { count: 1, sum: 9 } });
+    } finally {
+      await m.shutdown();
+    }
+  });
+
+  it('reads no clock for the time of an Ajax reply when no meter records it', async () => {
+    const h = new Harness();
+    h.server.startRouter((msg) => {
+      if (msg.id === 'q/ask') msg.reply?.('ok');
+    });
+    const now = vi.spyOn(h.clock, 'now');
+    const r = await h.post('c1', [['q/ask', 1], 'ajax'], { uid: 'alice' });
+    expect(r.body()).toEqual(['ok', null]);
+    expect(now).not.toHaveBeenCalled();
   });
 
   it('reads no clock for the time of a WebSocket reply when no meter records it', async () => {
