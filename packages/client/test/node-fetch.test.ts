@@ -33,6 +33,19 @@ const connect = (url: string, options: SenteClientOptions = {}): SenteClient => 
 /** The first line `fetch` (undici) sends and `node:http` does not. */
 const viaFetch = (req: IncomingMessage): boolean => req.headers['sec-fetch-mode'] !== undefined;
 
+/** A server that answers the handshake and parks every other poll for ever; `closed` gets an entry per poll socket closed. */
+async function startParkingServer() {
+  const closed: string[] = [];
+  const raw = await startRawServer({
+    http(req, res) {
+      const url = new URL(`http://x${req.url ?? ''}`);
+      if (url.searchParams.has('handshake?')) res.end(handshakeFrame('u1'));
+      else req.socket.once('close', () => closed.push('poll'));
+    },
+  });
+  return { raw, closed };
+}
+
 describe('the Ajax transport on Node', () => {
   it("is what '@sente/client' gives Node: the same API, its own createSenteClient", () => {
     expect(createSenteClient).toBe(nodeEntry.createSenteClient);
@@ -137,14 +150,7 @@ describe('the Ajax transport on Node', () => {
   });
 
   it('destroys the parked poll on disconnect(): the server sees its socket close', async () => {
-    const closed: string[] = [];
-    const raw = await startRawServer({
-      http(req, res) {
-        const url = new URL(`http://x${req.url ?? ''}`);
-        if (url.searchParams.has('handshake?')) res.end(handshakeFrame('u1'));
-        else req.socket.once('close', () => closed.push('poll'));
-      },
-    });
+    const { raw, closed } = await startParkingServer();
     const c = connect(raw.url);
     await waitFor(() => c.state.open && raw.requests.length >= 2, 'a parked poll');
     c.disconnect();
@@ -152,14 +158,7 @@ describe('the Ajax transport on Node', () => {
   });
 
   it('aborts a poll at ajaxTimeoutMs (its socket closed) and polls again', async () => {
-    const closed: string[] = [];
-    const raw = await startRawServer({
-      http(req, res) {
-        const url = new URL(`http://x${req.url ?? ''}`);
-        if (url.searchParams.has('handshake?')) res.end(handshakeFrame('u1'));
-        else req.socket.once('close', () => closed.push('poll'));
-      },
-    });
+    const { raw, closed } = await startParkingServer();
     const errors: unknown[] = [];
     const c = connect(raw.url, { ajaxTimeoutMs: 300, onError: (e) => errors.push(e) });
     await waitFor(() => c.state.open, 'open');
