@@ -76,7 +76,8 @@ export interface SenteResponse {
 /**
  * Parses a query string or form body (with or without the leading `?`): the
  * first value of each key, decoded as `URLSearchParams` decodes (`+` is a
- * space). One pass with `indexOf`: this runs on every Ajax request.
+ * space), each as an own property, whatever its name (`constructor` and
+ * `__proto__` too). One pass with `indexOf`: this runs on every Ajax request.
  */
 export function parseQuery(search: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -89,7 +90,12 @@ export function parseQuery(search: string): Record<string, string> {
       let eq = search.indexOf('=', i);
       if (eq < 0 || eq > end) eq = end;
       const k = decodeFormComponent(search.slice(i, eq));
-      if (!(k in out)) out[k] = eq < end ? decodeFormComponent(search.slice(eq + 1, end)) : '';
+      if (!Object.hasOwn(out, k)) {
+        const v = eq < end ? decodeFormComponent(search.slice(eq + 1, end)) : '';
+        // An own `__proto__` key, as URLSearchParams has it: assigned, it would go to the prototype setter and be lost.
+        if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+        else out[k] = v;
+      }
     }
     i = end + 1;
   }

@@ -18,11 +18,15 @@ describe('requests and bodies', () => {
       'x=%zz&y=100%',
       'caf%C3%A9=cr%C3%A8me',
       '__proto__=1&constructor=2&toString=3',
+      'hasOwnProperty=x&__proto__=y&a=1',
     ];
     for (const c of cases) {
-      const expected: Record<string, string> = {};
-      for (const [k, v] of new URLSearchParams(c)) if (!(k in expected)) expected[k] = v;
-      expect(parseQuery(c)).toEqual(expected);
+      const firsts = new Map<string, string>();
+      for (const [k, v] of new URLSearchParams(c)) if (!firsts.has(k)) firsts.set(k, v);
+      const got = parseQuery(c);
+      expect(got).toEqual(Object.fromEntries(firsts));
+      expect(Object.keys(got)).toEqual([...firsts.keys()]);
+      for (const [k, v] of firsts) expect(Object.getOwnPropertyDescriptor(got, k)?.value).toBe(v);
     }
   });
 
