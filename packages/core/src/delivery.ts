@@ -79,8 +79,8 @@ export class LocalDelivery implements Delivery {
    */
   private buffer(uid: string, event: WireEvent, clientId: string | undefined, offset: number | undefined): void {
     const buffers = this.buffers;
-    if (!buffers.add('ws', uid, event, clientId, offset) && this.clients.clientsOf('ws', uid)) buffers.push('ws', uid, event, clientId, offset);
-    if (!buffers.add('ajax', uid, event, clientId, offset) && this.clients.clientsOf('ajax', uid)) buffers.push('ajax', uid, event, clientId, offset);
+    if (!buffers.add('ws', uid, event, clientId, offset) && this.clients.clientsOf('ws', uid)) buffers.open('ws', uid, event, clientId, offset);
+    if (!buffers.add('ajax', uid, event, clientId, offset) && this.clients.clientsOf('ajax', uid)) buffers.open('ajax', uid, event, clientId, offset);
   }
 
   flush(uid?: string): void {

@@ -82,7 +82,7 @@ export class SendBuffers {
    * Buffers `event` for `uid` (for one client when `clientId` is given) when
    * the uid has a batch on `transport` — kept from its first push for as long
    * as the uid has clients there — and returns true; false (nothing
-   * buffered) when it has none: then {@link push} opens its first.
+   * buffered) when it has none: then {@link open} opens its first.
    */
   add(transport: Transport, uid: string, event: WireEvent, clientId: string | undefined, offset: number | undefined): boolean {
     const b = this.batches[transport].get(uid);
@@ -92,9 +92,8 @@ export class SendBuffers {
     return true;
   }
 
-  /** Buffers `event` for `uid` (for one client when `clientId` is given). */
-  push(transport: Transport, uid: string, event: WireEvent, clientId: string | undefined, offset: number | undefined): void {
-    if (this.add(transport, uid, event, clientId, offset)) return;
+  /** Opens `uid`'s first batch on `transport` with `event`: for a uid {@link add} found none for. */
+  open(transport: Transport, uid: string, event: WireEvent, clientId: string | undefined, offset: number | undefined): void {
     const b: Batch = { transport, uid, events: NO_EVENTS, only: undefined, offsets: undefined, due: NaN, open: false, sentAt: -Infinity };
     this.batches[transport].set(uid, b);
     this.reopen(b, event, clientId, offset);
