@@ -63,7 +63,20 @@ export interface SenteRequest<Raw = unknown> {
  * so that the framework's request can go.
  */
 export function withoutRaw<Raw>(req: SenteRequest<Raw>): SenteRequest<Raw> {
-  return req.raw === undefined ? req : { ...req, raw: undefined as Raw };
+  if (req.raw === undefined) return req;
+  // Field by field, not a spread: an adapter's request may be a class whose fields are getters.
+  const out: { -readonly [K in keyof SenteRequest<Raw>]: SenteRequest<Raw>[K] } = {
+    method: req.method,
+    websocket: req.websocket,
+    query: req.query,
+    headers: req.headers,
+    remoteAddress: req.remoteAddress,
+    raw: undefined as Raw,
+  };
+  if (req.session !== undefined) out.session = req.session;
+  if (req.readBody !== undefined) out.readBody = req.readBody;
+  if (req.refresh !== undefined) out.refresh = req.refresh;
+  return out;
 }
 
 /** A plain HTTP response: rejections, and Ajax answers. */

@@ -507,7 +507,7 @@ export class SenteServer<Raw = unknown> {
     if (upgrade !== undefined) {
       return this.acceptSocket(upgrade, (socket) => {
         const client = this.claim('ws', req, uid, clientId, expiresAt);
-        const session = new WsSession(this.hub, client, socket);
+        const session = new WsSession(client, socket);
         session.start(greet(this.hub, this.log, client, hs as Packed, data, () => this.credentials.handshakeFields(client)));
         return session;
       });
@@ -564,7 +564,7 @@ export class SenteServer<Raw = unknown> {
     accepted();
     if (upgrade !== undefined) {
       return this.acceptSocket(upgrade, (socket) => {
-        const session = new WsSession(this.hub, this.claim('ws', req, uid, clientId, expiresAt), socket);
+        const session = new WsSession(this.claim('ws', req, uid, clientId, expiresAt), socket);
         session.start(greeting);
         return session;
       });

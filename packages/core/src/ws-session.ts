@@ -14,6 +14,10 @@ import type { Hub } from './hub.js';
 import type { ClientConn } from './client-conn.js';
 import type { Session } from './session.js';
 
+/** {@link WsSession}'s state while open, and once closed (in between, the close code this side sent). */
+const OPEN = 0;
+const CLOSED = -1;
+
 /** How often a paused socket's buffer is checked when its adapter reports no drains. */
 const DRAIN_CHECK_MS = 50;
 
@@ -22,9 +26,8 @@ const DRAIN_CHECK_MS = 50;
  * backpressure of its sends. It is the socket's listener; its timers die with it.
  */
 export class WsSession implements Session, SocketListener, KeptAlive {
-  private closed = false;
-  /** The code this side closed with, when it did. */
-  private endCode: number | undefined;
+  /** {@link OPEN}, the code this side is closing with, or {@link CLOSED}: one field, a socket record stays small. */
+  private state = OPEN;
   private drainCheck: Timer | undefined;
   // The keep-alive's state, kept by the server's one sweep (`hub.keepAlive`): no object or timer per socket.
   kaActivity = 0;
@@ -33,10 +36,18 @@ export class WsSession implements Session, SocketListener, KeptAlive {
   kaDue = 0;
 
   constructor(
-    private readonly hub: Hub,
     private readonly client: ClientConn,
     private readonly socket: SocketChannel,
   ) {}
+
+  /** The client's hub (not a field of its own: a socket record stays small). */
+  private get hub(): Hub {
+    return this.client.hub;
+  }
+
+  private get closed(): boolean {
+    return this.state === CLOSED;
+  }
 
   /** Keep-alive: the socket was idle for a whole interval. */
   ping(): void {
@@ -68,8 +79,8 @@ export class WsSession implements Session, SocketListener, KeptAlive {
   }
 
   end(code: number, reason: string): void {
-    if (this.closed) return;
-    this.endCode = code;
+    if (this.state !== OPEN) return;
+    this.state = code;
     this.socket.close(code, reason);
     // Sente's "force close": do not wait for the adapter's report, which a dead peer may never cause.
     this.onClose();
@@ -83,8 +94,9 @@ export class WsSession implements Session, SocketListener, KeptAlive {
 
   onClose(code?: number): void {
     if (this.closed) return;
-    this.closed = true;
-    this.hub.metrics.closed(this.endCode ?? code ?? 1005);
+    const endCode = this.state;
+    this.state = CLOSED;
+    this.hub.metrics.closed(endCode !== OPEN ? endCode : (code ?? 1005));
     this.hub.keepAlive?.stop(this);
     this.drainCheck?.cancel();
     this.drainCheck = undefined;
