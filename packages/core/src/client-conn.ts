@@ -32,6 +32,24 @@ export interface QueuedRequest {
 }
 
 /**
+ * What few clients ever have: server requests waiting, an expiry, a refresh
+ * key, pushes held. One object, made when first needed: a record kept per
+ * open connection stays small.
+ */
+class Rare {
+  /** Payloads that are not pushes (server→client requests), sent before the queued pushes. */
+  control: Packed[] | undefined = undefined;
+  /** The server request each {@link control} payload is, if it is one (same indexes). */
+  controlRequests: (QueuedRequest | undefined)[] | undefined = undefined;
+  /** When the client's credentials expire (ms since the epoch), when the app says. */
+  expiresAt: number | undefined = undefined;
+  expiry: Timer | undefined = undefined;
+  key: string | undefined = undefined;
+  /** Pushes that arrived while the client's replay was read (with a backplane): they go after it. */
+  gated: Packed[] | undefined = undefined;
+}
+
+/**
  * One client (a client id of a uid) on one transport, from its first request
  * until its reconnect grace period runs out. It owns its queue of pushes and
  * its grace timer; its current channel is a {@link Session}.
@@ -43,10 +61,6 @@ export class ClientConn {
   counted = false;
   /** True for a client of this library's extensions (`sente-ext`): it gets positioned batches and replays. */
   ext = false;
-  /** Payloads that are not pushes (server→client requests), sent before the queued pushes. */
-  private control: Packed[] | undefined;
-  /** The server request each {@link control} payload is, if it is one (same indexes). */
-  private controlRequests: (QueuedRequest | undefined)[] | undefined;
   /** The pushes waiting for this client; made when the first one has to wait (a live socket's go straight out). */
   private outbox: Outbox | undefined;
   /** When this client first connected (ms since the epoch). */
@@ -54,12 +68,8 @@ export class ClientConn {
   /** The remote address of the request that created this client. */
   readonly address: string | undefined;
   private grace: Timer | undefined;
-  /** When this client's credentials expire (ms since the epoch), when the app says. */
-  expiresAt: number | undefined;
-  private expiry: Timer | undefined;
-  private key: string | undefined;
-  /** Pushes that arrived while the client's replay was read (with a backplane): they go after it. */
-  private gated: Packed[] | undefined;
+  /** See {@link Rare}. */
+  private rare: Rare | undefined;
 
   constructor(
     readonly transport: Transport,
@@ -68,7 +78,7 @@ export class ClientConn {
     readonly clientId: string,
     /** The request of the latest channel (for WebSocket, the upgrade request). */
     public request: SenteRequest,
-    private readonly hub: Hub,
+    readonly hub: Hub,
   ) {
     this.address = request.remoteAddress;
     this.since = hub.opts.clock.now();
@@ -76,19 +86,27 @@ export class ClientConn {
 
   /** The key a refresh over HTTP must present (a client of the extensions gets it in its handshake). */
   get refreshKey(): string {
-    return (this.key ??= secureId());
+    return ((this.rare ??= new Rare()).key ??= secureId());
+  }
+
+  /** When this client's credentials expire (ms since the epoch), when the app says. */
+  get expiresAt(): number | undefined {
+    return this.rare?.expiresAt;
   }
 
   /** Arms the expiry of this client's credentials at `at` (none when undefined): then `onExpire` runs. */
   setExpiry(at: number | undefined, onExpire: () => void): void {
-    this.expiry?.cancel();
-    this.expiry = undefined;
-    this.expiresAt = at;
+    const had = this.rare;
+    if (had === undefined && at === undefined) return;
+    const rare = (this.rare = had ?? new Rare());
+    rare.expiry?.cancel();
+    rare.expiry = undefined;
+    rare.expiresAt = at;
     if (at === undefined) return;
     const wait = at - this.hub.opts.clock.now();
     // Timers hold at most 2^31-1 ms: a later expiry re-arms when that runs out.
-    this.expiry = this.hub.timers.set(() => {
-      this.expiry = undefined;
+    rare.expiry = this.hub.timers.set(() => {
+      rare.expiry = undefined;
       if (this.hub.opts.clock.now() < at) this.setExpiry(at, onExpire);
       else onExpire();
     }, Math.min(MAX_TIMER_MS, Math.max(0, wait)));
@@ -147,8 +165,9 @@ export class ClientConn {
 
   /** Hands a packed batch to the client, behind whatever is already queued for it. */
   push(payload: Packed): void {
-    if (this.gated !== undefined) {
-      this.gated.push(payload);
+    const gated = this.rare?.gated;
+    if (gated !== undefined) {
+      gated.push(payload);
       return;
     }
     if (this.queuedBatches === 0 && this.session?.write(payload)) return;
@@ -163,8 +182,9 @@ export class ClientConn {
 
   /** Sends a payload that is not a push (a request to the client), ahead of queued pushes. */
   send(payload: Packed, request?: QueuedRequest): void {
-    (this.control ??= []).push(payload);
-    (this.controlRequests ??= []).push(request);
+    const rare = (this.rare ??= new Rare());
+    (rare.control ??= []).push(payload);
+    (rare.controlRequests ??= []).push(request);
     this.drain();
   }
 
@@ -173,23 +193,25 @@ export class ClientConn {
    * client another node took over: they follow it there).
    */
   takeRequests(): QueuedRequest[] {
-    const requests = (this.controlRequests ?? []).filter((r): r is QueuedRequest => r !== undefined);
-    if (requests.length === 0) return requests;
-    const keep = (this.control ?? []).filter((_, i) => this.controlRequests?.[i] === undefined);
-    this.control = keep.length === 0 ? undefined : keep;
-    this.controlRequests = keep.length === 0 ? undefined : keep.map(() => undefined);
+    const rare = this.rare;
+    const requests = (rare?.controlRequests ?? []).filter((r): r is QueuedRequest => r !== undefined);
+    if (rare === undefined || requests.length === 0) return requests;
+    const keep = (rare.control ?? []).filter((_, i) => rare.controlRequests?.[i] === undefined);
+    rare.control = keep.length === 0 ? undefined : keep;
+    rare.controlRequests = keep.length === 0 ? undefined : keep.map(() => undefined);
     return requests;
   }
 
   /** Writes what is queued, in order, while the session takes it. */
   drain(): void {
-    const control = this.control;
-    if (control !== undefined) {
+    const rare = this.rare;
+    const control = rare?.control;
+    if (rare !== undefined && control !== undefined) {
       while (this.session !== null && control.length > 0 && this.session.write(control[0] as Packed)) {
         control.shift();
-        this.controlRequests?.shift();
+        rare.controlRequests?.shift();
       }
-      if (control.length === 0) this.control = this.controlRequests = undefined;
+      if (control.length === 0) rare.control = rare.controlRequests = undefined;
     }
     const outbox = this.outbox;
     if (outbox === undefined) return;
@@ -215,14 +237,15 @@ export class ClientConn {
    * that arrives meanwhile must come after it, not be lost with the queue.
    */
   gate(): void {
-    this.gated ??= [];
+    (this.rare ??= new Rare()).gated ??= [];
   }
 
   /** Queues the held pushes (see {@link gate}), in order. */
   ungate(): void {
-    const held = this.gated;
-    if (held === undefined) return;
-    this.gated = undefined;
+    const rare = this.rare;
+    const held = rare?.gated;
+    if (rare === undefined || held === undefined) return;
+    rare.gated = undefined;
     for (const p of held) this.push(p);
   }
 
@@ -234,10 +257,13 @@ export class ClientConn {
   /** Lets go of everything: timers, the channel, the queue (reported when not empty). */
   dispose(): void {
     this.cancelGrace();
-    this.expiry?.cancel();
-    this.expiry = undefined;
-    this.control = undefined;
-    this.gated = undefined;
+    const rare = this.rare;
+    if (rare !== undefined) {
+      rare.expiry?.cancel();
+      rare.expiry = undefined;
+      rare.control = rare.controlRequests = undefined;
+      rare.gated = undefined;
+    }
     const dropped = this.clearQueue();
     // A client of the extensions finds what it missed in the push log when it comes back.
     if (dropped > 0 && !this.ext) {
