@@ -7,8 +7,8 @@ import { errorResponse, mountSente, senteError } from '@sente/core';
 import { json } from '@sente/packer-json';
 import type { MountOptions, SenteContract, SenteServerOf } from '@sente/core';
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocketBehavior } from 'uWebSockets.js';
-import { copyRequest, readBody, uwsRequest } from './request.js';
-import type { BodyReader, UwsRequest } from './request.js';
+import { copyRequest, readBody } from './request.js';
+import type { CopiedRequest, UwsRequest } from './request.js';
 import { uwsExchange } from './response.js';
 import type { UwsExchange } from './response.js';
 import { copyMessage, openSocketChannel, socketClosed, socketDrained } from './websocket.js';
@@ -78,9 +78,11 @@ export function attachSente<C extends SenteContract = SenteContract>(app: Templa
   const { server, path } = mountSente<UwsRequest, C>(rest, json);
 
   // Everything the handlers need is copied from uWS's request before the first await.
-  const prepare = async (raw: UwsRequest, exchange: UwsExchange, websocket: boolean, body?: BodyReader) => {
+  const prepare = async (req: CopiedRequest, exchange: UwsExchange) => {
+    if (session === undefined) return req;
     try {
-      return uwsRequest(raw, websocket, await session?.(raw), body?.body);
+      req.session = await session(req.raw);
+      return req;
     } catch (e) {
       exchange.respond(errorResponse(senteError('ERR_SENTE_HOOK_FAILED', 'The session hook failed', e)));
       return undefined;
@@ -95,22 +97,25 @@ export function attachSente<C extends SenteContract = SenteContract>(app: Templa
     sendPingsAutomatically: wsOptions?.sendPingsAutomatically ?? false,
     maxPayloadLength: wsOptions?.maxPayloadLength ?? Math.max(2 * server.maxPayloadBytes, 64 * 1024),
     upgrade(res, req, context) {
-      const raw = copyRequest(req, res);
+      const copied = copyRequest(req, res, true);
       const key = req.getHeader('sec-websocket-key');
       // Sente's clients ask for no subprotocol; echo the first one asked for, as `ws` does.
       const protocol = req.getHeader('sec-websocket-protocol').split(',')[0]?.trim() ?? '';
       const extensions = req.getHeader('sec-websocket-extensions');
       // A refused upgrade is answered with its HTTP status and never upgraded.
       const exchange = uwsExchange(res, () => true);
-      void prepare(raw, exchange, true).then(
+      void prepare(copied, exchange).then(
         (r) =>
           r &&
-          server.handleUpgrade(r, {
+          server
+            .handleUpgrade(r, {
             reject: (response) => void exchange.respond(response),
             accept: (open) => {
               if (exchange.usable()) res.cork(() => res.upgrade<SocketData>({ open, listener: undefined, closed: false }, key, protocol, extensions, context));
             },
-          }),
+            })
+            // The socket keeps its request: what only the handshake needed goes.
+            .then(() => r.settle()),
       );
     },
     open: openSocketChannel,
@@ -122,12 +127,12 @@ export function attachSente<C extends SenteContract = SenteContract>(app: Templa
   });
 
   app.any(path, (res: HttpResponse, req: HttpRequest) => {
-    const raw = copyRequest(req, res);
-    const body = raw.method === 'POST' ? readBody(res, server.maxPayloadBytes) : undefined;
+    const body = req.getCaseSensitiveMethod() === 'POST' ? readBody(res, server.maxPayloadBytes) : undefined;
+    const copied = copyRequest(req, res, false, body?.body);
     // A body still arriving (413) cannot be left on the connection.
     const exchange = uwsExchange(res, () => body !== undefined && !body.complete());
     if (body) exchange.onAbort(body.abort);
-    void prepare(raw, exchange, false, body).then((r) => r && server.handleHttp(r, exchange));
+    void prepare(copied, exchange).then((r) => r && server.handleHttp(r, exchange));
   });
 
   return {

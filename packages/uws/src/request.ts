@@ -47,34 +47,69 @@ const lastMethod = { value: 'GET' };
 const lastUrl = { value: '' };
 const lastAddress = { value: '' };
 
+/**
+ * A uWS request as Sente keeps it: one object, the {@link SenteRequest} of
+ * the request, copied while uWS's `HttpRequest` was valid. An open socket
+ * keeps it for its whole life, so it holds only the copied fields: `raw`
+ * (the {@link UwsRequest} hooks see) is made when first read, and the parsed
+ * `query` is let go once the handshake is done (see {@link settle}) and parsed
+ * again from the query string when read later.
+ */
+export class CopiedRequest implements SenteRequest<UwsRequest> {
+  /** The session, once the `session` hook gave one. */
+  session: unknown = undefined;
+  /** Absent on GET and upgrades. */
+  readonly readBody?: () => Promise<SenteBody>;
+  private parsed: Record<string, string> | undefined;
+  private copy: UwsRequest | undefined = undefined;
+
+  constructor(
+    readonly method: string,
+    readonly websocket: boolean,
+    /** The path, without the query string. */
+    private readonly url: string,
+    /** The raw query string, without `?`. */
+    private readonly search: string,
+    readonly headers: Readonly<Record<string, string>>,
+    readonly remoteAddress: string,
+    body: Promise<Uint8Array> | undefined,
+  ) {
+    // Parsed at once: the handshake reads it several times.
+    this.parsed = parseQuery(search);
+    if (body !== undefined) this.readBody = () => body;
+  }
+
+  get query(): Readonly<Record<string, string>> {
+    return this.parsed ?? parseQuery(this.search);
+  }
+
+  /** The copied uWS request, as the hooks see it (`req.raw`). */
+  get raw(): UwsRequest {
+    return (this.copy ??= { method: this.method, url: this.url, query: this.search, headers: this.headers, remoteAddress: this.remoteAddress });
+  }
+
+  /** The handshake is done: the parsed query goes (a socket keeps its request while it lives). */
+  settle(): void {
+    this.parsed = undefined;
+  }
+}
+
 /** Copies what Sente needs of a uWS request; call it before anything async. */
-export function copyRequest(req: HttpRequest, res: HttpResponse): UwsRequest {
+export function copyRequest(req: HttpRequest, res: HttpResponse, websocket: boolean, body?: Promise<Uint8Array>): CopiedRequest {
   const headers: Record<string, string> = {};
   req.forEach((name, value) => {
     const prev = headers[name];
     headers[name] = prev === undefined ? shared(name, value) : `${prev}${name === 'cookie' ? '; ' : ', '}${value}`;
   });
-  return {
-    method: same(req.getCaseSensitiveMethod(), lastMethod),
-    url: same(req.getUrl(), lastUrl),
-    query: req.getQuery() ?? '',
-    headers,
-    remoteAddress: same(Buffer.from(res.getRemoteAddressAsText()).toString('utf8'), lastAddress),
-  };
-}
-
-/** The {@link SenteRequest} view of a copied uWS request. */
-export function uwsRequest(raw: UwsRequest, websocket: boolean, session: unknown, body: Promise<Uint8Array> | undefined): SenteRequest<UwsRequest> {
-  return {
-    method: raw.method,
+  return new CopiedRequest(
+    same(req.getCaseSensitiveMethod(), lastMethod),
     websocket,
-    query: parseQuery(raw.query),
-    headers: raw.headers,
-    remoteAddress: raw.remoteAddress,
-    ...(session === undefined ? {} : { session }),
-    ...(body === undefined ? {} : { readBody: (): Promise<SenteBody> => body }),
-    raw,
-  };
+    same(req.getUrl(), lastUrl),
+    req.getQuery() ?? '',
+    headers,
+    same(Buffer.from(res.getRemoteAddressAsText()).toString('utf8'), lastAddress),
+    body,
+  );
 }
 
 /** A request body being read. */

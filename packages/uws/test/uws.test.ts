@@ -147,6 +147,32 @@ describe('@sente/uws', () => {
     expect((await ajaxPost(http, 'c2', [['app/echo', 1], 'ajax'], { cookie })).status).toBe(403);
   });
 
+  it("gives a socket's events its upgrade request: query, headers, address and the copied uWS request, or no raw with keepUpgradeRaw: false", async () => {
+    for (const keepUpgradeRaw of [true, false]) {
+      const { sente, ws: url } = await start({ ...byQuery, keepUpgradeRaw });
+      const seen: unknown[] = [];
+      sente.server.startRouter((msg) => {
+        if (msg.id !== 'app/request') return;
+        const { query, headers, remoteAddress, raw, websocket, method } = msg.request;
+        seen.push({ query: { ...query }, origin: headers['origin'], remoteAddress, raw, websocket, method });
+        msg.reply?.(null);
+      });
+      const peer = await ws(`${url}?client-id=c1&user=erin&x=a%20b`, { origin: 'http://app.test' });
+      expect(await peer.next()).toEqual(handshake('erin'));
+      // Twice: the request stays whole for the socket's life, whatever was read of it.
+      for (const cb of ['cb1', 'cb2']) {
+        peer.send([['app/request'], cb]);
+        expect(await peer.next()).toEqual([null, cb]);
+      }
+      const query = { 'client-id': 'c1', user: 'erin', x: 'a b' };
+      const raw = keepUpgradeRaw
+        ? { method: 'GET', url: '/chsk', query: 'client-id=c1&user=erin&x=a%20b', headers: expect.objectContaining({ origin: 'http://app.test' }), remoteAddress: '127.0.0.1' }
+        : undefined;
+      const one = { query, origin: 'http://app.test', remoteAddress: '127.0.0.1', raw, websocket: true, method: 'GET' };
+      expect(seen).toEqual([one, one]);
+    }
+  });
+
   it('closes gracefully: sockets closed, polls answered, nothing left behind', async () => {
     const { sente, http, ws: url } = await start(byQuery);
     const peer = await ws(`${url}?client-id=c1&user=alice`);
