@@ -107,15 +107,15 @@ export function attachSente<C extends SenteContract = SenteContract>(app: Templa
       void prepare(copied, exchange).then(
         (r) =>
           r &&
-          server
-            .handleUpgrade(r, {
+          server.handleUpgrade(r, {
             reject: (response) => void exchange.respond(response),
             accept: (open) => {
-              if (exchange.usable()) res.cork(() => res.upgrade<SocketData>({ open, listener: undefined, closed: false }, key, protocol, extensions, context));
+              if (!exchange.usable()) return;
+              // The hooks have run: the socket keeps its request without what only the handshake needed.
+              r.settle();
+              res.cork(() => res.upgrade<SocketData>({ open, listener: undefined, closed: false }, key, protocol, extensions, context));
             },
-            })
-            // The socket keeps its request: what only the handshake needed goes.
-            .then(() => r.settle()),
+          }),
       );
     },
     open: openSocketChannel,

@@ -47,13 +47,16 @@ const lastMethod = { value: 'GET' };
 const lastUrl = { value: '' };
 const lastAddress = { value: '' };
 
+/** Headers of the WebSocket handshake itself, which an open socket's request leaves out (see {@link CopiedRequest.settle}). */
+const HANDSHAKE_ONLY = new Set(['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'connection', 'upgrade']);
+
 /**
  * A uWS request as Sente keeps it: one object, the {@link SenteRequest} of
  * the request, copied while uWS's `HttpRequest` was valid. An open socket
  * keeps it for its whole life, so it holds only the copied fields: `raw`
- * (the {@link UwsRequest} hooks see) is made when first read, and the parsed
- * `query` is let go once the handshake is done (see {@link settle}) and parsed
- * again from the query string when read later.
+ * (the {@link UwsRequest} hooks see) is made when first read; once the
+ * handshake is done (see {@link settle}) the parsed `query` goes (parsed again
+ * from the query string when read) and so do the handshake's own headers.
  */
 export class CopiedRequest implements SenteRequest<UwsRequest> {
   /** The session, once the `session` hook gave one. */
@@ -70,7 +73,8 @@ export class CopiedRequest implements SenteRequest<UwsRequest> {
     private readonly url: string,
     /** The raw query string, without `?`. */
     private readonly search: string,
-    readonly headers: Readonly<Record<string, string>>,
+    /** Lower-case names; without the handshake's own once it is done. */
+    public headers: Readonly<Record<string, string>>,
     readonly remoteAddress: string,
     body: Promise<Uint8Array> | undefined,
   ) {
@@ -88,9 +92,19 @@ export class CopiedRequest implements SenteRequest<UwsRequest> {
     return (this.copy ??= { method: this.method, url: this.url, query: this.search, headers: this.headers, remoteAddress: this.remoteAddress });
   }
 
-  /** The handshake is done: the parsed query goes (a socket keeps its request while it lives). */
+  /**
+   * The upgrade is done: a socket keeps its request while it lives, without
+   * the parsed query and without the headers of the handshake itself
+   * (`sec-websocket-key`, `-version`, `-extensions`, `connection`, `upgrade`),
+   * which mean nothing once the socket is open.
+   */
   settle(): void {
     this.parsed = undefined;
+    const all = this.headers;
+    if (all['sec-websocket-key'] === undefined) return;
+    const kept: Record<string, string> = {};
+    for (const name of Object.keys(all)) if (!HANDSHAKE_ONLY.has(name)) kept[name] = all[name] as string;
+    this.headers = kept;
   }
 }
 

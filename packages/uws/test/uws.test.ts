@@ -149,12 +149,21 @@ describe('@sente/uws', () => {
 
   it("gives a socket's events its upgrade request: query, headers, address and the copied uWS request, or no raw with keepUpgradeRaw: false", async () => {
     for (const keepUpgradeRaw of [true, false]) {
-      const { sente, ws: url } = await start({ ...byQuery, keepUpgradeRaw });
+      const keys: unknown[] = [];
+      const { sente, ws: url } = await start({
+        keepUpgradeRaw,
+        csrfToken: null,
+        userId: (req) => {
+          keys.push(req.headers['sec-websocket-key']);
+          return req.query['user'];
+        },
+      });
       const seen: unknown[] = [];
       sente.server.startRouter((msg) => {
         if (msg.id !== 'app/request') return;
         const { query, headers, remoteAddress, raw, websocket, method } = msg.request;
-        seen.push({ query: { ...query }, origin: headers['origin'], remoteAddress, raw, websocket, method });
+        const handshakeOnly = ['sec-websocket-key', 'sec-websocket-version', 'connection', 'upgrade'].filter((h) => headers[h] !== undefined);
+        seen.push({ query: { ...query }, origin: headers['origin'], handshakeOnly, remoteAddress, raw, websocket, method });
         msg.reply?.(null);
       });
       const peer = await ws(`${url}?client-id=c1&user=erin&x=a%20b`, { origin: 'http://app.test' });
@@ -168,7 +177,9 @@ describe('@sente/uws', () => {
       const raw = keepUpgradeRaw
         ? { method: 'GET', url: '/chsk', query: 'client-id=c1&user=erin&x=a%20b', headers: expect.objectContaining({ origin: 'http://app.test' }), remoteAddress: '127.0.0.1' }
         : undefined;
-      const one = { query, origin: 'http://app.test', remoteAddress: '127.0.0.1', raw, websocket: true, method: 'GET' };
+      // The handshake's own headers are there for the hooks, and gone once the socket is open.
+      expect(keys).toEqual([expect.stringMatching(/^[A-Za-z0-9+/]{22}==$/)]);
+      const one = { query, origin: 'http://app.test', handshakeOnly: [], remoteAddress: '127.0.0.1', raw, websocket: true, method: 'GET' };
       expect(seen).toEqual([one, one]);
     }
   });
