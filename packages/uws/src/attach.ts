@@ -7,7 +7,7 @@ import { errorResponse, mountSente, senteError } from '@sente/core';
 import { json } from '@sente/packer-json';
 import type { MountOptions, SenteContract, SenteServerOf } from '@sente/core';
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocketBehavior } from 'uWebSockets.js';
-import { copyRequest, readBody } from './request.js';
+import { copyRequest, copyUpgrade, readBody } from './request.js';
 import type { CopiedRequest, UwsRequest } from './request.js';
 import { uwsExchange } from './response.js';
 import type { UwsExchange } from './response.js';
@@ -78,7 +78,7 @@ export function attachSente<C extends SenteContract = SenteContract>(app: Templa
   const { server, path } = mountSente<UwsRequest, C>(rest, json);
 
   // Everything the handlers need is copied from uWS's request before the first await.
-  const prepare = async (req: CopiedRequest, exchange: UwsExchange) => {
+  const prepare = async <R extends CopiedRequest>(req: R, exchange: UwsExchange): Promise<R | undefined> => {
     if (session === undefined) return req;
     try {
       req.session = await session(req.raw);
@@ -97,7 +97,7 @@ export function attachSente<C extends SenteContract = SenteContract>(app: Templa
     sendPingsAutomatically: wsOptions?.sendPingsAutomatically ?? false,
     maxPayloadLength: wsOptions?.maxPayloadLength ?? Math.max(2 * server.maxPayloadBytes, 64 * 1024),
     upgrade(res, req, context) {
-      const copied = copyRequest(req, res, true);
+      const copied = copyUpgrade(req, res);
       const key = req.getHeader('sec-websocket-key');
       // Sente's clients ask for no subprotocol; echo the first one asked for, as `ws` does.
       const protocol = req.getHeader('sec-websocket-protocol').split(',')[0]?.trim() ?? '';
@@ -128,7 +128,7 @@ export function attachSente<C extends SenteContract = SenteContract>(app: Templa
 
   app.any(path, (res: HttpResponse, req: HttpRequest) => {
     const body = req.getCaseSensitiveMethod() === 'POST' ? readBody(res, server.maxPayloadBytes) : undefined;
-    const copied = copyRequest(req, res, false, body?.body);
+    const copied = copyRequest(req, res, body?.body);
     // A body still arriving (413) cannot be left on the connection.
     const exchange = uwsExchange(res, () => body !== undefined && !body.complete());
     if (body) exchange.onAbort(body.abort);

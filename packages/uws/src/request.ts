@@ -47,40 +47,33 @@ const lastMethod = { value: 'GET' };
 const lastUrl = { value: '' };
 const lastAddress = { value: '' };
 
-/** Headers of the WebSocket handshake itself, which an open socket's request leaves out (see {@link CopiedRequest.settle}). */
-const HANDSHAKE_ONLY = new Set(['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'connection', 'upgrade']);
-
 /**
  * A uWS request as Sente keeps it: one object, the {@link SenteRequest} of
- * the request, copied while uWS's `HttpRequest` was valid. An open socket
- * keeps it for its whole life, so it holds only the copied fields: `raw`
- * (the {@link UwsRequest} hooks see) is made when first read; once the
- * handshake is done (see {@link settle}) the parsed `query` goes (parsed again
- * from the query string when read) and so do the handshake's own headers.
+ * the request, copied while uWS's `HttpRequest` was valid. `raw` (the
+ * {@link UwsRequest} hooks see) is made when first read.
  */
 export class CopiedRequest implements SenteRequest<UwsRequest> {
   /** The session, once the `session` hook gave one. */
   session: unknown = undefined;
-  /** Absent on GET and upgrades. */
-  readonly readBody?: () => Promise<SenteBody>;
-  private parsed: Record<string, string> | undefined;
+  protected parsed: Record<string, string> | undefined;
   private copy: UwsRequest | undefined = undefined;
 
   constructor(
     readonly method: string,
-    readonly websocket: boolean,
     /** The path, without the query string. */
     private readonly url: string,
     /** The raw query string, without `?`. */
     private readonly search: string,
-    /** Lower-case names; without the handshake's own once it is done. */
+    /** Lower-case names. */
     public headers: Readonly<Record<string, string>>,
     readonly remoteAddress: string,
-    body: Promise<Uint8Array> | undefined,
   ) {
-    // Parsed at once: the handshake reads it several times.
+    // Parsed at once: the core reads it several times.
     this.parsed = parseQuery(search);
-    if (body !== undefined) this.readBody = () => body;
+  }
+
+  get websocket(): boolean {
+    return false;
   }
 
   get query(): Readonly<Record<string, string>> {
@@ -91,10 +84,36 @@ export class CopiedRequest implements SenteRequest<UwsRequest> {
   get raw(): UwsRequest {
     return (this.copy ??= { method: this.method, url: this.url, query: this.search, headers: this.headers, remoteAddress: this.remoteAddress });
   }
+}
+
+/** An Ajax request; a POST's body is being read. */
+export class AjaxRequest extends CopiedRequest {
+  /** Absent on GET. */
+  readonly readBody?: () => Promise<SenteBody>;
+
+  constructor(method: string, url: string, search: string, headers: Readonly<Record<string, string>>, remoteAddress: string, body: Promise<Uint8Array> | undefined) {
+    super(method, url, search, headers, remoteAddress);
+    if (body !== undefined) this.readBody = () => body;
+  }
+}
+
+/** Headers of the WebSocket handshake itself, which an open socket's request leaves out (see {@link UpgradeRequest.settle}). */
+const HANDSHAKE_ONLY = new Set(['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'connection', 'upgrade']);
+
+/**
+ * A WebSocket upgrade request: the one an open socket keeps for its whole
+ * life. Once the hooks have run (see {@link settle}), the parsed `query` goes
+ * (parsed again from the query string when read) and so do the handshake's
+ * own headers.
+ */
+export class UpgradeRequest extends CopiedRequest {
+  override get websocket(): boolean {
+    return true;
+  }
 
   /**
-   * The upgrade is done: a socket keeps its request while it lives, without
-   * the parsed query and without the headers of the handshake itself
+   * The hooks have run, the socket opens: it keeps its request without the
+   * parsed query and without the headers of the handshake itself
    * (`sec-websocket-key`, `-version`, `-extensions`, `connection`, `upgrade`),
    * which mean nothing once the socket is open.
    */
@@ -108,22 +127,28 @@ export class CopiedRequest implements SenteRequest<UwsRequest> {
   }
 }
 
-/** Copies what Sente needs of a uWS request; call it before anything async. */
-export function copyRequest(req: HttpRequest, res: HttpResponse, websocket: boolean, body?: Promise<Uint8Array>): CopiedRequest {
+/** Copies the headers of a uWS request (repeated ones joined as Node joins them). */
+function copyHeaders(req: HttpRequest): Record<string, string> {
   const headers: Record<string, string> = {};
   req.forEach((name, value) => {
     const prev = headers[name];
     headers[name] = prev === undefined ? shared(name, value) : `${prev}${name === 'cookie' ? '; ' : ', '}${value}`;
   });
-  return new CopiedRequest(
-    same(req.getCaseSensitiveMethod(), lastMethod),
-    websocket,
-    same(req.getUrl(), lastUrl),
-    req.getQuery() ?? '',
-    headers,
-    same(Buffer.from(res.getRemoteAddressAsText()).toString('utf8'), lastAddress),
-    body,
-  );
+  return headers;
+}
+
+function addressOf(res: HttpResponse): string {
+  return same(Buffer.from(res.getRemoteAddressAsText()).toString('utf8'), lastAddress);
+}
+
+/** Copies what Sente needs of a uWS upgrade request; call it before anything async. */
+export function copyUpgrade(req: HttpRequest, res: HttpResponse): UpgradeRequest {
+  return new UpgradeRequest(same(req.getCaseSensitiveMethod(), lastMethod), same(req.getUrl(), lastUrl), req.getQuery() ?? '', copyHeaders(req), addressOf(res));
+}
+
+/** Copies what Sente needs of a uWS Ajax request, with its body if it has one; call it before anything async. */
+export function copyRequest(req: HttpRequest, res: HttpResponse, body?: Promise<Uint8Array>): AjaxRequest {
+  return new AjaxRequest(same(req.getCaseSensitiveMethod(), lastMethod), same(req.getUrl(), lastUrl), req.getQuery() ?? '', copyHeaders(req), addressOf(res), body);
 }
 
 /** A request body being read. */
