@@ -17,10 +17,10 @@ export interface AttachUpgradeOptions<Raw> {
   path: string;
   /**
    * Runs before the security checks of an upgrade request, e.g. the app's
-   * session middleware; resolves to the session (if any) and the raw request
-   * that hooks receive as `req.raw`.
+   * session middleware; returns (or resolves to) the session (if any) and the
+   * raw request that hooks receive as `req.raw`.
    */
-  prepare?: ((req: IncomingMessage) => Promise<{ raw: Raw; session?: unknown; query?: Record<string, string> }>) | undefined;
+  prepare?: ((req: IncomingMessage) => Prepared<Raw> | Promise<Prepared<Raw>>) | undefined;
   /**
    * Options for `ws`'s server (`noServer` and `maxPayload` are set by Sente).
    * Sente keeps its own list of the sockets it opened, so `ws`'s
@@ -28,6 +28,13 @@ export interface AttachUpgradeOptions<Raw> {
    * @default {}
    */
   wsOptions?: Omit<WsServerOptions, 'noServer' | 'server' | 'port' | 'maxPayload'> | undefined;
+}
+
+/** What {@link AttachUpgradeOptions.prepare} makes of an upgrade request. */
+export interface Prepared<Raw> {
+  raw: Raw;
+  session?: unknown;
+  query?: Record<string, string>;
 }
 
 /** Detaches an upgrade handler and closes its sockets. */
@@ -75,9 +82,11 @@ async function handleUpgrade<Raw>(
   socket: Duplex,
   head: Buffer,
 ): Promise<void> {
-  let prepared: { raw: Raw; session?: unknown; query?: Record<string, string> };
+  let prepared: Prepared<Raw>;
   try {
-    prepared = options.prepare ? await options.prepare(req) : { raw: req as Raw };
+    const p = options.prepare === undefined ? { raw: req as Raw } : options.prepare(req);
+    // A prepare with nothing to wait for (no upgrade middleware) costs no promise and no tick.
+    prepared = p instanceof Promise ? await p : p;
   } catch {
     return rejectUpgrade(socket, errorResponse(senteError('ERR_SENTE_HOOK_FAILED')));
   }
