@@ -97,10 +97,11 @@ async function handleUpgrade<Raw>(
       wss.handleUpgrade(req, socket, head, (ws) => {
         // ws listens for the socket's errors from now on: one listener rather than a list of two, for the socket's life.
         socket.off('error', ignore);
-        sockets.add(ws);
         // The request lives as long as the socket (the default keepUpgradeRaw): its repeated header strings are shared.
         shareHeaderStrings(req);
         openWebSocketChannel(ws, open);
+        // Once it has its 'close' listener, which takes it out again ('close' never comes synchronously).
+        sockets.add(ws);
       });
     },
   });
