@@ -6,7 +6,7 @@
 import { ServerResponse } from 'node:http';
 import { attachUpgrade, httpExchange, lazyNodeRequest, mountNode, serveAjax } from '@sente/node';
 import { parseQuery, requestSearch } from '@sente/core';
-import type { NodeSenteOptions, UpgradeHandle } from '@sente/node';
+import type { NodeSenteOptions, Prepared, UpgradeHandle } from '@sente/node';
 import { shapeBeforeApp, shareShape } from './shared-shape.js';
 import type { SenteContract, SenteServerOf } from '@sente/core';
 import type { Express, Request, RequestHandler, Response } from 'express';
@@ -91,14 +91,15 @@ export function senteExpress<C extends SenteContract = SenteContract>(options: S
       const h = attachUpgrade<Request>(httpServer, server, {
         path: mount.path,
         wsOptions: rest.wsOptions,
-        prepare: async (req) => {
+        prepare: (req) => {
           // Hooks (and libraries such as csrf-csrf) read `req.query` the Express way on upgrades too.
           // One parse, shared with the Sente request (the upgrade lives as long as its socket).
           const r = req as IncomingMessage & { query?: unknown };
           const query = parseQuery(requestSearch(req.url));
           r.query ??= query;
-          await runMiddleware(upgradeMiddleware, req);
-          return { raw: req as Request, session: (req as { session?: unknown }).session, ...(r.query === query ? { query } : {}) };
+          const prepared = (): Prepared<Request> => ({ raw: req as Request, session: (req as { session?: unknown }).session, ...(r.query === query ? { query } : {}) });
+          // No upgrade middleware (the default): nothing to wait for.
+          return upgradeMiddleware.length === 0 ? prepared() : runMiddleware(upgradeMiddleware, req).then(prepared);
         },
       });
       mount.onClose(() => h.detach());

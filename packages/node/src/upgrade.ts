@@ -7,6 +7,7 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ServerOptions as WsServerOptions, WebSocket } from 'ws';
 import { nodeRequest } from './request.js';
+import { shareHeaderStrings } from './header-strings.js';
 import { frameSender, textFrame } from './ws-frame.js';
 import type { FrameSender } from './ws-frame.js';
 
@@ -16,17 +17,31 @@ export interface AttachUpgradeOptions<Raw> {
   path: string;
   /**
    * Runs before the security checks of an upgrade request, e.g. the app's
-   * session middleware; resolves to the session (if any) and the raw request
-   * that hooks receive as `req.raw`.
+   * session middleware; returns (or resolves to) the session (if any) and the
+   * raw request that hooks receive as `req.raw`.
    */
-  prepare?: ((req: IncomingMessage) => Promise<{ raw: Raw; session?: unknown; query?: Record<string, string> }>) | undefined;
-  /** Options for `ws`'s server (`noServer` and `maxPayload` are set by Sente). @default {} */
+  prepare?: ((req: IncomingMessage) => Prepared<Raw> | Promise<Prepared<Raw>>) | undefined;
+  /**
+   * Options for `ws`'s server (`noServer` and `maxPayload` are set by Sente).
+   * Sente keeps its own list of the sockets it opened, so `ws`'s
+   * `clientTracking` is off unless set here: `wss.clients` is then undefined.
+   * @default {}
+   */
   wsOptions?: Omit<WsServerOptions, 'noServer' | 'server' | 'port' | 'maxPayload'> | undefined;
+}
+
+/** What {@link AttachUpgradeOptions.prepare} makes of an upgrade request. */
+export interface Prepared<Raw> {
+  raw: Raw;
+  session?: unknown;
+  query?: Record<string, string>;
 }
 
 /** Detaches an upgrade handler and closes its sockets. */
 export interface UpgradeHandle {
+  /** `ws`'s server; its `clients` set only with `wsOptions.clientTracking: true` (see {@link AttachUpgradeOptions.wsOptions}). */
   readonly wss: WebSocketServer;
+  /** Stops handling upgrades and terminates the sockets opened through this handler. */
   detach(): void;
 }
 
@@ -39,10 +54,12 @@ export interface UpgradeHandle {
  */
 export function attachUpgrade<Raw>(httpServer: HttpServer, server: SenteServer<Raw>, options: AttachUpgradeOptions<Raw>): UpgradeHandle {
   // ws enforces the frame limit itself (closing with 1009) before buffering a too-big frame.
-  const wss = new WebSocketServer({ WebSocket: SenteWebSocket, ...options.wsOptions, noServer: true, maxPayload: server.maxPayloadBytes });
+  // Its client tracking (a set entry and a close listener per socket) would double the list kept here.
+  const wss = new WebSocketServer({ WebSocket: SenteWebSocket, clientTracking: false, ...options.wsOptions, noServer: true, maxPayload: server.maxPayloadBytes });
+  const sockets = new OpenSockets();
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', ignore);
-    if (requestPath(req.url) === options.path) void handleUpgrade(server, wss, options, req, socket, head);
+    if (requestPath(req.url) === options.path) void handleUpgrade(server, wss, sockets, options, req, socket, head);
     else if (httpServer.listenerCount('upgrade') === 1) rejectUpgrade(socket, errorResponse(senteError('ERR_SENTE_NOT_FOUND')));
   };
   httpServer.on('upgrade', onUpgrade);
@@ -50,7 +67,7 @@ export function attachUpgrade<Raw>(httpServer: HttpServer, server: SenteServer<R
     wss,
     detach() {
       httpServer.off('upgrade', onUpgrade);
-      for (const ws of wss.clients) ws.terminate();
+      sockets.terminateAll();
       wss.close();
     },
   };
@@ -59,14 +76,17 @@ export function attachUpgrade<Raw>(httpServer: HttpServer, server: SenteServer<R
 async function handleUpgrade<Raw>(
   server: SenteServer<Raw>,
   wss: WebSocketServer,
+  sockets: OpenSockets,
   options: AttachUpgradeOptions<Raw>,
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
 ): Promise<void> {
-  let prepared: { raw: Raw; session?: unknown; query?: Record<string, string> };
+  let prepared: Prepared<Raw>;
   try {
-    prepared = options.prepare ? await options.prepare(req) : { raw: req as Raw };
+    const p = options.prepare === undefined ? { raw: req as Raw } : options.prepare(req);
+    // A prepare with nothing to wait for (no upgrade middleware) costs no promise and no tick.
+    prepared = p instanceof Promise ? await p : p;
   } catch {
     return rejectUpgrade(socket, errorResponse(senteError('ERR_SENTE_HOOK_FAILED')));
   }
@@ -77,7 +97,11 @@ async function handleUpgrade<Raw>(
       wss.handleUpgrade(req, socket, head, (ws) => {
         // ws listens for the socket's errors from now on: one listener rather than a list of two, for the socket's life.
         socket.off('error', ignore);
+        // The request lives as long as the socket (the default keepUpgradeRaw): its repeated header strings are shared.
+        shareHeaderStrings(req);
         openWebSocketChannel(ws, open);
+        // Once it has its 'close' listener, which takes it out again ('close' never comes synchronously).
+        sockets.add(ws);
       });
     },
   });
@@ -104,8 +128,60 @@ export function openWebSocketChannel(ws: WebSocket, open: (socket: SocketChannel
  * one field in the socket's object rather than an entry per socket in a
  * WeakMap (which also costs every full garbage collection some work).
  */
-class SenteWebSocket extends WsSocket {
+class SenteWebSocket extends WsSocket implements Ring {
   senteListener: SocketListener | undefined = undefined;
+  /** Its neighbours in its handler's {@link OpenSockets} (itself while in none). */
+  ringPrev: Ring = this;
+  ringNext: Ring = this;
+}
+
+/** A link of {@link OpenSockets}' ring. */
+interface Ring {
+  ringPrev: Ring;
+  ringNext: Ring;
+}
+
+/**
+ * The open sockets of one upgrade handler, for its `detach()`: a ring
+ * through the sockets' own fields (two per socket, no table entry, no
+ * closure), each leaving it when it closes. A socket of another class
+ * (a `WebSocket` class in the app's `wsOptions`) goes in a set instead,
+ * with a close listener of its own.
+ */
+class OpenSockets implements Ring {
+  ringPrev: Ring = this;
+  ringNext: Ring = this;
+  private readonly others = new Set<WebSocket>();
+
+  add(ws: WebSocket): void {
+    if (ws instanceof SenteWebSocket) {
+      const last = this.ringPrev;
+      ws.ringPrev = last;
+      ws.ringNext = this;
+      last.ringNext = ws;
+      this.ringPrev = ws;
+      return;
+    }
+    this.others.add(ws);
+    ws.once('close', () => this.others.delete(ws));
+  }
+
+  /** Terminates every socket still open (each leaves when its 'close' comes). */
+  terminateAll(): void {
+    const open: WebSocket[] = [...this.others];
+    for (let r = this.ringNext; r !== this; r = r.ringNext) open.push(r as SenteWebSocket);
+    for (const ws of open) ws.terminate();
+  }
+}
+
+/** Takes a socket out of its handler's ring, if it is in one. */
+function leaveRing(ws: SenteWebSocket): void {
+  const prev = ws.ringPrev;
+  const next = ws.ringNext;
+  prev.ringNext = next;
+  next.ringPrev = prev;
+  ws.ringPrev = ws;
+  ws.ringNext = ws;
 }
 
 /** The core's listener of each open socket made by another server (@fastify/websocket's, or a `WebSocket` class of the app's `wsOptions`). */
@@ -122,8 +198,10 @@ function onMessage(this: WebSocket, data: unknown, isBinary: boolean): void {
 
 function onClose(this: WebSocket, code: number, reason: Buffer): void {
   const listener = listenerOf(this);
-  if (this instanceof SenteWebSocket) this.senteListener = undefined;
-  else listeners.delete(this);
+  if (this instanceof SenteWebSocket) {
+    this.senteListener = undefined;
+    leaveRing(this);
+  } else listeners.delete(this);
   listener?.onClose(code, reason.toString('utf8'));
 }
 

@@ -40,6 +40,8 @@ export async function startServer(options: SenteExpressOptions = {}, start: Star
     csrfToken: null,
     userId: (req) => req.query['uid'] ?? null,
     handshakeData: (req) => ({ hello: req.query['uid'] ?? null }),
+    // Tests reach the server's sockets through ws's `wss.clients`.
+    wsOptions: { clientTracking: true },
     ...options,
   });
   app.use(sente.middleware);
