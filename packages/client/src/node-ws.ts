@@ -20,7 +20,7 @@ interface WsSocket {
   off(event: 'message', listener: MessageListener): unknown;
 }
 
-const corkingClasses = new WeakMap<WebSocketConstructor, WebSocketConstructor>();
+const subclasses = new WeakMap<WebSocketConstructor, WebSocketConstructor>();
 
 /**
  * A subclass of `ws`'s `WebSocket` class `WS`:
@@ -37,27 +37,27 @@ const corkingClasses = new WeakMap<WebSocketConstructor, WebSocketConstructor>()
  * constructor without a `send` of its own to extend (a factory) is returned as
  * it is. One subclass per class.
  */
-export function corkingWebSocket(WS: WebSocketConstructor): WebSocketConstructor {
+export function nodeWebSocket(WS: WebSocketConstructor): WebSocketConstructor {
   const proto = WS.prototype as Partial<WebSocketLike & WsSocket> | undefined;
   if (typeof proto?.send !== 'function') return WS;
-  let C = corkingClasses.get(WS);
+  let C = subclasses.get(WS);
   if (C !== undefined) return C;
   const resolved = Promise.resolve();
   const emitter = typeof proto.on === 'function' && typeof proto.off === 'function';
-  C = class Corking extends WS {
+  C = class NodeWs extends WS {
     #uncork: (() => void) | undefined;
     #onmessage: ((event: WsMessageEventLike) => void) | null = null;
     #listener: MessageListener | undefined;
 
     static {
       if (emitter) {
-        Object.defineProperty(Corking.prototype, 'onmessage', {
+        Object.defineProperty(NodeWs.prototype, 'onmessage', {
           enumerable: true,
-          get(this: Corking) {
+          get(this: NodeWs) {
             return this.#onmessage;
           },
           // One listener at most, as with ws's own accessor.
-          set(this: Corking, handler: unknown) {
+          set(this: NodeWs, handler: unknown) {
             const ws = this as unknown as WsSocket;
             if (this.#listener !== undefined) ws.off('message', this.#listener);
             this.#listener = undefined;
@@ -82,6 +82,6 @@ export function corkingWebSocket(WS: WebSocketConstructor): WebSocketConstructor
       super.send(data);
     }
   };
-  corkingClasses.set(WS, C);
+  subclasses.set(WS, C);
   return C;
 }

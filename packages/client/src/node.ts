@@ -7,7 +7,7 @@
  */
 import { createSenteClient as createClient } from './client.js';
 import { createNodeFetch } from './node-fetch.js';
-import { corkingWebSocket } from './node-ws.js';
+import { nodeWebSocket } from './node-ws.js';
 
 export * from './index.js';
 
@@ -29,5 +29,5 @@ export const createSenteClient: typeof createClient = (url, csrfToken, options =
   createClient(url, csrfToken, {
     ...options,
     fetch: options.fetch ?? createNodeFetch(),
-    WebSocket: options.WebSocket && corkingWebSocket(options.WebSocket),
+    WebSocket: options.WebSocket && nodeWebSocket(options.WebSocket),
   });
