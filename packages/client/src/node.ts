@@ -2,10 +2,12 @@
  * The client on Node (the package's `"node"` export condition): the same API
  * as index.ts, whose Ajax goes over `node:http`/`node:https` with keep-alive
  * agents of each client's own unless the app passes `fetch` (see
- * node-fetch.ts). Browsers and their bundles get index.ts, without any of it.
+ * node-fetch.ts), and whose `ws` sockets write a tick's frames at once (see
+ * node-ws.ts). Browsers and their bundles get index.ts, without any of it.
  */
 import { createSenteClient as createClient } from './client.js';
 import { createNodeFetch } from './node-fetch.js';
+import { nodeWebSocket } from './node-ws.js';
 
 export * from './index.js';
 
@@ -13,7 +15,8 @@ export * from './index.js';
  * Creates a Sente client for the channel socket at `url` and connects it. On
  * Node its Ajax requests go over `node:http`/`node:https`, at most 6
  * sockets to the server, kept alive; pass `fetch` (e.g. `globalThis.fetch`)
- * to use that instead.
+ * to use that instead. With `ws`'s `WebSocket`, the frames sent in one tick
+ * leave in one write to its TCP socket.
  *
  * @example
  * ```ts
@@ -23,4 +26,8 @@ export * from './index.js';
  * ```
  */
 export const createSenteClient: typeof createClient = (url, csrfToken, options = {}) =>
-  createClient(url, csrfToken, options.fetch === undefined ? { ...options, fetch: createNodeFetch() } : options);
+  createClient(url, csrfToken, {
+    ...options,
+    fetch: options.fetch ?? createNodeFetch(),
+    WebSocket: options.WebSocket && nodeWebSocket(options.WebSocket),
+  });

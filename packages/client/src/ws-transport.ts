@@ -42,13 +42,6 @@ function wsUrl(ctx: TransportContext, base: string): string {
   return withQuery(base, q);
 }
 
-/** What the client uses of the TCP socket under a `ws` WebSocket (Node's `net.Socket`). */
-interface NodeSocketLike {
-  readonly writableCorked: number;
-  cork(): void;
-  uncork(): void;
-}
-
 /** Stops listening to a socket we let go. */
 function detach(s: WebSocketLike): void {
   s.onopen = null;
@@ -145,13 +138,6 @@ export function createWsTransport(
     keepAlive?.touch();
     if (silent) return true;
     try {
-      // Node's `ws`: the frames sent in one tick (the requests that follow a
-      // burst of replies) leave in one write to its TCP socket, not one each.
-      const tcp = (s as { _socket?: NodeSocketLike })._socket;
-      if (tcp?.writableCorked === 0) {
-        tcp.cork();
-        queueMicrotask(() => tcp.uncork());
-      }
       s.send(asSendable(packed));
       return true;
     } catch {

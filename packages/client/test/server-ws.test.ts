@@ -6,9 +6,10 @@ import { waitFor } from './support/server.js';
 import { useServers } from './support/use-servers.js';
 import type { TestServer } from './support/server.js';
 import { TrackingClock } from './support/tracking-clock.js';
+import { handshakeFrame } from './support/raw-servers.js';
 
 let server: TestServer | undefined;
-const { clients, startServer } = useServers();
+const { clients, startServer, startRawServer } = useServers();
 
 const connect = (url: string, uid: string, options: SenteClientOptions = {}): SenteClient => {
   const c = createSenteClient(url, null, { type: 'ws', WebSocket, params: { uid }, ...options });
@@ -88,6 +89,34 @@ describe('WebSocket client against an Express server', () => {
     await expect(Promise.all(replies)).resolves.toEqual([1, 2, 3, 4, 5]);
     await expect(c.request(['test/n', 6], 2000)).resolves.toBe(6);
     expect(writes).toBe(2);
+  });
+
+  it('reads text and binary frames alike from ws (binary ones as bytes), and nothing from a socket it let go', async () => {
+    const sockets: WebSocket[] = [];
+    const raw = await startRawServer({
+      ws: (socket) => {
+        sockets.push(socket);
+        socket.send(Buffer.from(handshakeFrame('bin')), { binary: true });
+        socket.send('[[["test/text",1]],null]');
+        socket.send(Buffer.from('[[["test/bytes","☃"]],null]'), { binary: true });
+      },
+    });
+    const c = connect(raw.url, 'bin');
+    const got: SenteEvent[] = [];
+    c.on('event', (e) => got.push(e));
+    await waitFor(() => got.length === 2, 'two pushes');
+    expect(c.state).toMatchObject({ open: true, uid: 'bin' });
+    expect(got).toEqual([
+      ['test/text', 1],
+      ['test/bytes', '☃'],
+    ]);
+    c.reconnect();
+    await waitFor(() => sockets.length === 2 && got.length === 4, 'the second socket and its pushes');
+    // The first socket's frames, sent after the client let it go, reach nobody.
+    sockets[0]?.send('[[["test/late",0]],null]');
+    sockets[1]?.send('[[["test/after",3]],null]');
+    await waitFor(() => got.length === 5, 'the push on the second socket');
+    expect(got.map((e) => e[0])).toEqual(['test/text', 'test/bytes', 'test/text', 'test/bytes', 'test/after']);
   });
 
   it('reconnects after the server closes the socket, and resumes replies and pushes', async () => {

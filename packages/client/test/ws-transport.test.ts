@@ -136,6 +136,10 @@ describe('WebSocket sends and replies', () => {
     expect(noCb).toEqual([['chat/fire'], null]);
     FakeWebSocket.last.serverSend([{ ok: true }, withCb[1]]);
     expect(replies).toEqual([{ ok: true }]);
+    // The reply timeouts share one timer, left to its deadline: it ends there, calling nothing.
+    expect(clock.pending).toBe(1);
+    clock.advance(1000);
+    expect(replies).toEqual([{ ok: true }]);
     expect(clock.pending).toBe(0);
   });
 
@@ -151,6 +155,51 @@ describe('WebSocket sends and replies', () => {
     expect(replies).toEqual(['chsk/timeout']);
     FakeWebSocket.last.serverSend(['late', cbId]);
     expect(replies).toEqual(['chsk/timeout']);
+  });
+
+  it('times each waiting callback out at its own deadline, whatever the order of the sends, and a reply does not move the others', () => {
+    const { client, clock } = harness({ type: 'ws', wsKaliveMs: null, wsEarlyDeathMs: 0 });
+    FakeWebSocket.last.handshake();
+    const outcomes: string[] = [];
+    const track = (name: string) => (r: unknown) => outcomes.push(`${name}:${String(r)}`);
+    client.send(['chat/long'], 3000, track('long'));
+    client.send(['chat/short'], 1000, track('short'));
+    client.send(['chat/answered'], 500, track('answered'));
+    client.send(['chat/mid'], 2000, track('mid'));
+    const cbIds = (FakeWebSocket.last.frames as [unknown, string][]).map((f) => f[1]);
+    FakeWebSocket.last.serverSend(['ok', cbIds[2]]);
+    clock.advance(999);
+    expect(outcomes).toEqual(['answered:ok']);
+    clock.advance(1);
+    expect(outcomes).toEqual(['answered:ok', 'short:chsk/timeout']);
+    // A send made after a timeout fired waits its own full timeout.
+    client.send(['chat/later'], 500, track('later'));
+    clock.advance(500);
+    expect(outcomes).toEqual(['answered:ok', 'short:chsk/timeout', 'later:chsk/timeout']);
+    clock.advance(500);
+    expect(outcomes.at(-1)).toBe('mid:chsk/timeout');
+    clock.advance(999);
+    expect(outcomes).toHaveLength(4);
+    clock.advance(1);
+    expect(outcomes.at(-1)).toBe('long:chsk/timeout');
+    expect(clock.pending).toBe(0);
+  });
+
+  it('gives a send made by a callback as it times out its own full timeout', () => {
+    const { client, clock } = harness({ type: 'ws', wsKaliveMs: null, wsEarlyDeathMs: 0 });
+    FakeWebSocket.last.handshake();
+    const outcomes: unknown[] = [];
+    client.send(['chat/first'], 1000, (r) => {
+      outcomes.push(r);
+      client.send(['chat/second'], 1000, (r2) => outcomes.push(r2));
+    });
+    clock.advance(1000);
+    expect(outcomes).toEqual(['chsk/timeout']);
+    clock.advance(999);
+    expect(outcomes).toEqual(['chsk/timeout']);
+    clock.advance(1);
+    expect(outcomes).toEqual(['chsk/timeout', 'chsk/timeout']);
+    expect(clock.pending).toBe(0);
   });
 
   it('queues a send made before the handshake and sends it on open; after disconnect() gives chsk/closed at once', () => {
