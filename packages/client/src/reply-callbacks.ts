@@ -8,8 +8,8 @@ import type { Clock, TimerHandle } from '@sente/core';
  */
 export type ReplyCallback = (reply: unknown) => void;
 
-/** A waiting callback and its deadline (on the clock). */
-type Waiting = readonly [cb: ReplyCallback, deadline: number];
+/** A waiting callback and its timeout. */
+type Waiting = readonly [cb: ReplyCallback, timer: TimerHandle];
 
 /** The WebSocket callbacks waiting for a reply, keyed by cb-id. */
 export interface ReplyCallbacks {
@@ -34,14 +34,7 @@ export function callSafely(cb: ReplyCallback, reply: unknown, onError: (error: u
   }
 }
 
-/**
- * Creates the registry of waiting reply callbacks. Their timeouts share one
- * timer, set for the earliest deadline: a send costs no timer of its own
- * (setting and clearing one per request cost more than the rest of the
- * bookkeeping), and a reply clears none. The timer outlives the last reply at
- * most until that deadline, where it finds nothing due and ends; `failAll`
- * clears it.
- */
+/** Creates the registry of waiting reply callbacks. */
 export function createReplyCallbacks(clock: Clock, onError: (error: unknown) => void): ReplyCallbacks {
   const waiting = new Map<string, Waiting>();
   /**
@@ -50,47 +43,31 @@ export function createReplyCallbacks(clock: Clock, onError: (error: unknown) => 
    * id cost more than the rest of the send).
    */
   let next = 1e8;
-  let timer: TimerHandle | undefined;
-  /** When the timer fires; Infinity when none is set. */
-  let due = Infinity;
-
-  const arm = (at: number): void => {
-    if (timer !== undefined) clock.clearTimeout(timer);
-    timer = clock.setTimeout(sweep, (due = at) - clock.now());
-  };
-
-  /** Times out what is due, in send order, and sets the timer for the earliest deadline left. */
-  const sweep = (): void => {
-    due = Infinity;
-    const now = clock.now();
-    // A callback's own send is reached too: a Map iterates what is added meanwhile.
-    for (const [id, [cb, at]] of waiting) {
-      if (at > now) {
-        if (at < due) arm(at);
-      } else if (waiting.delete(id)) callSafely(cb, CHSK_TIMEOUT, onError);
-    }
-  };
 
   return {
     newId: () => (next++).toString(36),
     add(cbId, cb, timeoutMs) {
-      const at = clock.now() + timeoutMs;
-      waiting.set(cbId, [cb, at]);
-      if (at < due) arm(at);
+      const timer = clock.setTimeout(() => {
+        if (waiting.delete(cbId)) callSafely(cb, CHSK_TIMEOUT, onError);
+      }, timeoutMs);
+      waiting.set(cbId, [cb, timer]);
     },
     settle(cbId, reply) {
       const w = waiting.get(cbId);
       if (w === undefined) return false;
       waiting.delete(cbId);
+      clock.clearTimeout(w[1]);
       callSafely(w[0], reply, onError);
       return true;
     },
     failAll(outcome) {
-      if (timer !== undefined) clock.clearTimeout(timer);
-      due = Infinity;
+      if (waiting.size === 0) return;
       const all = [...waiting.values()];
       waiting.clear();
-      for (const [cb] of all) callSafely(cb, outcome, onError);
+      for (const [cb, timer] of all) {
+        clock.clearTimeout(timer);
+        callSafely(cb, outcome, onError);
+      }
     },
     get size() {
       return waiting.size;
