@@ -113,11 +113,15 @@ async function readNodeBody(req: IncomingMessage & Decorated, limit: number, par
     return new Uint8Array(0);
   }
   // The usual small POST has all arrived with its headers (all its Content-Length is
-  // buffered, even before 'end'): one read, no stream iterator.
-  const length = req.readableLength;
-  if (length <= limit && req.readableFlowing !== true && req.readableEncoding === null && (req.complete || (length > 0 && String(length) === req.headers['content-length']))) {
-    return (req.read() as Buffer | null) ?? new Uint8Array(0);
+  // buffered, even before 'end'): one read, no stream iterator. Node's parser pushes
+  // the body of the bytes it is reading after the request's listeners return: when the
+  // core asks that early, the body is there one microtask later.
+  let body = bufferedBody(req, limit);
+  if (body === undefined && !req.complete) {
+    await undefined;
+    body = bufferedBody(req, limit);
   }
+  if (body !== undefined) return body;
   try {
     return await collectBody(req, limit);
   } catch (e) {
@@ -125,4 +129,13 @@ async function readNodeBody(req: IncomingMessage & Decorated, limit: number, par
     if (e instanceof Error && !('code' in e && typeof e.code === 'string' && e.code.startsWith('ERR_SENTE'))) throw senteError('ERR_SENTE_ABORTED', 'Request aborted', e);
     throw e;
   }
+}
+
+/** The whole body when it is all buffered and small enough to take in one read, else `undefined`. */
+function bufferedBody(req: IncomingMessage, limit: number): Uint8Array | undefined {
+  const length = req.readableLength;
+  if (length <= limit && req.readableFlowing !== true && req.readableEncoding === null && (req.complete || (length > 0 && String(length) === req.headers['content-length']))) {
+    return (req.read() as Buffer | null) ?? new Uint8Array(0);
+  }
+  return undefined;
 }
