@@ -99,9 +99,16 @@ export interface Rejection {
 
 /**
  * Runs the security pipeline in Sente's order (reject hook, CSRF, origin,
- * authorized hook); resolves to the rejection, or `undefined` to accept.
+ * authorized hook): the rejection, or `undefined` to accept; a promise of it
+ * when a hook runs, at once when only the origin is checked (no await to pay
+ * on every request of a server with no such hook).
  */
-export async function checkRequest<Raw>(opts: SecurityOptions<Raw>, req: SenteRequest<Raw>): Promise<Rejection | undefined> {
+export function checkRequest<Raw>(opts: SecurityOptions<Raw>, req: SenteRequest<Raw>): Rejection | undefined | Promise<Rejection | undefined> {
+  if (opts.reject || opts.validateCsrf || opts.csrfToken !== null || opts.authorized) return checkWithHooks(opts, req);
+  return allowOrigin(opts.allowedOrigins ?? 'all', req) ? undefined : { code: 'ERR_SENTE_BAD_ORIGIN', response: (opts.badOrigin ?? defaultBadOrigin)(req) };
+}
+
+async function checkWithHooks<Raw>(opts: SecurityOptions<Raw>, req: SenteRequest<Raw>): Promise<Rejection | undefined> {
   if (opts.reject) {
     const r = await opts.reject(req);
     if (r) return { code: 'ERR_SENTE_REJECTED', response: r };

@@ -50,6 +50,11 @@ export type { ServerEventMsg, SendOptions, ClientAddress, ServerStats, DrainOpti
 
 const IGNORE: SocketListener = { onMessage: () => {}, onDrain: () => {}, onClose: () => {} };
 
+/** A hook's result that must be awaited (a promise, or any thenable). */
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
 /**
  * Sente's channel socket server (`make-channel-socket-server!`), sans I/O: it
  * owns the protocol — handshakes, long-polls, batching, replies, keep-alive,
@@ -445,7 +450,8 @@ export class SenteServer<Raw = unknown> {
       const bad = badClientId(req.query[WIRE.clientId]);
       if (bad) return refuse(bad);
     }
-    const rejection = await checkRequest(this.opts, req);
+    let rejection = checkRequest(this.opts, req);
+    if (rejection instanceof Promise) rejection = await rejection;
     if (rejection) {
       const { code, response } = rejection;
       this.report(new SenteError(code, `Request rejected (${response.status})`, { status: response.status }), post ? {} : { clientId: req.query[WIRE.clientId] as string });
@@ -465,7 +471,10 @@ export class SenteServer<Raw = unknown> {
       clientId = p.clientId as string;
       body = p.payload;
     }
-    const uid = normalizeUid(await (this.opts.userId ?? sessionUid)(req, clientId));
+    // Awaited only when the hook returns a promise: most answer at once, on every request.
+    let id = (this.opts.userId ?? sessionUid)(req, clientId);
+    if (isThenable(id)) id = await id;
+    const uid = normalizeUid(id);
     const expiresAt = this.credentials.expires ? await this.credentials.expiry(req, uid) : undefined;
     if (this.credentials.past(expiresAt)) return refuse(senteError('ERR_SENTE_CREDENTIALS_EXPIRED'), { uid, clientId });
     // Hooks are async: the server may have started closing meanwhile.

@@ -7,7 +7,7 @@ import { ServerResponse } from 'node:http';
 import { attachUpgrade, httpExchange, lazyNodeRequest, mountNode, serveAjax } from '@sente/node';
 import { parseQuery, requestSearch } from '@sente/core';
 import type { NodeSenteOptions, Prepared, UpgradeHandle } from '@sente/node';
-import { shapeBeforeApp, shareShape } from './shared-shape.js';
+import { bornWithPrototypes, expressApp, shapeBeforeApp, shareShape } from './shared-shape.js';
 import type { SenteContract, SenteServerOf } from '@sente/core';
 import type { Express, Request, RequestHandler, Response } from 'express';
 import type { IncomingMessage, Server as HttpServer, ServerResponse as NodeResponse } from 'node:http';
@@ -44,11 +44,15 @@ export interface SenteExpress<C extends SenteContract = SenteContract> {
   /**
    * Handles WebSocket upgrades to Sente's path on the app's `http.Server`
    * (what `app.listen()` returns). When one of the server's `'request'`
-   * listeners is an Express app, it also gives Sente's Ajax requests, before
-   * the app, the prototypes the app is about to give them and one hidden
-   * class that V8 keeps through the app (the app sees the same request):
-   * Express's path costs a fraction of its CPU then. Attach once the app
-   * listens.
+   * listeners is an Express app (or `ajaxBeforeApp` names one), it also has
+   * the server build its requests and responses with the app's prototypes
+   * from the start (Node's `IncomingMessage` and `ServerResponse` server
+   * options, given back on close): Express then sets the prototypes they
+   * have already, and V8 keeps one chain of hidden classes for them, where
+   * Express's own prototype change makes one per request. A server with
+   * classes of its own keeps them; Sente's Ajax requests then get the
+   * prototypes, before the app, in V8's dictionary mode (one hidden class
+   * too). The app sees the same requests. Attach once the app listens.
    */
   attach(httpServer: HttpServer): UpgradeHandle;
   /** Closes gracefully: flushes pushes, answers pending requests, closes sockets. */
@@ -71,21 +75,31 @@ export function senteExpress<C extends SenteContract = SenteContract>(options: S
   const { upgradeMiddleware = [], ajaxBeforeApp, ...rest } = options;
   const mount = mountNode<Request, C>(rest);
   const { server } = mount;
+  // Set by attach() once the server builds its requests with the app's prototypes: nothing to shape then.
+  let born = false;
   return {
     server: server as SenteServerOf<Request, C>,
     middleware(req, res, next) {
       if (!mount.matches(req.originalUrl)) return next();
-      shareShape(req);
-      shareShape(res);
+      if (!born) {
+        shareShape(req);
+        shareShape(res);
+      }
       void serveAjax(server, req, res, req, (req as { session?: unknown }).session);
     },
     attach(httpServer) {
+      const prototypesOf = ajaxBeforeApp ?? expressApp(httpServer.listeners('request'));
+      const undo = prototypesOf === undefined ? undefined : bornWithPrototypes(httpServer, prototypesOf);
+      if (undo !== undefined) {
+        born = true;
+        mount.onClose(undo);
+      }
       if (ajaxBeforeApp !== undefined) {
         const app = ajaxBeforeApp;
-        // The Express request is made only for a hook that reads `req.raw`: its prototypes slow Node's own work down.
+        // The Express request is made only for a hook that reads `req.raw`: no router work for the others.
         const serve = (req: IncomingMessage, res: NodeResponse): void => void server.handleHttp(lazyNodeRequest(req, () => expressRequest(app, req, res)), httpExchange(res));
         mount.onClose(serveBeforeApp(httpServer, (url) => mount.matches(url), serve));
-      } else {
+      } else if (!born) {
         mount.onClose(shapeBeforeApp(httpServer, (url) => mount.matches(url)));
       }
       const h = attachUpgrade<Request>(httpServer, server, {
@@ -135,8 +149,8 @@ function serveBeforeApp(httpServer: HttpServer, matches: (url: string | undefine
  */
 function expressRequest(app: Express, req: IncomingMessage, res: NodeResponse): Request {
   // One hidden class for all such requests, kept through what is added below (see shareShape).
-  shareShape(req, app.request);
-  shareShape(res, app.response);
+  if (Object.getPrototypeOf(req) !== app.request) shareShape(req, app.request);
+  if (Object.getPrototypeOf(res) !== app.response) shareShape(res, app.response);
   const r = req as Request & { res: Response };
   const s = res as unknown as Response & { req: Request };
   r.res = s;

@@ -27,18 +27,34 @@ export function nodeRequest<Raw>(
   parsedBody?: unknown,
   query?: Record<string, string>,
 ): SenteRequest<Raw> {
-  const d = req as IncomingMessage & Decorated;
-  const sess = session ?? d.session;
-  return {
-    method: req.method ?? 'GET',
-    websocket,
-    query: query ?? parseQuery(requestSearch(d.originalUrl ?? req.url)),
-    headers: req.headers,
-    remoteAddress: req.socket?.remoteAddress,
-    ...(sess === undefined ? {} : { session: sess as SessionOf<Raw> }),
-    ...(req.method === 'POST' ? { readBody: (limit: number) => readNodeBody(d, limit, parsedBody) } : {}),
-    raw,
-  };
+  return new NodeRequest(req, raw, websocket, session, parsedBody, query);
+}
+
+/** A class rather than an object literal: its conditional spreads were copies, one per request (see {@link LazyNodeRequest}). */
+class NodeRequest<Raw> implements SenteRequest<Raw> {
+  readonly method: string;
+  readonly websocket: boolean;
+  readonly query: Record<string, string>;
+  readonly headers: IncomingMessage['headers'];
+  readonly remoteAddress: string | undefined;
+  // Own only when there is one: the core reads a request without `session` as one with no session.
+  declare readonly session?: SessionOf<Raw>;
+  // Own only on a POST: the core reads a request without it as one with no body.
+  declare readonly readBody?: (limit: number) => Promise<SenteBody>;
+  readonly raw: Raw;
+
+  constructor(req: IncomingMessage, raw: Raw, websocket: boolean, session: unknown, parsedBody: unknown, query: Record<string, string> | undefined) {
+    const d = req as IncomingMessage & Decorated;
+    this.method = req.method ?? 'GET';
+    this.websocket = websocket;
+    this.query = query ?? parseQuery(requestSearch(d.originalUrl ?? req.url));
+    this.headers = req.headers;
+    this.remoteAddress = req.socket?.remoteAddress;
+    const sess = session ?? d.session;
+    if (sess !== undefined) (this as { session?: unknown }).session = sess;
+    if (req.method === 'POST') (this as { readBody?: (limit: number) => Promise<SenteBody> }).readBody = (limit: number) => readNodeBody(d, limit, parsedBody);
+    this.raw = raw;
+  }
 }
 
 /**
@@ -97,11 +113,15 @@ async function readNodeBody(req: IncomingMessage & Decorated, limit: number, par
     return new Uint8Array(0);
   }
   // The usual small POST has all arrived with its headers (all its Content-Length is
-  // buffered, even before 'end'): one read, no stream iterator.
-  const length = req.readableLength;
-  if (length <= limit && req.readableFlowing !== true && req.readableEncoding === null && (req.complete || (length > 0 && String(length) === req.headers['content-length']))) {
-    return (req.read() as Buffer | null) ?? new Uint8Array(0);
+  // buffered, even before 'end'): one read, no stream iterator. Node's parser pushes
+  // the body of the bytes it is reading after the request's listeners return: when the
+  // core asks that early, the body is there one microtask later.
+  let body = bufferedBody(req, limit);
+  if (body === undefined && !req.complete) {
+    await undefined;
+    body = bufferedBody(req, limit);
   }
+  if (body !== undefined) return body;
   try {
     return await collectBody(req, limit);
   } catch (e) {
@@ -109,4 +129,13 @@ async function readNodeBody(req: IncomingMessage & Decorated, limit: number, par
     if (e instanceof Error && !('code' in e && typeof e.code === 'string' && e.code.startsWith('ERR_SENTE'))) throw senteError('ERR_SENTE_ABORTED', 'Request aborted', e);
     throw e;
   }
+}
+
+/** The whole body when it is all buffered and small enough to take in one read, else `undefined`. */
+function bufferedBody(req: IncomingMessage, limit: number): Uint8Array | undefined {
+  const length = req.readableLength;
+  if (length <= limit && req.readableFlowing !== true && req.readableEncoding === null && (req.complete || (length > 0 && String(length) === req.headers['content-length']))) {
+    return (req.read() as Buffer | null) ?? new Uint8Array(0);
+  }
+  return undefined;
 }
