@@ -72,6 +72,11 @@ export function shapeBeforeApp(httpServer: HttpServer, matches: (url: string | u
   return () => void httpServer.off('request', onRequest);
 }
 
+/** Whether `f` is a constructor that may also be called as a function (not a `class`). */
+function callable(f: unknown): boolean {
+  return typeof f === 'function' && !Function.prototype.toString.call(f).startsWith('class');
+}
+
 /** A value no request or socket is. */
 const never = Symbol('never');
 
@@ -99,6 +104,8 @@ export function bornWithPrototypes(httpServer: HttpServer, app: { readonly reque
     else if (k.description === 'ServerResponse' && s[k] === ServerResponse) kResponse = k;
   }
   if (kRequest === undefined || kResponse === undefined) return undefined;
+  // Called below as functions (`.call(this, …)`): a Node whose classes are `class`es gets the fallback.
+  if (!callable(IncomingMessage) || !callable(ServerResponse)) return undefined;
   const Request = IncomingMessage as unknown as (this: Fields, ...args: unknown[]) => void;
   const Response = ServerResponse as unknown as (this: Fields, ...args: unknown[]) => void;
   // Function constructors: `new` gives their instances `.prototype` as is, with the base's own setup. V8 sizes
