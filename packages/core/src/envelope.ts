@@ -144,28 +144,19 @@ export function eventEnvelope(event: WireEvent, cbId: string | null, ext?: Envel
  */
 export function decodeEnvelope(v: unknown): DecodedEnvelope | undefined {
   if (!Array.isArray(v) || v.length < 1 || v.length > 3) return undefined;
-  const cbId = envelopeCbId(v[1]);
-  if (cbId === undefined) return undefined;
+  const slot: unknown = v[1];
+  let cbId: string | null;
+  if (slot === undefined || slot === null || slot === false) cbId = null;
+  else if (slot === 0 || slot === K_AJAX) cbId = AJAX_CB_MARKER;
+  else if (typeof slot === 'string' && slot.length > 0 && slot.length <= 64) cbId = slot;
+  else return undefined;
   if (v.length < 3) return { content: v[0], cbId };
   const ext = readEnvelopeExt(v[2]);
   return ext === undefined ? undefined : { content: v[0], cbId, ext };
 }
 
-/**
- * An envelope's cb slot as {@link decodeEnvelope} reads it: the cb-id,
- * {@link AJAX_CB_MARKER}, `null` (no reply wanted), or `undefined` when the
- * slot is malformed. For a reader of an envelope's parts without a decoded
- * object (a WebSocket's frames, one at a time).
- */
-export function envelopeCbId(slot: unknown): string | null | undefined {
-  if (slot === undefined || slot === null || slot === false) return null;
-  if (slot === 0 || slot === K_AJAX) return AJAX_CB_MARKER;
-  if (typeof slot === 'string' && slot.length > 0 && slot.length <= 64) return slot;
-  return undefined;
-}
-
 /** Reads an envelope's 3rd element: a map of short fields, each checked; undefined when malformed. */
-export function readEnvelopeExt(v: unknown): EnvelopeExt | undefined {
+function readEnvelopeExt(v: unknown): EnvelopeExt | undefined {
   let get: (k: string) => unknown;
   if (v instanceof Map) get = (k) => v.get(k) ?? v.get(Keyword.for(k));
   else if (typeof v === 'object' && v !== null && !Array.isArray(v)) get = (k) => (Object.hasOwn(v, k) ? (v as Record<string, unknown>)[k] : undefined);

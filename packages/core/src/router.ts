@@ -24,9 +24,7 @@ export interface Router {
  */
 export class Routers<M> {
   // Private names and a tuple: a minified bundle renames them (it keeps property names).
-  // The started routers, copied on start and stop (rare), never changed in place: an event
-  // goes through the list as it was when it came, with no copy per event.
-  #routers: readonly Entry<M>[] = [];
+  readonly #routers = new Set<readonly [handler: EventHandler<M>, options: RouterOptions<M>]>();
   readonly #onUnhandled: (error: unknown, msg: M) => void;
 
   constructor(onUnhandled: (error: unknown, msg: M) => void) {
@@ -35,30 +33,22 @@ export class Routers<M> {
 
   /** Starts a router: `handler` gets every event message until `stop()`. */
   start(handler: EventHandler<M>, options: RouterOptions<M> = {}): Router {
-    const entry: Entry<M> = [handler, options, true];
-    this.#routers = [...this.#routers, entry];
-    return {
-      stop: () => {
-        if (!entry[2]) return;
-        entry[2] = false;
-        this.#routers = this.#routers.filter((r) => r !== entry);
-      },
-    };
+    const entry = [handler, options] as const;
+    this.#routers.add(entry);
+    return { stop: () => void this.#routers.delete(entry) };
   }
 
   /** Number of started routers. */
   get size(): number {
-    return this.#routers.length;
+    return this.#routers.size;
   }
 
   /** Delivers `msg` to every router. */
   dispatch(msg: M): void {
-    // The list as it is now: a router a handler starts now gets the next event, not this one;
-    // one a handler stops now gets nothing more (its entry is marked stopped).
-    const routers = this.#routers;
-    for (let i = 0; i < routers.length; i++) {
-      const r = routers[i] as Entry<M>;
-      if (!r[2]) continue;
+    // A snapshot: a router a handler starts now gets the next event, not this one;
+    // one a handler stops now gets nothing more.
+    for (const r of [...this.#routers]) {
+      if (!this.#routers.has(r)) continue;
       try {
         const p = r[0](msg);
         if (p !== null && typeof p === 'object' && typeof (p as PromiseLike<unknown>).then === 'function') {
@@ -79,6 +69,3 @@ export class Routers<M> {
     }
   }
 }
-
-/** A started router: its handler, its options, and false once stopped. */
-type Entry<M> = [handler: EventHandler<M>, options: RouterOptions<M>, live: boolean];

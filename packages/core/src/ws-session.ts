@@ -1,12 +1,11 @@
 import { CHSK, CLOSE_CODES } from './ids.js';
 import { senteError } from './errors.js';
-import { envelopeCbId, pongEnvelope, readEnvelopeExt, replyEnvelope } from './envelope.js';
+import { decodeEnvelope, pongEnvelope, replyEnvelope } from './envelope.js';
 import { overLimit, payloadTooLarge } from './body.js';
 import { badPackage, clientEvent } from './inbound.js';
 import { takeWireEvent } from './event.js';
 import { currentTrace, inTraceOf } from './trace.js';
 import type { SenteError } from './errors.js';
-import type { EnvelopeExt } from './envelope.js';
 import type { KeptAlive } from './keep-alive.js';
 import type { Packed } from './packer.js';
 import type { SocketChannel, SocketListener } from './adapter.js';
@@ -97,21 +96,14 @@ export class WsSession implements Session, SocketListener, KeptAlive {
     const max = this.hub.opts.maxPayloadBytes;
     if (overLimit(data, max)) return this.fail(payloadTooLarge(max));
     this.kaActivity++;
-    // The envelope read in place (no decoded object per frame): [content cbId ext?].
-    let v: unknown;
-    let cbId: string | null | undefined;
-    let ext: EnvelopeExt | undefined;
+    let env;
     try {
-      v = this.hub.packer.unpack(data);
-      if (Array.isArray(v) && v.length >= 1 && v.length <= 3) {
-        cbId = envelopeCbId(v[1]);
-        if (v.length === 3 && (ext = readEnvelopeExt(v[2])) === undefined) cbId = undefined;
-      }
+      env = decodeEnvelope(this.hub.packer.unpack(data));
     } catch (e) {
       return this.fail(badPackage(e));
     }
-    if (cbId === undefined) return this.fail(senteError('ERR_SENTE_BAD_PACKAGE', 'Bad package: not a Sente envelope'));
-    const content: unknown = (v as unknown[])[0];
+    if (env === undefined) return this.fail(senteError('ERR_SENTE_BAD_PACKAGE', 'Bad package: not a Sente envelope'));
+    const { content, cbId, ext } = env;
     const ev = takeWireEvent(content);
     if (ev !== undefined && ev[0] === CHSK.wsPing) {
       if (cbId !== null) this.socket.send(this.hub.packer.pack(pongEnvelope(cbId)));
@@ -123,11 +115,7 @@ export class WsSession implements Session, SocketListener, KeptAlive {
     if (ev !== undefined && ev[0] === CHSK.refresh && this.client.ext) return this.hub.refresh(this.client, ev[1], cbId === null ? undefined : this.replier(cbId, false));
     const event = clientEvent(ev, content);
     // A client's trace context: the handlers run in it, and the reply carries the server's back.
-    if (ext?.t !== undefined) {
-      const traced = ext;
-      const id = cbId;
-      return inTraceOf(traced, () => this.hub.dispatch(event, this.client, id === null ? undefined : this.replier(id, true), traced.m));
-    }
+    if (ext?.t !== undefined) return inTraceOf(ext, () => this.hub.dispatch(event, this.client, cbId === null ? undefined : this.replier(cbId, true), ext.m));
     this.hub.dispatch(event, this.client, cbId === null ? undefined : this.replier(cbId, false), ext?.m);
   }
 
