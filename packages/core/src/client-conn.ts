@@ -324,6 +324,11 @@ export class ClientTable {
     return r?.get(clientId);
   }
 
+  /** True when some uid has a client on `transport`. */
+  anyOn(transport: Transport): boolean {
+    return this.byUid[transport].size !== 0;
+  }
+
   /** The clients of `uid` on `transport`: its only one, or a Map of them by client id. */
   clientsOf(transport: Transport, uid: string): Clients | undefined {
     return this.byUid[transport].get(uid);

@@ -79,8 +79,10 @@ export class LocalDelivery implements Delivery {
    */
   private buffer(uid: string, event: WireEvent, clientId: string | undefined, offset: number | undefined): void {
     const buffers = this.buffers;
-    if (!buffers.add('ws', uid, event, clientId, offset) && this.clients.clientsOf('ws', uid)) buffers.open('ws', uid, event, clientId, offset);
-    if (!buffers.add('ajax', uid, event, clientId, offset) && this.clients.clientsOf('ajax', uid)) buffers.open('ajax', uid, event, clientId, offset);
+    const clients = this.clients;
+    // A transport no client is on (Ajax, for a WebSocket app, most of the time) is not looked up for each uid.
+    if (clients.anyOn('ws') && !buffers.add('ws', uid, event, clientId, offset) && clients.clientsOf('ws', uid)) buffers.open('ws', uid, event, clientId, offset);
+    if (clients.anyOn('ajax') && !buffers.add('ajax', uid, event, clientId, offset) && clients.clientsOf('ajax', uid)) buffers.open('ajax', uid, event, clientId, offset);
   }
 
   flush(uid?: string): void {

@@ -75,3 +75,15 @@ export function fromWireEvent(v: unknown): SenteEvent | undefined {
   if (!isNamespacedId(id)) return undefined;
   return v.length === 1 ? [id] : [id, v[1]];
 }
+
+/**
+ * {@link fromWireEvent} for an event just unpacked, that nothing else holds:
+ * the array itself when its id is already a string (packers without
+ * keywords, such as JSON), with no copy.
+ */
+export function takeWireEvent(v: unknown): SenteEvent | undefined {
+  if (!Array.isArray(v) || (v.length !== 1 && v.length !== 2)) return undefined;
+  const id: unknown = v[0];
+  if (typeof id === 'string') return isNamespacedId(id) ? (v as unknown as SenteEvent) : undefined;
+  return fromWireEvent(v);
+}

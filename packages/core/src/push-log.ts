@@ -145,6 +145,8 @@ export class MemoryPushLog implements PushLog {
   }
 
   epochOf(uid: string): string | undefined {
+    // No client of the extensions, no log (the common case of a Sente app's pushes): nothing to look up.
+    if (this.logs.size === 0) return undefined;
     return this.logs.get(uid)?.epoch;
   }
 

@@ -43,6 +43,8 @@ function append(b: Batch, event: WireEvent, clientId: string | undefined, offset
  * in `live`); a wave left with none cancels its timer.
  */
 interface Wave {
+  /** When it is due (-1: the end of the turn it was made in). */
+  readonly due: number;
   readonly batches: Batch[];
   live: number;
   timer: Timer | undefined;
@@ -69,6 +71,8 @@ export class SendBuffers {
   private openCount = 0;
   /** Each batch's wave, by the time it is due (the end-of-turn wave is due at -1). */
   private readonly waves = new Map<number, Wave>();
+  /** The wave a batch joined last, while it waits (in {@link waves}): the next batch due at the same time joins it without a lookup. */
+  private lastWave: Wave | undefined;
   /** The latest time read off the clock: a window that closed before it is known closed without reading the clock again. */
   private seen = -Infinity;
 
@@ -124,6 +128,7 @@ export class SendBuffers {
     for (const t of ['ws', 'ajax'] as const) for (const b of [...this.batches[t].values()]) if (b.open) this.send(b, now);
     for (const w of this.waves.values()) w.timer?.cancel();
     this.waves.clear();
+    this.lastWave = undefined;
   }
 
   /** Number of batches waiting. */
@@ -156,12 +161,15 @@ export class SendBuffers {
   /** `b` waits in the wave due when it is due; the wave's timer is set by its first batch. */
   private join(b: Batch): void {
     const due = b.due;
-    let w = this.waves.get(due);
+    // A broadcast's batches join the same wave one after the other: the last one joined is tried first.
+    const last = this.lastWave;
+    let w = last !== undefined && last.due === due ? last : this.waves.get(due);
     if (w === undefined) {
-      const wave: Wave = { batches: [], live: 0, timer: undefined };
+      const wave: Wave = { due, batches: [], live: 0, timer: undefined };
       wave.timer = this.timers.set(() => this.run(due, wave), due < 0 ? 0 : Math.max(0, due - this.now()));
       this.waves.set(due, (w = wave));
     }
+    this.lastWave = w;
     w.batches.push(b);
     w.live++;
   }
@@ -174,12 +182,14 @@ export class SendBuffers {
     if (w === undefined || --w.live > 0) return;
     w.timer?.cancel();
     this.waves.delete(due);
+    if (this.lastWave === w) this.lastWave = undefined;
   }
 
   /** A wave is due: its batches still waiting go out, in the order they opened, on one reading of the clock. */
   private run(due: number, w: Wave): void {
     if (this.waves.get(due) === w) this.waves.delete(due);
     w.timer = undefined;
+    if (this.lastWave === w) this.lastWave = undefined;
     const now = this.now();
     for (const b of w.batches) {
       // A batch flushed or dropped meanwhile is gone (or another one, in its own wave, took its place).

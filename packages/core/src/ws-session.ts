@@ -3,7 +3,7 @@ import { senteError } from './errors.js';
 import { decodeEnvelope, pongEnvelope, replyEnvelope } from './envelope.js';
 import { overLimit, payloadTooLarge } from './body.js';
 import { badPackage, clientEvent } from './inbound.js';
-import { fromWireEvent } from './event.js';
+import { takeWireEvent } from './event.js';
 import { currentTrace, inTraceOf } from './trace.js';
 import type { SenteError } from './errors.js';
 import type { KeptAlive } from './keep-alive.js';
@@ -115,23 +115,20 @@ export class WsSession implements Session, SocketListener, KeptAlive {
       return this.fail(badPackage(e));
     }
     if (env === undefined) return this.fail(senteError('ERR_SENTE_BAD_PACKAGE', 'Bad package: not a Sente envelope'));
-    const ev = fromWireEvent(env.content);
-    const cbId = env.cbId;
+    const { content, cbId, ext } = env;
+    const ev = takeWireEvent(content);
     if (ev !== undefined && ev[0] === CHSK.wsPing) {
       if (cbId !== null) this.socket.send(this.hub.packer.pack(pongEnvelope(cbId)));
       return;
     }
     if (ev !== undefined && ev[0] === CHSK.wsPong) return;
-    if (env.ext?.r !== undefined) return this.hub.answer(env.ext.r, env.content, this.client);
+    if (ext?.r !== undefined) return this.hub.answer(ext.r, content, this.client);
     // Fresh credentials, from a client of the extensions only (for a Sente client, a reserved id: chsk/bad-event).
     if (ev !== undefined && ev[0] === CHSK.refresh && this.client.ext) return this.hub.refresh(this.client, ev[1], cbId === null ? undefined : this.replier(cbId, false));
-    const event = clientEvent(ev, env.content);
+    const event = clientEvent(ev, content);
     // A client's trace context: the handlers run in it, and the reply carries the server's back.
-    if (env.ext?.t !== undefined) {
-      const ext = env.ext;
-      return inTraceOf(ext, () => this.hub.dispatch(event, this.client, cbId === null ? undefined : this.replier(cbId, true), ext.m));
-    }
-    this.hub.dispatch(event, this.client, cbId === null ? undefined : this.replier(cbId, false), env.ext?.m);
+    if (ext?.t !== undefined) return inTraceOf(ext, () => this.hub.dispatch(event, this.client, cbId === null ? undefined : this.replier(cbId, true), ext.m));
+    this.hub.dispatch(event, this.client, cbId === null ? undefined : this.replier(cbId, false), ext?.m);
   }
 
   private replier(cbId: string, traced: boolean): (value: unknown) => boolean {

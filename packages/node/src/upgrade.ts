@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { ServerOptions as WsServerOptions, WebSocket } from 'ws';
 import { nodeRequest } from './request.js';
 import { shareHeaderStrings } from './header-strings.js';
+import { corkWhileReading } from './ws-cork.js';
 import { frameSender, textFrame } from './ws-frame.js';
 import type { FrameSender } from './ws-frame.js';
 
@@ -191,9 +192,19 @@ function listenerOf(ws: WebSocket): SocketListener | undefined {
   return ws instanceof SenteWebSocket ? ws.senteListener : listeners.get(ws);
 }
 
+/** The socket whose frame the core is handling now: what it sends meanwhile is a reply to that frame. */
+let receiving: WebSocket | undefined;
+
 function onMessage(this: WebSocket, data: unknown, isBinary: boolean): void {
+  const listener = listenerOf(this);
+  if (listener === undefined) return;
   const buf = data as Buffer;
-  listenerOf(this)?.onMessage(isBinary ? buf : buf.toString('utf8'));
+  receiving = this;
+  try {
+    listener.onMessage(isBinary ? buf : buf.toString('utf8'));
+  } finally {
+    receiving = undefined;
+  }
 }
 
 function onClose(this: WebSocket, code: number, reason: Buffer): void {
@@ -224,6 +235,8 @@ class WsChannel implements SocketChannel {
   send(payload: string | Uint8Array): void {
     const ws = this.ws;
     if (ws.readyState !== ws.OPEN) return;
+    // A reply while more frames of the same chunk wait: the replies of the chunk go out together.
+    if (ws === receiving) corkWhileReading(ws);
     if (typeof payload !== 'string') return ws.send(payload);
     const sender = this.sender;
     const frame = sender === undefined ? undefined : repeated.bytesOf(payload);
