@@ -77,7 +77,9 @@ export class CopiedRequest implements SenteRequest<UwsRequest> {
   }
 
   get query(): Readonly<Record<string, string>> {
-    return this.parsed ?? parseQuery(this.search);
+    // Parsed again at most once after the socket let it go (see UpgradeRequest.settle): a handler that reads it per
+    // event gets the same object each time, and a socket nobody asks keeps none.
+    return (this.parsed ??= parseQuery(this.search));
   }
 
   /** The copied uWS request, as the hooks see it (`req.raw`). */
@@ -103,7 +105,7 @@ const HANDSHAKE_ONLY = new Set(['sec-websocket-key', 'sec-websocket-version', 's
 /**
  * A WebSocket upgrade request: the one an open socket keeps for its whole
  * life. Once the hooks have run (see {@link settle}), the parsed `query` goes
- * (parsed again from the query string when read) and so do the handshake's
+ * (parsed again from the query string when first read, then kept) and so do the handshake's
  * own headers.
  */
 export class UpgradeRequest extends CopiedRequest {
