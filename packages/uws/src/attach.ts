@@ -5,7 +5,7 @@
  */
 import { errorResponse, mountSente, senteError } from '@sente/core';
 import { json } from '@sente/packer-json';
-import type { MountOptions, SenteContract, SenteServerOf } from '@sente/core';
+import type { MountOptions, SenteContract, SenteServerOf, SocketChannel, SocketListener } from '@sente/core';
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocketBehavior } from 'uWebSockets.js';
 import { copyRequest, copyUpgrade, readBody } from './request.js';
 import type { CopiedRequest, UwsRequest } from './request.js';
@@ -111,9 +111,13 @@ export function attachSente<C extends SenteContract = SenteContract>(app: Templa
             reject: (response) => void exchange.respond(response),
             accept: (open) => {
               if (!exchange.usable()) return;
-              // The hooks have run: the socket keeps its request without what only the handshake needed.
-              r.settle();
-              res.cork(() => res.upgrade<SocketData>({ open, listener: undefined, closed: false }, key, protocol, extensions, context));
+              const opened = (socket: SocketChannel): SocketListener => {
+                const listener = open(socket);
+                // The core has read what it needs: the socket keeps its request without what only the handshake needed.
+                r.settle();
+                return listener;
+              };
+              res.cork(() => res.upgrade<SocketData>({ open: opened, listener: undefined, closed: false }, key, protocol, extensions, context));
             },
           }),
       );
