@@ -36,7 +36,7 @@ export interface QueuedRequest {
 
 /**
  * What few clients ever have: server requests waiting, an expiry, a refresh
- * key, pushes held. One object, made when first needed: a record kept per
+ * key, pushes held or queued. One object, made when first needed: a record kept per
  * open connection stays small.
  */
 class Rare {
@@ -50,7 +50,17 @@ class Rare {
   key: string | undefined = undefined;
   /** Pushes that arrived while the client's replay was read (with a backplane): they go after it. */
   gated: Packed[] | undefined = undefined;
+  /** The pushes waiting for this client; made when the first one has to wait (a live socket's go straight out). */
+  outbox: Outbox | undefined = undefined;
+  /** True once a later request came from another address than the first: {@link address} is then the first's. */
+  moved = false;
+  address: string | undefined = undefined;
 }
+
+/** {@link ClientConn}'s flags, in one small integer: a record kept per open connection stays small. */
+const AJAX = 1;
+const COUNTED = 2;
+const EXT = 4;
 
 /**
  * One client (a client id of a uid) on one transport, from its first request
@@ -60,37 +70,85 @@ class Rare {
 export class ClientConn {
   /** The live channel: an open WebSocket or a parked poll; null between them. */
   session: Session | null = null;
-  /** True once this client counts in the connected uids. */
-  counted = false;
-  /** True for a client of this library's extensions (`sente-ext`): it gets positioned batches and replays. */
-  ext = false;
-  /** The pushes waiting for this client; made when the first one has to wait (a live socket's go straight out). */
-  private outbox: Outbox | undefined;
+  /** {@link AJAX}, {@link COUNTED} and {@link EXT}. */
+  private flags: number;
   /**
    * When this client first connected, in ms since {@link EPOCH}: a small
    * integer, held in the field itself (ms since 1970 would box a heap number
    * per client).
    */
   private readonly born: number;
-  /** The remote address of the request that created this client. */
-  readonly address: string | undefined;
   private grace: Timer | undefined;
   /** See {@link Rare}. */
   private rare: Rare | undefined;
+  private req: SenteRequest;
 
   constructor(
-    readonly transport: Transport,
+    transport: Transport,
     /** The uid; a credential refresh may move the client to another. */
     public uid: string,
     readonly clientId: string,
-    /** The request of the latest channel (for WebSocket, the upgrade request). */
-    public request: SenteRequest,
+    request: SenteRequest,
     readonly hub: Hub,
   ) {
-    this.address = request.remoteAddress;
+    this.flags = transport === 'ajax' ? AJAX : 0;
+    this.req = request;
     const born = hub.opts.clock.now() - EPOCH;
     // `| 0` makes it a small integer for V8 (the difference of two times is a float to it), while it fits.
     this.born = born === (born | 0) ? born | 0 : born;
+  }
+
+  get transport(): Transport {
+    return (this.flags & AJAX) === 0 ? 'ws' : 'ajax';
+  }
+
+  /** True once this client counts in the connected uids. */
+  get counted(): boolean {
+    return (this.flags & COUNTED) !== 0;
+  }
+
+  set counted(on: boolean) {
+    this.flags = on ? this.flags | COUNTED : this.flags & ~COUNTED;
+  }
+
+  /** True for a client of this library's extensions (`sente-ext`): it gets positioned batches and replays. */
+  get ext(): boolean {
+    return (this.flags & EXT) !== 0;
+  }
+
+  set ext(on: boolean) {
+    this.flags = on ? this.flags | EXT : this.flags & ~EXT;
+  }
+
+  /** The request of the latest channel (for WebSocket, the upgrade request). */
+  get request(): SenteRequest {
+    return this.req;
+  }
+
+  set request(req: SenteRequest) {
+    // The first request's address stays this client's (the admission counts it there).
+    if (req.remoteAddress !== this.req.remoteAddress && this.rare?.moved !== true) {
+      const rare = (this.rare ??= new Rare());
+      rare.moved = true;
+      rare.address = this.req.remoteAddress;
+    }
+    this.req = req;
+  }
+
+  /** The remote address of the request that created this client. */
+  get address(): string | undefined {
+    const rare = this.rare;
+    return rare !== undefined && rare.moved ? rare.address : this.req.remoteAddress;
+  }
+
+  /** The pushes waiting for this client (see {@link Rare.outbox}). */
+  private get outbox(): Outbox | undefined {
+    return this.rare?.outbox;
+  }
+
+  private set outbox(outbox: Outbox | undefined) {
+    if (outbox !== undefined) (this.rare ??= new Rare()).outbox = outbox;
+    else if (this.rare !== undefined) this.rare.outbox = undefined;
   }
 
   /** When this client first connected (ms since the epoch). */

@@ -85,10 +85,8 @@ export function createKeepAlive(timers: Pick<Timers, 'set'>, o: KeepAliveOptions
  * object, closure or timer of its own), and it gets the `ping` and `dead` calls.
  */
 export interface KeptAlive extends Pick<KeepAliveOptions, 'ping' | 'dead'> {
-  /** Traffic seen, counted by {@link KeepAliveSweep.touch}. */
+  /** Traffic seen since the last check, counted by {@link KeepAliveSweep.touch} (any count but 0 is traffic). */
   kaActivity: number;
-  /** {@link kaActivity} at the last check. */
-  kaSeen: number;
   /** Where it waits: 0 stopped, 1 the idle check, 2 a ping's answer, 3 in its own check. */
   kaState: 0 | 1 | 2 | 3;
   /** When its check is due, in the sweep's time ({@link KeepAliveSweep}). */
@@ -166,7 +164,7 @@ class DueQueue {
  * {@link createKeepAlive}, per socket, at the same times): the sockets wait in
  * two queues, one per delay — the idle check and a ping's answer — each with
  * a single timer, so an idle server holds two timers whatever its number of
- * sockets, and a socket costs four fields of its own.
+ * sockets, and a socket costs three fields of its own.
  */
 export class KeepAliveSweep {
   private readonly idle: DueQueue;
@@ -201,7 +199,7 @@ export class KeepAliveSweep {
   /** Starts checking `m`. */
   start(m: KeptAlive): void {
     if (m.kaState !== STOPPED) return;
-    m.kaSeen = m.kaActivity;
+    m.kaActivity = 0;
     this.idle.add(m);
   }
 
@@ -214,8 +212,8 @@ export class KeepAliveSweep {
 
   /** `m`'s check is due; `awaitingPong` when it was pinged and waits for traffic. */
   check(m: KeptAlive, awaitingPong: boolean): void {
-    if (m.kaActivity !== m.kaSeen) {
-      m.kaSeen = m.kaActivity;
+    if (m.kaActivity !== 0) {
+      m.kaActivity = 0;
       return this.idle.add(m);
     }
     if (awaitingPong) {
@@ -225,7 +223,7 @@ export class KeepAliveSweep {
     m.ping();
     // ping() may have stopped it (e.g. it found the socket gone); the ping's own traffic is not the peer's.
     if (m.kaState !== CHECKING) return;
-    m.kaSeen = m.kaActivity;
+    m.kaActivity = 0;
     if (this.pingTimeoutMs === null) return this.idle.add(m);
     this.pong.add(m);
   }

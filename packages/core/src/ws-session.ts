@@ -21,6 +21,9 @@ const CLOSED = -1;
 /** How often a paused socket's buffer is checked when its adapter reports no drains. */
 const DRAIN_CHECK_MS = 50;
 
+/** The drain check of each paused socket (a slow reader's: rare, so not a field of every socket). */
+const drainChecks = new WeakMap<WsSession, Timer>();
+
 /**
  * A client's WebSocket: the frames it receives, its keep-alive, and the
  * backpressure of its sends. It is the socket's listener; its timers die with it.
@@ -28,10 +31,8 @@ const DRAIN_CHECK_MS = 50;
 export class WsSession implements Session, SocketListener, KeptAlive {
   /** {@link OPEN}, the code this side is closing with, or {@link CLOSED}: one field, a socket record stays small. */
   private state = OPEN;
-  private drainCheck: Timer | undefined;
   // The keep-alive's state, kept by the server's one sweep (`hub.keepAlive`): no object or timer per socket.
   kaActivity = 0;
-  kaSeen = 0;
   kaState: KeptAlive['kaState'] = 0;
   kaDue = 0;
 
@@ -70,7 +71,7 @@ export class WsSession implements Session, SocketListener, KeptAlive {
     if (this.closed) return false;
     if (this.socket.bufferedAmount > this.hub.opts.maxBufferedBytes) {
       // The reader is slow: stop here, in order; the client's queue takes the rest.
-      this.drainCheck ??= this.hub.timers.set(() => this.onDrain(), DRAIN_CHECK_MS);
+      if (!drainChecks.has(this)) drainChecks.set(this, this.hub.timers.set(() => this.onDrain(), DRAIN_CHECK_MS));
       return false;
     }
     this.socket.send(payload);
@@ -87,9 +88,15 @@ export class WsSession implements Session, SocketListener, KeptAlive {
   }
 
   onDrain(): void {
-    this.drainCheck?.cancel();
-    this.drainCheck = undefined;
+    this.stopDrainCheck();
     if (!this.closed) this.client.drain();
+  }
+
+  private stopDrainCheck(): void {
+    const check = drainChecks.get(this);
+    if (check === undefined) return;
+    check.cancel();
+    drainChecks.delete(this);
   }
 
   onClose(code?: number): void {
@@ -98,8 +105,7 @@ export class WsSession implements Session, SocketListener, KeptAlive {
     this.state = CLOSED;
     this.hub.metrics.closed(endCode !== OPEN ? endCode : (code ?? 1005));
     this.hub.keepAlive?.stop(this);
-    this.drainCheck?.cancel();
-    this.drainCheck = undefined;
+    this.stopDrainCheck();
     this.client.detach(this);
   }
 

@@ -35,6 +35,21 @@ describe('admission control', () => {
     await h.advance(3000);
     expect((await h.ws('c2', { uid: 'bob', remoteAddress: '10.0.0.1' })).closed).toBeUndefined();
   });
+
+  it('counts an Ajax client at its first address when its later polls come from another (a phone changing networks)', async () => {
+    const h = new Harness({ limits: { maxConnectionsPerAddress: 1 } });
+    const hs = await h.ajaxGet('a1', { uid: 'alice', remoteAddress: '10.0.0.1', handshake: true });
+    expect(hs.answered).toBe(true);
+    await h.ajaxGet('a1', { uid: 'alice', remoteAddress: '10.0.0.9' });
+    await h.ajaxGet('a1', { uid: 'alice', remoteAddress: '10.0.0.7' });
+    expect(h.server.clients().map((c) => c.remoteAddress)).toEqual(['10.0.0.1']);
+    expect((await h.ajaxGet('b1', { uid: 'bob', remoteAddress: '10.0.0.1', handshake: true })).adapter.response?.status).toBe(503);
+    // Gone for its whole grace period: its place at its first address is free again, and no other address was touched.
+    await h.advance(60_000);
+    expect(h.server.stats().ajaxClients).toBe(0);
+    expect((await h.ajaxGet('b1', { uid: 'bob', remoteAddress: '10.0.0.1', handshake: true })).answered).toBe(true);
+    expect((await h.ajaxGet('c1', { uid: 'carol', remoteAddress: '10.0.0.9', handshake: true })).answered).toBe(true);
+  });
 });
 
 describe('drain', () => {
