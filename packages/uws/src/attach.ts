@@ -111,10 +111,11 @@ export function attachSente<C extends SenteContract = SenteContract>(app: Templa
             reject: (response) => void exchange.respond(response),
             accept: (open) => {
               if (!exchange.usable()) return;
+              // The hooks have run: the socket keeps its request without what only the handshake needed.
+              r.settle();
               const opened = (socket: SocketChannel): SocketListener => {
                 const listener = open(socket);
-                // The core has read what it needs: the socket keeps its request without what only the handshake needed.
-                r.settle();
+                r.forgetQuery();
                 return listener;
               };
               res.cork(() => res.upgrade<SocketData>({ open: opened, listener: undefined, closed: false }, key, protocol, extensions, context));

@@ -52,14 +52,14 @@ const lastAddress = { value: '' };
  * the request, copied while uWS's `HttpRequest` was valid. `raw` (the
  * {@link UwsRequest} hooks see) is made when first read.
  */
-export class CopiedRequest implements SenteRequest<UwsRequest> {
+export abstract class CopiedRequest implements SenteRequest<UwsRequest> {
   /** The session, once the `session` hook gave one. */
   session: unknown = undefined;
   protected parsed: Record<string, string> | undefined;
   private copy: UwsRequest | undefined = undefined;
+  abstract readonly method: string;
 
   constructor(
-    readonly method: string,
     /** The path, without the query string. */
     private readonly url: string,
     /** The raw query string, without `?`. */
@@ -93,8 +93,15 @@ export class AjaxRequest extends CopiedRequest {
   /** Absent on GET. */
   readonly readBody?: () => Promise<SenteBody>;
 
-  constructor(method: string, url: string, search: string, headers: Readonly<Record<string, string>>, remoteAddress: string, body: Promise<Uint8Array> | undefined) {
-    super(method, url, search, headers, remoteAddress);
+  constructor(
+    readonly method: string,
+    url: string,
+    search: string,
+    headers: Readonly<Record<string, string>>,
+    remoteAddress: string,
+    body: Promise<Uint8Array> | undefined,
+  ) {
+    super(url, search, headers, remoteAddress);
     if (body !== undefined) this.readBody = () => body;
   }
 }
@@ -104,29 +111,56 @@ const HANDSHAKE_ONLY = new Set(['sec-websocket-key', 'sec-websocket-version', 's
 
 /**
  * A WebSocket upgrade request: the one an open socket keeps for its whole
- * life. Once the hooks have run (see {@link settle}), the parsed `query` goes
- * (parsed again from the query string when first read, then kept) and so do the handshake's
- * own headers.
+ * life. Once the hooks have run, the handshake's own headers go (see
+ * {@link settle}); once the socket is open, so does the parsed `query`
+ * (parsed again from the query string when first read, then kept; see
+ * {@link forgetQuery}).
  */
 export class UpgradeRequest extends CopiedRequest {
   override get websocket(): boolean {
     return true;
   }
 
+  /** uWS upgrades GET requests only (its WebSocket routes are GET routes): not a field of every socket's. */
+  get method(): string {
+    return 'GET';
+  }
+
   /**
    * The hooks have run, the socket opens: it keeps its request without the
-   * parsed query and without the headers of the handshake itself
+   * headers of the handshake itself
    * (`sec-websocket-key`, `-version`, `-extensions`, `connection`, `upgrade`),
-   * which mean nothing once the socket is open.
+   * which mean nothing once the socket is open. What it keeps is frozen,
+   * and shared with the previous socket when that one kept the same.
    */
   settle(): void {
-    this.parsed = undefined;
     const all = this.headers;
     if (all['sec-websocket-key'] === undefined) return;
     const kept: Record<string, string> = {};
     for (const name of Object.keys(all)) if (!HANDSHAKE_ONLY.has(name)) kept[name] = all[name] as string;
-    this.headers = kept;
+    this.headers = sameHeaders(kept);
   }
+
+  /** The socket is open and the core has read what it needs of the query: it goes (parsed again if read later). */
+  forgetQuery(): void {
+    this.parsed = undefined;
+  }
+}
+
+/** The headers an open socket kept last: frozen, shared by the next socket that keeps the same. */
+let lastKept: Readonly<Record<string, string>> = Object.freeze({});
+
+/**
+ * `kept`, frozen, or the previous socket's kept headers when they are the
+ * same names with the same values (clients of one app without cookies send
+ * the same headers, word for word): those sockets share one object.
+ */
+function sameHeaders(kept: Record<string, string>): Readonly<Record<string, string>> {
+  const last = lastKept;
+  const names = Object.keys(kept);
+  const lastNames = Object.keys(last);
+  if (names.length === lastNames.length && names.every((n, i) => n === lastNames[i] && kept[n] === last[n])) return last;
+  return (lastKept = Object.freeze(kept));
 }
 
 /** Copies the headers of a uWS request (repeated ones joined as Node joins them). */
@@ -145,7 +179,7 @@ function addressOf(res: HttpResponse): string {
 
 /** Copies what Sente needs of a uWS upgrade request; call it before anything async. */
 export function copyUpgrade(req: HttpRequest, res: HttpResponse): UpgradeRequest {
-  return new UpgradeRequest(same(req.getCaseSensitiveMethod(), lastMethod), same(req.getUrl(), lastUrl), req.getQuery() ?? '', copyHeaders(req), addressOf(res));
+  return new UpgradeRequest(same(req.getUrl(), lastUrl), req.getQuery() ?? '', copyHeaders(req), addressOf(res));
 }
 
 /** Copies what Sente needs of a uWS Ajax request, with its body if it has one; call it before anything async. */

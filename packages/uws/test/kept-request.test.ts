@@ -82,3 +82,37 @@ it('an open socket whose handlers never read its query keeps no parsed copy of i
   expect(seen[0]).toBe(seen[1]);
   expect(await liveObjectsWith(['client-id', 'kept-probe-user'])).toBe(1);
 }, 60_000);
+
+it("an open socket's kept headers are frozen, and shared with the previous socket's when they are the same", async () => {
+  app = uWS.App();
+  sente = attachSente(app, { csrfToken: null, userId: (req) => req.query['user'] });
+  const listening = app;
+  token = await new Promise<us_listen_socket>((resolve, reject) => listening.listen('127.0.0.1', 0, (t) => (t ? resolve(t) : reject(new Error('Cannot listen')))));
+  const url = `ws://127.0.0.1:${uWS.us_socket_local_port(token)}/chsk`;
+  const seen = new Map<string, Readonly<Record<string, string>>>();
+  sente.server.startRouter((msg) => {
+    seen.set(msg.uid, msg.request.headers);
+    msg.reply?.(null);
+  });
+  const open = async (user: string, headers: Record<string, string>): Promise<void> => {
+    const peer = await connectWs(`${url}?client-id=${user}&user=${user}`, headers);
+    peers.push(peer);
+    await peer.next();
+    peer.send([['app/headers'], 'cb']);
+    expect(await peer.next()).toEqual([null, 'cb']);
+  };
+  await open('a', { origin: 'http://app.test' });
+  await open('b', { origin: 'http://app.test' });
+  await open('c', { origin: 'http://app.test', cookie: 'sid=c' });
+  const [a, b, c] = ['a', 'b', 'c'].map((u) => seen.get(u));
+  expect(a).toMatchObject({ origin: 'http://app.test' });
+  expect(a?.['sec-websocket-key']).toBeUndefined();
+  expect(b).toBe(a);
+  expect(c).not.toBe(a);
+  expect(c).toMatchObject({ origin: 'http://app.test', cookie: 'sid=c' });
+  expect(Object.isFrozen(a)).toBe(true);
+  expect(Object.isFrozen(c)).toBe(true);
+  expect(() => {
+    (a as Record<string, string>)['x'] = '1';
+  }).toThrow(TypeError);
+}, 30_000);
