@@ -108,13 +108,19 @@ function cellBudgetMs(s: Sizes): number {
   return s.warmupMs + s.steadyMs + 120_000;
 }
 
+/**
+ * Extra Node flags for the server processes, for diagnosis only (e.g. `--trace-gc`; Node refuses such
+ * flags in NODE_OPTIONS): `BENCH_SERVER_FLAGS="--trace-gc --trace-gc-verbose" npm run bench -- …`.
+ */
+const SERVER_DIAGNOSTIC_FLAGS = (process.env['BENCH_SERVER_FLAGS'] ?? '').split(' ').filter(Boolean);
+
 async function startPair(target: Target, lifetimeMs: number, plan: Plan): Promise<Pair> {
   const fromSource = plan.load === 'source';
   const cluster = TARGET_INFO[target].cluster === true;
   // A cluster's processes share a Redis of their own, on a free loopback port, with no persistence.
   const redis = cluster ? await startRedisServer() : undefined;
   const servers = Array.from({ length: cluster ? CLUSTER_NODES : 1 }, (_, i) =>
-    BenchChild.spawn(`${target} server${cluster ? ` ${i + 1}` : ''}`, 'src/server/main.ts', { lifetimeMs, fromSource, nodeFlags: ['--expose-gc'] }),
+    BenchChild.spawn(`${target} server${cluster ? ` ${i + 1}` : ''}`, 'src/server/main.ts', { lifetimeMs, fromSource, nodeFlags: ['--expose-gc', ...SERVER_DIAGNOSTIC_FLAGS] }),
   );
   const load = BenchChild.spawn(`${target} load`, 'src/load/main.ts', { lifetimeMs, fromSource });
   try {
