@@ -56,7 +56,7 @@ export abstract class CopiedRequest implements SenteRequest<UwsRequest> {
   /** The session, once the `session` hook gave one. */
   session: unknown = undefined;
   protected parsed: Record<string, string> | undefined;
-  private copy: UwsRequest | undefined = undefined;
+  protected copy: UwsRequest | undefined = undefined;
   abstract readonly method: string;
 
   constructor(
@@ -77,7 +77,7 @@ export abstract class CopiedRequest implements SenteRequest<UwsRequest> {
   }
 
   get query(): Readonly<Record<string, string>> {
-    // Parsed again at most once after the socket let it go (see UpgradeRequest.settle): a handler that reads it per
+    // Parsed again at most once after the socket let it go (see UpgradeRequest.forgetQuery): a handler that reads it per
     // event gets the same object each time, and a socket nobody asks keeps none.
     return (this.parsed ??= parseQuery(this.search));
   }
@@ -139,6 +139,8 @@ export class UpgradeRequest extends CopiedRequest {
     const kept: Record<string, string> = {};
     for (const name of Object.keys(all)) if (!HANDSHAKE_ONLY.has(name)) kept[name] = all[name] as string;
     this.headers = sameHeaders(kept);
+    // A hook read `req.raw` (a session hook always does): it shows the same headers from now on, not the handshake's.
+    if (this.copy !== undefined) this.copy = { ...this.copy, headers: this.headers };
   }
 
   /** The socket is open and the core has read what it needs of the query: it goes (parsed again if read later). */

@@ -71,6 +71,7 @@ it('an open socket whose handlers never read its query keeps no parsed copy of i
   // Read again, it is parsed once and kept: the same object each time.
   const seen: unknown[] = [];
   sente.server.startRouter((msg) => {
+    if (msg.id !== 'app/who') return;
     seen.push(msg.request.query);
     msg.reply?.(msg.request.query['kept-probe-user']);
   });
@@ -91,6 +92,7 @@ it("an open socket's kept headers are frozen, and shared with the previous socke
   const url = `ws://127.0.0.1:${uWS.us_socket_local_port(token)}/chsk`;
   const seen = new Map<string, Readonly<Record<string, string>>>();
   sente.server.startRouter((msg) => {
+    if (msg.id !== 'app/headers') return;
     seen.set(msg.uid, msg.request.headers);
     msg.reply?.(null);
   });
@@ -115,4 +117,33 @@ it("an open socket's kept headers are frozen, and shared with the previous socke
   expect(() => {
     (a as Record<string, string>)['x'] = '1';
   }).toThrow(TypeError);
+}, 30_000);
+
+it("a socket whose session hook read req.raw keeps no handshake headers there either", async () => {
+  app = uWS.App();
+  const hookSaw: (string | undefined)[] = [];
+  sente = attachSente(app, {
+    csrfToken: null,
+    session: (req) => {
+      hookSaw.push(req.headers['sec-websocket-key']);
+      return { user: 'dana' };
+    },
+    userId: (req) => (req.session as { user: string }).user,
+  });
+  const listening = app;
+  token = await new Promise<us_listen_socket>((resolve, reject) => listening.listen('127.0.0.1', 0, (t) => (t ? resolve(t) : reject(new Error('Cannot listen')))));
+  const seen: unknown[] = [];
+  sente.server.startRouter((msg) => {
+    if (msg.id !== 'app/raw') return;
+    const raw = msg.request.raw;
+    seen.push({ key: raw?.headers['sec-websocket-key'], same: raw?.headers === msg.request.headers, origin: raw?.headers['origin'], session: msg.request.session });
+    msg.reply?.(null);
+  });
+  const peer = await connectWs(`ws://127.0.0.1:${uWS.us_socket_local_port(token)}/chsk?client-id=c1`, { origin: 'http://app.test' });
+  peers.push(peer);
+  await peer.next();
+  peer.send([['app/raw'], 'cb']);
+  expect(await peer.next()).toEqual([null, 'cb']);
+  expect(hookSaw).toEqual([expect.stringMatching(/==$/)]);
+  expect(seen).toEqual([{ key: undefined, same: true, origin: 'http://app.test', session: { user: 'dana' } }]);
 }, 30_000);

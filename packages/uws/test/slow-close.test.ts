@@ -12,6 +12,7 @@ import type { Socket } from 'node:net';
 import uWS from 'uWebSockets.js';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { attachSente } from '../src/index.js';
+import { CLOSE_DRAIN_MS } from '../src/websocket.js';
 import type { SenteUws } from '../src/index.js';
 import { connectWs, handshake } from '@sente/adapter-conformance/json-peer';
 import type { WsPeer } from '@sente/adapter-conformance/json-peer';
@@ -106,6 +107,22 @@ describe('@sente/uws closing a slow reader', () => {
     expect(numbers.length).toBeGreaterThan(0);
     expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => i));
   }, 20_000);
+
+  it('drops a reader that reads nothing for 30 s after its close was decided: no close frame then (1006), and nothing of it is left', async () => {
+    const s = await start();
+    const peer = await connectWs(`ws://127.0.0.1:${s.port}/chsk?client-id=c1&user=alice`);
+    peers.push(peer);
+    expect(await peer.next()).toEqual(handshake('alice'));
+    tcp(peer).pause();
+    await pushUntilOverflow(s);
+    // The close frame waits for the drain (read within 30 s, it would still come: see the first case), for at most 30 s.
+    await delay(CLOSE_DRAIN_MS + 1000);
+    tcp(peer).resume();
+    // What the reader's side had received arrives, then the connection ends without a close frame.
+    expect((await peer.closed).code).toBe(1006);
+    // The client's record went with its grace period (msAllowReconnectBeforeCloseWs), long before.
+    expect(s.sente.server.stats()).toMatchObject({ wsClients: 0, timers: 0, queuedBatches: 0 });
+  }, CLOSE_DRAIN_MS + 20_000);
 
   it('lets go of the connection of a reader that read everything, the close frame too, but never ends its side', async () => {
     const s = await start();
