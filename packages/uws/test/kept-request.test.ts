@@ -3,7 +3,7 @@ import { afterEach, expect, it } from 'vitest';
 import uWS from 'uWebSockets.js';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { attachSente } from '../src/index.js';
-import type { SenteUws } from '../src/index.js';
+import type { SenteUws, SenteUwsOptions } from '../src/index.js';
 import { connectWs } from '@sente/adapter-conformance/json-peer';
 import type { WsPeer } from '@sente/adapter-conformance/json-peer';
 
@@ -19,6 +19,15 @@ afterEach(async () => {
   app?.close();
   app = sente = token = undefined;
 });
+
+/** Sente on a uWS app listening on a free port, and the WebSocket URL of its path. */
+async function start(options: SenteUwsOptions): Promise<{ url: string; server: SenteUws['server'] }> {
+  const started = uWS.App();
+  app = started;
+  sente = attachSente(started, options);
+  token = await new Promise<us_listen_socket>((resolve, reject) => started.listen('127.0.0.1', 0, (t) => (t ? resolve(t) : reject(new Error('Cannot listen')))));
+  return { url: `ws://127.0.0.1:${uWS.us_socket_local_port(token)}/chsk`, server: sente.server };
+}
 
 /** How many live objects in this process have every one of `keys` as their own properties (from a heap snapshot). */
 async function liveObjectsWith(keys: readonly string[]): Promise<number> {
@@ -53,11 +62,7 @@ async function liveObjectsWith(keys: readonly string[]): Promise<number> {
 }
 
 it('an open socket whose handlers never read its query keeps no parsed copy of it', async () => {
-  app = uWS.App();
-  sente = attachSente(app, { csrfToken: null, userId: (req) => req.query['kept-probe-user'] });
-  const listening = app;
-  token = await new Promise<us_listen_socket>((resolve, reject) => listening.listen('127.0.0.1', 0, (t) => (t ? resolve(t) : reject(new Error('Cannot listen')))));
-  const url = `ws://127.0.0.1:${uWS.us_socket_local_port(token)}/chsk`;
+  const { url, server } = await start({ csrfToken: null, userId: (req) => req.query['kept-probe-user'] });
   const n = 20;
   for (let i = 0; i < n; i++) {
     const peer = await connectWs(`${url}?client-id=c${i}&kept-probe-user=u${i}&sente-ext=1`);
@@ -65,12 +70,12 @@ it('an open socket whose handlers never read its query keeps no parsed copy of i
     const [[id, [uid]]] = (await peer.next()) as [[string, [string]]];
     expect([id, uid]).toEqual(['chsk/handshake', `u${i}`]);
   }
-  expect(sente.server.stats().wsClients).toBe(n);
+  expect(server.stats().wsClients).toBe(n);
   // The hooks and the core read the query during the handshake; once open, the socket keeps only its text.
   expect(await liveObjectsWith(['client-id', 'kept-probe-user'])).toBe(0);
   // Read again, it is parsed once and kept: the same object each time.
   const seen: unknown[] = [];
-  sente.server.startRouter((msg) => {
+  server.startRouter((msg) => {
     if (msg.id !== 'app/who') return;
     seen.push(msg.request.query);
     msg.reply?.(msg.request.query['kept-probe-user']);
@@ -85,13 +90,9 @@ it('an open socket whose handlers never read its query keeps no parsed copy of i
 }, 60_000);
 
 it("an open socket's kept headers are frozen, and shared with the previous socket's when they are the same", async () => {
-  app = uWS.App();
-  sente = attachSente(app, { csrfToken: null, userId: (req) => req.query['user'] });
-  const listening = app;
-  token = await new Promise<us_listen_socket>((resolve, reject) => listening.listen('127.0.0.1', 0, (t) => (t ? resolve(t) : reject(new Error('Cannot listen')))));
-  const url = `ws://127.0.0.1:${uWS.us_socket_local_port(token)}/chsk`;
-  const seen = new Map<string, Readonly<Record<string, string>>>();
-  sente.server.startRouter((msg) => {
+  const { url, server } = await start({ csrfToken: null, userId: (req) => req.query['user'] });
+  const seen = new Map<string, Readonly<Record<string, unknown>>>();
+  server.startRouter((msg) => {
     if (msg.id !== 'app/headers') return;
     seen.set(msg.uid, msg.request.headers);
     msg.reply?.(null);
@@ -120,9 +121,8 @@ it("an open socket's kept headers are frozen, and shared with the previous socke
 }, 30_000);
 
 it("a socket whose session hook read req.raw keeps no handshake headers there either", async () => {
-  app = uWS.App();
   const hookSaw: (string | undefined)[] = [];
-  sente = attachSente(app, {
+  const { url, server } = await start({
     csrfToken: null,
     session: (req) => {
       hookSaw.push(req.headers['sec-websocket-key']);
@@ -130,16 +130,14 @@ it("a socket whose session hook read req.raw keeps no handshake headers there ei
     },
     userId: (req) => (req.session as { user: string }).user,
   });
-  const listening = app;
-  token = await new Promise<us_listen_socket>((resolve, reject) => listening.listen('127.0.0.1', 0, (t) => (t ? resolve(t) : reject(new Error('Cannot listen')))));
   const seen: unknown[] = [];
-  sente.server.startRouter((msg) => {
+  server.startRouter((msg) => {
     if (msg.id !== 'app/raw') return;
     const raw = msg.request.raw;
     seen.push({ key: raw?.headers['sec-websocket-key'], same: raw?.headers === msg.request.headers, origin: raw?.headers['origin'], session: msg.request.session });
     msg.reply?.(null);
   });
-  const peer = await connectWs(`ws://127.0.0.1:${uWS.us_socket_local_port(token)}/chsk?client-id=c1`, { origin: 'http://app.test' });
+  const peer = await connectWs(`${url}?client-id=c1`, { origin: 'http://app.test' });
   peers.push(peer);
   await peer.next();
   peer.send([['app/raw'], 'cb']);

@@ -75,6 +75,16 @@ async function pushUntilOverflow(s: Started): Promise<number> {
   return n;
 }
 
+/** Alice, connected with the handshake read, then reading nothing while pushes fill her queue past its bound. */
+async function stalledAlice(s: Started): Promise<WsPeer> {
+  const peer = await connectWs(`ws://127.0.0.1:${s.port}/chsk?client-id=c1&user=alice`);
+  peers.push(peer);
+  expect(await peer.next()).toEqual(handshake('alice'));
+  tcp(peer).pause();
+  await pushUntilOverflow(s);
+  return peer;
+}
+
 /** The next message already received, or undefined. */
 function arrived(peer: WsPeer): Promise<unknown> {
   return Promise.race([peer.next(), delay(100).then(() => undefined)]);
@@ -88,11 +98,7 @@ function tcp(peer: WsPeer): Socket {
 describe('@sente/uws closing a slow reader', () => {
   it('sends the 1013 close frame after what the socket already held, even when the reader reads again only after uWS would have dropped it', async () => {
     const s = await start();
-    const peer = await connectWs(`ws://127.0.0.1:${s.port}/chsk?client-id=c1&user=alice`);
-    peers.push(peer);
-    expect(await peer.next()).toEqual(handshake('alice'));
-    tcp(peer).pause();
-    await pushUntilOverflow(s);
+    const peer = await stalledAlice(s);
 
     await delay(PAST_UWS_SWEEP_MS);
     tcp(peer).resume();
@@ -110,11 +116,7 @@ describe('@sente/uws closing a slow reader', () => {
 
   it('drops a reader that reads nothing for 30 s after its close was decided: no close frame then (1006), and nothing of it is left', async () => {
     const s = await start();
-    const peer = await connectWs(`ws://127.0.0.1:${s.port}/chsk?client-id=c1&user=alice`);
-    peers.push(peer);
-    expect(await peer.next()).toEqual(handshake('alice'));
-    tcp(peer).pause();
-    await pushUntilOverflow(s);
+    const peer = await stalledAlice(s);
     // The close frame waits for the drain (read within 30 s, it would still come: see the first case), for at most 30 s.
     await delay(CLOSE_DRAIN_MS + 1000);
     tcp(peer).resume();
