@@ -33,12 +33,13 @@ const repeated = new RepeatedText((text) => Buffer.from(text, 'utf8'));
 /**
  * A uWS socket as the core's channel: one object per socket, its methods
  * shared (no closures per socket). Its state is the socket's user data, which
- * uWS.js keeps on the socket object itself (`getUserData()` is the socket).
+ * uWS.js keeps on the socket object itself: `getUserData()` is the socket
+ * (held to that by test/uws-build.test.ts).
  */
 class UwsChannel implements SocketChannel {
-  constructor(protected readonly ws: WebSocket<SocketData>) {}
+  constructor(private readonly ws: WebSocket<SocketData>) {}
 
-  protected get data(): SocketData {
+  private get data(): SocketData {
     return this.ws as unknown as SocketData;
   }
 
@@ -78,26 +79,12 @@ class UwsChannel implements SocketChannel {
   }
 }
 
-/** The channel of a uWS.js whose `getUserData()` is an object of its own, not the socket. */
-class UserDataChannel extends UwsChannel {
-  constructor(
-    ws: WebSocket<SocketData>,
-    private readonly userData: SocketData,
-  ) {
-    super(ws);
-  }
-
-  protected override get data(): SocketData {
-    return this.userData;
-  }
-}
-
 /** Opens the channel of a uWS socket that just opened. */
 export function openSocketChannel(ws: WebSocket<SocketData>): void {
   const data = ws.getUserData();
   const open = data.open as (socket: SocketChannel) => SocketListener;
   data.open = undefined;
-  data.listener = open((data as unknown) === ws ? new UwsChannel(ws) : new UserDataChannel(ws, data));
+  data.listener = open(new UwsChannel(ws));
   // Closed while the core was opening it: the close handler found no listener yet.
   if (data.closed) data.listener.onClose();
 }

@@ -184,6 +184,20 @@ describe('the uWebSockets.js build under test', () => {
     expect(head).toContain('uWebSockets: 20');
   });
 
+  it("keeps a socket's user data on the socket itself: getUserData() is the socket, with the upgrade's fields (src/websocket.ts relies on it)", async () => {
+    const app = uWS.App();
+    const seen: unknown[] = [];
+    app.ws<{ mark: string }>('/ws', {
+      upgrade: (res, req, context) => res.upgrade({ mark: 'x' }, req.getHeader('sec-websocket-key'), '', '', context),
+      open: (ws) => void seen.push({ same: ws.getUserData() === (ws as unknown), mark: (ws as unknown as { mark: string }).mark }),
+    });
+    const { port } = await listen(app);
+    const client = await RawClient.open(port);
+    await client.write('GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    expect((await client.head())[0]).toBe('HTTP/1.1 101 Switching Protocols');
+    expect(seen).toEqual([{ same: true, mark: 'x' }]);
+  });
+
   describe('a request line that arrives in two TCP segments', () => {
     it('is answered as one request (uwebsockets@3.0.6 answered 505 HTTP Version Not Supported)', async () => {
       const { port } = await bareApp();
