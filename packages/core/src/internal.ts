@@ -19,3 +19,4 @@ export type { ContractChecks, CheckResult } from './contract-check.js';
 export { validateClient } from './contract-client.js';
 export type { ValidatedClient } from './contract-client.js';
 export { checkPush, checkUid } from './inbound.js';
+export { sharedString, knownString, sharedHeaderValue } from './header-strings.js';

@@ -1,5 +1,6 @@
 import { parseQuery, payloadTooLarge, senteError } from '@sente/core';
 import type { SenteBody, SenteRequest } from '@sente/core';
+import { sharedHeaderValue } from '@sente/core/internal';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 
 /**
@@ -17,24 +18,6 @@ export interface UwsRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** The peer's IP address, as text. */
   readonly remoteAddress: string;
-}
-
-/**
- * The last value seen of the headers that most requests repeat word for word:
- * a request that repeats it shares that string, so an open socket (which
- * keeps its upgrade request) holds no copy of its own. A fixed list of names,
- * one value each: bounded whatever the clients send.
- */
-const repeated = new Map<string, string>(
-  ['host', 'connection', 'upgrade', 'sec-websocket-version', 'sec-websocket-extensions', 'user-agent', 'origin', 'accept-encoding', 'accept-language', 'cache-control', 'pragma', 'content-type', 'accept'].map((n) => [n, '']),
-);
-
-/** `value`, or the same text already held for header `name`. */
-function shared(name: string, value: string): string {
-  const last = repeated.get(name);
-  if (last === undefined || last === value) return last ?? value;
-  repeated.set(name, value);
-  return value;
 }
 
 /** `s`, or the same text from the last call with the same text (the method, path and address of most requests). */
@@ -170,7 +153,7 @@ function copyHeaders(req: HttpRequest): Record<string, string> {
   const headers: Record<string, string> = {};
   req.forEach((name, value) => {
     const prev = headers[name];
-    headers[name] = prev === undefined ? shared(name, value) : `${prev}${name === 'cookie' ? '; ' : ', '}${value}`;
+    headers[name] = prev === undefined ? sharedHeaderValue(name, value) : `${prev}${name === 'cookie' ? '; ' : ', '}${value}`;
   });
   return headers;
 }
