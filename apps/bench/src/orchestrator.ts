@@ -111,8 +111,10 @@ function cellBudgetMs(s: Sizes): number {
 /**
  * Extra Node flags for the server processes, for diagnosis only (e.g. `--trace-gc`; Node refuses such
  * flags in NODE_OPTIONS): `BENCH_SERVER_FLAGS="--trace-gc --trace-gc-verbose" npm run bench -- …`.
+ * `BENCH_LOAD_FLAGS` does the same for the load generators.
  */
 const SERVER_DIAGNOSTIC_FLAGS = (process.env['BENCH_SERVER_FLAGS'] ?? '').split(' ').filter(Boolean);
+const LOAD_DIAGNOSTIC_FLAGS = (process.env['BENCH_LOAD_FLAGS'] ?? '').split(' ').filter(Boolean);
 
 async function startPair(target: Target, lifetimeMs: number, plan: Plan): Promise<Pair> {
   const fromSource = plan.load === 'source';
@@ -122,7 +124,7 @@ async function startPair(target: Target, lifetimeMs: number, plan: Plan): Promis
   const servers = Array.from({ length: cluster ? CLUSTER_NODES : 1 }, (_, i) =>
     BenchChild.spawn(`${target} server${cluster ? ` ${i + 1}` : ''}`, 'src/server/main.ts', { lifetimeMs, fromSource, nodeFlags: ['--expose-gc', ...SERVER_DIAGNOSTIC_FLAGS] }),
   );
-  const load = BenchChild.spawn(`${target} load`, 'src/load/main.ts', { lifetimeMs, fromSource });
+  const load = BenchChild.spawn(`${target} load`, 'src/load/main.ts', { lifetimeMs, fromSource, nodeFlags: LOAD_DIAGNOSTIC_FLAGS });
   try {
     const started = await Promise.all(servers.map((s) => s.request<{ port: number }>('start', { target, redisUrl: redis?.url }, 60_000)));
     return { servers, load, ports: started.map((s) => s.port), redis };

@@ -1,12 +1,9 @@
 /** A reply function, as handlers get it. */
 type Reply = (value: unknown) => boolean;
 
-interface Seen {
-  readonly at: number;
-  done: boolean;
-  value: unknown;
-  /** Reply functions of the first send and of its retries, waiting for the handler. */
-  waiters: Reply[];
+/** What a message id holds while its handler has not replied: the reply functions of retries that came meanwhile. */
+class Pending {
+  waiters: Reply[] | undefined = undefined;
 }
 
 /** Bounds of {@link Dedupe}. */
@@ -18,13 +15,78 @@ export interface DedupeLimits {
 }
 
 /**
+ * The message ids of one client, oldest first, in three parallel arrays (the
+ * id, when it came, its reply or a {@link Pending}) from index `head` on, and
+ * a map from id to position (`base` + index). No object per id outlives its
+ * reply: ids live long enough to be promoted, and so cost the collector per
+ * object. Nor is the map its own queue: a `Map`'s oldest key is found by a
+ * walk over the holes its deletes left.
+ */
+class ClientIds {
+  readonly positions = new Map<string, number>();
+  ids: string[] = [];
+  at: number[] = [];
+  values: unknown[] = [];
+  head = 0;
+  base = 0;
+
+  /** The reply remembered for `id`, a {@link Pending}, or `NOT_SEEN`. */
+  get(id: string): unknown {
+    const p = this.positions.get(id);
+    return p === undefined ? NOT_SEEN : this.values[p - this.base];
+  }
+
+  /** Remembers `id` with `value`; its position. */
+  add(id: string, at: number, value: unknown, maxIds: number): number {
+    const p = this.base + this.ids.length;
+    this.positions.set(id, p);
+    this.ids.push(id);
+    this.at.push(at);
+    this.values.push(value);
+    if (this.positions.size > maxIds) this.dropOldest();
+    return p;
+  }
+
+  /** Records the reply of the id at position `p`, unless it was forgotten since. */
+  settle(p: number, pending: Pending, value: unknown): void {
+    const i = p - this.base;
+    if (i >= this.head && this.values[i] === pending) this.values[i] = value;
+  }
+
+  /** Forgets what came before `oldest`; `true` when nothing is left. */
+  expire(oldest: number): boolean {
+    while (this.head < this.ids.length && (this.at[this.head] as number) < oldest) this.dropOldest();
+    return this.positions.size === 0;
+  }
+
+  private dropOldest(): void {
+    const h = this.head++;
+    this.positions.delete(this.ids[h] as string);
+    this.values[h] = undefined;
+    // Compacted once the dropped part is the larger: amortised O(1) per id.
+    if (this.head >= 32 && this.head * 2 >= this.ids.length) {
+      this.ids = this.ids.slice(this.head);
+      this.at = this.at.slice(this.head);
+      this.values = this.values.slice(this.head);
+      this.base += this.head;
+      this.head = 0;
+    }
+  }
+}
+
+const NOT_SEEN: unique symbol = Symbol('not seen');
+
+/**
  * Idempotent retries: a client of the extensions gives each event a message
  * id, the same on every retry after a lost connection. The first send is
  * handled; a retry is not handled again — it gets the first send's reply,
  * at once if there is one, or when the handler gives it.
+ *
+ * Ids are kept per uid, then per client id (no key string built per event),
+ * at most `maxIds` per client and for `ttlMs`.
  */
 export class Dedupe {
-  private readonly clients = new Map<string, Map<string, Seen>>();
+  private readonly uids = new Map<string, Map<string, ClientIds>>();
   private lastSweep: number;
 
   constructor(
@@ -37,7 +99,7 @@ export class Dedupe {
   /** Message ids remembered, all clients together. */
   get size(): number {
     let n = 0;
-    for (const m of this.clients.values()) n += m.size;
+    for (const clients of this.uids.values()) for (const c of clients.values()) n += c.positions.size;
     return n;
   }
 
@@ -47,49 +109,52 @@ export class Dedupe {
    * handle it again.
    */
   admit(uid: string, clientId: string, messageId: string, reply: Reply | undefined): Reply | null | undefined {
-    this.sweep();
-    const key = `${uid}\n${clientId}`;
-    let seen = this.clients.get(key);
-    const prior = seen?.get(messageId);
-    if (prior !== undefined) {
-      if (reply !== undefined) {
-        if (prior.done) reply(prior.value);
-        else prior.waiters.push(reply);
-      }
+    const now = this.now();
+    if (now - this.lastSweep >= this.limits.ttlMs / 4) this.sweep(now);
+    let clients = this.uids.get(uid);
+    let ids = clients?.get(clientId);
+    const prior = ids === undefined ? NOT_SEEN : ids.get(messageId);
+    if (prior !== NOT_SEEN) {
+      if (reply === undefined) return undefined;
+      if (prior instanceof Pending) (prior.waiters ??= []).push(reply);
+      else reply(prior);
       return undefined;
     }
-    if (seen === undefined) this.clients.set(key, (seen = new Map()));
-    const entry: Seen = { at: this.now(), done: reply === undefined, value: undefined, waiters: reply === undefined ? [] : [reply] };
-    seen.set(messageId, entry);
-    // Oldest first (a Map keeps insertion order): past the bound, the oldest id is forgotten.
-    if (seen.size > this.limits.maxIds) seen.delete(seen.keys().next().value as string);
-    if (reply === undefined) return null;
+    if (ids === undefined) {
+      if (clients === undefined) this.uids.set(uid, (clients = new Map()));
+      clients.set(clientId, (ids = new ClientIds()));
+    }
+    if (reply === undefined) {
+      ids.add(messageId, now, undefined, this.limits.maxIds);
+      return null;
+    }
+    const pending = new Pending();
+    const p = ids.add(messageId, now, pending, this.limits.maxIds);
+    const client = ids;
+    let replied = false;
     return (value) => {
-      if (entry.done) return false;
-      entry.done = true;
-      entry.value = value;
-      let sent = false;
-      for (const w of entry.waiters.splice(0)) sent = w(value) || sent;
+      if (replied) return false;
+      replied = true;
+      client.settle(p, pending, value);
+      let sent = reply(value);
+      const waiters = pending.waiters;
+      pending.waiters = undefined;
+      if (waiters !== undefined) for (const w of waiters) sent = w(value) || sent;
       return sent;
     };
   }
 
   /** Forgets everything. */
   clear(): void {
-    this.clients.clear();
+    this.uids.clear();
   }
 
-  private sweep(): void {
-    const now = this.now();
-    if (now - this.lastSweep < this.limits.ttlMs / 4) return;
+  private sweep(now: number): void {
     this.lastSweep = now;
     const oldest = now - this.limits.ttlMs;
-    for (const [key, seen] of this.clients) {
-      for (const [id, e] of seen) {
-        if (e.at >= oldest) break;
-        seen.delete(id);
-      }
-      if (seen.size === 0) this.clients.delete(key);
+    for (const [uid, clients] of this.uids) {
+      for (const [clientId, ids] of clients) if (ids.expire(oldest)) clients.delete(clientId);
+      if (clients.size === 0) this.uids.delete(uid);
     }
   }
 }

@@ -67,4 +67,51 @@ describe('idempotent retries (message ids)', () => {
     expect(c.closed?.code).toBe(1007);
     expect(h.eventsOf('app/log')).toEqual([]);
   });
+
+  it('remembers the last 1000 message ids of a client: an older retry is handled again, a newer one is not', async () => {
+    const h = new Harness();
+    const c = await h.ws('c1', { uid: 'alice', query: EXT });
+    for (let i = 0; i < 1001; i++) c.send(['app/log', i], null, { m: `m${i}` });
+    c.send(['app/log', 'again'], null, { m: 'm1' }); // still remembered
+    c.send(['app/log', 'again'], null, { m: 'm1000' });
+    c.send(['app/log', 'again'], null, { m: 'm0' }); // the oldest, forgotten
+    const data = h.eventsOf('app/log').map((m) => m.data);
+    expect(data).toHaveLength(1002);
+    expect(data.at(-1)).toBe('again');
+    // Another client of the same user has its own 1000.
+    const d = await h.ws('c2', { uid: 'alice', query: EXT });
+    d.send(['app/log', 'c2'], null, { m: 'm1' });
+    expect(h.eventsOf('app/log')).toHaveLength(1003);
+  });
+
+  it('forgets a message id once the replay window (replay.maxAgeMs) has passed, not before', async () => {
+    const h = new Harness({ replay: { maxAgeMs: 10_000 } });
+    const c = await h.ws('c1', { uid: 'alice', query: EXT });
+    c.send(['app/log', 1], null, { m: 'a' });
+    await h.advance(9_000);
+    c.send(['app/log', 1], null, { m: 'a' });
+    expect(h.eventsOf('app/log')).toHaveLength(1);
+    await h.advance(11_000);
+    c.send(['app/log', 1], null, { m: 'a' });
+    expect(h.eventsOf('app/log')).toHaveLength(2);
+  });
+
+  it('answers the first send and the retries that waited when the handler replies after the id was forgotten', async () => {
+    const h = new Harness();
+    let reply: ((v: unknown) => boolean) | undefined;
+    h.server.startRouter((msg) => {
+      if (msg.id === 'app/slow') reply = msg.reply;
+    });
+    const first = await h.ws('c1', { uid: 'alice', query: EXT });
+    first.send(['app/slow', 1], 'cb-1', { m: 'slow' });
+    first.drop(1006);
+    const retry = await h.ws('c1', { uid: 'alice', query: EXT });
+    retry.send(['app/slow', 1], 'cb-2', { m: 'slow' });
+    // 1000 more ids push the waiting one out.
+    for (let i = 0; i < 1000; i++) retry.send(['app/log', i], null, { m: `m${i}` });
+    expect(reply?.('done')).toBe(true);
+    expect(retry.pushes().filter((p) => Array.isArray(p) && p[1] === 'cb-2')).toEqual([['done', 'cb-2']]);
+    // A reply is given once.
+    expect(reply?.('again')).toBe(false);
+  });
 });
