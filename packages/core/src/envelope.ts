@@ -157,28 +157,47 @@ export function decodeEnvelope(v: unknown): DecodedEnvelope | undefined {
 
 /** Reads an envelope's 3rd element: a map of short fields, each checked; undefined when malformed. */
 function readEnvelopeExt(v: unknown): EnvelopeExt | undefined {
-  let get: (k: string) => unknown;
-  if (v instanceof Map) get = (k) => v.get(k) ?? v.get(Keyword.for(k));
-  else if (typeof v === 'object' && v !== null && !Array.isArray(v)) get = (k) => (Object.hasOwn(v, k) ? (v as Record<string, unknown>)[k] : undefined);
-  else return undefined;
-  const out: { -readonly [K in keyof EnvelopeExt]: EnvelopeExt[K] } = {};
-  for (const k of ['e', 'm', 'q', 'r', 't'] as const) {
-    const x = get(k);
-    if (x === undefined || x === null) continue;
-    if (typeof x !== 'string' || x.length === 0 || x.length > 64) return undefined;
-    out[k] = x;
+  const out: MutableExt = {};
+  if (v instanceof Map) {
+    for (const k of EXT_FIELDS) if (!readExtField(out, k, v.get(k) ?? v.get(Keyword.for(k)))) return undefined;
+    return out;
   }
-  const s = get('s');
-  if (s !== undefined && s !== null) {
-    if (typeof s !== 'string' || s.length > 512) return undefined;
-    out.s = s;
-  }
-  const o = get('o');
-  if (o !== undefined && o !== null) {
-    if (!Array.isArray(o) || !o.every((n) => n === null || (typeof n === 'number' && Number.isSafeInteger(n) && n > 0))) return undefined;
-    out.o = o as (number | null)[];
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  // A plain object (JSON, MessagePack): only the keys it has are looked at, usually one.
+  for (const k in v) {
+    if (Object.hasOwn(v, k) && !readExtField(out, k, (v as Record<string, unknown>)[k])) return undefined;
   }
   return out;
+}
+
+type MutableExt = { -readonly [K in keyof EnvelopeExt]: EnvelopeExt[K] };
+
+/** The fields {@link readEnvelopeExt} reads (`b` is the batch POST's, read by its own reader). */
+const EXT_FIELDS = ['e', 'm', 'q', 'r', 't', 's', 'o'] as const;
+
+/** Checks one field into `out`: `false` when it is malformed; an unknown field or a null is passed over. */
+function readExtField(out: MutableExt, k: string, x: unknown): boolean {
+  if (x === undefined || x === null) return true;
+  switch (k) {
+    case 'e':
+    case 'm':
+    case 'q':
+    case 'r':
+    case 't':
+      if (typeof x !== 'string' || x.length === 0 || x.length > 64) return false;
+      out[k] = x;
+      return true;
+    case 's':
+      if (typeof x !== 'string' || x.length > 512) return false;
+      out.s = x;
+      return true;
+    case 'o':
+      if (!Array.isArray(x) || !x.every((n) => n === null || (typeof n === 'number' && Number.isSafeInteger(n) && n > 0))) return false;
+      out.o = x as (number | null)[];
+      return true;
+    default:
+      return true;
+  }
 }
 
 /** True when `content` is the keyword (or, from keyword-less packers, the string) `name`. */
