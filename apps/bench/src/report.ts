@@ -120,23 +120,35 @@ export function serverTable(sum: readonly CellSummary[], sizes: Sizes): string {
   return [`| scenario | ${cols.map((t) => TARGET_INFO[t].label).join(' | ')} |`, `|---|${cols.map(() => '---:').join('|')}|`, ...rows].join('\n');
 }
 
-const CLIENT_LABEL: Record<string, string> = { raw: 'bare ws client', socketio: 'socket.io-client', sente: '@sente/client' };
+/** The columns of the client table: each library's client, and the bare client on Sente's wire. */
+type ClientColumn = 'raw' | 'socketio' | 'sente' | 'bare-sente';
+const CLIENT_LABEL: Record<ClientColumn, string> = {
+  raw: 'bare ws client',
+  socketio: 'socket.io-client',
+  sente: '@sente/client',
+  'bare-sente': "bare ws client on Sente's wire, same server",
+};
+const columnOf = (t: Target): ClientColumn => (TARGET_INFO[t].bareClient !== undefined ? 'bare-sente' : TARGET_INFO[t].family);
 
 /** The clients' own CPU per round trip. */
 export function clientTable(sum: readonly CellSummary[], sizes: Sizes): string {
   const clientRows = sum.filter((c) => scenarioOf(c.scenario).kind === 'client');
   if (clientRows.length === 0) return '';
-  const families = (['raw', 'socketio', 'sente'] as const).filter((f) => clientRows.some((c) => TARGET_INFO[c.target].family === f));
-  const lines = [`| client CPU per round trip, µs (${sizes.clientConns} conns) | ${families.map((f) => CLIENT_LABEL[f]).join(' | ')} |`, `|---|${families.map(() => '---:').join('|')}|`];
+  const columns = (['raw', 'socketio', 'sente', 'bare-sente'] as const).filter((f) => clientRows.some((c) => columnOf(c.target) === f));
+  const lines = [`| client CPU per round trip, µs (${sizes.clientConns} conns) | ${columns.map((f) => CLIENT_LABEL[f]).join(' | ')} |`, `|---|${columns.map(() => '---:').join('|')}|`];
   for (const sc of SCENARIOS.filter((s) => s.kind === 'client')) {
     const cells = clientRows.filter((c) => c.scenario === sc.name);
     if (cells.length === 0) continue;
-    const of = (f: string): number | undefined => cells.find((c) => TARGET_INFO[c.target].family === f)?.median.clientUsPerOp;
-    const vals = families.map((f) => {
+    const of = (f: ClientColumn): number | undefined => cells.find((c) => columnOf(c.target) === f)?.median.clientUsPerOp;
+    const vals = columns.map((f) => {
       const x = of(f);
-      if (f === 'raw' && sc.transport === 'ajax') return '—';
+      if ((f === 'raw' || f === 'bare-sente') && sc.transport === 'ajax') return '—';
       if (f !== 'sente' || x === undefined) return fmt(x);
-      const parts = [ratio(x, of('raw')) && `${ratio(x, of('raw'))} bare`, ratio(x, of('socketio')) && `${ratio(x, of('socketio'))} socket.io-client`].filter(Boolean);
+      const parts = [
+        ratio(x, of('raw')) && `${ratio(x, of('raw'))} bare`,
+        ratio(x, of('bare-sente')) && `${ratio(x, of('bare-sente'))} bare on the same server`,
+        ratio(x, of('socketio')) && `${ratio(x, of('socketio'))} socket.io-client`,
+      ].filter(Boolean);
       return parts.length > 0 ? `${fmt(x)} (${parts.join(', ')})` : fmt(x);
     });
     lines.push(`| ${sc.transport === 'ajax' ? 'Ajax' : 'WebSocket'}, ${sc.inflight} in flight | ${vals.join(' | ')} |`);

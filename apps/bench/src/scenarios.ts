@@ -30,7 +30,7 @@ export interface Scenario {
 
 const POLLING: readonly Target[] = ['socketio', 'socketio-uws', 'sente-express', 'sente-express-before', 'sente-uws'];
 /** The targets of the WebSocket scenarios: `ajaxBeforeApp` changes nothing there. */
-const WEBSOCKET: readonly Target[] = SINGLE_TARGETS.filter((t) => t !== 'sente-express-before');
+const WEBSOCKET: readonly Target[] = SINGLE_TARGETS.filter((t) => t !== 'sente-express-before' && t !== 'sente-uws-bare');
 /** The push log and the schemas cost on pushes and events, not on idle connections: measured where they work. */
 const NOT_LOG: readonly Target[] = WEBSOCKET.filter((t) => t !== 'sente-express-log' && t !== 'sente-express-schema');
 
@@ -43,9 +43,10 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'fanout-100', title: 'fan-out, 100 pushes/s to every connection', kind: 'fanout', rate: 100, targets: WEBSOCKET },
   { name: 'ajax-10', title: 'Ajax long-poll echo with reply, 10 in flight', kind: 'ajax', inflight: 10, targets: POLLING },
   { name: 'ajax-1', title: 'Ajax long-poll echo with reply, 1 in flight', kind: 'ajax', inflight: 1, targets: POLLING },
-  // The clients' own cost is measured against the uWS servers, the cheapest of each kind, to leave the load generator the most CPU.
-  { name: 'client-ws-10', title: 'client CPU, WebSocket, 10 in flight', kind: 'client', transport: 'ws', inflight: 10, targets: ['uws', 'socketio-uws', 'sente-uws'] },
-  { name: 'client-ws-1', title: 'client CPU, WebSocket, 1 in flight', kind: 'client', transport: 'ws', inflight: 1, targets: ['uws', 'socketio-uws', 'sente-uws'] },
+  // The clients' own cost is measured against the uWS servers, the cheapest of each kind, to leave the load generator the most CPU;
+  // and the bare client on Sente's wire against Sente's server, for @sente/client's own cost on the same server.
+  { name: 'client-ws-10', title: 'client CPU, WebSocket, 10 in flight', kind: 'client', transport: 'ws', inflight: 10, targets: ['uws', 'socketio-uws', 'sente-uws', 'sente-uws-bare'] },
+  { name: 'client-ws-1', title: 'client CPU, WebSocket, 1 in flight', kind: 'client', transport: 'ws', inflight: 1, targets: ['uws', 'socketio-uws', 'sente-uws', 'sente-uws-bare'] },
   { name: 'client-ajax-10', title: 'client CPU, Ajax, 10 in flight', kind: 'client', transport: 'ajax', inflight: 10, targets: ['socketio-uws', 'sente-uws'] },
   { name: 'client-ajax-1', title: 'client CPU, Ajax, 1 in flight', kind: 'client', transport: 'ajax', inflight: 1, targets: ['socketio-uws', 'sente-uws'] },
   { name: 'cluster-fanout', title: 'fan-out across 3 processes on one Redis, 20 pushes/s to every connection', kind: 'cluster', rate: 20, targets: CLUSTER_TARGETS },

@@ -7,6 +7,7 @@ export const TARGETS = [
   'sente-express',
   'sente-express-before',
   'sente-uws',
+  'sente-uws-bare',
   'sente-express-log',
   'sente-express-schema',
   'socketio-cluster',
@@ -34,6 +35,12 @@ export interface TargetInfo {
   readonly schema?: { readonly base: Target } | undefined;
   /** The same server as `base`, with its Ajax answered before the app (`ajaxBeforeApp`): the Ajax scenarios only. */
   readonly beforeApp?: { readonly base: Target } | undefined;
+  /**
+   * The same server as `base`, loaded by the bare `ws` client speaking this library's wire as `@sente/client` does
+   * (message ids on every request): the client WebSocket scenarios only. `@sente/client`'s ratio to it is the
+   * client library's own cost, on the same server.
+   */
+  readonly bareClient?: { readonly base: Target } | undefined;
   /** Three server processes sharing their clients on one Redis (the `cluster-fanout` scenario only). */
   readonly cluster?: true | undefined;
 }
@@ -46,6 +53,7 @@ export const TARGET_INFO: Readonly<Record<Target, TargetInfo>> = {
   'sente-express': { label: 'Sente on Express', family: 'sente', raw: 'ws', socketio: 'socketio' },
   'sente-express-before': { label: 'Sente on Express, Ajax before the app', family: 'sente', raw: 'ws', socketio: 'socketio', beforeApp: { base: 'sente-express' } },
   'sente-uws': { label: 'Sente on uWS', family: 'sente', raw: 'uws', socketio: 'socketio-uws' },
+  'sente-uws-bare': { label: 'Sente on uWS, bare ws client', family: 'sente', raw: 'uws', socketio: 'socketio-uws', bareClient: { base: 'sente-uws' } },
   'sente-express-log': { label: 'Sente on Express, push log', family: 'sente', raw: 'ws', socketio: 'socketio', ext: { base: 'sente-express' } },
   'sente-express-schema': { label: 'Sente on Express, zod schemas', family: 'sente', raw: 'ws', socketio: 'socketio', schema: { base: 'sente-express' } },
   'socketio-cluster': { label: 'Socket.IO + @socket.io/redis-adapter, 3 nodes', family: 'socketio', raw: 'ws', socketio: 'socketio-cluster', cluster: true },

@@ -10,11 +10,15 @@ import { ECHO_DATA, ECHO_ID } from '../wire.js';
 import { openWsPeer } from './ws-peers.js';
 import type { Peer } from './ws-peers.js';
 
-/** Opens the client of `family` over `transport`; resolves once it is connected. */
-export function openClient(family: Family, transport: 'ws' | 'ajax', port: number, i: number): Promise<Peer> {
-  if (family === 'raw') {
+/**
+ * Opens the client of `family` over `transport`; resolves once it is connected. `bare`: the bare client on
+ * Sente's wire, asking for the extensions and giving every request a message id, as `@sente/client` does.
+ */
+export function openClient(family: Family, transport: 'ws' | 'ajax', port: number, i: number, bare = false): Promise<Peer> {
+  if (family === 'raw' || bare) {
     if (transport !== 'ws') throw new Error('the bare client is WebSocket only');
-    return openWsPeer('raw', port, i, () => {});
+    // It serialises each request, as any client must.
+    return family === 'raw' ? openWsPeer('raw', port, i, () => {}, { encodeEach: true }) : openWsPeer('sente', port, i, () => {}, { ext: true, messageIds: true, encodeEach: true });
   }
   return family === 'sente' ? senteClient(transport, port, i) : socketIoClient(transport, port);
 }

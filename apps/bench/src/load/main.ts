@@ -17,6 +17,8 @@ export interface OpenArgs {
   readonly family: Family;
   /** Ask for this library's extensions (the push log). */
   readonly ext: boolean;
+  /** `client-ws` only: the bare `ws` client on this library's wire, with message ids as `@sente/client` sends them. */
+  readonly bare: boolean;
   /** The target's ports: connection `i` goes to `ports[i % ports.length]` (three for a cluster target). */
   readonly ports: readonly number[];
   readonly conns: number;
@@ -37,12 +39,12 @@ function openOne(a: OpenArgs, i: number, onPush: OnPush): Promise<Peer> {
   const port = a.ports[i % a.ports.length] as number;
   switch (a.via) {
     case 'ws':
-      return openWsPeer(a.family, port, i, onPush, a.ext);
+      return openWsPeer(a.family, port, i, onPush, { ext: a.ext });
     case 'ajax':
       return openAjaxPeer(a.family, port, i, a.inflight, onPush);
     // Imported only where used: a process that measures a server need not load the clients' code.
     case 'client-ws':
-      return import('./clients.js').then((m) => m.openClient(a.family, 'ws', port, i));
+      return import('./clients.js').then((m) => m.openClient(a.family, 'ws', port, i, a.bare));
     case 'client-ajax':
       return import('./clients.js').then((m) => m.openClient(a.family, 'ajax', port, i));
   }

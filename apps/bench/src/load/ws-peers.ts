@@ -5,7 +5,7 @@
  */
 import WebSocket from 'ws';
 import type { Family } from '../targets.js';
-import { ECHO_DATA_JSON, ECHO_ID, PUSH_ID } from '../wire.js';
+import { ECHO_DATA, ECHO_DATA_JSON, ECHO_ID, PUSH_ID } from '../wire.js';
 
 /** One connection of the load generator. */
 export interface Peer {
@@ -19,9 +19,22 @@ export type OnPush = (sentAt: number) => void;
 
 const SENTE_REQUEST_HEAD = `[["${ECHO_ID}",${ECHO_DATA_JSON}],"`;
 
+/** How a raw peer writes its requests. */
+export interface PeerOptions {
+  /** Ask for this library's extensions (the push log). */
+  readonly ext?: boolean;
+  /** With `ext`: every request carries a message id, as `@sente/client` gives it. */
+  readonly messageIds?: boolean;
+  /**
+   * Serialise each request's data (`JSON.stringify`), as any client must: the client scenarios. The server
+   * scenarios' peers send a frame serialised once, to cost as little as they can.
+   */
+  readonly encodeEach?: boolean;
+}
+
 /** Opens a raw WebSocket peer of `family` on 127.0.0.1:`port`; resolves once the target's handshake is done. */
-export function openWsPeer(family: Family, port: number, i: number, onPush: OnPush, ext = false): Promise<Peer> {
-  return family === 'socketio' ? socketIoPeer(port, onPush) : senteOrRawPeer(family, port, i, onPush, ext);
+export function openWsPeer(family: Family, port: number, i: number, onPush: OnPush, options: PeerOptions = {}): Promise<Peer> {
+  return family === 'socketio' ? socketIoPeer(port, onPush) : senteOrRawPeer(family, port, i, onPush, options);
 }
 
 function connect(url: string): WebSocket {
@@ -36,18 +49,22 @@ function failOnClose(ws: WebSocket, reject: (e: Error) => void): void {
 }
 
 /** Sente's JSON wire, which the raw servers speak too: `[[id data] cbId]` → `[data cbId]`; pushes as batches. */
-function senteOrRawPeer(family: Family, port: number, i: number, onPush: OnPush, ext: boolean): Promise<Peer> {
+function senteOrRawPeer(family: Family, port: number, i: number, onPush: OnPush, options: PeerOptions): Promise<Peer> {
+  const { ext = false, messageIds = false, encodeEach = false } = options;
   const sente = family === 'sente';
   const url = sente ? `ws://127.0.0.1:${port}/chsk?uid=u${i}&client-id=c${i}-${process.pid}${ext ? '&sente-ext=1' : ''}` : `ws://127.0.0.1:${port}/`;
   const ws = connect(url);
   const waiting = new Map<string, () => void>();
   let nextCb = 0;
+  // A message id as long as `@sente/client`'s: 12 characters unique to the client, then a count.
+  const mPrefix = `m${String(i).padStart(5, '0')}p${String(process.pid).padStart(5, '0')}`;
   return new Promise((resolve, reject) => {
     const peer: Peer = {
       request(done) {
         const cb = String(nextCb++);
         waiting.set(cb, done);
-        ws.send(`${SENTE_REQUEST_HEAD}${cb}"]`);
+        if (encodeEach) ws.send(JSON.stringify(messageIds ? [[ECHO_ID, ECHO_DATA], cb, { m: mPrefix + cb }] : [[ECHO_ID, ECHO_DATA], cb]));
+        else ws.send(messageIds ? `${SENTE_REQUEST_HEAD}${cb}",{"m":"${mPrefix}${cb}"}]` : `${SENTE_REQUEST_HEAD}${cb}"]`);
       },
       close: () => ws.terminate(),
     };

@@ -32,6 +32,7 @@ const FACTORIES: Record<Exclude<Target, 'sente-cluster' | 'socketio-cluster'>, (
   'sente-express': () => senteOnExpress(),
   'sente-express-before': () => senteOnExpress(false, undefined, true),
   'sente-uws': senteOnUws,
+  'sente-uws-bare': senteOnUws,
   'sente-express-log': () => senteOnExpress(),
   'sente-express-schema': () => senteOnExpress(true),
 };
