@@ -57,6 +57,14 @@ class Rare {
   address: string | undefined = undefined;
 }
 
+/**
+ * The grace timer of each client that has no channel now (between an Ajax
+ * client's polls, a WebSocket client's sockets): not a field of every record,
+ * since a live socket's client has none. Every entry goes when its timer
+ * fires or is cancelled.
+ */
+const graces = new Map<ClientConn, Timer>();
+
 /** {@link ClientConn}'s flags, in one small integer: a record kept per open connection stays small. */
 const AJAX = 1;
 const COUNTED = 2;
@@ -78,7 +86,6 @@ export class ClientConn {
    * per client).
    */
   private readonly born: number;
-  private grace: Timer | undefined;
   /** See {@link Rare}. */
   private rare: Rare | undefined;
   private req: SenteRequest;
@@ -212,10 +219,13 @@ export class ClientConn {
   startGrace(): void {
     this.cancelGrace();
     const ms = this.transport === 'ws' ? this.hub.opts.msAllowReconnectBeforeCloseWs : this.hub.opts.msAllowReconnectBeforeCloseAjax;
-    this.grace = this.hub.timers.set(() => {
-      this.grace = undefined;
-      this.hub.expired(this);
-    }, ms);
+    graces.set(
+      this,
+      this.hub.timers.set(() => {
+        graces.delete(this);
+        this.hub.expired(this);
+      }, ms),
+    );
   }
 
   /** Push batches waiting for this client. */
@@ -359,8 +369,10 @@ export class ClientConn {
   }
 
   private cancelGrace(): void {
-    this.grace?.cancel();
-    this.grace = undefined;
+    const grace = graces.get(this);
+    if (grace === undefined) return;
+    grace.cancel();
+    graces.delete(this);
   }
 }
 

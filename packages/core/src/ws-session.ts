@@ -18,6 +18,15 @@ import type { Session } from './session.js';
 const OPEN = 0;
 const CLOSED = -1;
 
+/**
+ * {@link WsSession}'s state and its keep-alive state (`kaState`, 0–3) in one
+ * small integer: `kaState + 4 * s`, where `s` is 0 while open, 1 once
+ * closed, and the close code + 2 while closing.
+ */
+const KA_BITS = 3;
+const stateOf = (s: number): number => (s === 0 ? OPEN : s === 1 ? CLOSED : s - 2);
+const encoded = (state: number): number => (state === OPEN ? 0 : state === CLOSED ? 1 : state + 2);
+
 /** How often a paused socket's buffer is checked when its adapter reports no drains. */
 const DRAIN_CHECK_MS = 50;
 
@@ -29,11 +38,10 @@ const drainChecks = new WeakMap<WsSession, Timer>();
  * backpressure of its sends. It is the socket's listener; its timers die with it.
  */
 export class WsSession implements Session, SocketListener, KeptAlive {
-  /** {@link OPEN}, the code this side is closing with, or {@link CLOSED}: one field, a socket record stays small. */
-  private state = OPEN;
+  /** {@link state} and {@link kaState}: one field, a socket record stays small. */
+  private bits = 0;
   // The keep-alive's state, kept by the server's one sweep (`hub.keepAlive`): no object or timer per socket.
   kaActivity = 0;
-  kaState: KeptAlive['kaState'] = 0;
   kaDue = 0;
 
   constructor(
@@ -41,13 +49,30 @@ export class WsSession implements Session, SocketListener, KeptAlive {
     private readonly socket: SocketChannel,
   ) {}
 
+  /** {@link OPEN}, the code this side is closing with, or {@link CLOSED}. */
+  private get state(): number {
+    return stateOf(this.bits >> 2);
+  }
+
+  private set state(state: number) {
+    this.bits = (encoded(state) << 2) | (this.bits & KA_BITS);
+  }
+
+  get kaState(): KeptAlive['kaState'] {
+    return (this.bits & KA_BITS) as KeptAlive['kaState'];
+  }
+
+  set kaState(ka: KeptAlive['kaState']) {
+    this.bits = (this.bits & ~KA_BITS) | ka;
+  }
+
   /** The client's hub (not a field of its own: a socket record stays small). */
   private get hub(): Hub {
     return this.client.hub;
   }
 
   private get closed(): boolean {
-    return this.state === CLOSED;
+    return this.bits >> 2 === 1;
   }
 
   /** Keep-alive: the socket was idle for a whole interval. */

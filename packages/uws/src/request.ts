@@ -31,6 +31,12 @@ const lastUrl = { value: '' };
 const lastAddress = { value: '' };
 
 /**
+ * The copied uWS request of each request whose `raw` was read (a session
+ * hook's): not a field of every socket's request, since most never have one.
+ */
+const raws = new WeakMap<CopiedRequest, UwsRequest>();
+
+/**
  * A uWS request as Sente keeps it: one object, the {@link SenteRequest} of
  * the request, copied while uWS's `HttpRequest` was valid. `raw` (the
  * {@link UwsRequest} hooks see) is made when first read.
@@ -39,7 +45,6 @@ export abstract class CopiedRequest implements SenteRequest<UwsRequest> {
   /** The session, once the `session` hook gave one. */
   session: unknown = undefined;
   protected parsed: Record<string, string> | undefined;
-  protected copy: UwsRequest | undefined = undefined;
   abstract readonly method: string;
 
   constructor(
@@ -67,7 +72,9 @@ export abstract class CopiedRequest implements SenteRequest<UwsRequest> {
 
   /** The copied uWS request, as the hooks see it (`req.raw`). */
   get raw(): UwsRequest {
-    return (this.copy ??= { method: this.method, url: this.url, query: this.search, headers: this.headers, remoteAddress: this.remoteAddress });
+    let copy = raws.get(this);
+    if (copy === undefined) raws.set(this, (copy = { method: this.method, url: this.url, query: this.search, headers: this.headers, remoteAddress: this.remoteAddress }));
+    return copy;
   }
 }
 
@@ -123,7 +130,8 @@ export class UpgradeRequest extends CopiedRequest {
     for (const name of Object.keys(all)) if (!HANDSHAKE_ONLY.has(name)) kept[name] = all[name] as string;
     this.headers = sameHeaders(kept);
     // A hook read `req.raw` (a session hook always does): it shows the same headers from now on, not the handshake's.
-    if (this.copy !== undefined) this.copy = { ...this.copy, headers: this.headers };
+    const copy = raws.get(this);
+    if (copy !== undefined) raws.set(this, { ...copy, headers: this.headers });
   }
 
   /** The socket is open and the core has read what it needs of the query: it goes (parsed again if read later). */
