@@ -111,37 +111,41 @@ export class Dedupe {
   admit(uid: string, clientId: string, messageId: string, reply: Reply | undefined): Reply | null | undefined {
     const now = this.now();
     if (now - this.lastSweep >= this.limits.ttlMs / 4) this.sweep(now);
-    let clients = this.uids.get(uid);
-    let ids = clients?.get(clientId);
-    const prior = ids === undefined ? NOT_SEEN : ids.get(messageId);
+    const known = this.uids.get(uid)?.get(clientId);
+    const prior = known === undefined ? NOT_SEEN : known.get(messageId);
     if (prior !== NOT_SEEN) {
       if (reply === undefined) return undefined;
       if (prior instanceof Pending) (prior.waiters ??= []).push(reply);
       else reply(prior);
       return undefined;
     }
-    if (ids === undefined) {
-      if (clients === undefined) this.uids.set(uid, (clients = new Map()));
-      clients.set(clientId, (ids = new ClientIds()));
-    }
+    const ids = known ?? this.newClient(uid, clientId);
     if (reply === undefined) {
       ids.add(messageId, now, undefined, this.limits.maxIds);
       return null;
     }
     const pending = new Pending();
     const p = ids.add(messageId, now, pending, this.limits.maxIds);
-    const client = ids;
     let replied = false;
     return (value) => {
       if (replied) return false;
       replied = true;
-      client.settle(p, pending, value);
+      ids.settle(p, pending, value);
       let sent = reply(value);
       const waiters = pending.waiters;
       pending.waiters = undefined;
       if (waiters !== undefined) for (const w of waiters) sent = w(value) || sent;
       return sent;
     };
+  }
+
+  /** The ids of a client not seen yet, empty. */
+  private newClient(uid: string, clientId: string): ClientIds {
+    let clients = this.uids.get(uid);
+    if (clients === undefined) this.uids.set(uid, (clients = new Map()));
+    const ids = new ClientIds();
+    clients.set(clientId, ids);
+    return ids;
   }
 
   /** Forgets everything. */
