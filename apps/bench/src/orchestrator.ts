@@ -15,6 +15,7 @@ import type { HostTimes } from './host.js';
 import type { OpenArgs } from './load/main.js';
 import { redisCpuUs } from './redis-info.js';
 import type { Scenario, Sizes } from './scenarios.js';
+import type { SettledMemory } from './server/main.js';
 import { CLUSTER_NODES, TARGET_INFO } from './targets.js';
 import type { Target } from './targets.js';
 
@@ -43,6 +44,11 @@ export interface CellResult {
   readonly rssKiBPerConn?: number;
   /** Server V8 heap growth per idle connection after GC, KiB. */
   readonly heapKiBPerConn?: number;
+  /**
+   * Of {@link rssKiBPerConn}, the growth of V8's young generation (resident, empty after the GC), per connection, KiB:
+   * V8's sizing after the burst of connections, not what they hold.
+   */
+  readonly youngKiBPerConn?: number;
   readonly ops?: number;
   readonly windowMs?: number;
   /** Requests that failed during the window (counted, never retried), and why the first did. */
@@ -220,14 +226,15 @@ async function measureCell(sc: Scenario, target: Target, p: Pair, plan: Plan, ru
   const openMs = 60_000 + args.conns * 20;
   const [server] = p.servers as [BenchChild];
   if (sc.kind === 'memory') {
-    const before = await server.request<NodeJS.MemoryUsage>('mem', null, IPC_MS);
+    const before = await server.request<SettledMemory>('mem', null, IPC_MS);
     await p.load.request('open', args, openMs);
     await sleep(s.warmupMs);
-    const after = await server.request<NodeJS.MemoryUsage>('mem', null, IPC_MS);
+    const after = await server.request<SettledMemory>('mem', null, IPC_MS);
     await p.load.request('stop', null, IPC_MS);
     return {
       rssKiBPerConn: (after.rss - before.rss) / args.conns / 1024,
       heapKiBPerConn: (after.heapUsed - before.heapUsed) / args.conns / 1024,
+      youngKiBPerConn: (after.young - before.young) / args.conns / 1024,
     };
   }
   await p.load.request('open', args, openMs);
@@ -275,7 +282,7 @@ function firstLine(e: unknown): string {
 function describe(r: CellResult): string {
   const f = (n: number | undefined, d = 1): string => (n === undefined ? '-' : n.toFixed(d));
   if (r.error !== undefined) return `ERROR ${r.error}`;
-  if (r.rssKiBPerConn !== undefined) return `${f(r.rssKiBPerConn, 2)} KiB RSS/conn, ${f(r.heapKiBPerConn, 2)} KiB heap/conn`;
+  if (r.rssKiBPerConn !== undefined) return `${f(r.rssKiBPerConn, 2)} KiB RSS/conn, ${f(r.heapKiBPerConn, 2)} KiB heap/conn, ${f(r.youngKiBPerConn, 2)} KiB young generation/conn`;
   const failed = r.failedRequests ? `, ${r.failedRequests} failed requests (${r.firstFailure ?? ''})` : '';
   const redis = r.redisUsPerOp === undefined ? '' : `redis ${f(r.redisUsPerOp, 2)} µs/op, `;
   return `server ${f(r.serverUsPerOp)} µs/op, ${redis}client ${f(r.clientUsPerOp)} µs/op, ${f(r.opsPerSec, 0)} ops/s, p50 ${f(r.p50Ms, 2)} p99 ${f(r.p99Ms, 2)} ms, host idle ${f(r.hostIdlePct, 0)}%, others ${f(r.othersPct, 0)}%${failed}`;

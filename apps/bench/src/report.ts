@@ -5,8 +5,8 @@ import type { Scenario, Sizes } from './scenarios.js';
 import { TARGETS, TARGET_INFO } from './targets.js';
 import type { Target } from './targets.js';
 
-type Metric = 'serverUsPerOp' | 'redisUsPerOp' | 'clientUsPerOp' | 'opsPerSec' | 'p50Ms' | 'p99Ms' | 'hostIdlePct' | 'othersPct' | 'rssKiBPerConn' | 'heapKiBPerConn';
-const METRICS: readonly Metric[] = ['serverUsPerOp', 'redisUsPerOp', 'clientUsPerOp', 'opsPerSec', 'p50Ms', 'p99Ms', 'hostIdlePct', 'othersPct', 'rssKiBPerConn', 'heapKiBPerConn'];
+type Metric = 'serverUsPerOp' | 'redisUsPerOp' | 'clientUsPerOp' | 'opsPerSec' | 'p50Ms' | 'p99Ms' | 'hostIdlePct' | 'othersPct' | 'rssKiBPerConn' | 'heapKiBPerConn' | 'youngKiBPerConn';
+const METRICS: readonly Metric[] = ['serverUsPerOp', 'redisUsPerOp', 'clientUsPerOp', 'opsPerSec', 'p50Ms', 'p99Ms', 'hostIdlePct', 'othersPct', 'rssKiBPerConn', 'heapKiBPerConn', 'youngKiBPerConn'];
 
 /** One cell over all its runs: the median of each figure, the spread of the headline, the failures. */
 export interface CellSummary {
@@ -187,14 +187,14 @@ export function clusterTable(sum: readonly CellSummary[], sizes: Sizes): string 
 /** Every cell with every figure. */
 export function detailTable(sum: readonly CellSummary[]): string {
   const lines = [
-    '| scenario | target | server µs/op (min–max) | Redis µs/op | client µs/op | ops/s | p50 ms | p99 ms | host idle % | others % | RSS / heap KiB per conn | runs (failed) | failed requests |',
+    '| scenario | target | server µs/op (min–max) | Redis µs/op | client µs/op | ops/s | p50 ms | p99 ms | host idle % | others % | RSS / heap / young generation KiB per conn | runs (failed) | failed requests |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const c of sum) {
     const m = c.median;
     const kind = scenarioOf(c.scenario).kind;
     const spread = c.spread && kind !== 'memory' && kind !== 'client' ? ` (${fmt(c.spread[0])}–${fmt(c.spread[1])})` : '';
-    const mem = m.rssKiBPerConn === undefined ? '' : `${fmt(m.rssKiBPerConn)} / ${fmt(m.heapKiBPerConn)}${c.spread ? ` (RSS ${fmt(c.spread[0])}–${fmt(c.spread[1])})` : ''}`;
+    const mem = m.rssKiBPerConn === undefined ? '' : `${fmt(m.rssKiBPerConn)} / ${fmt(m.heapKiBPerConn)} / ${fmt(m.youngKiBPerConn)}${c.spread ? ` (RSS ${fmt(c.spread[0])}–${fmt(c.spread[1])})` : ''}`;
     const cells =
       kind === 'memory'
         ? ['', '', '', '', '', '', '', '']

@@ -3,6 +3,7 @@
  * reports its own CPU time and memory; it runs nothing else, so its
  * `process.cpuUsage()` is the target's cost.
  */
+import { getHeapSpaceStatistics } from 'node:v8';
 import { argValue, serveOrchestrator } from '../ipc.js';
 import type { Target } from '../targets.js';
 import { startServer } from './targets.js';
@@ -18,14 +19,30 @@ function running(): BenchServer {
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
+/** The process's memory after GC, with the resident bytes of V8's young generation among it. */
+export interface SettledMemory extends NodeJS.MemoryUsage {
+  /**
+   * Resident bytes of V8's young generation (new space and its large
+   * objects). It holds nothing live after a full GC: what is resident is the
+   * room V8 keeps for new allocations, which it grows while many objects
+   * survive (a burst of connections) and gives back once allocation has
+   * been slow for a while.
+   */
+  readonly young: number;
+}
+
+const YOUNG_SPACES = new Set(['new_space', 'new_large_object_space']);
+
 /** Collects garbage until the heap stops shrinking (bounded), then reads memory. */
-async function settledMemory(): Promise<NodeJS.MemoryUsage> {
+async function settledMemory(): Promise<SettledMemory> {
   if (gc === undefined) throw new Error('the server must run with --expose-gc');
   for (let i = 0; i < 4; i++) {
     gc();
     await new Promise((r) => setTimeout(r, 50));
   }
-  return process.memoryUsage();
+  let young = 0;
+  for (const space of getHeapSpaceStatistics()) if (YOUNG_SPACES.has(space.space_name)) young += space.physical_space_size;
+  return { ...process.memoryUsage(), young };
 }
 
 /** Pushes to every connection at `rate` per second on the clock, from `offsetMs` on, until stopped or `maxPushes`. */
