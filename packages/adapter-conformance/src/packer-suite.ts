@@ -220,6 +220,27 @@ export function runPackerConformance(packer: Packer, options: PackerConformanceO
       }
     });
 
+    if (packer.packAround !== undefined) {
+      const around = packer.packAround.bind(packer);
+      it('packs around content packed before exactly as it packs the whole array (packAround)', () => {
+        const rests: readonly (readonly unknown[])[] = [[], [null], [null, { e: 'ab12cd34', o: [1, null, 3] }], ['cb-1', { m: 'x', n: [Keyword.for('a/b')] }]];
+        let checked = 0;
+        for (const e of packerCorpus(options)) {
+          for (const rest of rests) {
+            let whole: Packed;
+            try {
+              whole = packer.pack([e.value, ...rest]);
+            } catch {
+              continue;
+            }
+            expect(hex(around(packer.pack(e.value), rest)), `${e.label} with ${rest.length} more`).toBe(hex(whole));
+            checked++;
+          }
+        }
+        expect(checked).toBeGreaterThan(0);
+      });
+    }
+
     describe('keywords inside envelopes', () => {
       for (const [label, env] of sampleEnvelopes()) {
         it(`round-trips the ${label} envelope`, () => {

@@ -40,6 +40,8 @@ export class LocalDelivery implements Delivery {
    * packed once for all.
    */
   private last: { readonly events: readonly WireEvent[]; readonly packed: Packed } | undefined;
+  /** The last positioned batch's events packed alone (see `Packer.packAround`), kept the same way. */
+  private lastEvents: { readonly events: readonly WireEvent[]; readonly packed: Packed } | undefined;
 
   constructor(
     private readonly hub: Hub,
@@ -135,7 +137,28 @@ export class LocalDelivery implements Delivery {
       this.last = packed !== null && packedSize(packed) <= KEEP_PACKED_BYTES ? { events: batch.events, packed } : undefined;
       return packed;
     }
+    if (batch.only === undefined && epoch !== undefined) {
+      const around = this.hub.packer.packAround;
+      if (around !== undefined) {
+        const content = this.packedEvents(batch.events);
+        if (content !== undefined) return around.call(this.hub.packer, content, [null, { e: epoch, o: batch.offsets ?? [] }]);
+      }
+    }
     return this.packBatch(batch, keep, epoch, client);
+  }
+
+  /** The events of a batch packed alone, once for a broadcast's uids; `undefined` when they do not pack (each is then tried alone). */
+  private packedEvents(events: readonly WireEvent[]): Packed | undefined {
+    const last = this.lastEvents;
+    if (last !== undefined && sameEvents(last.events, events)) return last.packed;
+    let packed: Packed;
+    try {
+      packed = this.hub.packer.pack(events);
+    } catch {
+      return undefined;
+    }
+    this.lastEvents = packedSize(packed) <= KEEP_PACKED_BYTES ? { events, packed } : undefined;
+    return packed;
   }
 
   private packBatch(batch: Batch, keep: (i: number) => boolean, epoch: string | undefined, client: ClientConn): Packed | null {

@@ -24,6 +24,15 @@ export interface Packer {
   pack(value: unknown): Packed;
   /** Unpacks a payload. Must throw, never hang or return garbage, on malformed input. */
   unpack(data: Packed): unknown;
+  /**
+   * Optional: what `pack([content, ...rest])` gives, from `packedContent`,
+   * what `pack(content)` gave, and `rest` — without packing `content` again.
+   * The core uses it where many payloads share their content and differ only
+   * after it: a broadcast's batches to clients with positions (each uid's own
+   * epoch and offsets), whose events it then packs once. Leave it out when
+   * the output cannot be put together that way.
+   */
+  packAround?(packedContent: Packed, rest: readonly unknown[]): Packed;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

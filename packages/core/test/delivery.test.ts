@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kw } from '../src/index.js';
+import type { Packer } from '../src/index.js';
 import { Harness } from './support/harness.js';
 import { failingOn, jsonPacker, keywordPacker } from './support/packers.js';
 
@@ -186,6 +187,35 @@ describe('who gets a push', () => {
     await h.advance(30);
     expect(packs).toBe(2);
     expect(clients[0]!.pushes()[2]).toEqual([[['news/flash', 1], ['news/other', 3]], null]);
+  });
+
+  it("packs a broadcast's events once for clients that get positions, each uid's payload with its own epoch and offset", async () => {
+    let packs = 0;
+    const packer: Packer = {
+      ...jsonPacker,
+      pack: (v) => (packs++, jsonPacker.pack(v)),
+      packAround: (content, rest) => `[${content as string}${rest.map((v) => `,${JSON.stringify(v)}`).join('')}]`,
+    };
+    const h = new Harness({ packer });
+    const clients = [];
+    for (let i = 0; i < 5; i++) clients.push(await h.ws(`c${i}`, { uid: `u${i}`, query: { 'sente-ext': '1' } }));
+    // u0's log is one push ahead of the others'.
+    h.server.send('u0', ['news/own', 0]);
+    await h.advance(0);
+    await h.advance(30);
+    packs = 0;
+    h.server.broadcast(['news/flash', 1]);
+    await h.advance(0);
+    expect(packs).toBe(1);
+    const epochs = new Set<string>();
+    clients.forEach((c, i) => {
+      const [events, cbId, ext] = c.pushes().at(-1) as [unknown, unknown, { e: string; o: unknown[] }];
+      expect(events).toEqual([['news/flash', 1]]);
+      expect(cbId).toBeNull();
+      expect(ext.o).toEqual([i === 0 ? 2 : 1]);
+      epochs.add(ext.e);
+    });
+    expect(epochs.size).toBe(5);
   });
 
   it('holds the batches of many uids that wait for windows closing at the same time on one timer', async () => {

@@ -34,6 +34,8 @@ export function jsonPacker(options: JsonPackerOptions = {}): Packer {
         throw new SenteError('ERR_SENTE_PACK_FAILED', `JSON packer: ${(cause as Error).message}`, { cause });
       }
     },
+    // A value packs as JSON text the same alone or in an array (no replacer sees its key): an array is joined.
+    ...(replacer === undefined ? { packAround: (packedContent: Packed, rest: readonly unknown[]): string => packAround(packedContent as string, rest) } : {}),
     unpack(data: Packed): unknown {
       try {
         const text = payloadText(data);
@@ -44,6 +46,18 @@ export function jsonPacker(options: JsonPackerOptions = {}): Packer {
       }
     },
   };
+}
+
+/** `[content, ...rest]` as JSON text, from `content`'s JSON text. */
+function packAround(packedContent: string, rest: readonly unknown[]): string {
+  let out = `[${packedContent}`;
+  try {
+    // undefined (a function, a symbol) packs as null in an array.
+    for (const v of rest) out += `,${(JSON.stringify(v) as string | undefined) ?? 'null'}`;
+  } catch (cause) {
+    throw new SenteError('ERR_SENTE_PACK_FAILED', `JSON packer: ${(cause as Error).message}`, { cause });
+  }
+  return `${out}]`;
 }
 
 /** A shared default instance of {@link jsonPacker}. */
