@@ -141,7 +141,13 @@ export class LocalDelivery implements Delivery {
       const around = this.hub.packer.packAround;
       if (around !== undefined) {
         const content = this.packedEvents(batch.events);
-        if (content !== undefined) return around.call(this.hub.packer, content, [null, { e: epoch, o: batch.offsets ?? [] }]);
+        if (content !== undefined) {
+          try {
+            return around.call(this.hub.packer, content, [null, { e: epoch, o: batch.offsets ?? [] }]);
+          } catch {
+            // Packed whole below, where a failure is reported.
+          }
+        }
       }
     }
     return this.packBatch(batch, keep, epoch, client);

@@ -218,6 +218,23 @@ describe('who gets a push', () => {
     expect(epochs.size).toBe(5);
   });
 
+  it('packs a positioned batch whole when the packer cannot put it together around its events', async () => {
+    const packer: Packer = {
+      ...jsonPacker,
+      packAround: () => {
+        throw new Error('cannot');
+      },
+    };
+    const h = new Harness({ packer });
+    const c = await h.ws('c1', { uid: 'alice', query: { 'sente-ext': '1' } });
+    h.server.broadcast(['news/flash', 1]);
+    await h.advance(0);
+    const [events, , ext] = c.pushes().at(-1) as [unknown, unknown, { o: unknown[] }];
+    expect(events).toEqual([['news/flash', 1]]);
+    expect(ext.o).toEqual([1]);
+    expect(h.errors).toEqual([]);
+  });
+
   it('holds the batches of many uids that wait for windows closing at the same time on one timer', async () => {
     const h = new Harness();
     const clients = [];
