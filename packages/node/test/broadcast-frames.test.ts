@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { serveNodeHttp } from '@sente/adapter-conformance';
 import type { ConformanceServer } from '@sente/adapter-conformance';
+import { json, jsonForServers, jsonPacker } from '@sente/packer-json';
 import { senteHttp } from '../src/index.js';
 import type { NodeSenteOptions } from '../src/index.js';
 
@@ -64,5 +65,16 @@ describe('@sente/node broadcasts (one frame built for all the sockets)', () => {
     await until(() => bob.events.length === 2 && alice.events.length === 1);
     expect(bob.events.map((e) => e[0])).toEqual(['test/big', 'test/news']);
     expect(alice.events).toEqual([['test/news', 1]]);
+  });
+});
+
+describe('the default packer', () => {
+  it('is the JSON packer for servers (a broadcast packed once for clients with positions), also in place of json; an app’s own packer stays as given', async () => {
+    const mine = jsonPacker();
+    for (const [packer, expected] of [[undefined, jsonForServers], [json, jsonForServers], [mine, mine]] as const) {
+      const sente = senteHttp({ csrfToken: null, ...(packer === undefined ? {} : { packer }) });
+      expect(sente.server.packer).toBe(expected);
+      await sente.close();
+    }
   });
 });

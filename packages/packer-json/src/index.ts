@@ -34,8 +34,6 @@ export function jsonPacker(options: JsonPackerOptions = {}): Packer {
         throw new SenteError('ERR_SENTE_PACK_FAILED', `JSON packer: ${(cause as Error).message}`, { cause });
       }
     },
-    // A value packs as JSON text the same alone or in an array (no replacer sees its key): an array is joined.
-    ...(replacer === undefined ? { packAround: (packedContent: Packed, rest: readonly unknown[]): string => packAround(packedContent as string, rest) } : {}),
     unpack(data: Packed): unknown {
       try {
         const text = payloadText(data);
@@ -48,17 +46,19 @@ export function jsonPacker(options: JsonPackerOptions = {}): Packer {
   };
 }
 
-/** `[content, ...rest]` as JSON text, from `content`'s JSON text. */
-function packAround(packedContent: string, rest: readonly unknown[]): string {
-  let out = `[${packedContent}`;
-  try {
-    // undefined (a function, a symbol) packs as null in an array.
-    for (const v of rest) out += `,${(JSON.stringify(v) as string | undefined) ?? 'null'}`;
-  } catch (cause) {
-    throw new SenteError('ERR_SENTE_PACK_FAILED', `JSON packer: ${(cause as Error).message}`, { cause });
-  }
-  return `${out}]`;
-}
-
 /** A shared default instance of {@link jsonPacker}. */
 export const json: Packer = jsonPacker();
+
+/**
+ * {@link json} with `packAround` (see `Packer.packAround` in `@sente/core`):
+ * the server adapters' default packer, also in place of `json` when an app
+ * passes that. A server then packs a broadcast's events once for all the
+ * clients that get positions. It is not part of `json` itself: a browser
+ * never packs around, and its bundle leaves this out.
+ */
+export const jsonForServers: Packer = /* @__PURE__ */ withPackAround(json);
+
+function withPackAround(packer: Packer): Packer {
+  // A value packs as the same JSON text alone or in an array (no replacer to see its key): `[0, ...rest]` gives the rest's.
+  return { ...packer, packAround: (content, rest) => `[${content as string}${(packer.pack([0, ...rest]) as string).slice(2)}` };
+}

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import uWS from 'uWebSockets.js';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import { json, jsonForServers, jsonPacker } from '@sente/packer-json';
 import { attachSente } from '../src/index.js';
 import type { SenteUws, SenteUwsOptions } from '../src/index.js';
 import { ajaxGet, ajaxPost, connectWs, handshake, refusedStatus, until } from '@sente/adapter-conformance/json-peer';
@@ -181,6 +182,17 @@ describe('@sente/uws', () => {
       expect(keys).toEqual([expect.stringMatching(/^[A-Za-z0-9+/]{22}==$/)]);
       const one = { query, origin: 'http://app.test', handshakeOnly: [], remoteAddress: '127.0.0.1', raw, websocket: true, method: 'GET' };
       expect(seen).toEqual([one, one]);
+    }
+  });
+
+  it('packs with the JSON packer for servers by default, also in place of json; an app’s own packer stays as given', async () => {
+    const mine = jsonPacker();
+    for (const [packer, expected] of [[undefined, jsonForServers], [json, jsonForServers], [mine, mine]] as const) {
+      const app = uWS.App();
+      const sente = attachSente(app, { csrfToken: null, ...(packer === undefined ? {} : { packer }) });
+      expect(sente.server.packer).toBe(expected);
+      await sente.close();
+      app.close();
     }
   });
 
