@@ -1,5 +1,5 @@
 import { errorResponse, mountSente, senteError } from '@sente/core';
-import { json, jsonForServers } from '@sente/packer-json';
+import { jsonForServers, packerForServers } from '@sente/packer-json';
 import type { Mount, MountOptions, SenteContract, SenteServer, SenteServerOf } from '@sente/core';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import { nodeRequest } from './request.js';
@@ -16,7 +16,7 @@ export type NodeSenteOptions<Raw, C extends SenteContract = SenteContract> = Mou
 /** Mounts the server of a Node adapter from its options (JSON by default). */
 export function mountNode<Raw, C extends SenteContract = SenteContract>(options: NodeSenteOptions<Raw, C>): Mount<Raw> {
   const { wsOptions: _ws, ...rest } = options;
-  return mountSente<Raw, C>(rest.packer === json ? { ...rest, packer: jsonForServers } : rest, jsonForServers);
+  return mountSente<Raw, C>({ ...rest, packer: packerForServers(rest.packer) }, jsonForServers);
 }
 
 /** Serves one Ajax request (GET or POST) on a Node response. */

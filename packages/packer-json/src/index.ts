@@ -58,6 +58,11 @@ export const json: Packer = jsonPacker();
  */
 export const jsonForServers: Packer = /* @__PURE__ */ withPackAround(json);
 
+/** The packer a server adapter mounts for an app's `packer` option: {@link jsonForServers} for none or `json`, any other as given. */
+export function packerForServers(packer: Packer | undefined): Packer {
+  return packer === undefined || packer === json ? jsonForServers : packer;
+}
+
 function withPackAround(packer: Packer): Packer {
   // A value packs as the same JSON text alone or in an array (no replacer to see its key): `[0, ...rest]` gives the rest's.
   return { ...packer, packAround: (content, rest) => `[${content as string}${(packer.pack([0, ...rest]) as string).slice(2)}` };

@@ -4,7 +4,7 @@
  * and sockets to exchanges and channels. Every protocol rule is in @sente/core.
  */
 import { errorResponse, mountSente, senteError } from '@sente/core';
-import { json, jsonForServers } from '@sente/packer-json';
+import { jsonForServers, packerForServers } from '@sente/packer-json';
 import type { MountOptions, SenteContract, SenteServerOf, SocketChannel, SocketListener } from '@sente/core';
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocketBehavior } from 'uWebSockets.js';
 import { copyRequest, copyUpgrade, readBody } from './request.js';
@@ -75,7 +75,7 @@ export interface SenteUws<C extends SenteContract = SenteContract> {
  */
 export function attachSente<C extends SenteContract = SenteContract>(app: TemplatedApp, options: SenteUwsOptions<C> = {}): SenteUws<C> {
   const { session, wsOptions, ...rest } = options;
-  const { server, path } = mountSente<UwsRequest, C>(rest.packer === json ? { ...rest, packer: jsonForServers } : rest, jsonForServers);
+  const { server, path } = mountSente<UwsRequest, C>({ ...rest, packer: packerForServers(rest.packer) }, jsonForServers);
 
   // Everything the handlers need is copied from uWS's request before the first await.
   const prepare = async <R extends CopiedRequest>(req: R, exchange: UwsExchange): Promise<R | undefined> => {
