@@ -14,36 +14,113 @@ export interface DedupeLimits {
   readonly ttlMs: number;
 }
 
+/** A message id as {@link ClientIds} keeps it: the number of a numbered id, the id itself otherwise. */
+type IdKey = string | number;
+
+/** Digits of the largest number a numbered id may end with: a small integer to V8, at most 999,999,999. */
+const MAX_DIGITS = 9;
+
+/**
+ * Where the decimal number at the end of `id` starts (no leading zero), or
+ * -1 when `id` does not end with one of at most {@link MAX_DIGITS} digits.
+ */
+function numberStart(id: string): number {
+  let i = id.length;
+  while (i > 0 && isDigit(id.charCodeAt(i - 1))) i--;
+  // Leading zeros belong to the prefix: "x007" is "x00" and 7.
+  while (i < id.length - 1 && id.charCodeAt(i) === 48) i++;
+  return i === id.length || id.length - i > MAX_DIGITS ? -1 : i;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** The number `id` is `prefix` followed by (decimal, no leading zero, at most {@link MAX_DIGITS} digits), or -1. */
+function numberAfter(id: string, prefix: string): number {
+  const from = prefix.length;
+  const digits = id.length - from;
+  if (digits < 1 || digits > MAX_DIGITS || (digits > 1 && id.charCodeAt(from) === 48) || !id.startsWith(prefix)) return -1;
+  let n = 0;
+  for (let i = from; i < id.length; i++) {
+    const d = id.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 /**
  * The message ids of one client, oldest first, in three parallel arrays (the
- * id, when it came, its reply or a {@link Pending}) from index `head` on, and
- * a map from id to position (`base` + index). No object per id outlives its
- * reply: ids live long enough to be promoted, and so cost the collector per
- * object. Nor is the map its own queue: a `Map`'s oldest key is found by a
- * walk over the holes its deletes left.
+ * id's key, when it came, its reply or a {@link Pending}) from index `head`
+ * on: the id at position `p` is at index `p - base`. No object per id
+ * outlives its reply: ids live long enough to be promoted, and so cost the
+ * collector per object.
+ *
+ * Clients number their ids: a prefix of their own, then a counter
+ * (`@sente/client` sends a random prefix and its send's number). The first
+ * numbered id sets the client's prefix (a prefix that ends in digits only
+ * makes the numbers jump at each power of ten). An id of that prefix is kept
+ * by its number, and a *run* of consecutive numbers at consecutive positions
+ * is found by arithmetic, with no map and no string kept. Every other id (another shape, a number
+ * out of the run) has its position in `positions`. A client that sends
+ * `<prefix><n>` in order thus costs a few array writes per event.
  */
 class ClientIds {
-  readonly positions = new Map<string, number>();
-  ids: string[] = [];
+  /** The position of each id kept that is not in the run. */
+  readonly positions = new Map<IdKey, number>();
+  keys: IdKey[] = [];
   at: number[] = [];
   values: unknown[] = [];
   head = 0;
   base = 0;
+  /** The prefix of this client's numbered ids, once one came. */
+  private prefix: string | undefined = undefined;
+  /** The run: `runLength` numbers from `runFirst`, at positions from `runAt`. */
+  private runFirst = 0;
+  private runAt = 0;
+  private runLength = 0;
 
-  /** The reply remembered for `id`, a {@link Pending}, or `NOT_SEEN`. */
-  get(id: string): unknown {
-    const p = this.positions.get(id);
+  /** Ids kept. */
+  get size(): number {
+    return this.positions.size + this.runLength;
+  }
+
+  /** How `id` is kept: by its number when it is numbered with this client's prefix. */
+  keyOf(id: string): IdKey {
+    let prefix = this.prefix;
+    if (prefix === undefined || this.size === 0) {
+      const start = numberStart(id);
+      if (start < 0) return id;
+      prefix = this.prefix = id.slice(0, start);
+    }
+    const n = numberAfter(id, prefix);
+    return n < 0 ? id : n;
+  }
+
+  /** The reply remembered for `key`, a {@link Pending}, or `NOT_SEEN`. */
+  get(key: IdKey): unknown {
+    const i = typeof key === 'number' ? key - this.runFirst : -1;
+    const p = i >= 0 && i < this.runLength ? this.runAt + i : this.positions.get(key);
     return p === undefined ? NOT_SEEN : this.values[p - this.base];
   }
 
-  /** Remembers `id` with `value`; its position. */
-  add(id: string, at: number, value: unknown, maxIds: number): number {
-    const p = this.base + this.ids.length;
-    this.positions.set(id, p);
-    this.ids.push(id);
+  /** Remembers `key` (not kept yet) with `value`; its position. */
+  add(key: IdKey, at: number, value: unknown, maxIds: number): number {
+    const p = this.base + this.keys.length;
+    if (typeof key !== 'number') this.positions.set(key, p);
+    else if (this.runLength > 0 && key === this.runFirst + this.runLength && p === this.runAt + this.runLength) this.runLength++;
+    else {
+      // Out of the run: the run so far goes into the map, and a new one starts here.
+      for (let i = 0; i < this.runLength; i++) this.positions.set(this.runFirst + i, this.runAt + i);
+      this.runFirst = key;
+      this.runAt = p;
+      this.runLength = 1;
+    }
+    this.keys.push(key);
     this.at.push(at);
     this.values.push(value);
-    if (this.positions.size > maxIds) this.dropOldest();
+    if (this.size > maxIds) this.dropOldest();
     return p;
   }
 
@@ -55,17 +132,21 @@ class ClientIds {
 
   /** Forgets what came before `oldest`; `true` when nothing is left. */
   expire(oldest: number): boolean {
-    while (this.head < this.ids.length && (this.at[this.head] as number) < oldest) this.dropOldest();
-    return this.positions.size === 0;
+    while (this.head < this.keys.length && (this.at[this.head] as number) < oldest) this.dropOldest();
+    return this.size === 0;
   }
 
   private dropOldest(): void {
     const h = this.head++;
-    this.positions.delete(this.ids[h] as string);
+    if (this.runLength > 0 && this.base + h === this.runAt) {
+      this.runFirst++;
+      this.runAt++;
+      this.runLength--;
+    } else this.positions.delete(this.keys[h] as IdKey);
     this.values[h] = undefined;
     // Compacted once the dropped part is the larger: amortised O(1) per id.
-    if (this.head >= 32 && this.head * 2 >= this.ids.length) {
-      this.ids = this.ids.slice(this.head);
+    if (this.head >= 32 && this.head * 2 >= this.keys.length) {
+      this.keys = this.keys.slice(this.head);
       this.at = this.at.slice(this.head);
       this.values = this.values.slice(this.head);
       this.base += this.head;
@@ -99,7 +180,7 @@ export class Dedupe {
   /** Message ids remembered, all clients together. */
   get size(): number {
     let n = 0;
-    for (const clients of this.uids.values()) for (const c of clients.values()) n += c.positions.size;
+    for (const clients of this.uids.values()) for (const c of clients.values()) n += c.size;
     return n;
   }
 
@@ -112,20 +193,21 @@ export class Dedupe {
     const now = this.now();
     if (now - this.lastSweep >= this.limits.ttlMs / 4) this.sweep(now);
     const known = this.uids.get(uid)?.get(clientId);
-    const prior = known === undefined ? NOT_SEEN : known.get(messageId);
+    const ids = known ?? this.newClient(uid, clientId);
+    const key = ids.keyOf(messageId);
+    const prior = known === undefined ? NOT_SEEN : ids.get(key);
     if (prior !== NOT_SEEN) {
       if (reply === undefined) return undefined;
       if (prior instanceof Pending) (prior.waiters ??= []).push(reply);
       else reply(prior);
       return undefined;
     }
-    const ids = known ?? this.newClient(uid, clientId);
     if (reply === undefined) {
-      ids.add(messageId, now, undefined, this.limits.maxIds);
+      ids.add(key, now, undefined, this.limits.maxIds);
       return null;
     }
     const pending = new Pending();
-    const p = ids.add(messageId, now, pending, this.limits.maxIds);
+    const p = ids.add(key, now, pending, this.limits.maxIds);
     let replied = false;
     return (value) => {
       if (replied) return false;
