@@ -182,7 +182,7 @@ function connsOf(sc: Scenario, s: Sizes): number {
 
 function openArgs(sc: Scenario, target: Target, p: Pair, s: Sizes): OpenArgs {
   const via: OpenArgs['via'] = sc.kind === 'ajax' ? 'ajax' : sc.kind === 'client' ? (sc.transport === 'ajax' ? 'client-ajax' : 'client-ws') : 'ws';
-  return { family: TARGET_INFO[target].family, ext: TARGET_INFO[target].ext !== undefined, bare: TARGET_INFO[target].bareClient !== undefined, ports: p.ports, conns: connsOf(sc, s), via, inflight: sc.inflight ?? 0, maxOps: s.maxOps };
+  return { family: TARGET_INFO[target].family, ext: TARGET_INFO[target].ext !== undefined, bare: TARGET_INFO[target].bareClient !== undefined, ids: TARGET_INFO[target].messageIds !== undefined, ports: p.ports, conns: connsOf(sc, s), via, inflight: sc.inflight ?? 0, maxOps: s.maxOps };
 }
 
 /** The steady window's figures from two snapshots. */

@@ -80,6 +80,7 @@ function withRatios(get: (t: Target) => number | undefined, t: Target, raw: bool
     // The push log's own cost: the same server, its peers asking for the extensions.
     info.ext !== undefined && ratio(x, get(info.ext.base)) ? `${ratio(x, get(info.ext.base))} without log` : undefined,
     info.schema !== undefined && ratio(x, get(info.schema.base)) ? `${ratio(x, get(info.schema.base))} without schemas` : undefined,
+    info.messageIds !== undefined && ratio(x, get(info.messageIds.base)) ? `${ratio(x, get(info.messageIds.base))} without ids` : undefined,
     info.beforeApp !== undefined && ratio(x, get(info.beforeApp.base)) ? `${ratio(x, get(info.beforeApp.base))} behind the router` : undefined,
     raw ? ratio(x, get(info.raw)) && `${ratio(x, get(info.raw))} ${TARGET_INFO[info.raw].label.replace('raw ', '')}` : undefined,
     ratio(x, get(info.socketio)) && `${ratio(x, get(info.socketio))} ${info.socketio === 'socketio' ? 'SIO' : 'SIO/uWS'}`,

@@ -30,15 +30,17 @@ export interface Scenario {
 
 const POLLING: readonly Target[] = ['socketio', 'socketio-uws', 'sente-express', 'sente-express-before', 'sente-uws'];
 /** The targets of the WebSocket scenarios: `ajaxBeforeApp` changes nothing there. */
-const WEBSOCKET: readonly Target[] = SINGLE_TARGETS.filter((t) => t !== 'sente-express-before' && t !== 'sente-uws-bare');
+const WEBSOCKET: readonly Target[] = SINGLE_TARGETS.filter((t) => t !== 'sente-express-before' && t !== 'sente-uws-bare' && t !== 'sente-uws-ids');
+/** The echo scenarios also measure the message ids `@sente/client` gives every request. */
+const ECHO: readonly Target[] = SINGLE_TARGETS.filter((t) => t !== 'sente-express-before' && t !== 'sente-uws-bare');
 /** The push log and the schemas cost on pushes and events, not on idle connections: measured where they work. */
 const NOT_LOG: readonly Target[] = WEBSOCKET.filter((t) => t !== 'sente-express-log' && t !== 'sente-express-schema');
 
 /** Every scenario, in the order they run (idle memory first: a fresh process is the cleanest baseline). */
 export const SCENARIOS: readonly Scenario[] = [
   { name: 'memory', title: 'idle memory per connection', kind: 'memory', targets: NOT_LOG },
-  { name: 'echo-10', title: 'WebSocket echo with reply, 10 in flight', kind: 'echo', inflight: 10, targets: WEBSOCKET },
-  { name: 'echo-1', title: 'WebSocket echo with reply, 1 in flight', kind: 'echo', inflight: 1, targets: WEBSOCKET },
+  { name: 'echo-10', title: 'WebSocket echo with reply, 10 in flight', kind: 'echo', inflight: 10, targets: ECHO },
+  { name: 'echo-1', title: 'WebSocket echo with reply, 1 in flight', kind: 'echo', inflight: 1, targets: ECHO },
   { name: 'fanout-20', title: 'fan-out, 20 pushes/s to every connection', kind: 'fanout', rate: 20, targets: WEBSOCKET },
   { name: 'fanout-100', title: 'fan-out, 100 pushes/s to every connection', kind: 'fanout', rate: 100, targets: WEBSOCKET },
   { name: 'ajax-10', title: 'Ajax long-poll echo with reply, 10 in flight', kind: 'ajax', inflight: 10, targets: POLLING },

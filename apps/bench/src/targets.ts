@@ -8,6 +8,7 @@ export const TARGETS = [
   'sente-express-before',
   'sente-uws',
   'sente-uws-bare',
+  'sente-uws-ids',
   'sente-express-log',
   'sente-express-schema',
   'socketio-cluster',
@@ -41,6 +42,11 @@ export interface TargetInfo {
    * client library's own cost, on the same server.
    */
   readonly bareClient?: { readonly base: Target } | undefined;
+  /**
+   * The same server as `base`, its peers asking for the extensions and giving every request a message id, as
+   * `@sente/client` does: the WebSocket echo scenarios only. Its ratio to `base` is what remembering the ids costs.
+   */
+  readonly messageIds?: { readonly base: Target } | undefined;
   /** Three server processes sharing their clients on one Redis (the `cluster-fanout` scenario only). */
   readonly cluster?: true | undefined;
 }
@@ -54,6 +60,7 @@ export const TARGET_INFO: Readonly<Record<Target, TargetInfo>> = {
   'sente-express-before': { label: 'Sente on Express, Ajax before the app', family: 'sente', raw: 'ws', socketio: 'socketio', beforeApp: { base: 'sente-express' } },
   'sente-uws': { label: 'Sente on uWS', family: 'sente', raw: 'uws', socketio: 'socketio-uws' },
   'sente-uws-bare': { label: 'Sente on uWS, bare ws client', family: 'sente', raw: 'uws', socketio: 'socketio-uws', bareClient: { base: 'sente-uws' } },
+  'sente-uws-ids': { label: 'Sente on uWS, message ids', family: 'sente', raw: 'uws', socketio: 'socketio-uws', messageIds: { base: 'sente-uws' } },
   'sente-express-log': { label: 'Sente on Express, push log', family: 'sente', raw: 'ws', socketio: 'socketio', ext: { base: 'sente-express' } },
   'sente-express-schema': { label: 'Sente on Express, zod schemas', family: 'sente', raw: 'ws', socketio: 'socketio', schema: { base: 'sente-express' } },
   'socketio-cluster': { label: 'Socket.IO + @socket.io/redis-adapter, 3 nodes', family: 'socketio', raw: 'ws', socketio: 'socketio-cluster', cluster: true },

@@ -19,6 +19,8 @@ export interface OpenArgs {
   readonly ext: boolean;
   /** `client-ws` only: the bare `ws` client on this library's wire, with message ids as `@sente/client` sends them. */
   readonly bare: boolean;
+  /** `ws` only: ask for the extensions and give every request a message id, as `@sente/client` does. */
+  readonly ids: boolean;
   /** The target's ports: connection `i` goes to `ports[i % ports.length]` (three for a cluster target). */
   readonly ports: readonly number[];
   readonly conns: number;
@@ -39,7 +41,7 @@ function openOne(a: OpenArgs, i: number, onPush: OnPush): Promise<Peer> {
   const port = a.ports[i % a.ports.length] as number;
   switch (a.via) {
     case 'ws':
-      return openWsPeer(a.family, port, i, onPush, { ext: a.ext });
+      return openWsPeer(a.family, port, i, onPush, { ext: a.ext || a.ids, messageIds: a.ids });
     case 'ajax':
       return openAjaxPeer(a.family, port, i, a.inflight, onPush);
     // Imported only where used: a process that measures a server need not load the clients' code.

@@ -33,6 +33,7 @@ const FACTORIES: Record<Exclude<Target, 'sente-cluster' | 'socketio-cluster'>, (
   'sente-express-before': () => senteOnExpress(false, undefined, true),
   'sente-uws': senteOnUws,
   'sente-uws-bare': senteOnUws,
+  'sente-uws-ids': senteOnUws,
   'sente-express-log': () => senteOnExpress(),
   'sente-express-schema': () => senteOnExpress(true),
 };
