@@ -65,6 +65,17 @@ describe('@sente/uws', () => {
     expect(await peer.next()).toEqual([[['app/news', 'hello']], null]);
   });
 
+  it("reads a text frame as the ws adapters do: any UTF-8 intact, and a leading BOM kept, so BOM + JSON is a bad package (1007)", async () => {
+    const { ws: url } = await start(byQuery);
+    const peer = await ws(`${url}?client-id=c1&user=alice`);
+    expect(await peer.next()).toEqual(handshake('alice'));
+    const text = 'héllo ✓ 😀 \uFEFF';
+    peer.send([['app/echo', text], 'cb1']);
+    expect(await peer.next()).toEqual([{ echo: text, uid: 'alice' }, 'cb1']);
+    peer.ws.send(`\uFEFF${JSON.stringify([['app/echo', 'x'], 'cb2'])}`);
+    expect((await peer.closed).code).toBe(1007);
+  });
+
   it('handshakes over Ajax, answers a POST with its reply, and answers a parked poll with a push', async () => {
     const { sente, http } = await start(byQuery);
     const hs = await ajaxGet(`${http}?client-id=c2&user=bob&handshake%3F=1`);
