@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Dedupe } from '../src/dedupe.js';
+import { prng } from './support/prng.js';
 
 /** What Dedupe must do, written the plain way: the last `maxIds` ids in arrival order, each with its reply. */
 class Model {
@@ -19,18 +20,6 @@ class Model {
     if (this.order.length > this.maxIds) this.values.delete(this.order.shift() as string);
     return { seen: false, value };
   }
-}
-
-/** A small deterministic generator (mulberry32): every seed gives the same sequence. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -59,7 +48,7 @@ function nextId(r: () => number, s: { n: number; prefix: string }): string {
 describe('message ids, against the plain model', () => {
   it('handles exactly the ids the model handles, and answers retries with the first reply, over 300 random histories', () => {
     for (let seed = 1; seed <= 300; seed++) {
-      const r = random(seed);
+      const r = prng(seed);
       const maxIds = 5 + Math.floor(r() * 60);
       const dedupe = new Dedupe(() => 0, { maxIds, ttlMs: 60_000 });
       const model = new Model(maxIds);

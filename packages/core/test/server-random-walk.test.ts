@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Harness } from './support/harness.js';
 import type { AjaxRequest, WsClient } from './support/harness.js';
-
-/** A small deterministic PRNG (mulberry32), so a failing walk can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from './support/prng.js';
 
 const UIDS = ['alice', 'bob', undefined] as const;
 const CLIENTS = ['c0', 'c1', 'c2', 'c3', 'c4'];
