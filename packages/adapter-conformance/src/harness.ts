@@ -44,7 +44,7 @@ export interface Received {
 }
 
 /** The stats of a server holding nothing. */
-export const EMPTY_STATS: ServerStats = { wsClients: 0, ajaxClients: 0, timers: 0, bufferedBatches: 0, queuedBatches: 0, queuedBytes: 0, pendingReplies: 0, loggedPushes: 0, serverRequests: 0 };
+export const EMPTY_STATS: ServerStats = { wsClients: 0, ajaxClients: 0, timers: 0, bufferedBatches: 0, queuedBatches: 0, queuedBytes: 0, pendingReplies: 0, loggedPushes: 0, serverRequests: 0, messageIds: 0 };
 
 /** One server under test, with a router that records every event and the clients the test opened. */
 export class TestServer {

@@ -169,6 +169,7 @@ const NOT_SEEN: unique symbol = Symbol('not seen');
 export class Dedupe {
   private readonly uids = new Map<string, Map<string, ClientIds>>();
   private lastSweep: number;
+  private count = 0;
 
   constructor(
     private readonly now: () => number,
@@ -179,9 +180,7 @@ export class Dedupe {
 
   /** Message ids remembered, all clients together. */
   get size(): number {
-    let n = 0;
-    for (const clients of this.uids.values()) for (const c of clients.values()) n += c.size;
-    return n;
+    return this.count;
   }
 
   /**
@@ -202,12 +201,15 @@ export class Dedupe {
       else reply(prior);
       return undefined;
     }
+    const before = ids.size;
     if (reply === undefined) {
       ids.add(key, now, undefined, this.limits.maxIds);
+      this.count += ids.size - before;
       return null;
     }
     const pending = new Pending();
     const p = ids.add(key, now, pending, this.limits.maxIds);
+    this.count += ids.size - before;
     let replied = false;
     return (value) => {
       if (replied) return false;
@@ -233,13 +235,19 @@ export class Dedupe {
   /** Forgets everything. */
   clear(): void {
     this.uids.clear();
+    this.count = 0;
   }
 
   private sweep(now: number): void {
     this.lastSweep = now;
     const oldest = now - this.limits.ttlMs;
     for (const [uid, clients] of this.uids) {
-      for (const [clientId, ids] of clients) if (ids.expire(oldest)) clients.delete(clientId);
+      for (const [clientId, ids] of clients) {
+        const before = ids.size;
+        const empty = ids.expire(oldest);
+        this.count += ids.size - before;
+        if (empty) clients.delete(clientId);
+      }
       if (clients.size === 0) this.uids.delete(uid);
     }
   }

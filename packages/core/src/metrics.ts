@@ -60,6 +60,7 @@ export function createMetrics(stats: () => ServerStats, meter: Meter = otel.getM
     pendingReplies: meter.createObservableGauge('sente.replies.pending', { description: 'Ajax requests waiting for a handler\'s reply' }),
     loggedPushes: meter.createObservableGauge('sente.log.entries', { description: 'Pushes held in the push log for replay' }),
     timers: meter.createObservableGauge('sente.timers', { description: 'Live timers of the server' }),
+    messageIds: meter.createObservableGauge('sente.message_ids', { description: 'Message ids remembered (with their replies) so that retries are handled once' }),
   };
   meter.addBatchObservableCallback((result) => {
     const s = stats();
@@ -68,6 +69,7 @@ export function createMetrics(stats: () => ServerStats, meter: Meter = otel.getM
     result.observe(gauges.pendingReplies, s.pendingReplies);
     result.observe(gauges.loggedPushes, s.loggedPushes);
     result.observe(gauges.timers, s.timers);
+    result.observe(gauges.messageIds, s.messageIds);
   }, Object.values(gauges));
   return {
     connected: (transport, delta) => connections.add(delta, attrsOf(transport)),

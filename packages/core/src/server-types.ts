@@ -62,6 +62,12 @@ export interface ServerStats {
   readonly loggedPushes: number;
   /** The server's requests to clients waiting for an answer. */
   readonly serverRequests: number;
+  /**
+   * Message ids remembered so that a retried event is handled once, each with
+   * its reply, all clients together: the last 1000 of each client, each for
+   * `replay.maxAgeMs`.
+   */
+  readonly messageIds: number;
 }
 
 /** Options of {@link SenteServer.drain}. */

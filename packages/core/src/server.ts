@@ -336,6 +336,7 @@ export class SenteServer<Raw = unknown> {
       pendingReplies: this.replies.size,
       loggedPushes: this.log.size,
       serverRequests: this.requests.size,
+      messageIds: this.dedupe.size,
     };
   }
 

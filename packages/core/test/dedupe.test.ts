@@ -114,4 +114,21 @@ describe('idempotent retries (message ids)', () => {
     // A reply is given once.
     expect(reply?.('again')).toBe(false);
   });
+  it('counts the ids it remembers in stats().messageIds; past the window they go at the next event', async () => {
+    const h = new Harness({ replay: { maxAgeMs: 10_000 } });
+    const c = await h.ws('c1', { uid: 'alice', query: EXT });
+    c.send(['app/log', 1], null, { m: 'p.1' });
+    c.send(['app/log', 2], null, { m: 'p.2' });
+    c.send(['app/log', 3], null, { m: 'free-form' });
+    c.send(['app/log', 3], null, { m: 'free-form' }); // a retry: not counted twice
+    expect(h.server.stats().messageIds).toBe(3);
+    const d = await h.ws('c2', { uid: 'bob', query: EXT });
+    d.send(['app/log', 4], null, { m: 'p.1' });
+    expect(h.server.stats().messageIds).toBe(4);
+    // Swept as they are used, with no timer: the next event after the window finds them gone.
+    await h.advance(11_000);
+    expect(h.server.stats().messageIds).toBe(4);
+    d.send(['app/log', 5], null, { m: 'p.2' });
+    expect(h.server.stats().messageIds).toBe(1);
+  });
 });

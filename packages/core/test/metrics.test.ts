@@ -33,7 +33,7 @@ describe('metrics', () => {
       h.server.send('alice', ['app/n', 2], { flush: true });
       w.sendRaw('not json');
       const epoch = (((w.frames()[0] as unknown[])[0] as unknown[])[1] as unknown[])[3] as { epoch: string };
-      await h.ws('c1', { uid: 'alice', query: { 'sente-ext': '1', 'sente-pos': `${epoch.epoch}:0` } });
+      const back = await h.ws('c1', { uid: 'alice', query: { 'sente-ext': '1', 'sente-pos': `${epoch.epoch}:0` } });
       const got = await m.read();
       expect(got.get('sente.connections')).toEqual(
         expect.arrayContaining([
@@ -55,11 +55,15 @@ describe('metrics', () => {
       expect(got.get('sente.replays')).toEqual([{ attributes: { recovered: 'true' }, value: 1 }]);
       expect(got.get('sente.log.entries')).toEqual([{ attributes: {}, value: 2 }]);
       expect(got.get('sente.timers')?.[0]?.value).toBe(h.server.stats().timers);
+      expect(got.get('sente.message_ids')).toEqual([{ attributes: {}, value: 0 }]);
       // The bad frame closed the first socket with 1007.
       expect(got.get('sente.ws.closes')).toEqual([{ attributes: { code: 1007 }, value: 1 }]);
       // Alice's client comes on Ajax while her WebSocket is still counted: a fallback.
       await h.ajaxGet('c1', { uid: 'alice', handshake: true, query: { 'sente-ext': '1' } });
       expect((await m.read()).get('sente.transport.switches')).toEqual([{ attributes: { from: 'ws', to: 'ajax' }, value: 1 }]);
+      // An event with a message id: its id is remembered, for a retry.
+      back.send(['app/x', 2], null, { m: 'm1' });
+      expect((await m.read()).get('sente.message_ids')).toEqual([{ attributes: {}, value: 1 }]);
     } finally {
       await m.shutdown();
     }

@@ -77,7 +77,7 @@ describe('random walks', () => {
       for (const p of polls.values()) if (p.channel.isOpen()) p.abort();
       await h.advance(60_000);
 
-      expect(h.server.stats()).toEqual({ wsClients: 0, ajaxClients: 0, timers: 0, bufferedBatches: 0, queuedBatches: 0, queuedBytes: 0, pendingReplies: 0, loggedPushes: 0, serverRequests: 0 });
+      expect(h.server.stats()).toEqual({ wsClients: 0, ajaxClients: 0, timers: 0, bufferedBatches: 0, queuedBatches: 0, queuedBytes: 0, pendingReplies: 0, loggedPushes: 0, serverRequests: 0, messageIds: 0 });
       expect(h.clock.pending).toBe(0);
       expect(h.server.connectedUids.any.size).toBe(0);
       for (const uid of ['alice', 'bob', 'sente/nil-uid']) {

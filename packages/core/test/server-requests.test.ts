@@ -49,7 +49,7 @@ describe('server→client requests', () => {
     expect(await codeOf(h.server.request('nobody', ['app/q'], 500))).toBe('ERR_SENTE_CLOSED');
     expect(await codeOf(h.server.request('plain', ['app/q'], 500))).toBe('ERR_SENTE_UNSUPPORTED');
     expect(await codeOf(h.server.request('c1', ['chsk/x'], 500))).toBe('ERR_SENTE_BAD_EVENT');
-    expect(h.server.stats()).toMatchObject({ serverRequests: 0 });
+    expect(h.server.stats()).toMatchObject({ serverRequests: 0, messageIds: 0 });
   });
 
   it('ignores an answer from another client, and rejects when the asked client leaves', async () => {

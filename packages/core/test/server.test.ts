@@ -3,7 +3,7 @@ import type { ServerStats } from '../src/index.js';
 import { Harness } from './support/harness.js';
 import { settle } from '../src/internal.js';
 
-const EMPTY: ServerStats = { wsClients: 0, ajaxClients: 0, timers: 0, bufferedBatches: 0, queuedBatches: 0, queuedBytes: 0, pendingReplies: 0, loggedPushes: 0, serverRequests: 0 };
+const EMPTY: ServerStats = { wsClients: 0, ajaxClients: 0, timers: 0, bufferedBatches: 0, queuedBatches: 0, queuedBytes: 0, pendingReplies: 0, loggedPushes: 0, serverRequests: 0, messageIds: 0 };
 
 describe('cleanup', () => {
   it('leaves nothing behind once every client left and the grace periods passed', async () => {

@@ -120,7 +120,7 @@ describe('@sente/fastify', () => {
     expect((await poll).body).toEqual(['chsk/timeout', null]);
     expect(await peer.closed).toEqual({ code: 1001, reason: 'Server closing' });
     expect(server.closed).toBe(true);
-    expect(server.stats()).toEqual({ wsClients: 0, ajaxClients: 0, timers: 0, bufferedBatches: 0, queuedBatches: 0, queuedBytes: 0, pendingReplies: 0, loggedPushes: 0, serverRequests: 0 });
+    expect(server.stats()).toEqual({ wsClients: 0, ajaxClients: 0, timers: 0, bufferedBatches: 0, queuedBatches: 0, queuedBytes: 0, pendingReplies: 0, loggedPushes: 0, serverRequests: 0, messageIds: 0 });
     expect(server.connectedUids.any.size).toBe(0);
     expect(app.server.listening).toBe(false);
   });

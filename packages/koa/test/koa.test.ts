@@ -185,7 +185,7 @@ describe('@sente/koa', () => {
     await sente.close();
     expect((await poll).body).toEqual(['chsk/timeout', null]);
     expect(await peer.closed).toEqual({ code: 1001, reason: 'Server closing' });
-    expect(sente.server.stats()).toEqual({ wsClients: 0, ajaxClients: 0, timers: 0, bufferedBatches: 0, queuedBatches: 0, queuedBytes: 0, pendingReplies: 0, loggedPushes: 0, serverRequests: 0 });
+    expect(sente.server.stats()).toEqual({ wsClients: 0, ajaxClients: 0, timers: 0, bufferedBatches: 0, queuedBatches: 0, queuedBytes: 0, pendingReplies: 0, loggedPushes: 0, serverRequests: 0, messageIds: 0 });
     expect((await ajaxGet(`${http}?client-id=c3&handshake%3F=1`)).status).toBe(503);
   });
 });

@@ -327,7 +327,7 @@ describe('connected uids across the cluster', () => {
 });
 
 /** The stats of a server holding nothing. */
-const EMPTY_STATS = { wsClients: 0, ajaxClients: 0, timers: 0, bufferedBatches: 0, queuedBatches: 0, queuedBytes: 0, pendingReplies: 0, loggedPushes: 0, serverRequests: 0 };
+const EMPTY_STATS = { wsClients: 0, ajaxClients: 0, timers: 0, bufferedBatches: 0, queuedBatches: 0, queuedBytes: 0, pendingReplies: 0, loggedPushes: 0, serverRequests: 0, messageIds: 0 };
 
 describe('options', () => {
   it('are checked: a bad one throws ERR_SENTE_BAD_OPTION', () => {

@@ -29,8 +29,9 @@ export function clientCases({ harness, wire }: CaseContext): void {
       expect(pushed).toEqual([wire.received(['test/push', 1]), wire.received(['test/push', 2])]);
       c.disconnect();
       await t.uidport('close', 'alice');
-      // The pushes stay in the push log, within its window, for the client's replay; nothing else does.
-      expect(t.stats()).toEqual({ ...EMPTY_STATS, loggedPushes: 2 });
+      // The pushes stay in the push log, within its window, for the client's replay, and the request's
+      // message id for a retry; nothing else does.
+      expect(t.stats()).toEqual({ ...EMPTY_STATS, loggedPushes: 2, messageIds: 1 });
       expect(t.clientErrors).toEqual([]);
     }, CASE_TIMEOUT_MS);
   }

@@ -58,8 +58,9 @@ export function credentialsCases({ harness, wire }: CaseContext, transport: Tran
     const closes = t.eventsOf('chsk/uidport-close', 'bob').length;
     c.disconnect();
     await until(() => t.eventsOf('chsk/uidport-close', 'bob').length > closes, 'bob to leave');
-    // Both logs keep their pushes for replay, within their window: alice's one, bob's three.
-    expect(t.stats()).toEqual({ ...EMPTY_STATS, loggedPushes: 4 });
+    // Both logs keep their pushes for replay, within their window: alice's one, bob's three; and the
+    // server the message id of the request, for a retry.
+    expect(t.stats()).toEqual({ ...EMPTY_STATS, loggedPushes: 4, messageIds: 1 });
   }, CASE_TIMEOUT_MS);
 
   it('refuses a refresh the hooks refuse: a typed error, and the connection keeps its identity', async () => {

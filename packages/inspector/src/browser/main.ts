@@ -55,6 +55,7 @@ function drawCounts(s: InspectorSnapshot): void {
     card('pending-replies', 'pending replies', String(s.stats.pendingReplies)),
     card('server-requests', 'server requests', String(s.stats.serverRequests)),
     card('logged-pushes', 'pushes in replay log', String(s.stats.loggedPushes)),
+    card('message-ids', 'message ids remembered', String(s.stats.messageIds)),
     card('timers', 'timers', String(s.stats.timers)),
   );
 }
