@@ -62,9 +62,10 @@ function numberAfter(id: string, prefix: string): number {
  * numbered id sets the client's prefix (a prefix that ends in digits only
  * makes the numbers jump at each power of ten). An id of that prefix is kept
  * by its number, and a *run* of consecutive numbers at consecutive positions
- * is found by arithmetic, with no map and no string kept. Every other id (another shape, a number
- * out of the run) has its position in `positions`. A client that sends
- * `<prefix><n>` in order thus costs a few array writes per event.
+ * is found by arithmetic, with no map and no string kept. Every other id
+ * (another shape, a number out of the run) has its position in `positions`.
+ * A client that sends `<prefix><n>` in order thus costs a few array writes
+ * per event.
  */
 class ClientIds {
   /** The position of each id kept that is not in the run. */
