@@ -1,4 +1,5 @@
 import { Keyword } from '@sente/core';
+import { seededRandom } from '@sente/core/internal';
 
 /** What a packer can carry beyond JSON's types, as declared to the conformance suite. */
 export interface PackerValueKinds {
@@ -36,17 +37,8 @@ export interface CorpusEntry {
 
 const kw = (name: string): Keyword => Keyword.for(name);
 
-/** A deterministic PRNG (mulberry32), so "random" inputs are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG (mulberry32), so "random" inputs are the same on every run: core's, shared by the repository's tests. */
+export { seededRandom };
 
 /** `v` with every {@link Keyword} replaced by its name, as keyword-less formats read it back. */
 export function keywordsAsNames(v: unknown): unknown {

@@ -11,6 +11,7 @@ export type { KeepAlive, KeepAliveOptions } from './keep-alive.js';
 export { checkRequest } from './security.js';
 export type { Rejection } from './security.js';
 export { FakeClock, settle } from './fake-clock.js';
+export { seededRandom } from './seeded-random.js';
 export { Outbox } from './outbox.js';
 export { RepeatedText } from './repeated-text.js';
 export { ERRORS } from './errors.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Dedupe } from '../src/dedupe.js';
-import { prng } from './support/prng.js';
+import { seededRandom as prng } from '../src/seeded-random.js';
 
 /** What Dedupe must do, written the plain way: the last `maxIds` ids in arrival order, each with its reply. */
 class Model {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Harness } from './support/harness.js';
 import type { AjaxRequest, WsClient } from './support/harness.js';
-import { prng } from './support/prng.js';
+import { seededRandom as prng } from '../src/seeded-random.js';
 
 const UIDS = ['alice', 'bob', undefined] as const;
 const CLIENTS = ['c0', 'c1', 'c2', 'c3', 'c4'];

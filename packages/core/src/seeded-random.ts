@@ -1,9 +1,9 @@
 /**
  * A small deterministic PRNG (mulberry32): a seed gives the same sequence on
- * every run, so a failing random test can be replayed. (`@sente/adapter-conformance`
- * has the same for the packer suites; core's tests cannot depend on it.)
+ * every run, so a failing random test can be replayed. For the tests of this
+ * repository (`@sente/core/internal`), not for anything secret.
  */
-export function prng(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
