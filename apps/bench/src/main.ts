@@ -5,8 +5,7 @@
  *   --runs=N                runs of the matrix (median per cell)      default 3 (1 with --quick)
  *   --scenario=a,b          only these scenarios (a prefix picks a family: echo, fanout, ajax, client, cluster)
  *   --target=x,y            only these targets (ws, uws, socketio, socketio-uws, sente-express, sente-express-before, sente-uws, sente-uws-bare,
- *                           sente-uws-ids,
- *                           sente-express-log, sente-express-schema, socketio-cluster, sente-cluster)
+ *                           sente-uws-ids, sente-express-log, sente-express-schema, socketio-cluster, sente-cluster)
  *   --out=FILE              the JSON results                          default results/<sizes>.json
  *   --readme / --no-readme  write the tables into README.md           default: only for a full, unfiltered run
  *   --source                load @sente/* from TypeScript source, not from their build

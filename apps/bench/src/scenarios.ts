@@ -29,10 +29,13 @@ export interface Scenario {
 }
 
 const POLLING: readonly Target[] = ['socketio', 'socketio-uws', 'sente-express', 'sente-express-before', 'sente-uws'];
-/** The targets of the WebSocket scenarios: `ajaxBeforeApp` changes nothing there. */
-const WEBSOCKET: readonly Target[] = SINGLE_TARGETS.filter((t) => t !== 'sente-express-before' && t !== 'sente-uws-bare' && t !== 'sente-uws-ids');
-/** The echo scenarios also measure the message ids `@sente/client` gives every request. */
+/**
+ * The targets of the echo scenarios: `ajaxBeforeApp` changes nothing there, and the bare client has its own
+ * (client) scenarios. They also measure the message ids `@sente/client` gives every request.
+ */
 const ECHO: readonly Target[] = SINGLE_TARGETS.filter((t) => t !== 'sente-express-before' && t !== 'sente-uws-bare');
+/** The targets of the other WebSocket scenarios: message ids cost on requests only. */
+const WEBSOCKET: readonly Target[] = ECHO.filter((t) => t !== 'sente-uws-ids');
 /** The push log and the schemas cost on pushes and events, not on idle connections: measured where they work. */
 const NOT_LOG: readonly Target[] = WEBSOCKET.filter((t) => t !== 'sente-express-log' && t !== 'sente-express-schema');
 

@@ -202,15 +202,11 @@ export class Dedupe {
       else reply(prior);
       return undefined;
     }
+    const pending = reply === undefined ? undefined : new Pending();
     const before = ids.size;
-    if (reply === undefined) {
-      ids.add(key, now, undefined, this.limits.maxIds);
-      this.count += ids.size - before;
-      return null;
-    }
-    const pending = new Pending();
     const p = ids.add(key, now, pending, this.limits.maxIds);
     this.count += ids.size - before;
+    if (reply === undefined || pending === undefined) return null;
     let replied = false;
     return (value) => {
       if (replied) return false;
