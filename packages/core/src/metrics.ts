@@ -1,10 +1,11 @@
-import { createNoopMeter, metrics as otel } from '@opentelemetry/api';
 import type { Attributes, Counter, Histogram, Meter, UpDownCounter } from '@opentelemetry/api';
+import { loadApi, otelApi } from './otel.js';
 import type { ServerStats } from './server-types.js';
 
 /**
  * The server's metrics, on `@opentelemetry/api`: free when no SDK is
- * registered (the API's no-op meter), and read by whatever exporter the app
+ * registered (the API's no-op meter, or {@link NO_METRICS} when nothing was
+ * registered with the API at all), and read by whatever exporter the app
  * registers (Prometheus, OTLP, …). Names and attributes are listed in
  * docs/guides/operations.md.
  */
@@ -31,8 +32,28 @@ export interface ServerMetrics {
   readonly timesReplies: boolean;
 }
 
-/** The histogram a meter that records nothing makes (the API's no-op meter). */
-const NOOP_HISTOGRAM = createNoopMeter().createHistogram('sente.noop');
+const nothing = (): void => {};
+
+/**
+ * The metrics of a server made while nothing was registered with
+ * `@opentelemetry/api` and given no meter: what the API's no-op meter would
+ * record, nothing, without loading the API (the global meter provider is
+ * read once, when the server is made, as the API's own `getMeter` would).
+ */
+const NO_METRICS: ServerMetrics = {
+  connected: nothing,
+  handshake: nothing,
+  eventReceived: nothing,
+  pushed: nothing,
+  batchSent: nothing,
+  error: nothing,
+  replay: nothing,
+  closed: nothing,
+  transportSwitch: nothing,
+  credentials: nothing,
+  replied: nothing,
+  timesReplies: false,
+};
 
 const ATTRS = {
   ws: Object.freeze({ transport: 'ws' }),
@@ -41,7 +62,13 @@ const ATTRS = {
 const attrsOf = (transport: string): Attributes => ATTRS[transport] ?? { transport };
 
 /** The metrics of a server, on `meter` (by default the global one). `stats` feeds the gauges when they are read. */
-export function createMetrics(stats: () => ServerStats, meter: Meter = otel.getMeter('@sente/core')): ServerMetrics {
+export function createMetrics(stats: () => ServerStats, given?: Meter): ServerMetrics {
+  const registered = otelApi();
+  if (given === undefined && registered === undefined) return NO_METRICS;
+  const api = registered ?? loadApi();
+  const meter = given ?? api.metrics.getMeter('@sente/core');
+  /** The histogram a meter that records nothing makes (the API's no-op meter). */
+  const noopHistogram = api.createNoopMeter().createHistogram('sente.noop');
   const connections: UpDownCounter = meter.createUpDownCounter('sente.connections', { description: 'Clients connected now (tabs, devices), by transport' });
   const handshakes: Counter = meter.createCounter('sente.handshakes', { description: 'Handshakes, by transport and recovery outcome' });
   const events: Counter = meter.createCounter('sente.events.received', { description: 'Events received from clients, by transport' });
@@ -88,6 +115,6 @@ export function createMetrics(stats: () => ServerStats, meter: Meter = otel.getM
     credentials: (outcome) => credentials.add(1, { outcome }),
     replied: (transport, ms) => replyTime.record(ms, attrsOf(transport)),
     // A clock read is not free (on some hosts a system call): a request pays for none it does not need.
-    timesReplies: replyTime !== NOOP_HISTOGRAM,
+    timesReplies: replyTime !== noopHistogram,
   };
 }
