@@ -85,8 +85,8 @@ export function createKeepAlive(timers: Pick<Timers, 'set'>, o: KeepAliveOptions
  * object, closure or timer of its own), and it gets the `ping` and `dead` calls.
  */
 export interface KeptAlive extends Pick<KeepAliveOptions, 'ping' | 'dead'> {
-  /** Traffic seen since the last check, counted by {@link KeepAliveSweep.touch} (any count but 0 is traffic). */
-  kaActivity: number;
+  /** Traffic seen since the last check (set by {@link KeepAliveSweep.touch}, or by the socket itself). */
+  kaActive: boolean;
   /** Where it waits: 0 stopped, 1 the idle check, 2 a ping's answer, 3 in its own check. */
   kaState: 0 | 1 | 2 | 3;
   /** When its check is due, in the sweep's time ({@link KeepAliveSweep}). */
@@ -193,13 +193,13 @@ export class KeepAliveSweep {
 
   /** Records traffic on `m`: it is alive. */
   touch(m: KeptAlive): void {
-    m.kaActivity++;
+    m.kaActive = true;
   }
 
   /** Starts checking `m`. */
   start(m: KeptAlive): void {
     if (m.kaState !== STOPPED) return;
-    m.kaActivity = 0;
+    m.kaActive = false;
     this.idle.add(m);
   }
 
@@ -212,8 +212,8 @@ export class KeepAliveSweep {
 
   /** `m`'s check is due; `awaitingPong` when it was pinged and waits for traffic. */
   check(m: KeptAlive, awaitingPong: boolean): void {
-    if (m.kaActivity !== 0) {
-      m.kaActivity = 0;
+    if (m.kaActive) {
+      m.kaActive = false;
       return this.idle.add(m);
     }
     if (awaitingPong) {
@@ -223,7 +223,7 @@ export class KeepAliveSweep {
     m.ping();
     // ping() may have stopped it (e.g. it found the socket gone); the ping's own traffic is not the peer's.
     if (m.kaState !== CHECKING) return;
-    m.kaActivity = 0;
+    m.kaActive = false;
     if (this.pingTimeoutMs === null) return this.idle.add(m);
     this.pong.add(m);
   }

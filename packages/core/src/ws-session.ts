@@ -19,11 +19,14 @@ const OPEN = 0;
 const CLOSED = -1;
 
 /**
- * {@link WsSession}'s state and its keep-alive state (`kaState`, 0–3) in one
- * small integer: `kaState + 4 * s`, where `s` is 0 while open, 1 once
- * closed, and the close code + 2 while closing.
+ * {@link WsSession}'s state and its keep-alive's (traffic seen, `kaActive`;
+ * where it waits, `kaState`, 0–3) in one small integer:
+ * `active + 2 * kaState + 8 * s`, where `s` is 0 while open, 1 once closed,
+ * and the close code + 2 while closing.
  */
-const KA_BITS = 3;
+const ACTIVE = 1;
+const KA_BITS = 6;
+const STATE_SHIFT = 3;
 const stateOf = (s: number): number => (s === 0 ? OPEN : s === 1 ? CLOSED : s - 2);
 const encoded = (state: number): number => (state === OPEN ? 0 : state === CLOSED ? 1 : state + 2);
 
@@ -40,8 +43,7 @@ const drainChecks = new WeakMap<WsSession, Timer>();
 export class WsSession implements Session, SocketListener, KeptAlive {
   /** {@link state} and {@link kaState}: one field, a socket record stays small. */
   private bits = 0;
-  // The keep-alive's state, kept by the server's one sweep (`hub.keepAlive`): no object or timer per socket.
-  kaActivity = 0;
+  // The keep-alive's state (with `kaActive` and `kaState` in `bits`), kept by the server's one sweep (`hub.keepAlive`): no object or timer per socket.
   kaDue = 0;
 
   constructor(
@@ -51,19 +53,27 @@ export class WsSession implements Session, SocketListener, KeptAlive {
 
   /** {@link OPEN}, the code this side is closing with, or {@link CLOSED}. */
   private get state(): number {
-    return stateOf(this.bits >> 2);
+    return stateOf(this.bits >> STATE_SHIFT);
   }
 
   private set state(state: number) {
-    this.bits = (encoded(state) << 2) | (this.bits & KA_BITS);
+    this.bits = (encoded(state) << STATE_SHIFT) | (this.bits & (KA_BITS | ACTIVE));
   }
 
   get kaState(): KeptAlive['kaState'] {
-    return (this.bits & KA_BITS) as KeptAlive['kaState'];
+    return ((this.bits & KA_BITS) >> 1) as KeptAlive['kaState'];
   }
 
   set kaState(ka: KeptAlive['kaState']) {
-    this.bits = (this.bits & ~KA_BITS) | ka;
+    this.bits = (this.bits & ~KA_BITS) | (ka << 1);
+  }
+
+  get kaActive(): boolean {
+    return (this.bits & ACTIVE) !== 0;
+  }
+
+  set kaActive(active: boolean) {
+    this.bits = active ? this.bits | ACTIVE : this.bits & ~ACTIVE;
   }
 
   /** The client's hub (not a field of its own: a socket record stays small). */
@@ -72,7 +82,7 @@ export class WsSession implements Session, SocketListener, KeptAlive {
   }
 
   private get closed(): boolean {
-    return this.bits >> 2 === 1;
+    return this.bits >> STATE_SHIFT === 1;
   }
 
   /** Keep-alive: the socket was idle for a whole interval. */
@@ -100,7 +110,7 @@ export class WsSession implements Session, SocketListener, KeptAlive {
       return false;
     }
     this.socket.send(payload);
-    this.kaActivity++;
+    this.bits |= ACTIVE;
     return true;
   }
 
@@ -138,7 +148,7 @@ export class WsSession implements Session, SocketListener, KeptAlive {
     if (this.closed) return;
     const max = this.hub.opts.maxPayloadBytes;
     if (overLimit(data, max)) return this.fail(payloadTooLarge(max));
-    this.kaActivity++;
+    this.bits |= ACTIVE;
     let env;
     try {
       env = decodeEnvelope(this.hub.packer.unpack(data));
@@ -175,7 +185,7 @@ export class WsSession implements Session, SocketListener, KeptAlive {
       const payload = this.hub.packer.pack(replyEnvelope(value, cbId, traced ? currentTrace() : undefined));
       done = true;
       this.socket.send(payload);
-      this.kaActivity++;
+      this.bits |= ACTIVE;
       if (this.hub.metrics.timesReplies) this.hub.metrics.replied('ws', this.hub.timers.elapsed() - at);
       return true;
     };
