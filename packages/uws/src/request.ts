@@ -42,32 +42,24 @@ const raws = new WeakMap<CopiedRequest, UwsRequest>();
  * {@link UwsRequest} hooks see) is made when first read.
  */
 export abstract class CopiedRequest implements SenteRequest<UwsRequest> {
-  /** The session, once the `session` hook gave one. */
-  session: unknown = undefined;
-  protected parsed: Record<string, string> | undefined;
   abstract readonly method: string;
+  /** The session, once the `session` hook gave one. */
+  abstract session: unknown;
+  /** The parsed query. */
+  abstract readonly query: Readonly<Record<string, string>>;
 
   constructor(
     /** The path, without the query string. */
     private readonly url: string,
     /** The raw query string, without `?`. */
-    private readonly search: string,
+    protected readonly search: string,
     /** Lower-case names. */
     public headers: Readonly<Record<string, string>>,
     readonly remoteAddress: string,
-  ) {
-    // Parsed at once: the core reads it several times.
-    this.parsed = parseQuery(search);
-  }
+  ) {}
 
   get websocket(): boolean {
     return false;
-  }
-
-  get query(): Readonly<Record<string, string>> {
-    // Parsed again at most once after the socket let it go (see UpgradeRequest.forgetQuery): a handler that reads it per
-    // event gets the same object each time, and a socket nobody asks keeps none.
-    return (this.parsed ??= parseQuery(this.search));
   }
 
   /** The copied uWS request, as the hooks see it (`req.raw`). */
@@ -80,6 +72,9 @@ export abstract class CopiedRequest implements SenteRequest<UwsRequest> {
 
 /** An Ajax request; a POST's body is being read. */
 export class AjaxRequest extends CopiedRequest {
+  session: unknown = undefined;
+  // Parsed at once: the core reads it several times.
+  readonly query: Readonly<Record<string, string>> = parseQuery(this.search);
   /** Absent on GET. */
   readonly readBody?: () => Promise<SenteBody>;
 
@@ -100,15 +95,49 @@ export class AjaxRequest extends CopiedRequest {
 const HANDSHAKE_ONLY = new Set(['sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'connection', 'upgrade']);
 
 /**
+ * The parsed query of each upgrade request that has one: from its copy until
+ * the socket opens (the core reads it several times), then again once a
+ * handler asks (see {@link UpgradeRequest.forgetQuery}). Not a field of every
+ * socket's request, as most never have one once open.
+ */
+const queries = new WeakMap<UpgradeRequest, Readonly<Record<string, string>>>();
+
+/** The sessions the `session` hook gave upgrade requests (not a field of every socket's request: most have none). */
+const sessions = new WeakMap<UpgradeRequest, unknown>();
+
+/**
  * A WebSocket upgrade request: the one an open socket keeps for its whole
- * life. Once the hooks have run, the handshake's own headers go (see
- * {@link settle}); once the socket is open, so does the parsed `query`
+ * life, so it keeps as few fields as it can (its session and parsed query live
+ * in side tables). Once the hooks have run, the handshake's own headers go
+ * (see {@link settle}); once the socket is open, so does the parsed `query`
  * (parsed again from the query string when first read, then kept; see
  * {@link forgetQuery}).
  */
 export class UpgradeRequest extends CopiedRequest {
+  constructor(url: string, search: string, headers: Readonly<Record<string, string>>, remoteAddress: string) {
+    super(url, search, headers, remoteAddress);
+    queries.set(this, parseQuery(search));
+  }
+
   override get websocket(): boolean {
     return true;
+  }
+
+  get session(): unknown {
+    return sessions.get(this);
+  }
+
+  set session(session: unknown) {
+    if (session === undefined) sessions.delete(this);
+    else sessions.set(this, session);
+  }
+
+  get query(): Readonly<Record<string, string>> {
+    // Parsed again at most once after the socket let it go: a handler that reads it per event gets the same object
+    // each time, and a socket nobody asks keeps none.
+    let query = queries.get(this);
+    if (query === undefined) queries.set(this, (query = parseQuery(this.search)));
+    return query;
   }
 
   /** uWS upgrades GET requests only (its WebSocket routes are GET routes): not a field of every socket's. */
@@ -136,7 +165,7 @@ export class UpgradeRequest extends CopiedRequest {
 
   /** The socket is open and the core has read what it needs of the query: it goes (parsed again if read later). */
   forgetQuery(): void {
-    this.parsed = undefined;
+    queries.delete(this);
   }
 }
 
