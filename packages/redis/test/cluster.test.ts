@@ -25,8 +25,10 @@ describe('pushes across nodes', () => {
     expect(dataOf(onB, 'test/n')).toEqual(got);
     expect(got.filter((n) => n % 2 === 0)).toEqual(all.filter((n) => n % 2 === 0));
     expect(got.filter((n) => n % 2 === 1)).toEqual(all.filter((n) => n % 2 === 1));
-    // closeUser on one node closes the uid's connections on every node (4001), after its pushes.
-    b.server.send('ann', ['test/n', 50]);
+    // closeUser on one node closes the uid's connections on every node (4001), after the pushes published before it.
+    // (Published: the node's own push is, as both go on its connection to Redis in order; another node's push sent at
+    // the same moment goes on that node's connection, which Redis may read after this one.)
+    a.server.send('ann', ['test/n', 50]);
     a.server.closeUser('ann');
     await until(() => [onA, onB].every((c) => c.client.state.lastWsClose?.code === 4001), 5000, 'both closed');
     expect(dataOf(onA, 'test/n').at(-1)).toBe(50);
