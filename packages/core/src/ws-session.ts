@@ -41,9 +41,9 @@ const drainChecks = new WeakMap<WsSession, Timer>();
  * backpressure of its sends. It is the socket's listener; its timers die with it.
  */
 export class WsSession implements Session, SocketListener, KeptAlive {
-  /** {@link state} and {@link kaState}: one field, a socket record stays small. */
+  /** {@link state}, {@link kaState} and {@link kaActive}: one field, a socket record stays small. */
   private bits = 0;
-  // The keep-alive's state (with `kaActive` and `kaState` in `bits`), kept by the server's one sweep (`hub.keepAlive`): no object or timer per socket.
+  // The keep-alive's due time (its other state is in `bits`), kept by the server's one sweep (`hub.keepAlive`): no object or timer per socket.
   kaDue = 0;
 
   constructor(
