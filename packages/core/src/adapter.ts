@@ -33,7 +33,17 @@ export interface UpgradeExchange {
    * soon as it can send, and reports the socket's messages, drains and close
    * to the listener `open` returns.
    */
-  accept(open: (socket: SocketChannel) => SocketListener): void;
+  accept(open: OpenSocket): void;
+}
+
+/**
+ * Opens an accepted socket, given either as a {@link SocketChannel}, or as
+ * the adapter's own socket object with the {@link SocketOps} of its kind (no
+ * channel object per socket). Returns the listener of the socket.
+ */
+export interface OpenSocket {
+  (socket: SocketChannel): SocketListener;
+  <S extends object>(socket: S, ops: SocketOps<S>): SocketListener;
 }
 
 /** An open WebSocket: the whole of what the core may do with it. */
@@ -49,6 +59,25 @@ export interface SocketChannel {
    */
   readonly bufferedAmount: number;
 }
+
+/**
+ * What a {@link SocketChannel} does, for every socket of one kind: the
+ * operations are given the socket. An adapter that has an object per socket
+ * anyway (uWS's) opens its sockets with one shared `SocketOps` rather than a
+ * channel object per socket. Each operation means what the channel's does.
+ */
+export interface SocketOps<S> {
+  send(socket: S, payload: Packed): void;
+  close(socket: S, code: number, reason: string): void;
+  bufferedAmount(socket: S): number;
+}
+
+/** A {@link SocketChannel} through {@link SocketOps}: what the core uses for a socket opened as a channel. */
+export const CHANNEL_OPS: SocketOps<SocketChannel> = {
+  send: (channel, payload) => channel.send(payload),
+  close: (channel, code, reason) => channel.close(code, reason),
+  bufferedAmount: (channel) => channel.bufferedAmount,
+};
 
 /** What the core wants to hear about a socket it opened. */
 export interface SocketListener {

@@ -26,7 +26,7 @@ export { collectBody, payloadTooLarge } from './body.js';
 export { parseQuery, headerValue } from './request.js';
 export type { SenteRequest, SenteResponse, SenteHeaders, SenteBody, SessionOf } from './request.js';
 export { textResponse, payloadHeaders, payloadResponse, errorResponse, NO_CONTENT } from './responses.js';
-export type { HttpExchange, UpgradeExchange, SocketChannel, SocketListener } from './adapter.js';
+export type { HttpExchange, UpgradeExchange, OpenSocket, SocketChannel, SocketOps, SocketListener } from './adapter.js';
 export { mountSente, requestPath, requestSearch } from './mount.js';
 export type { Mount, MountOptions } from './mount.js';
 export { allowOrigin, validCsrfToken, requestCsrfToken, sessionCsrfToken } from './security.js';

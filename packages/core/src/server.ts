@@ -17,7 +17,7 @@ import { ConnectedUidsStore } from './connected-uids.js';
 import { ClientConn, ClientTable, eachClient } from './client-conn.js';
 import { LocalDelivery } from './delivery.js';
 import { Cluster, ClusterLog, greetClustered } from './cluster.js';
-import { WsSession } from './ws-session.js';
+import { sessionClass } from './ws-session.js';
 import { PollSession } from './long-poll.js';
 import { AjaxReplies } from './ajax-replies.js';
 import { Admission, refusalReason, refusalResponse } from './admission.js';
@@ -38,7 +38,8 @@ import type { Transport } from './client-conn.js';
 import type { SenteEvent } from './event.js';
 import type { Packed, Packer } from './packer.js';
 import type { SenteRequest, SenteResponse } from './request.js';
-import type { HttpExchange, SocketChannel, SocketListener, UpgradeExchange } from './adapter.js';
+import { CHANNEL_OPS } from './adapter.js';
+import type { HttpExchange, SocketListener, SocketOps, UpgradeExchange } from './adapter.js';
 import type { ErrorContext, ResolvedOptions, SenteServerOptions } from './options.js';
 import type { EventHandler, Router, RouterOptions } from './router.js';
 import type { ConnectedUids, ConnectedUidsListener } from './connected-uids.js';
@@ -507,17 +508,17 @@ export class SenteServer<Raw = unknown> {
       // A browser cannot read an upgrade's status: the socket opens and closes with the hint.
       accepted();
       const code = refusal.reason === 'draining' ? CLOSE_CODES.serviceRestart : CLOSE_CODES.slowConsumer;
-      return upgrade.accept((socket) => {
-        socket.close(code, refusalReason(refusal));
+      return upgrade.accept((socket: object, ops: SocketOps<object> = CHANNEL_OPS as SocketOps<object>) => {
+        ops.close(socket, code, refusalReason(refusal));
         return IGNORE;
       });
     }
     if (this.cluster !== undefined && hs !== undefined) return this.openClustered(req, http, upgrade, uid, clientId, expiresAt, hs, data, accepted);
     accepted();
     if (upgrade !== undefined) {
-      return this.acceptSocket(upgrade, (socket) => {
+      return this.acceptSocket(upgrade, (socket, ops) => {
         const client = this.claim('ws', req, uid, clientId, expiresAt);
-        const session = new WsSession(client, socket);
+        const session = new (sessionClass(ops))(client, socket);
         session.start(greet(this.hub, this.log, client, hs as Packed, data, () => this.credentials.handshakeFields(client)));
         return session;
       });
@@ -535,14 +536,18 @@ export class SenteServer<Raw = unknown> {
     new PollSession(this.hub, client, exchange).start();
   }
 
-  /** Accepts `upgrade`: a socket opened while the server closes is closed at once, nothing recorded. */
-  private acceptSocket(upgrade: UpgradeExchange, open: (socket: SocketChannel) => WsSession): void {
-    upgrade.accept((socket) => {
+  /**
+   * Accepts `upgrade`: a socket opened while the server closes is closed at
+   * once, nothing recorded. A socket opened as a channel gets the channel's
+   * operations ({@link CHANNEL_OPS}).
+   */
+  private acceptSocket(upgrade: UpgradeExchange, open: (socket: object, ops: SocketOps<never>) => SocketListener): void {
+    upgrade.accept((socket: object, ops: SocketOps<object> = CHANNEL_OPS as SocketOps<object>) => {
       if (this.closing) {
-        socket.close(CLOSE_CODES.goingAway, 'Server closing');
+        ops.close(socket, CLOSE_CODES.goingAway, 'Server closing');
         return IGNORE;
       }
-      return open(socket);
+      return open(socket, ops);
     });
   }
 
@@ -573,8 +578,8 @@ export class SenteServer<Raw = unknown> {
     if (this.closing) throw senteError('ERR_SENTE_SERVER_CLOSED');
     accepted();
     if (upgrade !== undefined) {
-      return this.acceptSocket(upgrade, (socket) => {
-        const session = new WsSession(this.claim('ws', req, uid, clientId, expiresAt), socket);
+      return this.acceptSocket(upgrade, (socket, ops) => {
+        const session = new (sessionClass(ops))(this.claim('ws', req, uid, clientId, expiresAt), socket);
         session.start(greeting);
         return session;
       });

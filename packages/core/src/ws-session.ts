@@ -8,7 +8,8 @@ import { currentTrace, inTraceOf } from './trace.js';
 import type { SenteError } from './errors.js';
 import type { KeptAlive } from './keep-alive.js';
 import type { Packed } from './packer.js';
-import type { SocketChannel, SocketListener } from './adapter.js';
+import { CHANNEL_OPS } from './adapter.js';
+import type { SocketListener, SocketOps } from './adapter.js';
 import type { Timer } from './timers.js';
 import type { Hub } from './hub.js';
 import type { ClientConn } from './client-conn.js';
@@ -45,10 +46,16 @@ export class WsSession implements Session, SocketListener, KeptAlive {
   private bits = 0;
   // The keep-alive's due time (its other state is in `bits`), kept by the server's one sweep (`hub.keepAlive`): no object or timer per socket.
   kaDue = 0;
+  /**
+   * What is done with {@link socket}: on the prototype of the session class
+   * of its kind ({@link sessionClass}), not a field of every socket's record.
+   */
+  declare protected readonly ops: SocketOps<unknown>;
 
   constructor(
     private readonly client: ClientConn,
-    private readonly socket: SocketChannel,
+    /** The adapter's socket: a `SocketChannel`, or its own object that {@link ops} works on. */
+    private readonly socket: unknown,
   ) {}
 
   /** {@link OPEN}, the code this side is closing with, or {@link CLOSED}. */
@@ -87,7 +94,7 @@ export class WsSession implements Session, SocketListener, KeptAlive {
 
   /** Keep-alive: the socket was idle for a whole interval. */
   ping(): void {
-    this.socket.send(this.hub.packed.ping);
+    this.ops.send(this.socket, this.hub.packed.ping);
   }
 
   /** Keep-alive: no traffic after a ping. */
@@ -97,19 +104,19 @@ export class WsSession implements Session, SocketListener, KeptAlive {
 
   /** Sends the handshake, then what was queued for the client while it was away. */
   start(handshake: Packed): void {
-    this.socket.send(handshake);
+    this.ops.send(this.socket, handshake);
     this.hub.keepAlive?.start(this);
     this.client.attach(this);
   }
 
   write(payload: Packed): boolean {
     if (this.closed) return false;
-    if (this.socket.bufferedAmount > this.hub.opts.maxBufferedBytes) {
+    if (this.ops.bufferedAmount(this.socket) > this.hub.opts.maxBufferedBytes) {
       // The reader is slow: stop here, in order; the client's queue takes the rest.
       if (!drainChecks.has(this)) drainChecks.set(this, this.hub.timers.set(() => this.onDrain(), DRAIN_CHECK_MS));
       return false;
     }
-    this.socket.send(payload);
+    this.ops.send(this.socket, payload);
     this.bits |= ACTIVE;
     return true;
   }
@@ -117,7 +124,7 @@ export class WsSession implements Session, SocketListener, KeptAlive {
   end(code: number, reason: string): void {
     if (this.state !== OPEN) return;
     this.state = code;
-    this.socket.close(code, reason);
+    this.ops.close(this.socket, code, reason);
     // Sente's "force close": do not wait for the adapter's report, which a dead peer may never cause.
     this.onClose();
   }
@@ -159,7 +166,7 @@ export class WsSession implements Session, SocketListener, KeptAlive {
     const { content, cbId, ext } = env;
     const ev = takeWireEvent(content);
     if (ev !== undefined && ev[0] === CHSK.wsPing) {
-      if (cbId !== null) this.socket.send(this.hub.packer.pack(pongEnvelope(cbId)));
+      if (cbId !== null) this.ops.send(this.socket, this.hub.packer.pack(pongEnvelope(cbId)));
       return;
     }
     if (ev !== undefined && ev[0] === CHSK.wsPong) return;
@@ -184,7 +191,7 @@ export class WsSession implements Session, SocketListener, KeptAlive {
       // Packed first: a value the packer rejects throws to the handler and leaves the reply open.
       const payload = this.hub.packer.pack(replyEnvelope(value, cbId, traced ? currentTrace() : undefined));
       done = true;
-      this.socket.send(payload);
+      this.ops.send(this.socket, payload);
       this.bits |= ACTIVE;
       if (this.hub.metrics.timesReplies) this.hub.metrics.replied('ws', this.hub.timers.elapsed() - at);
       return true;
@@ -195,4 +202,24 @@ export class WsSession implements Session, SocketListener, KeptAlive {
     this.hub.report(error, this.client.context);
     this.end(error.closeCode ?? CLOSE_CODES.badPackage, error.message.slice(0, 120));
   }
+}
+
+Object.defineProperty(WsSession.prototype, 'ops', { value: CHANNEL_OPS });
+
+/** The session class of each kind of socket (its {@link SocketOps}): one per adapter, made once. */
+const sessionClasses = new WeakMap<SocketOps<never>, typeof WsSession>();
+
+/**
+ * The class of the sessions of sockets worked on by `ops`: {@link WsSession}
+ * for channels, else a subclass with `ops` on its prototype.
+ */
+export function sessionClass(ops: SocketOps<never>): typeof WsSession {
+  if ((ops as SocketOps<unknown>) === CHANNEL_OPS) return WsSession;
+  let C = sessionClasses.get(ops);
+  if (C === undefined) {
+    C = class extends WsSession {};
+    Object.defineProperty(C.prototype, 'ops', { value: ops });
+    sessionClasses.set(ops, C);
+  }
+  return C;
 }

@@ -5,13 +5,13 @@
  */
 import { errorResponse, mountSente, senteError } from '@sente/core';
 import { jsonForServers, packerForServers } from '@sente/packer-json';
-import type { MountOptions, SenteContract, SenteServerOf, SocketChannel, SocketListener } from '@sente/core';
-import type { HttpRequest, HttpResponse, TemplatedApp, WebSocketBehavior } from 'uWebSockets.js';
+import type { MountOptions, SenteContract, SenteServerOf, SocketListener } from '@sente/core';
+import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, WebSocketBehavior } from 'uWebSockets.js';
 import { copyRequest, copyUpgrade, readBody } from './request.js';
 import type { CopiedRequest, UwsRequest } from './request.js';
 import { uwsExchange } from './response.js';
 import type { UwsExchange } from './response.js';
-import { copyMessage, openSocketChannel, socketClosed, socketDrained } from './websocket.js';
+import { UWS_SOCKETS, copyMessage, openSocket, socketClosed, socketDrained } from './websocket.js';
 import type { SocketData } from './websocket.js';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -113,8 +113,8 @@ export function attachSente<C extends SenteContract = SenteContract>(app: Templa
               if (!exchange.usable()) return;
               // The hooks have run: the socket keeps its request without what only the handshake needed.
               r.settle();
-              const opened = (socket: SocketChannel): SocketListener => {
-                const listener = open(socket);
+              const opened = (ws: WebSocket<SocketData>): SocketListener => {
+                const listener = open(ws, UWS_SOCKETS);
                 r.forgetQuery();
                 return listener;
               };
@@ -123,7 +123,7 @@ export function attachSente<C extends SenteContract = SenteContract>(app: Templa
           }),
       );
     },
-    open: openSocketChannel,
+    open: openSocket,
     drain: socketDrained,
     message(ws, message, isBinary) {
       ws.getUserData().listener?.onMessage(copyMessage(message, isBinary));

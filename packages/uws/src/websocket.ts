@@ -1,5 +1,5 @@
 import { RepeatedText } from '@sente/core/internal';
-import type { SocketChannel, SocketListener } from '@sente/core';
+import type { SocketListener, SocketOps } from '@sente/core';
 import type { WebSocket } from 'uWebSockets.js';
 
 /**
@@ -19,11 +19,11 @@ interface Closing {
 /** What a uWS socket carries from its upgrade to its close. */
 export interface SocketData {
   /** The core's `open`, from the accepted upgrade; dropped once called (it holds the whole upgrade). */
-  open: ((socket: SocketChannel) => SocketListener) | undefined;
+  open: ((ws: WebSocket<SocketData>) => SocketListener) | undefined;
   listener: SocketListener | undefined;
   /** uWS forbids touching a socket after its close handler ran. */
   closed: boolean;
-  /** Set while a close waits for uWS's buffer to drain (see {@link UwsChannel.close}). */
+  /** Set while a close waits for uWS's buffer to drain (see {@link UWS_SOCKETS}' `close`). */
   closing?: Closing | undefined;
 }
 
@@ -39,24 +39,19 @@ const repeated = new RepeatedText((text) => Buffer.from(text, 'utf8'));
 const TEXT = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
- * A uWS socket as the core's channel: one object per socket, its methods
- * shared (no closures per socket). Its state is the socket's user data, which
- * uWS.js keeps on the socket object itself: `getUserData()` is the socket
- * (held to that by test/uws-build.test.ts).
+ * What the core does with a uWS socket: shared by all of them, so that a
+ * socket needs no channel object of its own. Its state is the socket's user
+ * data, which uWS.js keeps on the socket object itself: `getUserData()` is
+ * the socket (held to that by test/uws-build.test.ts).
  */
-class UwsChannel implements SocketChannel {
-  constructor(private readonly ws: WebSocket<SocketData>) {}
-
-  private get data(): SocketData {
-    return this.ws as unknown as SocketData;
-  }
-
-  send(payload: string | Uint8Array): void {
-    if (this.data.closed || this.data.closing !== undefined) return;
+export const UWS_SOCKETS: SocketOps<WebSocket<SocketData>> = {
+  send(ws, payload) {
+    const data = ws as unknown as SocketData;
+    if (data.closed || data.closing !== undefined) return;
     // Not corked: one frame is one write either way, and uWS corks its own handlers' sends (a reply) already.
-    if (typeof payload !== 'string') return void this.ws.send(payload, true);
-    this.ws.send(repeated.bytesOf(payload) ?? payload, false);
-  }
+    if (typeof payload !== 'string') return void ws.send(payload, true);
+    ws.send(repeated.bytesOf(payload) ?? payload, false);
+  },
 
   /**
    * Closes with a close frame. With nothing buffered, at once: uWS runs the
@@ -70,29 +65,28 @@ class UwsChannel implements SocketChannel {
    * socket for ever. So the close frame waits here for the drain, for at most
    * {@link CLOSE_DRAIN_MS}; past that the socket is dropped (1006).
    */
-  close(code: number, reason: string): void {
-    const data = this.data;
+  close(ws, code, reason) {
+    const data = ws as unknown as SocketData;
     if (data.closed || data.closing !== undefined) return;
-    if (this.ws.getBufferedAmount() === 0) return this.ws.end(code, reason);
-    const ws = this.ws;
+    if (ws.getBufferedAmount() === 0) return ws.end(code, reason);
     const timer = setTimeout(() => {
       if (!data.closed) ws.close();
     }, CLOSE_DRAIN_MS);
     timer.unref();
     data.closing = { code, reason, timer };
-  }
+  },
 
-  get bufferedAmount(): number {
-    return this.data.closed ? 0 : this.ws.getBufferedAmount();
-  }
-}
+  bufferedAmount(ws) {
+    return (ws as unknown as SocketData).closed ? 0 : ws.getBufferedAmount();
+  },
+};
 
-/** Opens the channel of a uWS socket that just opened. */
-export function openSocketChannel(ws: WebSocket<SocketData>): void {
+/** Opens a uWS socket that just opened to the core. */
+export function openSocket(ws: WebSocket<SocketData>): void {
   const data = ws.getUserData();
-  const open = data.open as (socket: SocketChannel) => SocketListener;
+  const open = data.open as (ws: WebSocket<SocketData>) => SocketListener;
   data.open = undefined;
-  data.listener = open(new UwsChannel(ws));
+  data.listener = open(ws);
   // Closed while the core was opening it: the close handler found no listener yet.
   if (data.closed) data.listener.onClose();
 }
