@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import { WebSocket as WsSocket, WebSocketServer } from 'ws';
 import { requestPath, senteError, errorResponse } from '@sente/core';
 import { RepeatedText } from '@sente/core/internal';
-import type { SenteResponse, SenteServer, SocketChannel, SocketListener } from '@sente/core';
+import type { OpenSocket, SenteResponse, SenteServer, SocketChannel, SocketListener, SocketOps } from '@sente/core';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ServerOptions as WsServerOptions, WebSocket } from 'ws';
@@ -100,7 +100,8 @@ async function handleUpgrade<Raw>(
         socket.off('error', ignore);
         // The request lives as long as the socket (the default keepUpgradeRaw): its repeated header strings are shared.
         shareHeaderStrings(req);
-        openWebSocketChannel(ws, open);
+        if (ws instanceof SenteWebSocket) openSenteSocket(ws, open);
+        else openWebSocketChannel(ws, open);
         // Once it has its 'close' listener, which takes it out again ('close' never comes synchronously).
         sockets.add(ws);
       });
@@ -117,7 +118,18 @@ export function openWebSocketChannel(ws: WebSocket, open: (socket: SocketChannel
   const listener = open(new WsChannel(ws));
   if (ws instanceof SenteWebSocket) ws.senteListener = listener;
   else listeners.set(ws, listener);
-  // The same three functions for every socket (no closures per socket): each finds its socket's listener.
+  listen(ws);
+}
+
+/** Opens a socket of Sente's own server as itself, with {@link SENTE_SOCKETS}: no channel object per socket. */
+function openSenteSocket(ws: SenteWebSocket, open: OpenSocket): void {
+  ws.senteSender = frameSender(ws);
+  ws.senteListener = open(ws, SENTE_SOCKETS);
+  listen(ws);
+}
+
+/** The same three functions for every socket (no closures per socket): each finds its socket's listener. */
+function listen(ws: WebSocket): void {
   ws.on('message', onMessage);
   ws.on('close', onClose);
   // 'close' always follows 'error'; an unhandled 'error' would crash the process.
@@ -131,6 +143,8 @@ export function openWebSocketChannel(ws: WebSocket, open: (socket: SocketChannel
  */
 class SenteWebSocket extends WsSocket implements Ring {
   senteListener: SocketListener | undefined = undefined;
+  /** Its sender, when a frame built once can be written through it (see {@link frameSender}); set as it opens. */
+  senteSender: FrameSender | undefined = undefined;
   /** Its neighbours in its handler's {@link OpenSockets} (itself while in none). */
   ringPrev: Ring = this;
   ringNext: Ring = this;
@@ -223,7 +237,34 @@ function onClose(this: WebSocket, code: number, reason: Buffer): void {
  */
 const repeated = new RepeatedText(textFrame);
 
-/** A `ws` socket as the core's channel: one object per socket, its methods shared (no closures per socket). */
+/** Sends `payload` on `ws`, through `sender` (its {@link frameSender}) when a broadcast's frame built once can go. */
+function sendOn(ws: WebSocket, sender: FrameSender | undefined, payload: string | Uint8Array): void {
+  if (ws.readyState !== ws.OPEN) return;
+  // A reply while more frames of the same chunk wait: the replies of the chunk go out together.
+  if (ws === receiving) corkWhileReading(ws);
+  if (typeof payload !== 'string') return ws.send(payload);
+  const frame = sender === undefined ? undefined : repeated.bytesOf(payload);
+  // A sender that queues (a Blob being read) keeps its order: the frame waits behind through ws.send.
+  if (frame === undefined || sender === undefined || sender._state !== 0) ws.send(payload);
+  else sender.sendFrame(frame);
+}
+
+function closeWs(ws: WebSocket, code: number, reason: string): void {
+  if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
+}
+
+/** What the core does with a socket of Sente's own server: shared by all of them, so such a socket needs no channel object. */
+const SENTE_SOCKETS: SocketOps<SenteWebSocket> = {
+  send: (ws, payload) => sendOn(ws, ws.senteSender, payload),
+  close: closeWs,
+  bufferedAmount: (ws) => ws.bufferedAmount,
+};
+
+/**
+ * A `ws` socket of another server (@fastify/websocket's, or a `WebSocket`
+ * class of the app's `wsOptions`) as the core's channel: one object per
+ * socket, its methods shared (no closures per socket).
+ */
 class WsChannel implements SocketChannel {
   /** Its sender, when a frame built once can be written through it (see {@link frameSender}). */
   private readonly sender: FrameSender | undefined;
@@ -233,21 +274,11 @@ class WsChannel implements SocketChannel {
   }
 
   send(payload: string | Uint8Array): void {
-    const ws = this.ws;
-    if (ws.readyState !== ws.OPEN) return;
-    // A reply while more frames of the same chunk wait: the replies of the chunk go out together.
-    if (ws === receiving) corkWhileReading(ws);
-    if (typeof payload !== 'string') return ws.send(payload);
-    const sender = this.sender;
-    const frame = sender === undefined ? undefined : repeated.bytesOf(payload);
-    // A sender that queues (a Blob being read) keeps its order: the frame waits behind through ws.send.
-    if (frame === undefined || sender === undefined || sender._state !== 0) ws.send(payload);
-    else sender.sendFrame(frame);
+    sendOn(this.ws, this.sender, payload);
   }
 
   close(code: number, reason: string): void {
-    const ws = this.ws;
-    if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
+    closeWs(this.ws, code, reason);
   }
 
   get bufferedAmount(): number {
