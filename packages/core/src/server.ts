@@ -56,6 +56,9 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 }
 
+/** {@link CHANNEL_OPS} for an `open` that takes any socket: a socket opened as a channel gets the channel's operations. */
+const ANY_CHANNEL = CHANNEL_OPS as SocketOps<object>;
+
 /**
  * Sente's channel socket server (`make-channel-socket-server!`), sans I/O: it
  * owns the protocol — handshakes, long-polls, batching, replies, keep-alive,
@@ -508,7 +511,7 @@ export class SenteServer<Raw = unknown> {
       // A browser cannot read an upgrade's status: the socket opens and closes with the hint.
       accepted();
       const code = refusal.reason === 'draining' ? CLOSE_CODES.serviceRestart : CLOSE_CODES.slowConsumer;
-      return upgrade.accept((socket: object, ops: SocketOps<object> = CHANNEL_OPS as SocketOps<object>) => {
+      return upgrade.accept((socket: object, ops = ANY_CHANNEL) => {
         ops.close(socket, code, refusalReason(refusal));
         return IGNORE;
       });
@@ -538,11 +541,10 @@ export class SenteServer<Raw = unknown> {
 
   /**
    * Accepts `upgrade`: a socket opened while the server closes is closed at
-   * once, nothing recorded. A socket opened as a channel gets the channel's
-   * operations ({@link CHANNEL_OPS}).
+   * once, nothing recorded.
    */
   private acceptSocket(upgrade: UpgradeExchange, open: (socket: object, ops: SocketOps<never>) => SocketListener): void {
-    upgrade.accept((socket: object, ops: SocketOps<object> = CHANNEL_OPS as SocketOps<object>) => {
+    upgrade.accept((socket: object, ops = ANY_CHANNEL) => {
       if (this.closing) {
         ops.close(socket, CLOSE_CODES.goingAway, 'Server closing');
         return IGNORE;
