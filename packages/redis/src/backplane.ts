@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { asSenteError, senteError } from '@sente/core';
-import { decodeBody, encodeBody, packedToText, parseBroadcast, parseEntry, parseUidMessage, textToPacked } from './codec.js';
-import { Keys, LogStore, newEpoch, supportsSharded } from './keys.js';
+import { decodeBody, encodeBody, packedToText, parseBroadcast, parseUidMessage, textToPacked } from './codec.js';
+import { Keys, LogStore, newEpoch, refreshEvery, supportsSharded } from './keys.js';
 import { positive } from './options.js';
 import { Topics } from './topics.js';
 import { CLAIM, PRESENCE_BEAT, PRESENCE_CHANGE, PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_SNAPSHOT, REFRESH, ROUTE, UNCLAIM, run } from './scripts.js';
@@ -19,7 +19,7 @@ import type {
   WireEvent,
   ErrorContext,
 } from '@sente/core';
-import type { DecodedBody, UidMessage } from './codec.js';
+import type { Broadcast, DecodedBody, UidMessage } from './codec.js';
 import type { LogRead } from './keys.js';
 import type { RedisBackplaneOptions } from './options.js';
 
@@ -60,6 +60,10 @@ interface Held {
   epoch: string | undefined;
   /** The offset of the last entry delivered here. */
   top: number;
+  /** There, the number of the uid's own pushes, and the broadcast log's generation and sequence (keys.ts, LogRead). */
+  own: number;
+  generation: string | undefined;
+  bseq: number;
   /** Messages waiting: before `live`, and while a gap is filled from the log. */
   queue: UidMessage[];
   filling: boolean;
@@ -76,8 +80,10 @@ const REFRESH_BATCH = 500;
  * - Each push is one Lua script: the uid's offset is incremented, the push is
  *   appended to the uid's stream (trimmed by count; the age window holds on
  *   read) and published on the uid's channel, atomically — publish order is log order.
- * - A broadcast is one script too: logged in every uid's stream, published
- *   once (the body and each uid's offset) on a channel every node subscribes to.
+ * - A broadcast is one script too, whatever the number of uids: written once
+ *   in the broadcast stream, which every uid's log includes (its offsets count
+ *   both: scripts.ts, `UID_META`), and published once on a channel every node
+ *   subscribes to; each node places it in the logs of the uids it holds.
  * - A node subscribes only to the uids it has clients of (sharded pub/sub on
  *   Redis 7+), delivers each uid's pushes in offset order, and fills any gap
  *   (a lost message, a reconnect) from the stream.
@@ -148,6 +154,8 @@ class RedisBackplaneImpl implements RedisBackplane {
   /** Presence messages that arrive while a snapshot is read. */
   private presenceBacklog: string[] | undefined;
   private inflight = 0;
+  /** When the held uids' logs last had their TTLs set again (beat). */
+  private touched = 0;
   /** The last push sent: they are answered in order, so it is the one to wait for. */
   private lastPush: Promise<unknown> = Promise.resolve();
   private overflowing = false;
@@ -333,20 +341,26 @@ class RedisBackplaneImpl implements RedisBackplane {
     const top = { epoch: r.epoch, offset: r.top };
     if (since.epoch !== r.epoch || since.offset > r.top) return { recovered: false, entries: [], top };
     if (since.offset === r.top) return { recovered: true, entries: [], top };
-    const parsed = r.entries.map(parseEntry);
-    const first = parsed[0];
-    const last = parsed[parsed.length - 1];
     // Centrifuge's rule: exactly the entries after the client's offset, up to the top, none expired.
-    const whole = first !== undefined && last !== undefined && first.offset === since.offset + 1 && last.offset === r.top && first.at >= r.now - this.store().limits.maxAgeMs;
-    if (!whole) return { recovered: false, entries: [], top };
+    if (!this.whole(r, since.offset)) return { recovered: false, entries: [], top };
     const node = this.node as BackplaneNode;
     const entries: LogEntry[] = [];
-    for (const e of parsed) {
+    for (const e of r.entries) {
       const d = this.decode(node, e.body, uid);
       if (d === undefined) continue;
       if (d.clientId === undefined || d.clientId === clientId) entries.push({ offset: e.offset, event: d.event, clientId: d.clientId });
     }
     return { recovered: true, entries, top };
+  }
+
+  /** True when `r` holds every entry after `since` up to its top; `aged`: none older than the age window. */
+  private whole(r: LogRead, since: number, aged = true): boolean {
+    const cut = aged ? r.now - this.store().limits.maxAgeMs : -Infinity;
+    let expected = since + 1;
+    for (const e of r.entries) {
+      if (e.offset !== expected++ || e.at < cut) return false;
+    }
+    return expected === r.top + 1;
   }
 
   private store(): LogStore {
@@ -381,15 +395,13 @@ class RedisBackplaneImpl implements RedisBackplane {
       h.release = undefined;
       return h.live ? Promise.resolve() : this.within(h.ready);
     }
-    const held: Held = { ready: Promise.resolve(), live: false, epoch: undefined, top: 0, queue: [], filling: false, release: undefined };
+    const held: Held = { ready: Promise.resolve(), live: false, epoch: undefined, top: 0, own: 0, generation: undefined, bseq: 0, queue: [], filling: false, release: undefined };
     h = held;
     this.held.set(uid, held);
     held.ready = (async () => {
       await this.ready;
       await this.subscribe([uid]);
-      const r = await this.store().read(uid, -1);
-      held.epoch = r.epoch;
-      held.top = r.top;
+      position(held, await this.store().read(uid, -1));
       held.live = true;
       this.drain(uid, held);
     })().catch((e: unknown) => {
@@ -441,20 +453,11 @@ class RedisBackplaneImpl implements RedisBackplane {
     this.route(uid, h, m);
   }
 
-  /** A broadcast: to each uid held here, at its offset, as if it came on the uid's channel (the body decoded once). */
+  /** A broadcast: to each uid held here, next in its log (the body decoded once). */
   private onBroadcast(msg: string): void {
     const b = parseBroadcast(msg);
     if (b === undefined) return;
-    const { body, positions } = b;
-    const shared = {};
-    for (let i = 0; i < positions.length; i += 3) {
-      const uid = positions[i] as string;
-      const h = this.held.get(uid);
-      if (h === undefined) continue;
-      const offset = Number(positions[i + 2]);
-      if (!Number.isSafeInteger(offset)) continue;
-      this.route(uid, h, { kind: 'p', offset, epoch: positions[i + 1] as string, body, shared });
-    }
+    for (const [uid, h] of this.held) this.route(uid, h, b);
   }
 
   private route(uid: string, h: Held, m: UidMessage): void {
@@ -462,21 +465,33 @@ class RedisBackplaneImpl implements RedisBackplane {
     else this.process(uid, h, m);
   }
 
-  /** One message of a held uid, in order: a push delivered at its offset (a gap is filled first), or a close. */
+  /**
+   * One message of a held uid, in order: a push or a broadcast delivered next
+   * in its log (a gap is filled first: a push or a broadcast missed), or a close.
+   */
   private process(uid: string, h: Held, m: UidMessage): void {
     const node = this.node as BackplaneNode;
     if (m.kind === 'c') return node.closeUser(uid);
-    if (m.epoch !== h.epoch || m.offset > h.top + 1) {
-      h.queue.push(m);
-      void this.fill(uid, h);
+    if (m.kind === 'b') {
+      if (m.generation === h.generation && m.seq <= h.bseq) return;
+      if (m.generation !== h.generation || m.seq > h.bseq + 1) return this.gap(uid, h, m);
+      h.bseq = m.seq;
+      this.deliver(node, uid, h.epoch as string, ++h.top, m.body, m.shared);
       return;
     }
-    if (m.offset <= h.top) return;
+    if (m.epoch === h.epoch && m.own <= h.own) return;
+    if (m.epoch !== h.epoch || m.own > h.own + 1 || m.bseq !== h.bseq) return this.gap(uid, h, m);
+    h.own = m.own;
     h.top = m.offset;
-    this.deliver(node, uid, m.epoch, m.offset, m.body, m.shared);
+    this.deliver(node, uid, m.epoch, m.offset, m.body);
   }
 
-  private deliver(node: BackplaneNode, uid: string, epoch: string, offset: number, body: string, shared?: { decoded?: DecodedBody | undefined }): void {
+  private gap(uid: string, h: Held, m: UidMessage): void {
+    h.queue.push(m);
+    void this.fill(uid, h);
+  }
+
+  private deliver(node: BackplaneNode, uid: string, epoch: string, offset: number, body: string, shared?: Broadcast['shared']): void {
     let d = shared?.decoded;
     if (d === undefined) {
       d = this.decode(node, body, uid);
@@ -515,19 +530,17 @@ class RedisBackplaneImpl implements RedisBackplane {
     if (this.closed || this.held.get(uid) !== h) return;
     if (h.epoch !== r.epoch) {
       if (h.epoch !== undefined) node.lost(uid);
-      h.epoch = r.epoch;
-      h.top = r.top;
+      position(h, r);
       h.live = true;
     } else {
-      const parsed = r.entries.map(parseEntry);
       // Entries past the log's window are gone: the clients of the extensions come back and learn it.
-      if (r.top > h.top && (parsed[0]?.offset ?? r.top + 1) > h.top + 1) node.lost(uid);
-      for (const e of parsed) {
+      if (r.top > h.top && !this.whole(r, h.top, false)) node.lost(uid);
+      for (const e of r.entries) {
         if (e.offset <= h.top) continue;
         h.top = e.offset;
         this.deliver(node, uid, r.epoch, e.offset, e.body);
       }
-      if (r.top > h.top) h.top = r.top;
+      position(h, r);
     }
     h.filling = false;
     this.drain(uid, h);
@@ -737,6 +750,14 @@ class RedisBackplaneImpl implements RedisBackplane {
     this.uidports(changed);
     // Redis lost this node's entries (it restarted empty, or swept a node it had not heard of in time).
     if (Number(rejoin) === 1) await this.join();
+    // The logs of the uids held here keep their positions while their users stay connected.
+    const limits = this.store().limits;
+    const every = Math.max(refreshEvery(limits), this.heartbeatMs);
+    if (this.held.size > 0 && Date.now() - this.touched >= every) {
+      this.touched = Date.now();
+      const uids = [...this.held.keys()];
+      for (let i = 0; i < uids.length; i += REFRESH_BATCH) await this.store().touch(uids.slice(i, i + REFRESH_BATCH), limits.positionTtlMs + 2 * every);
+    }
     // This node's client ids live on (and come back after Redis lost them).
     const claims = [...this.claims];
     for (let i = 0; i < claims.length; i += REFRESH_BATCH) {
@@ -894,6 +915,15 @@ class RedisBackplaneImpl implements RedisBackplane {
     // Nothing resolves ready any more: let a waiting handshake go.
     this.markReady();
   }
+}
+
+/** Takes the position of a uid's log from a read of it. */
+function position(h: Held, r: LogRead): void {
+  h.epoch = r.epoch;
+  h.top = r.top;
+  h.own = r.own;
+  h.generation = r.generation;
+  h.bseq = r.bseq;
 }
 
 /** Resolves when `redis` is ready (connected, past its ready check). */

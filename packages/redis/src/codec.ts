@@ -32,17 +32,29 @@ export function decodeBody(packer: Packer, body: string): DecodedBody {
   return { event, clientId, flush };
 }
 
-/** One message of a uid's channel: a logged push, or "close the uid's connections". */
+/** One message of a uid's channel: a logged push, or "close the uid's connections"; or a broadcast, for each uid. */
 export type UidMessage =
   | {
       readonly kind: 'p';
       readonly offset: number;
+      /** The uid's own pushes with this one, and the broadcast sequence when it was made. */
+      readonly own: number;
+      readonly bseq: number;
       readonly epoch: string;
       readonly body: string;
-      /** The body decoded, shared by the uids of one broadcast (decoded once per node). */
-      readonly shared?: { decoded?: DecodedBody | undefined } | undefined;
     }
+  | Broadcast
   | { readonly kind: 'c' };
+
+/** A broadcast: the broadcast log's generation, its sequence there, its body. */
+export interface Broadcast {
+  readonly kind: 'b';
+  readonly generation: string;
+  readonly seq: number;
+  readonly body: string;
+  /** The body decoded, shared by the uids a node holds (decoded once per node). */
+  readonly shared: { decoded?: DecodedBody | undefined };
+}
 
 /** A push's body, decoded. */
 export interface DecodedBody {
@@ -51,44 +63,29 @@ export interface DecodedBody {
   readonly flush: boolean;
 }
 
-/** Parses a uid channel's message (`p\n<offset>\n<epoch>\n<body>` or `c\n`); undefined for anything else. */
+/** Parses a uid channel's message (`o\n<offset>\n<own>\n<bseq>\n<epoch>\n<body>` or `c\n`); undefined for anything else. */
 export function parseUidMessage(msg: string): UidMessage | undefined {
   if (msg.startsWith('c\n')) return { kind: 'c' };
-  if (!msg.startsWith('p\n')) return undefined;
+  if (!msg.startsWith('o\n')) return undefined;
+  const a = msg.indexOf('\n', 2);
+  const b = msg.indexOf('\n', a + 1);
+  const c = msg.indexOf('\n', b + 1);
+  const d = msg.indexOf('\n', c + 1);
+  if (a < 0 || b < 0 || c < 0 || d < 0) return undefined;
+  const offset = Number(msg.slice(2, a));
+  const own = Number(msg.slice(a + 1, b));
+  const bseq = Number(msg.slice(b + 1, c));
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(own) || !Number.isSafeInteger(bseq)) return undefined;
+  return { kind: 'p', offset, own, bseq, epoch: msg.slice(c + 1, d), body: msg.slice(d + 1) };
+}
+
+/** Parses a broadcast channel's message (`a\n<generation>\n<seq>\n<body>`); undefined for anything else. */
+export function parseBroadcast(msg: string): Broadcast | undefined {
+  if (!msg.startsWith('a\n')) return undefined;
   const a = msg.indexOf('\n', 2);
   const b = msg.indexOf('\n', a + 1);
   if (a < 0 || b < 0) return undefined;
-  const offset = Number(msg.slice(2, a));
-  if (!Number.isSafeInteger(offset)) return undefined;
-  return { kind: 'p', offset, epoch: msg.slice(a + 1, b), body: msg.slice(b + 1) };
-}
-
-/**
- * Parses a broadcast channel's message (`b\n<JSON [uid, epoch, offset, …]>\n<body>`)
- * into its body and its flat list of uid, epoch, offset; undefined for anything else.
- */
-export function parseBroadcast(msg: string): { body: string; positions: string[] } | undefined {
-  if (!msg.startsWith('b\n')) return undefined;
-  const nl = msg.indexOf('\n', 2);
-  if (nl < 0) return undefined;
-  let positions: unknown;
-  try {
-    positions = JSON.parse(msg.slice(2, nl));
-  } catch {
-    return undefined;
-  }
-  if (!Array.isArray(positions) || positions.length % 3 !== 0) return undefined;
-  return { body: msg.slice(nl + 1), positions: positions as string[] };
-}
-
-/** A stream entry as XRANGE gives it: `[id, [field, value, …]]`. */
-export type RawEntry = [string, string[]];
-
-/** The offset, time (ms) and body of a stream entry (id `<offset>-<ms>`, field `b`). */
-export function parseEntry(e: RawEntry): { offset: number; at: number; body: string } {
-  const fields = e[1];
-  let body = '';
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'b') body = fields[i + 1] as string;
-  const dash = e[0].indexOf('-');
-  return { offset: Number(e[0].slice(0, dash)), at: Number(e[0].slice(dash + 1)), body };
+  const seq = Number(msg.slice(a + 1, b));
+  if (!Number.isSafeInteger(seq)) return undefined;
+  return { kind: 'b', generation: msg.slice(2, a), seq, body: msg.slice(b + 1), shared: {} };
 }

@@ -22,7 +22,7 @@ export interface RedisEmitter {
    * a client no server holds gets nothing.
    */
   sendToClient(client: string | ClientAddress, event: SenteEvent): Promise<void>;
-  /** Pushes `event` to every uid connected in the cluster, and every uid with a live log; resolves with their number. */
+  /** Pushes `event` to every uid connected in the cluster, and every uid with a live log; resolves with the number of uids connected in the cluster. */
   broadcast(event: SenteEvent): Promise<number>;
   /** Closes every connection of `uid`, on every server. */
   closeUser(uid: string | number): Promise<void>;
@@ -104,7 +104,7 @@ export function createRedisEmitter(options: RedisEmitterOptions = {}): RedisEmit
     },
     async broadcast(event) {
       const body = encodeBody(packer, checkPush(event), undefined);
-      return run((l) => l.broadcast(body));
+      return run((l) => l.broadcast(body, true));
     },
     async closeUser(uid) {
       const target = checkUid(uid);

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { BROADCAST, PUBLISH, PUBLISH_TO_CLIENT, READ, run } from './scripts.js';
+import { BROADCAST, PUBLISH, PUBLISH_TO_CLIENT, READ, TOUCH, run } from './scripts.js';
 import type { Redis } from 'ioredis';
 import type { PushLogLimits } from '@sente/core';
-import type { RawEntry } from './codec.js';
 
 /** The names of everything the backplane keeps in Redis, under one prefix. */
 export class Keys {
@@ -12,9 +11,6 @@ export class Keys {
   }
   log(uid: string): string {
     return `${this.prefix}:{${uid}}:log`;
-  }
-  logs(): string {
-    return `${this.prefix}:logs`;
   }
   /** The pub/sub channel of a uid's pushes. */
   push(uid: string): string {
@@ -60,13 +56,28 @@ export interface LogRead {
   readonly top: number;
   /** Redis's time of the read, ms. */
   readonly now: number;
-  readonly entries: RawEntry[];
+  /** The uid's own pushes so far. */
+  readonly own: number;
+  /** The broadcast log's generation and its top sequence. */
+  readonly generation: string;
+  readonly bseq: number;
+  /** The entries after the offset read from, in log order (none when the log no longer holds what follows it). */
+  readonly entries: ReadEntry[];
+}
+
+/** An entry of a uid's log, as a read gives it. */
+export interface ReadEntry {
+  readonly offset: number;
+  /** When it was logged (Redis's time, ms). */
+  readonly at: number;
+  readonly body: string;
 }
 
 /**
  * The push log's writes and reads, shared by the backplane and the emitter:
  * one script per push (logged and published atomically, so that publish
- * order is log order on every node); one script and one message per broadcast.
+ * order is log order on every node); one script, one entry and one message
+ * per broadcast, whatever the number of uids (scripts.ts, `UID_META`).
  */
 export class LogStore {
   constructor(
@@ -93,23 +104,34 @@ export class LogStore {
   }
 
   /**
-   * Logs `body` for every connected uid and every uid with a live log, and
-   * publishes it once on the broadcast channel with their offsets; resolves with their number.
+   * Logs `body` once, in the log of every uid with a live position, and
+   * publishes it once on the broadcast channel; resolves with the number of
+   * uids connected in the cluster when `count` (which reads them all), else its sequence.
    */
-  broadcast(body: string): Promise<number> {
-    return run(this.redis, BROADCAST, 0, this.keys.prefix, body, ...this.args()) as Promise<number>;
+  broadcast(body: string, count = false): Promise<number> {
+    return run(this.redis, BROADCAST, 0, this.keys.prefix, body, ...this.args(), count ? '1' : '0') as Promise<number>;
   }
 
   /** The position of `uid`'s log, and its entries after `since` (none when `since` is -1). */
   async read(uid: string, since: number): Promise<LogRead> {
-    const k = this.keys;
-    const r = (await run(this.redis, READ, 3, k.meta(uid), k.log(uid), k.logs(), uid, newEpoch(), this.limits.positionTtlMs, since, this.limits.maxEntries + 1, refreshEvery(this.limits))) as [
+    const r = (await run(this.redis, READ, 0, this.keys.prefix, uid, newEpoch(), this.limits.positionTtlMs, since, this.limits.maxEntries + 1, refreshEvery(this.limits))) as [
       string,
       number,
       number,
-      RawEntry[],
+      number,
+      number,
+      string,
+      (string | number)[],
     ];
-    return { epoch: r[0], top: Number(r[1]), now: Number(r[2]), entries: r[3] };
+    const flat = r[6];
+    const entries: ReadEntry[] = [];
+    for (let i = 0; i + 2 < flat.length; i += 3) entries.push({ offset: Number(flat[i]), at: Number(flat[i + 1]), body: String(flat[i + 2]) });
+    return { epoch: r[0], top: Number(r[1]), now: Number(r[2]), own: Number(r[3]), bseq: Number(r[4]), generation: r[5], entries };
+  }
+
+  /** Sets the TTL of the logs' positions of `uids` (the uids a node holds) to `ttlMs` again. */
+  touch(uids: string[], ttlMs: number): Promise<unknown> {
+    return run(this.redis, TOUCH, uids.length, ...uids.map((u) => this.keys.meta(u)), ttlMs);
   }
 
   /** Closes a uid's connections on every node holding it (ordered after the pushes published before). */

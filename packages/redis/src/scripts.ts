@@ -37,71 +37,118 @@ end
 `;
 
 /**
+ * The broadcast log's generation and top: `bcast_state(prefix, candidate)`,
+ * returning `generation, top`. `<prefix>:bcast` holds the generation (`g`,
+ * new when the hash is missing: Redis lost its data) and the last broadcast's
+ * sequence (`n`); `<prefix>:blog` is the stream of broadcasts, entry id
+ * `<seq>-<ms>`, one field `b` (the body). Neither expires: the stream is
+ * trimmed by count, and by age when broadcasts are written.
+ */
+const BCAST_STATE = `local function bcast_state(prefix, cand)
+  local k = prefix .. ':bcast'
+  local m = redis.call('HMGET', k, 'g', 'n')
+  if not m[1] then
+    redis.call('DEL', prefix .. ':blog')
+    redis.call('HSET', k, 'g', cand, 'n', 0)
+    return cand, 0
+  end
+  return m[1], tonumber(m[2])
+end
+`;
+
+/**
+ * Cuts a stream (`log`, entry ids `<seq>-<ms>`) to about `maxlen` entries and
+ * drops its entries past the age cut (up to 64 at a time): every 64th seq.
+ */
+const TRIM = `local function trim(log, seq, maxlen, maxage, now)
+  if seq % 64 ~= 0 then return end
+  redis.call('XTRIM', log, 'MAXLEN', '~', maxlen)
+  local cut = nil
+  for _, e in ipairs(redis.call('XRANGE', log, '-', '+', 'COUNT', 64)) do
+    local o, t = string.match(e[1], '^(%d+)-(%d+)$')
+    if tonumber(t) < now - maxage then cut = o else break end
+  end
+  if cut then redis.call('XTRIM', log, 'MINID', (tonumber(cut) + 1) .. '-0') end
+end
+`;
+
+/**
+ * A uid's log meta: `uid_meta(prefix, uid, candidate, generation, bseq)`,
+ * returning `epoch, own, base, lastc, x`.
+ *
+ * A uid's log is its own pushes (its stream) merged with the broadcasts since
+ * its log began (the broadcast stream, shared): a broadcast is written once,
+ * whatever the number of uids. The meta hash holds the epoch (`e`), the
+ * broadcast generation (`g`) and sequence (`b`, the base) it began at, the
+ * number of its own pushes (`s`), the broadcast sequence at the last of
+ * them (`c`), and when the TTLs were last set (`x`). A uid's offset counts
+ * both: its top is `s + n - b` for the broadcast log's top `n`; its own
+ * push `k` made at broadcast sequence `c` is at `k + c - b`. A missing meta,
+ * or one of another generation, starts a new epoch and drops the stream.
+ */
+const UID_META = `local function uid_meta(prefix, uid, cand, g, n)
+  local meta = prefix .. ':{' .. uid .. '}:meta'
+  local m = redis.call('HMGET', meta, 'e', 'g', 's', 'b', 'c', 'x')
+  if not m[1] or m[2] ~= g then
+    redis.call('DEL', prefix .. ':{' .. uid .. '}:log')
+    redis.call('HSET', meta, 'e', cand, 'g', g, 's', 0, 'b', n, 'c', n)
+    return cand, 0, n, n, nil
+  end
+  return m[1], tonumber(m[3]), tonumber(m[4]), tonumber(m[5]), tonumber(m[6])
+end
+`;
+
+/**
  * Logs one push in a uid's stream: the body of
- * `log_one(prefix, uid, body, candidate_epoch, max_len, max_age_ms, position_ttl_ms, every_ms, now)`,
- * returning `epoch, offset, refreshed`.
+ * `log_one(prefix, uid, body, candidate, max_len, max_age_ms, position_ttl_ms, every_ms, now)`,
+ * returning `epoch, own, bseq, offset, refreshed`.
  *
- * The meta hash holds the epoch (`e`), the top offset (`s`) and when the
- * TTLs were last set (`x`); a missing meta starts a new epoch and drops
- * whatever stream was left (never mixed with a new epoch). The stream entry
- * id is `<offset>-<ms>` (ids rise with the offsets; the second part is the
- * time of the push), its one field `b` (the body).
+ * The stream entry id is `<own>-<ms>` (the uid's own count, then the time of
+ * the push); its fields `b` (the body), `c` (the broadcast sequence when it
+ * was made) and `q` (the `c` of the uid's push before it, to place a
+ * position at the start of what the stream kept).
  *
- * Cheap per push: HMGET, HINCRBY and XADD. The rest is amortized:
+ * Cheap per push: two HMGETs, XADD and HSET. The rest is amortized:
  * - the TTLs (meta: position TTL, stream: max age, each plus `every_ms`)
- *   and the uid's score in `<prefix>:logs` are set once per `every_ms`,
- *   so they always outlast the last use by at least the TTL;
+ *   are set once per `every_ms` (and, while a node holds the uid, by its
+ *   heartbeat: {@link TOUCH}), so they outlast the last use by at least the TTL;
  * - the age window is enforced where it matters, on read (an entry older
  *   than `max_age_ms` counts as trimmed: no recovery through it); every
- *   64th offset, the stream is trimmed by count (`MAXLEN ~`) and its entries
- *   past the age cut (up to 64 at a time, as many as were written meanwhile).
+ *   64th entry, the stream is trimmed by count and age ({@link TRIM}).
  */
-const LOG_ONE = `local function log_one(prefix, uid, body, cand, maxlen, maxage, ttl, every, now)
+const LOG_ONE = `${BCAST_STATE}${TRIM}${UID_META}local function log_one(prefix, uid, body, cand, maxlen, maxage, ttl, every, now)
+  local g, n = bcast_state(prefix, cand)
+  local epoch, s, base, lastc, x = uid_meta(prefix, uid, cand, g, n)
   local meta = prefix .. ':{' .. uid .. '}:meta'
   local log = prefix .. ':{' .. uid .. '}:log'
-  local m = redis.call('HMGET', meta, 'e', 'x')
-  local epoch = m[1]
-  if not epoch then
-    epoch = cand
-    redis.call('DEL', log)
-    redis.call('HSET', meta, 'e', epoch, 's', 0)
-  end
-  local top = redis.call('HINCRBY', meta, 's', 1)
-  redis.call('XADD', log, top .. '-' .. now, 'b', body)
-  local x = tonumber(m[2])
+  s = s + 1
+  redis.call('XADD', log, s .. '-' .. now, 'b', body, 'c', n, 'q', lastc)
   local refreshed = false
   if not x or now - x >= every or x > now then
-    redis.call('HSET', meta, 'x', now)
+    redis.call('HSET', meta, 's', s, 'c', n, 'x', now)
     redis.call('PEXPIRE', meta, ttl + every)
     redis.call('PEXPIRE', log, maxage + every)
     refreshed = true
+  else
+    redis.call('HSET', meta, 's', s, 'c', n)
   end
-  if top % 64 == 0 then
-    redis.call('XTRIM', log, 'MAXLEN', '~', maxlen)
-    local cut = nil
-    for _, e in ipairs(redis.call('XRANGE', log, '-', '+', 'COUNT', 64)) do
-      local o, t = string.match(e[1], '^(%d+)-(%d+)$')
-      if tonumber(t) < now - maxage then cut = o else break end
-    end
-    if cut then redis.call('XTRIM', log, 'MINID', (tonumber(cut) + 1) .. '-0') end
-  end
-  return epoch, top, refreshed
+  trim(log, s, maxlen, maxage, now)
+  return epoch, s, n, s + n - base, refreshed
 end
 `;
 
 /**
  * A push to one uid: logged ({@link LOG_ONE}) and published on the uid's
- * channel (`p\\n<offset>\\n<epoch>\\n<body>`) in one step — publish order is
- * log order. ARGV of the function as {@link LOG_ONE}, plus `sharded` before `now`.
+ * channel (`o\\n<offset>\\n<own>\\n<bseq>\\n<epoch>\\n<body>`) in one step —
+ * publish order is log order. ARGV of the function as {@link LOG_ONE}, plus `sharded` before `now`.
  */
 const PUBLISH_ONE = `${LOG_ONE}
 local function publish_one(prefix, uid, body, cand, maxlen, maxage, ttl, every, sharded, now)
-  local epoch, top, refreshed = log_one(prefix, uid, body, cand, maxlen, maxage, ttl, every, now)
-  if refreshed then redis.call('ZADD', prefix .. ':logs', now, uid) end
-  local msg = 'p\\n' .. top .. '\\n' .. epoch .. '\\n' .. body
+  local epoch, s, n, offset = log_one(prefix, uid, body, cand, maxlen, maxage, ttl, every, now)
+  local msg = 'o\\n' .. offset .. '\\n' .. s .. '\\n' .. n .. '\\n' .. epoch .. '\\n' .. body
   local channel = prefix .. ':{' .. uid .. '}:push'
   if sharded == '1' then redis.call('SPUBLISH', channel, msg) else redis.call('PUBLISH', channel, msg) end
-  return top
+  return offset
 end
 `;
 
@@ -122,70 +169,114 @@ if #all > 2 then return -1 end
 return publish_one(ARGV[1], all[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8], now_ms())`;
 
 /**
- * A broadcast, in one round trip: logged for every uid connected in the
- * cluster and every uid whose log was used within the position TTL (users
- * away for now), and published **once**, on `<prefix>:broadcast` (which every
- * node subscribes to, on the connection of the uids' channels, so that it
- * comes in publish order with them): `b\\n<JSON [uid, epoch, offset, …]>\\n<body>`.
- * ARGV as {@link PUBLISH} without the uid. Returns the number of uids.
+ * A broadcast, in one round trip and constant work whatever the number of
+ * uids: the next broadcast sequence, one entry in the broadcast stream (in
+ * every uid's log from there: see {@link UID_META}), and one message on
+ * `<prefix>:broadcast` (which every node subscribes to, on the connection of
+ * the uids' channels, so that it comes in publish order with them):
+ * `a\\n<generation>\\n<seq>\\n<body>`. ARGV as {@link PUBLISH} without the
+ * uid, then `count`: '1' to count the uids connected in the cluster (the
+ * emitter's answer; O(uids)). Returns that count, or the sequence.
  */
-export const BROADCAST = `${NOW}${LOG_ONE}
+export const BROADCAST = `${NOW}${BCAST_STATE}${TRIM}
 local prefix = ARGV[1]
 local now = now_ms()
-local every = tonumber(ARGV[7])
-local logs = prefix .. ':logs'
-redis.call('ZREMRANGEBYSCORE', logs, '-inf', now - tonumber(ARGV[6]) - every)
+local g = bcast_state(prefix, ARGV[3])
+local n = redis.call('HINCRBY', prefix .. ':bcast', 'n', 1)
+local blog = prefix .. ':blog'
+redis.call('XADD', blog, n .. '-' .. now, 'b', ARGV[2])
+trim(blog, n, tonumber(ARGV[4]), tonumber(ARGV[5]), now)
+local msg = 'a\\n' .. g .. '\\n' .. n .. '\\n' .. ARGV[2]
+if ARGV[8] == '1' then redis.call('SPUBLISH', prefix .. ':broadcast', msg) else redis.call('PUBLISH', prefix .. ':broadcast', msg) end
+if ARGV[9] ~= '1' then return n end
 local uids = {}
-local list = {}
+local count = 0
 for _, f in ipairs(redis.call('HKEYS', prefix .. ':presence')) do
   local uid = string.sub(f, string.find(f, '|', 1, true) + 1)
-  if not uids[uid] then uids[uid] = true; table.insert(list, uid) end
+  if not uids[uid] then uids[uid] = true; count = count + 1 end
 end
-for _, uid in ipairs(redis.call('ZRANGE', logs, 0, -1)) do
-  if not uids[uid] then uids[uid] = true; table.insert(list, uid) end
-end
-if #list == 0 then return 0 end
-local out = {}
-local scores = {}
-for _, uid in ipairs(list) do
-  local epoch, top, refreshed = log_one(prefix, uid, ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], every, now)
-  out[#out + 1] = uid
-  out[#out + 1] = epoch
-  out[#out + 1] = tostring(top)
-  if refreshed then
-    scores[#scores + 1] = now
-    scores[#scores + 1] = uid
-    if #scores >= 1000 then redis.call('ZADD', logs, unpack(scores)); scores = {} end
-  end
-end
-if #scores > 0 then redis.call('ZADD', logs, unpack(scores)) end
-local msg = 'b\\n' .. cjson.encode(out) .. '\\n' .. ARGV[2]
-if ARGV[8] == '1' then redis.call('SPUBLISH', prefix .. ':broadcast', msg) else redis.call('PUBLISH', prefix .. ':broadcast', msg) end
-return #list`;
+return count`;
 
 /**
- * The position of a uid's log and, from an offset, the entries after it.
- * KEYS: meta, log, logs. ARGV: uid, candidate epoch, position ttl, since
- * (-1: position only), count limit, every ms (as {@link LOG_ONE}: the
- * meta outlives this read by the position TTL). Returns { epoch, top, now, entries }.
+ * A uid's log position and, from an offset, the entries after it, merged
+ * from its own stream and the broadcast stream. ARGV: prefix, uid, candidate
+ * epoch, position ttl, since (-1: position only), count limit, every ms (as
+ * {@link LOG_ONE}: the meta outlives this read by the position TTL).
+ * Returns `{ epoch, top, now, own, bseq, generation, entries }`, entries a
+ * flat list of offset, ms, body: the first `count` after `since`, in log
+ * order; none when the log no longer holds what follows `since` (trimmed,
+ * or an offset it never had).
  */
-export const READ = `${NOW}
+export const READ = `${NOW}${BCAST_STATE}${UID_META}
+local prefix, uid = ARGV[1], ARGV[2]
 local now = now_ms()
-local epoch = redis.call('HGET', KEYS[1], 'e')
-if not epoch then
-  epoch = ARGV[2]
-  redis.call('DEL', KEYS[2])
-  redis.call('HSET', KEYS[1], 'e', epoch, 's', 0)
-end
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) + tonumber(ARGV[6]))
-redis.call('ZADD', KEYS[3], now, ARGV[1])
-local top = tonumber(redis.call('HGET', KEYS[1], 's'))
-local since = tonumber(ARGV[4])
+local g, n = bcast_state(prefix, ARGV[3])
+local epoch, s, base, lastc = uid_meta(prefix, uid, ARGV[3], g, n)
+local meta = prefix .. ':{' .. uid .. '}:meta'
+local log = prefix .. ':{' .. uid .. '}:log'
+redis.call('PEXPIRE', meta, tonumber(ARGV[4]) + tonumber(ARGV[7]))
+local top = s + n - base
+local since = tonumber(ARGV[5])
+local limit = tonumber(ARGV[6])
 local entries = {}
-if since >= 0 and since < top then
-  entries = redis.call('XRANGE', KEYS[2], (since + 1) .. '-0', '+', 'COUNT', ARGV[5])
+if since < 0 or since >= top then return { epoch, top, now, s, n, g, entries } end
+-- Where \`since\` is: after own push k (the newest whose offset is at most since) and broadcast since - k + base.
+local k = nil
+local kc = nil
+local after = {}
+if s == 0 or s + lastc - base <= since then
+  k = s
+else
+  for _, e in ipairs(redis.call('XREVRANGE', log, '+', '-', 'COUNT', limit + 1)) do
+    local ek = tonumber(string.match(e[1], '^(%d+)-'))
+    local f = {}
+    for i = 1, #e[2], 2 do f[e[2][i]] = e[2][i + 1] end
+    local c = tonumber(f['c'])
+    if ek + c - base <= since then k = ek; break end
+    table.insert(after, 1, { ek, c, tonumber(string.match(e[1], '-(%d+)$')), f['b'] })
+    if ek == 1 then k = 0; break end
+    local q = tonumber(f['q'])
+    if (ek - 1) + q - base <= since then k = ek - 1; break end
+  end
 end
-return { epoch, top, now, entries }`;
+if k == nil then return { epoch, top, now, s, n, g, entries } end
+local b = since - k + base
+if b < base or b > n then return { epoch, top, now, s, n, g, entries } end
+local bc = {}
+if b < n then bc = redis.call('XRANGE', prefix .. ':blog', (b + 1) .. '-0', '+', 'COUNT', limit + 1) end
+local offset = since
+local j = 1
+local i = 1
+while #entries < limit * 3 do
+  local nextb = b + j
+  local o = after[i]
+  if o and o[2] < nextb then
+    -- Own push i came after every broadcast up to its \`c\`, all given already.
+    offset = offset + 1
+    entries[#entries + 1] = offset; entries[#entries + 1] = o[3]; entries[#entries + 1] = o[4]
+    i = i + 1
+  elseif nextb <= n then
+    local e = bc[j]
+    -- A broadcast the stream no longer has (trimmed): nothing after it is whole.
+    if not e or tonumber(string.match(e[1], '^(%d+)-')) ~= nextb then break end
+    offset = offset + 1
+    entries[#entries + 1] = offset; entries[#entries + 1] = tonumber(string.match(e[1], '-(%d+)$')); entries[#entries + 1] = e[2][2]
+    j = j + 1
+  else
+    break
+  end
+end
+return { epoch, top, now, s, n, g, entries }`;
+
+/**
+ * Sets the TTLs of the metas KEYS (the uids a node holds) again, as a read
+ * would: a user connected for longer than the position TTL, who gets only
+ * broadcasts, keeps its position. ARGV: the meta TTL ms. Returns how many there were.
+ */
+export const TOUCH = `
+local n = 0
+for _, k in ipairs(KEYS) do n = n + redis.call('PEXPIRE', k, ARGV[1]) end
+return n`;
 
 /**
  * Claims a client id for a uid on this node: KEYS[1], the client's key, is a

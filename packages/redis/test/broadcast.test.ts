@@ -65,6 +65,135 @@ describe('broadcasts', () => {
   });
 });
 
+describe('a broadcast is written once', () => {
+  /** Calls of `cmd` Redis counted since it started (commands called by scripts included). */
+  const calls = async (cmd: string): Promise<number> => {
+    const info = await conn().info('commandstats');
+    return Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+  };
+
+  it('one entry and one message, whatever the number of uids: no write per uid', async () => {
+    const a = await node('a');
+    const b = await node('b');
+    const users = Array.from({ length: 40 }, (_, i) => client((i % 2 === 0 ? a : b).origin, `w${i}`));
+    await Promise.all(users.map(opened));
+    await until(() => a.server.connectedUids.any.size === 40, 8000, 'the cluster\'s uids');
+    const watch = conn();
+    const sizes: number[] = [];
+    watch.on('smessage', (_channel: string, msg: string) => void sizes.push(msg.length));
+    watch.on('message', (_channel: string, msg: string) => void sizes.push(msg.length));
+    await watch.ssubscribe('test:broadcast');
+    const before = await calls('xadd');
+    const logged = await conn().xlen('test:blog');
+    for (let i = 0; i < 10; i++) (i % 2 === 0 ? a : b).server.broadcast(['test/all', i]);
+    await until(() => users.every((u) => dataOf(u, 'test/all').length === 10), 8000, 'every broadcast everywhere');
+    await sleep(100);
+    // Ten entries in all, in the broadcast stream; nothing in the uids' own logs.
+    expect((await calls('xadd')) - before).toBe(10);
+    expect((await conn().xlen('test:blog')) - logged).toBe(10);
+    expect(await conn().exists(...users.map((_, i) => `test:{w${i}}:log`))).toBe(0);
+    // Each message carries the body, not the uids.
+    expect(sizes).toHaveLength(10);
+    for (const n of sizes) expect(n).toBeLessThan(80);
+    // One order for all (Redis's, between the two nodes' broadcasts), each node's in its own order.
+    const order = dataOf(users[0] as TestClient, 'test/all') as number[];
+    expect([...order].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(order.filter((n) => n % 2 === 0)).toEqual([0, 2, 4, 6, 8]);
+    expect(order.filter((n) => n % 2 === 1)).toEqual([1, 3, 5, 7, 9]);
+    for (const u of users) expect(dataOf(u, 'test/all')).toEqual(order);
+  });
+
+  it('replayed with the uid\'s own pushes, in the one order every client of the uid saw, on another node', async () => {
+    const a = await node('a');
+    const b = await node('b');
+    const c = await node('c');
+    let target = a.origin;
+    const away = client(a.origin, 'max', { WebSocket: switchableWebSocket(() => target) as never, backoffMs: () => 50 });
+    const stays = client(b.origin, 'max');
+    const other = client(c.origin, 'nia');
+    await Promise.all([away, stays, other].map(opened));
+    a.server.send('max', ['test/x', 'a0']);
+    b.server.broadcast(['test/x', 'all0']);
+    await until(() => dataOf(away, 'test/x').length === 2);
+    // Away: its node is gone, and nothing answers where it reconnects.
+    target = 'http://127.0.0.1:1';
+    await a.crash();
+    for (let i = 1; i <= 6; i++) {
+      b.server.broadcast(['test/x', `all${i}`]);
+      (i % 2 === 0 ? b : c).server.send('max', ['test/x', `own${i}`]);
+      c.server.send('nia', ['test/x', `nia${i}`]);
+    }
+    await until(() => dataOf(stays, 'test/x').length === 14);
+    target = b.origin;
+    await until(() => away.handshakes.length === 2, 8000, 'the client to come back');
+    c.server.broadcast(['test/x', 'all7']);
+    await until(() => dataOf(away, 'test/x').length === 15 && dataOf(stays, 'test/x').length === 15);
+    await sleep(100);
+    expect(away.handshakes.map((h) => h.recovered)).toEqual([undefined, true]);
+    // Exactly what it missed, once, in the log's order: the order its other client saw live.
+    expect(dataOf(away, 'test/x')).toEqual(dataOf(stays, 'test/x'));
+    const own = (dataOf(away, 'test/x') as string[]).filter((d) => d.startsWith('own'));
+    expect(own).toEqual(['own1', 'own2', 'own3', 'own4', 'own5', 'own6']);
+    // Another uid got the broadcasts and its own pushes, each in order.
+    await until(() => dataOf(other, 'test/x').length === 14);
+    const seen = dataOf(other, 'test/x') as string[];
+    expect(seen.filter((d) => d.startsWith('all'))).toEqual(['all0', 'all1', 'all2', 'all3', 'all4', 'all5', 'all6', 'all7']);
+    expect(seen.filter((d) => d.startsWith('nia'))).toEqual(['nia1', 'nia2', 'nia3', 'nia4', 'nia5', 'nia6']);
+  });
+
+  it('a position just before what the uid\'s stream kept is still found: the broadcasts and pushes after it are replayed', async () => {
+    const replay = { maxAgeMs: 1000 };
+    const a = await node('a', {}, { replay });
+    const b = await node('b', {}, { replay });
+    let target = a.origin;
+    const ula = client(a.origin, 'ula', { WebSocket: switchableWebSocket(() => target) as never, backoffMs: () => 50 });
+    await opened(ula);
+    for (let i = 1; i <= 63; i++) a.server.send('ula', ['test/n', i]);
+    await until(() => dataOf(ula, 'test/n').length === 63);
+    await sleep(1100);
+    target = 'http://127.0.0.1:1';
+    await a.crash();
+    b.server.broadcast(['test/n', 'all1']);
+    b.server.broadcast(['test/n', 'all2']);
+    // The 64th push cuts the stream: its 63 entries before it are past the window; the client's position is right after the last of them.
+    b.server.send('ula', ['test/n', 64]);
+    const redis = conn();
+    let ids: string[] = [];
+    for (let i = 0; i < 50 && ids.length !== 1; i++) {
+      ids = (await redis.xrange('test:{ula}:log', '-', '+')).map(([id]) => id.split('-')[0] as string);
+      if (ids.length !== 1) await sleep(20);
+    }
+    expect(ids).toEqual(['64']);
+    target = b.origin;
+    await until(() => ula.handshakes.length === 2 && dataOf(ula, 'test/n').length === 66, 8000, 'the client to come back');
+    await sleep(100);
+    expect(ula.handshakes.map((h) => h.recovered)).toEqual([undefined, true]);
+    expect(dataOf(ula, 'test/n').slice(62)).toEqual([63, 'all1', 'all2', 64]);
+  });
+
+  it('a user connected longer than the position TTL, who gets only broadcasts, keeps its position', async () => {
+    const replay = { positionTtlMs: 1200, maxAgeMs: 10_000 };
+    const a = await node('a', {}, { replay });
+    const b = await node('b', {}, { replay });
+    let target = a.origin;
+    const viv = client(a.origin, 'viv', { WebSocket: switchableWebSocket(() => target) as never, backoffMs: () => 50 });
+    await opened(viv);
+    for (let i = 0; i < 12; i++) {
+      b.server.broadcast(['test/n', i]);
+      await sleep(250);
+    }
+    await until(() => dataOf(viv, 'test/n').length === 12);
+    // 3 s connected, past the 1.2 s TTL: the position lives on while a node holds the uid.
+    expect(await conn().pttl('test:{viv}:meta')).toBeGreaterThan(0);
+    target = b.origin;
+    viv.client.breakConnection();
+    await until(() => viv.handshakes.length === 2, 8000, 'the client to come back');
+    await sleep(100);
+    expect(viv.handshakes.map((h) => h.recovered)).toEqual([undefined, true]);
+    expect(dataOf(viv, 'test/n')).toEqual(Array.from({ length: 12 }, (_, i) => i));
+  });
+});
+
 describe('broadcast uids', () => {
   it('any string is a uid for a broadcast: quotes, slashes, a newline, non-ASCII', async () => {
     const a = await node('a');
