@@ -32,6 +32,12 @@ export interface CellResult {
   readonly redisUsPerOp?: number;
   /** Load-generator (client) CPU per operation, µs. */
   readonly clientUsPerOp?: number;
+  /**
+   * Its user CPU alone, µs: the client's own code (and its runtime's), without
+   * the kernel's share (the TCP work of each write and read, which moves with
+   * how often each process sleeps).
+   */
+  readonly clientUserUsPerOp?: number;
   /** Operations per second over the window. */
   readonly opsPerSec?: number;
   readonly p50Ms?: number;
@@ -195,7 +201,7 @@ function windowFigures(a: Snapshot, b: Snapshot): Partial<CellResult> {
   return {
     ops,
     windowMs,
-    ...(ops > 0 ? { serverUsPerOp: cpuUs(a.serverCpu, b.serverCpu) / ops, clientUsPerOp: cpuUs(a.load.cpu, b.load.cpu) / ops } : {}),
+    ...(ops > 0 ? { serverUsPerOp: cpuUs(a.serverCpu, b.serverCpu) / ops, clientUsPerOp: cpuUs(a.load.cpu, b.load.cpu) / ops, clientUserUsPerOp: (b.load.cpu.user - a.load.cpu.user) / ops } : {}),
     ...(ops > 0 && redisUs !== null ? { redisUsPerOp: redisUs / ops } : {}),
     opsPerSec: (ops * 1000) / windowMs,
     ...(b.load.p50 === null ? {} : { p50Ms: b.load.p50 }),

@@ -5,8 +5,8 @@ import type { Scenario, Sizes } from './scenarios.js';
 import { TARGETS, TARGET_INFO } from './targets.js';
 import type { Target } from './targets.js';
 
-type Metric = 'serverUsPerOp' | 'redisUsPerOp' | 'clientUsPerOp' | 'opsPerSec' | 'p50Ms' | 'p99Ms' | 'hostIdlePct' | 'othersPct' | 'rssKiBPerConn' | 'heapKiBPerConn' | 'youngKiBPerConn';
-const METRICS: readonly Metric[] = ['serverUsPerOp', 'redisUsPerOp', 'clientUsPerOp', 'opsPerSec', 'p50Ms', 'p99Ms', 'hostIdlePct', 'othersPct', 'rssKiBPerConn', 'heapKiBPerConn', 'youngKiBPerConn'];
+type Metric = 'serverUsPerOp' | 'redisUsPerOp' | 'clientUsPerOp' | 'clientUserUsPerOp' | 'opsPerSec' | 'p50Ms' | 'p99Ms' | 'hostIdlePct' | 'othersPct' | 'rssKiBPerConn' | 'heapKiBPerConn' | 'youngKiBPerConn';
+const METRICS: readonly Metric[] = ['serverUsPerOp', 'redisUsPerOp', 'clientUsPerOp', 'clientUserUsPerOp', 'opsPerSec', 'p50Ms', 'p99Ms', 'hostIdlePct', 'othersPct', 'rssKiBPerConn', 'heapKiBPerConn', 'youngKiBPerConn'];
 
 /** One cell over all its runs: the median of each figure, the spread of the headline, the failures. */
 export interface CellSummary {
@@ -137,10 +137,15 @@ export function clientTable(sum: readonly CellSummary[], sizes: Sizes): string {
   if (clientRows.length === 0) return '';
   const columns = (['raw', 'socketio', 'sente', 'bare-sente'] as const).filter((f) => clientRows.some((c) => columnOf(c.target) === f));
   const lines = [`| client CPU per round trip, µs (${sizes.clientConns} conns) | ${columns.map((f) => CLIENT_LABEL[f]).join(' | ')} |`, `|---|${columns.map(() => '---:').join('|')}|`];
-  for (const sc of SCENARIOS.filter((s) => s.kind === 'client')) {
+  const rows = SCENARIOS.filter((s) => s.kind === 'client').flatMap((sc) => [
+    { sc, metric: 'clientUsPerOp' as const, label: '' },
+    // Over WebSocket, also the user CPU alone: the clients' own code, without the kernel's TCP work.
+    ...(sc.transport === 'ws' ? [{ sc, metric: 'clientUserUsPerOp' as const, label: ', user CPU only' }] : []),
+  ]);
+  for (const { sc, metric, label } of rows) {
     const cells = clientRows.filter((c) => c.scenario === sc.name);
-    if (cells.length === 0) continue;
-    const of = (f: ClientColumn): number | undefined => cells.find((c) => columnOf(c.target) === f)?.median.clientUsPerOp;
+    if (cells.length === 0 || cells.every((c) => c.median[metric] === undefined)) continue;
+    const of = (f: ClientColumn): number | undefined => cells.find((c) => columnOf(c.target) === f)?.median[metric];
     const vals = columns.map((f) => {
       const x = of(f);
       if ((f === 'raw' || f === 'bare-sente') && sc.transport === 'ajax') return '—';
@@ -152,7 +157,7 @@ export function clientTable(sum: readonly CellSummary[], sizes: Sizes): string {
       ].filter(Boolean);
       return parts.length > 0 ? `${fmt(x)} (${parts.join(', ')})` : fmt(x);
     });
-    lines.push(`| ${sc.transport === 'ajax' ? 'Ajax' : 'WebSocket'}, ${sc.inflight} in flight | ${vals.join(' | ')} |`);
+    lines.push(`| ${sc.transport === 'ajax' ? 'Ajax' : 'WebSocket'}, ${sc.inflight} in flight${label} | ${vals.join(' | ')} |`);
   }
   return lines.join('\n');
 }
