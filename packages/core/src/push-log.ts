@@ -65,10 +65,23 @@ export interface PushLogLimits {
   readonly positionTtlMs: number;
 }
 
+/**
+ * A push as a log keeps it. Its offset is its place: a uid's offsets have no
+ * gap, so the entry `i` places from the head of a log of `n` entries is at
+ * `top - n + 1 + i`. Without an offset of its own, one entry serves every uid
+ * of a broadcast.
+ */
+interface Stored {
+  readonly event: WireEvent;
+  readonly clientId: string | undefined;
+  readonly at: number;
+  readonly bytes: number;
+}
+
 interface UidLog {
   readonly epoch: string;
   top: number;
-  readonly entries: HeadQueue<LogEntry & { readonly at: number; readonly bytes: number }>;
+  readonly entries: HeadQueue<Stored>;
   bytes: number;
   /** When the log was last opened or recovered from. */
   lastUsed: number;
@@ -78,10 +91,14 @@ interface UidLog {
  * The in-memory {@link PushLog}: per uid, a bounded array of entries (by
  * count, bytes and age) and its position. Lost when the process ends: a
  * client that comes back to a restarted process gets `recovered: false`.
+ * The uids of a broadcast share its entry: a uid's log holds a reference to
+ * it, not a copy.
  */
 export class MemoryPushLog implements PushLog {
   private readonly logs = new Map<string, UidLog>();
   private held = 0;
+  /** The last entry for every client of a uid: the next uid's, when it is the same push (a broadcast) in the same millisecond. */
+  private shared: Stored | undefined;
   // Swept as it is used, not on a timer: an idle server holds no timer for its logs.
   private lastSweep: number;
 
@@ -115,7 +132,13 @@ export class MemoryPushLog implements PushLog {
     const log = this.logs.get(uid);
     if (log === undefined) return undefined;
     const offset = ++log.top;
-    log.entries.push({ offset, event, clientId, at: this.now(), bytes });
+    const at = this.now();
+    let e = this.shared;
+    if (e === undefined || e.event !== event || e.at !== at || e.bytes !== bytes || clientId !== undefined) {
+      e = { event, clientId, at, bytes };
+      this.shared = clientId === undefined ? e : undefined;
+    }
+    log.entries.push(e);
     log.bytes += bytes;
     this.held++;
     const { maxEntries, maxBytes } = this.limits;
@@ -127,15 +150,15 @@ export class MemoryPushLog implements PushLog {
     const top = this.open(uid);
     const log = this.logs.get(uid) as UidLog;
     this.expire(log);
-    const first = log.entries.at(0)?.offset ?? log.top + 1;
+    const first = log.top - log.entries.length + 1;
     // Recovered only when every entry after the client's offset is still here (Centrifuge's rule):
     // same epoch, an offset the log has reached, and nothing after it trimmed away.
     const recovered = since.epoch === log.epoch && since.offset <= log.top && since.offset >= first - 1;
     if (!recovered) return { recovered: false, entries: [], top };
     const entries: LogEntry[] = [];
     for (let i = Math.max(0, since.offset - first + 1); i < log.entries.length; i++) {
-      const e = log.entries.at(i) as LogEntry;
-      if (e.clientId === undefined || e.clientId === clientId) entries.push(e);
+      const e = log.entries.at(i) as Stored;
+      if (e.clientId === undefined || e.clientId === clientId) entries.push({ offset: first + i, event: e.event, clientId: e.clientId });
     }
     return { recovered: true, entries, top };
   }
@@ -153,6 +176,7 @@ export class MemoryPushLog implements PushLog {
   close(): void {
     this.logs.clear();
     this.held = 0;
+    this.shared = undefined;
   }
 
   /** Drops expired entries, and the logs of uids long gone, at most every quarter of the shorter window. */

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { MemoryPushLog } from '../src/push-log.js';
 import type { PushLogLimits } from '../src/push-log.js';
@@ -115,5 +117,33 @@ describe('the push log', () => {
     const second = log.open('alice');
     expect(second.epoch).not.toBe(first.epoch);
     expect(log.recover('alice', first, 'c1').recovered).toBe(false);
+  });
+
+  it('a broadcast costs each uid\'s log a reference, not an entry of its own: 2000 uids × 500 broadcasts in a few MB', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const { log, advance } = makeLog({ maxEntries: 1000 });
+    const uids = Array.from({ length: 2000 }, (_, i) => `u${i}`);
+    const epochs = uids.map((u) => log.open(u).epoch);
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let n = 0; n < 500; n++) {
+      const e = ev(n);
+      for (const u of uids) log.append(u, e, undefined, 12);
+      if (n % 50 === 49) advance(1);
+    }
+    gc();
+    const grown = process.memoryUsage().heapUsed - before;
+    // A million entries: a reference each (8 bytes, in arrays that grow by half), not an object each (about 60).
+    expect(log.size).toBe(1_000_000);
+    expect(grown).toBeLessThan(24 * 1024 * 1024);
+    // Each uid's log still replays each broadcast at its own offsets.
+    const r = log.recover('u7', { epoch: epochs[7] as string, offset: 497 }, 'c');
+    expect(r.recovered).toBe(true);
+    expect(r.entries.map((e) => [e.offset, e.event[1]])).toEqual([
+      [498, 497],
+      [499, 498],
+      [500, 499],
+    ]);
   });
 });

@@ -40,7 +40,7 @@ try {
       .filter((s) => s !== '')
       .join('\n  ');
   };
-  // Warm: every uid has a log.
+  // Warm: the broadcast log exists (a broadcast writes no uid's log: each reads the broadcast log from where it began).
   await log.broadcast(body);
   await redis.config('RESETSTAT');
   const c0 = await cpu();

@@ -3,9 +3,9 @@
  * push is logged and published in one step: publish order is log order.
  * Time is Redis's (`TIME`), so that the nodes' clocks do not matter.
  *
- * Keys are built from the prefix inside some scripts (broadcast, presence
- * sweeps): the backplane runs on a standalone Redis (or a primary with
- * replicas), not on Redis Cluster.
+ * Keys are built from the prefix inside the scripts (a uid's log and the
+ * broadcast log together, presence sweeps): the backplane runs on a
+ * standalone Redis (or a primary with replicas), not on Redis Cluster.
  */
 
 import type { Redis } from 'ioredis';
