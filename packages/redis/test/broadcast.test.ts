@@ -197,6 +197,35 @@ describe('a broadcast is written once', () => {
   });
 });
 
+describe('a node that missed broadcasts', () => {
+  it('its push subscriber cut while broadcasts and pushes went on: it fills the gap from both logs, merged, once, in order; its clients never reconnect', async () => {
+    const a = await node('a');
+    const b = await node('b');
+    const reyA = client(a.origin, 'rey');
+    const reyB = client(b.origin, 'rey');
+    const sol = client(a.origin, 'sol');
+    await Promise.all([reyA, reyB, sol].map(opened));
+    b.server.broadcast(['test/x', 'all0']);
+    await until(() => [reyA, reyB, sol].every((c) => dataOf(c, 'test/x').length === 1));
+    const redis = conn();
+    const list = String(await redis.client('LIST'));
+    const id = new RegExp(`id=(\\d+) [^\\n]*name=sente-push:${a.backplane.nodeId}`).exec(list)?.[1];
+    expect(id).toBeDefined();
+    await redis.client('KILL', 'ID', id as string);
+    for (let i = 1; i <= 8; i++) {
+      b.server.broadcast(['test/x', `all${i}`]);
+      if (i % 2 === 0) b.server.send('rey', ['test/x', `rey${i}`]);
+      if (i % 3 === 0) b.server.send('sol', ['test/x', `sol${i}`]);
+    }
+    await until(() => dataOf(reyA, 'test/x').length === 13 && dataOf(reyB, 'test/x').length === 13 && dataOf(sol, 'test/x').length === 11, 8000, 'every push on every client');
+    await sleep(150);
+    expect(dataOf(reyA, 'test/x')).toEqual(['all0', 'all1', 'all2', 'rey2', 'all3', 'all4', 'rey4', 'all5', 'all6', 'rey6', 'all7', 'all8', 'rey8']);
+    expect(dataOf(reyB, 'test/x')).toEqual(dataOf(reyA, 'test/x'));
+    expect(dataOf(sol, 'test/x')).toEqual(['all0', 'all1', 'all2', 'all3', 'sol3', 'all4', 'all5', 'all6', 'sol6', 'all7', 'all8']);
+    for (const c of [reyA, reyB, sol]) expect(c.handshakes).toHaveLength(1);
+  });
+});
+
 describe('the broadcast log lost', () => {
   it('alone (its keys deleted, the uids\' logs kept): each uid starts a new epoch, its clients are told recovered: false, nothing twice', async () => {
     const a = await node('a');
