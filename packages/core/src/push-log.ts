@@ -1,5 +1,5 @@
 import { randomId } from './clock.js';
-import { HeadQueue } from './head-queue.js';
+import { Ring } from './ring.js';
 import type { WireEvent } from './event.js';
 
 /**
@@ -81,7 +81,7 @@ interface Stored {
 interface UidLog {
   readonly epoch: string;
   top: number;
-  readonly entries: HeadQueue<Stored>;
+  readonly entries: Ring<Stored>;
   bytes: number;
   /** When the log was last opened or recovered from. */
   lastUsed: number;
@@ -120,7 +120,7 @@ export class MemoryPushLog implements PushLog {
     this.maybeSweep();
     let log = this.logs.get(uid);
     if (log === undefined) {
-      log = { epoch: randomId(8, this.random), top: 0, entries: new HeadQueue(), bytes: 0, lastUsed: this.now() };
+      log = { epoch: randomId(8, this.random), top: 0, entries: new Ring(), bytes: 0, lastUsed: this.now() };
       this.logs.set(uid, log);
     }
     log.lastUsed = this.now();
@@ -128,11 +128,12 @@ export class MemoryPushLog implements PushLog {
   }
 
   append(uid: string, event: WireEvent, clientId: string | undefined, bytes: number): number | undefined {
-    this.maybeSweep();
+    // One reading of the clock per push: the sweep's and the entry's.
+    const at = this.now();
+    this.maybeSweep(at);
     const log = this.logs.get(uid);
     if (log === undefined) return undefined;
     const offset = ++log.top;
-    const at = this.now();
     let e = this.shared;
     if (e === undefined || e.event !== event || e.at !== at || e.bytes !== bytes || clientId !== undefined) {
       e = { event, clientId, at, bytes };
@@ -180,8 +181,7 @@ export class MemoryPushLog implements PushLog {
   }
 
   /** Drops expired entries, and the logs of uids long gone, at most every quarter of the shorter window. */
-  private maybeSweep(): void {
-    const now = this.now();
+  private maybeSweep(now = this.now()): void {
     if (now - this.lastSweep < Math.min(this.limits.maxAgeMs, this.limits.positionTtlMs) / 4) return;
     this.lastSweep = now;
     for (const [uid, log] of this.logs) {
