@@ -101,7 +101,7 @@ end
 /**
  * Logs one push in a uid's stream: the body of
  * `log_one(prefix, uid, body, candidate, max_len, max_age_ms, position_ttl_ms, every_ms, now)`,
- * returning `epoch, own, bseq, offset, refreshed`.
+ * returning `epoch, own, bseq, offset`.
  *
  * The stream entry id is `<own>-<ms>` (the uid's own count, then the time of
  * the push); its fields `b` (the body), `c` (the broadcast sequence when it
@@ -123,17 +123,15 @@ const LOG_ONE = `${BCAST_STATE}${TRIM}${UID_META}local function log_one(prefix, 
   local log = prefix .. ':{' .. uid .. '}:log'
   s = s + 1
   redis.call('XADD', log, s .. '-' .. now, 'b', body, 'c', n, 'q', lastc)
-  local refreshed = false
   if not x or now - x >= every or x > now then
     redis.call('HSET', meta, 's', s, 'c', n, 'x', now)
     redis.call('PEXPIRE', meta, ttl + every)
     redis.call('PEXPIRE', log, maxage + every)
-    refreshed = true
   else
     redis.call('HSET', meta, 's', s, 'c', n)
   end
   trim(log, s, maxlen, maxage, now)
-  return epoch, s, n, s + n - base, refreshed
+  return epoch, s, n, s + n - base
 end
 `;
 
@@ -222,7 +220,6 @@ local entries = {}
 if since < 0 or since >= top then return { epoch, top, now, s, n, g, entries } end
 -- Where \`since\` is: after own push k (the newest whose offset is at most since) and broadcast since - k + base.
 local k = nil
-local kc = nil
 local after = {}
 if s == 0 or s + lastc - base <= since then
   k = s
