@@ -220,6 +220,7 @@ local entries = {}
 if since < 0 or since >= top then return { epoch, top, now, s, n, g, entries } end
 -- Where \`since\` is: after own push k (the newest whose offset is at most since) and broadcast since - k + base.
 local k = nil
+-- The own pushes after \`since\`, newest first.
 local after = {}
 if s == 0 or s + lastc - base <= since then
   k = s
@@ -230,7 +231,7 @@ else
     for i = 1, #e[2], 2 do f[e[2][i]] = e[2][i + 1] end
     local c = tonumber(f['c'])
     if ek + c - base <= since then k = ek; break end
-    table.insert(after, 1, { ek, c, tonumber(string.match(e[1], '-(%d+)$')), f['b'] })
+    after[#after + 1] = { ek, c, tonumber(string.match(e[1], '-(%d+)$')), f['b'] }
     if ek == 1 then k = 0; break end
     local q = tonumber(f['q'])
     if (ek - 1) + q - base <= since then k = ek - 1; break end
@@ -243,7 +244,7 @@ local bc = {}
 if b < n then bc = redis.call('XRANGE', prefix .. ':blog', (b + 1) .. '-0', '+', 'COUNT', limit + 1) end
 local offset = since
 local j = 1
-local i = 1
+local i = #after
 while #entries < limit * 3 do
   local nextb = b + j
   local o = after[i]
@@ -251,7 +252,7 @@ while #entries < limit * 3 do
     -- Own push i came after every broadcast up to its \`c\`, all given already.
     offset = offset + 1
     entries[#entries + 1] = offset; entries[#entries + 1] = o[3]; entries[#entries + 1] = o[4]
-    i = i + 1
+    i = i - 1
   elseif nextb <= n then
     local e = bc[j]
     -- A broadcast the stream no longer has (trimmed): nothing after it is whole.
