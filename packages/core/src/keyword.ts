@@ -16,11 +16,16 @@ class KeywordClass {
     if (KeywordClass.#interned.get(name)?.deref() === undefined) KeywordClass.#interned.delete(name);
   });
 
+  /** The keyword asked for last, held: the same id asked for again (a client's sends, a server's pushes) skips the lookup. */
+  static #last: KeywordClass | undefined;
+
   /** The interned keyword with this name (`'ns/name'` or `'name'`). */
   static for(name: string): KeywordClass {
-    const found = KeywordClass.#interned.get(name)?.deref();
+    const last = KeywordClass.#last;
+    if (last?.name === name) return last;
+    const found = (KeywordClass.#last = KeywordClass.#interned.get(name)?.deref());
     if (found !== undefined) return found;
-    const k = new KeywordClass(name);
+    const k = (KeywordClass.#last = new KeywordClass(name));
     KeywordClass.#interned.set(name, new WeakRef(k));
     KeywordClass.#registry.register(k, name);
     return k;
