@@ -94,23 +94,24 @@ export function createOutbox(ctx: OutboxContext): Outbox {
     }
   };
 
+  /** Whether `e`, sent to a server of the extensions, goes back in the queue: past its deadline (never, without one: undefined <= n is false) it does not. */
+  const retry = (e: Entry): boolean => e.m !== undefined && !ctx.stopped() && ctx.open() === null && !((e.deadline as number) <= clock.now());
+
   const dispatch = (t: Transport, e: Entry): boolean => {
     if (e.m === undefined && e.r === undefined && ctx.ext()) e.m = e.id ?? mPrefix + e.seq;
     let ext: EnvelopeExt | undefined = e.r !== undefined ? { r: e.r } : e.m !== undefined ? { m: e.m } : undefined;
     const tc = e.m !== undefined && ctx.traceContext ? ctx.traceContext(fromWireEvent(e.wire) as SenteEvent) : undefined;
     if (tc) ext = { ...ext, t: tc.traceparent, ...(tc.tracestate ? { s: tc.tracestate } : {}) };
-    // Past its deadline (never, without one: undefined <= n is false), a send is not retried.
-    const retry = (): boolean => e.m !== undefined && !ctx.stopped() && ctx.open() === null && !((e.deadline as number) <= clock.now());
     const cb =
       e.cb &&
       ((reply: unknown): void => {
         // The connection died before the reply: the server will handle the retry once.
-        if (reply === CHSK_ERROR && retry()) enqueue(e);
+        if (reply === CHSK_ERROR && retry(e)) enqueue(e);
         else callSafely(e.cb as ReplyCallback, reply, ctx.onError);
       });
     // What is left of its timeout (a deadline is never 0 but on a fake clock at 0, where this gives 0 too).
     const sent = t.send(e.wire, cb, e.deadline && Math.max(0, e.deadline - clock.now()), ext);
-    if (!sent && e.cb === undefined && retry()) enqueue(e);
+    if (!sent && e.cb === undefined && retry(e)) enqueue(e);
     return sent;
   };
 
