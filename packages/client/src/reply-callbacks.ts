@@ -82,7 +82,10 @@ export function createReplyCallbacks(clock: Clock, onError: (error: unknown) => 
     let earliest = Infinity;
     for (const [cbId, [cb, deadline]] of waiting) {
       if (deadline > now) earliest = Math.min(earliest, deadline);
-      else if (waiting.delete(cbId)) ended.push(cb);
+      else {
+        waiting.delete(cbId);
+        ended.push(cb);
+      }
     }
     if (earliest < Infinity) arm(earliest, now);
     for (const cb of ended) callSafely(cb, outcome, onError);

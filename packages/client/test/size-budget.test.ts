@@ -21,7 +21,7 @@ import { gzipSync } from 'node:zlib';
  * measured since the re-upgrade, the HTTP-status diagnostics and the refresh
  * POST moved to the Ajax chunk, the tables of @sente/core (CHSK, WIRE,
  * CLOSE_CODES) gave way to the constants the client uses, and the code was
- * tightened (budget 10,000 bytes). 10,129 bytes since the reply callbacks
+ * tightened (budget 10,000 bytes). 10,128 bytes since the reply callbacks
  * share one timer (a send no longer sets a timer of its own) in a map that
  * never empties (a map that empties gets a new table each time), and
  * keywords keep the last one asked for.
