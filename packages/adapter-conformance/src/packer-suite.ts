@@ -262,6 +262,12 @@ export function runPackerConformance(packer: Packer, options: PackerConformanceO
         });
       }
 
+      it('declares keywordsAsNames exactly when it packs every keyword as its name', () => {
+        // A client gives such a packer its events with string ids: the output must not change.
+        const asNames = sampleEnvelopes().every(([, env]) => hex(packer.pack(env)) === hex(packer.pack(keywordsAsNames(env))));
+        expect(packer.keywordsAsNames === true).toBe(asNames);
+      });
+
       it('reads pushed events back into app events', () => {
         const env = batchEnvelope([[Keyword.for('my/ev'), { a: 1 }], [Keyword.for('my/ev2')]]);
         const back = decodeEnvelope(packer.unpack(packer.pack(env)));

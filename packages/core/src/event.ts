@@ -1,6 +1,7 @@
 import { CHSK_BAD_EVENT } from './ids.js';
 import { SenteError } from './errors.js';
 import { Keyword, keywordName } from './keyword.js';
+import type { Packer } from './packer.js';
 
 /** A namespaced event id, `'ns/name'`. */
 export type EventId = `${string}/${string}`;
@@ -63,6 +64,18 @@ export type WireEvent = readonly [Keyword, unknown] | readonly [Keyword];
 export function toWireEvent(ev: SenteEvent): WireEvent {
   return ev.length === 1 ? [Keyword.for(ev[0])] : [Keyword.for(ev[0]), ev[1]];
 }
+
+/**
+ * How a client hands its events to `packer`: as {@link toWireEvent} gives
+ * them or, for a packer that writes keywords as their names
+ * (`Packer.keywordsAsNames`), as copies with their string ids, which pack the
+ * same.
+ */
+export function eventsFor(packer: Packer): (ev: SenteEvent) => WireEvent | SenteEvent {
+  return packer.keywordsAsNames === true ? copyEvent : toWireEvent;
+}
+
+const copyEvent = (ev: SenteEvent): SenteEvent => (ev.length === 1 ? [ev[0]] : [ev[0], ev[1]]);
 
 /**
  * An event read off the wire, its id a keyword or (from keyword-less packers

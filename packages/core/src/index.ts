@@ -5,7 +5,7 @@ export { CHSK, NIL_UID, ALL_USERS_WITHOUT_UID, SKIP_CSRF_CHECK, PONG, AJAX_CB_MA
 export { formatRetryHint, parseRetryHint, parseRetryAfter, retryDelay } from './retry-hint.js';
 export type { RetryHint } from './retry-hint.js';
 export type { CbErrorValue } from './ids.js';
-export { isReservedId, isNamespacedId, isEvent, validateEvent, asEvent, assertEvent, toWireEvent, fromWireEvent } from './event.js';
+export { isReservedId, isNamespacedId, isEvent, validateEvent, asEvent, assertEvent, toWireEvent, fromWireEvent, eventsFor } from './event.js';
 export type { EventId, SenteEvent, EventMap, EventOf, WireEvent } from './event.js';
 export {
   envelopes,

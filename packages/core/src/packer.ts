@@ -33,6 +33,13 @@ export interface Packer {
    * the output cannot be put together that way.
    */
   packAround?(packedContent: Packed, rest: readonly unknown[]): Packed;
+  /**
+   * Optional: true when the packer has no keyword type and writes every
+   * keyword as its name (JSON). A client then gives it its events with their
+   * ids as the strings the app gave: the same output, without a keyword to
+   * turn back into its name at every send.
+   */
+  readonly keywordsAsNames?: boolean;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

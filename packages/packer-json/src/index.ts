@@ -26,6 +26,7 @@ export function jsonPacker(options: JsonPackerOptions = {}): Packer {
   return {
     name: 'json',
     binary: false,
+    keywordsAsNames: true,
     pack(value: unknown): string {
       try {
         // undefined (a function, a symbol) packs as null.
