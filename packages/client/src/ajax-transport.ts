@@ -6,7 +6,7 @@ import type { ResolvedOptions } from './options.js';
 import type { FetchInit, FetchLike, ResponseLike } from './platform.js';
 import type { ReplyCallback } from './reply-callbacks.js';
 import type { CloseReason } from './state.js';
-import type { Transport, TransportContext } from './transport.js';
+import type { OutEvent, Transport, TransportContext } from './transport.js';
 
 /**
  * What {@link createAjaxTransport} reads off its context besides the
@@ -375,7 +375,7 @@ export function createAjaxTransport(ctx: AjaxContext, url: string, kit: Fallback
     }
   };
 
-  const send = (event: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined, ext?: EnvelopeExt): boolean => {
+  const send = (event: OutEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined, ext?: EnvelopeExt): boolean => {
     const envelope = clientEnvelope(event, cb === undefined ? null : AJAX_CB_MARKER, ext);
     const packed = ctx.pack(envelope);
     const item: PostItem = {
@@ -393,14 +393,12 @@ export function createAjaxTransport(ctx: AjaxContext, url: string, kit: Fallback
   };
 
   return {
+    busy: () => posts.size > 0 || queued.length > 0,
     connect() {
       if (active) return;
       active = true;
       reconnector.reset();
       startPoll();
-    },
-    get busy() {
-      return posts.size > 0 || queued.length > 0;
     },
     disconnect(reason: CloseReason | null, recordClose = false) {
       active = false;

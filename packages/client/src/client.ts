@@ -1,4 +1,4 @@
-import { SenteError, assertEvent, fromWireEvent, isBadEventReply, isCbError, isReservedId, readHandshake, toWireEvent } from '@sente/core';
+import { SenteError, assertEvent, eventsFor, fromWireEvent, isBadEventReply, isCbError, isReservedId, readHandshake } from '@sente/core';
 import type { Envelope, Packed, SenteContract, SenteEvent, WireEvent } from '@sente/core';
 import { createEmitter } from './emitter.js';
 import { ms, resolveOptions } from './options.js';
@@ -13,7 +13,7 @@ import type { ReplyCallback } from './reply-callbacks.js';
 import { CHSK_CLOSED, CHSK_ERROR, CHSK_HANDSHAKE, CHSK_RECV, CHSK_STATE, CHSK_TIMEOUT, Routers, badEventError } from '@sente/core/internal';
 import type { ClientEventHandler, ClientEventMsg, Router, RouterOptions } from './router.js';
 import { createStateStore } from './state.js';
-import { LIVE } from './live.js';
+import { CLIENT_ACCESSORS, LIVE } from './live.js';
 import type { LiveHooks } from './live.js';
 import type { ClientState, StateChange } from './state.js';
 import type { Transport, TransportContext } from './transport.js';
@@ -199,6 +199,7 @@ export function createSenteClient<C extends SenteContract = SenteContract>(
  */
 export function createClient(path: string, csrfToken: CsrfTokenSource, opts: ResolvedOptions, hooks: ClientHooks = {}): ClientCore {
   const { clock, packer, onError, WebSocket, fetch } = opts;
+  const outEvent = eventsFor(packer);
   const location = (globalThis as { location?: { href?: string } }).location;
   const urls = chskUrls(path, typeof location?.href === 'string' ? location.href : undefined);
 
@@ -229,6 +230,8 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
       positions.moved(epoch, offset);
       store.update({ uid });
     },
+    clientId: () => transport?.clientId?.() ?? opts.clientId,
+    state: () => store.current,
   };
   const { tap } = hooks;
   // A leader's client never shares again.
@@ -405,7 +408,7 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
    */
   const take = (to: Transport): boolean => {
     const from = transport;
-    if (from === null || from.busy) return false;
+    if (from === null || from.busy()) return false;
     transport = to;
     from.disconnect(null);
     return true;
@@ -470,7 +473,7 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
     if (cb !== undefined && timeoutMs === undefined) {
       throw new SenteError('ERR_SENTE_BAD_OPTION', 'cb needs a timeoutMs.');
     }
-    return outbox.submit(toWireEvent(event), cb, timeoutMs);
+    return outbox.submit(outEvent(event), cb, timeoutMs);
   };
 
   const send = (event: SenteEvent, a?: number | SendOptions, b?: ReplyCallback): boolean => {
@@ -481,14 +484,8 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
     return false;
   };
 
-  const client: SenteClient & { [LIVE]: LiveHooks } = {
+  const methods: Omit<SenteClient, 'clientId' | 'state'> & { [LIVE]: LiveHooks } = {
     [LIVE]: live,
-    get clientId() {
-      return transport?.clientId ?? opts.clientId;
-    },
-    get state() {
-      return store.current;
-    },
     on: (kind, listener) => emitter.on(kind, listener),
     startRouter(handler, routerOptions = {}) {
       return routers.start(handler, routerOptions);
@@ -520,6 +517,7 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
       transport?.breakConnection(closeWs, wsCode);
     },
   };
+  const client = Object.defineProperties(methods, CLIENT_ACCESSORS) as SenteClient & { [LIVE]: LiveHooks };
 
   if (opts.autoConnect) connect();
   // Every router gets the same message, built once per event.

@@ -119,7 +119,7 @@ export function lazyTransport<M = Fallback>(
   attemptLoad();
   // Until the module is loaded, this stand-in; then every call goes to the transport.
   const standIn: Transport = {
-    busy: false,
+    busy: () => false,
     connect(later) {
       connectArg = [later];
     },

@@ -1,5 +1,6 @@
 import type { HandshakeExt, WireEvent } from '@sente/core';
 import type { ReplyCallback } from './reply-callbacks.js';
+import type { ClientState } from './state.js';
 import type { Transport } from './transport.js';
 import type { QueryParams } from './urls.js';
 
@@ -46,4 +47,29 @@ export interface LiveHooks {
   headers(): Readonly<Record<string, string>> | undefined;
   /** A refresh moved the connection: its new uid, and the position in that uid's log. */
   moved(uid: string, epoch: unknown, offset: unknown): void;
+  /** What the client's `clientId` and `state` read. */
+  clientId(): string;
+  state(): ClientState;
 }
+
+/**
+ * The client's `clientId` and `state`, the same accessors on every client.
+ * V8 keeps an object's fast properties only while its accessors are those
+ * its shape got first: getters of each client's own (an object literal's
+ * above all) would make clients dictionaries, where every method read is a
+ * generic lookup.
+ */
+export const CLIENT_ACCESSORS: PropertyDescriptorMap = {
+  clientId: {
+    get(this: { [LIVE]: LiveHooks }) {
+      return this[LIVE].clientId();
+    },
+    enumerable: true,
+  },
+  state: {
+    get(this: { [LIVE]: LiveHooks }) {
+      return this[LIVE].state();
+    },
+    enumerable: true,
+  },
+};

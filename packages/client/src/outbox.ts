@@ -1,11 +1,11 @@
 import { SenteError, eventEnvelope, fromWireEvent, randomId } from '@sente/core';
 import { CHSK_CLOSED, CHSK_ERROR, CHSK_TIMEOUT } from '@sente/core/internal';
-import type { Clock, EnvelopeExt, Envelope, Packed, SenteEvent, TimerHandle, WireEvent } from '@sente/core';
+import type { Clock, EnvelopeExt, Envelope, Packed, SenteEvent, TimerHandle } from '@sente/core';
 import type { TraceContext } from './options.js';
 import { byteLength } from './payload-size.js';
 import { callSafely } from './reply-callbacks.js';
 import type { ReplyCallback } from './reply-callbacks.js';
-import type { Transport } from './transport.js';
+import type { OutEvent, Transport } from './transport.js';
 
 /** What an {@link Outbox} needs from its client. */
 export interface OutboxContext {
@@ -30,16 +30,18 @@ export interface OutboxContext {
 /** One send: an event (or, with `r`, the answer to a server→client request). */
 interface Entry {
   readonly seq: number;
-  readonly wire: WireEvent;
+  readonly wire: OutEvent;
   readonly cb: ReplyCallback | undefined;
   readonly deadline: number | undefined;
   readonly r: string | undefined;
   /** The message id the sender chose, if any. */
   readonly id: string | undefined;
   /** The message id: set at the first send to a server of the extensions, the same on every retry. */
-  m?: string;
-  bytes?: number;
-  timer?: TimerHandle;
+  m: string | undefined;
+  /** Its packed size while it waits in the queue. */
+  bytes: number;
+  /** Its timeout while it waits in the queue. */
+  timer: TimerHandle | undefined;
 }
 
 /**
@@ -55,7 +57,7 @@ export interface Outbox {
    * Sends now, or queues; `false` when the client is stopped (`cb` got `'chsk/closed'`), a `SenteError` on overflow.
    * `m`: the message id to use with a server of the extensions (a tab's send relayed by the tab that holds a shared connection).
    */
-  submit(wire: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined, r?: string, m?: string): boolean | SenteError;
+  submit(wire: OutEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined, r?: string, m?: string): boolean | SenteError;
   /** Sends what waits, in order, while the client is open. */
   flush(): void;
   /** Gives every waiting send `outcome`, and forgets them. */
@@ -74,7 +76,7 @@ export function createOutbox(ctx: OutboxContext): Outbox {
   const remove = (e: Entry): void => {
     const i = queue.indexOf(e);
     if (i >= 0) queue.splice(i, 1);
-    bytes -= e.bytes ?? 0;
+    bytes -= e.bytes;
     if (e.timer !== undefined) clock.clearTimeout(e.timer);
   };
 
@@ -97,7 +99,8 @@ export function createOutbox(ctx: OutboxContext): Outbox {
   /** Whether `e`, sent to a server of the extensions, goes back in the queue: past its deadline (never, without one: undefined <= n is false) it does not. */
   const retry = (e: Entry): boolean => e.m !== undefined && !ctx.stopped() && ctx.open() === null && !((e.deadline as number) <= clock.now());
 
-  const dispatch = (t: Transport, e: Entry): boolean => {
+  /** Sends `e` on `t`; `now`, the clock's time when the caller read it already. */
+  const dispatch = (t: Transport, e: Entry, now?: number): boolean => {
     if (e.m === undefined && e.r === undefined && ctx.ext()) e.m = e.id ?? mPrefix + e.seq;
     let ext: EnvelopeExt | undefined = e.r !== undefined ? { r: e.r } : e.m !== undefined ? { m: e.m } : undefined;
     const tc = e.m !== undefined && ctx.traceContext ? ctx.traceContext(fromWireEvent(e.wire) as SenteEvent) : undefined;
@@ -110,7 +113,7 @@ export function createOutbox(ctx: OutboxContext): Outbox {
         else callSafely(e.cb as ReplyCallback, reply, ctx.onError);
       });
     // What is left of its timeout (a deadline is never 0 but on a fake clock at 0, where this gives 0 too).
-    const sent = t.send(e.wire, cb, e.deadline && Math.max(0, e.deadline - clock.now()), ext);
+    const sent = t.send(e.wire, cb, e.deadline && Math.max(0, e.deadline - (now ?? clock.now())), ext);
     if (!sent && e.cb === undefined && retry(e)) enqueue(e);
     return sent;
   };
@@ -136,9 +139,11 @@ export function createOutbox(ctx: OutboxContext): Outbox {
         if (cb !== undefined) callSafely(cb, CHSK_CLOSED, ctx.onError);
         return false;
       }
-      const e: Entry = { seq: seq++, wire, cb, deadline: timeoutMs === undefined ? undefined : clock.now() + timeoutMs, r, id: m };
+      const now = timeoutMs === undefined ? undefined : clock.now();
+      // Every field from the start: one shape for all entries, and no property added per send.
+      const e: Entry = { seq: seq++, wire, cb, deadline: now === undefined ? undefined : now + (timeoutMs as number), r, id: m, m: undefined, bytes: 0, timer: undefined };
       const t = ctx.open();
-      if (t !== null && queue.length === 0) return dispatch(t, e);
+      if (t !== null && queue.length === 0) return dispatch(t, e, now);
       if (queue.length >= ctx.outboxMaxEvents) return overflow(`${ctx.outboxMaxEvents} sends`);
       enqueue(e);
       if (bytes > ctx.outboxMaxBytes) {

@@ -142,6 +142,7 @@ export function createStateStore(type: ClientType, clock: Clock, emit: (change: 
     const next: ClientState = { ...old, ...patch };
     if (next.open && next.udtNextReconnect !== null) (next as { udtNextReconnect: number | null }).udtNextReconnect = null;
     current = Object.freeze(next);
+    store.current = current;
     const openChanged = old.open !== next.open;
     const opened = openChanged && next.open;
     emit({
@@ -154,14 +155,14 @@ export function createStateStore(type: ClientType, clock: Clock, emit: (change: 
     });
   };
 
-  return {
-    get current() {
-      return current;
-    },
+  // `current` is a data property, kept up to date: a getter in a literal would make the store a dictionary.
+  const store: { current: ClientState } & Omit<StateStore, 'current'> = {
+    current,
     update,
     close(reason, extra, force = false) {
       const lastClose = current.open || force ? { udt: clock.now(), reason } : current.lastClose;
       update({ ...extra, open: false, udtNextReconnect: null, lastClose });
     },
   };
+  return store;
 }

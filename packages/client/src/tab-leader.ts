@@ -2,7 +2,7 @@ import type { Packed, TimerHandle, WireEvent } from '@sente/core';
 import type { ClientCore, ConnectionTap, TabGroup } from './share.js';
 import { HANDSHAKE_KEYS, packed, portable, post, unpacked } from './tab-messages.js';
 import type { Handshake, LeaderMessage, Message, TabMessage } from './tab-messages.js';
-import type { TransportContext } from './transport.js';
+import type { OutEvent, TransportContext } from './transport.js';
 
 /** What a leader needs from where it runs: a tab's client, or a SharedWorker (shared-worker.ts). */
 export type LeaderContext = Pick<TransportContext, 'clock' | 'packer' | 'position' | 'csrfToken'>;
@@ -128,7 +128,7 @@ export function lead(ctx: LeaderContext, group: TabGroup, cid: string, csrf: str
       if (n !== undefined && core === c) broadcast({ k: 'reply', h: id, to: s, n, r: packed(packer, value) });
     };
     try {
-      const sent = c?.submit(unpacked(packer, m.ev) as WireEvent, n === undefined ? undefined : reply, m.t, r, m.x?.m);
+      const sent = c?.submit(unpacked(packer, m.ev) as OutEvent, n === undefined ? undefined : reply, m.t, r, m.x?.m);
       if (sent !== true && sent !== false) reply(CHSK_ERROR);
     } catch (error) {
       onError(error);

@@ -141,12 +141,8 @@ export function createTabTransport(ctx: TransportContext, group: TabGroup): Tran
   };
 
   const transport: Transport = {
-    get busy() {
-      return waiting.size > 0;
-    },
-    get clientId() {
-      return cid;
-    },
+    busy: () => waiting.size() > 0,
+    clientId: () => cid,
     connect() {
       if (channel !== null) return;
       const ch = new group.Channel(group.name);

@@ -1,4 +1,4 @@
-import type { Clock, Envelope, EnvelopeExt, HandshakeExt, Packed, Packer, SenteError, WireEvent } from '@sente/core';
+import type { Clock, Envelope, EnvelopeExt, HandshakeExt, Packed, Packer, SenteError, SenteEvent, WireEvent } from '@sente/core';
 import type { ReconnectorContext } from './reconnector.js';
 import type { ReplyCallback } from './reply-callbacks.js';
 import type { CloseReason, StateStore } from './state.js';
@@ -57,13 +57,13 @@ export interface Transport {
    */
   disconnect(reason: CloseReason | null, recordClose?: boolean): void;
   /** True while sends are in flight whose order a transport switch must keep (Ajax POSTs). */
-  readonly busy: boolean;
+  busy(): boolean;
   /**
    * Sends a validated event; `cb` (with `timeoutMs`) gets the outcome. False
    * when not handed over. `ext` goes as the envelope's 3rd element (a message
    * id; or `r`: then `event` is the answer to a server→client request).
    */
-  send(event: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined, ext?: EnvelopeExt): boolean;
+  send(event: OutEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined, ext?: EnvelopeExt): boolean;
   /** Breaks the connection as a network failure would. */
   breakConnection(closeWs: boolean, wsCode: number): void;
   /** Connects at once when closed and waiting to retry (the network came back). */
@@ -71,7 +71,7 @@ export interface Transport {
   /** Checks that an open connection still works (WebSocket: pings now). */
   checkHealth(): void;
   /** A connection shared by tabs: its client id, once known. */
-  readonly clientId?: string | undefined;
+  readonly clientId?: (() => string | undefined) | undefined;
   /** A connection shared by tabs: `reconnect()` reconnects the shared connection instead of this tab. */
   readonly reconnectShared?: (() => void) | undefined;
 }
@@ -83,6 +83,12 @@ export function asPacked(data: unknown): Packed | undefined {
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return undefined;
 }
+
+/**
+ * An event on its way out: its wire form, or, for a packer that writes
+ * keywords as names, the app's event (`eventsFor` in `@sente/core`).
+ */
+export type OutEvent = WireEvent | SenteEvent;
 
 /** A client event's envelope, with the extensions' 3rd element when there is one. */
 export { eventEnvelope as clientEnvelope } from '@sente/core';

@@ -10,7 +10,7 @@ import { callSafely, createReplyCallbacks } from './reply-callbacks.js';
 import type { ReplyCallback } from './reply-callbacks.js';
 import type { CloseReason } from './state.js';
 import { asPacked, clientEnvelope } from './transport.js';
-import type { Transport, TransportContext } from './transport.js';
+import type { OutEvent, Transport, TransportContext } from './transport.js';
 import { appParamsQuery, appendParam, withQuery } from './urls.js';
 
 /** The options {@link createWsTransport} reads (the client's resolved options). */
@@ -298,7 +298,7 @@ export function createWsTransport(
     }, opts.wsPingTimeoutMs);
   };
 
-  const send = (event: WireEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined, ext?: EnvelopeExt): boolean => {
+  const send = (event: OutEvent, cb: ReplyCallback | undefined, timeoutMs: number | undefined, ext?: EnvelopeExt): boolean => {
     const cbId = cb ? callbacks.newId() : null;
     const packed = ctx.pack(clientEnvelope(event, cbId, ext));
     const s = socket;
@@ -334,7 +334,7 @@ export function createWsTransport(
   };
 
   return {
-    busy: false,
+    busy: () => false,
     connect,
     disconnect,
     send,

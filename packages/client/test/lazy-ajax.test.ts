@@ -58,7 +58,7 @@ describe('the Ajax code, loaded on demand', () => {
     const recorder = (calls: string[]): Transport =>
       ({
         kind: 'ajax',
-        busy: false,
+        busy: () => false,
         connect: (later?: boolean) => calls.push(`connect ${String(later)}`),
         disconnect: (reason: unknown) => calls.push(`disconnect ${String(reason)}`),
         send: () => true,

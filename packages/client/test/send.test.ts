@@ -1,4 +1,6 @@
-import { isSenteError } from '@sente/core';
+import { Keyword, isSenteError } from '@sente/core';
+import type { Packer, SenteEvent } from '@sente/core';
+import { json } from '@sente/packer-json';
 import { describe, expect, it } from 'vitest';
 import { harness } from './support/clients.js';
 import { FakeWebSocket } from './support/fake-web-socket.js';
@@ -69,5 +71,45 @@ describe('request', () => {
   it('rejects, rather than throws, for a bad event', async () => {
     const { client } = harness({ type: 'ws' });
     await expect(client.request(['bad'], 1000)).rejects.toMatchObject({ code: 'ERR_SENTE_BAD_EVENT' });
+  });
+});
+
+describe('events as the packer gets them', () => {
+  /** The JSON packer, recording the envelopes it packs, declaring `keywordsAsNames` as told. */
+  const recording = (keywordsAsNames: boolean): { packer: Packer; packed: unknown[] } => {
+    const packed: unknown[] = [];
+    const packer: Packer = {
+      name: 'json',
+      binary: false,
+      keywordsAsNames,
+      pack: (v) => {
+        packed.push(v);
+        return json.pack(v);
+      },
+      unpack: (d) => json.unpack(d),
+    };
+    return { packer, packed };
+  };
+
+  it('gives a packer that writes keywords as names the ids as strings, any other packer keywords, with the same frames', () => {
+    for (const asNames of [true, false]) {
+      const { packer, packed } = recording(asNames);
+      const { client } = harness({ type: 'ws', packer, wsKaliveMs: null });
+      FakeWebSocket.last.handshake();
+      client.send(['chat/hello', { a: 1 }]);
+      const [event] = packed.at(-1) as [[unknown, unknown]];
+      expect(event[0]).toBe(asNames ? 'chat/hello' : Keyword.for('chat/hello'));
+      expect(FakeWebSocket.last.frames.at(-1)).toEqual([['chat/hello', { a: 1 }], null]);
+    }
+  });
+
+  it('sends a queued event as it was when sent, whatever the app does with its array after', () => {
+    const { client } = harness({ type: 'ws', wsKaliveMs: null });
+    const event: [string, unknown] = ['chat/hello', 1];
+    expect(client.send(event as SenteEvent)).toBe(true);
+    event[0] = 'chat/changed';
+    event[1] = 2;
+    FakeWebSocket.last.handshake();
+    expect(FakeWebSocket.last.frames).toEqual([[['chat/hello', 1], null]]);
   });
 });

@@ -192,7 +192,7 @@ describe('WebSocket client against an Express server', () => {
     const frames: string[] = [];
     for (const ws of server.upgrade?.wss.clients ?? []) ws.on('message', (m) => frames.push(String(m)));
     await waitFor(() => frames.length >= 3, 'three client pings');
-    expect(JSON.parse(frames[0] ?? '')).toEqual([['chsk/ws-ping'], expect.stringMatching(/^[a-z0-9]{6}$/)]);
+    expect(JSON.parse(frames[0] ?? '')).toEqual([['chsk/ws-ping'], expect.stringMatching(/^[1-9][0-9]*$/)]);
     expect(closes).toBe(0);
   });
 

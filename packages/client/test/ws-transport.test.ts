@@ -132,7 +132,7 @@ describe('WebSocket sends and replies', () => {
     expect(client.send(['chat/fire'])).toBe(true);
     const [withCb, noCb] = FakeWebSocket.last.frames as [[unknown, string], [unknown, null]];
     expect(withCb[0]).toEqual(['chat/hello', { a: 1 }]);
-    expect(withCb[1]).toMatch(/^[a-z0-9]{6}$/);
+    expect(withCb[1]).toMatch(/^[1-9][0-9]*$/);
     expect(noCb).toEqual([['chat/fire'], null]);
     FakeWebSocket.last.serverSend([{ ok: true }, withCb[1]]);
     expect(replies).toEqual([{ ok: true }]);
@@ -321,7 +321,7 @@ describe('WebSocket keep-alive', () => {
     clock.advance(1);
     const [ping] = first.frames as [[unknown, string]];
     expect(ping[0]).toEqual(['chsk/ws-ping']);
-    expect(ping[1]).toMatch(/^[a-z0-9]{6}$/);
+    expect(ping[1]).toMatch(/^[1-9][0-9]*$/);
     clock.advance(5000);
     expect(client.state.lastClose?.reason).toBe('ws-ping-timeout');
     expect(first.closeCalls).toEqual([{ code: 1000, reason: 'CLOSE_NORMAL' }]);
