@@ -11,7 +11,11 @@
  * repeatable whatever else the machine does: run it under
  * `valgrind --tool=callgrind --callgrind-out-file=/dev/null` with 2000 and
  * with 42000 round trips, and divide the difference of the two "Collected"
- * totals by 40000 (the start-up and the warm-up cancel out).
+ * totals by 40000 (the start-up and the warm-up cancel out). Give `node`
+ * `--single-threaded` for steadier counts: callgrind counts every thread,
+ * and V8's compiler threads run when they will. `--perf-basic-prof` writes
+ * the map (`/tmp/perf-<pid>.map`) that names the JIT code's addresses in
+ * callgrind's output.
  */
 import { createSenteClient } from '@sente/client';
 import { handshakeEnvelope } from '@sente/core';
