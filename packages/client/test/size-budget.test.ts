@@ -130,7 +130,7 @@ describe('browser size budget', () => {
     );
     expect(sente.gzipped).toBeLessThanOrEqual(BUDGET_BYTES);
     expect(sente.gzipped).toBeLessThan(socketIo.gzipped);
-    // Each on-demand chunk is its own, of a few KiB at most (fallback.ts 3.2, tabs.ts 2.3), and nothing else is split off.
+    // Each on-demand chunk is its own, of a few KiB at most (fallback.ts 3.2, tabs.ts 2.2), and nothing else is split off.
     expect([...sente.lazy.keys()].sort()).toEqual([...LAZY_CHUNKS].sort());
     for (const n of sente.lazy.values()) {
       expect(n).toBeGreaterThan(0);
