@@ -1,4 +1,4 @@
-import type { DecodedEnvelope, Envelope, EnvelopeExt, Packed, SenteError, TimerHandle, WireEvent } from '@sente/core';
+import type { DecodedEnvelope, Envelope, EnvelopeExt, OutEvent, Packed, SenteError, TimerHandle } from '@sente/core';
 import type { FallbackKit } from './lazy-ajax.js';
 import { AJAX_WIRE } from './ajax-wire.js';
 import { STATUS_HINTS, errorForStatus } from './status-errors.js';
@@ -6,7 +6,7 @@ import type { ResolvedOptions } from './options.js';
 import type { FetchInit, FetchLike, ResponseLike } from './platform.js';
 import type { ReplyCallback } from './reply-callbacks.js';
 import type { CloseReason } from './state.js';
-import type { OutEvent, Transport, TransportContext } from './transport.js';
+import type { Transport, TransportContext } from './transport.js';
 
 /**
  * What {@link createAjaxTransport} reads off its context besides the

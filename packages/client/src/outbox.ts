@@ -1,11 +1,11 @@
 import { SenteError, eventEnvelope, fromWireEvent, randomId } from '@sente/core';
 import { CHSK_CLOSED, CHSK_ERROR, CHSK_TIMEOUT } from '@sente/core/internal';
-import type { Clock, EnvelopeExt, Envelope, Packed, SenteEvent, TimerHandle } from '@sente/core';
+import type { Clock, Envelope, EnvelopeExt, OutEvent, Packed, SenteEvent, TimerHandle } from '@sente/core';
 import type { TraceContext } from './options.js';
 import { byteLength } from './payload-size.js';
 import { callSafely } from './reply-callbacks.js';
 import type { ReplyCallback } from './reply-callbacks.js';
-import type { OutEvent, Transport } from './transport.js';
+import type { Transport } from './transport.js';
 
 /** What an {@link Outbox} needs from its client. */
 export interface OutboxContext {
@@ -99,8 +99,8 @@ export function createOutbox(ctx: OutboxContext): Outbox {
   /** Whether `e`, sent to a server of the extensions, goes back in the queue: past its deadline (never, without one: undefined <= n is false) it does not. */
   const retry = (e: Entry): boolean => e.m !== undefined && !ctx.stopped() && ctx.open() === null && !((e.deadline as number) <= clock.now());
 
-  /** Sends `e` on `t`; `now`, the clock's time when the caller read it already. */
-  const dispatch = (t: Transport, e: Entry, now?: number): boolean => {
+  /** Sends `e` on `t`; `left`, what is left of its timeout (a deadline is never 0 but on a fake clock at 0, where this gives 0 too). */
+  const dispatch = (t: Transport, e: Entry, left = e.deadline && Math.max(0, e.deadline - clock.now())): boolean => {
     if (e.m === undefined && e.r === undefined && ctx.ext()) e.m = e.id ?? mPrefix + e.seq;
     let ext: EnvelopeExt | undefined = e.r !== undefined ? { r: e.r } : e.m !== undefined ? { m: e.m } : undefined;
     const tc = e.m !== undefined && ctx.traceContext ? ctx.traceContext(fromWireEvent(e.wire) as SenteEvent) : undefined;
@@ -112,8 +112,7 @@ export function createOutbox(ctx: OutboxContext): Outbox {
         if (reply === CHSK_ERROR && retry(e)) enqueue(e);
         else callSafely(e.cb as ReplyCallback, reply, ctx.onError);
       });
-    // What is left of its timeout (a deadline is never 0 but on a fake clock at 0, where this gives 0 too).
-    const sent = t.send(e.wire, cb, e.deadline && Math.max(0, e.deadline - (now ?? clock.now())), ext);
+    const sent = t.send(e.wire, cb, left, ext);
     if (!sent && e.cb === undefined && retry(e)) enqueue(e);
     return sent;
   };
@@ -139,11 +138,11 @@ export function createOutbox(ctx: OutboxContext): Outbox {
         if (cb !== undefined) callSafely(cb, CHSK_CLOSED, ctx.onError);
         return false;
       }
-      const now = timeoutMs === undefined ? undefined : clock.now();
       // Every field from the start: one shape for all entries, and no property added per send.
-      const e: Entry = { seq: seq++, wire, cb, deadline: now === undefined ? undefined : now + (timeoutMs as number), r, id: m, m: undefined, bytes: 0, timer: undefined };
+      const e: Entry = { seq: seq++, wire, cb, deadline: timeoutMs === undefined ? undefined : clock.now() + timeoutMs, r, id: m, m: undefined, bytes: 0, timer: undefined };
       const t = ctx.open();
-      if (t !== null && queue.length === 0) return dispatch(t, e, now);
+      // Sent at once, all of its timeout is left: no second clock read.
+      if (t !== null && queue.length === 0) return dispatch(t, e, timeoutMs);
       if (queue.length >= ctx.outboxMaxEvents) return overflow(`${ctx.outboxMaxEvents} sends`);
       enqueue(e);
       if (bytes > ctx.outboxMaxBytes) {

@@ -122,7 +122,7 @@ export interface StateStore {
 
 /** Creates the state store; `emit` receives every change. */
 export function createStateStore(type: ClientType, clock: Clock, emit: (change: StateChange) => void): StateStore {
-  let current: ClientState = Object.freeze({
+  const initial: ClientState = Object.freeze({
     type,
     open: false,
     everOpened: false,
@@ -137,17 +137,16 @@ export function createStateStore(type: ClientType, clock: Clock, emit: (change: 
   });
 
   const update = (patch: Partial<ClientState>): void => {
-    if (!(Object.keys(patch) as (keyof ClientState)[]).some((k) => patch[k] !== current[k])) return;
-    const old = current;
+    const old = store.current;
+    if (!(Object.keys(patch) as (keyof ClientState)[]).some((k) => patch[k] !== old[k])) return;
     const next: ClientState = { ...old, ...patch };
     if (next.open && next.udtNextReconnect !== null) (next as { udtNextReconnect: number | null }).udtNextReconnect = null;
-    current = Object.freeze(next);
-    store.current = current;
+    store.current = Object.freeze(next);
     const openChanged = old.open !== next.open;
     const opened = openChanged && next.open;
     emit({
       old,
-      new: current,
+      new: store.current,
       openChanged,
       opened,
       closed: openChanged && !next.open,
@@ -155,11 +154,12 @@ export function createStateStore(type: ClientType, clock: Clock, emit: (change: 
     });
   };
 
-  // `current` is a data property, kept up to date: a getter in a literal would make the store a dictionary.
+  // `current` is a data property that `update` replaces: a getter in a literal would make the store a dictionary.
   const store: { current: ClientState } & Omit<StateStore, 'current'> = {
-    current,
+    current: initial,
     update,
     close(reason, extra, force = false) {
+      const { current } = store;
       const lastClose = current.open || force ? { udt: clock.now(), reason } : current.lastClose;
       update({ ...extra, open: false, udtNextReconnect: null, lastClose });
     },

@@ -1,8 +1,8 @@
-import type { Packed, TimerHandle, WireEvent } from '@sente/core';
+import type { OutEvent, Packed, TimerHandle } from '@sente/core';
 import type { ClientCore, ConnectionTap, TabGroup } from './share.js';
 import { HANDSHAKE_KEYS, packed, portable, post, unpacked } from './tab-messages.js';
 import type { Handshake, LeaderMessage, Message, TabMessage } from './tab-messages.js';
-import type { OutEvent, TransportContext } from './transport.js';
+import type { TransportContext } from './transport.js';
 
 /** What a leader needs from where it runs: a tab's client, or a SharedWorker (shared-worker.ts). */
 export type LeaderContext = Pick<TransportContext, 'clock' | 'packer' | 'position' | 'csrfToken'>;

@@ -1,4 +1,4 @@
-import type { Clock, Envelope, EnvelopeExt, HandshakeExt, Packed, Packer, SenteError, SenteEvent, WireEvent } from '@sente/core';
+import type { Clock, Envelope, EnvelopeExt, HandshakeExt, OutEvent, Packed, Packer, SenteError } from '@sente/core';
 import type { ReconnectorContext } from './reconnector.js';
 import type { ReplyCallback } from './reply-callbacks.js';
 import type { CloseReason, StateStore } from './state.js';
@@ -83,12 +83,6 @@ export function asPacked(data: unknown): Packed | undefined {
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return undefined;
 }
-
-/**
- * An event on its way out: its wire form, or, for a packer that writes
- * keywords as names, the app's event (`eventsFor` in `@sente/core`).
- */
-export type OutEvent = WireEvent | SenteEvent;
 
 /** A client event's envelope, with the extensions' 3rd element when there is one. */
 export { eventEnvelope as clientEnvelope } from '@sente/core';

@@ -1,5 +1,5 @@
 import { EXT_VERSION, PONG, SenteError, decodeEnvelope, isHandshake, isKeywordContent, kw, parseRetryHint, retryDelay } from '@sente/core';
-import type { DecodedEnvelope, EnvelopeExt, Packed, TimerHandle, WireEvent } from '@sente/core';
+import type { DecodedEnvelope, EnvelopeExt, OutEvent, Packed, TimerHandle, WireEvent } from '@sente/core';
 import { connectionError } from './connection-errors.js';
 import { CHSK_ERROR, CHSK_WS_PING, CHSK_WS_PONG, CLOSE_NORMAL, CLOSE_UNAUTHORIZED, createKeepAlive, WIRE_CLIENT_ID, WIRE_CSRF_TOKEN, WIRE_EXT, WIRE_POSITION } from '@sente/core/internal';
 import type { KeepAlive } from '@sente/core/internal';
@@ -10,7 +10,7 @@ import { callSafely, createReplyCallbacks } from './reply-callbacks.js';
 import type { ReplyCallback } from './reply-callbacks.js';
 import type { CloseReason } from './state.js';
 import { asPacked, clientEnvelope } from './transport.js';
-import type { OutEvent, Transport, TransportContext } from './transport.js';
+import type { Transport, TransportContext } from './transport.js';
 import { appParamsQuery, appendParam, withQuery } from './urls.js';
 
 /** The options {@link createWsTransport} reads (the client's resolved options). */

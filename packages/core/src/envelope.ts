@@ -1,6 +1,6 @@
 import { AJAX_CB_MARKER, CHSK_DUMMY_CB_200, CHSK_HANDSHAKE, CHSK_TIMEOUT, CHSK_WS_PING, CHSK_WS_PONG, NIL_UID, PONG } from './ids.js';
 import { Keyword, keywordName } from './keyword.js';
-import type { SenteEvent, WireEvent } from './event.js';
+import type { OutEvent, WireEvent } from './event.js';
 
 /**
  * Sente 1.21's envelope: every payload, both directions, both transports, is
@@ -131,7 +131,7 @@ export function postBatchReplyEnvelope(values: readonly unknown[]): Envelope {
  * for a peer of the extensions. An event with a string id is for a packer
  * that writes keywords as names (see {@link eventsFor}).
  */
-export function eventEnvelope(event: WireEvent | SenteEvent, cbId: string | null, ext?: EnvelopeExt): Envelope {
+export function eventEnvelope(event: OutEvent, cbId: string | null, ext?: EnvelopeExt): Envelope {
   const slot = cbId === AJAX_CB_MARKER ? K_AJAX : cbId;
   // Sente's Envelope type has 2 elements; a peer of the extensions reads a 3rd.
   return ext === undefined ? [event, slot] : ([event, slot, ext] as unknown as Envelope);

@@ -66,12 +66,19 @@ export function toWireEvent(ev: SenteEvent): WireEvent {
 }
 
 /**
+ * An event as a client hands it to its packer: its wire form, or, for a
+ * packer that writes keywords as names, the event with its string id
+ * ({@link eventsFor}).
+ */
+export type OutEvent = WireEvent | SenteEvent;
+
+/**
  * How a client hands its events to `packer`: as {@link toWireEvent} gives
  * them or, for a packer that writes keywords as their names
  * (`Packer.keywordsAsNames`), as copies with their string ids, which pack the
  * same.
  */
-export function eventsFor(packer: Packer): (ev: SenteEvent) => WireEvent | SenteEvent {
+export function eventsFor(packer: Packer): (ev: SenteEvent) => OutEvent {
   return packer.keywordsAsNames === true ? copyEvent : toWireEvent;
 }
 

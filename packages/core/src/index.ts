@@ -6,7 +6,7 @@ export { formatRetryHint, parseRetryHint, parseRetryAfter, retryDelay } from './
 export type { RetryHint } from './retry-hint.js';
 export type { CbErrorValue } from './ids.js';
 export { isReservedId, isNamespacedId, isEvent, validateEvent, asEvent, assertEvent, toWireEvent, fromWireEvent, eventsFor } from './event.js';
-export type { EventId, SenteEvent, EventMap, EventOf, WireEvent } from './event.js';
+export type { EventId, SenteEvent, EventMap, EventOf, WireEvent, OutEvent } from './event.js';
 export {
   envelopes,
   handshakeEnvelope,
