@@ -6,6 +6,7 @@ import type { ResolvedOptions, SenteClientOptions, TraceContext } from './option
 import { connectionError, isTerminal } from './connection-errors.js';
 import { pageHidden, watchPage } from './page-hooks.js';
 import { createOutbox } from './outbox.js';
+import type { OutboxContext } from './outbox.js';
 import { exceedsBytes } from './payload-size.js';
 import { createPositions } from './positions.js';
 import { callSafely } from './reply-callbacks.js';
@@ -16,7 +17,8 @@ import { createStateStore } from './state.js';
 import { CLIENT_ACCESSORS, LIVE } from './live.js';
 import type { LiveHooks } from './live.js';
 import type { ClientState, StateChange } from './state.js';
-import type { Transport, TransportContext } from './transport.js';
+import type { AjaxContext } from './ajax-transport.js';
+import type { Transport } from './transport.js';
 import { kit, lazyTransport, withFallback } from './lazy-ajax.js';
 import type { Reupgrade } from './reupgrade.js';
 import { tabSharing } from './share.js';
@@ -250,15 +252,33 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
   /** The codes reported since the last handshake: each problem is reported once per outage. */
   const reported = new Set<string>();
 
-  const ctx: TransportContext & ResolvedOptions = {
-    // The resolved options (clock, packer, clientId, backoffMs, onError…): transports and the outbox read them here.
-    ...opts,
+  // The options the transports read, and what they need of the client, in one literal: listed, not
+  // spread from `opts` and extended, which V8 gives a hidden class of its own once the spread has seen
+  // many; every read of ctx on the hot paths of a dozen clients in one process would then go megamorphic.
+  const ctx: AjaxContext & OutboxContext = {
+    packer: opts.packer,
+    clientId: opts.clientId,
+    fetch: opts.fetch,
+    withCredentials: opts.withCredentials,
+    backoffMs: opts.backoffMs,
+    maxBackoffMs: opts.maxBackoffMs,
+    wsConnectTimeoutMs: opts.wsConnectTimeoutMs,
+    outboxMaxEvents: opts.outboxMaxEvents,
+    outboxMaxBytes: opts.outboxMaxBytes,
+    traceContext: opts.traceContext,
+    random: opts.random,
+    ajaxTimeoutMs: opts.ajaxTimeoutMs,
+    clock: opts.clock,
+    onError: opts.onError,
     state: store,
     unloading: () => unloading,
     csrfToken: live.csrfToken,
     params: live.params,
     headers: live.headers,
     ext: () => live.ext,
+    // The outbox's: the open transport, and whether the client stopped.
+    open: () => (store.current.open ? transport : null),
+    stopped: () => stopped,
     pack(envelope: Envelope): Packed {
       const packed = packer.pack(envelope);
       const server = serverMaxPayloadBytes !== undefined && serverMaxPayloadBytes < opts.maxPayloadBytes;
@@ -338,12 +358,7 @@ export function createClient(path: string, csrfToken: CsrfTokenSource, opts: Res
     return undefined;
   };
 
-  const outbox = createOutbox({
-    // clock, outboxMaxEvents, outboxMaxBytes, traceContext, onError, pack, ext.
-    ...ctx,
-    open: () => (store.current.open ? transport : null),
-    stopped: () => stopped,
-  });
+  const outbox = createOutbox(ctx);
 
   /** A server→client request: the routers get it with a `reply`, whose answer goes back at most once. */
   const serverRequest = (content: unknown, id: string, traceContext: TraceContext | undefined): void => {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 /**
- * 10,300 bytes of gzip (10.06 KiB), the budget of @sente/client +
+ * 10,400 bytes of gzip (10.16 KiB), the budget of @sente/client +
  * @sente/packer-json: what a page loads at once, with the outbox, replay
  * positions, idempotent retries, reconnects, server requests, page-lifecycle
  * handling, trace context and the tab-sharing decision. It was 10 KiB before
@@ -28,7 +28,11 @@ import { gzipSync } from 'node:zlib';
  * goes through keep V8's fast properties (no getters of their own), a send's
  * entry has all its fields from the start, and a packer without keywords
  * gets events with their string ids: about 1,900 instructions fewer per
- * round trip for 140 bytes (budget 10,300 bytes).
+ * round trip for 140 bytes (budget 10,300 bytes). 10,363 bytes since the
+ * context the transports and the outbox read is one literal with its fields
+ * listed, not the options spread and extended, which V8 gives a hidden class
+ * of its own once a dozen clients share a process: no megamorphic reads on
+ * the hot paths for 95 bytes (budget 10,400 bytes).
  * Code that only some pages need is loaded by a dynamic import, only by a
  * page that needs it: the Ajax transport with the re-upgrade (fallback.ts: a
  * client on Ajax, by choice or after a fallback; it also reads why a `ws`
@@ -37,7 +41,7 @@ import { gzipSync } from 'node:zlib';
  * but not counted here. The whole stays below socket.io-client, which is
  * checked too.
  */
-const BUDGET_BYTES = 10_300;
+const BUDGET_BYTES = 10_400;
 
 /** The chunks loaded on demand, by the name of the file that starts them. */
 const LAZY_CHUNKS = ['fallback', 'tabs'] as const;
@@ -113,7 +117,7 @@ const defines = (code: string, name: string): boolean =>
   new RegExp(`(?:function|class)\\s+${name}\\d*\\b|(?:^|[^\\w$.])${name}\\d*\\s*=(?!=)`).test(code);
 
 describe('browser size budget', () => {
-  it('bundles @sente/client with the JSON packer in at most 10,300 bytes loaded at once, minified and gzipped, and below socket.io-client', async () => {
+  it('bundles @sente/client with the JSON packer in at most 10,400 bytes loaded at once, minified and gzipped, and below socket.io-client', async () => {
     const sente = await bundle(
       "export { createSenteClient } from '@sente/client'; export { jsonPacker } from '@sente/packer-json';",
     );
