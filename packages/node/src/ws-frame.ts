@@ -2,10 +2,10 @@ import type { WebSocket } from 'ws';
 
 /**
  * The part of a `ws` socket's sender (ws 8, `ws._sender`; not public API)
- * that a frame built once goes through: `sendFrame` writes its buffers to
- * the socket as they are, where `ws.send` would build a header, and write
- * header and payload, for every socket. Socket.IO's engine.io writes its
- * broadcasts the same way.
+ * that a frame built by the adapter goes through: `sendFrame` writes its
+ * buffers to the socket as they are, where `ws.send` would build a header,
+ * and write header and payload apart, for every frame. Socket.IO's engine.io
+ * writes its broadcasts the same way.
  */
 export interface FrameSender {
   sendFrame(list: readonly Buffer[], cb?: () => void): void;
@@ -14,9 +14,9 @@ export interface FrameSender {
 }
 
 /**
- * `ws`'s sender of `ws` when a frame built once may be written through it;
+ * `ws`'s sender of `ws` when a frame built by the adapter may be written through it;
  * `undefined` (send with `ws.send`) when its shape is not the one known
- * (another `ws` version), or when the socket compresses (a frame built once
+ * (another `ws` version), or when the socket compresses (a frame built here
  * is not compressed, and a compressing sender queues its frames).
  */
 export function frameSender(ws: WebSocket): FrameSender | undefined {
@@ -30,7 +30,7 @@ export function frameSender(ws: WebSocket): FrameSender | undefined {
 /**
  * One unmasked text frame with FIN set, as a server sends it (RFC 6455
  * §5.2): the header and the UTF-8 payload of `text` in one buffer, written
- * to every socket as one chunk.
+ * as one chunk (to every socket of a broadcast).
  */
 export function textFrame(text: string): readonly Buffer[] {
   const length = Buffer.byteLength(text, 'utf8');

@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { Socket } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { serveNodeHttp } from '@sente/adapter-conformance';
 import type { ConformanceServer } from '@sente/adapter-conformance';
@@ -65,6 +66,44 @@ describe('@sente/node broadcasts (one frame built for all the sockets)', () => {
     await until(() => bob.events.length === 2 && alice.events.length === 1);
     expect(bob.events.map((e) => e[0])).toEqual(['test/big', 'test/news']);
     expect(alice.events).toEqual([['test/news', 1]]);
+  });
+});
+
+/** RFC 6455 §5.2: whether `b` is one whole unmasked text frame (a server's), header and payload. */
+function wholeTextFrame(b: Buffer): boolean {
+  const len7 = (b[1] as number) & 0x7f;
+  const head = len7 < 126 ? 2 : len7 === 126 ? 4 : 10;
+  const len = len7 < 126 ? len7 : len7 === 126 ? b.readUInt16BE(2) : Number(b.readBigUInt64BE(2));
+  return b.length === head + len;
+}
+
+describe('@sente/node text frames (each one buffer, one write)', () => {
+  it('writes every text frame, a send to one uid as a broadcast, as one buffer with its header, and delivers it intact', async () => {
+    const served = await start();
+    const alice = await connect(served.url, 'alice');
+    const bob = await connect(served.url, 'bob');
+    // Server frames are unmasked text frames (0x81, no mask bit); a client's are masked.
+    const frames: Buffer[] = [];
+    const real = Socket.prototype.write;
+    const spy = vi.spyOn(Socket.prototype, 'write').mockImplementation(function (this: Socket, ...args: unknown[]) {
+      const b = args[0];
+      if (Buffer.isBuffer(b) && b[0] === 0x81 && ((b[1] as number) & 0x80) === 0) frames.push(b);
+      return Reflect.apply(real, this, args) as boolean;
+    });
+    // A 7-bit, a 16-bit and a 64-bit payload length, the last of multi-byte characters: to alice alone, then to all.
+    const texts = ['hi', 'é'.repeat(150), '€'.repeat(30_000)];
+    try {
+      for (const text of texts) served.server.send('alice', ['test/mine', text], { flush: true });
+      served.server.broadcast(['test/news', 1], { flush: true });
+      await until(() => alice.events.length === texts.length + 1 && bob.events.length === 1);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(alice.events).toEqual([...texts.map((text) => ['test/mine', text]), ['test/news', 1]]);
+    expect(bob.events).toEqual([['test/news', 1]]);
+    // Three sends and a broadcast to two sockets: five frames, each written whole.
+    expect(frames.length).toBe(5);
+    expect(frames.filter((f) => !wholeTextFrame(f))).toEqual([]);
   });
 });
 
