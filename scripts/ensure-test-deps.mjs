@@ -2,7 +2,7 @@
 // Installs the system packages the test suites drive for real (Debian's
 // Chromium for the browser tests, redis-server for the Redis backplane,
 // nginx as the load balancer of the cluster tests, openssl for the client's HTTPS
-// test's certificate) when they are missing. Needs root and
+// test's certificate, valgrind for the benchmark's instruction counts) when they are missing. Needs root and
 // apt-get; elsewhere it says what to install and exits non-zero.
 import { execSync, spawnSync } from 'node:child_process';
 
@@ -11,6 +11,7 @@ const wanted = [
   { bin: 'redis-server', pkg: 'redis-server' },
   { bin: 'nginx', pkg: 'nginx' },
   { bin: 'openssl', pkg: 'openssl' },
+  { bin: 'valgrind', pkg: 'valgrind' },
 ];
 const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
 const missing = wanted.filter((w) => !has(w.bin));

@@ -25,6 +25,8 @@ export interface SpawnOptions {
   readonly nodeFlags?: readonly string[];
   /** Load the `@sente/*` packages from their TypeScript source instead of their build (`dist`). @default false */
   readonly fromSource?: boolean;
+  /** Run `node` through this command (callgrind's, see `callgrind.ts`), with these extra Node flags. @default none */
+  readonly wrap?: { readonly prefix: readonly string[]; readonly nodeFlags: readonly string[] } | undefined;
 }
 
 /**
@@ -68,9 +70,11 @@ export class BenchChild {
    * started through `sh` with its soft limit raised to the hard one.
    */
   static spawn(name: string, script: string, options: SpawnOptions): BenchChild {
-    const flags = [...(options.fromSource === true ? ['--conditions=@sente/source'] : []), '--import', 'tsx', ...(options.nodeFlags ?? [])];
+    const flags = [...(options.fromSource === true ? ['--conditions=@sente/source'] : []), '--import', 'tsx', ...(options.nodeFlags ?? []), ...(options.wrap?.nodeFlags ?? [])];
     const args = Object.entries({ ...options.args, lifetime: String(options.lifetimeMs) }).map(([k, v]) => `--${k}=${v}`);
-    const proc = spawn('/bin/sh', ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', 'sh', process.execPath, ...flags, script, ...args], {
+    // `exec`: the child's pid is the process's (callgrind's, when wrapped), whatever wraps it.
+    const command = [...(options.wrap?.prefix ?? []), process.execPath, ...flags, script, ...args];
+    const proc = spawn('/bin/sh', ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', 'sh', ...command], {
       cwd: BENCH_DIR,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, NODE_ENV: 'production' },
@@ -99,6 +103,12 @@ export class BenchChild {
       });
       this.proc.send({ id, cmd, args } satisfies IpcRequest);
     });
+  }
+
+  /** The child's process id. */
+  get pid(): number {
+    if (this.proc.pid === undefined) throw new Error(`${this.name}: not started`);
+    return this.proc.pid;
   }
 
   /** Kills the child (SIGKILL) if it still runs. */

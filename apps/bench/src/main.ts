@@ -9,13 +9,15 @@
  *   --out=FILE              the JSON results                          default results/<sizes>.json
  *   --readme / --no-readme  write the tables into README.md           default: only for a full, unfiltered run
  *   --source                load @sente/* from TypeScript source, not from their build
+ *   --instructions          count instructions (Valgrind's callgrind) instead of timing; echo, fanout and client scenarios
+ *                           only, by default echo-1, fanout-20 and client-ws-1; one run; into results/instructions.json
  *   --profile=DIR           V8 CPU profiles of the server and the load process over each measured window, into DIR
  *                           (read them with `node --import tsx src/profile-summary.ts DIR/*.cpuprofile`)
  */
 import { resolve } from 'node:path';
 import { killAllChildren } from './child.js';
 import { runBench } from './run.js';
-import { FULL, QUICK, SCENARIOS, parseScenarios } from './scenarios.js';
+import { COUNTED_SCENARIOS, FULL, INSTRUCTIONS, QUICK, SCENARIOS, parseScenarios } from './scenarios.js';
 import { TARGETS, parseTargets } from './targets.js';
 
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -27,16 +29,19 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 
 const argv = process.argv.slice(2).filter((a) => a !== '--');
 const opt = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const known = ['--quick', '--readme', '--no-readme', '--runs=', '--scenario=', '--target=', '--out=', '--profile=', '--source'];
+const known = ['--quick', '--readme', '--no-readme', '--runs=', '--scenario=', '--target=', '--out=', '--profile=', '--source', '--instructions'];
 for (const a of argv) if (!known.some((k) => (k.endsWith('=') ? a.startsWith(k) : a === k))) throw new Error(`Unknown argument ${a}; known: ${known.join(' ')}`);
 
-const base = argv.includes('--quick') ? QUICK : FULL;
+const instructions = argv.includes('--instructions');
+if (instructions && argv.includes('--quick')) throw new Error('--instructions and --quick do not go together');
+const base = instructions ? INSTRUCTIONS : argv.includes('--quick') ? QUICK : FULL;
 const runs = opt('runs') === undefined ? base.runs : Number(opt('runs'));
 if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer');
-const scenarios = opt('scenario') === undefined ? SCENARIOS : parseScenarios(opt('scenario') as string);
+const scenarios = opt('scenario') === undefined ? (instructions ? parseScenarios(COUNTED_SCENARIOS.join(',')) : SCENARIOS) : parseScenarios(opt('scenario') as string);
 const targets = opt('target') === undefined ? [...TARGETS] : parseTargets(opt('target') as string);
 const filtered = opt('scenario') !== undefined || opt('target') !== undefined;
 const readme = argv.includes('--readme') || (!argv.includes('--no-readme') && base === FULL && !filtered);
+if (readme && instructions) throw new Error("--instructions does not write the README's tables (they hold timed figures)");
 
 const report = await runBench({
   sizes: { ...base, runs },
@@ -46,6 +51,7 @@ const report = await runBench({
   load: argv.includes('--source') ? 'source' : 'dist',
   profileDir: opt('profile') === undefined ? undefined : resolve(opt('profile') as string),
   readme,
+  instructions,
   log: (line) => console.error(line),
 });
 console.log(report.markdown);

@@ -5,10 +5,12 @@
  * window only, after a warm-up.
  */
 import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRedisServer } from '@sente/adapter-conformance/redis-server';
 import type { RedisServer } from '@sente/adapter-conformance/redis-server';
+import { assertCallgrind, callgrindCommand, readCount, removeCounts, startCounting } from './callgrind.js';
 import { BenchChild } from './child.js';
 import { hostTimes, idlePercent, othersPercent } from './host.js';
 import type { HostTimes } from './host.js';
@@ -55,6 +57,10 @@ export interface CellResult {
    * V8's sizing after the burst of connections, not what they hold.
    */
   readonly youngKiBPerConn?: number;
+  /** With `--instructions`: the server process's instructions per operation (user space, callgrind). */
+  readonly serverInstrPerOp?: number;
+  /** With `--instructions`: the load generator's (the client's) instructions per operation. */
+  readonly clientInstrPerOp?: number;
   readonly ops?: number;
   readonly windowMs?: number;
   /** Requests that failed during the window (counted, never retried), and why the first did. */
@@ -81,6 +87,14 @@ export interface Plan {
    * @default 'dist'
    */
   readonly load?: 'dist' | 'source' | undefined;
+  /**
+   * Count instructions instead of timing: the server and the load generator run under Valgrind's callgrind
+   * (see `callgrind.ts`), some 50 times slower, and each cell reports the instructions of the measured
+   * window per operation. The echo, fan-out and client scenarios only; a fan-out pushes at 2/s at most,
+   * so that each push goes out alone as it does at full speed.
+   * @default false
+   */
+  readonly instructions?: boolean | undefined;
 }
 
 interface Cpu {
@@ -107,7 +121,15 @@ interface Pair {
   readonly load: BenchChild;
   readonly ports: readonly number[];
   readonly redis?: RedisServer | undefined;
+  /** With `--instructions`: the callgrind output file of the server and of the load generator. */
+  readonly counts?: { readonly server: string; readonly load: string } | undefined;
 }
+
+/** The scenario kinds `--instructions` measures: one server process, and what it does is not changed by running slower. */
+export const COUNTED_KINDS: readonly Scenario['kind'][] = ['echo', 'fanout', 'client'];
+
+/** The highest push rate under `--instructions`: each push then finds Sente's batching window closed, as at full speed. */
+const COUNTED_MAX_RATE = 2;
 
 const IPC_MS = 30_000;
 
@@ -116,8 +138,13 @@ function cpuUs(a: Cpu, b: Cpu): number {
 }
 
 /** Upper bound of one cell's time, for the children's lifetimes and the timeouts. */
-function cellBudgetMs(s: Sizes): number {
-  return s.warmupMs + s.steadyMs + 120_000;
+function cellBudgetMs(s: Sizes, plan: Plan): number {
+  return s.warmupMs + s.steadyMs + setupMs(plan) * 2;
+}
+
+/** Time to start a process or open a cell's connections: callgrind slows both. */
+function setupMs(plan: Plan): number {
+  return plan.instructions === true ? 300_000 : 60_000;
 }
 
 /**
@@ -131,15 +158,22 @@ const LOAD_DIAGNOSTIC_FLAGS = (process.env['BENCH_LOAD_FLAGS'] ?? '').split(' ')
 async function startPair(target: Target, lifetimeMs: number, plan: Plan): Promise<Pair> {
   const fromSource = plan.load === 'source';
   const cluster = TARGET_INFO[target].cluster === true;
+  if (plan.instructions === true && cluster) throw new Error('--instructions measures one server process, not a cluster');
+  const counts = plan.instructions === true ? { server: countsFile(target, 'server'), load: countsFile(target, 'load') } : undefined;
   // A cluster's processes share a Redis of their own, on a free loopback port, with no persistence.
   const redis = cluster ? await startRedisServer() : undefined;
   const servers = Array.from({ length: cluster ? CLUSTER_NODES : 1 }, (_, i) =>
-    BenchChild.spawn(`${target} server${cluster ? ` ${i + 1}` : ''}`, 'src/server/main.ts', { lifetimeMs, fromSource, nodeFlags: ['--expose-gc', ...SERVER_DIAGNOSTIC_FLAGS] }),
+    BenchChild.spawn(`${target} server${cluster ? ` ${i + 1}` : ''}`, 'src/server/main.ts', {
+      lifetimeMs,
+      fromSource,
+      nodeFlags: ['--expose-gc', ...SERVER_DIAGNOSTIC_FLAGS],
+      wrap: counts && callgrindCommand(counts.server),
+    }),
   );
-  const load = BenchChild.spawn(`${target} load`, 'src/load/main.ts', { lifetimeMs, fromSource, nodeFlags: LOAD_DIAGNOSTIC_FLAGS });
+  const load = BenchChild.spawn(`${target} load`, 'src/load/main.ts', { lifetimeMs, fromSource, nodeFlags: LOAD_DIAGNOSTIC_FLAGS, wrap: counts && callgrindCommand(counts.load) });
   try {
-    const started = await Promise.all(servers.map((s) => s.request<{ port: number }>('start', { target, redisUrl: redis?.url }, 60_000)));
-    return { servers, load, ports: started.map((s) => s.port), redis };
+    const started = await Promise.all(servers.map((s) => s.request<{ port: number }>('start', { target, redisUrl: redis?.url }, setupMs(plan))));
+    return { servers, load, ports: started.map((s) => s.port), redis, counts };
   } catch (e) {
     for (const s of servers) s.kill();
     load.kill();
@@ -158,6 +192,25 @@ async function stopPair(p: Pair): Promise<void> {
   for (const c of all) c.kill();
   await Promise.all(all.map((c) => c.exit()));
   await p.redis?.stop();
+  if (p.counts !== undefined && process.env['BENCH_KEEP_COUNTS'] === undefined) for (const f of [p.counts.server, p.counts.load]) removeCounts(f);
+}
+
+let countsFiles = 0;
+
+/** A fresh callgrind output file in the temporary directory. */
+function countsFile(target: Target, role: 'server' | 'load'): string {
+  return join(tmpdir(), `sente-bench-${process.pid}-${++countsFiles}-${target}-${role}.callgrind`);
+}
+
+/** The two processes' instructions over `window`, with `--instructions`; `undefined` otherwise. */
+async function counted<T>(p: Pair, window: () => Promise<T>): Promise<[T, { server: number; load: number } | undefined]> {
+  const counts = p.counts;
+  if (counts === undefined) return [await window(), undefined];
+  const [server] = p.servers as [BenchChild];
+  await Promise.all([startCounting(server.pid), startCounting(p.load.pid)]);
+  const out = await window();
+  const [s, l] = await Promise.all([readCount(server.pid, counts.server), readCount(p.load.pid, counts.load)]);
+  return [out, { server: s, load: l }];
 }
 
 async function snapshot(p: Pair): Promise<Snapshot> {
@@ -229,7 +282,7 @@ async function profiled<T>(p: Pair, plan: Plan, name: string, window: () => Prom
 async function measureCell(sc: Scenario, target: Target, p: Pair, plan: Plan, run: number): Promise<Partial<CellResult>> {
   const s = plan.sizes;
   const args = openArgs(sc, target, p, s);
-  const openMs = 60_000 + args.conns * 20;
+  const openMs = setupMs(plan) + args.conns * 20;
   const [server] = p.servers as [BenchChild];
   if (sc.kind === 'memory') {
     const before = await server.request<SettledMemory>('mem', null, IPC_MS);
@@ -247,21 +300,25 @@ async function measureCell(sc: Scenario, target: Target, p: Pair, plan: Plan, ru
   if (sc.kind === 'fanout' || sc.kind === 'cluster') {
     // A cluster's processes take turns: each pushes at a third of the rate, a third of a period apart.
     const n = p.servers.length;
-    const rate = (sc.rate ?? 1) / n;
+    const rate = Math.min((sc.rate ?? 1) / n, plan.instructions === true ? COUNTED_MAX_RATE : Infinity);
     const maxPushes = Math.ceil((rate * (s.warmupMs + s.steadyMs + 10_000)) / 1000);
     await Promise.all(p.servers.map((srv, i) => srv.request('fanout', { rate, maxPushes, offsetMs: (i * 1000) / (rate * n) }, IPC_MS)));
   } else {
     await p.load.request('start', { inflight: sc.inflight ?? 1 }, IPC_MS);
   }
   await sleep(s.warmupMs);
-  const [a, b] = await profiled(p, plan, `${sc.name}-${target}-run${run}`, async () => {
-    const first = await snapshot(p);
-    await sleep(s.steadyMs);
-    return [first, await snapshot(p)] as const;
-  });
+  const [[a, b], instructions] = await counted(p, () =>
+    profiled(p, plan, `${sc.name}-${target}-run${run}`, async () => {
+      const first = await snapshot(p);
+      await sleep(s.steadyMs);
+      return [first, await snapshot(p)] as const;
+    }),
+  );
   if (sc.kind === 'fanout' || sc.kind === 'cluster') await Promise.all(p.servers.map((srv) => srv.request('fanoutStop', null, IPC_MS)));
   await p.load.request('stop', null, IPC_MS);
-  return windowFigures(a, b);
+  const figures = windowFigures(a, b);
+  if (instructions === undefined || b.load.ops === 0) return figures;
+  return { ...figures, serverInstrPerOp: instructions.server / b.load.ops, clientInstrPerOp: instructions.load / b.load.ops };
 }
 
 /** One cell on a pair: its figures, or the error that ended it. */
@@ -270,7 +327,7 @@ async function runCell(run: number, sc: Scenario, target: Target, p: Pair, plan:
   const base = { run, scenario: sc.name, target, conns: connsOf(sc, s) };
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`not finished within ${cellBudgetMs(s)} ms`)), cellBudgetMs(s));
+    timer = setTimeout(() => reject(new Error(`not finished within ${cellBudgetMs(s, plan)} ms`)), cellBudgetMs(s, plan));
   });
   try {
     return { ...base, ...(await Promise.race([measureCell(sc, target, p, plan, run), deadline])) };
@@ -291,7 +348,8 @@ function describe(r: CellResult): string {
   if (r.rssKiBPerConn !== undefined) return `${f(r.rssKiBPerConn, 2)} KiB RSS/conn, ${f(r.heapKiBPerConn, 2)} KiB heap/conn, ${f(r.youngKiBPerConn, 2)} KiB young generation/conn`;
   const failed = r.failedRequests ? `, ${r.failedRequests} failed requests (${r.firstFailure ?? ''})` : '';
   const redis = r.redisUsPerOp === undefined ? '' : `redis ${f(r.redisUsPerOp, 2)} µs/op, `;
-  return `server ${f(r.serverUsPerOp)} µs/op, ${redis}client ${f(r.clientUsPerOp)} µs/op, ${f(r.opsPerSec, 0)} ops/s, p50 ${f(r.p50Ms, 2)} p99 ${f(r.p99Ms, 2)} ms, host idle ${f(r.hostIdlePct, 0)}%, others ${f(r.othersPct, 0)}%${failed}`;
+  const counts = r.serverInstrPerOp === undefined ? '' : `instructions/op: server ${f(r.serverInstrPerOp, 0)}, client ${f(r.clientInstrPerOp, 0)}; `;
+  return `${counts}server ${f(r.serverUsPerOp)} µs/op, ${redis}client ${f(r.clientUsPerOp)} µs/op, ${f(r.opsPerSec, 0)} ops/s, p50 ${f(r.p50Ms, 2)} p99 ${f(r.p99Ms, 2)} ms, host idle ${f(r.hostIdlePct, 0)}%, others ${f(r.othersPct, 0)}%${failed}`;
 }
 
 /** The scenarios one server/load pair runs, in order. */
@@ -314,7 +372,7 @@ async function runGroup(g: Group, plan: Plan): Promise<CellResult[]> {
     for (const sc of g.scenarios) {
       let r: CellResult | undefined;
       for (let attempt = 1; attempt <= 2 && (r === undefined || r.error !== undefined); attempt++) {
-        const started = pair ?? (await startPair(g.target, cellBudgetMs(s) * g.scenarios.length, plan).catch((e: unknown) => e as Error));
+        const started = pair ?? (await startPair(g.target, cellBudgetMs(s, plan) * g.scenarios.length, plan).catch((e: unknown) => e as Error));
         if (started instanceof Error) {
           r = { run: g.run, scenario: sc.name, target: g.target, conns: connsOf(sc, s), error: firstLine(started) };
         } else {
@@ -344,6 +402,11 @@ async function runGroup(g: Group, plan: Plan): Promise<CellResult[]> {
  */
 export async function runMatrix(plan: Plan): Promise<CellResult[]> {
   const s = plan.sizes;
+  if (plan.instructions === true) {
+    assertCallgrind();
+    const other = plan.scenarios.find((sc) => !COUNTED_KINDS.includes(sc.kind));
+    if (other !== undefined) throw new Error(`--instructions measures the ${COUNTED_KINDS.join(', ')} scenarios, not ${other.name}`);
+  }
   const groups: Group[] = [];
   for (let run = 1; run <= s.runs; run++) {
     if (s.processPer === 'target') {

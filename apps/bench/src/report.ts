@@ -5,8 +5,37 @@ import type { Scenario, Sizes } from './scenarios.js';
 import { TARGETS, TARGET_INFO } from './targets.js';
 import type { Target } from './targets.js';
 
-type Metric = 'serverUsPerOp' | 'redisUsPerOp' | 'clientUsPerOp' | 'clientUserUsPerOp' | 'opsPerSec' | 'p50Ms' | 'p99Ms' | 'hostIdlePct' | 'othersPct' | 'rssKiBPerConn' | 'heapKiBPerConn' | 'youngKiBPerConn';
-const METRICS: readonly Metric[] = ['serverUsPerOp', 'redisUsPerOp', 'clientUsPerOp', 'clientUserUsPerOp', 'opsPerSec', 'p50Ms', 'p99Ms', 'hostIdlePct', 'othersPct', 'rssKiBPerConn', 'heapKiBPerConn', 'youngKiBPerConn'];
+type Metric =
+  | 'serverUsPerOp'
+  | 'redisUsPerOp'
+  | 'clientUsPerOp'
+  | 'clientUserUsPerOp'
+  | 'opsPerSec'
+  | 'p50Ms'
+  | 'p99Ms'
+  | 'hostIdlePct'
+  | 'othersPct'
+  | 'rssKiBPerConn'
+  | 'heapKiBPerConn'
+  | 'youngKiBPerConn'
+  | 'serverInstrPerOp'
+  | 'clientInstrPerOp';
+const METRICS: readonly Metric[] = [
+  'serverUsPerOp',
+  'redisUsPerOp',
+  'clientUsPerOp',
+  'clientUserUsPerOp',
+  'opsPerSec',
+  'p50Ms',
+  'p99Ms',
+  'hostIdlePct',
+  'othersPct',
+  'rssKiBPerConn',
+  'heapKiBPerConn',
+  'youngKiBPerConn',
+  'serverInstrPerOp',
+  'clientInstrPerOp',
+];
 
 /** One cell over all its runs: the median of each figure, the spread of the headline, the failures. */
 export interface CellSummary {
@@ -94,8 +123,10 @@ function scenarioOf(name: string): Scenario {
   return sc;
 }
 
-/** The headline table: server cost per scenario, one column per target. */
-export function serverTable(sum: readonly CellSummary[], sizes: Sizes): string {
+/** The headline table: server cost per scenario, one column per target; with `instructions`, instructions instead of CPU µs. */
+export function serverTable(sum: readonly CellSummary[], sizes: Sizes, instructions = false): string {
+  const cost: Metric = instructions ? 'serverInstrPerOp' : 'serverUsPerOp';
+  const unit = instructions ? 'server instructions' : 'server µs';
   const get = (scenario: string, m: Metric) => (t: Target): number | undefined => sum.find((c) => c.scenario === scenario && c.target === t)?.median[m];
   const cols = TARGETS.filter((t) => sum.some((c) => c.target === t && scenarioOf(c.scenario).kind !== 'client' && scenarioOf(c.scenario).kind !== 'cluster'));
   const present = (name: string): boolean => sum.some((c) => c.scenario === name);
@@ -107,15 +138,16 @@ export function serverTable(sum: readonly CellSummary[], sizes: Sizes): string {
   };
   row(`idle memory, ${sizes.memoryConns} conns: RSS KiB per connection`, 'memory', (t) => withRatios(get('memory', 'rssKiBPerConn'), t, true));
   for (const n of [10, 1]) {
-    row(`echo with reply, ${sizes.echoConns} conns × ${n} in flight: server µs/op`, `echo-${n}`, (t) => withRatios(get(`echo-${n}`, 'serverUsPerOp'), t, true));
+    row(`echo with reply, ${sizes.echoConns} conns × ${n} in flight: ${unit}/op`, `echo-${n}`, (t) => withRatios(get(`echo-${n}`, cost), t, true));
   }
   for (const r of [20, 100]) {
     const name = `fanout-${r}`;
-    row(`fan-out ${sizes.fanoutConns} conns × ${r}/s: p50 / p99 ms`, name, (t) => `${fmt(get(name, 'p50Ms')(t))} / ${fmt(get(name, 'p99Ms')(t))}`);
-    row(`fan-out ${sizes.fanoutConns} conns × ${r}/s: server µs per delivered msg`, name, (t) => withRatios(get(name, 'serverUsPerOp'), t, true));
+    // Latency under callgrind says nothing.
+    if (!instructions) row(`fan-out ${sizes.fanoutConns} conns × ${r}/s: p50 / p99 ms`, name, (t) => `${fmt(get(name, 'p50Ms')(t))} / ${fmt(get(name, 'p99Ms')(t))}`);
+    row(`fan-out ${sizes.fanoutConns} conns × ${instructions ? `${Math.min(r, 2)}` : r}/s: ${unit} per delivered msg`, name, (t) => withRatios(get(name, cost), t, true));
   }
   for (const n of [10, 1]) {
-    row(`Ajax long-poll echo, ${sizes.ajaxConns} conns × ${n} in flight: server µs per round trip`, `ajax-${n}`, (t) => withRatios(get(`ajax-${n}`, 'serverUsPerOp'), t, false));
+    row(`Ajax long-poll echo, ${sizes.ajaxConns} conns × ${n} in flight: ${unit} per round trip`, `ajax-${n}`, (t) => withRatios(get(`ajax-${n}`, cost), t, false));
   }
   if (rows.length === 0) return '';
   return [`| scenario | ${cols.map((t) => TARGET_INFO[t].label).join(' | ')} |`, `|---|${cols.map(() => '---:').join('|')}|`, ...rows].join('\n');
@@ -131,17 +163,22 @@ const CLIENT_LABEL: Record<ClientColumn, string> = {
 };
 const columnOf = (t: Target): ClientColumn => (TARGET_INFO[t].bareClient !== undefined ? 'bare-sente' : TARGET_INFO[t].family);
 
-/** The clients' own CPU per round trip. */
-export function clientTable(sum: readonly CellSummary[], sizes: Sizes): string {
+/** The clients' own CPU per round trip; with `instructions`, their instructions instead. */
+export function clientTable(sum: readonly CellSummary[], sizes: Sizes, instructions = false): string {
   const clientRows = sum.filter((c) => scenarioOf(c.scenario).kind === 'client');
   if (clientRows.length === 0) return '';
   const columns = (['raw', 'socketio', 'sente', 'bare-sente'] as const).filter((f) => clientRows.some((c) => columnOf(c.target) === f));
-  const lines = [`| client CPU per round trip, µs (${sizes.clientConns} conns) | ${columns.map((f) => CLIENT_LABEL[f]).join(' | ')} |`, `|---|${columns.map(() => '---:').join('|')}|`];
-  const rows = SCENARIOS.filter((s) => s.kind === 'client').flatMap((sc) => [
-    { sc, metric: 'clientUsPerOp' as const, label: '' },
-    // Over WebSocket, also the user CPU alone: the clients' own code, without the kernel's TCP work.
-    ...(sc.transport === 'ws' ? [{ sc, metric: 'clientUserUsPerOp' as const, label: ', user CPU only' }] : []),
-  ]);
+  const what = instructions ? 'client instructions per round trip' : 'client CPU per round trip, µs';
+  const lines = [`| ${what} (${sizes.clientConns} conns) | ${columns.map((f) => CLIENT_LABEL[f]).join(' | ')} |`, `|---|${columns.map(() => '---:').join('|')}|`];
+  const rows = SCENARIOS.filter((s) => s.kind === 'client').flatMap((sc): { sc: Scenario; metric: Metric; label: string }[] =>
+    instructions
+      ? [{ sc, metric: 'clientInstrPerOp', label: '' }]
+      : [
+          { sc, metric: 'clientUsPerOp', label: '' },
+          // Over WebSocket, also the user CPU alone: the clients' own code, without the kernel's TCP work.
+          ...(sc.transport === 'ws' ? [{ sc, metric: 'clientUserUsPerOp' as const, label: ', user CPU only' }] : []),
+        ],
+  );
   for (const { sc, metric, label } of rows) {
     const cells = clientRows.filter((c) => c.scenario === sc.name);
     if (cells.length === 0 || cells.every((c) => c.median[metric] === undefined)) continue;
@@ -190,11 +227,11 @@ export function clusterTable(sum: readonly CellSummary[], sizes: Sizes): string 
   ].join('\n');
 }
 
-/** Every cell with every figure. */
-export function detailTable(sum: readonly CellSummary[]): string {
+/** Every cell with every figure (with `instructions`, the instructions per op of the server and of the client too). */
+export function detailTable(sum: readonly CellSummary[], instructions = false): string {
   const lines = [
-    '| scenario | target | server µs/op (min–max) | Redis µs/op | client µs/op | ops/s | p50 ms | p99 ms | host idle % | others % | RSS / heap / young generation KiB per conn | runs (failed) | failed requests |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| scenario | target | server µs/op (min–max) | Redis µs/op | client µs/op | ops/s | p50 ms | p99 ms | host idle % | others % | RSS / heap / young generation KiB per conn | runs (failed) | failed requests |${instructions ? ' server / client instructions per op |' : ''}`,
+    `|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|${instructions ? '---:|' : ''}`,
   ];
   for (const c of sum) {
     const m = c.median;
@@ -205,7 +242,8 @@ export function detailTable(sum: readonly CellSummary[]): string {
       kind === 'memory'
         ? ['', '', '', '', '', '', '', '']
         : [`${fmt(m.serverUsPerOp)}${spread}`, m.redisUsPerOp === undefined ? '' : fmt(m.redisUsPerOp), fmt(m.clientUsPerOp), fmt(m.opsPerSec), fmt(m.p50Ms), fmt(m.p99Ms), fmt(m.hostIdlePct), fmt(m.othersPct)];
-    lines.push(`| ${c.scenario} | ${TARGET_INFO[c.target].label} | ${cells.join(' | ')} | ${mem} | ${c.runs}${c.errors.length > 0 ? ` (${c.errors.length})` : ''} | ${c.failedRequests} |`);
+    const counts = instructions ? ` ${fmt(m.serverInstrPerOp)} / ${fmt(m.clientInstrPerOp)} |` : '';
+    lines.push(`| ${c.scenario} | ${TARGET_INFO[c.target].label} | ${cells.join(' | ')} | ${mem} | ${c.runs}${c.errors.length > 0 ? ` (${c.errors.length})` : ''} | ${c.failedRequests} |${counts}`);
   }
   return lines.join('\n');
 }
@@ -218,6 +256,7 @@ export function markdownReport(
   machine: MachineInfo,
   run: { readonly startedAt: Date; readonly minutes: number; readonly load: 'dist' | 'source' },
 ): string {
+  const counted = results.some((r) => r.serverInstrPerOp !== undefined);
   const idles = results.map((r) => r.hostIdlePct).filter((x): x is number => typeof x === 'number');
   const others = results.map((r) => r.othersPct).filter((x): x is number => typeof x === 'number');
   const errors = [
@@ -236,10 +275,16 @@ export function markdownReport(
     '',
     `Libraries: ${machine.libraries.join(', ')}.`,
     '',
-    ...[serverTable(sum, sizes), clientTable(sum, sizes), clusterTable(sum, sizes)].filter((t) => t !== '').flatMap((t) => [t, '']),
+    ...(counted
+      ? [
+          'Instructions counted by callgrind over each measured window (user space: the kernel’s share of each socket write and read is not in them), per operation.',
+          '',
+        ]
+      : []),
+    ...[serverTable(sum, sizes, counted), clientTable(sum, sizes, counted), clusterTable(sum, sizes)].filter((t) => t !== '').flatMap((t) => [t, '']),
     '<details><summary>Every cell</summary>',
     '',
-    detailTable(sum),
+    detailTable(sum, counted),
     '',
     '</details>',
     ...(errors.length > 0 ? ['', 'Failed measurements:', '', ...errors] : []),

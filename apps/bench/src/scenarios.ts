@@ -117,6 +117,23 @@ export const QUICK: Sizes = {
   processPer: 'target',
 };
 
+/**
+ * For `--instructions`: one run (counts hardly move from run to run), the full
+ * connection counts, and windows long enough for processes slowed some 50
+ * times by callgrind: V8 has optimized the hot paths before the window, and
+ * the window holds thousands of operations.
+ */
+export const INSTRUCTIONS: Sizes = {
+  ...FULL,
+  name: 'instructions',
+  runs: 1,
+  warmupMs: 30_000,
+  steadyMs: 30_000,
+};
+
+/** The scenarios `--instructions` runs unless told otherwise: where the goals sit closest to the peers. */
+export const COUNTED_SCENARIOS: readonly string[] = ['echo-1', 'fanout-20', 'client-ws-1'];
+
 /** For the smoke test: every cell runs, nothing is worth reading. */
 export const TINY: Sizes = {
   name: 'tiny',

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -48,4 +48,25 @@ describe('the benchmark orchestrator', () => {
     const markdown = await expectFigures('cluster', SCENARIOS.filter((sc) => sc.kind === 'cluster'), CLUSTER_TARGETS, 1);
     expect(markdown).toContain('| Redis µs per delivered msg |');
   }, 60_000);
+
+  it('counts instructions under callgrind when asked: per operation, of the server and of the client', async () => {
+    const out = join(dir, 'instructions.json');
+    const scenarios = SCENARIOS.filter((sc) => sc.name === 'echo-1');
+    const targets: Target[] = ['ws', 'sente-express'];
+    // Long enough windows for processes that callgrind slows some 50 times to complete requests in them.
+    const report = await runBench({ sizes: { ...TINY, warmupMs: 2000, steadyMs: 3000 }, scenarios, targets, out, load: 'source', instructions: true });
+
+    expect(report.results.filter((r) => r.error !== undefined)).toEqual([]);
+    for (const t of targets) {
+      const cell = report.summary.find((c) => c.target === t)?.median;
+      // A round trip is thousands of instructions on either side, never the few a broken count gives.
+      expect(cell?.serverInstrPerOp, t).toBeGreaterThan(2000);
+      expect(cell?.clientInstrPerOp, t).toBeGreaterThan(2000);
+      expect(cell?.serverInstrPerOp, t).toBeLessThan(10_000_000);
+    }
+    expect(report.markdown).toContain('server instructions/op');
+    expect(report.markdown).not.toMatch(/\bNaN\b|Infinity/);
+    // Nothing of callgrind's is left behind.
+    expect(readdirSync(tmpdir()).filter((f) => f.startsWith(`sente-bench-${process.pid}-`))).toEqual([]);
+  }, 600_000);
 });
