@@ -3,9 +3,10 @@
  * `npm run bench -- --instructions`. A process is started under callgrind
  * with counting off (start-up, connections and warm-up are not counted);
  * the orchestrator turns counting on when the window opens and reads the
- * count when it closes. Unlike CPU time, the count of a window hardly moves
- * with what else the machine does, so two builds or two libraries can be
- * told apart by a few per cent. It counts user space only: the kernel's
+ * count when it closes. Run alone, the count of a cell moves a few per cent
+ * from run to run where CPU time moves 5–15 %, so two builds or two
+ * libraries can be told apart (the warm-up is timed: a busy machine leaves
+ * less optimized code in the window). It counts user space only: the kernel's
  * work (each socket write and read) is not in it.
  */
 import { execFile, spawnSync } from 'node:child_process';

@@ -129,7 +129,7 @@ interface Pair {
 export const COUNTED_KINDS: readonly Scenario['kind'][] = ['echo', 'fanout', 'client'];
 
 /** The highest push rate under `--instructions`: each push then finds Sente's batching window closed, as at full speed. */
-const COUNTED_MAX_RATE = 2;
+export const COUNTED_MAX_RATE = 2;
 
 const IPC_MS = 30_000;
 

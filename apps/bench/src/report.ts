@@ -1,4 +1,5 @@
 import type { MachineInfo } from './host.js';
+import { COUNTED_MAX_RATE } from './orchestrator.js';
 import type { CellResult } from './orchestrator.js';
 import { SCENARIOS } from './scenarios.js';
 import type { Scenario, Sizes } from './scenarios.js';
@@ -144,7 +145,7 @@ export function serverTable(sum: readonly CellSummary[], sizes: Sizes, instructi
     const name = `fanout-${r}`;
     // Latency under callgrind says nothing.
     if (!instructions) row(`fan-out ${sizes.fanoutConns} conns × ${r}/s: p50 / p99 ms`, name, (t) => `${fmt(get(name, 'p50Ms')(t))} / ${fmt(get(name, 'p99Ms')(t))}`);
-    row(`fan-out ${sizes.fanoutConns} conns × ${instructions ? `${Math.min(r, 2)}` : r}/s: ${unit} per delivered msg`, name, (t) => withRatios(get(name, cost), t, true));
+    row(`fan-out ${sizes.fanoutConns} conns × ${instructions ? Math.min(r, COUNTED_MAX_RATE) : r}/s: ${unit} per delivered msg`, name, (t) => withRatios(get(name, cost), t, true));
   }
   for (const n of [10, 1]) {
     row(`Ajax long-poll echo, ${sizes.ajaxConns} conns × ${n} in flight: ${unit} per round trip`, `ajax-${n}`, (t) => withRatios(get(`ajax-${n}`, cost), t, false));

@@ -118,7 +118,7 @@ export const QUICK: Sizes = {
 };
 
 /**
- * For `--instructions`: one run (counts hardly move from run to run), the full
+ * For `--instructions`: one run (counts move a few per cent from run to run), the full
  * connection counts, and windows long enough for processes slowed some 50
  * times by callgrind: V8 has optimized the hot paths before the window, and
  * the window holds thousands of operations.

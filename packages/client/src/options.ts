@@ -220,7 +220,6 @@ const logError = (error: unknown): void => {
   console.error('[sente]', error);
 };
 
-/** The options in milliseconds or bytes, with their defaults. */
 /** Applies the defaults to `options` and checks them; throws `ERR_SENTE_BAD_OPTION`. */
 export function resolveOptions(options: SenteClientOptions): ResolvedOptions {
   const type = options.type ?? 'auto';

@@ -4,7 +4,8 @@
  * further socket, instead of each socket encoding the text again. What
  * "encoded" is belongs to the adapter: UTF-8 bytes, or a whole WebSocket
  * frame built once. A text
- * sent once (a reply) is not encoded here: its socket sends it as it is.
+ * sent once (a reply) is not kept encoded here: the caller sends or encodes
+ * it itself.
  * Only a small text is kept, until the next one: nothing large stays in
  * memory after it went out.
  */
