@@ -223,7 +223,22 @@ export function runPackerConformance(packer: Packer, options: PackerConformanceO
     if (packer.packAround !== undefined) {
       const around = packer.packAround.bind(packer);
       it('packs around content packed before exactly as it packs the whole array (packAround)', () => {
-        const rests: readonly (readonly unknown[])[] = [[], [null], [null, { e: 'ab12cd34', o: [1, null, 3] }], ['cb-1', { m: 'x', n: [Keyword.for('a/b')] }]];
+        const withToJson = { e: 'a', o: [1], toJSON: () => ({ x: 1 }) };
+        const rests: readonly (readonly unknown[])[] = [
+          [],
+          [null],
+          [null, { e: 'ab12cd34', o: [1, null, 3] }],
+          [null, { e: 'ab12cd34', o: [] }],
+          [null, {}],
+          ['cb-1', { m: 'x', n: [Keyword.for('a/b')] }],
+          // Shapes a packer may write by a shortcut, and near misses it must not.
+          [null, { e: 'q"uo\\te\n', o: [-0, 2 ** 53, 1.5] }],
+          [null, { e: 'caf\u00e9 \u2028', o: [Number.NaN, Infinity, -1] }],
+          [null, { e: undefined, o: [1], n: { x: [1] } }],
+          [null, withToJson, [1, 2]],
+          [null, Object.assign(Object.create(null) as object, { e: 'a', o: [1] })],
+          [null, { e: 'a', o: [1, 2] }, { e: 'b', o: [3] }, 7, 'text', true],
+        ];
         let checked = 0;
         for (const e of packerCorpus(options)) {
           for (const rest of rests) {

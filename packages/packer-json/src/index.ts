@@ -65,6 +65,47 @@ export function packerForServers(packer: Packer | undefined): Packer {
 }
 
 function withPackAround(packer: Packer): Packer {
-  // A value packs as the same JSON text alone or in an array (no replacer to see its key): `[0, ...rest]` gives the rest's.
-  return { ...packer, packAround: (content, rest) => `[${content as string}${(packer.pack([0, ...rest]) as string).slice(2)}` };
+  return { ...packer, packAround: (content, rest) => `[${content as string}${positionText(rest) ?? (packer.pack([0, ...rest]) as string).slice(2)}` };
+}
+
+/**
+ * What follows the content in `JSON.stringify([content, ...rest])` when
+ * `rest` is what a server packs around a broadcast's events once per uid,
+ * `null` and the uid's position (`[null, { e: epoch, o: offsets }]`):
+ * written here as one string, not by V8's stringifier, which looks up
+ * `toJSON` on every object and array it meets. `undefined` for any other
+ * `rest`, which `JSON.stringify` writes.
+ */
+function positionText(rest: readonly unknown[]): string | undefined {
+  if (rest.length !== 2 || rest[0] !== null) return undefined;
+  const ext = rest[1];
+  if (typeof ext !== 'object' || ext === null || Object.getPrototypeOf(ext) !== Object.prototype || 'toJSON' in ext) return undefined;
+  const keys = Object.keys(ext);
+  if (keys.length !== 2 || keys[0] !== 'e' || keys[1] !== 'o') return undefined;
+  const { e, o } = ext as { e: unknown; o: unknown };
+  const offsets = integersText(o);
+  if (typeof e !== 'string' || !plainText(e) || offsets === undefined) return undefined;
+  return ',null,{"e":"' + e + '","o":[' + offsets + ']}]';
+}
+
+/** The items of an array of integers and nulls as JSON writes them, joined by commas; `undefined` for anything else. */
+function integersText(o: unknown): string | undefined {
+  if (!Array.isArray(o) || 'toJSON' in o) return undefined;
+  let out = '';
+  for (let i = 0; i < o.length; i++) {
+    const n: unknown = o[i];
+    // `${-0}` is "0", as JSON writes it; a hole reads as undefined and goes to JSON.stringify.
+    if (n !== null && !Number.isSafeInteger(n)) return undefined;
+    out = i === 0 ? `${n}` : `${out},${n}`;
+  }
+  return out;
+}
+
+/** True when `s` is printable ASCII with no quote mark or backslash: JSON writes it as it is, in quotes. */
+function plainText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
 }

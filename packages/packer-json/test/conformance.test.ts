@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fixturePayloads, runPackerConformance, runPackerWireVectors } from '../../adapter-conformance/src/packers.js';
 import type { WireFixtureFile } from '../../adapter-conformance/src/packers.js';
 import { json, jsonForServers, jsonPacker } from '../src/index.js';
@@ -24,6 +24,21 @@ describe('jsonForServers.packAround', () => {
       expect(jsonForServers.packAround?.(packed, [null, { e: epoch, o: offsets }])).toBe(whole);
     }
     expect(jsonForServers.packAround?.(packed, [])).toBe(json.pack([events]));
+  });
+
+  it('writes a position without calling JSON.stringify, once per uid of a broadcast', () => {
+    const packed = jsonForServers.pack([['news/flash', { text: 'x' }]]);
+    const stringify = vi.spyOn(JSON, 'stringify');
+    try {
+      const out = jsonForServers.packAround?.(packed, [null, { e: 'ab12cd34', o: [41, 42] }]);
+      expect(stringify).not.toHaveBeenCalled();
+      expect(out).toBe('[[["news/flash",{"text":"x"}]],null,{"e":"ab12cd34","o":[41,42]}]');
+      // A string that needs escaping goes to JSON.stringify, which escapes it.
+      expect(jsonForServers.packAround?.(packed, [null, { e: 'a"b', o: [1] }])).toBe('[[["news/flash",{"text":"x"}]],null,{"e":"a\\"b","o":[1]}]');
+      expect(stringify).toHaveBeenCalledTimes(1);
+    } finally {
+      stringify.mockRestore();
+    }
   });
 
   it('is not part of json itself, which browsers bundle', () => {
