@@ -30,6 +30,8 @@ export interface CellResult {
   readonly error?: string;
   /** Server CPU (user + system) per operation, µs: per round trip, or per delivered push (a cluster's three processes together). */
   readonly serverUsPerOp?: number;
+  /** Its user CPU alone, µs (the server's JavaScript and its runtime's; the rest is the kernel's: each write's system call). */
+  readonly serverUserUsPerOp?: number;
   /** Redis's CPU (used_cpu_sys + used_cpu_user) per delivered push, µs (cluster targets). */
   readonly redisUsPerOp?: number;
   /** Load-generator (client) CPU per operation, µs. */
@@ -254,7 +256,7 @@ function windowFigures(a: Snapshot, b: Snapshot): Partial<CellResult> {
   return {
     ops,
     windowMs,
-    ...(ops > 0 ? { serverUsPerOp: cpuUs(a.serverCpu, b.serverCpu) / ops, clientUsPerOp: cpuUs(a.load.cpu, b.load.cpu) / ops, clientUserUsPerOp: (b.load.cpu.user - a.load.cpu.user) / ops } : {}),
+    ...(ops > 0 ? { serverUsPerOp: cpuUs(a.serverCpu, b.serverCpu) / ops, serverUserUsPerOp: (b.serverCpu.user - a.serverCpu.user) / ops, clientUsPerOp: cpuUs(a.load.cpu, b.load.cpu) / ops, clientUserUsPerOp: (b.load.cpu.user - a.load.cpu.user) / ops } : {}),
     ...(ops > 0 && redisUs !== null ? { redisUsPerOp: redisUs / ops } : {}),
     opsPerSec: (ops * 1000) / windowMs,
     ...(b.load.p50 === null ? {} : { p50Ms: b.load.p50 }),

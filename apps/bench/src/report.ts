@@ -8,6 +8,7 @@ import type { Target } from './targets.js';
 
 type Metric =
   | 'serverUsPerOp'
+  | 'serverUserUsPerOp'
   | 'redisUsPerOp'
   | 'clientUsPerOp'
   | 'clientUserUsPerOp'
@@ -23,6 +24,7 @@ type Metric =
   | 'clientInstrPerOp';
 const METRICS: readonly Metric[] = [
   'serverUsPerOp',
+  'serverUserUsPerOp',
   'redisUsPerOp',
   'clientUsPerOp',
   'clientUserUsPerOp',
@@ -146,6 +148,8 @@ export function serverTable(sum: readonly CellSummary[], sizes: Sizes, instructi
     // Latency under callgrind says nothing.
     if (!instructions) row(`fan-out ${sizes.fanoutConns} conns × ${r}/s: p50 / p99 ms`, name, (t) => `${fmt(get(name, 'p50Ms')(t))} / ${fmt(get(name, 'p99Ms')(t))}`);
     row(`fan-out ${sizes.fanoutConns} conns × ${instructions ? Math.min(r, COUNTED_MAX_RATE) : r}/s: ${unit} per delivered msg`, name, (t) => withRatios(get(name, cost), t, true));
+    // Most of a delivered message is the kernel's (a write system call per socket, the same for every target): the user CPU alone is each server's own code.
+    if (!instructions) row(`fan-out ${sizes.fanoutConns} conns × ${r}/s: server user µs per delivered msg`, name, (t) => withRatios(get(name, 'serverUserUsPerOp'), t, true));
   }
   for (const n of [10, 1]) {
     row(`Ajax long-poll echo, ${sizes.ajaxConns} conns × ${n} in flight: ${unit} per round trip`, `ajax-${n}`, (t) => withRatios(get(`ajax-${n}`, cost), t, false));
