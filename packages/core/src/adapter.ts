@@ -1,4 +1,4 @@
-import type { Packed } from './packer.js';
+import type { Packed, TextParts } from './packer.js';
 import type { SenteResponse } from './request.js';
 
 /**
@@ -48,8 +48,12 @@ export interface OpenSocket {
 
 /** An open WebSocket: the whole of what the core may do with it. */
 export interface SocketChannel {
-  /** Sends a text frame (a string) or a binary frame (bytes). A no-op once closed. */
-  send(payload: Packed): void;
+  /**
+   * Sends a text frame (a string) or a binary frame (bytes). A no-op once
+   * closed. `parts`, when given, is the same text in two parts (see
+   * {@link TextParts}): a broadcast's events and this socket's position.
+   */
+  send(payload: Packed, parts?: TextParts): void;
   /** Closes with a close frame. A no-op once closed. */
   close(code: number, reason: string): void;
   /**
@@ -67,14 +71,15 @@ export interface SocketChannel {
  * channel object per socket. Each operation means what the channel's does.
  */
 export interface SocketOps<S> {
-  send(socket: S, payload: Packed): void;
+  /** As {@link SocketChannel.send}. */
+  send(socket: S, payload: Packed, parts?: TextParts): void;
   close(socket: S, code: number, reason: string): void;
   bufferedAmount(socket: S): number;
 }
 
 /** A {@link SocketChannel} through {@link SocketOps}: what the core uses for a socket opened as a channel. */
 export const CHANNEL_OPS: SocketOps<SocketChannel> = {
-  send: (channel, payload) => channel.send(payload),
+  send: (channel, payload, parts) => channel.send(payload, parts),
   close: (channel, code, reason) => channel.close(code, reason),
   bufferedAmount: (channel) => channel.bufferedAmount,
 };

@@ -3,7 +3,7 @@ import { batchEnvelope, positionedBatchEnvelope } from './envelope.js';
 import { SendBuffers } from './send-buffer.js';
 import { estimateBytes } from './push-log.js';
 import type { WireEvent } from './event.js';
-import type { Packed } from './packer.js';
+import type { Packed, TextParts } from './packer.js';
 import type { Batch } from './send-buffer.js';
 import type { PushLog } from './push-log.js';
 import { ClientConn } from './client-conn.js';
@@ -40,8 +40,12 @@ export class LocalDelivery implements Delivery {
    * packed once for all.
    */
   private last: { readonly events: readonly WireEvent[]; readonly packed: Packed } | undefined;
-  /** The last positioned batch's events packed alone (see `Packer.packAround`), kept the same way. */
-  private lastEvents: { readonly events: readonly WireEvent[]; readonly packed: Packed } | undefined;
+  /**
+   * The last positioned batch's events packed alone (see `Packer.packAround`),
+   * kept the same way, with the head of the text packed around them when the
+   * packer splits it (see `Packer.packAroundHead`).
+   */
+  private lastEvents: { readonly events: readonly WireEvent[]; readonly packed: Packed; head: string | undefined } | undefined;
 
   constructor(
     private readonly hub: Hub,
@@ -104,15 +108,15 @@ export class LocalDelivery implements Delivery {
     // The common case, a uid's only client: no list to go through.
     if (clients instanceof ClientConn) return void this.toClient(batch, clients, epoch, undefined);
     // One payload per kind of client: plain Sente, or positioned (this library's clients), packed once for all.
-    const packed: (Packed | null)[] = [];
+    const packed: (Packed | Split | null)[] = [];
     for (const client of clients.values()) this.toClient(batch, client, epoch, packed);
   }
 
   /** Hands `client` its part of `batch`; `packed[0]` and `packed[1]` keep the plain and the positioned payloads for the uid's next clients. */
-  private toClient(batch: Batch, client: ClientConn, epoch: string | undefined, packed: (Packed | null)[] | undefined): void {
+  private toClient(batch: Batch, client: ClientConn, epoch: string | undefined, packed: (Packed | Split | null)[] | undefined): void {
     const only = batch.only;
     const ext = client.ext && epoch !== undefined;
-    let payload: Packed | null;
+    let payload: Packed | Split | null;
     if (only !== undefined && only.includes(client.clientId)) {
       payload = this.pack(batch, (i) => only[i] === undefined || only[i] === client.clientId, ext ? epoch : undefined, client);
     } else {
@@ -123,12 +127,13 @@ export class LocalDelivery implements Delivery {
     }
     if (payload === null) return;
     this.hub.metrics.batchSent(batch.transport, batch.events.length);
-    client.push(payload);
+    if (payload instanceof Split) client.push(payload.text, payload);
+    else client.push(payload);
   }
 
 
   /** Packs the events of a batch that `keep` keeps, once; events that cannot be packed are dropped and reported. */
-  private pack(batch: Batch, keep: (i: number) => boolean, epoch: string | undefined, client: ClientConn): Packed | null {
+  private pack(batch: Batch, keep: (i: number) => boolean, epoch: string | undefined, client: ClientConn): Packed | Split | null {
     if (batch.only === undefined && epoch === undefined) {
       const last = this.last;
       if (last !== undefined && sameEvents(last.events, batch.events)) return last.packed;
@@ -138,15 +143,20 @@ export class LocalDelivery implements Delivery {
       return packed;
     }
     if (batch.only === undefined && epoch !== undefined) {
-      const around = this.hub.packer.packAround;
-      if (around !== undefined) {
-        const content = this.packedEvents(batch.events);
-        if (content !== undefined) {
-          try {
-            return around.call(this.hub.packer, content, [null, { e: epoch, o: batch.offsets ?? [] }]);
-          } catch {
-            // Packed whole below, where a failure is reported.
+      const packer = this.hub.packer;
+      const around = packer.packAround;
+      const events = around === undefined ? undefined : this.packedEvents(batch.events);
+      if (events !== undefined) {
+        // Two literals, not one inside the other: V8 copies a nested literal in its runtime.
+        const position = { e: epoch, o: batch.offsets ?? [] };
+        const rest = [null, position];
+        try {
+          if (typeof events.packed === 'string' && packer.packAroundHead !== undefined && packer.packAroundTail !== undefined) {
+            return new Split((events.head ??= packer.packAroundHead(events.packed)), packer.packAroundTail(rest));
           }
+          return (around as NonNullable<typeof around>).call(packer, events.packed, rest);
+        } catch {
+          // Packed whole below, where a failure is reported.
         }
       }
     }
@@ -154,17 +164,18 @@ export class LocalDelivery implements Delivery {
   }
 
   /** The events of a batch packed alone, once for a broadcast's uids; `undefined` when they do not pack (each is then tried alone). */
-  private packedEvents(events: readonly WireEvent[]): Packed | undefined {
+  private packedEvents(events: readonly WireEvent[]): { readonly packed: Packed; head: string | undefined } | undefined {
     const last = this.lastEvents;
-    if (last !== undefined && sameEvents(last.events, events)) return last.packed;
+    if (last !== undefined && sameEvents(last.events, events)) return last;
     let packed: Packed;
     try {
       packed = this.hub.packer.pack(events);
     } catch {
       return undefined;
     }
-    this.lastEvents = packedSize(packed) <= KEEP_PACKED_BYTES ? { events, packed } : undefined;
-    return packed;
+    const packedEvents = { events, packed, head: undefined };
+    this.lastEvents = packedSize(packed) <= KEEP_PACKED_BYTES ? packedEvents : undefined;
+    return packedEvents;
   }
 
   private packBatch(batch: Batch, keep: (i: number) => boolean, epoch: string | undefined, client: ClientConn): Packed | null {
@@ -222,6 +233,18 @@ const KEEP_PACKED_BYTES = 64 * 1024;
 
 function packedSize(p: Packed): number {
   return typeof p === 'string' ? p.length : p.byteLength;
+}
+
+/** A positioned batch's text, whole and in its two parts: a broadcast's head, shared by its uids, and this uid's tail. */
+class Split implements TextParts {
+  readonly text: string;
+
+  constructor(
+    readonly head: string,
+    readonly tail: string,
+  ) {
+    this.text = head + tail;
+  }
 }
 
 /** Keeps every event of a batch. */

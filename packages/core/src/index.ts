@@ -18,7 +18,7 @@ export {
   isKeywordContent,
 } from './envelope.js';
 export type { Envelope, DecodedEnvelope } from './envelope.js';
-export type { Packer, Packed } from './packer.js';
+export type { Packer, Packed, TextParts } from './packer.js';
 export { payloadText } from './packer.js';
 export { systemClock, randomId } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';

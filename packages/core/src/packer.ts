@@ -34,12 +34,37 @@ export interface Packer {
    */
   packAround?(packedContent: Packed, rest: readonly unknown[]): Packed;
   /**
+   * Optional, for a text packer with `packAround`, with
+   * {@link packAroundTail}: `packAround`'s text in two parts, the head
+   * depending on the content alone:
+   * `packAroundHead(c) + packAroundTail(rest) === packAround(c, rest)`.
+   * The core then puts a broadcast's head together once and each uid's tail
+   * alone, and gives both to the adapter ({@link TextParts}), which encodes
+   * the head once for all the sockets.
+   */
+  packAroundHead?(packedContent: string): string;
+  /** Optional, with {@link packAroundHead}: the part of `packAround`'s text that follows the head. */
+  packAroundTail?(rest: readonly unknown[]): string;
+  /**
    * Optional: true when the packer has no keyword type and writes every
    * keyword as its name (JSON). A client then gives it its events with their
    * ids as the strings the app gave: the same output, without a keyword to
    * turn back into its name at every send.
    */
   readonly keywordsAsNames?: boolean;
+}
+
+/**
+ * A text payload in two parts, `head + tail`: the head shared by the
+ * payloads of a broadcast (its events, packed once), the tail this one's own
+ * (a uid's position). The core gives it to an adapter beside the whole text
+ * (`SocketChannel.send`), so that the adapter may encode the head once for
+ * all the sockets and only the tail for each; an adapter may as well send
+ * the text.
+ */
+export interface TextParts {
+  readonly head: string;
+  readonly tail: string;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

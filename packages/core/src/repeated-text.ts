@@ -22,6 +22,20 @@ export class RepeatedText<Bytes> {
     this.bytes = undefined;
     return undefined;
   }
+
+  /**
+   * The bytes of `text`, encoded now unless it is the text of the previous
+   * call: for a part every socket of a broadcast sends (the head of
+   * `TextParts`), encoded on its first send and kept for the next.
+   */
+  bytesFor(text: string): Bytes {
+    if (text === this.text && this.bytes !== undefined) return this.bytes;
+    const bytes = this.encode(text);
+    const keep = text.length <= KEEP_TEXT_CHARS;
+    this.text = keep ? text : undefined;
+    this.bytes = keep ? bytes : undefined;
+    return bytes;
+  }
 }
 
 /** The longest text kept for its next socket. */

@@ -1,4 +1,4 @@
-import type { Packed } from './packer.js';
+import type { Packed, TextParts } from './packer.js';
 
 /**
  * One channel of a client: a WebSocket, or a parked long-poll. A session owns
@@ -8,9 +8,10 @@ export interface Session {
   /**
    * Sends a packed batch; false when the session cannot take it now (ended,
    * or its socket's buffer is full): the client keeps it, in order.
-   * A long-poll's write answers the poll and ends the session.
+   * A long-poll's write answers the poll and ends the session. `parts`:
+   * the same text in two parts, for the adapter (see {@link TextParts}).
    */
-  write(payload: Packed): boolean;
+  write(payload: Packed, parts?: TextParts): boolean;
   /**
    * Ends the session from the server's side: a WebSocket closes with `code`;
    * a parked poll is answered (empty for `closeUser`, `chsk/timeout` otherwise).

@@ -7,7 +7,7 @@ import { takeWireEvent } from './event.js';
 import { currentTrace, inTraceOf } from './trace.js';
 import type { SenteError } from './errors.js';
 import type { KeptAlive } from './keep-alive.js';
-import type { Packed } from './packer.js';
+import type { Packed, TextParts } from './packer.js';
 import { CHANNEL_OPS } from './adapter.js';
 import type { SocketListener, SocketOps } from './adapter.js';
 import type { Timer } from './timers.js';
@@ -109,14 +109,14 @@ export class WsSession implements Session, SocketListener, KeptAlive {
     this.client.attach(this);
   }
 
-  write(payload: Packed): boolean {
+  write(payload: Packed, parts?: TextParts): boolean {
     if (this.closed) return false;
     if (this.ops.bufferedAmount(this.socket) > this.hub.opts.maxBufferedBytes) {
       // The reader is slow: stop here, in order; the client's queue takes the rest.
       if (!drainChecks.has(this)) drainChecks.set(this, this.hub.timers.set(() => this.onDrain(), DRAIN_CHECK_MS));
       return false;
     }
-    this.ops.send(this.socket, payload);
+    this.ops.send(this.socket, payload, parts);
     this.bits |= ACTIVE;
     return true;
   }

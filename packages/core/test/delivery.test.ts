@@ -218,6 +218,33 @@ describe('who gets a push', () => {
     expect(epochs.size).toBe(5);
   });
 
+  it("gives a WebSocket each positioned batch's text in two parts too, the head shared by a broadcast's uids, when the packer splits it", async () => {
+    const around = (content: string, rest: readonly unknown[]): [string, string] => [`[${content}`, `${rest.map((v) => `,${JSON.stringify(v)}`).join('')}]`];
+    const packer: Packer = {
+      ...jsonPacker,
+      packAround: (content, rest) => around(content as string, rest).join(''),
+      packAroundHead: (content) => around(content, [])[0],
+      packAroundTail: (rest) => around('', rest)[1],
+    };
+    const h = new Harness({ packer });
+    const positioned = [];
+    for (let i = 0; i < 3; i++) positioned.push(await h.ws(`c${i}`, { uid: `u${i}`, query: { 'sente-ext': '1' } }));
+    const plain = await h.ws('p', { uid: 'plain' });
+    h.server.broadcast(['news/flash', 1]);
+    await h.advance(0);
+    const heads = positioned.map((c) => {
+      const parts = c.channel.parts.at(-1);
+      expect(parts).toBeDefined();
+      expect(`${parts?.head}${parts?.tail}`).toBe(c.channel.sent.at(-1));
+      return parts?.head;
+    });
+    // One head, the same string for every uid: an adapter encodes it once.
+    expect(new Set(heads).size).toBe(1);
+    expect(positioned.map((c) => (c.pushes().at(-1) as [unknown, unknown, { o: unknown[] }])[2].o)).toEqual([[1], [1], [1]]);
+    expect(plain.channel.parts.at(-1)).toBeUndefined();
+    expect(plain.pushes().at(-1)).toEqual([[['news/flash', 1]], null]);
+  });
+
   it('packs a positioned batch whole when the packer cannot put it together around its events', async () => {
     const packer: Packer = {
       ...jsonPacker,

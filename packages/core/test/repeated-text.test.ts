@@ -23,6 +23,20 @@ describe('RepeatedText (a broadcast encoded once for all its sockets)', () => {
     expect(r.bytesOf('["ok","cb1"]')).toBeUndefined();
   });
 
+  it('encodes the head of a text in two parts on its first send (bytesFor), and gives the same bytes while it comes again', () => {
+    const { r, encoded } = counting();
+    const a = r.bytesFor('[[["news/flash",1]]');
+    expect(new TextDecoder().decode(a)).toBe('[[["news/flash",1]]');
+    expect(r.bytesFor('[[["news/flash",1]]')).toBe(a);
+    expect(encoded).toEqual(['[[["news/flash",1]]']);
+    // The next broadcast's head is encoded anew; a big one is not kept.
+    r.bytesFor('[[["news/flash",2]]');
+    const big = 'x'.repeat(64 * 1024 + 1);
+    r.bytesFor(big);
+    r.bytesFor(big);
+    expect(encoded).toEqual(['[[["news/flash",1]]', '[[["news/flash",2]]', big, big]);
+  });
+
   it('keeps no large text: a big push goes out as text to every socket and stays nowhere', () => {
     const { r, encoded } = counting();
     const big = 'x'.repeat(64 * 1024 + 1);

@@ -107,6 +107,64 @@ describe('@sente/node text frames (each one buffer, one write)', () => {
   });
 });
 
+describe('@sente/node positioned broadcasts (events encoded once, each socket its own position)', () => {
+  it('gives each client of the extensions its own epoch and offset after the same events, every frame whole, the events encoded once', async () => {
+    const served = await start();
+    const peers = await Promise.all(
+      ['alice', 'bob', 'carol'].map(async (uid) => {
+        const ws = new WebSocket(`${served.url.replace('http', 'ws')}?client-id=${uid}-tab&uid=${uid}&sente-ext=1`);
+        sockets.push(ws);
+        const batches: [unknown[][], null, { e: string; o: number[] }][] = [];
+        await new Promise<void>((resolve, reject) => {
+          let handshake = false;
+          ws.on('message', (data) => {
+            if (handshake) batches.push(JSON.parse(String(data)) as (typeof batches)[number]);
+            else (handshake = true), resolve();
+          });
+          ws.on('error', reject);
+        });
+        return { uid, batches };
+      }),
+    );
+    const frames: Buffer[] = [];
+    const real = Socket.prototype.write;
+    const write = vi.spyOn(Socket.prototype, 'write').mockImplementation(function (this: Socket, ...args: unknown[]) {
+      const b = args[0];
+      if (Buffer.isBuffer(b) && b[0] === 0x81 && ((b[1] as number) & 0x80) === 0) frames.push(b);
+      return Reflect.apply(real, this, args) as boolean;
+    });
+    const from = vi.spyOn(Buffer, 'from');
+    // A 7-bit, a 16-bit and a 64-bit payload length, the last two of multi-byte characters.
+    const texts = ['hi', 'é'.repeat(150), '€'.repeat(30_000)];
+    const encoded: number[] = [];
+    try {
+      for (const text of texts) {
+        from.mockClear();
+        served.server.broadcast(['test/news', text], { flush: true });
+        encoded.push(from.mock.calls.filter(([arg]) => typeof arg === 'string' && arg.includes('test/news')).length);
+      }
+      await until(() => peers.every((p) => p.batches.length === texts.length));
+    } finally {
+      write.mockRestore();
+      from.mockRestore();
+    }
+    const epochs = new Set<string>();
+    for (const p of peers) {
+      expect(p.batches.map(([events]) => events)).toEqual(texts.map((text) => [['test/news', text]]));
+      // One epoch per uid's log, and the offsets of its three pushes in order.
+      expect(new Set(p.batches.map(([, , at]) => at.e)).size).toBe(1);
+      epochs.add(p.batches[0]?.[2].e as string);
+      const first = p.batches[0]?.[2].o[0] as number;
+      expect(p.batches.map(([, , at]) => at.o)).toEqual([[first], [first + 1], [first + 2]]);
+    }
+    expect(epochs.size).toBe(peers.length);
+    // Three broadcasts to three sockets: nine frames, each whole, each broadcast's events encoded once for the three.
+    expect(frames.length).toBe(9);
+    expect(frames.filter((f) => !wholeTextFrame(f))).toEqual([]);
+    expect(encoded).toEqual([1, 1, 1]);
+  });
+});
+
 describe('the default packer', () => {
   it('is the JSON packer for servers (a broadcast packed once for clients with positions), also in place of json; an app’s own packer stays as given', async () => {
     const mine = jsonPacker();

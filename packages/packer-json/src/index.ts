@@ -51,10 +51,11 @@ export function jsonPacker(options: JsonPackerOptions = {}): Packer {
 export const json: Packer = jsonPacker();
 
 /**
- * {@link json} with `packAround` (see `Packer.packAround` in `@sente/core`):
- * the server adapters' default packer, also in place of `json` when an app
- * passes that. A server then packs a broadcast's events once for all the
- * clients that get positions. It is not part of `json` itself: a browser
+ * {@link json} with `packAround` and its two parts (see `Packer.packAround`
+ * in `@sente/core`): the server adapters' default packer, also in place of
+ * `json` when an app passes that. A server then packs a broadcast's events
+ * once for all the clients that get positions, and its adapter encodes them
+ * once for all their sockets. It is not part of `json` itself: a browser
  * never packs around, and its bundle leaves this out.
  */
 export const jsonForServers: Packer = /* @__PURE__ */ withPackAround(json);
@@ -65,7 +66,14 @@ export function packerForServers(packer: Packer | undefined): Packer {
 }
 
 function withPackAround(packer: Packer): Packer {
-  return { ...packer, packAround: (content, rest) => `[${content as string}${positionText(rest) ?? (packer.pack([0, ...rest]) as string).slice(2)}` };
+  // A value packs as the same JSON text alone or in an array (no replacer to see its key): `[0, ...rest]` gives the rest's.
+  const tail = (rest: readonly unknown[]): string => positionText(rest) ?? (packer.pack([0, ...rest]) as string).slice(2);
+  return {
+    ...packer,
+    packAround: (content, rest) => `[${content as string}${tail(rest)}`,
+    packAroundHead: (content) => `[${content}`,
+    packAroundTail: tail,
+  };
 }
 
 /**

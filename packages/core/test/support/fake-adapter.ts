@@ -1,4 +1,4 @@
-import type { HttpExchange, Packed, SenteResponse, SocketChannel, SocketListener, UpgradeExchange } from '../../src/index.js';
+import type { HttpExchange, Packed, SenteResponse, SocketChannel, SocketListener, TextParts, UpgradeExchange } from '../../src/index.js';
 
 /** How a fake channel ended. */
 export interface Closed {
@@ -13,6 +13,8 @@ export interface Closed {
  */
 export class FakeChannel implements SocketChannel {
   readonly sent: Packed[] = [];
+  /** The parts given with each frame in {@link sent} (see `TextParts`), if any. */
+  readonly parts: (TextParts | undefined)[] = [];
   closed: Closed | undefined;
   listener: SocketListener | undefined;
   /** What the socket holds unsent; a test sets it to play a slow reader. */
@@ -27,9 +29,10 @@ export class FakeChannel implements SocketChannel {
     return this.open;
   }
 
-  send(payload: Packed): void {
+  send(payload: Packed, parts?: TextParts): void {
     if (!this.open) return;
     this.sent.push(payload);
+    this.parts.push(parts);
   }
 
   close(code: number, reason: string): void {
