@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { RepeatedText } from '@sente/core/internal';
 import type { SocketListener, SocketOps } from '@sente/core';
 import type { WebSocket } from 'uWebSockets.js';
@@ -30,6 +31,22 @@ export interface SocketData {
 /** A broadcast's text encoded once for all the sockets it goes to. */
 const repeated = new RepeatedText((text) => Buffer.from(text, 'utf8'));
 
+/** The head of a broadcast's texts in two parts (see `TextParts`), encoded once for all its sockets. */
+const heads = new RepeatedText((head) => Buffer.from(head, 'utf8'));
+
+/**
+ * The UTF-8 of a text in two parts: the head's bytes, encoded once for a
+ * broadcast, then the tail's (a socket's position: ASCII, copied as Latin-1,
+ * its bytes as they are).
+ */
+function joined(headBytes: Buffer, tail: string): Buffer {
+  const tailLength = Buffer.byteLength(tail, 'utf8');
+  const bytes = Buffer.allocUnsafe(headBytes.length + tailLength);
+  bytes.set(headBytes, 0);
+  bytes.write(tail, headBytes.length, tailLength === tail.length ? 'latin1' : 'utf8');
+  return bytes;
+}
+
 /**
  * Decodes the text of a frame or a close reason straight from uWS's
  * ArrayBuffer, with no Buffer made for it: about a third of
@@ -45,12 +62,12 @@ const TEXT = new TextDecoder('utf-8', { ignoreBOM: true });
  * the socket (held to that by test/uws-build.test.ts).
  */
 export const UWS_SOCKETS: SocketOps<WebSocket<SocketData>> = {
-  send(ws, payload) {
+  send(ws, payload, parts) {
     const data = ws as unknown as SocketData;
     if (data.closed || data.closing !== undefined) return;
     // Not corked: one frame is one write either way, and uWS corks its own handlers' sends (a reply) already.
     if (typeof payload !== 'string') return void ws.send(payload, true);
-    ws.send(repeated.bytesOf(payload) ?? payload, false);
+    ws.send(parts !== undefined ? joined(heads.bytesFor(parts.head), parts.tail) : (repeated.bytesOf(payload) ?? payload), false);
   },
 
   /**

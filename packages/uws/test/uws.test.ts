@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { Buffer } from 'node:buffer';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import uWS from 'uWebSockets.js';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { json, jsonForServers, jsonPacker } from '@sente/packer-json';
@@ -194,6 +195,38 @@ describe('@sente/uws', () => {
       const one = { query, origin: 'http://app.test', handshakeOnly: [], remoteAddress: '127.0.0.1', raw, websocket: true, method: 'GET' };
       expect(seen).toEqual([one, one]);
     }
+  });
+
+  it("sends a broadcast to clients with positions as each uid's own text, the events encoded once for all the sockets", async () => {
+    const { sente, ws: url } = await start(byQuery);
+    const uids = ['alice', 'bob', 'carol'];
+    const clients = await Promise.all(uids.map((uid) => ws(`${url}?client-id=${uid}-tab&user=${uid}&sente-ext=1`)));
+    for (const peer of clients) await peer.next();
+    // A 7-bit, a 16-bit and a 64-bit payload length, the last two of multi-byte characters.
+    const texts = ['hi', 'é'.repeat(150), '€'.repeat(30_000)];
+    const from = vi.spyOn(Buffer, 'from');
+    const encoded: number[] = [];
+    try {
+      for (const text of texts) {
+        from.mockClear();
+        sente.server.broadcast(['test/news', text], { flush: true });
+        encoded.push(from.mock.calls.filter(([arg]) => typeof arg === 'string' && arg.includes('test/news')).length);
+      }
+    } finally {
+      from.mockRestore();
+    }
+    expect(encoded).toEqual([1, 1, 1]);
+    const epochs = new Set<string>();
+    for (const peer of clients) {
+      const batches = [];
+      for (let i = 0; i < texts.length; i++) batches.push((await peer.next()) as [unknown, null, { e: string; o: number[] }]);
+      expect(batches.map(([events]) => events)).toEqual(texts.map((text) => [['test/news', text]]));
+      const first = batches[0]?.[2].o[0] as number;
+      expect(batches.map(([, , at]) => at.o)).toEqual([[first], [first + 1], [first + 2]]);
+      expect(new Set(batches.map(([, , at]) => at.e)).size).toBe(1);
+      epochs.add(batches[0]?.[2].e as string);
+    }
+    expect(epochs.size).toBe(uids.length);
   });
 
   it('packs with the JSON packer for servers by default, also in place of json; an app’s own packer stays as given', async () => {
