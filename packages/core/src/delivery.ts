@@ -131,7 +131,6 @@ export class LocalDelivery implements Delivery {
     else client.push(payload);
   }
 
-
   /** Packs the events of a batch that `keep` keeps, once; events that cannot be packed are dropped and reported. */
   private pack(batch: Batch, keep: (i: number) => boolean, epoch: string | undefined, client: ClientConn): Packed | Split | null {
     if (batch.only === undefined && epoch === undefined) {
@@ -146,7 +145,7 @@ export class LocalDelivery implements Delivery {
       const packer = this.hub.packer;
       const around = packer.packAround;
       const events = around === undefined ? undefined : this.packedEvents(batch.events);
-      if (events !== undefined) {
+      if (around !== undefined && events !== undefined) {
         // Two literals, not one inside the other: V8 copies a nested literal in its runtime.
         const position = { e: epoch, o: batch.offsets ?? [] };
         const rest = [null, position];
@@ -154,7 +153,7 @@ export class LocalDelivery implements Delivery {
           if (typeof events.packed === 'string' && packer.packAroundHead !== undefined && packer.packAroundTail !== undefined) {
             return new Split((events.head ??= packer.packAroundHead(events.packed)), packer.packAroundTail(rest));
           }
-          return (around as NonNullable<typeof around>).call(packer, events.packed, rest);
+          return around.call(packer, events.packed, rest);
         } catch {
           // Packed whole below, where a failure is reported.
         }
