@@ -77,19 +77,24 @@ function wholeTextFrame(b: Buffer): boolean {
   return b.length === head + len;
 }
 
+/** Records every server text frame written to a TCP socket (unmasked, 0x81: a client's frames are masked), one entry per write. */
+function spyServerFrames(): { frames: Buffer[]; spy: { mockRestore(): void } } {
+  const frames: Buffer[] = [];
+  const real = Socket.prototype.write;
+  const spy = vi.spyOn(Socket.prototype, 'write').mockImplementation(function (this: Socket, ...args: unknown[]) {
+    const b = args[0];
+    if (Buffer.isBuffer(b) && b[0] === 0x81 && ((b[1] as number) & 0x80) === 0) frames.push(b);
+    return Reflect.apply(real, this, args) as boolean;
+  });
+  return { frames, spy };
+}
+
 describe('@sente/node text frames (each one buffer, one write)', () => {
   it('writes every text frame, a send to one uid as a broadcast, as one buffer with its header, and delivers it intact', async () => {
     const served = await start();
     const alice = await connect(served.url, 'alice');
     const bob = await connect(served.url, 'bob');
-    // Server frames are unmasked text frames (0x81, no mask bit); a client's are masked.
-    const frames: Buffer[] = [];
-    const real = Socket.prototype.write;
-    const spy = vi.spyOn(Socket.prototype, 'write').mockImplementation(function (this: Socket, ...args: unknown[]) {
-      const b = args[0];
-      if (Buffer.isBuffer(b) && b[0] === 0x81 && ((b[1] as number) & 0x80) === 0) frames.push(b);
-      return Reflect.apply(real, this, args) as boolean;
-    });
+    const { frames, spy } = spyServerFrames();
     // A 7-bit, a 16-bit and a 64-bit payload length, the last of multi-byte characters: to alice alone, then to all.
     const texts = ['hi', 'é'.repeat(150), '€'.repeat(30_000)];
     try {
@@ -126,13 +131,7 @@ describe('@sente/node positioned broadcasts (events encoded once, each socket it
         return { uid, batches };
       }),
     );
-    const frames: Buffer[] = [];
-    const real = Socket.prototype.write;
-    const write = vi.spyOn(Socket.prototype, 'write').mockImplementation(function (this: Socket, ...args: unknown[]) {
-      const b = args[0];
-      if (Buffer.isBuffer(b) && b[0] === 0x81 && ((b[1] as number) & 0x80) === 0) frames.push(b);
-      return Reflect.apply(real, this, args) as boolean;
-    });
+    const { frames, spy: write } = spyServerFrames();
     const from = vi.spyOn(Buffer, 'from');
     // A 7-bit, a 16-bit and a 64-bit payload length, the last two of multi-byte characters.
     const texts = ['hi', 'é'.repeat(150), '€'.repeat(30_000)];
