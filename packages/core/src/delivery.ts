@@ -146,9 +146,7 @@ export class LocalDelivery implements Delivery {
       const around = packer.packAround;
       const events = around === undefined ? undefined : this.packedEvents(batch.events);
       if (around !== undefined && events !== undefined) {
-        // Two literals, not one inside the other: V8 copies a nested literal in its runtime.
-        const position = { e: epoch, o: batch.offsets ?? [] };
-        const rest = [null, position];
+        const rest = [null, { e: epoch, o: batch.offsets ?? [] }];
         try {
           if (typeof events.packed === 'string' && packer.packAroundHead !== undefined && packer.packAroundTail !== undefined) {
             return new Split((events.head ??= packer.packAroundHead(events.packed)), packer.packAroundTail(rest));

@@ -82,17 +82,17 @@ export class SendBuffers {
     private readonly flush: (batch: Batch) => void,
   ) {}
 
+  /** The batches of `transport`, read by name (`batches[transport]` is a megamorphic load in V8). */
+  private batchesOn(transport: Transport): Map<string, Batch> {
+    return transport === 'ws' ? this.batches.ws : this.batches.ajax;
+  }
+
   /**
    * Buffers `event` for `uid` (for one client when `clientId` is given) when
    * the uid has a batch on `transport` — kept from its first push for as long
    * as the uid has clients there — and returns true; false (nothing
    * buffered) when it has none: then {@link open} opens its first.
    */
-  /** The batches of `transport`, read by name (`batches[transport]` is a megamorphic load in V8). */
-  private batchesOn(transport: Transport): Map<string, Batch> {
-    return transport === 'ws' ? this.batches.ws : this.batches.ajax;
-  }
-
   add(transport: Transport, uid: string, event: WireEvent, clientId: string | undefined, offset: number | undefined): boolean {
     const b = this.batchesOn(transport).get(uid);
     if (b === undefined) return false;
@@ -118,9 +118,10 @@ export class SendBuffers {
 
   /** Drops `uid`'s batch on `transport` unsent (its last client is gone). */
   drop(transport: Transport, uid: string): void {
-    const b = this.batchesOn(transport).get(uid);
+    const batches = this.batchesOn(transport);
+    const b = batches.get(uid);
     if (b === undefined) return;
-    this.batchesOn(transport).delete(uid);
+    batches.delete(uid);
     if (!b.open) return;
     b.open = false;
     this.openCount--;
