@@ -11,7 +11,7 @@ import { copyRequest, copyUpgrade, readBody } from './request.js';
 import type { CopiedRequest, UwsRequest } from './request.js';
 import { uwsExchange } from './response.js';
 import type { UwsExchange } from './response.js';
-import { UWS_SOCKETS, copyMessage, openSocket, socketClosed, socketDrained } from './websocket.js';
+import { UWS_SOCKETS, copyMessage, openSocket, socketClosed, socketDrained, socketPonged } from './websocket.js';
 import type { SocketData } from './websocket.js';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -125,6 +125,7 @@ export function attachSente<C extends SenteContract = SenteContract>(app: Templa
     },
     open: openSocket,
     drain: socketDrained,
+    pong: socketPonged,
     message(ws, message, isBinary) {
       ws.getUserData().listener?.onMessage(copyMessage(message, isBinary));
     },

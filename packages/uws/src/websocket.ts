@@ -5,16 +5,25 @@ import type { WebSocket } from 'uWebSockets.js';
 
 /**
  * How long a socket closed while uWS still buffers data for it gets to take
- * that data, then the close frame, before it is dropped without one: `ws`'s
- * close timeout, so that a slow reader is treated alike on every adapter.
+ * that data and answer the ping sent behind it, before it is dropped without
+ * a close frame: `ws`'s close timeout, so that a slow reader is treated alike
+ * on every adapter.
  */
 export const CLOSE_DRAIN_MS = 30_000;
 
-/** A close decided while uWS still buffered data for the socket: the close frame waits for the drain. */
+/**
+ * The payload of the ping a close waits behind (see {@link UWS_SOCKETS}'
+ * `close`): its pong, and no other, lets the close frame go.
+ */
+export const CLOSE_PING = 'sente-close';
+
+/** A close decided while uWS still buffered data for the socket: the close frame waits for the peer to read it all. */
 interface Closing {
   readonly code: number;
   readonly reason: string;
   readonly timer: ReturnType<typeof setTimeout>;
+  /** uWS's buffer drained and {@link CLOSE_PING} went out behind it: its pong sends the close frame. */
+  pinged: boolean;
 }
 
 /** What a uWS socket carries from its upgrade to its close. */
@@ -75,12 +84,18 @@ export const UWS_SOCKETS: SocketOps<WebSocket<SocketData>> = {
    * close handler (hence the core's onClose) synchronously, and lets the
    * connection go at its next timer sweep (within 4 s with `idleTimeout: 0`)
    * unless the peer ends it first.
-   * With data still buffered (a slow reader), uWS's `end` would queue the
-   * close frame behind it and, as soon as the peer read some, wait for that
-   * peer with no timeout at all (Sente runs uWS with `idleTimeout: 0`): a
-   * peer that then stops reading, or never ends its side, would hold the
-   * socket for ever. So the close frame waits here for the drain, for at most
-   * {@link CLOSE_DRAIN_MS}; past that the socket is dropped (1006).
+   *
+   * With data still buffered (a slow reader), the close frame waits until the
+   * peer has read it all: uWS's `end` would queue the frame behind uWS's
+   * buffer and, once the peer read some, wait for that peer with no timeout
+   * at all (Sente runs uWS with `idleTimeout: 0`); and once uWS's buffer
+   * drains, the kernel still holds what it took (megabytes on a slow link),
+   * while uWS drops a socket it ended at its next sweep, 0–4 s later, after
+   * which anything the peer sends resets the connection and loses what was
+   * still unread, the close frame with it. So once uWS's buffer drains, a
+   * ping goes out behind the data, and its pong — the peer read everything
+   * before it — sends the close frame. Past {@link CLOSE_DRAIN_MS} without
+   * that pong the socket is dropped (1006).
    */
   close(ws, code, reason) {
     const data = ws as unknown as SocketData;
@@ -90,7 +105,7 @@ export const UWS_SOCKETS: SocketOps<WebSocket<SocketData>> = {
       if (!data.closed) ws.close();
     }, CLOSE_DRAIN_MS);
     timer.unref();
-    data.closing = { code, reason, timer };
+    data.closing = { code, reason, timer, pinged: false };
   },
 
   bufferedAmount(ws) {
@@ -108,12 +123,21 @@ export function openSocket(ws: WebSocket<SocketData>): void {
   if (data.closed) data.listener.onClose();
 }
 
-/** uWS wrote some of the socket's buffer: the core may send again, or a close waiting for the drain goes out. */
+/** uWS wrote some of the socket's buffer: the core may send again, or a close waiting for the drain pings behind it. */
 export function socketDrained(ws: WebSocket<SocketData>): void {
   const data = ws.getUserData();
   const closing = data.closing;
   if (closing === undefined) return data.listener?.onDrain();
-  if (ws.getBufferedAmount() > 0) return;
+  if (closing.pinged || ws.getBufferedAmount() > 0) return;
+  closing.pinged = true;
+  ws.ping(CLOSE_PING);
+}
+
+/** A pong: the answer to a close's ping sends the close frame (the peer read everything before it). */
+export function socketPonged(ws: WebSocket<SocketData>, message: ArrayBuffer): void {
+  const data = ws.getUserData();
+  const closing = data.closing;
+  if (closing === undefined || !closing.pinged || TEXT.decode(message) !== CLOSE_PING) return;
   clearTimeout(closing.timer);
   ws.end(closing.code, closing.reason);
 }

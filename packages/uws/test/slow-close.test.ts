@@ -3,8 +3,10 @@
  * `end` would queue the close frame behind that data, drop the connection at
  * its next 4 s timer sweep if the peer had not read it all by then, and — once
  * the peer read some — wait for that peer with no timeout at all. The adapter
- * holds the close frame until the buffer drains (for at most 30 s, as `ws`
- * does), so these tests wait past uWS's sweep on purpose.
+ * holds the close frame until the buffer drains, then until the peer answers
+ * a ping sent behind the data (what the kernel still held is read by then),
+ * for at most 30 s, as `ws` does; so these tests wait past uWS's sweep on
+ * purpose.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
@@ -12,7 +14,7 @@ import type { Socket } from 'node:net';
 import uWS from 'uWebSockets.js';
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { attachSente } from '../src/index.js';
-import { CLOSE_DRAIN_MS } from '../src/websocket.js';
+import { CLOSE_DRAIN_MS, CLOSE_PING } from '../src/websocket.js';
 import type { SenteUws } from '../src/index.js';
 import { connectWs, handshake } from '@sente/adapter-conformance/json-peer';
 import type { WsPeer } from '@sente/adapter-conformance/json-peer';
@@ -114,6 +116,35 @@ describe('@sente/uws closing a slow reader', () => {
     expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => i));
   }, 20_000);
 
+  it('sends the close frame after what the kernel still holds too: a reader that reads some, stops past uWS\'s sweep, then writes before reading on, gets all of it', async () => {
+    const s = await start();
+    const peer = await stalledAlice(s);
+    // Enough for uWS's buffer to drain into the kernel (at most maxBufferedBytes and a batch): the kernel still holds more.
+    const tcpSocket = tcp(peer);
+    let read = 0;
+    const stopAfterSome = (b: Buffer): void => {
+      read += b.length;
+      if (read < 2 * 1024 * 1024) return;
+      tcpSocket.pause();
+      tcpSocket.off('data', stopAfterSome);
+    };
+    tcpSocket.on('data', stopAfterSome);
+    tcpSocket.resume();
+    await delay(PAST_UWS_SWEEP_MS);
+    expect(peer.ws.readyState).toBe(peer.ws.OPEN);
+    // The reader is alive: it writes (a connection the server had let go of answers this with a reset, losing the rest).
+    peer.send(['app/still-here']);
+    await delay(100);
+    tcpSocket.resume();
+    expect((await peer.closed).code).toBe(1013);
+    const numbers: number[] = [];
+    for (let m = await arrived(peer); m !== undefined; m = await arrived(peer)) {
+      for (const ev of (m as [[string, [number, string]][], null])[0]) numbers.push(ev[1][0]);
+    }
+    expect(numbers.length * PAD.length).toBeGreaterThan(read);
+    expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => i));
+  }, 20_000);
+
   it('drops a reader that reads nothing for 30 s after its close was decided: no close frame then (1006), and nothing of it is left', async () => {
     const s = await start();
     const peer = await stalledAlice(s);
@@ -147,6 +178,10 @@ describe('@sente/uws closing a slow reader', () => {
     socket.pause();
     await pushUntilOverflow(s);
     socket.resume();
+    // As a WebSocket peer must, it answers the ping the close frame waits behind (a pong, masked with zeros).
+    const ping = Buffer.concat([Buffer.from([0x89, CLOSE_PING.length]), Buffer.from(CLOSE_PING)]);
+    for (let i = 0; i < 500 && !received.includes(ping); i++) await delay(10);
+    socket.write(Buffer.concat([Buffer.from([0x8a, 0x80 | CLOSE_PING.length, 0, 0, 0, 0]), Buffer.from(CLOSE_PING)]));
     for (let i = 0; i < 500 && !fin; i++) await delay(10);
     expect(fin).toBe(true);
     // The last frame before the FIN is the close frame (0x88: FIN bit and opcode 8; nothing else sent holds that byte), code 1013.

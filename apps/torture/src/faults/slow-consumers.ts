@@ -50,8 +50,12 @@ export async function slowWsConsumer(proc: ServerProcess, key: string, wire: Wir
     await delay(1500);
     const during = await proc.sample();
     ws.conversation.socket.resume();
-    // Read until the server closes, or until everything pushed has been drained.
-    const closed = (): boolean => ws.read().some((f) => f.opcode === OPCODES.close);
+    // Read until the server closes, or until everything pushed has been drained. The reader answers WebSocket
+    // pings (not Sente's keep-alive): @sente/uws sends the close frame of a slow reader on the pong of its ping.
+    const closed = (): boolean => {
+      ws.answerPings();
+      return ws.read().some((f) => f.opcode === OPCODES.close);
+    };
     await ws.conversation.wait(() => closed() || ws.conversation.received.length >= count * bytes, 8000);
     // Everything arrived: the keep-alive, whose pings this reader never answers, may be closing it (4000); see it do so.
     if (!closed() && ws.conversation.end === 'open') await ws.conversation.wait(closed, KEEPALIVE_CLOSE_WAIT_MS);
@@ -121,7 +125,8 @@ export async function slowPoller(proc: ServerProcess, key: string, wire: Wire, u
  * the pushes it received in the order they were sent. The close frame goes
  * after what the socket already held, and every adapter gives a closed socket
  * 30 s to take that (`ws`'s close timeout; `@sente/uws` holds the close frame
- * until uWS's buffer drains, for as long). Only a reader silent for longer is
+ * until uWS's buffer drains and the reader answers a ping sent behind it, for
+ * as long). Only a reader silent for longer is
  * dropped without a close frame, and this one reads again within seconds — so
  * the verdict does not depend on how fast the machine is.
  * Gives what went wrong, or `undefined`.

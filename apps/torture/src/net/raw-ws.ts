@@ -94,6 +94,7 @@ export class RawTcpWebSocket {
   /** Frames the server sent after the 101, in order. */
   readonly frames: ServerFrame[] = [];
   private parsedUpTo = 0;
+  private pingsAnswered = 0;
 
   private constructor(
     readonly conversation: TcpConversation,
@@ -147,6 +148,16 @@ export class RawTcpWebSocket {
     this.parsedUpTo = this.conversation.received.length - this.bodyStart - rest.length;
     this.frames.push(...frames);
     return this.frames;
+  }
+
+  /**
+   * Answers each ping read since the last call with a pong of its payload,
+   * as a WebSocket peer must (RFC 6455 §5.5.2).
+   */
+  answerPings(): void {
+    const pings = this.read().filter((f) => f.opcode === OPCODES.ping);
+    for (const ping of pings.slice(this.pingsAnswered)) this.send({ opcode: OPCODES.pong, payload: ping.payload });
+    this.pingsAnswered = pings.length;
   }
 
   /** Waits for a frame matching `pred`. */
