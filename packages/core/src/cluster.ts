@@ -1,8 +1,8 @@
-import { CHSK, CLOSE_CODES, EXT_VERSION, MAX_POST_EVENTS, WIRE } from './ids.js';
+import { CHSK, CLOSE_CODES, WIRE } from './ids.js';
 import { asSenteError, senteError } from './errors.js';
 import { handshakeEnvelope, requestEnvelope } from './envelope.js';
 import { readPosition } from './inbound.js';
-import { packReplay } from './replay.js';
+import { handshakeExt, packReplay } from './replay.js';
 import type { SenteError } from './errors.js';
 import type { Backplane, BackplaneClient, BackplaneEntry, BackplaneNode, BackplanePresence } from './backplane.js';
 import type { WireEvent, SenteEvent } from './event.js';
@@ -224,7 +224,7 @@ export async function greetClustered(
       client.recover(r.recovered ? packReplay(hub, r.entries as LogEntry[], r.top.epoch, client) : []);
       hub.metrics.replay(r.recovered);
     }
-    const ext: Record<string, unknown> = { v: EXT_VERSION, maxPayloadBytes: hub.opts.maxPayloadBytes, maxPostEvents: MAX_POST_EVENTS, epoch: top.epoch, offset: top.offset, ...extra?.() };
+    const ext = handshakeExt(hub, top, extra);
     if (recovered !== undefined) ext['recovered'] = recovered;
     hub.metrics.handshake(client.transport, recovered);
     return hub.packer.pack(handshakeEnvelope(client.uid, data, ext));

@@ -81,6 +81,8 @@ class ClientIds {
   private runFirst = 0;
   private runAt = 0;
   private runLength = 0;
+  /** The position up to which replies were released (see {@link release}). */
+  private released = 0;
 
   /** Ids kept. */
   get size(): number {
@@ -131,6 +133,24 @@ class ClientIds {
     if (i >= this.head && this.values[i] === pending) this.values[i] = value;
   }
 
+  /**
+   * The client got the replies of its numbered ids before `id` (of its
+   * prefix): they are let go, oldest first, up to the first id that is not
+   * one of those, or still waits for its reply; the ids stay.
+   */
+  release(id: string): void {
+    const prefix = this.prefix;
+    const below = prefix === undefined ? -1 : numberAfter(id, prefix);
+    if (below < 0) return;
+    let i = Math.max(this.released - this.base, this.head);
+    for (; i < this.keys.length; i++) {
+      const key = this.keys[i];
+      if (typeof key !== 'number' || key >= below || this.values[i] instanceof Pending) break;
+      this.values[i] = RELEASED;
+    }
+    this.released = this.base + i;
+  }
+
   /** Forgets what came before `oldest`; `true` when nothing is left. */
   expire(oldest: number): boolean {
     while (this.head < this.keys.length && (this.at[this.head] as number) < oldest) this.dropOldest();
@@ -158,6 +178,9 @@ class ClientIds {
 
 const NOT_SEEN: unique symbol = Symbol('not seen');
 
+/** What an id keeps once its reply was released: the client has that reply. */
+const RELEASED: unique symbol = Symbol('released');
+
 /**
  * Idempotent retries: a client of the extensions gives each event a message
  * id, the same on every retry after a lost connection. The first send is
@@ -165,7 +188,10 @@ const NOT_SEEN: unique symbol = Symbol('not seen');
  * at once if there is one, or when the handler gives it.
  *
  * Ids are kept per uid, then per client id (no key string built per event),
- * at most `maxIds` per client and for `ttlMs`.
+ * at most `maxIds` per client and for `ttlMs`; their replies as long, or
+ * until the client says it got them (`a` in an event's extensions, to a
+ * server whose handshake said `acks`): a client that does lets each reply
+ * go within a few round trips instead of holding up to `maxIds` of them.
  */
 export class Dedupe {
   private readonly uids = new Map<string, Map<string, ClientIds>>();
@@ -197,7 +223,8 @@ export class Dedupe {
     const key = ids.keyOf(messageId);
     const prior = known === undefined ? NOT_SEEN : ids.get(key);
     if (prior !== NOT_SEEN) {
-      if (reply === undefined) return undefined;
+      // A duplicate of an id whose reply the client said it got is not handled, nor answered again.
+      if (reply === undefined || prior === RELEASED) return undefined;
       if (prior instanceof Pending) (prior.waiters ??= []).push(reply);
       else reply(prior);
       return undefined;
@@ -218,6 +245,11 @@ export class Dedupe {
       if (waiters !== undefined) for (const w of waiters) sent = w(value) || sent;
       return sent;
     };
+  }
+
+  /** `uid`'s client `clientId` got the replies of its ids before `id`: they are forgotten (see {@link ClientIds.release}). */
+  release(uid: string, clientId: string, id: string): void {
+    this.uids.get(uid)?.get(clientId)?.release(id);
   }
 
   /** The ids of a client not seen yet, empty. */

@@ -31,6 +31,14 @@ export interface EnvelopeExt {
   readonly o?: readonly (number | null)[] | undefined;
   /** A client event: its message id, the same on every retry, so that it is handled once. */
   readonly m?: string | undefined;
+  /**
+   * A client event, now and then, to a server whose handshake said `acks`:
+   * the first of the client's own message ids (its numbering: a prefix,
+   * then a counter) still waiting for a reply. It got the replies of every
+   * earlier one, and will not retry them: the server forgets those replies,
+   * and keeps the ids (a late duplicate is still not handled again).
+   */
+  readonly a?: string | undefined;
   /** A server→client request: its id. */
   readonly q?: string | undefined;
   /** A client's answer to a server→client request: the request's id. */
@@ -174,7 +182,7 @@ function readEnvelopeExt(v: unknown): EnvelopeExt | undefined {
 type MutableExt = { -readonly [K in keyof EnvelopeExt]: EnvelopeExt[K] };
 
 /** The fields {@link readEnvelopeExt} reads (`b` is the batch POST's, read by its own reader). */
-const EXT_FIELDS = ['e', 'm', 'q', 'r', 't', 's', 'o'] as const;
+const EXT_FIELDS = ['e', 'm', 'a', 'q', 'r', 't', 's', 'o'] as const;
 
 /** Checks one field into `out`: `false` when it is malformed; an unknown field or a null is passed over. */
 function readExtField(out: MutableExt, k: string, x: unknown): boolean {
@@ -182,6 +190,7 @@ function readExtField(out: MutableExt, k: string, x: unknown): boolean {
   switch (k) {
     case 'e':
     case 'm':
+    case 'a':
     case 'q':
     case 'r':
     case 't':

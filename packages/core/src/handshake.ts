@@ -27,6 +27,8 @@ export interface HandshakeExt {
   readonly maxPayloadBytes?: number | undefined;
   /** The most events the server takes in one Ajax POST (a batch POST); absent: one. */
   readonly maxPostEvents?: number | undefined;
+  /** True when the server takes `a` in a client event's extensions (the replies the client got: see `EnvelopeExt`). */
+  readonly acks?: unknown;
   /** Further fields, by name (read as they came). */
   readonly [field: string]: unknown;
 }

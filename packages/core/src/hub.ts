@@ -1,5 +1,6 @@
 import type { SenteError } from './errors.js';
 import type { SenteEvent } from './event.js';
+import type { EnvelopeExt } from './envelope.js';
 import type { ErrorContext, ResolvedOptions } from './options.js';
 import type { Packed, Packer } from './packer.js';
 import type { Timers } from './timers.js';
@@ -36,10 +37,11 @@ export interface Hub {
   readonly packed: PackedConstants;
   readonly metrics: ServerMetrics;
   /**
-   * Hands an event to the routers; one with a message id (a client of the
-   * extensions) only the first time, a retry getting the first one's reply.
+   * Hands an event to the routers; one with a message id (`ext.m`, from a
+   * client of the extensions) only the first time, a retry getting the first
+   * one's reply. `ext.a` releases the replies the client says it got.
    */
-  dispatch(event: SenteEvent, from: ClientIdentity, reply: ((value: unknown) => boolean) | undefined, messageId: string | undefined): void;
+  dispatch(event: SenteEvent, from: ClientIdentity, reply: ((value: unknown) => boolean) | undefined, ext: EnvelopeExt | undefined): void;
   /** A client answered the server's request `id`. */
   answer(id: string, value: unknown, from: ClientIdentity): void;
   /** A client opened a channel: it counts in the connected uids from now on. */

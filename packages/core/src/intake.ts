@@ -4,6 +4,7 @@ import { RATE_LIMITED_REPLY } from './rate-limit.js';
 import { badEventError, badEventReply, checkInbound } from './contract-check.js';
 import type { SenteError } from './errors.js';
 import type { SenteEvent } from './event.js';
+import type { EnvelopeExt } from './envelope.js';
 import type { ErrorContext } from './options.js';
 import type { ContractChecks } from './contract-check.js';
 import type { Dedupe } from './dedupe.js';
@@ -36,10 +37,13 @@ export interface IntakeDeps {
 export class EventIntake {
   constructor(private readonly d: IntakeDeps) {}
 
-  take(event: SenteEvent, from: ClientIdentity, reply: Reply | undefined, messageId: string | undefined): void {
+  take(event: SenteEvent, from: ClientIdentity, reply: Reply | undefined, ext: EnvelopeExt | undefined): void {
     this.d.hub.metrics.eventReceived(from.transport);
     if (this.d.limiter !== undefined && !this.withinRate(this.d.limiter, event, from, reply)) return;
+    const messageId = ext?.m;
     if (messageId === undefined) return this.check(event, from, reply);
+    // The replies the client says it got go first: this event's id is not among them.
+    if (ext?.a !== undefined) this.d.dedupe.release(from.uid, from.clientId, ext.a);
     const first = this.d.dedupe.admit(from.uid, from.clientId, messageId, reply);
     if (first !== undefined) this.check(event, from, first ?? undefined);
   }

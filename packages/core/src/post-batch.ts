@@ -5,7 +5,7 @@ import { Keyword } from './keyword.js';
 import { fromWireEvent } from './event.js';
 import { clientEvent } from './inbound.js';
 import type { SenteError } from './errors.js';
-import type { DecodedEnvelope } from './envelope.js';
+import type { DecodedEnvelope, EnvelopeExt } from './envelope.js';
 import type { HttpExchange } from './adapter.js';
 import type { AjaxReplies, ReplyFn } from './ajax-replies.js';
 import type { SenteEvent } from './event.js';
@@ -52,7 +52,7 @@ export function answerPostBatch(
   replies: AjaxReplies,
   exchange: HttpExchange,
   items: readonly DecodedEnvelope[],
-  dispatch: (event: SenteEvent, reply: ReplyFn | undefined, messageId: string | undefined) => void,
+  dispatch: (event: SenteEvent, reply: ReplyFn | undefined, ext: EnvelopeExt | undefined) => void,
   answer: (id: string, value: unknown) => void,
 ): void {
   replies.openBatch(exchange, items.length, (slots) => {
@@ -66,11 +66,11 @@ export function answerPostBatch(
       }
       const event = clientEvent(fromWireEvent(env.content), env.content);
       if (env.cbId !== null) {
-        dispatch(event, slots.reply(i), env.ext?.m);
+        dispatch(event, slots.reply(i), env.ext);
         continue;
       }
       slots.fill(i, dummy);
-      dispatch(event, undefined, env.ext?.m);
+      dispatch(event, undefined, env.ext);
     }
   });
 }

@@ -74,7 +74,7 @@ export function answerPost(
   replies: AjaxReplies,
   exchange: HttpExchange,
   body: Packed,
-  dispatch: (event: SenteEvent, reply: ((value: unknown) => boolean) | undefined, messageId: string | undefined) => void,
+  dispatch: (event: SenteEvent, reply: ((value: unknown) => boolean) | undefined, ext: EnvelopeExt | undefined) => void,
   answer: (id: string, value: unknown) => void,
   context: ErrorContext,
   refresh?: (data: unknown, reply: ((value: unknown) => boolean) | undefined) => void,
@@ -128,9 +128,9 @@ function deliver(
   event: SenteEvent,
   cbId: string | null,
   ext: EnvelopeExt | undefined,
-  dispatch: (event: SenteEvent, reply: ((value: unknown) => boolean) | undefined, messageId: string | undefined) => void,
+  dispatch: (event: SenteEvent, reply: ((value: unknown) => boolean) | undefined, ext: EnvelopeExt | undefined) => void,
 ): void {
-  if (cbId !== null) return replies.open(exchange, ext?.t !== undefined, (reply) => dispatch(event, reply, ext?.m));
+  if (cbId !== null) return replies.open(exchange, ext?.t !== undefined, (reply) => dispatch(event, reply, ext));
   exchange.respond(payloadResponse(hub.packed.dummy));
-  dispatch(event, undefined, ext?.m);
+  dispatch(event, undefined, ext);
 }

@@ -3,9 +3,18 @@ import { handshakeEnvelope, positionedBatchEnvelope } from './envelope.js';
 import { EXT_VERSION, MAX_POST_EVENTS, WIRE } from './ids.js';
 import { readPosition } from './inbound.js';
 import type { Packed } from './packer.js';
-import type { LogEntry, PushLog } from './push-log.js';
+import type { LogEntry, LogPosition, PushLog } from './push-log.js';
 import type { Hub } from './hub.js';
 import type { ClientConn } from './client-conn.js';
+
+/**
+ * The fields a client of the extensions finds in its handshake: the version,
+ * the server's limits, what it takes (`acks`: a client's `a`, see
+ * `EnvelopeExt`), and the position of the uid's push log.
+ */
+export function handshakeExt(hub: Hub, top: LogPosition, extra?: () => Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return { v: EXT_VERSION, maxPayloadBytes: hub.opts.maxPayloadBytes, maxPostEvents: MAX_POST_EVENTS, acks: true, epoch: top.epoch, offset: top.offset, ...extra?.() };
+}
 
 /** Events per replayed batch: a long gap goes out as several batches, in order. */
 const REPLAY_BATCH = 256;
@@ -44,7 +53,7 @@ export function greet(hub: Hub, log: PushLog, client: ClientConn, plain: Packed,
     return plain;
   }
   const top = log.open(client.uid);
-  const ext: Record<string, unknown> = { v: EXT_VERSION, maxPayloadBytes: hub.opts.maxPayloadBytes, maxPostEvents: MAX_POST_EVENTS, epoch: top.epoch, offset: top.offset, ...extra?.() };
+  const ext = handshakeExt(hub, top, extra);
   const since = readPosition(client.request.query[WIRE.position]);
   if (since !== undefined) {
     const r = log.recover(client.uid, since, client.clientId);

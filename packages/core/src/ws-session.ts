@@ -175,8 +175,8 @@ export class WsSession implements Session, SocketListener, KeptAlive {
     if (ev !== undefined && ev[0] === CHSK.refresh && this.client.ext) return this.hub.refresh(this.client, ev[1], cbId === null ? undefined : this.replier(cbId, false));
     const event = clientEvent(ev, content);
     // A client's trace context: the handlers run in it, and the reply carries the server's back.
-    if (ext?.t !== undefined) return inTraceOf(ext, () => this.hub.dispatch(event, this.client, cbId === null ? undefined : this.replier(cbId, true), ext.m));
-    this.hub.dispatch(event, this.client, cbId === null ? undefined : this.replier(cbId, false), ext?.m);
+    if (ext?.t !== undefined) return inTraceOf(ext, () => this.hub.dispatch(event, this.client, cbId === null ? undefined : this.replier(cbId, true), ext));
+    this.hub.dispatch(event, this.client, cbId === null ? undefined : this.replier(cbId, false), ext);
   }
 
   private replier(cbId: string, traced: boolean): (value: unknown) => boolean {

@@ -114,6 +114,80 @@ describe('idempotent retries (message ids)', () => {
     // A reply is given once.
     expect(reply?.('again')).toBe(false);
   });
+  it('says in the handshake that it takes the replies a client got (acks)', async () => {
+    const h = new Harness();
+    const c = await h.ws('c1', { uid: 'alice', query: EXT });
+    expect(c.frames()[0]).toMatchObject([['chsk/handshake', ['alice', null, null, { acks: true }]], null]);
+  });
+
+  it('lets go of the replies a client says it got (a): a duplicate of one is neither handled nor answered, a later id\'s retry still gets its reply', async () => {
+    const h = new Harness();
+    let calls = 0;
+    h.server.startRouter((msg) => {
+      if (msg.id !== 'app/charge') return;
+      calls++;
+      msg.reply?.({ n: calls });
+    });
+    const c = await h.ws('c1', { uid: 'alice', query: EXT });
+    for (let i = 0; i < 3; i++) c.send(['app/charge', i], `cb-${i}`, { m: `p${i}` });
+    // The client got the replies of p0 and p1: p2 is the first it still waits for.
+    c.send(['app/charge', 3], 'cb-3', { m: 'p3', a: 'p2' });
+    expect(calls).toBe(4);
+    const answered = c.pushes().length;
+    c.send(['app/charge', 1], 'cb-again', { m: 'p1' });
+    expect(calls).toBe(4);
+    expect(c.pushes()).toHaveLength(answered);
+    // p2's reply is still kept: its retry gets it, unhandled.
+    c.send(['app/charge', 2], 'cb-retry', { m: 'p2' });
+    expect(calls).toBe(4);
+    expect(c.pushes().at(-1)).toEqual([{ n: 3 }, 'cb-retry']);
+    // The ids stay: a duplicate is no new event, and they count as before.
+    expect(h.server.stats().messageIds).toBe(4);
+  });
+
+  it('keeps the replies from the first id still waiting for its handler on, whatever a says', async () => {
+    const h = new Harness();
+    let slow: ((v: unknown) => boolean) | undefined;
+    h.server.startRouter((msg) => {
+      if (msg.id === 'app/slow') slow = msg.reply;
+      else msg.reply?.('fast');
+    });
+    const c = await h.ws('c1', { uid: 'alice', query: EXT });
+    c.send(['app/slow', 0], 'cb-0', { m: 'p0' });
+    c.send(['app/fast', 1], 'cb-1', { m: 'p1' });
+    c.send(['app/fast', 2], 'cb-2', { m: 'p2', a: 'p2' });
+    expect(slow?.('slow')).toBe(true);
+    c.send(['app/slow', 0], 'cb-0b', { m: 'p0' });
+    c.send(['app/fast', 1], 'cb-1b', { m: 'p1' });
+    expect(c.pushes().slice(-2)).toEqual([
+      ['slow', 'cb-0b'],
+      ['fast', 'cb-1b'],
+    ]);
+  });
+
+  it('releases nothing for an a of another numbering than the client\'s ids, and closes with 1007 on a malformed one', async () => {
+    const h = new Harness();
+    h.server.startRouter((msg) => msg.reply?.(msg.data));
+    const c = await h.ws('c1', { uid: 'alice', query: EXT });
+    c.send(['app/echo', 0], 'cb-0', { m: 'p0' });
+    c.send(['app/echo', 1], 'cb-1', { m: 'p1', a: 'other9' });
+    c.send(['app/echo', 0], 'cb-0b', { m: 'p0' });
+    expect(c.pushes().at(-1)).toEqual([0, 'cb-0b']);
+    c.send(['app/echo', 2], 'cb-2', { m: 'p2', a: 2 });
+    expect(c.closed?.code).toBe(1007);
+  });
+
+  it('lets go of the replies an Ajax client says it got: a duplicate POST of one is not answered', async () => {
+    const h = new Harness();
+    let calls = 0;
+    h.server.startRouter((msg) => msg.reply?.({ n: ++calls }));
+    await h.post('a1', [['app/charge', 0], 'ajax', { m: 'q0' }], { uid: 'alice', query: EXT });
+    await h.post('a1', [['app/charge', 1], 'ajax', { m: 'q1', a: 'q1' }], { uid: 'alice', query: EXT });
+    const again = await h.post('a1', [['app/charge', 0], 'ajax', { m: 'q0' }], { uid: 'alice', query: EXT });
+    expect(calls).toBe(2);
+    expect(again.answered).toBe(false);
+  });
+
   it('counts the ids it remembers in stats().messageIds; past the window they go at the next event', async () => {
     const h = new Harness({ replay: { maxAgeMs: 10_000 } });
     const c = await h.ws('c1', { uid: 'alice', query: EXT });
