@@ -19,8 +19,8 @@ export interface OutboxContext {
   pack(envelope: Envelope): Packed;
   /** The transport, when the client is open; else `null`. */
   open(): Transport | null;
-  /** Defined when the server negotiated the extensions (its handshake's): sends get message ids and are retried. */
-  ext(): unknown;
+  /** Defined when the server negotiated the extensions (its handshake's): sends get message ids and are retried; with `acks`, it is told which replies came. */
+  ext(): { readonly acks?: unknown } | undefined;
   /** True once `disconnect()` or a refusal stopped the client. */
   stopped(): boolean;
   /** The trace context of a send (`traceContext` option). */
@@ -72,6 +72,17 @@ export function createOutbox(ctx: OutboxContext): Outbox {
   let seq = 0;
   /** Message ids: this prefix, random per client, and the send's `seq`, unique without drawing per send. */
   const mPrefix = randomId(12);
+  /**
+   * The `seq` of each send with a message id of this client's numbering that
+   * waits for its reply (or for its retry), in the order they first went out:
+   * the first is the lowest (a retry keeps its place).
+   */
+  const awaiting = new Set<number>();
+  /** The first message id still waiting for a reply that the server was last told of (`a`). */
+  let acked = 0;
+
+  /** `e` has its outcome: it waits for no reply any more. */
+  const settled = (e: Entry): void => void awaiting.delete(e.seq);
 
   const remove = (e: Entry): void => {
     const i = queue.indexOf(e);
@@ -91,6 +102,7 @@ export function createOutbox(ctx: OutboxContext): Outbox {
     if (e.deadline !== undefined) {
       e.timer = clock.setTimeout(() => {
         remove(e);
+        settled(e);
         if (e.cb !== undefined) callSafely(e.cb, CHSK_TIMEOUT, ctx.onError);
       }, e.deadline - clock.now());
     }
@@ -101,8 +113,15 @@ export function createOutbox(ctx: OutboxContext): Outbox {
 
   /** Sends `e` on `t`; `left`, what is left of its timeout (a deadline is never 0 but on a fake clock at 0, where this gives 0 too). */
   const dispatch = (t: Transport, e: Entry, left = e.deadline && Math.max(0, e.deadline - clock.now())): boolean => {
-    if (e.m === undefined && e.r === undefined && ctx.ext()) e.m = e.id ?? mPrefix + e.seq;
+    const server = ctx.ext();
+    if (e.m === undefined && e.r === undefined && server) e.m = e.id ?? mPrefix + e.seq;
     let ext: EnvelopeExt | undefined = e.r !== undefined ? { r: e.r } : e.m !== undefined ? { m: e.m } : undefined;
+    // A request of this client's numbering: now and then, the server hears which replies came, and lets them go.
+    if (e.m !== undefined && e.id === undefined && e.cb !== undefined) {
+      const first = awaiting.values().next().value ?? e.seq;
+      awaiting.add(e.seq);
+      if (first - acked >= ACK_EVERY && server?.acks === true) ext = { m: e.m, a: mPrefix + (acked = first) };
+    }
     const tc = e.m !== undefined && ctx.traceContext ? ctx.traceContext(fromWireEvent(e.wire) as SenteEvent) : undefined;
     if (tc) ext = { ...ext, t: tc.traceparent, ...(tc.tracestate ? { s: tc.tracestate } : {}) };
     const cb =
@@ -110,7 +129,10 @@ export function createOutbox(ctx: OutboxContext): Outbox {
       ((reply: unknown): void => {
         // The connection died before the reply: the server will handle the retry once.
         if (reply === CHSK_ERROR && retry(e)) enqueue(e);
-        else callSafely(e.cb as ReplyCallback, reply, ctx.onError);
+        else {
+          settled(e);
+          callSafely(e.cb as ReplyCallback, reply, ctx.onError);
+        }
       });
     const sent = t.send(e.wire, cb, left, ext);
     if (!sent && e.cb === undefined && retry(e)) enqueue(e);
@@ -126,6 +148,7 @@ export function createOutbox(ctx: OutboxContext): Outbox {
         dispatch(t, e);
       } catch (error) {
         // Over the server's own limit, which only its handshake told.
+        settled(e);
         ctx.onError(error);
         if (e.cb !== undefined) callSafely(e.cb, CHSK_ERROR, ctx.onError);
       }
@@ -154,6 +177,7 @@ export function createOutbox(ctx: OutboxContext): Outbox {
     flush,
     fail(outcome) {
       for (const e of queue.splice(0)) {
+        settled(e);
         if (e.timer !== undefined) clock.clearTimeout(e.timer);
         if (e.cb !== undefined) callSafely(e.cb, outcome, ctx.onError);
       }
@@ -161,6 +185,13 @@ export function createOutbox(ctx: OutboxContext): Outbox {
     },
   };
 }
+
+/**
+ * How many replies come between two `a`s (see `EnvelopeExt`): the server
+ * lets a reply go within that many requests, and an `a` costs a few bytes
+ * on one request in so many.
+ */
+const ACK_EVERY = 32;
 
 const overflow = (what: string): SenteError =>
   new SenteError('ERR_SENTE_QUEUE_OVERFLOW', `Not sent: the outbox is full (${what}).`);
