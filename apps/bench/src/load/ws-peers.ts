@@ -37,6 +37,9 @@ export function openWsPeer(family: Family, port: number, i: number, onPush: OnPu
   return family === 'socketio' ? socketIoPeer(port, onPush) : senteOrRawPeer(family, port, i, onPush, options);
 }
 
+/** Peers opened by this process: each one's message ids have a prefix of their own. */
+let peersOpened = 0;
+
 function connect(url: string): WebSocket {
   const ws = new WebSocket(url, { perMessageDeflate: false });
   ws.on('error', () => {});
@@ -56,8 +59,10 @@ function senteOrRawPeer(family: Family, port: number, i: number, onPush: OnPush,
   const ws = connect(url);
   const waiting = new Map<string, () => void>();
   let nextCb = 0;
-  // A message id as long as `@sente/client`'s: 12 characters unique to the client, then a count.
-  const mPrefix = `m${String(i).padStart(5, '0')}p${String(process.pid).padStart(5, '0')}`;
+  // A message id as long as `@sente/client`'s: 12 characters unique to the peer, then a count. A peer of a
+  // later scenario has the same client id, and the server remembers that client's ids: its own prefix keeps
+  // its requests new ones (as a new `@sente/client` draws one), not retries of the last scenario's.
+  const mPrefix = `m${(peersOpened++).toString(36).padStart(5, '0')}p${String(process.pid).padStart(5, '0')}`;
   // As `@sente/client` does, one request in 32 names the first id still waiting for its reply (`a`):
   // the server lets the earlier replies go. `waiting` keeps its cbs in the order they went out.
   let acked = 0;
