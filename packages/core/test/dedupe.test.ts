@@ -3,6 +3,18 @@ import { Harness } from './support/harness.js';
 
 const EXT = { 'sente-ext': '1' };
 
+/** A server whose `app/charge` handler counts its calls and replies with that count. */
+function charging(): { h: Harness; calls: () => number } {
+  const h = new Harness();
+  let calls = 0;
+  h.server.startRouter((msg) => {
+    if (msg.id !== 'app/charge') return;
+    calls++;
+    msg.reply?.({ n: calls });
+  });
+  return { h, calls: () => calls };
+}
+
 describe('idempotent retries (message ids)', () => {
   it('handles a WebSocket event once when it is retried on a new socket, and the retry gets the reply', async () => {
     const h = new Harness();
@@ -28,16 +40,10 @@ describe('idempotent retries (message ids)', () => {
   });
 
   it('handles a retried Ajax POST once, and answers the retry with the first reply', async () => {
-    const h = new Harness();
-    let calls = 0;
-    h.server.startRouter((msg) => {
-      if (msg.id !== 'app/charge') return;
-      calls++;
-      msg.reply?.({ n: calls });
-    });
+    const { h, calls } = charging();
     const a = await h.post('a1', [['app/charge', 1], 'ajax', { m: 'msg-9' }], { uid: 'alice', query: EXT });
     const b = await h.post('a1', [['app/charge', 1], 'ajax', { m: 'msg-9' }], { uid: 'alice', query: EXT });
-    expect(calls).toBe(1);
+    expect(calls()).toBe(1);
     expect(a.body()).toEqual([{ n: 1 }, null]);
     expect(b.body()).toEqual([{ n: 1 }, null]);
   });
@@ -121,25 +127,19 @@ describe('idempotent retries (message ids)', () => {
   });
 
   it('lets go of the replies a client says it got (a): a duplicate of one is neither handled nor answered, a later id\'s retry still gets its reply', async () => {
-    const h = new Harness();
-    let calls = 0;
-    h.server.startRouter((msg) => {
-      if (msg.id !== 'app/charge') return;
-      calls++;
-      msg.reply?.({ n: calls });
-    });
+    const { h, calls } = charging();
     const c = await h.ws('c1', { uid: 'alice', query: EXT });
     for (let i = 0; i < 3; i++) c.send(['app/charge', i], `cb-${i}`, { m: `p${i}` });
     // The client got the replies of p0 and p1: p2 is the first it still waits for.
     c.send(['app/charge', 3], 'cb-3', { m: 'p3', a: 'p2' });
-    expect(calls).toBe(4);
+    expect(calls()).toBe(4);
     const answered = c.pushes().length;
     c.send(['app/charge', 1], 'cb-again', { m: 'p1' });
-    expect(calls).toBe(4);
+    expect(calls()).toBe(4);
     expect(c.pushes()).toHaveLength(answered);
     // p2's reply is still kept: its retry gets it, unhandled.
     c.send(['app/charge', 2], 'cb-retry', { m: 'p2' });
-    expect(calls).toBe(4);
+    expect(calls()).toBe(4);
     expect(c.pushes().at(-1)).toEqual([{ n: 3 }, 'cb-retry']);
     // The ids stay: a duplicate is no new event, and they count as before.
     expect(h.server.stats().messageIds).toBe(4);
