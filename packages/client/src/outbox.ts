@@ -77,12 +77,17 @@ export function createOutbox(ctx: OutboxContext): Outbox {
    * waits for its reply (or for its retry), in the order they first went out:
    * the first is the lowest (a retry keeps its place).
    */
-  const awaiting = new Set<number>();
+  const awaiting: number[] = [];
   /** The first message id still waiting for a reply that the server was last told of (`a`). */
   let acked = 0;
 
   /** `e` has its outcome: it waits for no reply any more. */
-  const settled = (e: Entry): void => void awaiting.delete(e.seq);
+  const settled = (e: Entry): void => {
+    // Replies mostly come in order: the first, at once.
+    const i = awaiting[0] === e.seq ? 0 : awaiting.indexOf(e.seq);
+    if (i === 0) awaiting.shift();
+    else if (i > 0) awaiting.splice(i, 1);
+  };
 
   const remove = (e: Entry): void => {
     const i = queue.indexOf(e);
@@ -118,8 +123,9 @@ export function createOutbox(ctx: OutboxContext): Outbox {
     let ext: EnvelopeExt | undefined = e.r !== undefined ? { r: e.r } : e.m !== undefined ? { m: e.m } : undefined;
     // A request of this client's numbering: now and then, the server hears which replies came, and lets them go.
     if (e.m !== undefined && e.id === undefined && e.cb !== undefined) {
-      const first = awaiting.values().next().value ?? e.seq;
-      awaiting.add(e.seq);
+      // A retry keeps its place.
+      if (!awaiting.includes(e.seq)) awaiting.push(e.seq);
+      const first = awaiting[0] as number;
       if (first - acked >= ACK_EVERY && server?.acks === true) ext = { m: e.m, a: mPrefix + (acked = first) };
     }
     const tc = e.m !== undefined && ctx.traceContext ? ctx.traceContext(fromWireEvent(e.wire) as SenteEvent) : undefined;
