@@ -140,7 +140,14 @@ export function createOutbox(ctx: OutboxContext): Outbox {
           callSafely(e.cb as ReplyCallback, reply, ctx.onError);
         }
       });
-    const sent = t.send(e.wire, cb, left, ext);
+    let sent: boolean;
+    try {
+      sent = t.send(e.wire, cb, left, ext);
+    } catch (error) {
+      // Refused before it went (over a payload limit): it waits for nothing.
+      settled(e);
+      throw error;
+    }
     if (!sent && e.cb === undefined && retry(e)) enqueue(e);
     return sent;
   };
@@ -154,7 +161,6 @@ export function createOutbox(ctx: OutboxContext): Outbox {
         dispatch(t, e);
       } catch (error) {
         // Over the server's own limit, which only its handshake told.
-        settled(e);
         ctx.onError(error);
         if (e.cb !== undefined) callSafely(e.cb, CHSK_ERROR, ctx.onError);
       }

@@ -10,7 +10,8 @@ beforeAll(() => loadFallback());
 
 const K = (n: string) => Keyword.for(n);
 /** The handshake of a server of the extensions, one event per POST; with `acks` when it takes `a`. */
-const handshake = (acks: boolean) => json.pack([[K('chsk/handshake'), ['u1', null, null, { v: 1, ...(acks ? { acks: true } : {}) }]], null]) as string;
+const handshake = (acks: boolean, limits: Record<string, number> = {}) =>
+  json.pack([[K('chsk/handshake'), ['u1', null, null, { v: 1, ...(acks ? { acks: true } : {}), ...limits }]], null]) as string;
 const extOf = (r: FakeRequest | undefined): { m?: string; a?: string } => (JSON.parse(new URLSearchParams(r?.init.body as string).get('ppstr') ?? '') as unknown[])[2] as { m?: string; a?: string };
 
 /** Sends `n` requests one after the other, each answered before the next; gives the extensions each went with. */
@@ -51,6 +52,16 @@ describe('telling the server which replies came (a)', () => {
     const prefix = (sent[0]?.m ?? '').slice(0, -1);
     expect(sent.flatMap((e) => (e.a === undefined ? [] : [e.a]))).toEqual([]);
     expect(sent[69]?.m).toBe(`${prefix}69`);
+  });
+
+  it('is not held back by a request refused before it went (over the server\'s limit)', async () => {
+    const { client, fetch } = harness({ type: 'ajax' });
+    fetch.last.respond(handshake(true, { maxPayloadBytes: 200 }));
+    await flush();
+    expect(() => client.send(['q/big', 'x'.repeat(300)], 5000, () => {})).toThrow(expect.objectContaining({ code: 'ERR_SENTE_PAYLOAD_TOO_LARGE' }));
+    const sent = await oneByOne(fetch, client, 40);
+    const prefix = (sent[0]?.m ?? '').slice(0, -1);
+    expect(sent.flatMap((e) => (e.a === undefined ? [] : [e.a]))).toEqual([`${prefix}32`]);
   });
 
   it('sends no a to a server whose handshake did not say acks', async () => {

@@ -32,7 +32,7 @@ import { gzipSync } from 'node:zlib';
  * context the transports and the outbox read is one literal with its fields
  * listed, not the options spread and extended, which V8 gives a hidden class
  * of its own once a dozen clients share a process: no megamorphic reads on
- * the hot paths for 95 bytes (budget 10,400 bytes). 10,485 bytes since the
+ * the hot paths for 95 bytes (budget 10,400 bytes). 10,494 bytes since the
  * outbox tells a server of `acks` which replies came (`a`, one request in
  * 32), so that the server lets them go within a few round trips rather than
  * holding up to 1,000 per client for two minutes (budget 10,500 bytes).
