@@ -70,8 +70,12 @@ export function createOutbox(ctx: OutboxContext): Outbox {
   const queue: Entry[] = [];
   let bytes = 0;
   let seq = 0;
-  /** Message ids: this prefix, random per client, and the send's `seq`, unique without drawing per send. */
-  const mPrefix = randomId(12);
+  /**
+   * Message ids: this prefix, random per client, and the send's `seq`, unique without drawing per send.
+   * It ends with a dash: a server finds where the number starts (a prefix that ended in a digit would
+   * seem to it to take the number's first digit, and each power of ten to break the count).
+   */
+  const mPrefix = randomId(11) + '-';
   /**
    * The `seq` of each send with a message id of this client's numbering that
    * waits for its reply (or for its retry), in the order they first went out:

@@ -5,7 +5,7 @@
  * message id).
  */
 import { Keyword } from '@sente/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { SenteEvent } from '../src/index.js';
 import { harness } from './support/clients.js';
 import { FakeWebSocket } from './support/fake-web-socket.js';
@@ -86,6 +86,23 @@ describe('idempotent retries', () => {
     expect(replies).toEqual(['chsk/timeout']);
     FakeWebSocket.last.serverSend(['late', cbId]);
     expect(replies).toEqual(['chsk/timeout']);
+  });
+
+  it('numbers its message ids after a prefix that ends with no digit, whatever it drew: a server reads the trailing digits as the number', () => {
+    // Every character drawn is the alphabet's last, a digit.
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    try {
+      const { client } = harness({ type: 'ws', wsKaliveMs: null });
+      extHandshake(FakeWebSocket.last, 'ep', 0);
+      for (let i = 0; i < 12; i++) client.send(['test/q', i], 5000, () => {});
+      const ids = FakeWebSocket.last.frames.map((f) => (f as [unknown, string, { m: string }])[2].m);
+      const prefix = (ids[0] as string).slice(0, -1);
+      expect(prefix).toMatch(/^.{8,63}\D$/);
+      // So the count never runs into the prefix: 9 is followed by 10, not by a number a digit longer.
+      expect(ids).toEqual(ids.map((_, i) => `${prefix}${i}`));
+    } finally {
+      random.mockRestore();
+    }
   });
 });
 

@@ -58,7 +58,7 @@ function numberAfter(id: string, prefix: string): number {
  * collector per object.
  *
  * Clients number their ids: a prefix of their own, then a counter
- * (`@sente/client` sends a random prefix and its send's number). The first
+ * (`@sente/client` sends a random prefix ending with `-` and its send's number). The first
  * numbered id sets the client's prefix (a prefix that ends in digits only
  * makes the numbers jump at each power of ten). An id of that prefix is kept
  * by its number, and a *run* of consecutive numbers at consecutive positions

@@ -62,7 +62,8 @@ function senteOrRawPeer(family: Family, port: number, i: number, onPush: OnPush,
   // A message id as long as `@sente/client`'s: 12 characters unique to the peer, then a count. A peer of a
   // later scenario has the same client id, and the server remembers that client's ids: its own prefix keeps
   // its requests new ones (as a new `@sente/client` draws one), not retries of the last scenario's.
-  const mPrefix = `m${(peersOpened++).toString(36).padStart(5, '0')}p${String(process.pid).padStart(5, '0')}`;
+  // It ends with a dash, as `@sente/client`'s does, so that the server tells it from the count.
+  const mPrefix = `m${(peersOpened++).toString(36).padStart(5, '0')}${String(process.pid).padStart(5, '0')}-`;
   // As `@sente/client` does, one request in 32 names the first id still waiting for its reply (`a`):
   // the server lets the earlier replies go. `waiting` keeps its cbs in the order they went out.
   let acked = 0;
