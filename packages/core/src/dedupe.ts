@@ -104,7 +104,8 @@ class ClientIds {
   /** The reply remembered for `key`, a {@link Pending}, or `NOT_SEEN`. */
   get(key: IdKey): unknown {
     const i = typeof key === 'number' ? key - this.runFirst : -1;
-    const p = i >= 0 && i < this.runLength ? this.runAt + i : this.positions.get(key);
+    // A new id comes just past the run: with nothing out of the run, no map to look in.
+    const p = i >= 0 && i < this.runLength ? this.runAt + i : this.positions.size === 0 ? undefined : this.positions.get(key);
     return p === undefined ? NOT_SEEN : this.values[p - this.base];
   }
 
