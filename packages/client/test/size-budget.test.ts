@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 /**
- * 10,500 bytes of gzip (10.25 KiB), the budget of @sente/client +
+ * 10,550 bytes of gzip (10.3 KiB), the budget of @sente/client +
  * @sente/packer-json: what a page loads at once, with the outbox, replay
  * positions, idempotent retries, reconnects, server requests, page-lifecycle
  * handling, trace context and the tab-sharing decision. It was 10 KiB before
@@ -36,6 +36,10 @@ import { gzipSync } from 'node:zlib';
  * outbox tells a server of `acks` which replies came (`a`, one request in
  * 32), so that the server lets them go within a few round trips rather than
  * holding up to 1,000 per client for two minutes (budget 10,500 bytes).
+ * 10,502 bytes since message ids' prefix ends with a dash (a server keeps
+ * them by their number whatever the prefix drew) and the envelope reader
+ * stores a message id by name, not through a megamorphic keyed store
+ * (budget 10,550 bytes).
  * Code that only some pages need is loaded by a dynamic import, only by a
  * page that needs it: the Ajax transport with the re-upgrade (fallback.ts: a
  * client on Ajax, by choice or after a fallback; it also reads why a `ws`
@@ -44,7 +48,7 @@ import { gzipSync } from 'node:zlib';
  * but not counted here. The whole stays below socket.io-client, which is
  * checked too.
  */
-const BUDGET_BYTES = 10_500;
+const BUDGET_BYTES = 10_550;
 
 /** The chunks loaded on demand, by the name of the file that starts them. */
 const LAZY_CHUNKS = ['fallback', 'tabs'] as const;
@@ -120,7 +124,7 @@ const defines = (code: string, name: string): boolean =>
   new RegExp(`(?:function|class)\\s+${name}\\d*\\b|(?:^|[^\\w$.])${name}\\d*\\s*=(?!=)`).test(code);
 
 describe('browser size budget', () => {
-  it('bundles @sente/client with the JSON packer in at most 10,500 bytes loaded at once, minified and gzipped, and below socket.io-client', async () => {
+  it('bundles @sente/client with the JSON packer in at most 10,550 bytes loaded at once, minified and gzipped, and below socket.io-client', async () => {
     const sente = await bundle(
       "export { createSenteClient } from '@sente/client'; export { jsonPacker } from '@sente/packer-json';",
     );
