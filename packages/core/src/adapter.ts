@@ -52,8 +52,11 @@ export interface SocketChannel {
    * Sends a text frame (a string) or a binary frame (bytes). A no-op once
    * closed. `parts`, when given, is the same text in two parts (see
    * {@link TextParts}): a broadcast's events and this socket's position.
+   * `alone`: `true` for a payload that goes to this socket only (a reply, a
+   * handshake): an adapter that encodes a broadcast's text once for all its
+   * sockets need not compare it with the last text it sent.
    */
-  send(payload: Packed, parts?: TextParts): void;
+  send(payload: Packed, parts?: TextParts, alone?: boolean): void;
   /** Closes with a close frame. A no-op once closed. */
   close(code: number, reason: string): void;
   /**
@@ -72,14 +75,14 @@ export interface SocketChannel {
  */
 export interface SocketOps<S> {
   /** As {@link SocketChannel.send}. */
-  send(socket: S, payload: Packed, parts?: TextParts): void;
+  send(socket: S, payload: Packed, parts?: TextParts, alone?: boolean): void;
   close(socket: S, code: number, reason: string): void;
   bufferedAmount(socket: S): number;
 }
 
 /** A {@link SocketChannel} through {@link SocketOps}: what the core uses for a socket opened as a channel. */
 export const CHANNEL_OPS: SocketOps<SocketChannel> = {
-  send: (channel, payload, parts) => channel.send(payload, parts),
+  send: (channel, payload, parts, alone) => channel.send(payload, parts, alone),
   close: (channel, code, reason) => channel.close(code, reason),
   bufferedAmount: (channel) => channel.bufferedAmount,
 };

@@ -3,9 +3,10 @@
  * packed once): encoded on its second send, then the same bytes for every
  * further socket, instead of each socket encoding the text again. What
  * "encoded" is belongs to the adapter: UTF-8 bytes, or a whole WebSocket
- * frame built once. A text
- * sent once (a reply) is not kept encoded here: the caller sends or encodes
- * it itself.
+ * frame built once. A text sent once (a reply, which the core sends
+ * `alone`) does not come here: the caller sends or encodes it itself, with
+ * no comparison (a reply is a fresh string, often of the last one's length,
+ * and often a cons string that the comparison would have to flatten).
  * Only a small text is kept, until the next one: nothing large stays in
  * memory after it went out.
  */

@@ -104,7 +104,7 @@ export class WsSession implements Session, SocketListener, KeptAlive {
 
   /** Sends the handshake, then what was queued for the client while it was away. */
   start(handshake: Packed): void {
-    this.ops.send(this.socket, handshake);
+    this.ops.send(this.socket, handshake, undefined, true);
     this.hub.keepAlive?.start(this);
     this.client.attach(this);
   }
@@ -166,7 +166,7 @@ export class WsSession implements Session, SocketListener, KeptAlive {
     const { content, cbId, ext } = env;
     const ev = takeWireEvent(content);
     if (ev !== undefined && ev[0] === CHSK.wsPing) {
-      if (cbId !== null) this.ops.send(this.socket, this.hub.packer.pack(pongEnvelope(cbId)));
+      if (cbId !== null) this.ops.send(this.socket, this.hub.packer.pack(pongEnvelope(cbId)), undefined, true);
       return;
     }
     if (ev !== undefined && ev[0] === CHSK.wsPong) return;
@@ -191,7 +191,7 @@ export class WsSession implements Session, SocketListener, KeptAlive {
       // Packed first: a value the packer rejects throws to the handler and leaves the reply open.
       const payload = this.hub.packer.pack(replyEnvelope(value, cbId, traced ? currentTrace() : undefined));
       done = true;
-      this.ops.send(this.socket, payload);
+      this.ops.send(this.socket, payload, undefined, true);
       this.bits |= ACTIVE;
       if (this.hub.metrics.timesReplies) this.hub.metrics.replied('ws', this.hub.timers.elapsed() - at);
       return true;

@@ -251,13 +251,15 @@ const heads = new RepeatedText((head) => Buffer.from(head, 'utf8'));
  * (`parts`: its events, then each uid's position) has its head encoded once
  * and each socket's tail copied in after it.
  */
-function sendOn(ws: WebSocket, sender: FrameSender | undefined, payload: string | Uint8Array, parts: TextParts | undefined): void {
+function sendOn(ws: WebSocket, sender: FrameSender | undefined, payload: string | Uint8Array, parts: TextParts | undefined, alone: boolean | undefined): void {
   if (ws.readyState !== ws.OPEN) return;
   // A reply while more frames of the same chunk wait: the replies of the chunk go out together.
   if (ws === receiving) corkWhileReading(ws);
   // Binary, a compressing socket, or a sender that queues (a Blob being read, whose order a frame must keep): ws.send.
   if (typeof payload !== 'string' || sender === undefined || sender._state !== 0) return ws.send(payload);
-  sender.sendFrame(parts !== undefined ? splitTextFrame(heads.bytesFor(parts.head), parts.tail) : (repeated.bytesOf(payload) ?? textFrame(payload)));
+  if (parts !== undefined) sender.sendFrame(splitTextFrame(heads.bytesFor(parts.head), parts.tail));
+  // A reply's text is framed as it is: comparing it with the last text sent would cost more than it could save.
+  else sender.sendFrame((alone === true ? undefined : repeated.bytesOf(payload)) ?? textFrame(payload));
 }
 
 function closeWs(ws: WebSocket, code: number, reason: string): void {
@@ -266,7 +268,7 @@ function closeWs(ws: WebSocket, code: number, reason: string): void {
 
 /** What the core does with a socket of Sente's own server: shared by all of them, so such a socket needs no channel object. */
 const SENTE_SOCKETS: SocketOps<SenteWebSocket> = {
-  send: (ws, payload, parts) => sendOn(ws, ws.senteSender, payload, parts),
+  send: (ws, payload, parts, alone) => sendOn(ws, ws.senteSender, payload, parts, alone),
   close: closeWs,
   bufferedAmount: (ws) => ws.bufferedAmount,
 };
@@ -284,8 +286,8 @@ class WsChannel implements SocketChannel {
     this.sender = frameSender(ws);
   }
 
-  send(payload: string | Uint8Array, parts?: TextParts): void {
-    sendOn(this.ws, this.sender, payload, parts);
+  send(payload: string | Uint8Array, parts?: TextParts, alone?: boolean): void {
+    sendOn(this.ws, this.sender, payload, parts, alone);
   }
 
   close(code: number, reason: string): void {

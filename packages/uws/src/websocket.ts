@@ -71,12 +71,14 @@ const TEXT = new TextDecoder('utf-8', { ignoreBOM: true });
  * the socket (held to that by test/uws-build.test.ts).
  */
 export const UWS_SOCKETS: SocketOps<WebSocket<SocketData>> = {
-  send(ws, payload, parts) {
+  send(ws, payload, parts, alone) {
     const data = ws as unknown as SocketData;
     if (data.closed || data.closing !== undefined) return;
     // Not corked: one frame is one write either way, and uWS corks its own handlers' sends (a reply) already.
     if (typeof payload !== 'string') return void ws.send(payload, true);
-    ws.send(parts !== undefined ? joined(heads.bytesFor(parts.head), parts.tail) : (repeated.bytesOf(payload) ?? payload), false);
+    // A reply's text goes as it is: comparing it with the last text sent would cost more than it could save.
+    if (parts !== undefined) ws.send(joined(heads.bytesFor(parts.head), parts.tail), false);
+    else ws.send(alone === true ? payload : (repeated.bytesOf(payload) ?? payload), false);
   },
 
   /**
