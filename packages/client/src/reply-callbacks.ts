@@ -10,10 +10,9 @@ export type ReplyCallback = (reply: unknown) => void;
 
 /** The key of the entry that keeps a registry's map from emptying: no cb-id (a string) is ever it. */
 const KEEP = Symbol();
-const noop = (): void => {};
 
-/** A waiting callback and when it times out (the clock's time). */
-type Waiting = readonly [cb: ReplyCallback, deadline: number];
+/** A waiting callback, its cb-id, and when it times out (the clock's time). */
+type Waiting = readonly [cbId: string | typeof KEEP, cb: ReplyCallback, deadline: number];
 
 /** The WebSocket callbacks waiting for a reply, keyed by cb-id. */
 export interface ReplyCallbacks {
@@ -41,18 +40,26 @@ export function callSafely(cb: ReplyCallback, reply: unknown, onError: (error: u
 /**
  * Creates the registry of waiting reply callbacks.
  *
- * One timer serves them all, set for the earliest deadline: a send costs a
- * map entry, not a timer of its own. A reply leaves the timer as it is (it
+ * One timer serves them all, set for the earliest deadline: a send costs at
+ * most a map entry, not a timer of its own. A reply leaves the timer as it is (it
  * finds nothing due when it fires, and is set again only while callbacks
  * wait), so a steady stream of requests sets it about once per timeout.
+ *
+ * A callback registered while none waits takes a slot of its own rather
+ * than a map entry: with one request in flight, the common case of a client
+ * waiting on each reply before its next request, a send and its reply cost
+ * no map operation (a map whose entries come and go one at a time is
+ * rebuilt every few of them).
  */
 export function createReplyCallbacks(clock: Clock, onError: (error: unknown) => void): ReplyCallbacks {
   /**
-   * In the order of the sends, after an entry that is never due nor settled:
-   * a map that empties gets a new table from V8 each time (a few hundred ns,
-   * at every reply with one request in flight).
+   * The callbacks that came while another waited, in the order of the sends
+   * and all later than the slot's, after an entry that is never due nor
+   * settled: a map that empties gets a new table from V8 each time.
    */
-  const waiting = new Map<string | typeof KEEP, Waiting>([[KEEP, [noop, Infinity]]]);
+  const waiting = new Map<string | typeof KEEP, Waiting>([[KEEP, [KEEP, () => {}, Infinity]]]);
+  /** The slot: a callback that waits alone. */
+  let slot: Waiting | undefined;
   /**
    * Cb-ids count up in decimal from 1: never the same twice, with nothing
    * to draw per send (a random id cost more than the rest of the send). V8
@@ -74,18 +81,21 @@ export function createReplyCallbacks(clock: Clock, onError: (error: unknown) => 
 
   /**
    * Gives `outcome` to every callback whose deadline is `now` or earlier (all
-   * of them at `Number.MAX_VALUE`), in the order of their sends, and sets the
-   * timer for the earliest of the others.
+   * of them at `Number.MAX_VALUE`), in the order of their sends (the slot's
+   * first), and sets the timer for the earliest of the others.
    */
   const end = (outcome: string, now: number): void => {
     if (timer !== undefined) clock.clearTimeout(timer);
     timer = undefined;
     const ended: ReplyCallback[] = [];
     let earliest = Infinity;
-    for (const [cbId, [cb, deadline]] of waiting) {
+    for (const w of [slot, ...waiting.values()]) {
+      if (!w) continue;
+      const [cbId, cb, deadline] = w;
       if (deadline > now) earliest = Math.min(earliest, deadline);
       else {
-        waiting.delete(cbId);
+        if (w === slot) slot = undefined;
+        else waiting.delete(cbId);
         ended.push(cb);
       }
     }
@@ -98,17 +108,22 @@ export function createReplyCallbacks(clock: Clock, onError: (error: unknown) => 
     add(cbId, cb, timeoutMs) {
       const now = clock.now();
       const deadline = now + timeoutMs;
-      waiting.set(cbId, [cb, deadline]);
+      // The slot is for a callback older than every one in the map: taken only when the map holds none.
+      const w: Waiting = [cbId, cb, deadline];
+      if (slot === undefined && waiting.size === 1) slot = w;
+      else waiting.set(cbId, w);
       if (timer === undefined || deadline < due) arm(deadline, now);
     },
     settle(cbId, reply) {
-      const w = waiting.get(cbId);
-      if (!waiting.delete(cbId)) return false;
-      callSafely((w as Waiting)[0], reply, onError);
+      const w = slot?.[0] === cbId ? slot : waiting.get(cbId);
+      if (!w) return false;
+      if (w === slot) slot = undefined;
+      else waiting.delete(cbId);
+      callSafely(w[1], reply, onError);
       return true;
     },
     // Every deadline but KEEP's is at most Number.MAX_VALUE (a finite now + a finite timeout).
     failAll: (outcome) => end(outcome, Number.MAX_VALUE),
-    size: () => waiting.size - 1,
+    size: () => waiting.size - (slot ? 0 : 1),
   };
 }
