@@ -499,7 +499,9 @@ export class SenteServer<Raw = unknown> {
     }
 
     const handshake = upgrade !== undefined || req.query[WIRE.handshake] !== undefined || this.clientTable.get('ajax', uid, clientId) === undefined;
-    const data = handshake ? await this.opts.handshakeData?.(req) : undefined;
+    // Awaited only when the hook returns a promise: an await costs a tick even with nothing to wait for, on every handshake.
+    let data = handshake ? this.opts.handshakeData?.(req) : undefined;
+    if (isThenable(data)) data = await data;
     // Packed before accepting: handshake data the packer rejects is answered 500, not a half-open socket.
     const hs = handshake ? this.packer.pack(handshakeEnvelope(uid, data)) : undefined;
     // Hooks are async: the server may have started closing meanwhile.

@@ -78,15 +78,19 @@ export function attachSente<C extends SenteContract = SenteContract>(app: Templa
   const { server, path } = mountSente<UwsRequest, C>({ ...rest, packer: packerForServers(rest.packer) }, jsonForServers);
 
   // Everything the handlers need is copied from uWS's request before the first await.
-  const prepare = async <R extends CopiedRequest>(req: R, exchange: UwsExchange): Promise<R | undefined> => {
-    if (session === undefined) return req;
+  const withSession = async <R extends CopiedRequest>(req: R, exchange: UwsExchange): Promise<R | undefined> => {
     try {
-      req.session = await session(req.raw);
+      req.session = await (session as NonNullable<typeof session>)(req.raw);
       return req;
     } catch (e) {
       exchange.respond(errorResponse(senteError('ERR_SENTE_HOOK_FAILED', 'The session hook failed', e)));
       return undefined;
     }
+  };
+  /** Runs `then` on the request once its session is known: at once without a session hook (no promise, no tick, per request). */
+  const prepare = <R extends CopiedRequest>(req: R, exchange: UwsExchange, then: (r: R) => unknown): void => {
+    if (session === undefined) void then(req);
+    else void withSession(req, exchange).then((r) => r && then(r));
   };
 
   app.ws<SocketData>(path, {
@@ -104,23 +108,21 @@ export function attachSente<C extends SenteContract = SenteContract>(app: Templa
       const extensions = req.getHeader('sec-websocket-extensions');
       // A refused upgrade is answered with its HTTP status and never upgraded.
       const exchange = uwsExchange(res, () => true);
-      void prepare(copied, exchange).then(
-        (r) =>
-          r &&
-          server.handleUpgrade(r, {
-            reject: (response) => void exchange.respond(response),
-            accept: (open) => {
-              if (!exchange.usable()) return;
-              // The hooks have run: the socket keeps its request without what only the handshake needed.
-              r.settle();
-              const opened = (ws: WebSocket<SocketData>): SocketListener => {
-                const listener = open(ws, UWS_SOCKETS);
-                r.forgetQuery();
-                return listener;
-              };
-              res.cork(() => res.upgrade<SocketData>({ open: opened, listener: undefined, closed: false }, key, protocol, extensions, context));
-            },
-          }),
+      prepare(copied, exchange, (r) =>
+        server.handleUpgrade(r, {
+          reject: (response) => void exchange.respond(response),
+          accept: (open) => {
+            if (!exchange.usable()) return;
+            // The hooks have run: the socket keeps its request without what only the handshake needed.
+            r.settle();
+            const opened = (ws: WebSocket<SocketData>): SocketListener => {
+              const listener = open(ws, UWS_SOCKETS);
+              r.forgetQuery();
+              return listener;
+            };
+            res.cork(() => res.upgrade<SocketData>({ open: opened, listener: undefined, closed: false }, key, protocol, extensions, context));
+          },
+        }),
       );
     },
     open: openSocket,
@@ -138,7 +140,7 @@ export function attachSente<C extends SenteContract = SenteContract>(app: Templa
     // A body still arriving (413) cannot be left on the connection.
     const exchange = uwsExchange(res, () => body !== undefined && !body.complete());
     if (body) exchange.onAbort(body.abort);
-    void prepare(copied, exchange).then((r) => r && server.handleHttp(r, exchange));
+    prepare(copied, exchange, (r) => server.handleHttp(r, exchange));
   });
 
   return {
