@@ -59,6 +59,10 @@ export interface CellResult {
    * V8's sizing after the burst of connections, not what they hold.
    */
   readonly youngKiBPerConn?: number;
+  /** Server CPU (user + system) per connection opened in the memory scenario's burst (accept, upgrade, handshake), µs. */
+  readonly connectUsPerConn?: number;
+  /** Connections opened per second in that burst (at most 100 opening at once). */
+  readonly connectsPerSec?: number;
   /** With `--instructions`: the server process's instructions per operation (user space, callgrind). */
   readonly serverInstrPerOp?: number;
   /** With `--instructions`: the load generator's (the client's) instructions per operation. */
@@ -288,7 +292,14 @@ async function measureCell(sc: Scenario, target: Target, p: Pair, plan: Plan, ru
   const [server] = p.servers as [BenchChild];
   if (sc.kind === 'memory') {
     const before = await server.request<SettledMemory>('mem', null, IPC_MS);
-    await p.load.request('open', args, openMs);
+    // The burst of openings is also what a reconnect storm costs the server: its CPU over it, per connection.
+    const cpuUs = async (): Promise<number> => {
+      const { cpu } = await server.request<{ cpu: Cpu }>('cpu', null, IPC_MS);
+      return cpu.user + cpu.system;
+    };
+    const cpu0 = await cpuUs();
+    const opened = await p.load.request<{ opened: number; ms: number }>('open', args, openMs);
+    const cpu1 = await cpuUs();
     await sleep(s.warmupMs);
     const after = await server.request<SettledMemory>('mem', null, IPC_MS);
     await p.load.request('stop', null, IPC_MS);
@@ -296,6 +307,8 @@ async function measureCell(sc: Scenario, target: Target, p: Pair, plan: Plan, ru
       rssKiBPerConn: (after.rss - before.rss) / args.conns / 1024,
       heapKiBPerConn: (after.heapUsed - before.heapUsed) / args.conns / 1024,
       youngKiBPerConn: (after.young - before.young) / args.conns / 1024,
+      connectUsPerConn: (cpu1 - cpu0) / args.conns,
+      connectsPerSec: (opened.opened * 1000) / opened.ms,
     };
   }
   await p.load.request('open', args, openMs);
@@ -347,7 +360,7 @@ function firstLine(e: unknown): string {
 function describe(r: CellResult): string {
   const f = (n: number | undefined, d = 1): string => (n === undefined ? '-' : n.toFixed(d));
   if (r.error !== undefined) return `ERROR ${r.error}`;
-  if (r.rssKiBPerConn !== undefined) return `${f(r.rssKiBPerConn, 2)} KiB RSS/conn, ${f(r.heapKiBPerConn, 2)} KiB heap/conn, ${f(r.youngKiBPerConn, 2)} KiB young generation/conn`;
+  if (r.rssKiBPerConn !== undefined) return `${f(r.rssKiBPerConn, 2)} KiB RSS/conn, ${f(r.heapKiBPerConn, 2)} KiB heap/conn, ${f(r.youngKiBPerConn, 2)} KiB young generation/conn; opening: ${f(r.connectUsPerConn)} µs/conn, ${f(r.connectsPerSec, 0)} conns/s`;
   const failed = r.failedRequests ? `, ${r.failedRequests} failed requests (${r.firstFailure ?? ''})` : '';
   const redis = r.redisUsPerOp === undefined ? '' : `redis ${f(r.redisUsPerOp, 2)} µs/op, `;
   const counts = r.serverInstrPerOp === undefined ? '' : `instructions/op: server ${f(r.serverInstrPerOp, 0)}, client ${f(r.clientInstrPerOp, 0)}; `;

@@ -20,6 +20,8 @@ type Metric =
   | 'rssKiBPerConn'
   | 'heapKiBPerConn'
   | 'youngKiBPerConn'
+  | 'connectUsPerConn'
+  | 'connectsPerSec'
   | 'serverInstrPerOp'
   | 'clientInstrPerOp';
 const METRICS: readonly Metric[] = [
@@ -36,6 +38,8 @@ const METRICS: readonly Metric[] = [
   'rssKiBPerConn',
   'heapKiBPerConn',
   'youngKiBPerConn',
+  'connectUsPerConn',
+  'connectsPerSec',
   'serverInstrPerOp',
   'clientInstrPerOp',
 ];
@@ -140,6 +144,8 @@ export function serverTable(sum: readonly CellSummary[], sizes: Sizes, instructi
     rows.push(`| ${label} | ${cols.map((t) => (applies.includes(t) ? cell(t) : '—')).join(' | ')} |`);
   };
   row(`idle memory, ${sizes.memoryConns} conns: RSS KiB per connection`, 'memory', (t) => withRatios(get('memory', 'rssKiBPerConn'), t, true));
+  // The same burst of connections, as a reconnect storm loads a server: what each one opened cost it.
+  row(`opening ${sizes.memoryConns} conns, 100 at a time: server µs per connection`, 'memory', (t) => withRatios(get('memory', 'connectUsPerConn'), t, true));
   for (const n of [10, 1]) {
     row(`echo with reply, ${sizes.echoConns} conns × ${n} in flight: ${unit}/op`, `echo-${n}`, (t) => withRatios(get(`echo-${n}`, cost), t, true));
   }
@@ -243,9 +249,10 @@ export function detailTable(sum: readonly CellSummary[], instructions = false): 
     const kind = scenarioOf(c.scenario).kind;
     const spread = c.spread && kind !== 'memory' && kind !== 'client' ? ` (${fmt(c.spread[0])}–${fmt(c.spread[1])})` : '';
     const mem = m.rssKiBPerConn === undefined ? '' : `${fmt(m.rssKiBPerConn)} / ${fmt(m.heapKiBPerConn)} / ${fmt(m.youngKiBPerConn)}${c.spread ? ` (RSS ${fmt(c.spread[0])}–${fmt(c.spread[1])})` : ''}`;
+    // A memory cell's server µs/op and ops/s are its burst of openings': per connection opened, connections per second.
     const cells =
       kind === 'memory'
-        ? ['', '', '', '', '', '', '', '']
+        ? [fmt(m.connectUsPerConn), '', '', fmt(m.connectsPerSec), '', '', '', '']
         : [`${fmt(m.serverUsPerOp)}${spread}`, m.redisUsPerOp === undefined ? '' : fmt(m.redisUsPerOp), fmt(m.clientUsPerOp), fmt(m.opsPerSec), fmt(m.p50Ms), fmt(m.p99Ms), fmt(m.hostIdlePct), fmt(m.othersPct)];
     const counts = instructions ? ` ${fmt(m.serverInstrPerOp)} / ${fmt(m.clientInstrPerOp)} |` : '';
     lines.push(`| ${c.scenario} | ${TARGET_INFO[c.target].label} | ${cells.join(' | ')} | ${mem} | ${c.runs}${c.errors.length > 0 ? ` (${c.errors.length})` : ''} | ${c.failedRequests} |${counts}`);

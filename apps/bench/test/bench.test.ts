@@ -23,7 +23,7 @@ async function expectFigures(name: string, scenarios: readonly Scenario[], targe
       const cell = report.summary.find((c) => c.scenario === sc.name && c.target === t);
       const figures =
         sc.kind === 'memory'
-          ? [cell?.median.rssKiBPerConn, cell?.median.heapKiBPerConn, cell?.median.youngKiBPerConn]
+          ? [cell?.median.rssKiBPerConn, cell?.median.heapKiBPerConn, cell?.median.youngKiBPerConn, cell?.median.connectUsPerConn, cell?.median.connectsPerSec]
           : [cell?.median.serverUsPerOp, cell?.median.clientUsPerOp, cell?.median.opsPerSec, cell?.median.p50Ms, cell?.median.p99Ms];
       // Across processes on one Redis, Redis's own CPU per delivered push too.
       if (sc.kind === 'cluster') figures.push(cell?.median.redisUsPerOp);
