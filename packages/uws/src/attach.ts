@@ -78,9 +78,9 @@ export function attachSente<C extends SenteContract = SenteContract>(app: Templa
   const { server, path } = mountSente<UwsRequest, C>({ ...rest, packer: packerForServers(rest.packer) }, jsonForServers);
 
   // Everything the handlers need is copied from uWS's request before the first await.
-  const withSession = async <R extends CopiedRequest>(req: R, exchange: UwsExchange): Promise<R | undefined> => {
+  const withSession = async <R extends CopiedRequest>(hook: (req: UwsRequest) => MaybePromise<unknown>, req: R, exchange: UwsExchange): Promise<R | undefined> => {
     try {
-      req.session = await (session as NonNullable<typeof session>)(req.raw);
+      req.session = await hook(req.raw);
       return req;
     } catch (e) {
       exchange.respond(errorResponse(senteError('ERR_SENTE_HOOK_FAILED', 'The session hook failed', e)));
@@ -90,7 +90,7 @@ export function attachSente<C extends SenteContract = SenteContract>(app: Templa
   /** Runs `then` on the request once its session is known: at once without a session hook (no promise, no tick, per request). */
   const prepare = <R extends CopiedRequest>(req: R, exchange: UwsExchange, then: (r: R) => unknown): void => {
     if (session === undefined) void then(req);
-    else void withSession(req, exchange).then((r) => r && then(r));
+    else void withSession(session, req, exchange).then((r) => r && then(r));
   };
 
   app.ws<SocketData>(path, {
