@@ -21,8 +21,12 @@ export class Timers {
    */
   readonly elapsed: () => number;
 
+  /** True when a timer of 0 ms runs through `setImmediate` (the system clock, on a runtime that has it). */
+  private readonly immediate: boolean;
+
   constructor(private readonly clock: Clock) {
     this.elapsed = clock === systemClock ? () => performance.now() : () => clock.now();
+    this.immediate = clock === systemClock && typeof globalThis.setImmediate === 'function';
   }
 
   /** Number of timers set and neither fired nor cancelled. */
@@ -35,23 +39,32 @@ export class Timers {
     return this.clock.now();
   }
 
-  /** Calls `fn` once after `ms`. */
+  /**
+   * Calls `fn` once after `ms`. On the system clock, `ms` of 0 or less means
+   * the end of this turn of the event loop (`setImmediate`, after the I/O
+   * callbacks of the turn), where Node's timeout of 0 would wait for the next
+   * turn's timers, a millisecond or more: a batch due at once goes out at once.
+   */
   set(fn: () => void, ms: number): Timer {
-    let handle: TimerHandle;
     let live = true;
     this.liveCount++;
-    handle = this.clock.setTimeout(() => {
+    const run = (): void => {
       if (!live) return;
       live = false;
       this.liveCount--;
       fn();
-    }, ms);
+    };
+    const soon = ms <= 0 && this.immediate;
+    // Not unref'd: Node polls for I/O without waiting only while a ref'd immediate is pending, and an
+    // unref'd one would wait for the next I/O or timer. It keeps the process alive only until it runs.
+    const handle: TimerHandle = soon ? setImmediate(run) : this.clock.setTimeout(run, ms);
     return {
       cancel: () => {
         if (!live) return;
         live = false;
         this.liveCount--;
-        this.clock.clearTimeout(handle);
+        if (soon) clearImmediate(handle as ReturnType<typeof setImmediate>);
+        else this.clock.clearTimeout(handle);
       },
     };
   }
