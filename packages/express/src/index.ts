@@ -107,11 +107,18 @@ export function senteExpress<C extends SenteContract = SenteContract>(options: S
         wsOptions: rest.wsOptions,
         prepare: (req) => {
           // Hooks (and libraries such as csrf-csrf) read `req.query` the Express way on upgrades too.
-          // One parse, shared with the Sente request (the upgrade lives as long as its socket).
+          // Express 4 sets it in a middleware that upgrades never reach: the query is parsed here, once,
+          // shared with the Sente request. Express 5's getter (on the app's request prototype) parses
+          // when read, and is left unread here: a read would leave its parse of the URL (`_parsedUrl`,
+          // some 200 bytes) on a request that lives as long as its socket.
           const r = req as IncomingMessage & { query?: unknown };
-          const query = parseQuery(requestSearch(req.url));
-          r.query ??= query;
-          const prepared = (): Prepared<Request> => ({ raw: req as Request, session: (req as { session?: unknown }).session, ...(r.query === query ? { query } : {}) });
+          let query: Record<string, string> | undefined;
+          if (!('query' in r)) r.query = query = parseQuery(requestSearch(req.url));
+          const prepared = (): Prepared<Request> => ({
+            raw: req as Request,
+            session: (req as { session?: unknown }).session,
+            ...(query !== undefined && r.query === query ? { query } : {}),
+          });
           // No upgrade middleware (the default): nothing to wait for.
           return upgradeMiddleware.length === 0 ? prepared() : runMiddleware(upgradeMiddleware, req).then(prepared);
         },

@@ -4,7 +4,7 @@ import { createServer, IncomingMessage } from 'node:http';
 import { once } from 'node:events';
 import { WebSocket } from 'ws';
 import { createSenteClient } from '@sente/client';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { AddressInfo } from 'node:net';
 import type { SenteClient } from '@sente/client';
 import type { SenteRequest } from '@sente/core';
@@ -23,16 +23,16 @@ const session: RequestHandler = (req, _res, next) => {
   next();
 };
 
-async function start(keepUpgradeRaw: boolean | undefined) {
+async function start(keepUpgradeRaw: boolean | undefined, upgradeMiddleware: RequestHandler[] = [session]) {
   const app = express();
   const hooks: SenteRequest[] = [];
   const sente = senteExpress({
     csrfToken: null,
-    upgradeMiddleware: [session],
+    upgradeMiddleware,
     ...(keepUpgradeRaw === undefined ? {} : { keepUpgradeRaw }),
     userId: (req) => {
       hooks.push(req);
-      return (req.session as { uid: string } | undefined)?.uid;
+      return (req.session as { uid: string } | undefined)?.uid ?? req.query['user'];
     },
   });
   app.use(sente.middleware);
@@ -82,5 +82,17 @@ describe('keepUpgradeRaw on Express', () => {
     expect(await who(connect(url, 'bob'))).toBe('bob');
     expect(events[0]?.raw).toBeInstanceOf(IncomingMessage);
     expect(events[0]?.raw).toBe(hooks[0]?.raw);
+  });
+
+  it('by default: the kept request holds no parse of its URL until something reads its Express query, which then works', async () => {
+    // No upgrade middleware: nothing of the app's reads `req.query` during the handshake.
+    const { events, url } = await start(undefined, []);
+    expect(await who(connect(url, 'carol'))).toBe('carol');
+    const raw = events[0]?.raw as Request & { _parsedUrl?: unknown };
+    expect(raw).toBeInstanceOf(IncomingMessage);
+    // Express's URL parse (parseurl's cache) would live as long as the socket.
+    expect(raw._parsedUrl).toBeUndefined();
+    expect(raw.query['user']).toBe('carol');
+    expect(raw._parsedUrl).toBeDefined();
   });
 });
