@@ -61,7 +61,7 @@ export function attachUpgrade<Raw>(httpServer: HttpServer, server: SenteServer<R
   const sockets = new OpenSockets();
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', ignore);
-    if (requestPath(req.url) === options.path) void handleUpgrade(server, wss, sockets, options, req, socket, head);
+    if (requestPath(req.url) === options.path) handleUpgrade(server, wss, sockets, options, req, socket, head);
     else if (httpServer.listenerCount('upgrade') === 1) rejectUpgrade(socket, errorResponse(senteError('ERR_SENTE_NOT_FOUND')));
   };
   httpServer.on('upgrade', onUpgrade);
@@ -75,7 +75,14 @@ export function attachUpgrade<Raw>(httpServer: HttpServer, server: SenteServer<R
   };
 }
 
-async function handleUpgrade<Raw>(
+/**
+ * Hands an upgrade request to the core. Synchronous when `prepare` has
+ * nothing to wait for (no upgrade middleware, the usual case): an async
+ * function would cost its promise, its saved frame and an await's reaction
+ * on every opening, all garbage at once (the core's `handleUpgrade` never
+ * rejects, and nothing here waits for it).
+ */
+function handleUpgrade<Raw>(
   server: SenteServer<Raw>,
   wss: WebSocketServer,
   sockets: OpenSockets,
@@ -83,16 +90,30 @@ async function handleUpgrade<Raw>(
   req: IncomingMessage,
   socket: Duplex,
   head: Buffer,
-): Promise<void> {
-  let prepared: Prepared<Raw>;
+): void {
+  let p: Prepared<Raw> | Promise<Prepared<Raw>>;
   try {
-    const p = options.prepare === undefined ? { raw: req as Raw } : options.prepare(req);
-    // A prepare with nothing to wait for (no upgrade middleware) costs no promise and no tick.
-    prepared = p instanceof Promise ? await p : p;
+    p = options.prepare === undefined ? { raw: req as Raw } : options.prepare(req);
   } catch {
     return rejectUpgrade(socket, errorResponse(senteError('ERR_SENTE_HOOK_FAILED')));
   }
-  await server.handleUpgrade(nodeRequest(req, prepared.raw, true, prepared.session, undefined, prepared.query), {
+  if (!(p instanceof Promise)) return upgradePrepared(server, wss, sockets, req, socket, head, p);
+  p.then(
+    (prepared) => upgradePrepared(server, wss, sockets, req, socket, head, prepared),
+    () => rejectUpgrade(socket, errorResponse(senteError('ERR_SENTE_HOOK_FAILED'))),
+  );
+}
+
+function upgradePrepared<Raw>(
+  server: SenteServer<Raw>,
+  wss: WebSocketServer,
+  sockets: OpenSockets,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  prepared: Prepared<Raw>,
+): void {
+  void server.handleUpgrade(nodeRequest(req, prepared.raw, true, prepared.session, undefined, prepared.query), {
     reject: (r) => rejectUpgrade(socket, r),
     accept: (open) => {
       if (socket.destroyed) return;
