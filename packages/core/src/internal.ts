@@ -21,3 +21,4 @@ export { validateClient } from './contract-client.js';
 export type { ValidatedClient } from './contract-client.js';
 export { checkPush, checkUid } from './inbound.js';
 export { sharedString, knownString, sharedHeaderValue } from './header-strings.js';
+export { RAW_MADE_ON_READ } from './request.js';

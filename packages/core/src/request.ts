@@ -58,12 +58,20 @@ export interface SenteRequest<Raw = unknown> {
 }
 
 /**
+ * True on an adapter's request whose `raw` costs nothing to keep: made when
+ * read, from what the request keeps anyway (`@sente/uws`'s copy of uWS's
+ * request). `keepUpgradeRaw` leaves such a request as it is: a view without
+ * `raw` would only copy (and parse) what it already holds.
+ */
+export const RAW_MADE_ON_READ: unique symbol = Symbol('sente.rawMadeOnRead');
+
+/**
  * What a WebSocket keeps of its upgrade request after the handshake when the
  * server's `keepUpgradeRaw` is false: the same view, with `raw: undefined`,
  * so that the framework's request can go.
  */
 export function withoutRaw<Raw>(req: SenteRequest<Raw>): SenteRequest<Raw> {
-  if (req.raw === undefined) return req;
+  if ((req as { [RAW_MADE_ON_READ]?: boolean })[RAW_MADE_ON_READ] === true || req.raw === undefined) return req;
   // Field by field, not a spread: an adapter's request may be a class whose fields are getters.
   const out: { -readonly [K in keyof SenteRequest<Raw>]: SenteRequest<Raw>[K] } = {
     method: req.method,

@@ -1,6 +1,6 @@
 import { parseQuery, payloadTooLarge, senteError } from '@sente/core';
 import type { SenteBody, SenteRequest } from '@sente/core';
-import { sharedHeaderValue } from '@sente/core/internal';
+import { RAW_MADE_ON_READ, sharedHeaderValue } from '@sente/core/internal';
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
 
 /**
@@ -60,6 +60,11 @@ export abstract class CopiedRequest implements SenteRequest<UwsRequest> {
 
   get websocket(): boolean {
     return false;
+  }
+
+  /** `raw` is made from the fields above when read: a socket keeps it at no cost, whatever `keepUpgradeRaw` says. */
+  get [RAW_MADE_ON_READ](): boolean {
+    return true;
   }
 
   /** The copied uWS request, as the hooks see it (`req.raw`). */
