@@ -285,12 +285,25 @@ async function profiled<T>(p: Pair, plan: Plan, name: string, window: () => Prom
   return out;
 }
 
+/**
+ * Opens and closes a few connections before the memory cell's baseline (see
+ * `Sizes.memoryWarmUp`), numbered after the measured ones.
+ */
+async function warmUpOpenings(p: Pair, args: OpenArgs, plan: Plan): Promise<void> {
+  const { conns, settleMs } = plan.sizes.memoryWarmUp;
+  if (conns === 0) return;
+  await p.load.request('open', { ...args, conns, first: args.conns }, setupMs(plan) + conns * 20);
+  await p.load.request('stop', null, IPC_MS);
+  await sleep(settleMs);
+}
+
 async function measureCell(sc: Scenario, target: Target, p: Pair, plan: Plan, run: number): Promise<Partial<CellResult>> {
   const s = plan.sizes;
   const args = openArgs(sc, target, p, s);
   const openMs = setupMs(plan) + args.conns * 20;
   const [server] = p.servers as [BenchChild];
   if (sc.kind === 'memory') {
+    await warmUpOpenings(p, args, plan);
     const before = await server.request<SettledMemory>('mem', null, IPC_MS);
     // The burst of openings is also what a reconnect storm costs the server: its CPU over it, per connection.
     const cpuUs = async (): Promise<number> => {

@@ -77,6 +77,14 @@ export interface Sizes {
   readonly echoConns: number;
   readonly fanoutConns: number;
   readonly memoryConns: number;
+  /**
+   * The memory cell's warm-up: connections opened and closed before its
+   * baseline, and how long it then waits for the server to let their clients
+   * go (Sente keeps a closed client's record for its grace period, 2.5 s by
+   * default), so that what a server does once, on its first connections, is
+   * not counted per connection.
+   */
+  readonly memoryWarmUp: { readonly conns: number; readonly settleMs: number };
   readonly ajaxConns: number;
   readonly clientConns: number;
   /** Load before the measured window (JIT warm-up, connections settled). */
@@ -95,6 +103,7 @@ export const FULL: Sizes = {
   echoConns: 100,
   fanoutConns: 1000,
   memoryConns: 5000,
+  memoryWarmUp: { conns: 100, settleMs: 3500 },
   ajaxConns: 50,
   clientConns: 20,
   warmupMs: 1500,
@@ -109,6 +118,7 @@ export const QUICK: Sizes = {
   echoConns: 20,
   fanoutConns: 200,
   memoryConns: 500,
+  memoryWarmUp: { conns: 20, settleMs: 3500 },
   ajaxConns: 10,
   clientConns: 5,
   warmupMs: 500,
@@ -141,6 +151,7 @@ export const TINY: Sizes = {
   echoConns: 3,
   fanoutConns: 6,
   memoryConns: 20,
+  memoryWarmUp: { conns: 2, settleMs: 0 },
   ajaxConns: 2,
   clientConns: 2,
   warmupMs: 100,

@@ -27,6 +27,8 @@ export interface OpenArgs {
   readonly via: 'ws' | 'ajax' | 'client-ws' | 'client-ajax';
   readonly inflight: number;
   readonly maxOps: number;
+  /** Number the connections from here (their uids and client ids): a warm-up's are not the measured ones'. @default 0 */
+  readonly first?: number;
 }
 
 /** Connections opened at once: enough to be quick, few enough not to overflow a listen backlog. */
@@ -37,7 +39,8 @@ let running = false;
 let maxOps = 0;
 let recorder = new Recorder();
 
-function openOne(a: OpenArgs, i: number, onPush: OnPush): Promise<Peer> {
+function openOne(a: OpenArgs, n: number, onPush: OnPush): Promise<Peer> {
+  const i = n + (a.first ?? 0);
   const port = a.ports[i % a.ports.length] as number;
   switch (a.via) {
     case 'ws':
