@@ -285,6 +285,11 @@ async function profiled<T>(p: Pair, plan: Plan, name: string, window: () => Prom
   return out;
 }
 
+/** How long the load generator may take to open `conns` connections. */
+function openingMs(plan: Plan, conns: number): number {
+  return setupMs(plan) + conns * 20;
+}
+
 /**
  * Opens and closes a few connections before the memory cell's baseline (see
  * `Sizes.memoryWarmUp`), numbered after the measured ones.
@@ -292,7 +297,7 @@ async function profiled<T>(p: Pair, plan: Plan, name: string, window: () => Prom
 async function warmUpOpenings(p: Pair, args: OpenArgs, plan: Plan): Promise<void> {
   const { conns, settleMs } = plan.sizes.memoryWarmUp;
   if (conns === 0) return;
-  await p.load.request('open', { ...args, conns, first: args.conns }, setupMs(plan) + conns * 20);
+  await p.load.request('open', { ...args, conns, first: args.conns }, openingMs(plan, conns));
   await p.load.request('stop', null, IPC_MS);
   await sleep(settleMs);
 }
@@ -300,7 +305,7 @@ async function warmUpOpenings(p: Pair, args: OpenArgs, plan: Plan): Promise<void
 async function measureCell(sc: Scenario, target: Target, p: Pair, plan: Plan, run: number): Promise<Partial<CellResult>> {
   const s = plan.sizes;
   const args = openArgs(sc, target, p, s);
-  const openMs = setupMs(plan) + args.conns * 20;
+  const openMs = openingMs(plan, args.conns);
   const [server] = p.servers as [BenchChild];
   if (sc.kind === 'memory') {
     await warmUpOpenings(p, args, plan);

@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import express from 'express';
-import { createServer, IncomingMessage } from 'node:http';
-import { once } from 'node:events';
+import { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
 import { createSenteClient } from '@sente/client';
+import { serveNodeHttp } from '@sente/adapter-conformance';
 import type { Request, RequestHandler } from 'express';
-import type { AddressInfo } from 'node:net';
 import type { SenteClient } from '@sente/client';
 import type { SenteRequest } from '@sente/core';
 import { senteExpress } from '../src/index.js';
@@ -42,15 +41,9 @@ async function start(keepUpgradeRaw: boolean | undefined, upgradeMiddleware: Req
     events.push(msg.request);
     msg.reply?.(msg.uid);
   });
-  const http = createServer(app).listen(0, '127.0.0.1');
-  await once(http, 'listening');
-  sente.attach(http);
-  cleanups.push(async () => {
-    await sente.close();
-    http.closeAllConnections();
-    await new Promise((resolve) => http.close(resolve));
-  });
-  return { hooks, events, url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/chsk` };
+  const served = await serveNodeHttp(app, sente);
+  cleanups.push(served.close);
+  return { hooks, events, url: served.url };
 }
 
 function connect(url: string, user: string): SenteClient {

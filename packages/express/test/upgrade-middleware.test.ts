@@ -1,10 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import express from 'express';
-import { createServer } from 'node:http';
-import { once } from 'node:events';
 import { WebSocket } from 'ws';
+import { serveNodeHttp } from '@sente/adapter-conformance';
 import type { RequestHandler } from 'express';
-import type { AddressInfo } from 'node:net';
 import { senteExpress } from '../src/index.js';
 
 // Upgrade middleware that fails: the upgrade is answered 500 (ERR_SENTE_HOOK_FAILED), and the server goes on.
@@ -22,15 +20,9 @@ async function start(upgradeMiddleware: RequestHandler[]) {
     userId: (req) => req.query['user'],
   });
   app.use(sente.middleware);
-  const http = createServer(app).listen(0, '127.0.0.1');
-  await once(http, 'listening');
-  sente.attach(http);
-  cleanups.push(async () => {
-    await sente.close();
-    http.closeAllConnections();
-    await new Promise((resolve) => http.close(resolve));
-  });
-  return { server: sente.server, url: `ws://127.0.0.1:${(http.address() as AddressInfo).port}/chsk` };
+  const served = await serveNodeHttp(app, sente);
+  cleanups.push(served.close);
+  return { server: sente.server, url: served.url.replace(/^http/, 'ws') };
 }
 
 /** Opens a socket; resolves with the first frame's event id, or the refused upgrade's status. */

@@ -95,13 +95,18 @@ function handleUpgrade<Raw>(
   try {
     p = options.prepare === undefined ? { raw: req as Raw } : options.prepare(req);
   } catch {
-    return rejectUpgrade(socket, errorResponse(senteError('ERR_SENTE_HOOK_FAILED')));
+    return prepareFailed(socket);
   }
   if (!(p instanceof Promise)) return upgradePrepared(server, wss, sockets, req, socket, head, p);
   p.then(
     (prepared) => upgradePrepared(server, wss, sockets, req, socket, head, prepared),
-    () => rejectUpgrade(socket, errorResponse(senteError('ERR_SENTE_HOOK_FAILED'))),
+    () => prepareFailed(socket),
   );
+}
+
+/** `prepare` threw or rejected (an upgrade middleware failed): answered 500, never upgraded. */
+function prepareFailed(socket: Duplex): void {
+  rejectUpgrade(socket, errorResponse(senteError('ERR_SENTE_HOOK_FAILED')));
 }
 
 function upgradePrepared<Raw>(
